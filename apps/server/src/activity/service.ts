@@ -1,0 +1,52 @@
+import { ACTIVITY_LIMIT_DEFAULT, ACTIVITY_LIMIT_MAX } from "@staple/contracts";
+import type { Queryable } from "../db/database.js";
+
+export function normalizeActivityLimit(limit: number | undefined): number {
+  if (limit === undefined || !Number.isFinite(limit)) return ACTIVITY_LIMIT_DEFAULT;
+  return Math.max(1, Math.min(ACTIVITY_LIMIT_MAX, Math.floor(limit)));
+}
+
+const COLUMNS = `a.id, a.company_id, a.actor_type, a.actor_id, a.action, a.entity_type, a.entity_id,
+  a.agent_id, a.run_id, a.details, a.created_at`;
+
+/** Rows about hidden issues are left out of every activity list (seed 004). */
+const NOT_HIDDEN = `NOT EXISTS (
+  SELECT 1 FROM issues hi
+   WHERE a.entity_type = 'issue'
+     AND hi.id = (CASE WHEN a.entity_type = 'issue' THEN a.entity_id::uuid END)
+     AND hi.hidden_at IS NOT NULL)`;
+
+export interface ActivityFilters {
+  agentId?: string;
+  entityType?: string;
+  entityId?: string;
+  limit?: number;
+}
+
+export function createActivityService(db: Queryable) {
+  return {
+    async listForCompany(companyId: string, filters: ActivityFilters) {
+      const params: unknown[] = [companyId];
+      const where = ["a.company_id = $1", NOT_HIDDEN];
+      if (filters.agentId) where.push(`a.agent_id = $${params.push(filters.agentId)}`);
+      if (filters.entityType) where.push(`a.entity_type = $${params.push(filters.entityType)}`);
+      if (filters.entityId) where.push(`a.entity_id = $${params.push(filters.entityId)}`);
+      const limit = normalizeActivityLimit(filters.limit);
+      return db.query(
+        `SELECT ${COLUMNS} FROM activity_log a WHERE ${where.join(" AND ")}
+          ORDER BY a.created_at DESC, a.id DESC LIMIT ${limit}`,
+        params,
+      );
+    },
+
+    async listForIssue(issueId: string, limit?: number) {
+      return db.query(
+        `SELECT ${COLUMNS} FROM activity_log a
+          WHERE a.entity_type = 'issue' AND a.entity_id = $1
+          ORDER BY a.created_at DESC, a.id DESC LIMIT ${normalizeActivityLimit(limit ?? ACTIVITY_LIMIT_MAX)}`,
+        [issueId],
+      );
+    },
+  };
+}
+export type ActivityService = ReturnType<typeof createActivityService>;

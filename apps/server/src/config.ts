@@ -1,0 +1,64 @@
+import os from "node:os";
+import path from "node:path";
+import { DEPLOYMENT_MODES, type DeploymentMode } from "@staple/contracts";
+
+export interface Config {
+  host: string;
+  port: number;
+  /** Root of everything Staple keeps on disk: embedded database, run logs, secrets. */
+  home: string;
+  /** Postgres server URL; absent means the embedded database under `home`. */
+  databaseUrl: string | undefined;
+  deploymentMode: DeploymentMode;
+  /** Base URL agents use to reach this server (defaults to http://host:port). */
+  publicApiUrl: string | undefined;
+  agentJwtSecret: string | undefined;
+  agentJwtTtlSeconds: number;
+  logLevel: "debug" | "info" | "warn" | "error" | "silent";
+}
+
+export class ConfigError extends Error {}
+
+const LOOPBACK = new Set(["127.0.0.1", "localhost", "::1"]);
+
+/** Parses the environment once. Every problem is reported with the variable and a valid example. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const port = env.PORT === undefined || env.PORT === "" ? 3100 : Number(env.PORT);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new ConfigError(`PORT must be an integer between 0 and 65535 (got "${env.PORT}")`);
+  }
+  const host = env.HOST || "127.0.0.1";
+  const mode = (env.STAPLE_DEPLOYMENT_MODE || env.PAPERCLIP_DEPLOYMENT_MODE || "local_trusted") as DeploymentMode;
+  if (!DEPLOYMENT_MODES.includes(mode)) {
+    throw new ConfigError(`STAPLE_DEPLOYMENT_MODE must be one of ${DEPLOYMENT_MODES.join(", ")} (got "${mode}")`);
+  }
+  if (mode === "authenticated") {
+    throw new ConfigError("STAPLE_DEPLOYMENT_MODE=authenticated is not available yet; use local_trusted (the default)");
+  }
+  // local_trusted gives every request without credentials board access: refuse to expose it.
+  if (mode === "local_trusted" && !LOOPBACK.has(host) && env.STAPLE_ALLOW_NETWORK_BOARD !== "1") {
+    throw new ConfigError(
+      `HOST=${host} would give anyone on the network board access (local_trusted mode). ` +
+        `Bind to 127.0.0.1, or set STAPLE_ALLOW_NETWORK_BOARD=1 if the network is trusted.`,
+    );
+  }
+  const ttl = env.PAPERCLIP_AGENT_JWT_TTL_SECONDS ? Number(env.PAPERCLIP_AGENT_JWT_TTL_SECONDS) : 3600;
+  if (!Number.isInteger(ttl) || ttl <= 0) {
+    throw new ConfigError(`PAPERCLIP_AGENT_JWT_TTL_SECONDS must be a positive integer (got "${env.PAPERCLIP_AGENT_JWT_TTL_SECONDS}")`);
+  }
+  const logLevel = (env.STAPLE_LOG_LEVEL || "info") as Config["logLevel"];
+  if (!["debug", "info", "warn", "error", "silent"].includes(logLevel)) {
+    throw new ConfigError(`STAPLE_LOG_LEVEL must be debug, info, warn, error or silent (got "${logLevel}")`);
+  }
+  return {
+    host,
+    port,
+    home: path.resolve(env.STAPLE_HOME || path.join(os.homedir(), ".staple")),
+    databaseUrl: env.DATABASE_URL || undefined,
+    deploymentMode: mode,
+    publicApiUrl: env.STAPLE_API_URL_FOR_AGENTS || env.PAPERCLIP_RUNTIME_API_URL || undefined,
+    agentJwtSecret: env.PAPERCLIP_AGENT_JWT_SECRET || env.STAPLE_AGENT_JWT_SECRET || undefined,
+    agentJwtTtlSeconds: ttl,
+    logLevel,
+  };
+}

@@ -1,0 +1,48 @@
+import fs from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import type { Config } from "../config.js";
+import type { Logger } from "../logger.js";
+import type { Database } from "./database.js";
+import { openEmbedded } from "./embedded.js";
+import { openPostgres } from "./postgres.js";
+import { migrate } from "./migrate.js";
+import { acquireDataDirLock, type DataDirLock } from "./data-dir-lock.js";
+
+/** Built by `npm run build` (scripts/build-embedded-template.mjs): a migrated, empty cluster. */
+export const EMBEDDED_TEMPLATE_PATH = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../embedded-template.tar.gz");
+
+export interface OpenedDatabase {
+  db: Database;
+  applied: string[];
+  close(): Promise<void>;
+}
+
+/** Opens the configured database (embedded under STAPLE_HOME or DATABASE_URL) and migrates it. */
+export async function openDatabase(config: Config, logger: Logger): Promise<OpenedDatabase> {
+  let db: Database;
+  let lock: DataDirLock | undefined;
+  if (config.databaseUrl) {
+    db = await openPostgres({ connectionString: config.databaseUrl });
+  } else {
+    const dataDir = path.join(config.home, "db");
+    lock = acquireDataDirLock(config.home);
+    const template = fs.existsSync(EMBEDDED_TEMPLATE_PATH) ? fs.readFileSync(EMBEDDED_TEMPLATE_PATH) : undefined;
+    try {
+      db = await openEmbedded({ dataDir, template });
+    } catch (error) {
+      lock.release();
+      throw error;
+    }
+  }
+  const applied = await migrate(db);
+  if (applied.length) logger.info("migrations applied", { migrations: applied });
+  return {
+    db,
+    applied,
+    async close() {
+      await db.close();
+      lock?.release();
+    },
+  };
+}

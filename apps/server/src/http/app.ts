@@ -1,0 +1,103 @@
+import { randomUUID } from "node:crypto";
+import { Hono, type Context } from "hono";
+import type { Actor } from "../auth/actor.js";
+import { assertAgent, assertBoard, assertCompanyAccess } from "../auth/access.js";
+import type { Authenticate } from "../auth/authenticate.js";
+import type { Logger } from "../logger.js";
+import type { Services } from "../services.js";
+import type { CompanyRow } from "../companies/service.js";
+import { BodyTooLargeError, errorToResponse, MalformedBodyError } from "./error-funnel.js";
+import { buildOpenApi } from "./openapi.js";
+import type { AnyRoute, RouteContext, ServerInfo } from "./route.js";
+import { allRoutes } from "./routes/index.js";
+
+export const MAX_BODY_BYTES = 2 * 1024 * 1024;
+
+export interface AppDeps {
+  services: Services;
+  authenticate: Authenticate;
+  logger: Logger;
+  info: ServerInfo;
+  /** Extra routes (the run engine mounts its own). */
+  extraRoutes?: readonly AnyRoute[];
+}
+
+async function readJsonBody(c: Context): Promise<unknown> {
+  const length = Number(c.req.header("content-length") ?? 0);
+  if (length > MAX_BODY_BYTES) throw new BodyTooLargeError(`Request body exceeds ${MAX_BODY_BYTES} bytes`);
+  const text = await c.req.text();
+  if (text.length > MAX_BODY_BYTES) throw new BodyTooLargeError(`Request body exceeds ${MAX_BODY_BYTES} bytes`);
+  if (text.trim() === "") return undefined;
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new MalformedBodyError((error as Error).message);
+  }
+}
+
+/** Mounts every route of the table on a Hono app, with one error funnel and one auth step. */
+export function createApp(deps: AppDeps) {
+  const { services, authenticate, logger, info } = deps;
+  const routes = [...allRoutes, ...(deps.extraRoutes ?? [])];
+  const app = new Hono();
+  let openApiCache: unknown;
+
+  app.get("/api/openapi.json", (c) => c.json((openApiCache ??= buildOpenApi(routes, info.version))));
+
+  for (const route of routes) {
+    app.on(route.method.toUpperCase(), route.path, async (c) => {
+      const started = performance.now();
+      const requestId = c.req.header("x-request-id") || randomUUID();
+      c.header("x-request-id", requestId);
+      let actor: Actor | undefined;
+      try {
+        if (route.access !== "public") {
+          actor = await authenticate({
+            authorization: c.req.header("authorization"),
+            runIdHeader: c.req.header("x-paperclip-run-id"),
+          });
+          if (route.access === "board") assertBoard(actor);
+          if (route.access === "agent") assertAgent(actor);
+        }
+        const params = c.req.param() as Record<string, string>;
+        let company: CompanyRow | undefined;
+        if (params.companyId !== undefined && actor) {
+          // Scope first (an agent learns nothing about other companies), then existence.
+          assertCompanyAccess(actor, params.companyId);
+          company = await services.companies.require(params.companyId);
+        }
+        const query = route.query ? route.query.parse(c.req.query()) : undefined;
+        let body: unknown;
+        if (route.body) {
+          const raw = await readJsonBody(c);
+          body = raw === undefined && route.bodyOptional ? undefined : route.body.parse(raw ?? undefined);
+        }
+        const ctx: RouteContext<unknown, unknown> = {
+          actor: actor!,
+          params,
+          query,
+          body,
+          services,
+          info,
+          company: company!,
+          header: (name) => c.req.header(name),
+        };
+        const reply = await route.handler(ctx);
+        logger.debug("request", { requestId, method: route.method, path: c.req.path, status: reply.status, ms: Math.round(performance.now() - started) });
+        return c.json(reply.body as object, reply.status as 200);
+      } catch (error) {
+        const { status, body } = errorToResponse(error, logger, { requestId, method: route.method, path: c.req.path });
+        logger.debug("request", { requestId, method: route.method, path: c.req.path, status, ms: Math.round(performance.now() - started) });
+        return c.json(body, status as 400);
+      }
+    });
+  }
+
+  app.notFound((c) => c.json({ error: c.req.path.startsWith("/api") ? "API route not found" : "Not found" }, 404));
+  app.onError((error, c) => {
+    const { status, body } = errorToResponse(error, logger, { path: c.req.path });
+    return c.json(body, status as 500);
+  });
+  return app;
+}
+export type App = ReturnType<typeof createApp>;

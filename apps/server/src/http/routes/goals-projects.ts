@@ -1,0 +1,62 @@
+import { z } from "zod";
+import {
+  CreateGoalBody,
+  CreateProjectBody,
+  CreateWorkspaceBody,
+  Goal,
+  Project,
+  ProjectWorkspace,
+  UpdateGoalBody,
+  UpdateProjectBody,
+  UpdateWorkspaceBody,
+} from "@staple/contracts";
+import { created, defineRoute, ok } from "../route.js";
+
+const goals = { tag: "goals", access: "any" } as const;
+const projects = { tag: "projects", access: "any" } as const;
+
+export const goalProjectRoutes = [
+  defineRoute({ ...goals, method: "get", path: "/api/companies/:companyId/goals", summary: "List goals",
+    responses: { 200: { description: "Goals", schema: z.array(Goal) } },
+    handler: async ({ actor, services, company }) => ok(await services.goals.list(actor, company.id)) }),
+  defineRoute({ ...goals, method: "post", path: "/api/companies/:companyId/goals", summary: "Create a goal", body: CreateGoalBody,
+    responses: { 201: { description: "Created", schema: Goal } },
+    handler: async ({ actor, services, company, body }) => created(await services.goals.create(actor, company.id, body)) }),
+  defineRoute({ ...goals, method: "get", path: "/api/goals/:id", summary: "Get a goal",
+    responses: { 200: { description: "Goal", schema: Goal } },
+    handler: async ({ actor, services, params }) => ok(await services.goals.get(actor, params.id!)) }),
+  defineRoute({ ...goals, method: "patch", path: "/api/goals/:id", summary: "Update a goal", body: UpdateGoalBody,
+    responses: { 200: { description: "Updated", schema: Goal } },
+    handler: async ({ actor, services, params, body }) => ok(await services.goals.update(actor, params.id!, body)) }),
+  defineRoute({ ...goals, method: "delete", path: "/api/goals/:id", summary: "Delete a goal",
+    responses: { 200: { description: "Deleted goal", schema: Goal } },
+    handler: async ({ actor, services, params }) => ok(await services.goals.remove(actor, params.id!)) }),
+
+  defineRoute({ ...projects, method: "get", path: "/api/companies/:companyId/projects", summary: "List projects with their workspaces",
+    responses: { 200: { description: "Projects", schema: z.array(Project) } },
+    handler: async ({ actor, services, company }) => ok(await services.projects.list(actor, company.id)) }),
+  defineRoute({ ...projects, method: "post", path: "/api/companies/:companyId/projects", summary: "Create a project (optionally with workspaces)",
+    body: CreateProjectBody, responses: { 201: { description: "Created", schema: Project } },
+    handler: async ({ actor, services, company, body }) => created(await services.projects.create(actor, company.id, body)) }),
+  defineRoute({ ...projects, method: "get", path: "/api/projects/:id", summary: "Get a project",
+    responses: { 200: { description: "Project", schema: Project } },
+    handler: async ({ actor, services, params }) => ok(await services.projects.get(actor, params.id!)) }),
+  defineRoute({ ...projects, method: "patch", path: "/api/projects/:id", summary: "Update a project", body: UpdateProjectBody,
+    responses: { 200: { description: "Updated", schema: Project } },
+    handler: async ({ actor, services, params, body }) => ok(await services.projects.update(actor, params.id!, body)) }),
+  defineRoute({ ...projects, method: "delete", path: "/api/projects/:id", summary: "Delete a project",
+    responses: { 200: { description: "Deleted project" } },
+    handler: async ({ actor, services, params }) => ok(await services.projects.remove(actor, params.id!)) }),
+  defineRoute({ ...projects, method: "get", path: "/api/projects/:id/workspaces", summary: "List a project's workspaces",
+    responses: { 200: { description: "Workspaces", schema: z.array(ProjectWorkspace) } },
+    handler: async ({ actor, services, params }) => ok(await services.projects.listWorkspaces(actor, params.id!)) }),
+  defineRoute({ ...projects, method: "post", path: "/api/projects/:id/workspaces", summary: "Add a workspace (cwd and/or repo)",
+    body: CreateWorkspaceBody, responses: { 201: { description: "Created", schema: ProjectWorkspace } },
+    handler: async ({ actor, services, params, body }) => created(await services.projects.createWorkspace(actor, params.id!, body)) }),
+  defineRoute({ ...projects, method: "patch", path: "/api/projects/:id/workspaces/:workspaceId", summary: "Update a workspace",
+    body: UpdateWorkspaceBody, responses: { 200: { description: "Updated", schema: ProjectWorkspace } },
+    handler: async ({ actor, services, params, body }) => ok(await services.projects.updateWorkspace(actor, params.id!, params.workspaceId!, body)) }),
+  defineRoute({ ...projects, method: "delete", path: "/api/projects/:id/workspaces/:workspaceId", summary: "Remove a workspace",
+    responses: { 200: { description: "Removed workspace", schema: ProjectWorkspace } },
+    handler: async ({ actor, services, params }) => ok(await services.projects.removeWorkspace(actor, params.id!, params.workspaceId!)) }),
+];

@@ -1,0 +1,17 @@
+import type { AnyRoute } from "../route.js";
+import { healthRoutes } from "./health.js";
+import { companyRoutes } from "./companies.js";
+import { agentRoutes } from "./agents.js";
+import { issueRoutes } from "./issues.js";
+import { documentRoutes } from "./documents.js";
+import { goalProjectRoutes } from "./goals-projects.js";
+
+/** The route table: the HTTP app and the OpenAPI document are both built from it. */
+export const allRoutes: readonly AnyRoute[] = [
+  ...healthRoutes,
+  ...companyRoutes,
+  ...agentRoutes,
+  ...issueRoutes,
+  ...documentRoutes,
+  ...goalProjectRoutes,
+];

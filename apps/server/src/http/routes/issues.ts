@@ -1,0 +1,103 @@
+import { z } from "zod";
+import {
+  ActivityEntry,
+  ActivityQuery,
+  Comment,
+  CreateCommentBody,
+  CreateIssueBody,
+  Issue,
+  IssueDetail,
+  IssueWithRelations,
+  ListCommentsQuery,
+  ListIssuesQuery,
+  UpdateIssueBody,
+} from "@staple/contracts";
+import { created, defineRoute, ok } from "../route.js";
+
+const base = { tag: "issues", access: "any" } as const;
+
+export const issueRoutes = [
+  defineRoute({
+    ...base,
+    method: "get",
+    path: "/api/companies/:companyId/issues",
+    summary: "List issues (hidden issues are never listed)",
+    query: ListIssuesQuery,
+    responses: { 200: { description: "Issues", schema: z.array(Issue) } },
+    handler: async ({ actor, services, company, query }) => ok(await services.issues.list(actor, company.id, query)),
+  }),
+  defineRoute({
+    ...base,
+    method: "post",
+    path: "/api/companies/:companyId/issues",
+    summary: "Create an issue; its identifier is PREFIX-N from the company counter",
+    body: CreateIssueBody,
+    responses: { 201: { description: "Created", schema: IssueWithRelations } },
+    handler: async ({ actor, services, company, body }) => created(await services.issues.create(actor, company.id, body)),
+  }),
+  defineRoute({
+    ...base,
+    method: "get",
+    path: "/api/issues/:id",
+    summary: "Get an issue by uuid or identifier, with ancestors, blockers, documents and work products",
+    responses: { 200: { description: "Issue", schema: IssueDetail } },
+    handler: async ({ actor, services, params }) => ok(await services.issues.get(actor, params.id!)),
+  }),
+  defineRoute({
+    ...base,
+    method: "patch",
+    path: "/api/issues/:id",
+    summary: "Update an issue (any field; blockedByIssueIds replaces the set; comment posts one)",
+    body: UpdateIssueBody,
+    responses: { 200: { description: "Updated", schema: IssueWithRelations.extend({ comment: Comment.nullable() }) } },
+    handler: async ({ actor, services, params, body }) => ok(await services.issues.update(actor, params.id!, body)),
+  }),
+  defineRoute({
+    ...base,
+    method: "get",
+    path: "/api/issues/:id/comments",
+    summary: "List comments (newest first unless order=asc; after=<commentId> for newer ones only)",
+    query: ListCommentsQuery,
+    responses: { 200: { description: "Comments", schema: z.array(Comment) } },
+    handler: async ({ actor, services, params, query }) => ok(await services.comments.list(actor, params.id!, query)),
+  }),
+  defineRoute({
+    ...base,
+    method: "post",
+    path: "/api/issues/:id/comments",
+    summary: "Post a comment (mentions of agents are parsed and stored)",
+    body: CreateCommentBody,
+    responses: { 201: { description: "Created", schema: Comment } },
+    handler: async ({ actor, services, params, body }) => created(await services.comments.create(actor, params.id!, body)),
+  }),
+  defineRoute({
+    ...base,
+    method: "get",
+    path: "/api/issues/:id/comments/:commentId",
+    summary: "Get one comment",
+    responses: { 200: { description: "Comment", schema: Comment } },
+    handler: async ({ actor, services, params }) => ok(await services.comments.get(actor, params.id!, params.commentId!)),
+  }),
+  defineRoute({
+    ...base,
+    method: "get",
+    path: "/api/issues/:id/activity",
+    summary: "The issue's activity, newest first",
+    query: ActivityQuery.pick({ limit: true }),
+    responses: { 200: { description: "Activity", schema: z.array(ActivityEntry) } },
+    async handler({ actor, services, params, query }) {
+      const issue = await services.issues.visibleIssue(actor, params.id!);
+      return ok(await services.activity.listForIssue(issue.id, query.limit));
+    },
+  }),
+  defineRoute({
+    method: "get",
+    path: "/api/companies/:companyId/activity",
+    summary: "Company activity, newest first (limit 100 by default, clamped to 1..500)",
+    tag: "activity",
+    access: "any",
+    query: ActivityQuery,
+    responses: { 200: { description: "Activity", schema: z.array(ActivityEntry) } },
+    handler: async ({ services, company, query }) => ok(await services.activity.listForCompany(company.id, query)),
+  }),
+];

@@ -1,0 +1,126 @@
+import { isUuid, type CreateCommentBody } from "@staple/contracts";
+import type { Database, Queryable } from "../db/database.js";
+import { notFound } from "../errors.js";
+import { actorStamp, type Actor } from "../auth/actor.js";
+import { assertCanSee } from "../auth/access.js";
+import { recordActivity } from "../activity/record.js";
+import { parseMentions, type MentionCandidate } from "./mentions.js";
+import { findIssue, type IssueRow } from "./rows.js";
+
+export const COMMENT_COLUMNS = `id, company_id, issue_id, author_agent_id, author_user_id, author_type, created_by_run_id,
+  body, mentioned_agent_ids, created_at, updated_at`;
+
+export interface CommentRow {
+  id: string;
+  issueId: string;
+  authorAgentId: string | null;
+  authorType: string;
+  createdByRunId: string | null;
+  mentionedAgentIds: string[];
+  body: string;
+  [key: string]: unknown;
+}
+
+/**
+ * Writes a comment (with its parsed mentions and its activity row) inside the caller's
+ * transaction. Mentions are resolved against the company's live agents at write time, so the run
+ * engine reads ids, never re-parses text.
+ */
+export async function insertComment(q: Queryable, issue: IssueRow, actor: Actor, body: string): Promise<CommentRow> {
+  const candidates = body.includes("@")
+    ? await q.query<MentionCandidate>("SELECT id, name, url_key FROM agents WHERE company_id = $1 AND status <> 'terminated'", [
+        issue.companyId,
+      ])
+    : [];
+  const mentioned = parseMentions(body, candidates);
+  const stamp = actorStamp(actor);
+  const [comment] = await q.query<CommentRow>(
+    `INSERT INTO issue_comments (company_id, issue_id, author_agent_id, author_user_id, author_type, created_by_run_id, body,
+       mentioned_agent_ids)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8::uuid[]) RETURNING ${COMMENT_COLUMNS}`,
+    [
+      issue.companyId,
+      issue.id,
+      stamp.agentId,
+      actor.kind === "board" ? actor.userId : null,
+      stamp.actorType,
+      stamp.runId,
+      body,
+      mentioned,
+    ],
+  );
+  await q.query("UPDATE issues SET updated_at = now() WHERE id = $1", [issue.id]);
+  await recordActivity(q, {
+    companyId: issue.companyId,
+    actor,
+    action: "issue.comment_added",
+    entityType: "issue",
+    entityId: issue.id,
+    details: { commentId: comment!.id, identifier: issue.identifier, mentionedAgentIds: mentioned },
+  });
+  return comment!;
+}
+
+export function createCommentService(db: Database) {
+  async function issueFor(actor: Actor, issueRef: string): Promise<IssueRow> {
+    const issue = await findIssue(db, issueRef);
+    if (!issue) throw notFound("Issue not found");
+    assertCanSee(actor, issue.companyId, "Issue");
+    return issue;
+  }
+
+  return {
+    async list(actor: Actor, issueRef: string, opts: { after?: string; order?: "asc" | "desc"; limit?: number }) {
+      const issue = await issueFor(actor, issueRef);
+      const params: unknown[] = [issue.id];
+      let after = "";
+      if (opts.after) {
+        // Comments strictly newer than the given one, for incremental reads.
+        after = `AND (created_at, id) > (SELECT created_at, id FROM issue_comments WHERE id = $${params.push(opts.after)} AND issue_id = $1)`;
+      }
+      const dir = opts.order === "asc" ? "ASC" : "DESC";
+      return db.query<CommentRow>(
+        `SELECT ${COMMENT_COLUMNS} FROM issue_comments WHERE issue_id = $1 ${after}
+          ORDER BY created_at ${dir}, id ${dir} LIMIT ${opts.limit ?? 1000}`,
+        params,
+      );
+    },
+
+    async get(actor: Actor, issueRef: string, commentId: string) {
+      const issue = await issueFor(actor, issueRef);
+      if (!isUuid(commentId)) throw notFound("Comment not found");
+      const [comment] = await db.query<CommentRow>(`SELECT ${COMMENT_COLUMNS} FROM issue_comments WHERE id = $1 AND issue_id = $2`, [
+        commentId,
+        issue.id,
+      ]);
+      if (!comment) throw notFound("Comment not found");
+      return comment;
+    },
+
+    async create(actor: Actor, issueRef: string, body: CreateCommentBody): Promise<CommentRow> {
+      const issue = await issueFor(actor, issueRef);
+      return db.tx(async (q) => {
+        const locked = (await findIssue(q, issue.id, true))!;
+        const comment = await insertComment(q, locked, actor, body.body);
+        // An explicit reopen moves a closed issue back to todo in the same transaction.
+        if (body.reopen && (locked.status === "done" || locked.status === "cancelled")) {
+          await q.query(
+            `UPDATE issues SET status = 'todo', completed_at = NULL, cancelled_at = NULL, updated_at = now()
+              WHERE id = $1 AND status IN ('done', 'cancelled')`,
+            [locked.id],
+          );
+          await recordActivity(q, {
+            companyId: locked.companyId,
+            actor,
+            action: "issue.updated",
+            entityType: "issue",
+            entityId: locked.id,
+            details: { identifier: locked.identifier, changes: { status: { from: locked.status, to: "todo" } }, via: "comment_reopen" },
+          });
+        }
+        return comment;
+      });
+    },
+  };
+}
+export type CommentService = ReturnType<typeof createCommentService>;

@@ -1,0 +1,244 @@
+import type { CreateIssueBody, ListIssuesQuery, UpdateIssueBody } from "@staple/contracts";
+import type { Database, Queryable } from "../db/database.js";
+import { conflict, forbidden, notFound, ruleViolation } from "../errors.js";
+import { actorStamp, LOCAL_BOARD_USER_ID, type Actor } from "../auth/actor.js";
+import { assertCanSee, assertCompanyAccess } from "../auth/access.js";
+import { recordActivity } from "../activity/record.js";
+import type { CompanyService } from "../companies/service.js";
+import { insertComment } from "./comments.js";
+import { checkParent, replaceBlockers } from "./hierarchy.js";
+import { buildIssueListQuery, parseStatusList } from "./list-query.js";
+import { blockerRefs, findIssue, ISSUE_COLUMNS, type IssueRow } from "./rows.js";
+import { assertAssignmentRules, initialStatusTimestamps, statusEffects } from "./status-rules.js";
+import { loadIssueDetail } from "./detail.js";
+
+const MAX_REQUEST_DEPTH = 1024;
+
+/** Users an issue may be assigned to. Only the local board exists until an authenticated mode lands. */
+function resolveAssigneeUser(actor: Actor, value: string | null | undefined): string | null | undefined {
+  if (value === undefined || value === null) return value;
+  if (value === "me") {
+    if (actor.kind !== "board") throw ruleViolation('assigneeUserId "me" is only for board users', undefined, "assignee_user_invalid");
+    return actor.userId;
+  }
+  if (value !== LOCAL_BOARD_USER_ID) throw ruleViolation(`Unknown user: ${value}`, undefined, "assignee_user_invalid");
+  return value;
+}
+
+async function checkAssigneeAgent(q: Queryable, companyId: string, agentId: string) {
+  const [agent] = await q.query<{ companyId: string; status: string }>("SELECT company_id, status FROM agents WHERE id = $1", [agentId]);
+  if (!agent || agent.companyId !== companyId) throw notFound("Agent not found");
+  if (agent.status === "terminated") throw ruleViolation("Cannot assign an issue to a terminated agent", undefined, "assignee_terminated");
+}
+
+async function checkBelongs(q: Queryable, table: "goals" | "projects", id: string, companyId: string, what: string) {
+  const [row] = await q.query<{ companyId: string }>(`SELECT company_id FROM ${table} WHERE id = $1`, [id]);
+  if (!row || row.companyId !== companyId) throw notFound(`${what} not found`);
+}
+
+async function checkWorkspace(q: Queryable, workspaceId: string, projectId: string | null, companyId: string) {
+  const [ws] = await q.query<{ companyId: string; projectId: string }>(
+    "SELECT company_id, project_id FROM project_workspaces WHERE id = $1",
+    [workspaceId],
+  );
+  if (!ws || ws.companyId !== companyId) throw notFound("Project workspace not found");
+  if (projectId && ws.projectId !== projectId) {
+    throw ruleViolation("projectWorkspaceId belongs to another project", undefined, "workspace_project_mismatch");
+  }
+}
+
+export function createIssueService(db: Database, companies: CompanyService) {
+  async function visibleIssue(actor: Actor, ref: string): Promise<IssueRow> {
+    const issue = await findIssue(db, ref);
+    if (!issue) throw notFound("Issue not found");
+    assertCanSee(actor, issue.companyId, "Issue");
+    return issue;
+  }
+
+  async function withRelations(q: Queryable, issue: IssueRow) {
+    return { ...issue, ...(await blockerRefs(q, issue.id)) };
+  }
+
+  return {
+    visibleIssue,
+
+    async get(actor: Actor, ref: string) {
+      const issue = await visibleIssue(actor, ref);
+      return loadIssueDetail(db, issue);
+    },
+
+    async list(actor: Actor, companyId: string, query: ListIssuesQuery) {
+      assertCompanyAccess(actor, companyId);
+      let assigneeUser: string | undefined;
+      if (query.assigneeUserId === "me") {
+        if (actor.kind !== "board") throw forbidden('assigneeUserId=me is only for board users', "board_only");
+        assigneeUser = actor.userId;
+      } else assigneeUser = query.assigneeUserId;
+      const { sql, params } = buildIssueListQuery(companyId, { ...query, statuses: parseStatusList(query.status), assigneeUser });
+      return db.query<IssueRow>(sql, params);
+    },
+
+    async create(actor: Actor, companyId: string, body: CreateIssueBody) {
+      assertCompanyAccess(actor, companyId);
+      const company = await companies.require(companyId);
+      if (company.status === "archived") throw conflict("Company is archived", undefined, "company_archived");
+      const assigneeUserId = resolveAssigneeUser(actor, body.assigneeUserId) ?? null;
+      const assigneeAgentId = body.assigneeAgentId ?? null;
+      const status = body.status ?? (assigneeAgentId || assigneeUserId ? "todo" : "backlog");
+      assertAssignmentRules({ status, assigneeAgentId, assigneeUserId });
+      const stamp = actorStamp(actor);
+
+      return db.tx(async (q) => {
+        if (assigneeAgentId) await checkAssigneeAgent(q, companyId, assigneeAgentId);
+        let requestDepth = 0;
+        if (body.parentId) {
+          const parent = await checkParent(q, companyId, null, body.parentId);
+          if (actor.kind === "agent") requestDepth = parent.requestDepth + 1;
+          if (requestDepth > MAX_REQUEST_DEPTH) throw ruleViolation("Issue delegation is nested too deeply", undefined, "request_depth");
+        }
+        if (body.goalId) await checkBelongs(q, "goals", body.goalId, companyId, "Goal");
+        if (body.projectId) await checkBelongs(q, "projects", body.projectId, companyId, "Project");
+        if (body.projectWorkspaceId) await checkWorkspace(q, body.projectWorkspaceId, body.projectId ?? null, companyId);
+
+        // The company row lock serialises numbering: N parallel creates get N distinct numbers.
+        const [counter] = await q.query<{ issueCounter: number; issuePrefix: string }>(
+          `UPDATE companies SET issue_counter = GREATEST(issue_counter,
+             COALESCE((SELECT max(issue_number) FROM issues WHERE company_id = $1), 0)) + 1
+            WHERE id = $1 RETURNING issue_counter, issue_prefix`,
+          [companyId],
+        );
+        const number = counter!.issueCounter;
+        const timestamps = initialStatusTimestamps(status);
+        const extraCols = Object.keys(timestamps);
+        const [issue] = await q.query<IssueRow>(
+          `INSERT INTO issues (company_id, project_id, project_workspace_id, goal_id, parent_id, title, description, status,
+             priority, assignee_agent_id, assignee_user_id, created_by_agent_id, created_by_user_id, issue_number, identifier,
+             request_depth, billing_code${extraCols.map((c) => `, ${c}`).join("")})
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17${extraCols
+             .map((c) => `, ${timestamps[c]}`)
+             .join("")})
+           RETURNING ${ISSUE_COLUMNS}`,
+          [
+            companyId,
+            body.projectId ?? null,
+            body.projectWorkspaceId ?? null,
+            body.goalId ?? null,
+            body.parentId ?? null,
+            body.title,
+            body.description ?? null,
+            status,
+            body.priority ?? "medium",
+            assigneeAgentId,
+            assigneeUserId,
+            stamp.agentId,
+            actor.kind === "board" ? actor.userId : null,
+            number,
+            `${counter!.issuePrefix}-${number}`,
+            requestDepth,
+            body.billingCode ?? null,
+          ],
+        );
+        if (body.blockedByIssueIds?.length) {
+          await replaceBlockers(q, companyId, issue!.id, body.blockedByIssueIds, {
+            agentId: stamp.agentId,
+            userId: actor.kind === "board" ? actor.userId : null,
+          });
+        }
+        await recordActivity(q, {
+          companyId,
+          actor,
+          action: "issue.created",
+          entityType: "issue",
+          entityId: issue!.id,
+          details: { identifier: issue!.identifier, title: issue!.title, status, assigneeAgentId, assigneeUserId },
+        });
+        return withRelations(q, issue!);
+      });
+    },
+
+    async update(actor: Actor, ref: string, body: UpdateIssueBody) {
+      const visible = await visibleIssue(actor, ref);
+      if (body.hidden !== undefined && actor.kind !== "board") throw forbidden("Only the board can hide issues", "board_only");
+      return db.tx(async (q) => {
+        const prev = (await findIssue(q, visible.id, true))!;
+        if (actor.kind === "agent" && prev.assigneeAgentId && prev.assigneeAgentId !== actor.agentId) {
+          throw forbidden("Agent cannot modify an issue assigned to another agent", "issue_not_assignee");
+        }
+        const assigneeAgentId = body.assigneeAgentId !== undefined ? body.assigneeAgentId : prev.assigneeAgentId;
+        const assigneeUserId =
+          body.assigneeUserId !== undefined ? (resolveAssigneeUser(actor, body.assigneeUserId) ?? null) : prev.assigneeUserId;
+        const next = { status: body.status ?? prev.status, assigneeAgentId, assigneeUserId };
+        assertAssignmentRules(next);
+        if (body.assigneeAgentId && body.assigneeAgentId !== prev.assigneeAgentId) {
+          await checkAssigneeAgent(q, prev.companyId, body.assigneeAgentId);
+        }
+        if (body.parentId && body.parentId !== prev.parentId) await checkParent(q, prev.companyId, prev.id, body.parentId);
+        if (body.goalId) await checkBelongs(q, "goals", body.goalId, prev.companyId, "Goal");
+        if (body.projectId) await checkBelongs(q, "projects", body.projectId, prev.companyId, "Project");
+        if (body.projectWorkspaceId) {
+          await checkWorkspace(q, body.projectWorkspaceId, body.projectId !== undefined ? body.projectId : prev.projectId, prev.companyId);
+        }
+
+        const sets: string[] = [];
+        const params: unknown[] = [prev.id];
+        const changes: Record<string, { from: unknown; to: unknown }> = {};
+        const fields: [keyof UpdateIssueBody & string, string, unknown][] = [
+          ["title", "title", body.title],
+          ["description", "description", body.description],
+          ["status", "status", body.status],
+          ["priority", "priority", body.priority],
+          ["parentId", "parent_id", body.parentId],
+          ["goalId", "goal_id", body.goalId],
+          ["projectId", "project_id", body.projectId],
+          ["projectWorkspaceId", "project_workspace_id", body.projectWorkspaceId],
+          ["assigneeAgentId", "assignee_agent_id", body.assigneeAgentId],
+          ["assigneeUserId", "assignee_user_id", body.assigneeUserId !== undefined ? assigneeUserId : undefined],
+          ["billingCode", "billing_code", body.billingCode],
+        ];
+        for (const [field, column, value] of fields) {
+          if (value === undefined || value === prev[field]) continue;
+          sets.push(`${column} = $${params.push(value)}`);
+          changes[field] = { from: prev[field] ?? null, to: value };
+        }
+        const effects = statusEffects(prev, next);
+        for (const [column, expr] of Object.entries(effects.set)) sets.push(`${column} = ${expr}`);
+        if (body.hidden !== undefined && body.hidden !== (prev.hiddenAt !== null)) {
+          sets.push(`hidden_at = ${body.hidden ? "now()" : "NULL"}`);
+          changes.hidden = { from: prev.hiddenAt !== null, to: body.hidden };
+        }
+        let blockerChange: { added: string[]; removed: string[] } | undefined;
+        if (body.blockedByIssueIds !== undefined) {
+          const stamp = actorStamp(actor);
+          blockerChange = await replaceBlockers(q, prev.companyId, prev.id, body.blockedByIssueIds, {
+            agentId: stamp.agentId,
+            userId: actor.kind === "board" ? actor.userId : null,
+          });
+        }
+        const [updated] = await q.query<IssueRow>(
+          `UPDATE issues SET ${[...sets, "updated_at = now()"].join(", ")} WHERE id = $1 RETURNING ${ISSUE_COLUMNS}`,
+          params,
+        );
+        if (Object.keys(changes).length > 0 || blockerChange?.added.length || blockerChange?.removed.length) {
+          await recordActivity(q, {
+            companyId: prev.companyId,
+            actor,
+            action: "issue.updated",
+            entityType: "issue",
+            entityId: prev.id,
+            details: {
+              identifier: prev.identifier,
+              changes,
+              ...(blockerChange ? { blockers: blockerChange } : {}),
+              ...(effects.clearLocks && (prev.checkoutRunId || prev.executionRunId)
+                ? { releasedLocks: { checkoutRunId: prev.checkoutRunId, executionRunId: prev.executionRunId } }
+                : {}),
+            },
+          });
+        }
+        const comment = body.comment ? await insertComment(q, updated!, actor, body.comment) : null;
+        return { ...(await withRelations(q, updated!)), comment };
+      });
+    },
+  };
+}
+export type IssueService = ReturnType<typeof createIssueService>;

@@ -1,0 +1,69 @@
+#!/usr/bin/env node
+import { ConfigError, loadConfig } from "./config.js";
+import { createLogger } from "./logger.js";
+import { PortInUseError, startServer } from "./server.js";
+import { DataDirBusyError } from "./db/data-dir-lock.js";
+
+/** Graceful shutdown: stop accepting, finish in-flight requests, close the database; force after 15 s. */
+const SHUTDOWN_GRACE_MS = 15_000;
+
+async function main() {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`staple: ${error.message}\n`);
+      process.exit(2);
+    }
+    throw error;
+  }
+  const logger = createLogger(config.logLevel);
+  const started = Date.now();
+  let server;
+  try {
+    server = await startServer(config, logger);
+  } catch (error) {
+    if (error instanceof PortInUseError || error instanceof DataDirBusyError) {
+      logger.error("cannot start", { reason: error.message });
+      process.stderr.write(`staple: ${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+  logger.info("staple listening", {
+    url: server.url,
+    database: config.databaseUrl ? "postgres" : "embedded",
+    home: config.home,
+    startMs: Date.now() - started,
+  });
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info("shutting down", { signal });
+    const force = setTimeout(() => {
+      logger.error("shutdown timed out; exiting");
+      process.exit(1);
+    }, SHUTDOWN_GRACE_MS);
+    force.unref();
+    server
+      .close()
+      .then(() => {
+        logger.info("stopped");
+        process.exit(0);
+      })
+      .catch((error: unknown) => {
+        logger.error("shutdown failed", { err: error });
+        process.exit(1);
+      });
+  };
+  process.on("SIGTERM", () => stop("SIGTERM"));
+  process.on("SIGINT", () => stop("SIGINT"));
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`staple: failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});

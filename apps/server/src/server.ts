@@ -1,0 +1,94 @@
+import fs from "node:fs";
+import type { AddressInfo } from "node:net";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { createAdaptorServer } from "@hono/node-server";
+import type { Config } from "./config.js";
+import { createLogger, type Logger } from "./logger.js";
+import { openDatabase } from "./db/open.js";
+import type { Database } from "./db/database.js";
+import { createServices, type Services } from "./services.js";
+import { createAuthenticator } from "./auth/authenticate.js";
+import { resolveAgentJwtSecret } from "./auth/jwt-secret.js";
+import { createApp, type App } from "./http/app.js";
+
+export class PortInUseError extends Error {}
+
+export const VERSION: string = JSON.parse(
+  fs.readFileSync(path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../package.json"), "utf8"),
+).version;
+
+export interface AppBundle {
+  app: App;
+  services: Services;
+  jwtSecret: string;
+}
+
+/** Builds the HTTP app over an open database (also used directly by in-process tests). */
+export async function buildApp(db: Database, config: Pick<Config, "deploymentMode" | "agentJwtSecret">, logger: Logger): Promise<AppBundle> {
+  const services = createServices(db);
+  const jwtSecret = await resolveAgentJwtSecret(db, config.agentJwtSecret);
+  const app = createApp({
+    services,
+    authenticate: createAuthenticator({ db, jwtSecret }),
+    logger,
+    info: { version: VERSION, deploymentMode: config.deploymentMode, databaseKind: db.kind },
+  });
+  return { app, services, jwtSecret };
+}
+
+export interface RunningServer extends AppBundle {
+  url: string;
+  port: number;
+  db: Database;
+  close(): Promise<void>;
+}
+
+/** Opens the database, migrates, and listens. Refuses (never silently moves) when the port is taken. */
+export async function startServer(config: Config, logger = createLogger(config.logLevel)): Promise<RunningServer> {
+  const opened = await openDatabase(config, logger);
+  let bundle: AppBundle;
+  try {
+    bundle = await buildApp(opened.db, config, logger);
+  } catch (error) {
+    await opened.close();
+    throw error;
+  }
+  const server = createAdaptorServer({ fetch: bundle.app.fetch });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(config.port, config.host, () => {
+        server.off("error", reject);
+        resolve();
+      });
+    });
+  } catch (error) {
+    await opened.close();
+    if ((error as NodeJS.ErrnoException).code === "EADDRINUSE") {
+      throw new PortInUseError(
+        `Port ${config.port} on ${config.host} is already in use. Stop the process using it, or start Staple on another port: PORT=3200 npm start`,
+      );
+    }
+    throw error;
+  }
+  const port = (server.address() as AddressInfo).port;
+  const host = config.host.includes(":") ? `[${config.host}]` : config.host;
+  let closing: Promise<void> | undefined;
+  return {
+    ...bundle,
+    db: opened.db,
+    url: `http://${host}:${port}`,
+    port,
+    close() {
+      closing ??= (async () => {
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          (server as unknown as { closeIdleConnections?: () => void }).closeIdleConnections?.();
+        });
+        await opened.close();
+      })();
+      return closing;
+    },
+  };
+}

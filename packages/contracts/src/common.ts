@@ -1,0 +1,29 @@
+import { z } from "zod";
+
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** A uuid in canonical text form (any version; Postgres accepts them all). */
+export const Uuid = z.string().regex(UUID_RE, "Invalid uuid").meta({ format: "uuid" });
+export function isUuid(value: string): boolean {
+  return UUID_RE.test(value);
+}
+
+export const Timestamp = z.string().meta({ format: "date-time" });
+export const NullableTimestamp = Timestamp.nullable();
+export const JsonObject = z.record(z.string(), z.unknown());
+
+/** Every error answer: `{error, details?}`. */
+export const ErrorBody = z
+  .object({ error: z.string(), code: z.string().optional(), details: z.unknown().optional() })
+  .meta({ id: "Error" });
+export type ErrorBody = z.infer<typeof ErrorBody>;
+
+/** Query-string integers: digits only, so `?limit=abc` or `?limit=1.5` is a 400, not NaN. */
+export const QueryInt = z
+  .string()
+  .regex(/^\d+$/, "Expected a non-negative integer")
+  .transform((value) => Number(value));
+
+export const OkBody = z.object({ ok: z.literal(true) });
+
+export const NonEmptyTrimmed = z.string().trim().min(1);

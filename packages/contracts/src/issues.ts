@@ -1,0 +1,120 @@
+import { z } from "zod";
+import { ISSUE_ORIGIN_KINDS, ISSUE_PRIORITIES, ISSUE_STATUSES } from "./enums.js";
+import { JsonObject, NonEmptyTrimmed, NullableTimestamp, QueryInt, Timestamp, Uuid } from "./common.js";
+
+export const ISSUE_LIST_LIMIT_DEFAULT = 500;
+export const ISSUE_LIST_LIMIT_MAX = 1000;
+export const ISSUE_SORT_FIELDS = ["updated", "created", "priority", "status", "title", "identifier"] as const;
+
+/** `PREFIX-N`, matched case-insensitively (`tra-1` finds `TRA-1`). */
+export const ISSUE_IDENTIFIER_RE = /^[A-Za-z][A-Za-z0-9]*-\d+$/;
+
+export const Issue = z
+  .object({
+    id: Uuid,
+    companyId: Uuid,
+    projectId: Uuid.nullable(),
+    projectWorkspaceId: Uuid.nullable(),
+    goalId: Uuid.nullable(),
+    parentId: Uuid.nullable(),
+    title: z.string(),
+    description: z.string().nullable(),
+    status: z.enum(ISSUE_STATUSES),
+    workMode: z.string(),
+    priority: z.enum(ISSUE_PRIORITIES),
+    assigneeAgentId: Uuid.nullable(),
+    assigneeUserId: z.string().nullable(),
+    checkoutRunId: Uuid.nullable(),
+    executionRunId: Uuid.nullable(),
+    executionAgentNameKey: z.string().nullable(),
+    executionLockedAt: NullableTimestamp,
+    createdByAgentId: Uuid.nullable(),
+    createdByUserId: z.string().nullable(),
+    issueNumber: z.number().int(),
+    identifier: z.string(),
+    originKind: z.enum(ISSUE_ORIGIN_KINDS),
+    originId: z.string().nullable(),
+    originRunId: Uuid.nullable(),
+    originFingerprint: z.string(),
+    requestDepth: z.number().int(),
+    billingCode: z.string().nullable(),
+    executionState: JsonObject.nullable(),
+    startedAt: NullableTimestamp,
+    completedAt: NullableTimestamp,
+    cancelledAt: NullableTimestamp,
+    hiddenAt: NullableTimestamp,
+    createdAt: Timestamp,
+    updatedAt: Timestamp,
+  })
+  .meta({ id: "Issue" });
+export type Issue = z.infer<typeof Issue>;
+
+export const IssueRef = z
+  .object({
+    id: Uuid,
+    identifier: z.string(),
+    title: z.string(),
+    status: z.enum(ISSUE_STATUSES),
+    priority: z.enum(ISSUE_PRIORITIES),
+    assigneeAgentId: Uuid.nullable(),
+  })
+  .meta({ id: "IssueRef" });
+
+export const IssueWithRelations = Issue.extend({
+  blockedBy: z.array(IssueRef),
+  blocks: z.array(IssueRef),
+}).meta({ id: "IssueWithRelations" });
+
+export const IssueDetail = IssueWithRelations.extend({
+  ancestors: z.array(IssueRef),
+  children: z.array(IssueRef),
+  project: z.object({ id: Uuid, name: z.string(), status: z.string() }).nullable(),
+  goal: z.object({ id: Uuid, title: z.string(), status: z.string() }).nullable(),
+  documents: z.array(z.object({ key: z.string(), title: z.string().nullable(), latestRevisionNumber: z.number().int(), updatedAt: Timestamp })),
+  workProducts: z.array(JsonObject),
+}).meta({ id: "IssueDetail" });
+
+const issueFields = {
+  title: NonEmptyTrimmed.max(500),
+  description: z.string().max(200_000).nullable().optional(),
+  status: z.enum(ISSUE_STATUSES).optional(),
+  priority: z.enum(ISSUE_PRIORITIES).optional(),
+  parentId: Uuid.nullable().optional(),
+  goalId: Uuid.nullable().optional(),
+  projectId: Uuid.nullable().optional(),
+  projectWorkspaceId: Uuid.nullable().optional(),
+  assigneeAgentId: Uuid.nullable().optional(),
+  assigneeUserId: z.string().min(1).max(200).nullable().optional(),
+  blockedByIssueIds: z.array(Uuid).max(100).optional(),
+  billingCode: z.string().max(200).nullable().optional(),
+};
+
+export const CreateIssueBody = z.strictObject(issueFields);
+export type CreateIssueBody = z.infer<typeof CreateIssueBody>;
+
+export const UpdateIssueBody = z.strictObject({
+  ...issueFields,
+  title: issueFields.title.optional(),
+  /** A comment posted together with the change (same transaction). */
+  comment: z.string().trim().min(1).max(100_000).optional(),
+  /** Board only: hide (timestamp or `true`) or unhide (`null`/`false`) the issue from lists. */
+  hidden: z.boolean().optional(),
+});
+export type UpdateIssueBody = z.infer<typeof UpdateIssueBody>;
+
+export const ListIssuesQuery = z.strictObject({
+  status: z.string().optional(),
+  assigneeAgentId: z.union([z.literal("null"), Uuid]).optional(),
+  assigneeUserId: z.string().min(1).optional(),
+  projectId: Uuid.optional(),
+  parentId: z.union([z.literal("null"), Uuid]).optional(),
+  goalId: Uuid.optional(),
+  originKind: z.enum(ISSUE_ORIGIN_KINDS).optional(),
+  originId: z.string().optional(),
+  q: z.string().max(500).optional(),
+  limit: QueryInt.pipe(z.number().int().min(1, "limit must be at least 1")).optional(),
+  offset: QueryInt.optional(),
+  sortField: z.enum(ISSUE_SORT_FIELDS).optional(),
+  sortDir: z.enum(["asc", "desc"]).optional(),
+});
+export type ListIssuesQuery = z.infer<typeof ListIssuesQuery>;
