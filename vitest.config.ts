@@ -1,0 +1,18 @@
+import path from "node:path";
+import { defineConfig } from "vitest/config";
+
+const root = path.dirname(new URL(import.meta.url).pathname);
+
+export default defineConfig({
+  resolve: {
+    alias: { "@staple/contracts": path.join(root, "packages/contracts/src/index.ts") },
+  },
+  test: {
+    include: ["apps/*/test/**/*.test.ts", "apps/*/src/**/*.test.ts", "packages/*/src/**/*.test.ts", "packages/*/test/**/*.test.ts"],
+    exclude: ["**/node_modules/**", "**/dist/**", "apps/*/test/crash/**", "apps/*/test/e2e/**"],
+    globalSetup: ["apps/server/test/helpers/global-setup.ts"],
+    pool: "forks",
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+  },
+});
