@@ -7,7 +7,8 @@ import type { Config } from "./config.js";
 import { createLogger, type Logger } from "./logger.js";
 import { openDatabase } from "./db/open.js";
 import type { Database } from "./db/database.js";
-import { createServices, type Services } from "./services.js";
+import type { Services } from "./services.js";
+import { createRuntime, type RuntimeOptions } from "./runtime.js";
 import { createAuthenticator } from "./auth/authenticate.js";
 import { resolveAgentJwtSecret } from "./auth/jwt-secret.js";
 import { createApp, type App } from "./http/app.js";
@@ -24,15 +25,29 @@ export interface AppBundle {
   jwtSecret: string;
 }
 
-/** Builds the HTTP app over an open database (also used directly by in-process tests). */
-export async function buildApp(db: Database, config: Pick<Config, "deploymentMode" | "agentJwtSecret">, logger: Logger): Promise<AppBundle> {
-  const services = createServices(db);
-  const jwtSecret = await resolveAgentJwtSecret(db, config.agentJwtSecret);
+export interface BuildOptions {
+  deploymentMode: Config["deploymentMode"];
+  agentJwtSecret: string | undefined;
+  agentJwtTtlSeconds?: number;
+  home: string;
+  apiUrl?: string;
+  runtime?: Partial<Pick<RuntimeOptions, "adapters" | "schedulerIntervalMs" | "leaseMs">>;
+}
+
+/** Builds the services, run engine and HTTP app over an open database (also used by in-process tests). */
+export async function buildApp(db: Database, opts: BuildOptions, logger: Logger): Promise<AppBundle> {
+  const jwtSecret = await resolveAgentJwtSecret(db, opts.agentJwtSecret);
+  const services = createRuntime(db, logger, {
+    home: opts.home,
+    apiUrl: opts.apiUrl ?? "http://127.0.0.1:3100",
+    jwt: { secret: jwtSecret, ttlSeconds: opts.agentJwtTtlSeconds ?? 3600 },
+    ...opts.runtime,
+  });
   const app = createApp({
     services,
     authenticate: createAuthenticator({ db, jwtSecret }),
     logger,
-    info: { version: VERSION, deploymentMode: config.deploymentMode, databaseKind: db.kind },
+    info: { version: VERSION, deploymentMode: opts.deploymentMode, databaseKind: db.kind },
   });
   return { app, services, jwtSecret };
 }
@@ -49,7 +64,11 @@ export async function startServer(config: Config, logger = createLogger(config.l
   const opened = await openDatabase(config, logger);
   let bundle: AppBundle;
   try {
-    bundle = await buildApp(opened.db, config, logger);
+    bundle = await buildApp(
+      opened.db,
+      { deploymentMode: config.deploymentMode, agentJwtSecret: config.agentJwtSecret, agentJwtTtlSeconds: config.agentJwtTtlSeconds, home: config.home },
+      logger,
+    );
   } catch (error) {
     await opened.close();
     throw error;
@@ -74,14 +93,21 @@ export async function startServer(config: Config, logger = createLogger(config.l
   }
   const port = (server.address() as AddressInfo).port;
   const host = config.host.includes(":") ? `[${config.host}]` : config.host;
+  const url = `http://${host}:${port}`;
+  bundle.services.engine.setApiUrl(config.publicApiUrl ?? url);
+  await bundle.services.live.start();
+  await bundle.services.engine.start();
   let closing: Promise<void> | undefined;
   return {
     ...bundle,
     db: opened.db,
-    url: `http://${host}:${port}`,
+    url,
     port,
     close() {
       closing ??= (async () => {
+        // Stop the engine first: it aborts local runs and records them for recovery on next start.
+        await bundle.services.engine.stop();
+        await bundle.services.live.stop();
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           (server as unknown as { closeIdleConnections?: () => void }).closeIdleConnections?.();

@@ -6,16 +6,26 @@ import { createAgentLifecycle, type AgentLifecycleHooks } from "./agents/lifecyc
 import { createAgentKeyService } from "./agents/keys.js";
 import { createIssueService } from "./issues/service.js";
 import { createCommentService } from "./issues/comments.js";
+import type { IssueMutationHooks } from "./issues/hooks.js";
+import type { IssueExecutionService } from "./issues/execution.js";
 import { createDocumentService } from "./documents/service.js";
 import { createGoalService } from "./goals/service.js";
 import { createProjectService } from "./projects/service.js";
 import { createDashboardService } from "./dashboard/service.js";
+import type { RunEngine } from "./runs/engine.js";
+import type { RunQueries } from "./runs/queries.js";
+import type { LiveBus } from "./live/bus.js";
+
+export interface DomainHooks {
+  agentLifecycle?: AgentLifecycleHooks;
+  issues?: IssueMutationHooks;
+}
 
 /** Builds every domain module once, with its dependencies passed in explicitly (no hidden graphs). */
-export function createServices(db: Database, hooks: { agentLifecycle?: AgentLifecycleHooks } = {}) {
+export function createDomainServices(db: Database, hooks: DomainHooks = {}) {
   const companies = createCompanyService(db);
   const agents = createAgentService(db, companies);
-  const issues = createIssueService(db, companies);
+  const issues = createIssueService(db, companies, hooks.issues);
   return {
     db,
     companies,
@@ -23,7 +33,7 @@ export function createServices(db: Database, hooks: { agentLifecycle?: AgentLife
     agentLifecycle: createAgentLifecycle(db, agents, hooks.agentLifecycle),
     agentKeys: createAgentKeyService(db, agents),
     issues,
-    comments: createCommentService(db),
+    comments: createCommentService(db, hooks.issues),
     documents: createDocumentService(db, issues),
     goals: createGoalService(db),
     projects: createProjectService(db),
@@ -31,4 +41,14 @@ export function createServices(db: Database, hooks: { agentLifecycle?: AgentLife
     dashboard: createDashboardService(db),
   };
 }
-export type Services = ReturnType<typeof createServices>;
+export type DomainServices = ReturnType<typeof createDomainServices>;
+
+/** The runtime side: the run engine and what the routes read of it. */
+export interface RuntimeServices {
+  engine: RunEngine;
+  runQueries: RunQueries;
+  issueExecution: IssueExecutionService;
+  live: LiveBus;
+}
+
+export type Services = DomainServices & RuntimeServices;

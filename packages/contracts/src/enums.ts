@@ -155,3 +155,9 @@ export const ISSUE_COMMENT_STATUSES = frozen(["not_applicable", "satisfied", "re
 
 export const RUN_EVENT_STREAMS = frozen(["system", "stdout", "stderr"]);
 export const RUN_EVENT_LEVELS = frozen(["info", "warn", "error"]);
+
+export const BILLING_TYPES = frozen(["metered_api", "subscription_included", "subscription_overage", "credits", "fixed", "unknown"]);
+export type BillingType = (typeof BILLING_TYPES)[number];
+
+/** Wake reasons of comment interactions: these may reach an agent even on a blocked or held issue. */
+export const INTERACTION_WAKE_REASONS = frozen(["issue_commented", "issue_reopened_via_comment", "issue_comment_mentioned"]);

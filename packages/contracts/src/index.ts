@@ -7,3 +7,4 @@ export * from "./comments.js";
 export * from "./documents.js";
 export * from "./goals-projects.js";
 export * from "./activity.js";
+export * from "./runs.js";

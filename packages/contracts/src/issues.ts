@@ -118,3 +118,9 @@ export const ListIssuesQuery = z.strictObject({
   sortDir: z.enum(["asc", "desc"]).optional(),
 });
 export type ListIssuesQuery = z.infer<typeof ListIssuesQuery>;
+
+export const CheckoutIssueBody = z.strictObject({
+  agentId: Uuid,
+  expectedStatuses: z.array(z.enum(ISSUE_STATUSES)).min(1, "expectedStatuses needs at least one status"),
+});
+export const ForceReleaseQuery = z.strictObject({ clearAssignee: z.enum(["true", "false"]).optional() });

@@ -16,6 +16,11 @@ export interface Database extends Queryable {
   tx<T>(fn: (q: Queryable) => Promise<T>): Promise<T>;
   /** Runs a multi-statement script (migrations) outside the camelCase row mapping. */
   exec(sql: string): Promise<void>;
+  /**
+   * Subscribes to a NOTIFY channel. Notifications are delivered after the notifying transaction
+   * commits (never for rolled-back work), to every server instance on the database.
+   */
+  listen(channel: string, handler: (payload: string) => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
 

@@ -56,6 +56,12 @@ export async function openEmbedded(options: EmbeddedOptions = {}): Promise<Embed
     async exec(sql) {
       await pg.exec(sql);
     },
+    async listen(channel, handler) {
+      const unsubscribe = await pg.listen(channel, handler);
+      return async () => {
+        await unsubscribe();
+      };
+    },
     async dump() {
       const blob = await pg.dumpDataDir("gzip");
       return Buffer.from(await blob.arrayBuffer());

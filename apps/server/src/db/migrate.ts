@@ -77,17 +77,20 @@ export function splitStatements(sql: string): string[] {
       continue;
     }
     if (ch === "'") {
+      // An unterminated string runs to the end of the script (Postgres then reports it).
       const end = sql.indexOf("'", i + 1);
-      current += sql.slice(i, end + 1);
-      i = end + 1;
+      const stop = end === -1 ? sql.length : end + 1;
+      current += sql.slice(i, stop);
+      i = stop;
       continue;
     }
     if (ch === "$") {
       const tag = /^\$[A-Za-z_]*\$/.exec(sql.slice(i))?.[0];
       if (tag) {
         const end = sql.indexOf(tag, i + tag.length);
-        current += sql.slice(i, end + tag.length);
-        i = end + tag.length;
+        const stop = end === -1 ? sql.length : end + tag.length;
+        current += sql.slice(i, stop);
+        i = stop;
         continue;
       }
     }

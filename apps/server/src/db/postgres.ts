@@ -11,6 +11,53 @@ export interface PostgresOptions {
   applicationName?: string;
 }
 
+/**
+ * LISTEN needs a connection of its own (a pooled one would be handed to other queries). If it
+ * drops, reconnect with a bounded backoff; notifications sent while disconnected are lost, which
+ * callers tolerate because every consumer also has a periodic pass that finds the same work.
+ */
+async function listenWithReconnect(
+  options: PostgresOptions,
+  channel: string,
+  handler: (payload: string) => void,
+  listeners: Set<() => Promise<void>>,
+) {
+  let client: pg.Client | undefined;
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  const connect = async (attempt: number): Promise<void> => {
+    if (stopped) return;
+    const c = new pg.Client({ connectionString: options.connectionString, application_name: `${options.applicationName ?? "staple"}-listen` });
+    c.on("notification", (msg) => {
+      if (msg.channel === channel) handler(msg.payload ?? "");
+    });
+    c.on("error", () => {
+      if (stopped || client !== c) return;
+      client = undefined;
+      c.end().catch(() => {});
+      timer = setTimeout(() => void connect(Math.min(attempt + 1, 6)), 250 * 2 ** Math.min(attempt, 5));
+    });
+    try {
+      await c.connect();
+      await c.query(`LISTEN "${channel.replace(/"/g, "")}"`);
+      client = c;
+    } catch (error) {
+      await c.end().catch(() => {});
+      if (attempt === 0) throw error;
+      timer = setTimeout(() => void connect(Math.min(attempt + 1, 6)), 250 * 2 ** Math.min(attempt, 5));
+    }
+  };
+  await connect(0);
+  const stop = async () => {
+    stopped = true;
+    listeners.delete(stop);
+    if (timer) clearTimeout(timer);
+    await client?.end().catch(() => {});
+  };
+  listeners.add(stop);
+  return stop;
+}
+
 export async function openPostgres(options: PostgresOptions): Promise<Database> {
   const pool = new pg.Pool({
     connectionString: options.connectionString,
@@ -22,6 +69,7 @@ export async function openPostgres(options: PostgresOptions): Promise<Database> 
   const client = await pool.connect(); // fail fast with a clear error when unreachable
   client.release();
 
+  const listeners = new Set<() => Promise<void>>();
   const query: Queryable["query"] = async <T>(sql: string, params?: readonly unknown[]) => {
     const result = await pool.query<Row>(sql, params as unknown[] | undefined);
     return camelRows<T>(result.rows);
@@ -52,7 +100,9 @@ export async function openPostgres(options: PostgresOptions): Promise<Database> 
     async exec(sql) {
       await pool.query(sql);
     },
+    listen: (channel, handler) => listenWithReconnect(options, channel, handler, listeners),
     async close() {
+      for (const stop of [...listeners]) await stop();
       await pool.end();
     },
   };

@@ -5,7 +5,10 @@ import { actorStamp, type Actor } from "../auth/actor.js";
 import { assertCanSee } from "../auth/access.js";
 import { recordActivity } from "../activity/record.js";
 import { parseMentions, type MentionCandidate } from "./mentions.js";
-import { findIssue, type IssueRow } from "./rows.js";
+import { findIssue, ISSUE_COLUMNS, type IssueRow } from "./rows.js";
+import { noIssueHooks, type IssueMutationHooks } from "./hooks.js";
+import { assertCheckoutOwner } from "./execution.js";
+import { commentReopensIssue } from "./comment-rules.js";
 
 export const COMMENT_COLUMNS = `id, company_id, issue_id, author_agent_id, author_user_id, author_type, created_by_run_id,
   body, mentioned_agent_ids, created_at, updated_at`;
@@ -61,7 +64,7 @@ export async function insertComment(q: Queryable, issue: IssueRow, actor: Actor,
   return comment!;
 }
 
-export function createCommentService(db: Database) {
+export function createCommentService(db: Database, hooks: IssueMutationHooks = noIssueHooks) {
   async function issueFor(actor: Actor, issueRef: string): Promise<IssueRow> {
     const issue = await findIssue(db, issueRef);
     if (!issue) throw notFound("Issue not found");
@@ -100,24 +103,45 @@ export function createCommentService(db: Database) {
     async create(actor: Actor, issueRef: string, body: CreateCommentBody): Promise<CommentRow> {
       const issue = await issueFor(actor, issueRef);
       return db.tx(async (q) => {
-        const locked = (await findIssue(q, issue.id, true))!;
+        const found = (await findIssue(q, issue.id, true))!;
+        const locked = (await assertCheckoutOwner(q, found.id, actor)) ?? found;
         const comment = await insertComment(q, locked, actor, body.body);
-        // An explicit reopen moves a closed issue back to todo in the same transaction.
-        if (body.reopen && (locked.status === "done" || locked.status === "cancelled")) {
-          await q.query(
+        const [{ open }] = (await q.query<{ open: number }>(
+          `SELECT count(*)::int AS open FROM issue_relations rel JOIN issues b ON b.id = rel.issue_id
+            WHERE rel.related_issue_id = $1 AND rel.type = 'blocks' AND b.status <> 'done'`,
+          [locked.id],
+        )) as [{ open: number }];
+        const stamp = actorStamp(actor);
+        const reopen = commentReopensIssue({
+          status: locked.status,
+          assigneeAgentId: locked.assigneeAgentId,
+          executionRunId: locked.executionRunId,
+          authorAgentId: stamp.agentId,
+          authorIsUser: actor.kind === "board",
+          authorRunId: stamp.runId,
+          explicitReopen: body.reopen === true,
+          hasOpenBlockers: open > 0,
+        });
+        let after = locked;
+        if (reopen) {
+          const [moved] = await q.query<IssueRow>(
             `UPDATE issues SET status = 'todo', completed_at = NULL, cancelled_at = NULL, updated_at = now()
-              WHERE id = $1 AND status IN ('done', 'cancelled')`,
-            [locked.id],
+              WHERE id = $1 AND status = $2 RETURNING ${ISSUE_COLUMNS}`,
+            [locked.id, locked.status],
           );
-          await recordActivity(q, {
-            companyId: locked.companyId,
-            actor,
-            action: "issue.updated",
-            entityType: "issue",
-            entityId: locked.id,
-            details: { identifier: locked.identifier, changes: { status: { from: locked.status, to: "todo" } }, via: "comment_reopen" },
-          });
+          if (moved) {
+            after = moved;
+            await recordActivity(q, {
+              companyId: locked.companyId,
+              actor,
+              action: "issue.updated",
+              entityType: "issue",
+              entityId: locked.id,
+              details: { identifier: locked.identifier, changes: { status: { from: locked.status, to: "todo" } }, via: "comment_reopen", commentId: comment.id },
+            });
+          }
         }
+        await hooks.afterComment(q, after, comment, actor, { reopened: after !== locked });
         return comment;
       });
     },

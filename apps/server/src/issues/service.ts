@@ -11,6 +11,8 @@ import { buildIssueListQuery, parseStatusList } from "./list-query.js";
 import { blockerRefs, findIssue, ISSUE_COLUMNS, type IssueRow } from "./rows.js";
 import { assertAssignmentRules, initialStatusTimestamps, statusEffects } from "./status-rules.js";
 import { loadIssueDetail } from "./detail.js";
+import { noIssueHooks, type IssueMutationHooks } from "./hooks.js";
+import { assertCheckoutOwner } from "./execution.js";
 
 const MAX_REQUEST_DEPTH = 1024;
 
@@ -47,7 +49,7 @@ async function checkWorkspace(q: Queryable, workspaceId: string, projectId: stri
   }
 }
 
-export function createIssueService(db: Database, companies: CompanyService) {
+export function createIssueService(db: Database, companies: CompanyService, hooks: IssueMutationHooks = noIssueHooks) {
   async function visibleIssue(actor: Actor, ref: string): Promise<IssueRow> {
     const issue = await findIssue(db, ref);
     if (!issue) throw notFound("Issue not found");
@@ -152,6 +154,7 @@ export function createIssueService(db: Database, companies: CompanyService) {
           entityId: issue!.id,
           details: { identifier: issue!.identifier, title: issue!.title, status, assigneeAgentId, assigneeUserId },
         });
+        await hooks.afterCreate(q, issue!, actor);
         return withRelations(q, issue!);
       });
     },
@@ -160,10 +163,12 @@ export function createIssueService(db: Database, companies: CompanyService) {
       const visible = await visibleIssue(actor, ref);
       if (body.hidden !== undefined && actor.kind !== "board") throw forbidden("Only the board can hide issues", "board_only");
       return db.tx(async (q) => {
-        const prev = (await findIssue(q, visible.id, true))!;
-        if (actor.kind === "agent" && prev.assigneeAgentId && prev.assigneeAgentId !== actor.agentId) {
+        const locked = (await findIssue(q, visible.id, true))!;
+        if (actor.kind === "agent" && locked.assigneeAgentId && locked.assigneeAgentId !== actor.agentId) {
           throw forbidden("Agent cannot modify an issue assigned to another agent", "issue_not_assignee");
         }
+        // The assignee agent writing to its in-progress issue must do so from the owning run.
+        const prev = (await assertCheckoutOwner(q, locked.id, actor)) ?? locked;
         const assigneeAgentId = body.assigneeAgentId !== undefined ? body.assigneeAgentId : prev.assigneeAgentId;
         const assigneeUserId =
           body.assigneeUserId !== undefined ? (resolveAssigneeUser(actor, body.assigneeUserId) ?? null) : prev.assigneeUserId;
@@ -236,6 +241,7 @@ export function createIssueService(db: Database, companies: CompanyService) {
           });
         }
         const comment = body.comment ? await insertComment(q, updated!, actor, body.comment) : null;
+        await hooks.afterUpdate(q, prev, updated!, actor, comment);
         return { ...(await withRelations(q, updated!)), comment };
       });
     },

@@ -1,6 +1,9 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { afterAll, beforeAll } from "vitest";
 import { createLogger } from "../../src/logger.js";
-import { buildApp, type AppBundle } from "../../src/server.js";
+import { buildApp, type AppBundle, type BuildOptions } from "../../src/server.js";
 import { createTestDatabase, type TestDatabase } from "./test-db.js";
 
 export interface CallOptions {
@@ -19,6 +22,7 @@ export interface CallResult<T = any> {
 
 export interface TestApp extends AppBundle {
   tdb: TestDatabase;
+  home: string;
   call<T = any>(method: string, path: string, options?: CallOptions): Promise<CallResult<T>>;
   get<T = any>(path: string, options?: CallOptions): Promise<CallResult<T>>;
   post<T = any>(path: string, body?: unknown, options?: CallOptions): Promise<CallResult<T>>;
@@ -30,9 +34,14 @@ export interface TestApp extends AppBundle {
 export const TEST_JWT_SECRET = "test-secret-for-agent-jwts";
 
 /** Builds the real app over an isolated database; requests run in process (no port). */
-export async function createTestApp(): Promise<TestApp> {
+export async function createTestApp(opts: Partial<BuildOptions> = {}): Promise<TestApp> {
   const tdb = await createTestDatabase();
-  const bundle = await buildApp(tdb.db, { deploymentMode: "local_trusted", agentJwtSecret: TEST_JWT_SECRET }, createLogger("silent"));
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), "staple-test-home-"));
+  const bundle = await buildApp(
+    tdb.db,
+    { deploymentMode: "local_trusted", agentJwtSecret: TEST_JWT_SECRET, home, ...opts },
+    createLogger((process.env.STAPLE_TEST_LOG_LEVEL as "debug" | undefined) ?? "silent"),
+  );
   const call = async (method: string, path: string, options: CallOptions = {}): Promise<CallResult> => {
     const headers: Record<string, string> = { ...(options.headers ?? {}) };
     let body: string | undefined;
@@ -54,6 +63,7 @@ export async function createTestApp(): Promise<TestApp> {
   return {
     ...bundle,
     tdb,
+    home,
     call,
     get: (p, o) => call("GET", p, o),
     post: (p, b, o) => call("POST", p, { ...o, body: b }),

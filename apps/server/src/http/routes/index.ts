@@ -5,6 +5,8 @@ import { agentRoutes } from "./agents.js";
 import { issueRoutes } from "./issues.js";
 import { documentRoutes } from "./documents.js";
 import { goalProjectRoutes } from "./goals-projects.js";
+import { runRoutes } from "./runs.js";
+import { issueExecutionRoutes } from "./issue-execution.js";
 
 /** The route table: the HTTP app and the OpenAPI document are both built from it. */
 export const allRoutes: readonly AnyRoute[] = [
@@ -14,4 +16,6 @@ export const allRoutes: readonly AnyRoute[] = [
   ...issueRoutes,
   ...documentRoutes,
   ...goalProjectRoutes,
+  ...runRoutes,
+  ...issueExecutionRoutes,
 ];

@@ -1,0 +1,86 @@
+import type { Database, Queryable } from "../db/database.js";
+import type { Logger } from "../logger.js";
+
+/** The NOTIFY channel carrying live events between server instances. */
+export const LIVE_CHANNEL = "staple_live";
+/** NOTIFY payloads must stay under 8000 bytes; log chunks are trimmed to this for the live feed. */
+export const LIVE_LOG_CHUNK_MAX = 4000;
+
+export type LiveEventType =
+  | "heartbeat.run.queued"
+  | "heartbeat.run.status"
+  | "heartbeat.run.log"
+  | "heartbeat.run.event"
+  | "agent.status"
+  | "activity.logged";
+
+export interface LiveEvent {
+  type: LiveEventType;
+  companyId: string;
+  at: string;
+  payload: Record<string, unknown>;
+}
+
+export type LiveSubscriber = (event: LiveEvent) => void;
+
+/**
+ * Live events for the board (WebSocket/SSE). Publishing is a NOTIFY on the database: inside a
+ * transaction it is delivered only if the transaction commits, and every server instance listening
+ * on the channel receives it, so a client connected to any instance sees every event once.
+ */
+export function createLiveBus(db: Database, logger: Logger) {
+  const subscribers = new Map<string, Set<LiveSubscriber>>();
+  let stopListening: (() => Promise<void>) | undefined;
+
+  const dispatch = (raw: string) => {
+    let event: LiveEvent;
+    try {
+      event = JSON.parse(raw) as LiveEvent;
+    } catch {
+      return;
+    }
+    const set = subscribers.get(event.companyId);
+    if (!set) return;
+    for (const fn of set) {
+      try {
+        fn(event);
+      } catch (error) {
+        logger.warn("live subscriber failed", { err: error });
+      }
+    }
+  };
+
+  return {
+    async start() {
+      stopListening ??= await db.listen(LIVE_CHANNEL, dispatch);
+    },
+    async stop() {
+      await stopListening?.();
+      stopListening = undefined;
+    },
+    /** Announces an event; pass the transaction when the event describes its (uncommitted) work. */
+    async publish(q: Queryable, type: LiveEventType, companyId: string, payload: Record<string, unknown>) {
+      const event: LiveEvent = { type, companyId, at: new Date().toISOString(), payload };
+      let text = JSON.stringify(event);
+      if (text.length > 7900) {
+        text = JSON.stringify({ ...event, payload: { truncated: true, ...pick(payload, ["runId", "agentId", "status", "seq"]) } });
+      }
+      await q.query("SELECT pg_notify($1, $2)", [LIVE_CHANNEL, text]);
+    },
+    subscribe(companyId: string, fn: LiveSubscriber): () => void {
+      let set = subscribers.get(companyId);
+      if (!set) subscribers.set(companyId, (set = new Set()));
+      set.add(fn);
+      return () => {
+        set!.delete(fn);
+        if (set!.size === 0) subscribers.delete(companyId);
+      };
+    },
+    subscriberCount: () => [...subscribers.values()].reduce((n, s) => n + s.size, 0),
+  };
+}
+export type LiveBus = ReturnType<typeof createLiveBus>;
+
+function pick(source: Record<string, unknown>, keys: string[]): Record<string, unknown> {
+  return Object.fromEntries(keys.filter((k) => k in source).map((k) => [k, source[k]]));
+}

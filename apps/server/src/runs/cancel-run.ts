@@ -1,0 +1,52 @@
+import type { Queryable } from "../db/database.js";
+import { appendRunEvent } from "./run-events.js";
+import { releaseIssueExecutionAndPromote } from "./release-promote.js";
+import { RUN_COLUMNS, type RunRow } from "./rows.js";
+import { CANCELLABLE_SQL } from "./states.js";
+import { CANCEL_CHANNEL } from "./dispatch-channel.js";
+
+export interface CancelSpec {
+  reason: string;
+  errorCode: string;
+  /** Recorded as result_json.stopReason (`cancelled`, `paused`, a gate code…). */
+  stopReason: string;
+  /** Status given to the run's wakeup request. */
+  wakeStatus: "cancelled" | "skipped";
+}
+
+export interface CancelledRun extends RunRow {
+  previousStatus: string;
+  promotedAgentIds: string[];
+}
+
+/**
+ * The cancel transition (spec C.8), inside the caller's transaction: a guarded UPDATE from any
+ * cancellable state to `cancelled` with the stop metadata, the wake closed, a lifecycle event,
+ * the issue lock released (deferred wakes promoted), and a NOTIFY so whichever server executes
+ * the run aborts it. Returns undefined when the run was not cancellable (already finished).
+ */
+export async function cancelRunInTx(q: Queryable, runId: string, spec: CancelSpec): Promise<CancelledRun | undefined> {
+  const [run] = await q.query<RunRow & { previousStatus: string }>(
+    `WITH prev AS (SELECT id, status FROM heartbeat_runs WHERE id = $1 FOR UPDATE)
+     UPDATE heartbeat_runs r
+        SET status = 'cancelled', finished_at = now(), error = $2, error_code = $3, lease_expires_at = NULL, updated_at = now(),
+            result_json = coalesce(r.result_json, '{}'::jsonb) || jsonb_build_object(
+              'stopReason', $4::text, 'effectiveTimeoutSec', 0, 'timeoutConfigured', false, 'timeoutFired', false)
+       FROM prev
+      WHERE r.id = prev.id AND prev.status IN ${CANCELLABLE_SQL}
+      RETURNING ${RUN_COLUMNS.split(",").map((c) => `r.${c.trim()}`).join(", ")}, prev.status AS previous_status`,
+    [runId, spec.reason, spec.errorCode, spec.stopReason],
+  );
+  if (!run) return undefined;
+  if (run.wakeupRequestId) {
+    await q.query(
+      `UPDATE agent_wakeup_requests SET status = $2, finished_at = now(), error = $3, updated_at = now()
+        WHERE id = $1 AND status NOT IN ('completed', 'failed', 'cancelled', 'skipped', 'timed_out')`,
+      [run.wakeupRequestId, spec.wakeStatus, spec.reason],
+    );
+  }
+  await appendRunEvent(q, run.id, { eventType: "lifecycle", level: "warn", message: "run cancelled", payload: { reason: spec.reason, errorCode: spec.errorCode } });
+  if (run.previousStatus === "running") await q.query(`SELECT pg_notify('${CANCEL_CHANNEL}', $1::text)`, [run.id]);
+  const { promotedAgentIds } = await releaseIssueExecutionAndPromote(q, run);
+  return { ...run, promotedAgentIds };
+}

@@ -1,0 +1,132 @@
+import { NON_INVOKABLE_AGENT_STATUSES, normalizeHeartbeatPolicy } from "@staple/contracts";
+import type { Database, Queryable } from "../db/database.js";
+import { claimGate } from "./claim-gate.js";
+import { RUN_COLUMNS, type RunRow } from "./rows.js";
+import { cancelRunInTx } from "./cancel-run.js";
+
+/** How many queued candidates one claim pass inspects beyond the free slots (to skip cancelled ones). */
+const CANDIDATE_MARGIN = 20;
+
+export interface ClaimResult {
+  claimed: RunRow[];
+  /** Runs the claim gate cancelled (their issues may need their locks and deferred wakes handled). */
+  cancelled: RunRow[];
+}
+
+interface Candidate {
+  id: string;
+  issueId: string | null;
+  contextSnapshot: Record<string, unknown> | null;
+  issueFound: boolean;
+  issueStatus: string | null;
+  assigneeAgentId: string | null;
+  blocked: boolean;
+}
+
+/**
+ * Claims queued runs of one agent for this server (spec C.3), enforcing the agent's concurrency
+ * inside the database:
+ *
+ * 1. `SELECT … FROM agents … FOR UPDATE` serialises claim passes for the agent across every server.
+ * 2. A new statement (fresh snapshot, after the lock) counts the agent's running runs.
+ * 3. Candidates are picked in rank order (ready in-progress issue, ready issue, no issue, blocked
+ *    issue; then issue priority; then age) with `FOR UPDATE SKIP LOCKED`.
+ * 4. The chosen rows move queued -> running with a lease (owner + expiry) in one guarded UPDATE.
+ *
+ * The issue's execution lock is stamped only when the run's agent is the assignee (lazy locking).
+ */
+export async function claimQueuedRuns(db: Database, agentId: string, owner: string, leaseMs: number): Promise<ClaimResult> {
+  return db.tx(async (q) => {
+    const [agent] = await q.query<{ id: string; status: string; nameKey: string; runtimeConfig: unknown }>(
+      "SELECT id, status, name_key, runtime_config FROM agents WHERE id = $1 FOR UPDATE",
+      [agentId],
+    );
+    if (!agent) return { claimed: [], cancelled: [] };
+    if ((NON_INVOKABLE_AGENT_STATUSES as readonly string[]).includes(agent.status)) {
+      const cancelled: RunRow[] = [];
+      const queued = await q.query<{ id: string }>("SELECT id FROM heartbeat_runs WHERE agent_id = $1 AND status = 'queued' FOR UPDATE SKIP LOCKED", [agentId]);
+      for (const { id } of queued) {
+        const run = await cancelRunInTx(q, id, { reason: "Cancelled because the agent is not invokable", errorCode: "agent_not_invokable", stopReason: "paused", wakeStatus: "cancelled" });
+        if (run) cancelled.push(run);
+      }
+      return { claimed: [], cancelled };
+    }
+    const { maxConcurrentRuns } = normalizeHeartbeatPolicy(agent.runtimeConfig);
+    const [{ running }] = (await q.query<{ running: number }>(
+      "SELECT count(*)::int AS running FROM heartbeat_runs WHERE agent_id = $1 AND status = 'running'",
+      [agentId],
+    )) as [{ running: number }];
+    let slots = maxConcurrentRuns - running;
+    if (slots <= 0) return { claimed: [], cancelled: [] };
+
+    const candidates = await q.query<Candidate>(
+      `SELECT r.id, r.issue_id, r.context_snapshot, (i.id IS NOT NULL) AS issue_found, i.status AS issue_status,
+              i.assignee_agent_id, coalesce(b.blocked, false) AS blocked
+         FROM heartbeat_runs r
+         LEFT JOIN issues i ON i.id = r.issue_id
+         LEFT JOIN LATERAL (
+           SELECT true AS blocked FROM issue_relations rel JOIN issues bi ON bi.id = rel.issue_id
+            WHERE rel.related_issue_id = r.issue_id AND rel.type = 'blocks' AND bi.status <> 'done' LIMIT 1
+         ) b ON true
+        WHERE r.agent_id = $1 AND r.status = 'queued'
+        ORDER BY CASE WHEN r.issue_id IS NULL THEN 2 WHEN coalesce(b.blocked, false) THEN 3
+                      WHEN i.status = 'in_progress' THEN 0 ELSE 1 END,
+                 CASE i.priority WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 WHEN 'low' THEN 3 ELSE 4 END,
+                 r.created_at, r.id
+        LIMIT $2
+        FOR UPDATE OF r SKIP LOCKED`,
+      [agentId, slots + CANDIDATE_MARGIN],
+    );
+
+    const toClaim: string[] = [];
+    const cancelled: RunRow[] = [];
+    for (const c of candidates) {
+      if (slots <= 0) break;
+      const gate = claimGate({
+        runAgentId: agentId,
+        context: c.contextSnapshot,
+        hasIssue: c.issueId !== null,
+        issue: c.issueFound ? { status: c.issueStatus!, assigneeAgentId: c.assigneeAgentId, blocked: c.blocked } : null,
+      });
+      if (gate.action === "cancel") {
+        const run = await cancelRunInTx(q, c.id, { reason: gate.reason, errorCode: gate.errorCode, stopReason: gate.errorCode, wakeStatus: "skipped" });
+        if (run) cancelled.push(run);
+        continue;
+      }
+      toClaim.push(c.id);
+      slots--;
+    }
+    if (toClaim.length === 0) return { claimed: [], cancelled };
+
+    const claimed = await q.query<RunRow>(
+      `UPDATE heartbeat_runs
+          SET status = 'running', started_at = coalesce(started_at, now()), lease_owner = $2,
+              lease_expires_at = now() + ($3::int * interval '1 millisecond'), updated_at = now()
+        WHERE id = ANY($1::uuid[]) AND status = 'queued'
+        RETURNING ${RUN_COLUMNS}`,
+      [toClaim, owner, leaseMs],
+    );
+    await q.query(
+      `UPDATE agent_wakeup_requests SET status = 'claimed', claimed_at = now(), updated_at = now()
+        WHERE id IN (SELECT wakeup_request_id FROM heartbeat_runs WHERE id = ANY($1::uuid[]))`,
+      [claimed.map((r) => r.id)],
+    );
+    // Lazy locking: only the assignee's run takes the issue's execution lock, and only if it is free.
+    await q.query(
+      `UPDATE issues i SET execution_run_id = r.id, execution_agent_name_key = $2, execution_locked_at = now(), updated_at = now()
+         FROM heartbeat_runs r
+        WHERE r.id = ANY($1::uuid[]) AND r.issue_id = i.id AND i.assignee_agent_id = r.agent_id
+          AND (i.execution_run_id IS NULL OR i.execution_run_id = r.id)`,
+      [claimed.map((r) => r.id), agent.nameKey],
+    );
+    await markAgentRunning(q, agentId);
+    return { claimed, cancelled };
+  });
+}
+
+async function markAgentRunning(q: Queryable, agentId: string) {
+  await q.query(
+    `UPDATE agents SET status = 'running', updated_at = now() WHERE id = $1 AND status IN ('idle', 'active', 'error')`,
+    [agentId],
+  );
+}

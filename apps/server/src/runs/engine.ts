@@ -1,0 +1,209 @@
+import os from "node:os";
+import { randomBytes } from "node:crypto";
+import type { AdapterModule } from "@staple/adapter-kit";
+import type { Database, Queryable } from "../db/database.js";
+import type { Logger } from "../logger.js";
+import type { LiveBus } from "../live/bus.js";
+import type { Actor } from "../auth/actor.js";
+import { recordActivity } from "../activity/record.js";
+import { notFound } from "../errors.js";
+import type { IssueExecutionService } from "../issues/execution.js";
+import { createLogStore } from "./log-store.js";
+import { createWakeupEnqueuer, type WakeupOutcome, type WakeupRequest } from "./enqueue.js";
+import { buildFinalizeSteps } from "./finalize/steps.js";
+import { settleAgentStatus } from "./finalize/agent-status.js";
+import { createExecutionRegistry } from "./executions.js";
+import { createRunExecutor } from "./execute.js";
+import { createDispatcher, type Dispatcher } from "./dispatcher.js";
+import { cancelRunInTx, type CancelledRun } from "./cancel-run.js";
+import { CANCEL_CHANNEL, DISPATCH_CHANNEL } from "./dispatch-channel.js";
+import { findRun, type RunRow } from "./rows.js";
+import { reapExpiredLeases } from "./reaper.js";
+import { tickTimers } from "./timers.js";
+import type { RunEngineResources } from "./resources.js";
+
+export interface RunEngineOptions {
+  db: Database;
+  logger: Logger;
+  live: LiveBus;
+  home: string;
+  apiUrl: string;
+  jwt: { secret: string; ttlSeconds: number };
+  adapters: Readonly<Record<string, AdapterModule>>;
+  issueExecution: IssueExecutionService;
+  /** Periodic pass (timers, lease reaping, queued-run resumption). */
+  schedulerIntervalMs?: number;
+  leaseMs?: number;
+  /** How long shutdown waits for aborted adapters to exit. */
+  shutdownGraceMs?: number;
+}
+
+/**
+ * The run engine's composition: enqueue, dispatch (claim + execute), cancel, timers and lease
+ * reaping, wired to the database notifications. Coordination lives in the database; this object
+ * only holds the handles of runs executing in this process.
+ */
+export function createRunEngine(opts: RunEngineOptions) {
+  const { db, logger, live } = opts;
+  const enqueuer = createWakeupEnqueuer(db);
+  const res: RunEngineResources = {
+    db,
+    logger,
+    live,
+    logStore: createLogStore(opts.home),
+    enqueuer,
+    issueExecution: opts.issueExecution,
+    adapters: opts.adapters,
+    finalizeSteps: buildFinalizeSteps(enqueuer),
+    jwt: opts.jwt,
+    apiUrl: opts.apiUrl,
+    home: opts.home,
+    instanceId: `${os.hostname()}:${process.pid}:${randomBytes(4).toString("hex")}`,
+    leaseMs: opts.leaseMs ?? 30_000,
+  };
+  const registry = createExecutionRegistry();
+  let dispatcher!: Dispatcher;
+  const pokeAll = (ids: Iterable<string>) => {
+    for (const id of ids) dispatcher.poke(id);
+  };
+  const executor = createRunExecutor(res, registry, (pokes, run, status) => {
+    void live.publish(db, "heartbeat.run.status", run.companyId, { runId: run.id, agentId: run.agentId, status }).catch(() => {});
+    void db
+      .query<{ status: string }>("SELECT status FROM agents WHERE id = $1", [run.agentId])
+      .then(([a]) => a && live.publish(db, "agent.status", run.companyId, { agentId: run.agentId, status: a.status }))
+      .catch(() => {});
+    pokeAll(pokes);
+  });
+  dispatcher = createDispatcher(res, executor.execute);
+
+  let timer: NodeJS.Timeout | undefined;
+  let passRunning: Promise<void> | undefined;
+  const unlisten: (() => Promise<void>)[] = [];
+
+  async function periodicPass(startup = false) {
+    try {
+      await tickTimers(db, enqueuer);
+      const reaped = await reapExpiredLeases(res, { foreignOwnersToo: startup && db.kind === "embedded" });
+      if (reaped.reaped) logger.warn("reaped runs whose process was lost", { runIds: reaped.runIds });
+      pokeAll(reaped.pokes);
+      await dispatcher.resumeQueued();
+    } catch (error) {
+      logger.error("scheduler pass failed", { err: error });
+    }
+  }
+
+  function afterCancel(runs: CancelledRun[]) {
+    for (const run of runs) {
+      registry.abort(run.id, "cancelled");
+      void live.publish(db, "heartbeat.run.status", run.companyId, { runId: run.id, agentId: run.agentId, status: "cancelled" }).catch(() => {});
+      dispatcher.poke(run.agentId);
+      pokeAll(run.promotedAgentIds);
+    }
+  }
+
+  return {
+    resources: res,
+    enqueuer,
+    registry,
+
+    async start() {
+      unlisten.push(await db.listen(DISPATCH_CHANNEL, (agentId) => dispatcher.poke(agentId)));
+      unlisten.push(await db.listen(CANCEL_CHANNEL, (runId) => registry.abort(runId, "cancelled")));
+      await periodicPass(true);
+      const interval = opts.schedulerIntervalMs ?? 10_000;
+      timer = setInterval(() => {
+        passRunning ??= periodicPass().finally(() => (passRunning = undefined));
+      }, interval);
+      timer.unref();
+    },
+
+    /**
+     * Wakes an agent. Runs in `q` when given (the caller's transaction: the run exists iff the
+     * caller commits); the dispatch NOTIFY sent with the insert pokes every server on commit.
+     */
+    async wake(req: WakeupRequest, q?: Queryable): Promise<WakeupOutcome> {
+      const run = async (tx: Queryable) => {
+        const outcome = await enqueuer.enqueue(req, tx);
+        if (outcome.kind === "queued") {
+          await live.publish(tx, "heartbeat.run.queued", outcome.run.companyId, { runId: outcome.run.id, agentId: outcome.run.agentId, invocationSource: outcome.run.invocationSource });
+        }
+        return outcome;
+      };
+      if (q) return run(q);
+      const outcome = await db.tx(run);
+      dispatcher.poke(req.agentId);
+      return outcome;
+    },
+
+    poke: (agentId: string) => dispatcher.poke(agentId),
+
+    /** The URL agents call back on (known once the HTTP server listens). */
+    setApiUrl(url: string) {
+      res.apiUrl = url;
+    },
+
+    /** Cancels one run (spec C.8). Not cancellable (already finished) -> the run unchanged. */
+    async cancelRun(actor: Actor | "system", runId: string, reason = "Cancelled by control plane"): Promise<RunRow> {
+      const existing = await findRun(db, runId);
+      if (!existing) throw notFound("Heartbeat run not found");
+      const cancelled = await db.tx(async (q) => {
+        const run = await cancelRunInTx(q, runId, { reason, errorCode: "cancelled", stopReason: "cancelled", wakeStatus: "cancelled" });
+        if (!run) return undefined;
+        await recordActivity(q, {
+          companyId: run.companyId,
+          actor,
+          action: "heartbeat.cancelled",
+          entityType: "heartbeat_run",
+          entityId: run.id,
+          agentId: actor === "system" ? run.agentId : undefined,
+          details: { agentId: run.agentId, reason, previousStatus: run.previousStatus },
+        });
+        if (run.previousStatus === "running") await settleAgentStatus(q, run.agentId, "cancelled");
+        return run;
+      });
+      if (!cancelled) return existing;
+      afterCancel([cancelled]);
+      return (await findRun(db, runId))!;
+    },
+
+    /** Cancels every cancellable run of an agent inside `q` (pause/terminate); aborts after commit via NOTIFY. */
+    async cancelActiveForAgent(q: Queryable, agentId: string, reason: string, stopReason: string): Promise<CancelledRun[]> {
+      const active = await q.query<{ id: string }>(
+        "SELECT id FROM heartbeat_runs WHERE agent_id = $1 AND status IN ('queued', 'scheduled_retry', 'running') ORDER BY created_at",
+        [agentId],
+      );
+      const out: CancelledRun[] = [];
+      for (const { id } of active) {
+        const run = await cancelRunInTx(q, id, { reason, errorCode: "cancelled", stopReason, wakeStatus: "cancelled" });
+        if (run) out.push(run);
+      }
+      await q.query(
+        `UPDATE agent_wakeup_requests SET status = 'cancelled', finished_at = now(), error = $2, updated_at = now()
+          WHERE agent_id = $1 AND status IN ('queued', 'deferred_issue_execution') AND run_id IS NULL`,
+        [agentId, reason],
+      );
+      return out;
+    },
+
+    afterCancel,
+
+    /** One scheduler pass now (tests and benchmarks). */
+    runPeriodicPass: () => periodicPass(),
+
+    /**
+     * Graceful shutdown: stop claiming, abort every local run (their adapters kill their process
+     * groups), wait for them to finalize (as `server_shutdown`, each with its single retry queued
+     * for the next start), then stop listening.
+     */
+    async stop() {
+      if (timer) clearInterval(timer);
+      await dispatcher.stop();
+      for (const execution of registry.all()) execution.controller.abort("server_shutdown");
+      const grace = opts.shutdownGraceMs ?? 20_000;
+      await Promise.race([dispatcher.drain(), new Promise((r) => setTimeout(r, grace).unref())]);
+      await passRunning;
+      for (const stop of unlisten.splice(0)) await stop();
+    },
+  };
+}
+export type RunEngine = ReturnType<typeof createRunEngine>;

@@ -1,0 +1,323 @@
+import { randomUUID } from "node:crypto";
+import { NON_INVOKABLE_AGENT_STATUSES, normalizeHeartbeatPolicy, type WakeSource, type WakeTriggerDetail } from "@staple/contracts";
+import type { Database, Queryable } from "../db/database.js";
+import { conflict, notFound } from "../errors.js";
+import { DISPATCH_CHANNEL } from "./dispatch-channel.js";
+import { RUN_COLUMNS, type RunRow } from "./rows.js";
+import { EXECUTION_PATH_SQL, isExecutionPathStatus } from "./states.js";
+import { appendRunEvent } from "./run-events.js";
+import { decideIssueWake, pickNonIssueCoalesceTarget } from "./wake-decision.js";
+import { DEFERRED_WAKE_CONTEXT_KEY, enrichWakeContext, isInteractionWake, mergeContexts, needsFollowupRun, obj, type WakeContext } from "./wake-context.js";
+
+export interface WakeupRequest {
+  agentId: string;
+  source: WakeSource;
+  triggerDetail: WakeTriggerDetail | null;
+  reason: string | null;
+  payload: Record<string, unknown> | null;
+  context?: WakeContext;
+  idempotencyKey?: string | null;
+  requestedBy: { type: "user" | "agent" | "system"; id: string | null };
+  /** Fields of the new run set by recovery paths (retries). */
+  run?: { retryOfRunId?: string | null; processLossRetryCount?: number; continuationAttempt?: number };
+}
+
+export type WakeupOutcome =
+  | { kind: "queued"; run: RunRow; wakeupId: string }
+  | { kind: "coalesced"; run: RunRow; wakeupId: string; reason: string }
+  | { kind: "deferred"; wakeupId: string; reason: string }
+  | { kind: "skipped"; wakeupId: string; reason: string }
+  | { kind: "duplicate"; run: RunRow | null; wakeupId: string };
+
+interface AgentFacts {
+  id: string;
+  companyId: string;
+  nameKey: string;
+  status: string;
+  runtimeConfig: unknown;
+}
+
+interface Insert {
+  status: string;
+  reason: string | null;
+  payload: Record<string, unknown> | null;
+  runId?: string | null;
+  coalescedCount?: number;
+  issueId?: string | null;
+  finished?: boolean;
+}
+
+async function insertWakeup(q: Queryable, agent: AgentFacts, req: WakeupRequest, w: Insert, id = randomUUID()): Promise<string> {
+  await q.query(
+    `INSERT INTO agent_wakeup_requests (id, company_id, agent_id, source, trigger_detail, reason, payload, status, coalesced_count,
+       requested_by_actor_type, requested_by_actor_id, idempotency_key, issue_id, run_id, finished_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9, $10, $11, $12, $13, $14, ${w.finished ? "now()" : "NULL"})`,
+    [
+      id,
+      agent.companyId,
+      agent.id,
+      req.source,
+      req.triggerDetail,
+      w.reason,
+      w.payload ? JSON.stringify(w.payload) : null,
+      w.status,
+      w.coalescedCount ?? 0,
+      req.requestedBy.type,
+      req.requestedBy.id,
+      req.idempotencyKey ?? null,
+      w.issueId ?? null,
+      w.runId ?? null,
+    ],
+  );
+  return id;
+}
+
+/** Inserts the queued wakeup and its run in one statement (ids chosen here so each can name the other). */
+async function insertQueuedRun(
+  q: Queryable,
+  agent: AgentFacts,
+  req: WakeupRequest,
+  context: WakeContext,
+  issueId: string | null,
+  taskKey: string | null,
+): Promise<{ run: RunRow; wakeupId: string }> {
+  const wakeupId = randomUUID();
+  const runId = randomUUID();
+  const [run] = await q.query<RunRow>(
+    `WITH w AS (
+       INSERT INTO agent_wakeup_requests (id, company_id, agent_id, source, trigger_detail, reason, payload, status,
+         requested_by_actor_type, requested_by_actor_id, idempotency_key, issue_id, run_id)
+       VALUES ($1, $3, $4, $5, $6, $7, $8::jsonb, 'queued', $9, $10, $11, $12, $2)
+     ), r AS (
+       INSERT INTO heartbeat_runs (id, company_id, agent_id, invocation_source, trigger_detail, status, wakeup_request_id,
+         issue_id, task_key, context_snapshot, retry_of_run_id, process_loss_retry_count, continuation_attempt)
+       VALUES ($2, $3, $4, $5, $6, 'queued', $1, $12, $13, $14::jsonb, $15, $16, $17)
+       RETURNING ${RUN_COLUMNS}
+     )
+     SELECT r.*, pg_notify('${DISPATCH_CHANNEL}', $4::text) AS notified FROM r`,
+    [
+      wakeupId,
+      runId,
+      agent.companyId,
+      agent.id,
+      req.source,
+      req.triggerDetail,
+      req.reason,
+      req.payload ? JSON.stringify(req.payload) : null,
+      req.requestedBy.type,
+      req.requestedBy.id,
+      req.idempotencyKey ?? null,
+      issueId,
+      taskKey,
+      JSON.stringify(context),
+      req.run?.retryOfRunId ?? null,
+      req.run?.processLossRetryCount ?? 0,
+      req.run?.continuationAttempt ?? 0,
+    ],
+  );
+  const { notified: _n, ...row } = run as RunRow & { notified: unknown };
+  return { run: row as RunRow, wakeupId };
+}
+
+async function coalesceInto(q: Queryable, runId: string, context: WakeContext): Promise<RunRow> {
+  const [run] = await q.query<RunRow>(
+    `UPDATE heartbeat_runs SET context_snapshot = $2::jsonb, updated_at = now() WHERE id = $1 RETURNING ${RUN_COLUMNS}`,
+    [runId, JSON.stringify(context)],
+  );
+  return run!;
+}
+
+/** Clears an issue's execution lock only if it still names `runId` (compare-and-clear). */
+export async function clearIssueLockIfHeldBy(q: Queryable, issueId: string, runId: string): Promise<void> {
+  await q.query(
+    `UPDATE issues SET execution_run_id = NULL, execution_agent_name_key = NULL, execution_locked_at = NULL, updated_at = now()
+      WHERE id = $1 AND execution_run_id = $2`,
+    [issueId, runId],
+  );
+}
+
+/**
+ * Turns a wake request into a queued run, a merge into an existing run, a deferred wake, or a
+ * recorded skip (spec C.2). Issue-scoped wakes decide under the issue's row lock; other wakes under
+ * the agent's row lock, so concurrent wakes coalesce instead of piling up, on any number of servers.
+ *
+ * Runs in the caller's transaction when given one (mutation wakes commit with the mutation).
+ */
+export function createWakeupEnqueuer(db: Database) {
+  async function enqueueIn(q: Queryable, req: WakeupRequest): Promise<WakeupOutcome> {
+    const [agent] = await q.query<AgentFacts>(
+      `SELECT id, company_id, name_key, status, runtime_config FROM agents WHERE id = $1${req.context?.issueId || req.payload?.issueId ? "" : " FOR UPDATE"}`,
+      [req.agentId],
+    );
+    if (!agent) throw notFound("Agent not found");
+    if ((NON_INVOKABLE_AGENT_STATUSES as readonly string[]).includes(agent.status)) {
+      throw conflict("Agent is not invokable in its current state", { status: agent.status }, "agent_not_invokable");
+    }
+    if (req.idempotencyKey) {
+      const [dup] = await q.query<{ id: string; runId: string | null }>(
+        "SELECT id, run_id FROM agent_wakeup_requests WHERE agent_id = $1 AND idempotency_key = $2",
+        [agent.id, req.idempotencyKey],
+      );
+      if (dup) {
+        const [run] = dup.runId ? await q.query<RunRow>(`SELECT ${RUN_COLUMNS} FROM heartbeat_runs WHERE id = $1`, [dup.runId]) : [];
+        return { kind: "duplicate", run: run ?? null, wakeupId: dup.id };
+      }
+    }
+    const skip = async (reason: string, payload = req.payload, issueId: string | null = null): Promise<WakeupOutcome> => ({
+      kind: "skipped",
+      reason,
+      wakeupId: await insertWakeup(q, agent, req, { status: "skipped", reason, payload, issueId, finished: true }),
+    });
+
+    const policy = normalizeHeartbeatPolicy(agent.runtimeConfig);
+    if (req.source === "timer" && !policy.enabled) return skip("heartbeat.disabled");
+    if (req.source !== "timer" && !policy.wakeOnDemand) return skip("heartbeat.wakeOnDemand.disabled");
+
+    const { context, issueId, taskKey } = enrichWakeContext({
+      source: req.source,
+      triggerDetail: req.triggerDetail,
+      reason: req.reason,
+      payload: req.payload,
+      context: req.context,
+    });
+
+    if (!issueId) {
+      // Non-issue wake: fold into the same task's pending run (agent row lock held above).
+      const sameTask = await q.query<{ id: string; status: string; contextSnapshot: unknown }>(
+        `SELECT id, status, context_snapshot FROM heartbeat_runs
+          WHERE agent_id = $1 AND status IN ${EXECUTION_PATH_SQL} AND issue_id IS NULL AND task_key IS NOT DISTINCT FROM $2
+          ORDER BY created_at DESC`,
+        [agent.id, taskKey],
+      );
+      const target = pickNonIssueCoalesceTarget(sameTask, needsFollowupRun(context));
+      if (target) {
+        const run = await coalesceInto(q, target.id, mergeContexts(target.contextSnapshot, context));
+        const wakeupId = await insertWakeup(q, agent, req, { status: "coalesced", reason: req.reason, payload: req.payload, runId: run.id, coalescedCount: 1, finished: true });
+        return { kind: "coalesced", run, wakeupId, reason: "same_task_key" };
+      }
+      return { kind: "queued", ...(await insertQueuedRun(q, agent, req, context, null, taskKey)) };
+    }
+
+    const [issue] = await q.query<{ id: string; status: string; assigneeAgentId: string | null; executionRunId: string | null }>(
+      "SELECT id, status, assignee_agent_id, execution_run_id FROM issues WHERE id = $1 AND company_id = $2 FOR UPDATE",
+      [issueId, agent.companyId],
+    );
+    if (!issue) return skip("issue_execution_issue_not_found", req.payload, null);
+
+    let active: { id: string; status: string; agentId: string; agentNameKey: string | null } | null = null;
+    if (issue.executionRunId) {
+      const [run] = await q.query<{ id: string; status: string; agentId: string; agentNameKey: string | null }>(
+        `SELECT r.id, r.status, r.agent_id, a.name_key AS agent_name_key FROM heartbeat_runs r JOIN agents a ON a.id = r.agent_id WHERE r.id = $1`,
+        [issue.executionRunId],
+      );
+      active = run && isExecutionPathStatus(run.status) ? run : null;
+      if (active && active.status === "scheduled_retry" && (active.agentId !== issue.assigneeAgentId || issue.status === "cancelled")) {
+        await cancelStaleScheduledRetry(q, active.id, issue.status === "cancelled" ? "issue_cancelled" : "issue_reassigned");
+        active = null;
+      }
+      if (!active) await clearIssueLockIfHeldBy(q, issue.id, issue.executionRunId);
+    }
+    if (!active) {
+      // Adopt a live run already working this issue (running first, then oldest).
+      const [adopt] = await q.query<{ id: string; status: string; agentId: string; agentNameKey: string | null }>(
+        `SELECT r.id, r.status, r.agent_id, a.name_key AS agent_name_key FROM heartbeat_runs r JOIN agents a ON a.id = r.agent_id
+          WHERE r.issue_id = $1 AND r.status IN ${EXECUTION_PATH_SQL}
+          ORDER BY (r.status = 'running') DESC, r.created_at LIMIT 1`,
+        [issue.id],
+      );
+      if (adopt && adopt.status === "scheduled_retry" && (adopt.agentId !== issue.assigneeAgentId || issue.status === "cancelled")) {
+        await cancelStaleScheduledRetry(q, adopt.id, issue.status === "cancelled" ? "issue_cancelled" : "issue_reassigned");
+      } else if (adopt) {
+        active = adopt;
+        await q.query(
+          `UPDATE issues SET execution_run_id = $2, execution_agent_name_key = $3, execution_locked_at = now(), updated_at = now()
+            WHERE id = $1 AND execution_run_id IS NULL`,
+          [issue.id, adopt.id, adopt.agentNameKey],
+        );
+      }
+    }
+    const [{ blocked, blockerIds }] = (await q.query<{ blocked: boolean; blockerIds: string[] }>(
+      `SELECT count(*) > 0 AS blocked, coalesce(array_agg(b.id), '{}') AS blocker_ids
+         FROM issue_relations rel JOIN issues b ON b.id = rel.issue_id
+        WHERE rel.related_issue_id = $1 AND rel.type = 'blocks' AND b.status <> 'done'`,
+      [issue.id],
+    )) as [{ blocked: boolean; blockerIds: string[] }];
+
+    const outcome = decideIssueWake({
+      activeRun: active ? { id: active.id, status: active.status, agentNameKey: active.agentNameKey } : null,
+      agentNameKey: agent.nameKey,
+      dependencyBlocked: blocked,
+      interaction: isInteractionWake(context),
+      needsFollowup: needsFollowupRun(context),
+    });
+    switch (outcome.kind) {
+      case "skip":
+        return skip(outcome.reason, { ...(req.payload ?? {}), issueId, unresolvedBlockerIssueIds: blockerIds }, issueId);
+      case "coalesce": {
+        const [current] = await q.query<{ contextSnapshot: unknown }>("SELECT context_snapshot FROM heartbeat_runs WHERE id = $1", [outcome.runId]);
+        const run = await coalesceInto(q, outcome.runId, mergeContexts(current?.contextSnapshot, context));
+        const wakeupId = await insertWakeup(q, agent, req, { status: "coalesced", reason: outcome.reason, payload: req.payload, runId: run.id, coalescedCount: 1, issueId, finished: true });
+        return { kind: "coalesced", run, wakeupId, reason: outcome.reason };
+      }
+      case "defer": {
+        const [existing] = await q.query<{ id: string; payload: unknown }>(
+          `SELECT id, payload FROM agent_wakeup_requests WHERE agent_id = $1 AND issue_id = $2 AND status = 'deferred_issue_execution'
+            ORDER BY requested_at LIMIT 1 FOR UPDATE`,
+          [agent.id, issueId],
+        );
+        if (existing) {
+          const prev = obj(existing.payload);
+          const merged = { ...prev, ...(req.payload ?? {}), issueId, [DEFERRED_WAKE_CONTEXT_KEY]: mergeContexts(prev[DEFERRED_WAKE_CONTEXT_KEY], context) };
+          await q.query(
+            "UPDATE agent_wakeup_requests SET payload = $2::jsonb, coalesced_count = coalesced_count + 1, updated_at = now() WHERE id = $1",
+            [existing.id, JSON.stringify(merged)],
+          );
+          return { kind: "deferred", wakeupId: existing.id, reason: outcome.reason };
+        }
+        const payload = { ...(req.payload ?? {}), issueId, [DEFERRED_WAKE_CONTEXT_KEY]: context };
+        const wakeupId = await insertWakeup(q, agent, req, { status: "deferred_issue_execution", reason: outcome.reason, payload, issueId });
+        return { kind: "deferred", wakeupId, reason: outcome.reason };
+      }
+      case "queue":
+        if (outcome.dependencyBlockedInteraction) {
+          context.dependencyBlockedInteraction = true;
+          context.unresolvedBlockerIssueIds = blockerIds;
+        }
+        return { kind: "queued", ...(await insertQueuedRun(q, agent, req, context, issueId, taskKey)) };
+    }
+  }
+
+  return {
+    /** Enqueues in `q` when given (the caller's transaction), else in a transaction of its own. */
+    enqueue(req: WakeupRequest, q?: Queryable): Promise<WakeupOutcome> {
+      return q ? enqueueIn(q, req) : db.tx((tx) => enqueueIn(tx, req));
+    },
+  };
+}
+export type WakeupEnqueuer = ReturnType<typeof createWakeupEnqueuer>;
+
+/**
+ * A scheduled retry whose issue was reassigned or cancelled must not hold the issue: cancel it
+ * (guarded on `scheduled_retry`), cancel its wake, and release the lock it held (spec C.2, seed 001).
+ */
+export async function cancelStaleScheduledRetry(q: Queryable, runId: string, code: "issue_reassigned" | "issue_cancelled"): Promise<boolean> {
+  const reason =
+    code === "issue_cancelled"
+      ? "Cancelled because the issue was cancelled before the scheduled retry became due"
+      : "Cancelled because the issue was reassigned before the scheduled retry became due";
+  const [run] = await q.query<{ id: string; issueId: string | null; wakeupRequestId: string | null }>(
+    `UPDATE heartbeat_runs SET status = 'cancelled', finished_at = now(), error = $2, error_code = $3, updated_at = now()
+      WHERE id = $1 AND status = 'scheduled_retry' RETURNING id, issue_id, wakeup_request_id`,
+    [runId, reason, code],
+  );
+  if (!run) return false;
+  if (run.wakeupRequestId) {
+    await q.query("UPDATE agent_wakeup_requests SET status = 'cancelled', finished_at = now(), error = $2, updated_at = now() WHERE id = $1", [
+      run.wakeupRequestId,
+      reason,
+    ]);
+  }
+  if (run.issueId) await clearIssueLockIfHeldBy(q, run.issueId, run.id);
+  await appendRunEvent(q, run.id, { eventType: "lifecycle", level: "warn", message: reason, payload: { errorCode: code } });
+  return true;
+}

@@ -1,0 +1,290 @@
+import fs from "node:fs";
+import path from "node:path";
+import { createRedactor, TailBuffer, type AdapterExecuteContext, type AdapterResult } from "@staple/adapter-kit";
+import { signAgentJwt } from "../auth/agent-jwt.js";
+import type { AgentActor } from "../auth/actor.js";
+import { DomainError } from "../errors.js";
+import { buildAgentEnv } from "./agent-env.js";
+import { appendRunEvent } from "./run-events.js";
+import { compactChunk, EXCERPT_MAX_BYTES } from "./log-store.js";
+import { mapRunOutcome, type RunOutcome } from "./outcome.js";
+import { runFinalizeSteps, type FinalizeContext } from "./finalize/pipeline.js";
+import { settleAgentStatus } from "./finalize/agent-status.js";
+import { releaseIssueExecutionAndPromote } from "./release-promote.js";
+import type { RunEngineResources } from "./resources.js";
+import type { ExecutionRegistry } from "./executions.js";
+import type { RunRow } from "./rows.js";
+import { obj, str } from "./wake-context.js";
+import { LIVE_LOG_CHUNK_MAX } from "../live/bus.js";
+
+interface AgentForRun {
+  id: string;
+  companyId: string;
+  name: string;
+  status: string;
+  adapterType: string;
+  adapterConfig: Record<string, unknown>;
+}
+
+/** Wake reasons that always start a fresh adapter session (spec C.4 step 3). */
+const FRESH_SESSION_REASONS = new Set(["issue_assigned", "execution_review_requested", "execution_approval_requested", "execution_changes_requested"]);
+/** lastOutput* columns are written at most this often while a run streams output. */
+const OUTPUT_FLUSH_MS = 60_000;
+/** Live log events are batched per run over this window (one NOTIFY per batch). */
+const LIVE_LOG_BATCH_MS = 100;
+
+export type AfterRun = (pokes: Set<string>, run: RunRow, finalStatus: string) => void;
+
+/**
+ * Executes one claimed run to its end: prepares the environment and token, opens the log, hands
+ * the adapter an AbortSignal, renews the lease while the adapter works, and finalizes through the
+ * pipeline in one transaction. Never throws: every failure ends as a terminal run.
+ */
+export function createRunExecutor(res: RunEngineResources, registry: ExecutionRegistry, afterRun: AfterRun) {
+  const { db, logger } = res;
+
+  async function loadAgent(agentId: string): Promise<AgentForRun | undefined> {
+    const [agent] = await db.query<AgentForRun>("SELECT id, company_id, name, status, adapter_type, adapter_config FROM agents WHERE id = $1", [agentId]);
+    return agent;
+  }
+
+  async function resolveSession(run: RunRow, agent: AgentForRun) {
+    const ctx = obj(run.contextSnapshot);
+    if (ctx.forceFreshSession === true || FRESH_SESSION_REASONS.has(str(ctx.wakeReason) ?? "") || !run.taskKey) {
+      return { sessionId: null, sessionParams: null, sessionDisplayId: null };
+    }
+    const [session] = await db.query<{ sessionParamsJson: Record<string, unknown> | null; sessionDisplayId: string | null }>(
+      "SELECT session_params_json, session_display_id FROM agent_task_sessions WHERE agent_id = $1 AND adapter_type = $2 AND task_key = $3",
+      [agent.id, agent.adapterType, run.taskKey],
+    );
+    if (!session) return { sessionId: null, sessionParams: null, sessionDisplayId: null };
+    const params = session.sessionParamsJson ?? {};
+    return { sessionId: str(params.sessionId), sessionParams: params, sessionDisplayId: session.sessionDisplayId };
+  }
+
+  /** The run's working directory: the issue's project workspace, else the agent's own home. */
+  async function resolveCwd(run: RunRow, agent: AgentForRun): Promise<string> {
+    if (run.issueId) {
+      const [ws] = await db.query<{ cwd: string }>(
+        `SELECT w.cwd FROM issues i JOIN project_workspaces w ON w.project_id = i.project_id
+          WHERE i.id = $1 AND w.cwd IS NOT NULL ORDER BY w.is_primary DESC, w.created_at LIMIT 1`,
+        [run.issueId],
+      );
+      if (ws && fs.existsSync(ws.cwd)) return ws.cwd;
+    }
+    const home = path.join(res.home, "agents", agent.id, "workspace");
+    fs.mkdirSync(home, { recursive: true });
+    return home;
+  }
+
+  /** Harness checkout (spec C.4 step 2): the assignee's run takes the issue before the agent starts. */
+  async function harnessCheckout(run: RunRow, agent: AgentForRun): Promise<boolean | null> {
+    const ctx = obj(run.contextSnapshot);
+    const reason = str(ctx.wakeReason);
+    if (!run.issueId || !reason || reason === "issue_comment_mentioned" || reason.startsWith("execution_")) return null;
+    const [issue] = await db.query<{ status: string; assigneeAgentId: string | null }>("SELECT status, assignee_agent_id FROM issues WHERE id = $1", [run.issueId]);
+    if (!issue || issue.assigneeAgentId !== agent.id || !["todo", "backlog", "blocked", "in_progress"].includes(issue.status)) return null;
+    const actor: AgentActor = { kind: "agent", agentId: agent.id, companyId: agent.companyId, via: "run_jwt", keyId: null, runId: run.id };
+    try {
+      await res.issueExecution.checkout(actor, run.issueId, { agentId: agent.id, expectedStatuses: ["todo", "backlog", "blocked"] });
+      return true;
+    } catch (error) {
+      if (error instanceof DomainError) return false; // blocked or held: the agent sees it in its context
+      throw error;
+    }
+  }
+
+  async function finalize(run: RunRow, agent: AgentForRun | undefined, fc: Omit<FinalizeContext, "q" | "transitioned" | "finalRun" | "pokes">) {
+    const pokes = new Set<string>();
+    let finalStatus = fc.outcome.status as string;
+    try {
+      await db.tx(async (q) => {
+        const ctx: FinalizeContext = { ...fc, q, transitioned: false, finalRun: null, pokes };
+        await runFinalizeSteps(res.finalizeSteps, ctx);
+        finalStatus = ctx.finalRun?.status ?? "cancelled";
+      });
+    } catch (error) {
+      // A bug in a step must not strand the run: fail it plainly and release what it held.
+      logger.error("run finalization failed", { runId: run.id, err: error });
+      await db.tx(async (q) => {
+        const [row] = await q.query<{ id: string }>(
+          `UPDATE heartbeat_runs SET status = 'failed', finished_at = now(), error = 'Finalization failed', error_code = 'finalization_failed',
+                  lease_expires_at = NULL, updated_at = now() WHERE id = $1 AND status = 'running' RETURNING id`,
+          [run.id],
+        );
+        if (row) (await releaseIssueExecutionAndPromote(q, run)).promotedAgentIds.forEach((id) => pokes.add(id));
+        if (agent) await settleAgentStatus(q, agent.id, "failed");
+      });
+      finalStatus = "failed";
+      pokes.add(run.agentId);
+    }
+    afterRun(pokes, run, finalStatus);
+  }
+
+  async function execute(run: RunRow): Promise<void> {
+    const controller = new AbortController();
+    let resolveDone!: () => void;
+    const done = new Promise<void>((r) => (resolveDone = r));
+    registry.add({ runId: run.id, agentId: run.agentId, controller, done });
+    try {
+      await executeClaimed(run, controller);
+    } catch (error) {
+      logger.error("run execution crashed", { runId: run.id, err: error });
+    } finally {
+      resolveDone();
+    }
+  }
+
+  async function executeClaimed(run: RunRow, controller: AbortController): Promise<void> {
+    const agent = await loadAgent(run.agentId);
+    const emptyLog = { logRef: null, bytes: 0, sha256: null, stdoutExcerpt: null, stderrExcerpt: null };
+    const failEarly = (error: string, errorCode: string) =>
+      finalize(run, agent, {
+        run,
+        agent: { id: run.agentId, companyId: run.companyId, adapterType: agent?.adapterType ?? "unknown" },
+        outcome: { status: "failed", error, errorCode, stopReason: "adapter_failed" } satisfies RunOutcome,
+        result: null,
+        log: emptyLog,
+        timeoutSec: 0,
+        redact: (t) => t,
+      });
+    if (!agent) return failEarly("Agent not found", "agent_not_found");
+    const adapter = res.adapters[agent.adapterType];
+    if (!adapter) return failEarly(`Adapter "${agent.adapterType}" is not available on this server`, "adapter_unavailable");
+
+    const config = agent.adapterConfig ?? {};
+    const timeoutSec = typeof config.timeoutSec === "number" ? config.timeoutSec : 0;
+    const token = signAgentJwt({ agentId: agent.id, companyId: agent.companyId, adapterType: agent.adapterType, runId: run.id }, res.jwt.secret, res.jwt.ttlSeconds);
+    const secrets = [token];
+    let redact = createRedactor(secrets);
+    const addSecret = (value: string) => {
+      if (!secrets.includes(value)) {
+        secrets.push(value);
+        redact = createRedactor(secrets);
+      }
+    };
+    const log = res.logStore.open(run.companyId, run.agentId, run.id);
+    const tails = { stdout: new TailBuffer(EXCERPT_MAX_BYTES), stderr: new TailBuffer(EXCERPT_MAX_BYTES) };
+    let outputSeq = 0;
+    let lastFlush = 0;
+    let liveBatch = "";
+    let liveTimer: NodeJS.Timeout | undefined;
+    const flushLive = () => {
+      liveTimer = undefined;
+      const text = liveBatch.slice(-LIVE_LOG_CHUNK_MAX);
+      liveBatch = "";
+      void res.live.publish(db, "heartbeat.run.log", run.companyId, { runId: run.id, agentId: run.agentId, chunk: text }).catch(() => {});
+    };
+
+    let result: AdapterResult | null = null;
+    let thrown: unknown;
+    const lease = setInterval(() => {
+      db.query<{ id: string }>(
+        `UPDATE heartbeat_runs SET lease_expires_at = now() + ($3::int * interval '1 millisecond')
+          WHERE id = $1 AND status = 'running' AND lease_owner = $2 RETURNING id`,
+        [run.id, res.instanceId, res.leaseMs],
+      )
+        .then((rows) => {
+          // The row left `running` or changed owner (cancelled elsewhere, reaped): stop the work.
+          if (rows.length === 0) controller.abort("lease_lost");
+        })
+        .catch((error: unknown) => logger.warn("lease renewal failed", { runId: run.id, err: error }));
+    }, Math.max(250, Math.floor(res.leaseMs / 3)));
+    lease.unref();
+
+    try {
+      const session = await resolveSession(run, agent);
+      const checkedOut = await harnessCheckout(run, agent);
+      const context = { ...obj(run.contextSnapshot), ...(checkedOut === null ? {} : { paperclipHarnessCheckedOut: checkedOut }) };
+      const cwd = await resolveCwd(run, agent);
+      const [project] = run.issueId
+        ? await db.query<{ env: Record<string, string> | null }>("SELECT p.env FROM issues i JOIN projects p ON p.id = i.project_id WHERE i.id = $1", [run.issueId])
+        : [];
+      const env = buildAgentEnv({
+        agent,
+        runId: run.id,
+        apiUrl: res.apiUrl,
+        token,
+        context,
+        agentHome: path.join(res.home, "agents", agent.id),
+        projectEnv: project?.env ?? null,
+      });
+      await db.query("UPDATE heartbeat_runs SET session_id_before = $2, updated_at = now() WHERE id = $1", [run.id, session.sessionId]);
+      await appendRunEvent(db, run.id, { eventType: "lifecycle", message: "run started", payload: { adapterType: agent.adapterType, cwd } });
+      await res.live.publish(db, "heartbeat.run.status", run.companyId, { runId: run.id, agentId: run.agentId, status: "running", startedAt: run.startedAt });
+
+      const ctx: AdapterExecuteContext = {
+        runId: run.id,
+        agent: { id: agent.id, companyId: agent.companyId, name: agent.name, adapterType: agent.adapterType, adapterConfig: config },
+        runtime: { ...session, taskKey: run.taskKey },
+        env,
+        secrets,
+        context,
+        prompt: null,
+        cwd,
+        onSecret: addSecret,
+        onLog: async (stream, chunk) => {
+          const text = redact(compactChunk(chunk));
+          log.append(stream, text);
+          tails[stream].push(text);
+          outputSeq++;
+          liveBatch += text;
+          liveTimer ??= setTimeout(flushLive, LIVE_LOG_BATCH_MS);
+          const now = Date.now();
+          if (now - lastFlush >= OUTPUT_FLUSH_MS) {
+            lastFlush = now;
+            await db.query(
+              "UPDATE heartbeat_runs SET last_output_at = now(), last_output_seq = $2, last_output_stream = $3, last_output_bytes = $4 WHERE id = $1",
+              [run.id, outputSeq, stream, Buffer.byteLength(text)],
+            );
+          }
+        },
+        onMeta: async (meta) => {
+          await appendRunEvent(db, run.id, { eventType: "adapter.invoke", message: "adapter invocation", payload: JSON.parse(redact(JSON.stringify(meta))) });
+        },
+        onSpawn: async (info) => {
+          await db.query(
+            "UPDATE heartbeat_runs SET process_pid = $2, process_group_id = $3, process_started_at = $4, updated_at = now() WHERE id = $1",
+            [run.id, info.pid, info.processGroupId, info.startedAt],
+          );
+        },
+      };
+      try {
+        result = await adapter.execute(ctx, controller.signal);
+      } catch (error) {
+        thrown = error ?? new Error("adapter threw");
+        await appendRunEvent(db, run.id, { eventType: "error", level: "error", message: redact(error instanceof Error ? error.message : String(error)) });
+      }
+    } catch (error) {
+      thrown = error ?? new Error("run preparation failed");
+    } finally {
+      clearInterval(lease);
+      if (liveTimer) {
+        clearTimeout(liveTimer);
+        flushLive();
+      }
+    }
+    const closed = await log.close();
+    const shutdown = controller.signal.aborted && controller.signal.reason === "server_shutdown";
+    let outcome = mapRunOutcome(result, thrown, controller.signal.aborted && !shutdown);
+    if (shutdown) outcome = { status: "failed", error: "Server shut down while the run was executing", errorCode: "server_shutdown", stopReason: "adapter_failed" };
+    await finalize(run, agent, {
+      run,
+      agent: { id: agent.id, companyId: agent.companyId, adapterType: agent.adapterType },
+      outcome,
+      result,
+      log: {
+        logRef: log.logRef,
+        bytes: closed.bytes,
+        sha256: closed.sha256,
+        stdoutExcerpt: tails.stdout.value() || null,
+        stderrExcerpt: tails.stderr.value() || null,
+      },
+      timeoutSec,
+      redact,
+    });
+  }
+
+  return { execute };
+}
+export type RunExecutor = ReturnType<typeof createRunExecutor>;

@@ -1,0 +1,30 @@
+import type { Queryable } from "../../db/database.js";
+import type { FinalizeStep } from "./pipeline.js";
+
+/**
+ * The agent's status after one of its runs ended (spec C.4 step 11): untouched when paused or
+ * terminated; `running` while another run of it is running; otherwise `idle` after a success or
+ * cancel and `error` after a failure or timeout. One statement, so concurrent finishes agree.
+ */
+export async function settleAgentStatus(q: Queryable, agentId: string, lastOutcome: string): Promise<{ status: string; companyId: string } | undefined> {
+  const [row] = await q.query<{ status: string; companyId: string }>(
+    `UPDATE agents a SET status = CASE
+         WHEN EXISTS (SELECT 1 FROM heartbeat_runs r WHERE r.agent_id = a.id AND r.status = 'running') THEN 'running'
+         WHEN $2 IN ('succeeded', 'cancelled') THEN 'idle' ELSE 'error' END,
+       error_reason = CASE WHEN $2 IN ('failed', 'timed_out') THEN $3 ELSE NULL END,
+       last_heartbeat_at = now(), updated_at = now()
+      WHERE a.id = $1 AND a.status NOT IN ('paused', 'terminated', 'pending_approval')
+      RETURNING a.status, a.company_id`,
+    [agentId, lastOutcome, `Last run ${lastOutcome}`],
+  );
+  return row;
+}
+
+export const agentStatusStep: FinalizeStep = {
+  name: "finalize_agent_status",
+  onlyIfTransitioned: false,
+  async run(ctx) {
+    await settleAgentStatus(ctx.q, ctx.agent.id, ctx.finalRun?.status ?? ctx.outcome.status);
+    ctx.pokes.add(ctx.agent.id);
+  },
+};

@@ -1,0 +1,80 @@
+import { RUN_COLUMNS, type RunRow } from "../rows.js";
+import { appendRunEvent } from "../run-events.js";
+import { wakeStatusFor } from "../outcome.js";
+import type { FinalizeStep } from "./pipeline.js";
+
+const cols = RUN_COLUMNS.split(",").map((c) => c.trim());
+
+/**
+ * Makes the run terminal: a guarded UPDATE from `running` with the outcome, result, usage, log
+ * metadata and stop metadata. If a cancel finished the row meanwhile, "cancelled wins": only the
+ * log metadata and excerpts are recorded and the later steps are skipped.
+ */
+export const persistOutcome: FinalizeStep = {
+  name: "persist_outcome",
+  onlyIfTransitioned: false,
+  async run(ctx) {
+    const { q, run, outcome, result, log, redact } = ctx;
+    const timeoutSec = ctx.timeoutSec;
+    const resultJson: Record<string, unknown> = {
+      ...(result?.resultJson ? JSON.parse(redact(JSON.stringify(result.resultJson))) : {}),
+      stopReason: outcome.stopReason,
+      timeoutFired: outcome.status === "timed_out",
+      timeoutConfigured: timeoutSec > 0,
+      effectiveTimeoutSec: timeoutSec,
+    };
+    if (result?.summary) resultJson.summary = redact(result.summary);
+    if (result?.errorFamily) resultJson.errorFamily = result.errorFamily;
+    if (result?.retryNotBefore) resultJson.retryNotBefore = result.retryNotBefore;
+    const usage = result?.usage
+      ? { ...result.usage, provider: result.provider ?? null, model: result.model ?? null, costUsd: result.costUsd ?? null, billingType: result.billingType ?? null }
+      : null;
+    const [row] = await q.query<RunRow>(
+      `UPDATE heartbeat_runs SET status = $2, finished_at = now(), error = $3, error_code = $4, exit_code = $5, signal = $6,
+              usage_json = $7::jsonb, result_json = $8::jsonb, session_id_after = $9, log_store = 'local_file', log_ref = $10,
+              log_bytes = $11, log_sha256 = $12, stdout_excerpt = $13, stderr_excerpt = $14, lease_expires_at = NULL, updated_at = now()
+        WHERE id = $1 AND status = 'running'
+        RETURNING ${cols.join(", ")}`,
+      [
+        run.id,
+        outcome.status,
+        outcome.error ? redact(outcome.error) : null,
+        outcome.errorCode,
+        result?.exitCode ?? null,
+        result?.signal ?? null,
+        usage ? JSON.stringify(usage) : null,
+        JSON.stringify(resultJson),
+        result?.sessionId ?? null,
+        log.logRef,
+        log.bytes,
+        log.sha256,
+        log.stdoutExcerpt,
+        log.stderrExcerpt,
+      ],
+    );
+    if (!row) {
+      await q.query(
+        `UPDATE heartbeat_runs SET log_store = 'local_file', log_ref = $2, log_bytes = $3, log_sha256 = $4, stdout_excerpt = $5,
+                stderr_excerpt = $6, exit_code = coalesce(exit_code, $7), signal = coalesce(signal, $8), updated_at = now()
+          WHERE id = $1`,
+        [run.id, log.logRef, log.bytes, log.sha256, log.stdoutExcerpt, log.stderrExcerpt, result?.exitCode ?? null, result?.signal ?? null],
+      );
+      ctx.transitioned = false;
+      return;
+    }
+    ctx.transitioned = true;
+    ctx.finalRun = row;
+    if (run.wakeupRequestId) {
+      await q.query(
+        `UPDATE agent_wakeup_requests SET status = $2, finished_at = now(), error = $3, updated_at = now() WHERE id = $1 AND status = 'claimed'`,
+        [run.wakeupRequestId, wakeStatusFor(outcome.status), row.error],
+      );
+    }
+    await appendRunEvent(q, run.id, {
+      eventType: "lifecycle",
+      level: outcome.status === "succeeded" ? "info" : "warn",
+      message: `run ${outcome.status}`,
+      payload: { status: outcome.status, errorCode: outcome.errorCode, exitCode: result?.exitCode ?? null },
+    });
+  },
+};

@@ -1,0 +1,83 @@
+import type { Database } from "../db/database.js";
+import type { RunEngineResources } from "./resources.js";
+import type { RunRow } from "./rows.js";
+import { RUN_COLUMNS } from "./rows.js";
+import { runFinalizeSteps, type FinalizeContext } from "./finalize/pipeline.js";
+
+export interface ReapResult {
+  reaped: number;
+  runIds: string[];
+  pokes: Set<string>;
+}
+
+function processGroupAlive(pgid: number | null): boolean {
+  if (!pgid || pgid <= 1) return false;
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/**
+ * Runs whose lease expired (the server executing them stopped renewing it) are finished as
+ * `failed`/`process_lost` through the normal finalization pipeline, which queues the single
+ * process-loss retry and releases the issue lock. Leftover agent processes of the run (same host)
+ * are killed first, so no orphan keeps working. The claim is a guarded `FOR UPDATE SKIP LOCKED`
+ * selection, so concurrent reapers on several servers never finalize one run twice.
+ * `foreignOwnersToo` reaps every running run not owned by `instanceId` (embedded database at
+ * startup: no other server can exist).
+ */
+export async function reapExpiredLeases(res: RunEngineResources, opts: { foreignOwnersToo?: boolean } = {}): Promise<ReapResult> {
+  const db: Database = res.db;
+  const pokes = new Set<string>();
+  const runIds: string[] = [];
+  const expired = await db.query<RunRow>(
+    `SELECT ${RUN_COLUMNS} FROM heartbeat_runs
+      WHERE status = 'running' AND lease_owner IS DISTINCT FROM $1
+        AND (lease_expires_at IS NULL OR lease_expires_at < now() OR $2::boolean)
+      ORDER BY created_at LIMIT 200`,
+    [res.instanceId, Boolean(opts.foreignOwnersToo)],
+  );
+  for (const candidate of expired) {
+    if (processGroupAlive(candidate.processGroupId)) {
+      try {
+        process.kill(-candidate.processGroupId!, "SIGKILL");
+      } catch {
+        /* already gone */
+      }
+    }
+    await db.tx(async (q) => {
+      const [run] = await q.query<RunRow>(
+        `SELECT ${RUN_COLUMNS} FROM heartbeat_runs WHERE id = $1 AND status = 'running' AND lease_owner IS DISTINCT FROM $2
+            AND (lease_expires_at IS NULL OR lease_expires_at < now() OR $3::boolean) FOR UPDATE SKIP LOCKED`,
+        [candidate.id, res.instanceId, Boolean(opts.foreignOwnersToo)],
+      );
+      if (!run) return;
+      const [agent] = await q.query<{ adapterType: string }>("SELECT adapter_type FROM agents WHERE id = $1", [run.agentId]);
+      const ctx: FinalizeContext = {
+        q,
+        run,
+        agent: { id: run.agentId, companyId: run.companyId, adapterType: agent?.adapterType ?? "unknown" },
+        outcome: { status: "failed", error: "Process lost -- the server executing this run stopped", errorCode: "process_lost", stopReason: "adapter_failed" },
+        result: null,
+        log: {
+          logRef: (run.logRef as string | null) ?? null,
+          bytes: Number(run.logBytes ?? 0),
+          sha256: (run.logSha256 as string | null) ?? null,
+          stdoutExcerpt: (run.stdoutExcerpt as string | null) ?? null,
+          stderrExcerpt: (run.stderrExcerpt as string | null) ?? null,
+        },
+        timeoutSec: 0,
+        redact: (t) => t,
+        transitioned: false,
+        finalRun: null,
+        pokes,
+      };
+      await runFinalizeSteps(res.finalizeSteps, ctx);
+      if (ctx.transitioned) runIds.push(run.id);
+    });
+  }
+  return { reaped: runIds.length, runIds, pokes };
+}

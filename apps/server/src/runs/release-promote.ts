@@ -1,0 +1,92 @@
+import { randomUUID } from "node:crypto";
+import { INTERACTION_WAKE_REASONS, NON_INVOKABLE_AGENT_STATUSES } from "@staple/contracts";
+import type { Queryable } from "../db/database.js";
+import { DISPATCH_CHANNEL } from "./dispatch-channel.js";
+import { DEFERRED_WAKE_CONTEXT_KEY, deriveTaskKey, obj, str } from "./wake-context.js";
+
+export interface ReleaseResult {
+  /** Agents that got a newly queued run (poke their dispatch after commit). */
+  promotedAgentIds: string[];
+}
+
+/**
+ * `releaseIssueExecutionAndPromote` (spec C.12 steps 1–2), inside the caller's transaction:
+ * under the issue row lock, clear the execution lock and checkout if they still name this run
+ * (never another run's), then turn the oldest deferred wake for the issue into one queued run that
+ * carries every comment the deferred wakes accumulated.
+ */
+export async function releaseIssueExecutionAndPromote(q: Queryable, run: { id: string; issueId: string | null }): Promise<ReleaseResult> {
+  if (!run.issueId) return { promotedAgentIds: [] };
+  const [issue] = await q.query<{ id: string; companyId: string; status: string; assigneeAgentId: string | null; executionRunId: string | null; checkoutRunId: string | null }>(
+    "SELECT id, company_id, status, assignee_agent_id, execution_run_id, checkout_run_id FROM issues WHERE id = $1 FOR UPDATE",
+    [run.issueId],
+  );
+  if (!issue) return { promotedAgentIds: [] };
+  if (issue.executionRunId && issue.executionRunId !== run.id) return { promotedAgentIds: [] }; // another live run holds it
+  if (issue.executionRunId === run.id || issue.checkoutRunId === run.id) {
+    await q.query(
+      `UPDATE issues SET execution_run_id = NULL, execution_agent_name_key = NULL, execution_locked_at = NULL,
+              checkout_run_id = CASE WHEN checkout_run_id = $2 THEN NULL ELSE checkout_run_id END, updated_at = now()
+        WHERE id = $1`,
+      [issue.id, run.id],
+    );
+  }
+  return promoteDeferredWake(q, issue);
+}
+
+async function promoteDeferredWake(
+  q: Queryable,
+  issue: { id: string; companyId: string; status: string; assigneeAgentId: string | null },
+): Promise<ReleaseResult> {
+  const deferred = await q.query<{ id: string; agentId: string; source: string; triggerDetail: string | null; payload: unknown; requestedByActorType: string | null; agentStatus: string; agentNameKey: string }>(
+    `SELECT w.id, w.agent_id, w.source, w.trigger_detail, w.payload, w.requested_by_actor_type, a.status AS agent_status, a.name_key AS agent_name_key
+       FROM agent_wakeup_requests w JOIN agents a ON a.id = w.agent_id
+      WHERE w.issue_id = $1 AND w.status = 'deferred_issue_execution'
+      ORDER BY w.requested_at, w.id FOR UPDATE OF w`,
+    [issue.id],
+  );
+  for (const wake of deferred) {
+    if ((NON_INVOKABLE_AGENT_STATUSES as readonly string[]).includes(wake.agentStatus)) {
+      await q.query(
+        "UPDATE agent_wakeup_requests SET status = 'failed', finished_at = now(), error = 'Agent is not invokable', updated_at = now() WHERE id = $1",
+        [wake.id],
+      );
+      continue;
+    }
+    const payload = obj(wake.payload);
+    const context = { ...obj(payload[DEFERRED_WAKE_CONTEXT_KEY]) };
+    const reason = str(context.wakeReason);
+    // A human comment (or reopen) on a closed issue reopens it; system wakes never do.
+    if (
+      wake.requestedByActorType === "user" &&
+      reason && (INTERACTION_WAKE_REASONS as readonly string[]).includes(reason) && reason !== "issue_comment_mentioned" &&
+      (issue.status === "done" || issue.status === "cancelled")
+    ) {
+      await q.query(
+        "UPDATE issues SET status = 'todo', completed_at = NULL, cancelled_at = NULL, updated_at = now() WHERE id = $1 AND status IN ('done', 'cancelled')",
+        [issue.id],
+      );
+    }
+    const runId = randomUUID();
+    await q.query(
+      `INSERT INTO heartbeat_runs (id, company_id, agent_id, invocation_source, trigger_detail, status, wakeup_request_id, issue_id,
+         task_key, context_snapshot)
+       VALUES ($1, $2, $3, $4, $5, 'queued', $6, $7, $8, $9::jsonb)`,
+      [runId, issue.companyId, wake.agentId, wake.source, wake.triggerDetail, wake.id, issue.id, deriveTaskKey(context), JSON.stringify(context)],
+    );
+    await q.query(
+      `UPDATE agent_wakeup_requests SET status = 'queued', reason = 'issue_execution_promoted', run_id = $2, updated_at = now() WHERE id = $1`,
+      [wake.id, runId],
+    );
+    if (wake.agentId === issue.assigneeAgentId) {
+      await q.query(
+        `UPDATE issues SET execution_run_id = $2, execution_agent_name_key = $3, execution_locked_at = now(), updated_at = now()
+          WHERE id = $1 AND execution_run_id IS NULL`,
+        [issue.id, runId, wake.agentNameKey],
+      );
+    }
+    await q.query(`SELECT pg_notify('${DISPATCH_CHANNEL}', $1::text)`, [wake.agentId]);
+    return { promotedAgentIds: [wake.agentId] };
+  }
+  return { promotedAgentIds: [] };
+}

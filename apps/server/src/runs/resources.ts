@@ -1,0 +1,31 @@
+import type { AdapterModule } from "@staple/adapter-kit";
+import type { Database } from "../db/database.js";
+import type { Logger } from "../logger.js";
+import type { LiveBus } from "../live/bus.js";
+import type { IssueExecutionService } from "../issues/execution.js";
+import type { LogStore } from "./log-store.js";
+import type { WakeupEnqueuer } from "./enqueue.js";
+import type { FinalizeStep } from "./finalize/pipeline.js";
+
+/**
+ * Everything the run engine's parts share, built once by the composition root and passed to each
+ * part explicitly (no part constructs another's dependencies).
+ */
+export interface RunEngineResources {
+  db: Database;
+  logger: Logger;
+  live: LiveBus;
+  logStore: LogStore;
+  enqueuer: WakeupEnqueuer;
+  issueExecution: IssueExecutionService;
+  adapters: Readonly<Record<string, AdapterModule>>;
+  finalizeSteps: readonly FinalizeStep[];
+  jwt: { secret: string; ttlSeconds: number };
+  /** Base URL agents use to call back (PAPERCLIP_API_URL). */
+  apiUrl: string;
+  home: string;
+  /** This server instance: lease owner of the runs it executes (`host:pid:random`). */
+  instanceId: string;
+  /** A running run's lease lasts this long unless renewed (renewed every third of it). */
+  leaseMs: number;
+}

@@ -1,0 +1,71 @@
+import type { AdapterModule } from "@staple/adapter-kit";
+import { processAdapter } from "@staple/adapter-process";
+import { httpAdapter } from "@staple/adapter-http";
+import type { Database } from "./db/database.js";
+import type { Logger } from "./logger.js";
+import { createLiveBus } from "./live/bus.js";
+import { createIssueExecutionService } from "./issues/execution.js";
+import { createRunEngine } from "./runs/engine.js";
+import { createRunQueries } from "./runs/queries.js";
+import { createIssueWakeHooks } from "./runs/issue-wakes.js";
+import { recordActivity } from "./activity/record.js";
+import { createDomainServices, type Services } from "./services.js";
+
+export interface RuntimeOptions {
+  home: string;
+  apiUrl: string;
+  jwt: { secret: string; ttlSeconds: number };
+  adapters?: Readonly<Record<string, AdapterModule>>;
+  schedulerIntervalMs?: number;
+  leaseMs?: number;
+}
+
+export const DEFAULT_ADAPTERS: Readonly<Record<string, AdapterModule>> = Object.freeze({
+  process: processAdapter,
+  http: httpAdapter,
+});
+
+/**
+ * The composition root of the domain and the run engine: builds each part once and wires the
+ * hooks between them (issue mutations wake agents; pausing an agent cancels its runs).
+ */
+export function createRuntime(db: Database, logger: Logger, opts: RuntimeOptions): Services {
+  const live = createLiveBus(db, logger);
+  const issueExecution = createIssueExecutionService(db);
+  const engine = createRunEngine({
+    db,
+    logger,
+    live,
+    home: opts.home,
+    apiUrl: opts.apiUrl,
+    jwt: opts.jwt,
+    adapters: opts.adapters ?? DEFAULT_ADAPTERS,
+    issueExecution,
+    schedulerIntervalMs: opts.schedulerIntervalMs,
+    leaseMs: opts.leaseMs,
+  });
+  const domain = createDomainServices(db, {
+    issues: createIssueWakeHooks(engine.enqueuer, live),
+    agentLifecycle: {
+      async onStopped(q, agent, reason, actor) {
+        const runs = await engine.cancelActiveForAgent(
+          q,
+          agent.id,
+          reason === "paused" ? "Cancelled due to agent pause" : "Cancelled because the agent was terminated",
+          reason === "paused" ? "paused" : "cancelled",
+        );
+        for (const run of runs) {
+          await recordActivity(q, {
+            companyId: run.companyId,
+            actor,
+            action: "heartbeat.cancelled",
+            entityType: "heartbeat_run",
+            entityId: run.id,
+            details: { agentId: agent.id, reason },
+          });
+        }
+      },
+    },
+  });
+  return { ...domain, engine, live, issueExecution, runQueries: createRunQueries(db, engine.resources.logStore) };
+}
