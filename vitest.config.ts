@@ -5,10 +5,15 @@ const root = path.dirname(new URL(import.meta.url).pathname);
 
 export default defineConfig({
   resolve: {
-    alias: { "@staple/contracts": path.join(root, "packages/contracts/src/index.ts") },
+    alias: {
+      "@staple/contracts": path.join(root, "packages/contracts/src/index.ts"),
+      "@staple/adapter-kit": path.join(root, "packages/adapter-kit/src/index.ts"),
+      "@staple/adapter-process": path.join(root, "packages/adapters/process/src/index.ts"),
+      "@staple/adapter-http": path.join(root, "packages/adapters/http/src/index.ts"),
+    },
   },
   test: {
-    include: ["apps/*/test/**/*.test.ts", "apps/*/src/**/*.test.ts", "packages/*/src/**/*.test.ts", "packages/*/test/**/*.test.ts"],
+    include: ["apps/*/test/**/*.test.ts", "apps/*/src/**/*.test.ts", "packages/*/src/**/*.test.ts", "packages/*/test/**/*.test.ts", "packages/adapters/*/src/**/*.test.ts", "packages/adapters/*/test/**/*.test.ts"],
     exclude: ["**/node_modules/**", "**/dist/**", "apps/*/test/crash/**", "apps/*/test/e2e/**"],
     globalSetup: ["apps/server/test/helpers/global-setup.ts"],
     pool: "forks",

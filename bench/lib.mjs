@@ -27,7 +27,7 @@ export function tempHome(label) {
 /** Starts the server; resolves once /api/health answers ok, with the elapsed milliseconds. */
 export async function startServer({ home, port, databaseUrl, env = {} }) {
   const started = performance.now();
-  const child = spawn(process.execPath, [SERVER_MAIN], {
+  const child = spawn(process.execPath, [...(process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(" ") : []), SERVER_MAIN], {
     env: { ...process.env, STAPLE_HOME: home, PORT: String(port), HOST: "127.0.0.1", STAPLE_LOG_LEVEL: "warn", ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}), ...env },
     stdio: ["ignore", "ignore", "pipe"],
   });

@@ -12,6 +12,7 @@ import { createRuntime, type RuntimeOptions } from "./runtime.js";
 import { createAuthenticator } from "./auth/authenticate.js";
 import { resolveAgentJwtSecret } from "./auth/jwt-secret.js";
 import { createApp, type App } from "./http/app.js";
+import { attachLiveWebSocket } from "./http/live-stream.js";
 
 export class PortInUseError extends Error {}
 
@@ -23,6 +24,7 @@ export interface AppBundle {
   app: App;
   services: Services;
   jwtSecret: string;
+  authenticate: ReturnType<typeof createAuthenticator>;
 }
 
 export interface BuildOptions {
@@ -43,13 +45,14 @@ export async function buildApp(db: Database, opts: BuildOptions, logger: Logger)
     jwt: { secret: jwtSecret, ttlSeconds: opts.agentJwtTtlSeconds ?? 3600 },
     ...opts.runtime,
   });
+  const authenticate = createAuthenticator({ db, jwtSecret });
   const app = createApp({
     services,
-    authenticate: createAuthenticator({ db, jwtSecret }),
+    authenticate,
     logger,
     info: { version: VERSION, deploymentMode: opts.deploymentMode, databaseKind: db.kind },
   });
-  return { app, services, jwtSecret };
+  return { app, services, jwtSecret, authenticate };
 }
 
 export interface RunningServer extends AppBundle {
@@ -95,6 +98,7 @@ export async function startServer(config: Config, logger = createLogger(config.l
   const host = config.host.includes(":") ? `[${config.host}]` : config.host;
   const url = `http://${host}:${port}`;
   bundle.services.engine.setApiUrl(config.publicApiUrl ?? url);
+  const liveWs = attachLiveWebSocket(server as unknown as import("node:http").Server, { services: bundle.services, authenticate: bundle.authenticate, logger }, bundle.services.live);
   await bundle.services.live.start();
   await bundle.services.engine.start();
   let closing: Promise<void> | undefined;
@@ -107,6 +111,7 @@ export async function startServer(config: Config, logger = createLogger(config.l
       closing ??= (async () => {
         // Stop the engine first: it aborts local runs and records them for recovery on next start.
         await bundle.services.engine.stop();
+        liveWs.close();
         await bundle.services.live.stop();
         await new Promise<void>((resolve) => {
           server.close(() => resolve());

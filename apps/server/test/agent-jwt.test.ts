@@ -167,7 +167,7 @@ describe("verifyAgentJwt: rejected tokens", () => {
     const token = forge({ alg: "HS256", typ: "JWT" }, payload);
     let result: ReturnType<typeof verifyAgentJwt> | undefined;
     expect(() => (result = verifyAgentJwt(token, SECRET, NOW))).not.toThrow();
-    expect(result!.ok).toBe(false);
+    expect(result).toEqual({ ok: false, reason: "malformed token" });
   });
 
   it("the unmodified token verifies (the table above tests real tampering, not a broken baseline)", () => {
@@ -183,16 +183,16 @@ describe("verifyAgentJwt: rejected tokens", () => {
 
 describe("looksLikeJwt", () => {
   it.each([
-    ["a signed token", signAgentJwt(CLAIMS, SECRET, 60, NOW), true],
-    ["three base64url parts", "a.b.c", true],
-    ["an agent API key", `pcp_${"a".repeat(48)}`, false],
-    ["two parts", "a.b", false],
-    ["empty signature part", "a.b.", false],
-    ["four parts", "a.b.c.d", false],
-    ["standard base64 characters", "a+b.c/d.e=", false],
-    ["whitespace", "a.b .c", false],
-    ["empty", "", false],
-  ])("%s -> %s", (_label, token, expected) => {
+    ["a signed token", true, signAgentJwt(CLAIMS, SECRET, 60, NOW)],
+    ["three base64url parts", true, "a.b.c"],
+    ["an agent API key", false, `pcp_${"a".repeat(48)}`],
+    ["two parts", false, "a.b"],
+    ["empty signature part", false, "a.b."],
+    ["four parts", false, "a.b.c.d"],
+    ["standard base64 characters", false, "a+b.c/d.e="],
+    ["whitespace", false, "a.b .c"],
+    ["empty", false, ""],
+  ])("%s -> %s", (_label, expected, token) => {
     expect(looksLikeJwt(token)).toBe(expected);
   });
 });

@@ -81,6 +81,9 @@ export function createAgentService(db: Database, companies: CompanyService) {
 
   /** `reportsTo` must be a live agent of the same company and must not close a reporting loop. */
   async function checkReportsTo(q: Queryable, companyId: string, agentId: string | null, reportsTo: string) {
+    // Serialise reporting-line changes per company: two concurrent edits (A->B, B->A) must not both
+    // pass the cycle check against the same old tree.
+    await q.query("SELECT pg_advisory_xact_lock(hashtextextended('staple.org:' || $1::text, 0))", [companyId]);
     const manager = await find(q, reportsTo);
     if (!manager || manager.companyId !== companyId) {
       throw ruleViolation("reportsTo must be an agent of the same company", { reportsTo }, "reports_to_invalid");
@@ -174,6 +177,16 @@ export function createAgentService(db: Database, companies: CompanyService) {
         if (!check.success) {
           throw validationError(
             `adapterConfig must be given when switching to adapter type ${body.adapterType}`,
+            check.error.issues.map((i) => ({ ...i, path: ["adapterConfig", ...i.path] })),
+          );
+        }
+      }
+      // A new config for the current adapter type must satisfy that type's schema, as on create.
+      if (body.adapterConfig !== undefined && body.adapterType === undefined) {
+        const check = ADAPTER_CONFIG_SCHEMAS[existing.adapterType].safeParse(body.adapterConfig);
+        if (!check.success) {
+          throw validationError(
+            `adapterConfig is not valid for adapter type ${existing.adapterType}`,
             check.error.issues.map((i) => ({ ...i, path: ["adapterConfig", ...i.path] })),
           );
         }

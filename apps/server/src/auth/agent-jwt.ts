@@ -67,6 +67,7 @@ export function verifyAgentJwt(token: string, secret: string, nowMs = Date.now()
   const expected = createHmac("sha256", secret).update(`${h}.${p}`).digest();
   const given = Buffer.from(s, "base64url");
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { ok: false, reason: "bad signature" };
+  if (!payload || typeof payload !== "object" || Array.isArray(payload)) return { ok: false, reason: "malformed token" };
   const c = payload as Partial<AgentJwtClaims>;
   if (c.iss !== AGENT_JWT_ISSUER || c.aud !== AGENT_JWT_AUDIENCE) return { ok: false, reason: "wrong issuer or audience" };
   if (typeof c.exp !== "number" || c.exp * 1000 <= nowMs) return { ok: false, reason: "token expired" };

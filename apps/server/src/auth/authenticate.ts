@@ -65,6 +65,10 @@ export function createAuthenticator({ db, jwtSecret }: AuthenticatorDeps) {
       const verified = verifyAgentJwt(token, jwtSecret);
       if (!verified.ok) throw unauthenticated(`Invalid agent token: ${verified.reason}`, "invalid_agent_jwt");
       const { claims } = verified;
+      // Ids are looked up below; a claim that is not a uuid is a bad token (401), not a bad request.
+      if (!isUuid(claims.sub) || !isUuid(claims.company_id) || !isUuid(claims.run_id)) {
+        throw unauthenticated("Invalid agent token: malformed claims", "invalid_agent_jwt");
+      }
       if (runIdFromHeader && runIdFromHeader !== claims.run_id) {
         throw ruleViolation("X-Paperclip-Run-Id does not match the run of this token", undefined, "agent_jwt_run_id_mismatch");
       }

@@ -140,14 +140,15 @@ export function createCompanyService(db: Database) {
     /** Archiving is a guarded transition: only a non-archived company moves to `archived`. */
     async archive(actor: Actor, id: string): Promise<CompanyRow> {
       assertBoard(actor);
-      const current = await get(actor, id);
+      await get(actor, id);
       return db.tx(async (q) => {
         const [company] = await q.query<CompanyRow>(
           `UPDATE companies SET status = 'archived', archived_at = now(), updated_at = now()
             WHERE id = $1 AND status <> 'archived' RETURNING ${COMPANY_COLUMNS}`,
           [id],
         );
-        if (!company) return current; // already archived: idempotent
+        // Already archived (possibly by a concurrent call): idempotent, answer the row as it is now.
+        if (!company) return (await find(q, id))!;
         await recordActivity(q, { companyId: id, actor, action: "company.archived", entityType: "company", entityId: id });
         return company;
       });

@@ -10,6 +10,7 @@ import { BodyTooLargeError, errorToResponse, MalformedBodyError } from "./error-
 import { buildOpenApi } from "./openapi.js";
 import type { AnyRoute, RouteContext, ServerInfo } from "./route.js";
 import { allRoutes } from "./routes/index.js";
+import { mountLiveSse } from "./live-stream.js";
 
 export const MAX_BODY_BYTES = 2 * 1024 * 1024;
 
@@ -42,6 +43,7 @@ export function createApp(deps: AppDeps) {
   const app = new Hono();
   let openApiCache: unknown;
 
+  mountLiveSse(app, { services, authenticate, logger });
   app.get("/api/openapi.json", (c) => c.json((openApiCache ??= buildOpenApi(routes, info.version))));
 
   for (const route of routes) {

@@ -203,7 +203,7 @@ export function createIssueService(db: Database, companies: CompanyService, hook
         for (const [field, column, value] of fields) {
           if (value === undefined || value === prev[field]) continue;
           sets.push(`${column} = $${params.push(value)}`);
-          changes[field] = { from: prev[field] ?? null, to: value };
+          changes[field] = { from: null, to: value };
         }
         const effects = statusEffects(prev, next);
         for (const [column, expr] of Object.entries(effects.set)) sets.push(`${column} = ${expr}`);

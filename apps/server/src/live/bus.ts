@@ -60,6 +60,9 @@ export function createLiveBus(db: Database, logger: Logger) {
     },
     /** Announces an event; pass the transaction when the event describes its (uncommitted) work. */
     async publish(q: Queryable, type: LiveEventType, companyId: string, payload: Record<string, unknown>) {
+      // The embedded database has exactly one server process: with no local subscriber nobody can
+      // hear the event, so skip the NOTIFY. On a Postgres server other instances may be listening.
+      if (db.kind === "embedded" && subscribers.size === 0) return;
       const event: LiveEvent = { type, companyId, at: new Date().toISOString(), payload };
       let text = JSON.stringify(event);
       if (text.length > 7900) {
@@ -77,6 +80,10 @@ export function createLiveBus(db: Database, logger: Logger) {
       };
     },
     subscriberCount: () => [...subscribers.values()].reduce((n, s) => n + s.size, 0),
+    /** True when a publish can reach someone (skip building expensive payloads otherwise). */
+    get audible() {
+      return db.kind !== "embedded" || subscribers.size > 0;
+    },
   };
 }
 export type LiveBus = ReturnType<typeof createLiveBus>;

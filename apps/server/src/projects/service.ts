@@ -65,9 +65,14 @@ async function insertWorkspace(q: Queryable, project: ProjectRow, body: CreateWo
   ])) as [{ count: number }];
   const primary = body.isPrimary ?? count === 0;
   if (primary) await q.query("UPDATE project_workspaces SET is_primary = false, updated_at = now() WHERE project_id = $1 AND is_primary", [project.id]);
+  // Workspaces created in one transaction (with their project) must still get increasing creation
+  // times, since "oldest" decides list order and primary promotion: now() is the same for the whole
+  // transaction and the embedded clock ticks in milliseconds, so stay past the project's newest one.
   const [ws] = await q.query<WorkspaceRow>(
-    `INSERT INTO project_workspaces (company_id, project_id, name, cwd, repo_url, repo_ref, is_primary)
-     VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING ${WORKSPACE_COLUMNS}`,
+    `INSERT INTO project_workspaces (company_id, project_id, name, cwd, repo_url, repo_ref, is_primary, created_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, GREATEST(clock_timestamp(),
+       (SELECT max(w.created_at) + interval '1 microsecond' FROM project_workspaces w WHERE w.project_id = $2)))
+     RETURNING ${WORKSPACE_COLUMNS}`,
     [project.companyId, project.id, body.name, body.cwd ?? null, body.repoUrl ?? null, body.repoRef ?? null, primary],
   );
   return ws!;

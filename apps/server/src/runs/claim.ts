@@ -1,5 +1,5 @@
 import { NON_INVOKABLE_AGENT_STATUSES, normalizeHeartbeatPolicy } from "@staple/contracts";
-import type { Database, Queryable } from "../db/database.js";
+import type { Database } from "../db/database.js";
 import { claimGate } from "./claim-gate.js";
 import { RUN_COLUMNS, type RunRow } from "./rows.js";
 import { cancelRunInTx } from "./cancel-run.js";
@@ -52,16 +52,12 @@ export async function claimQueuedRuns(db: Database, agentId: string, owner: stri
       return { claimed: [], cancelled };
     }
     const { maxConcurrentRuns } = normalizeHeartbeatPolicy(agent.runtimeConfig);
-    const [{ running }] = (await q.query<{ running: number }>(
-      "SELECT count(*)::int AS running FROM heartbeat_runs WHERE agent_id = $1 AND status = 'running'",
-      [agentId],
-    )) as [{ running: number }];
-    let slots = maxConcurrentRuns - running;
-    if (slots <= 0) return { claimed: [], cancelled: [] };
-
-    const candidates = await q.query<Candidate>(
+    // A new statement after the row lock: its snapshot sees every claim committed before ours, so
+    // the running count cannot be stale. Candidates and the count come from the same snapshot.
+    const candidates = await q.query<Candidate & { running: number }>(
       `SELECT r.id, r.issue_id, r.context_snapshot, (i.id IS NOT NULL) AS issue_found, i.status AS issue_status,
-              i.assignee_agent_id, coalesce(b.blocked, false) AS blocked
+              i.assignee_agent_id, coalesce(b.blocked, false) AS blocked,
+              (SELECT count(*)::int FROM heartbeat_runs x WHERE x.agent_id = $1 AND x.status = 'running') AS running
          FROM heartbeat_runs r
          LEFT JOIN issues i ON i.id = r.issue_id
          LEFT JOIN LATERAL (
@@ -75,8 +71,11 @@ export async function claimQueuedRuns(db: Database, agentId: string, owner: stri
                  r.created_at, r.id
         LIMIT $2
         FOR UPDATE OF r SKIP LOCKED`,
-      [agentId, slots + CANDIDATE_MARGIN],
+      [agentId, maxConcurrentRuns + CANDIDATE_MARGIN],
     );
+    if (candidates.length === 0) return { claimed: [], cancelled: [] };
+    let slots = maxConcurrentRuns - candidates[0]!.running;
+    if (slots <= 0) return { claimed: [], cancelled: [] };
 
     const toClaim: string[] = [];
     const cancelled: RunRow[] = [];
@@ -98,35 +97,30 @@ export async function claimQueuedRuns(db: Database, agentId: string, owner: stri
     }
     if (toClaim.length === 0) return { claimed: [], cancelled };
 
+    // One statement moves the runs to running with their lease, marks their wakes claimed, stamps
+    // the issue lock for the assignee's runs (lazy locking: only if free) and marks the agent running.
     const claimed = await q.query<RunRow>(
-      `UPDATE heartbeat_runs
-          SET status = 'running', started_at = coalesce(started_at, now()), lease_owner = $2,
-              lease_expires_at = now() + ($3::int * interval '1 millisecond'), updated_at = now()
-        WHERE id = ANY($1::uuid[]) AND status = 'queued'
-        RETURNING ${RUN_COLUMNS}`,
-      [toClaim, owner, leaseMs],
+      `WITH c AS (
+         UPDATE heartbeat_runs
+            SET status = 'running', started_at = coalesce(started_at, now()), lease_owner = $2,
+                lease_expires_at = now() + ($3::int * interval '1 millisecond'), updated_at = now()
+          WHERE id = ANY($1::uuid[]) AND status = 'queued'
+          RETURNING ${RUN_COLUMNS}
+       ), w AS (
+         UPDATE agent_wakeup_requests SET status = 'claimed', claimed_at = now(), updated_at = now()
+          WHERE id IN (SELECT wakeup_request_id FROM c)
+       ), i AS (
+         UPDATE issues SET execution_run_id = c.id, execution_agent_name_key = $4, execution_locked_at = now(), updated_at = now()
+           FROM c
+          WHERE c.issue_id = issues.id AND issues.assignee_agent_id = c.agent_id
+            AND (issues.execution_run_id IS NULL OR issues.execution_run_id = c.id)
+       ), a AS (
+         UPDATE agents SET status = 'running', updated_at = now()
+          WHERE id = $5 AND status IN ('idle', 'active', 'error') AND EXISTS (SELECT 1 FROM c)
+       )
+       SELECT * FROM c`,
+      [toClaim, owner, leaseMs, agent.nameKey, agentId],
     );
-    await q.query(
-      `UPDATE agent_wakeup_requests SET status = 'claimed', claimed_at = now(), updated_at = now()
-        WHERE id IN (SELECT wakeup_request_id FROM heartbeat_runs WHERE id = ANY($1::uuid[]))`,
-      [claimed.map((r) => r.id)],
-    );
-    // Lazy locking: only the assignee's run takes the issue's execution lock, and only if it is free.
-    await q.query(
-      `UPDATE issues i SET execution_run_id = r.id, execution_agent_name_key = $2, execution_locked_at = now(), updated_at = now()
-         FROM heartbeat_runs r
-        WHERE r.id = ANY($1::uuid[]) AND r.issue_id = i.id AND i.assignee_agent_id = r.agent_id
-          AND (i.execution_run_id IS NULL OR i.execution_run_id = r.id)`,
-      [claimed.map((r) => r.id), agent.nameKey],
-    );
-    await markAgentRunning(q, agentId);
     return { claimed, cancelled };
   });
-}
-
-async function markAgentRunning(q: Queryable, agentId: string) {
-  await q.query(
-    `UPDATE agents SET status = 'running', updated_at = now() WHERE id = $1 AND status IN ('idle', 'active', 'error')`,
-    [agentId],
-  );
 }

@@ -1,6 +1,6 @@
 import os from "node:os";
 import { randomBytes } from "node:crypto";
-import type { AdapterModule } from "@staple/adapter-kit";
+import { createSpawnHost, type AdapterModule } from "@staple/adapter-kit";
 import type { Database, Queryable } from "../db/database.js";
 import type { Logger } from "../logger.js";
 import type { LiveBus } from "../live/bus.js";
@@ -46,6 +46,7 @@ export interface RunEngineOptions {
 export function createRunEngine(opts: RunEngineOptions) {
   const { db, logger, live } = opts;
   const enqueuer = createWakeupEnqueuer(db);
+  const spawnHost = createSpawnHost();
   const res: RunEngineResources = {
     db,
     logger,
@@ -60,6 +61,7 @@ export function createRunEngine(opts: RunEngineOptions) {
     home: opts.home,
     instanceId: `${os.hostname()}:${process.pid}:${randomBytes(4).toString("hex")}`,
     leaseMs: opts.leaseMs ?? 30_000,
+    spawn: spawnHost.spawn,
   };
   const registry = createExecutionRegistry();
   let dispatcher!: Dispatcher;
@@ -68,10 +70,12 @@ export function createRunEngine(opts: RunEngineOptions) {
   };
   const executor = createRunExecutor(res, registry, (pokes, run, status) => {
     void live.publish(db, "heartbeat.run.status", run.companyId, { runId: run.id, agentId: run.agentId, status }).catch(() => {});
-    void db
-      .query<{ status: string }>("SELECT status FROM agents WHERE id = $1", [run.agentId])
-      .then(([a]) => a && live.publish(db, "agent.status", run.companyId, { agentId: run.agentId, status: a.status }))
-      .catch(() => {});
+    if (live.audible) {
+      void db
+        .query<{ status: string }>("SELECT status FROM agents WHERE id = $1", [run.agentId])
+        .then(([a]) => a && live.publish(db, "agent.status", run.companyId, { agentId: run.agentId, status: a.status }))
+        .catch(() => {});
+    }
     pokeAll(pokes);
   });
   dispatcher = createDispatcher(res, executor.execute);
@@ -129,10 +133,8 @@ export function createRunEngine(opts: RunEngineOptions) {
         }
         return outcome;
       };
-      if (q) return run(q);
-      const outcome = await db.tx(run);
-      dispatcher.poke(req.agentId);
-      return outcome;
+      // The dispatch NOTIFY inserted with the run pokes the dispatcher once the transaction commits.
+      return q ? run(q) : db.tx(run);
     },
 
     poke: (agentId: string) => dispatcher.poke(agentId),
@@ -203,6 +205,7 @@ export function createRunEngine(opts: RunEngineOptions) {
       await Promise.race([dispatcher.drain(), new Promise((r) => setTimeout(r, grace).unref())]);
       await passRunning;
       for (const stop of unlisten.splice(0)) await stop();
+      spawnHost.close();
     },
   };
 }

@@ -209,8 +209,13 @@ export function createRunExecutor(res: RunEngineResources, registry: ExecutionRe
         agentHome: path.join(res.home, "agents", agent.id),
         projectEnv: project?.env ?? null,
       });
-      await db.query("UPDATE heartbeat_runs SET session_id_before = $2, updated_at = now() WHERE id = $1", [run.id, session.sessionId]);
-      await appendRunEvent(db, run.id, { eventType: "lifecycle", message: "run started", payload: { adapterType: agent.adapterType, cwd } });
+      await db.query(
+        `WITH r AS (UPDATE heartbeat_runs SET session_id_before = $2, event_seq = event_seq + 1, updated_at = now() WHERE id = $1
+                     RETURNING company_id, agent_id, event_seq)
+         INSERT INTO heartbeat_run_events (company_id, run_id, agent_id, seq, event_type, stream, level, message, payload)
+         SELECT company_id, $1, agent_id, event_seq, 'lifecycle', 'system', 'info', 'run started', $3::jsonb FROM r`,
+        [run.id, session.sessionId, JSON.stringify({ adapterType: agent.adapterType, cwd })],
+      );
       await res.live.publish(db, "heartbeat.run.status", run.companyId, { runId: run.id, agentId: run.agentId, status: "running", startedAt: run.startedAt });
 
       const ctx: AdapterExecuteContext = {
@@ -223,6 +228,7 @@ export function createRunExecutor(res: RunEngineResources, registry: ExecutionRe
         prompt: null,
         cwd,
         onSecret: addSecret,
+        spawn: res.spawn,
         onLog: async (stream, chunk) => {
           const text = redact(compactChunk(chunk));
           log.append(stream, text);

@@ -1,4 +1,4 @@
-import type { AdapterModule } from "@staple/adapter-kit";
+import type { AdapterModule, SpawnFunction } from "@staple/adapter-kit";
 import type { Database } from "../db/database.js";
 import type { Logger } from "../logger.js";
 import type { LiveBus } from "../live/bus.js";
@@ -26,6 +26,8 @@ export interface RunEngineResources {
   home: string;
   /** This server instance: lease owner of the runs it executes (`host:pid:random`). */
   instanceId: string;
+  /** Starts agent processes (the spawn host: cheap forks from a small helper process). */
+  spawn: SpawnFunction;
   /** A running run's lease lasts this long unless renewed (renewed every third of it). */
   leaseMs: number;
 }

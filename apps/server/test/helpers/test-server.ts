@@ -3,6 +3,9 @@ import { createAdaptorServer } from "@hono/node-server";
 import { afterAll, beforeAll } from "vitest";
 import { createTestApp, type TestApp } from "./test-app.js";
 import type { BuildOptions } from "../../src/server.js";
+import { attachLiveWebSocket } from "../../src/http/live-stream.js";
+import { createLogger } from "../../src/logger.js";
+import type { Server } from "node:http";
 
 export interface TestServer extends TestApp {
   url: string;
@@ -20,6 +23,7 @@ export async function startTestServer(opts: Partial<BuildOptions> = {}): Promise
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   app.services.engine.setApiUrl(url);
+  const ws = attachLiveWebSocket(server as unknown as Server, { services: app.services, authenticate: app.authenticate, logger: createLogger("silent") }, app.services.live);
   await app.services.live.start();
   await app.services.engine.start();
   return {
@@ -27,6 +31,7 @@ export async function startTestServer(opts: Partial<BuildOptions> = {}): Promise
     url,
     async close() {
       await app.services.engine.stop();
+      ws.close();
       await app.services.live.stop();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -45,7 +45,6 @@ async function wake(ctx: RouteContext<unknown, z.output<typeof WakeupBody> | und
     });
     return result;
   });
-  services.engine.poke(agent.id);
   switch (outcome.kind) {
     case "queued":
     case "coalesced":

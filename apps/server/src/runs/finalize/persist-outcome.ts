@@ -1,5 +1,4 @@
 import { RUN_COLUMNS, type RunRow } from "../rows.js";
-import { appendRunEvent } from "../run-events.js";
 import { wakeStatusFor } from "../outcome.js";
 import type { FinalizeStep } from "./pipeline.js";
 
@@ -29,12 +28,24 @@ export const persistOutcome: FinalizeStep = {
     const usage = result?.usage
       ? { ...result.usage, provider: result.provider ?? null, model: result.model ?? null, costUsd: result.costUsd ?? null, billingType: result.billingType ?? null }
       : null;
+    // One statement: the guarded transition, the wake's matching status, and the lifecycle event
+    // (its sequence number taken from the same row update).
     const [row] = await q.query<RunRow>(
-      `UPDATE heartbeat_runs SET status = $2, finished_at = now(), error = $3, error_code = $4, exit_code = $5, signal = $6,
-              usage_json = $7::jsonb, result_json = $8::jsonb, session_id_after = $9, log_store = 'local_file', log_ref = $10,
-              log_bytes = $11, log_sha256 = $12, stdout_excerpt = $13, stderr_excerpt = $14, lease_expires_at = NULL, updated_at = now()
-        WHERE id = $1 AND status = 'running'
-        RETURNING ${cols.join(", ")}`,
+      `WITH r AS (
+         UPDATE heartbeat_runs SET status = $2, finished_at = now(), error = $3, error_code = $4, exit_code = $5, signal = $6,
+                usage_json = $7::jsonb, result_json = $8::jsonb, session_id_after = $9, log_store = 'local_file', log_ref = $10,
+                log_bytes = $11, log_sha256 = $12, stdout_excerpt = $13, stderr_excerpt = $14, lease_expires_at = NULL,
+                event_seq = event_seq + 1, updated_at = now()
+          WHERE id = $1 AND status = 'running'
+          RETURNING ${cols.join(", ")}, event_seq
+       ), w AS (
+         UPDATE agent_wakeup_requests SET status = $15, finished_at = now(), error = $3, updated_at = now()
+          WHERE id = (SELECT wakeup_request_id FROM r) AND status = 'claimed'
+       ), e AS (
+         INSERT INTO heartbeat_run_events (company_id, run_id, agent_id, seq, event_type, stream, level, message, payload)
+         SELECT company_id, id, agent_id, event_seq, 'lifecycle', 'system', $16, 'run ' || $2, $17::jsonb FROM r
+       )
+       SELECT * FROM r`,
       [
         run.id,
         outcome.status,
@@ -50,6 +61,9 @@ export const persistOutcome: FinalizeStep = {
         log.sha256,
         log.stdoutExcerpt,
         log.stderrExcerpt,
+        wakeStatusFor(outcome.status),
+        outcome.status === "succeeded" ? "info" : "warn",
+        JSON.stringify({ status: outcome.status, errorCode: outcome.errorCode, exitCode: result?.exitCode ?? null }),
       ],
     );
     if (!row) {
@@ -63,18 +77,7 @@ export const persistOutcome: FinalizeStep = {
       return;
     }
     ctx.transitioned = true;
-    ctx.finalRun = row;
-    if (run.wakeupRequestId) {
-      await q.query(
-        `UPDATE agent_wakeup_requests SET status = $2, finished_at = now(), error = $3, updated_at = now() WHERE id = $1 AND status = 'claimed'`,
-        [run.wakeupRequestId, wakeStatusFor(outcome.status), row.error],
-      );
-    }
-    await appendRunEvent(q, run.id, {
-      eventType: "lifecycle",
-      level: outcome.status === "succeeded" ? "info" : "warn",
-      message: `run ${outcome.status}`,
-      payload: { status: outcome.status, errorCode: outcome.errorCode, exitCode: result?.exitCode ?? null },
-    });
+    const { eventSeq: _seq, ...finalRun } = row as RunRow & { eventSeq: number };
+    ctx.finalRun = finalRun as RunRow;
   },
 };

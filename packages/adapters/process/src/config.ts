@@ -1,0 +1,88 @@
+/**
+ * The `process` adapter's config, parsed from the agent's untyped `adapterConfig`.
+ *
+ * Invariants: a parsed config has a non-empty command, string args, env keys that are valid variable
+ * names for the OS (non-empty, no "=" or NUL), env values without NUL, and non-negative finite durations.
+ * Anything else is reported as a message naming the field, never thrown.
+ */
+
+/** An env entry as written in config: a bare string is plain. */
+export type ProcessEnvValue = string | { type: "plain"; value: string } | { type: "secret"; value: string };
+
+export interface ProcessEnvEntry {
+  value: string;
+  secret: boolean;
+}
+
+export interface ProcessAdapterConfig {
+  command: string;
+  args: string[];
+  /** As configured (may be relative); null when unset. */
+  cwd: string | null;
+  env: Record<string, ProcessEnvEntry>;
+  /** 0 = no timeout. */
+  timeoutSec: number;
+  graceSec: number;
+}
+
+export const DEFAULT_GRACE_SEC = 15;
+
+export type ParsedConfig = { ok: true; config: ProcessAdapterConfig } | { ok: false; message: string };
+
+export function parseProcessConfig(raw: Record<string, unknown>): ParsedConfig {
+  const { command, args = [], cwd, env = {}, timeoutSec, graceSec } = raw;
+  if (typeof command !== "string" || command.trim() === "") {
+    return { ok: false, message: "adapterConfig.command must be a non-empty string" };
+  }
+  if (!Array.isArray(args) || !args.every((a): a is string => typeof a === "string")) {
+    return { ok: false, message: "adapterConfig.args must be an array of strings" };
+  }
+  if (cwd !== undefined && cwd !== null && (typeof cwd !== "string" || cwd === "")) {
+    return { ok: false, message: "adapterConfig.cwd must be a non-empty string" };
+  }
+  const parsedEnv = parseEnv(env);
+  if (typeof parsedEnv === "string") return { ok: false, message: parsedEnv };
+  const timeout = parseSeconds("timeoutSec", timeoutSec, 0);
+  if (typeof timeout === "string") return { ok: false, message: timeout };
+  const grace = parseSeconds("graceSec", graceSec, DEFAULT_GRACE_SEC);
+  if (typeof grace === "string") return { ok: false, message: grace };
+  return {
+    ok: true,
+    config: { command, args, cwd: typeof cwd === "string" ? cwd : null, env: parsedEnv, timeoutSec: timeout, graceSec: grace },
+  };
+}
+
+/** Returns the entries, or an error message. */
+function parseEnv(env: unknown): Record<string, ProcessEnvEntry> | string {
+  if (typeof env !== "object" || env === null || Array.isArray(env)) return "adapterConfig.env must be an object";
+  const out: Record<string, ProcessEnvEntry> = {};
+  for (const [key, value] of Object.entries(env)) {
+    if (key === "" || key.includes("=") || key.includes("\0")) return `adapterConfig.env has an invalid name: ${JSON.stringify(key)}`;
+    const entry = parseEnvValue(value);
+    if (entry === null) {
+      return `adapterConfig.env.${key} must be a string or {type: "plain" | "secret", value: string}`;
+    }
+    if (entry.value.includes("\0")) return `adapterConfig.env.${key} must not contain a NUL character`;
+    out[key] = entry;
+  }
+  return out;
+}
+
+function parseEnvValue(value: unknown): ProcessEnvEntry | null {
+  if (typeof value === "string") return { value, secret: false };
+  if (typeof value !== "object" || value === null) return null;
+  const { type, value: inner } = value as { type?: unknown; value?: unknown };
+  if (typeof inner !== "string") return null;
+  if (type === "plain") return { value: inner, secret: false };
+  if (type === "secret") return { value: inner, secret: true };
+  return null;
+}
+
+/** Absent/null -> fallback; otherwise a finite number >= 0, or an error message. */
+function parseSeconds(field: string, value: unknown, fallback: number): number | string {
+  if (value === undefined || value === null) return fallback;
+  if (typeof value !== "number" || !Number.isFinite(value) || value < 0) {
+    return `adapterConfig.${field} must be a number >= 0`;
+  }
+  return value;
+}

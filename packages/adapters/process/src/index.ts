@@ -1,0 +1,16 @@
+import type { AdapterModule } from "@staple/adapter-kit";
+import { executeProcess } from "./execute.js";
+import { testProcessEnvironment } from "./test-environment.js";
+
+/** Runs `adapterConfig.command` as a child process per heartbeat. */
+export const processAdapter: AdapterModule = {
+  type: "process",
+  execute: executeProcess,
+  testEnvironment: testProcessEnvironment,
+};
+
+export { executeProcess } from "./execute.js";
+export { testProcessEnvironment } from "./test-environment.js";
+export { parseProcessConfig, DEFAULT_GRACE_SEC } from "./config.js";
+export type { ProcessAdapterConfig, ProcessEnvEntry, ProcessEnvValue, ParsedConfig } from "./config.js";
+export { resolveCommand, type CommandResolution } from "./resolve-command.js";
