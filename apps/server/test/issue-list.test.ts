@@ -1,9 +1,19 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { ISSUE_PRIORITIES, ISSUE_STATUSES } from "@staple/contracts";
 import { useTestApp } from "./helpers/test-app.js";
-import { createAgent, createAgentKey, createCompany, createIssue } from "./helpers/fixtures.js";
+import { createAgent as createAgentFixture, createAgentKey, createCompany, createIssue } from "./helpers/fixtures.js";
+import type { TestApp } from "./helpers/test-app.js";
 
 const t = useTestApp();
+
+/**
+ * Agents here never run: these tests are about the issue API, and a woken agent's run may check an
+ * issue out, lock it or comment on it while a test is looking. Assignment wakes are still
+ * requested, and skipped (`heartbeat.wakeOnDemand.disabled`).
+ */
+function createAgent(app: TestApp, companyId: string, body: Record<string, unknown> = {}) {
+  return createAgentFixture(app, companyId, { runtimeConfig: { heartbeat: { wakeOnDemand: false } }, ...body });
+}
 
 type Issue = { id: string; identifier: string; issueNumber: number; title: string; status: string; priority: string; [k: string]: any };
 

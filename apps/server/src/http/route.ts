@@ -37,6 +37,8 @@ export interface RouteContext<Q, B> {
 export interface Reply {
   status: number;
   body: unknown;
+  /** Already-serialized JSON (e.g. built by the database); sent as is instead of `body`. */
+  rawJson?: string;
 }
 
 export interface RouteDef<Q extends z.ZodType = z.ZodType, B extends z.ZodType = z.ZodType> {
@@ -63,5 +65,6 @@ export function defineRoute<Q extends z.ZodType = z.ZodUndefined, B extends z.Zo
 }
 
 export const ok = (body: unknown): Reply => ({ status: 200, body });
+export const okRaw = (json: string): Reply => ({ status: 200, body: undefined, rawJson: json });
 export const created = (body: unknown): Reply => ({ status: 201, body });
 export const accepted = (body: unknown): Reply => ({ status: 202, body });

@@ -11,6 +11,7 @@ import { buildIssueListQuery, parseStatusList } from "./list-query.js";
 import { blockerRefs, findIssue, ISSUE_COLUMNS, type IssueRow } from "./rows.js";
 import { assertAssignmentRules, initialStatusTimestamps, statusEffects } from "./status-rules.js";
 import { loadIssueDetail } from "./detail.js";
+import { jsonArraySql } from "../db/json-rows.js";
 import { noIssueHooks, type IssueMutationHooks } from "./hooks.js";
 import { assertCheckoutOwner } from "./execution.js";
 
@@ -57,6 +58,16 @@ export function createIssueService(db: Database, companies: CompanyService, hook
     return issue;
   }
 
+  function listQuery(actor: Actor, companyId: string, query: ListIssuesQuery) {
+    assertCompanyAccess(actor, companyId);
+    let assigneeUser = query.assigneeUserId;
+    if (assigneeUser === "me") {
+      if (actor.kind !== "board") throw forbidden("assigneeUserId=me is only for board users", "board_only");
+      assigneeUser = actor.userId;
+    }
+    return buildIssueListQuery(companyId, { ...query, statuses: parseStatusList(query.status), assigneeUser });
+  }
+
   async function withRelations(q: Queryable, issue: IssueRow) {
     return { ...issue, ...(await blockerRefs(q, issue.id)) };
   }
@@ -70,19 +81,21 @@ export function createIssueService(db: Database, companies: CompanyService, hook
     },
 
     async list(actor: Actor, companyId: string, query: ListIssuesQuery) {
-      assertCompanyAccess(actor, companyId);
-      let assigneeUser: string | undefined;
-      if (query.assigneeUserId === "me") {
-        if (actor.kind !== "board") throw forbidden('assigneeUserId=me is only for board users', "board_only");
-        assigneeUser = actor.userId;
-      } else assigneeUser = query.assigneeUserId;
-      const { sql, params } = buildIssueListQuery(companyId, { ...query, statuses: parseStatusList(query.status), assigneeUser });
+      const { sql, params } = listQuery(actor, companyId, query);
       return db.query<IssueRow>(sql, params);
     },
 
-    async create(actor: Actor, companyId: string, body: CreateIssueBody) {
+    /** The same list as JSON text built by the database (the list route's fast path: no row parsing). */
+    async listJson(actor: Actor, companyId: string, query: ListIssuesQuery): Promise<string> {
+      const { sql, params } = listQuery(actor, companyId, query);
+      const [row] = await db.query<{ body: string }>(jsonArraySql(sql, ISSUE_COLUMNS), params);
+      return row!.body;
+    },
+
+    /** `company` may be passed when the caller already loaded it (the route's scope check does). */
+    async create(actor: Actor, companyId: string, body: CreateIssueBody, loaded?: { id: string; status: string }) {
       assertCompanyAccess(actor, companyId);
-      const company = await companies.require(companyId);
+      const company = loaded?.id === companyId ? loaded : await companies.require(companyId);
       if (company.status === "archived") throw conflict("Company is archived", undefined, "company_archived");
       const assigneeUserId = resolveAssigneeUser(actor, body.assigneeUserId) ?? null;
       const assigneeAgentId = body.assigneeAgentId ?? null;
@@ -102,23 +115,22 @@ export function createIssueService(db: Database, companies: CompanyService, hook
         if (body.projectId) await checkBelongs(q, "projects", body.projectId, companyId, "Project");
         if (body.projectWorkspaceId) await checkWorkspace(q, body.projectWorkspaceId, body.projectId ?? null, companyId);
 
-        // The company row lock serialises numbering: N parallel creates get N distinct numbers.
-        const [counter] = await q.query<{ issueCounter: number; issuePrefix: string }>(
-          `UPDATE companies SET issue_counter = GREATEST(issue_counter,
-             COALESCE((SELECT max(issue_number) FROM issues WHERE company_id = $1), 0)) + 1
-            WHERE id = $1 RETURNING issue_counter, issue_prefix`,
-          [companyId],
-        );
-        const number = counter!.issueCounter;
+        // One statement takes the next number under the company row lock (N parallel creates get N
+        // distinct numbers) and inserts the issue with it.
         const timestamps = initialStatusTimestamps(status);
         const extraCols = Object.keys(timestamps);
         const [issue] = await q.query<IssueRow>(
-          `INSERT INTO issues (company_id, project_id, project_workspace_id, goal_id, parent_id, title, description, status,
+          `WITH counter AS (
+             UPDATE companies SET issue_counter = GREATEST(issue_counter,
+               COALESCE((SELECT max(issue_number) FROM issues WHERE company_id = $1), 0)) + 1
+              WHERE id = $1 RETURNING issue_counter, issue_prefix
+           )
+           INSERT INTO issues (company_id, project_id, project_workspace_id, goal_id, parent_id, title, description, status,
              priority, assignee_agent_id, assignee_user_id, created_by_agent_id, created_by_user_id, issue_number, identifier,
              request_depth, billing_code${extraCols.map((c) => `, ${c}`).join("")})
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17${extraCols
-             .map((c) => `, ${timestamps[c]}`)
-             .join("")})
+           SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, counter.issue_counter,
+                  counter.issue_prefix || '-' || counter.issue_counter, $14, $15${extraCols.map((c) => `, ${timestamps[c]}`).join("")}
+             FROM counter
            RETURNING ${ISSUE_COLUMNS}`,
           [
             companyId,
@@ -134,8 +146,6 @@ export function createIssueService(db: Database, companies: CompanyService, hook
             assigneeUserId,
             stamp.agentId,
             actor.kind === "board" ? actor.userId : null,
-            number,
-            `${counter!.issuePrefix}-${number}`,
             requestDepth,
             body.billingCode ?? null,
           ],
@@ -155,7 +165,8 @@ export function createIssueService(db: Database, companies: CompanyService, hook
           details: { identifier: issue!.identifier, title: issue!.title, status, assigneeAgentId, assigneeUserId },
         });
         await hooks.afterCreate(q, issue!, actor);
-        return withRelations(q, issue!);
+        // A new issue blocks nothing yet; only the blockers just given need loading.
+        return body.blockedByIssueIds?.length ? withRelations(q, issue!) : { ...issue!, blockedBy: [], blocks: [] };
       });
     },
 
@@ -203,7 +214,7 @@ export function createIssueService(db: Database, companies: CompanyService, hook
         for (const [field, column, value] of fields) {
           if (value === undefined || value === prev[field]) continue;
           sets.push(`${column} = $${params.push(value)}`);
-          changes[field] = { from: null, to: value };
+          changes[field] = { from: prev[field] ?? null, to: value };
         }
         const effects = statusEffects(prev, next);
         for (const [column, expr] of Object.entries(effects.set)) sets.push(`${column} = ${expr}`);

@@ -12,7 +12,7 @@ import {
   ListIssuesQuery,
   UpdateIssueBody,
 } from "@staple/contracts";
-import { created, defineRoute, ok } from "../route.js";
+import { created, defineRoute, ok, okRaw } from "../route.js";
 
 const base = { tag: "issues", access: "any" } as const;
 
@@ -24,7 +24,7 @@ export const issueRoutes = [
     summary: "List issues (hidden issues are never listed)",
     query: ListIssuesQuery,
     responses: { 200: { description: "Issues", schema: z.array(Issue) } },
-    handler: async ({ actor, services, company, query }) => ok(await services.issues.list(actor, company.id, query)),
+    handler: async ({ actor, services, company, query }) => okRaw(await services.issues.listJson(actor, company.id, query)),
   }),
   defineRoute({
     ...base,
@@ -33,7 +33,7 @@ export const issueRoutes = [
     summary: "Create an issue; its identifier is PREFIX-N from the company counter",
     body: CreateIssueBody,
     responses: { 201: { description: "Created", schema: IssueWithRelations } },
-    handler: async ({ actor, services, company, body }) => created(await services.issues.create(actor, company.id, body)),
+    handler: async ({ actor, services, company, body }) => created(await services.issues.create(actor, company.id, body, company)),
   }),
   defineRoute({
     ...base,
