@@ -18,6 +18,7 @@ export interface RuntimeOptions {
   adapters?: Readonly<Record<string, AdapterModule>>;
   schedulerIntervalMs?: number;
   leaseMs?: number;
+  clock?: { now(): Date; random(): number };
 }
 
 export const DEFAULT_ADAPTERS: Readonly<Record<string, AdapterModule>> = Object.freeze({
@@ -43,6 +44,7 @@ export function createRuntime(db: Database, logger: Logger, opts: RuntimeOptions
     issueExecution,
     schedulerIntervalMs: opts.schedulerIntervalMs,
     leaseMs: opts.leaseMs,
+    clock: opts.clock,
   });
   const domain = createDomainServices(db, {
     issues: createIssueWakeHooks(engine.enqueuer, live),

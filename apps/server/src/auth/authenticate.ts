@@ -52,11 +52,12 @@ export function createAuthenticator({ db, jwtSecret }: AuthenticatorDeps) {
       );
       let runId: string | null = null;
       if (runIdFromHeader) {
-        const [run] = await db.query<{ agentId: string }>("SELECT agent_id FROM heartbeat_runs WHERE id = $1", [runIdFromHeader]);
+        const [run] = await db.query<{ agentId: string; errorCode: string | null }>("SELECT agent_id, error_code FROM heartbeat_runs WHERE id = $1", [runIdFromHeader]);
         if (!run || run.agentId !== key.agentId) {
           throw forbidden("X-Paperclip-Run-Id names a run that does not belong to this agent", "run_not_owned");
         }
         runId = runIdFromHeader;
+        if (run.errorCode === "process_detached") await clearDetached(db, runId);
       }
       return { kind: "agent", agentId: key.agentId, companyId: key.companyId, via: "api_key", keyId: key.id, runId };
     }
@@ -72,8 +73,8 @@ export function createAuthenticator({ db, jwtSecret }: AuthenticatorDeps) {
       if (runIdFromHeader && runIdFromHeader !== claims.run_id) {
         throw ruleViolation("X-Paperclip-Run-Id does not match the run of this token", undefined, "agent_jwt_run_id_mismatch");
       }
-      const [row] = await db.query<{ companyId: string; status: string; runStatus: string | null; runAgentId: string | null }>(
-        `SELECT a.company_id, a.status, r.status AS run_status, r.agent_id AS run_agent_id
+      const [row] = await db.query<{ companyId: string; status: string; runStatus: string | null; runAgentId: string | null; runErrorCode: string | null }>(
+        `SELECT a.company_id, a.status, r.status AS run_status, r.agent_id AS run_agent_id, r.error_code AS run_error_code
            FROM agents a LEFT JOIN heartbeat_runs r ON r.id = $2
           WHERE a.id = $1`,
         [claims.sub, claims.run_id],
@@ -87,6 +88,7 @@ export function createAuthenticator({ db, jwtSecret }: AuthenticatorDeps) {
       if (!(EXECUTION_PATH_RUN_STATUSES as readonly string[]).includes(row.runStatus ?? "")) {
         throw unauthenticated("Agent token expired: its run has finished", "agent_run_finished");
       }
+      if (row.runErrorCode === "process_detached") await clearDetached(db, claims.run_id);
       return { kind: "agent", agentId: claims.sub, companyId: claims.company_id, via: "run_jwt", keyId: null, runId: claims.run_id };
     }
 
@@ -95,3 +97,11 @@ export function createAuthenticator({ db, jwtSecret }: AuthenticatorDeps) {
 }
 
 export type Authenticate = ReturnType<typeof createAuthenticator>;
+
+/** A detached run (its server was lost, its process lives on) that reports in is evidently alive. */
+async function clearDetached(db: Queryable, runId: string) {
+  await db.query(
+    "UPDATE heartbeat_runs SET error_code = NULL, error = NULL, updated_at = now() WHERE id = $1 AND status = 'running' AND error_code = 'process_detached'",
+    [runId],
+  );
+}

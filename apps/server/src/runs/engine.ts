@@ -20,6 +20,7 @@ import { CANCEL_CHANNEL, DISPATCH_CHANNEL } from "./dispatch-channel.js";
 import { findRun, type RunRow } from "./rows.js";
 import { reapExpiredLeases } from "./reaper.js";
 import { tickTimers } from "./timers.js";
+import { promoteDueScheduledRetries } from "./transient-retry.js";
 import type { RunEngineResources } from "./resources.js";
 
 export interface RunEngineOptions {
@@ -36,6 +37,8 @@ export interface RunEngineOptions {
   leaseMs?: number;
   /** How long shutdown waits for aborted adapters to exit. */
   shutdownGraceMs?: number;
+  /** Time and randomness for retry scheduling (injectable for tests). */
+  clock?: { now(): Date; random(): number };
 }
 
 /**
@@ -46,6 +49,7 @@ export interface RunEngineOptions {
 export function createRunEngine(opts: RunEngineOptions) {
   const { db, logger, live } = opts;
   const enqueuer = createWakeupEnqueuer(db);
+  const clock = opts.clock ?? { now: () => new Date(), random: Math.random };
   const spawnHost = createSpawnHost();
   const res: RunEngineResources = {
     db,
@@ -55,7 +59,7 @@ export function createRunEngine(opts: RunEngineOptions) {
     enqueuer,
     issueExecution: opts.issueExecution,
     adapters: opts.adapters,
-    finalizeSteps: buildFinalizeSteps(enqueuer),
+    finalizeSteps: buildFinalizeSteps(enqueuer, clock),
     jwt: opts.jwt,
     apiUrl: opts.apiUrl,
     home: opts.home,
@@ -90,6 +94,7 @@ export function createRunEngine(opts: RunEngineOptions) {
       const reaped = await reapExpiredLeases(res, { foreignOwnersToo: startup && db.kind === "embedded" });
       if (reaped.reaped) logger.warn("reaped runs whose process was lost", { runIds: reaped.runIds });
       pokeAll(reaped.pokes);
+      await promoteDueScheduledRetries(db, clock.now());
       await dispatcher.resumeQueued();
     } catch (error) {
       logger.error("scheduler pass failed", { err: error });
@@ -188,6 +193,8 @@ export function createRunEngine(opts: RunEngineOptions) {
     },
 
     afterCancel,
+
+    clock,
 
     /** One scheduler pass now (tests and benchmarks). */
     runPeriodicPass: () => periodicPass(),

@@ -1,4 +1,6 @@
+import { isProcessAlive, isProcessGroupAlive, signalProcessGroup } from "@staple/adapter-kit";
 import type { Database } from "../db/database.js";
+import { appendRunEvent } from "./run-events.js";
 import type { RunEngineResources } from "./resources.js";
 import type { RunRow } from "./rows.js";
 import { RUN_COLUMNS } from "./rows.js";
@@ -10,15 +12,7 @@ export interface ReapResult {
   pokes: Set<string>;
 }
 
-function processGroupAlive(pgid: number | null): boolean {
-  if (!pgid || pgid <= 1) return false;
-  try {
-    process.kill(-pgid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
+export const PROCESS_DETACHED = "process_detached";
 
 /**
  * Runs whose lease expired (the server executing them stopped renewing it) are finished as
@@ -41,12 +35,29 @@ export async function reapExpiredLeases(res: RunEngineResources, opts: { foreign
     [res.instanceId, Boolean(opts.foreignOwnersToo)],
   );
   for (const candidate of expired) {
-    if (processGroupAlive(candidate.processGroupId)) {
-      try {
-        process.kill(-candidate.processGroupId!, "SIGKILL");
-      } catch {
-        /* already gone */
-      }
+    // Spec C.9. A live leader keeps the run: it is only detached from its (lost) server. Its lease
+    // is extended so the check repeats once per lease period, not on every pass.
+    if (candidate.processPid && isProcessAlive(candidate.processPid)) {
+      await db.tx(async (q) => {
+        const [marked] = await q.query<{ id: string }>(
+          `UPDATE heartbeat_runs SET error_code = $2, error = $3, lease_owner = NULL,
+                  lease_expires_at = now() + ($4::int * interval '1 millisecond'), updated_at = now()
+            WHERE id = $1 AND status = 'running' AND error_code IS DISTINCT FROM $2 RETURNING id`,
+          [candidate.id, PROCESS_DETACHED, `Lost in-memory process handle, but child pid ${candidate.processPid} is still alive`, res.leaseMs],
+        );
+        if (marked) {
+          await appendRunEvent(q, candidate.id, { eventType: "lifecycle", level: "warn", message: `Run detached: pid ${candidate.processPid} still alive after its server stopped`, payload: { pid: candidate.processPid } });
+        } else {
+          await q.query("UPDATE heartbeat_runs SET lease_expires_at = now() + ($2::int * interval '1 millisecond') WHERE id = $1 AND status = 'running'", [candidate.id, res.leaseMs]);
+        }
+      });
+      continue;
+    }
+    // The leader is gone but descendants of its group live on: stop them (no orphan keeps working).
+    let groupNote = "";
+    if (candidate.processGroupId && isProcessGroupAlive(candidate.processGroupId)) {
+      signalProcessGroup(candidate.processGroupId, "SIGKILL");
+      groupNote = `; killed the descendant process group ${candidate.processGroupId}`;
     }
     await db.tx(async (q) => {
       const [run] = await q.query<RunRow>(
@@ -60,7 +71,7 @@ export async function reapExpiredLeases(res: RunEngineResources, opts: { foreign
         q,
         run,
         agent: { id: run.agentId, companyId: run.companyId, adapterType: agent?.adapterType ?? "unknown" },
-        outcome: { status: "failed", error: "Process lost -- the server executing this run stopped", errorCode: "process_lost", stopReason: "adapter_failed" },
+        outcome: { status: "failed", error: `Process lost -- the server executing this run stopped${groupNote}`, errorCode: "process_lost", stopReason: "adapter_failed" },
         result: null,
         log: {
           logRef: (run.logRef as string | null) ?? null,

@@ -2,6 +2,7 @@ import type { WakeupEnqueuer } from "../enqueue.js";
 import type { FinalizeStep } from "./pipeline.js";
 import { persistOutcome } from "./persist-outcome.js";
 import { processLossRetryStep } from "./process-loss.js";
+import { transientRetryStep } from "./transient-retry.js";
 import { releaseIssueStep } from "./release-issue.js";
 import { runtimeTotalsStep } from "./runtime-totals.js";
 import { taskSessionStep } from "./task-session.js";
@@ -14,9 +15,10 @@ import { agentStatusStep } from "./agent-status.js";
  * issue lock to a retry before `release_issue_execution_and_promote`); the liveness continuation
  * right after the release.
  */
-export function buildFinalizeSteps(enqueuer: WakeupEnqueuer): readonly FinalizeStep[] {
+export function buildFinalizeSteps(enqueuer: WakeupEnqueuer, clock: { now(): Date; random(): number }): readonly FinalizeStep[] {
   return Object.freeze([
     persistOutcome,
+    transientRetryStep(clock),
     processLossRetryStep(enqueuer),
     releaseIssueStep,
     runtimeTotalsStep,
