@@ -1,4 +1,6 @@
 import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { startTestServer, useTestServer, waitFor, type TestServer } from "./helpers/test-server.js";
@@ -17,8 +19,12 @@ const t = useTestServer();
 const TERMINAL = ["succeeded", "failed", "cancelled", "timed_out"];
 const UNKNOWN_UUID = "00000000-0000-4000-8000-000000000000";
 
-/** Sleeps 30 s when woken with reason "long", else finishes at once. */
-const SLEEPER = { command: "/bin/sh", args: ["-c", 'if [ "$PAPERCLIP_WAKE_REASON" = "long" ]; then sleep 30; fi; echo quick-run'], graceSec: 1 };
+/** Sleeps 30 s when woken with reason "long" or for an assignment, else finishes at once. */
+const SLEEPER = {
+  command: "/bin/sh",
+  args: ["-c", 'case "$PAPERCLIP_WAKE_REASON" in long|issue_assigned) sleep 30;; esac; echo quick-run'],
+  graceSec: 1,
+};
 
 async function wake(app: TestServer, agentId: string, body: Record<string, unknown> = {}) {
   const res = await app.post(`/api/agents/${agentId}/wakeup`, { source: "on_demand", reason: "test", ...body });
@@ -184,12 +190,59 @@ describe("cancellation (spec C.8)", () => {
     expect(res.body).toMatchObject({ status: "cancelled", errorCode: "cancelled", startedAt: null, processPid: null });
     expect(res.body.resultJson).toMatchObject({ stopReason: "cancelled", effectiveTimeoutSec: 0, timeoutConfigured: false, timeoutFired: false });
     expect(await wakeStatus(second.wakeupRequestId)).toBe("cancelled");
+    const noLog = await t.current.get(`/api/heartbeat-runs/${second.id}/log`);
+    expect(noLog.status).toBe(404);
+    expect(noLog.body.error).toBe("Run log not found");
 
     const cleanup = await t.current.post(`/api/heartbeat-runs/${first.id}/cancel`);
     expect(cleanup.body.status).toBe("cancelled");
     // The cancelled queued run never starts.
     await waitFor("agent idle", async () => (await t.current.get(`/api/agents/${agent.id}`)).body.status === "idle");
     expect((await getRun(second.id)).startedAt).toBeNull();
+  });
+
+  it("cancelling an issue run releases its lock and promotes the comment wake deferred behind it", async () => {
+    const company = await createCompany(t.current);
+    const agent = await createAgent(t.current, company.id, { adapterConfig: SLEEPER });
+    const issue = await createIssue(t.current, company.id, { status: "todo", assigneeAgentId: agent.id });
+    const [first] = await waitFor("assignment run", async () => {
+      const res = await t.current.get(`/api/issues/${issue.id}/runs`);
+      return res.body.length > 0 ? (res.body as any[]) : null;
+    });
+    const runId = first.runId as string;
+    await waitRunning(runId);
+    // The harness checked the issue out for the run.
+    await waitFor("checkout by the run", async () => (await issueRow(issue.id)).checkoutRunId === runId);
+    expect(await issueRow(issue.id)).toMatchObject({ status: "in_progress", executionRunId: runId });
+
+    const comment = await t.current.post(`/api/issues/${issue.id}/comments`, { body: "One more thing" });
+    expect(comment.status).toBe(201);
+    const [deferred] = await t.current.tdb.db.query<{ id: string; status: string }>(
+      "SELECT id, status FROM agent_wakeup_requests WHERE issue_id = $1 AND status = 'deferred_issue_execution'",
+      [issue.id],
+    );
+    expect(deferred).toBeTruthy();
+
+    const res = await t.current.post(`/api/heartbeat-runs/${runId}/cancel`);
+    expect(res.status).toBe(200);
+    expect(res.body.status).toBe("cancelled");
+    const row = await issueRow(issue.id);
+    expect(row.checkoutRunId).not.toBe(runId);
+    expect(row.executionRunId).not.toBe(runId);
+
+    const [promoted] = await t.current.tdb.db.query<{ status: string; reason: string; runId: string }>(
+      "SELECT status, reason, run_id FROM agent_wakeup_requests WHERE id = $1",
+      [deferred!.id],
+    );
+    expect(promoted).toMatchObject({ reason: "issue_execution_promoted" });
+    expect(promoted!.runId).toBeTruthy();
+    const next = await waitRunDone(promoted!.runId);
+    expect(next.status, JSON.stringify(next)).toBe("succeeded");
+    expect(next.contextSnapshot).toMatchObject({ issueId: issue.id, wakeReason: "issue_commented", wakeCommentId: comment.body.id });
+    await waitFor("locks released", async () => {
+      const r = await issueRow(issue.id);
+      return r.checkoutRunId === null && r.executionRunId === null;
+    });
   });
 
   it("pausing an agent cancels its running run (process gone) and its queued runs; resume then wake works", async () => {
@@ -315,6 +368,25 @@ describe("checkout and execution locks (spec C.5)", () => {
     expect(await issueRow(issue.id)).toMatchObject({ status: "todo", assigneeAgentId: null, checkoutRunId: null });
   });
 
+  it("the assignee's live run adopts a checkout left by a finished run (issue.checkout_lock_adopted)", async () => {
+    const company = await createCompany(t.current);
+    const agent = await createAgent(t.current, company.id);
+    const failedRun = await insertRun(company.id, agent.id, "failed");
+    const liveRun = await insertRun(company.id, agent.id, "running");
+    const issue = await createIssue(t.current, company.id, { status: "todo" });
+    await setIssueLocks(issue.id, { status: "in_progress", assigneeAgentId: agent.id, checkoutRunId: failedRun, executionRunId: failedRun });
+
+    const res = await t.current.post(`/api/issues/${issue.id}/checkout`, { agentId: agent.id, expectedStatuses: ["todo"] }, { token: jwtFor(agent, liveRun) });
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    expect(res.body).toMatchObject({ status: "in_progress", assigneeAgentId: agent.id, checkoutRunId: liveRun, executionRunId: liveRun });
+    const adopted = await t.current.tdb.db.query<{ details: any }>(
+      "SELECT details FROM activity_log WHERE action = 'issue.checkout_lock_adopted' AND entity_id = $1",
+      [issue.id],
+    );
+    expect(adopted).toHaveLength(1);
+    expect(adopted[0]!.details).toMatchObject({ previousCheckoutRunId: failedRun, runId: liveRun });
+  });
+
   it("20 agents racing for one todo issue: exactly one wins, 19 get 409, none 5xx", async () => {
     const company = await createCompany(t.current);
     const issue = await createIssue(t.current, company.id, { status: "todo" });
@@ -382,6 +454,15 @@ describe("checkout and execution locks (spec C.5)", () => {
       executionAgentNameKey: null,
       executionLockedAt: null,
     });
+
+    // Not the assignee: refused.
+    const stranger = await createAgent(t.current, company.id);
+    const strangerRun = await insertRun(company.id, stranger.id, "running");
+    const third = await createIssue(t.current, company.id, { status: "todo" });
+    await setIssueLocks(third.id, { status: "in_progress", assigneeAgentId: agent.id, checkoutRunId: failedRun, executionRunId: null });
+    const notMine = await t.current.post(`/api/issues/${third.id}/release`, undefined, { token: jwtFor(stranger, strangerRun) });
+    expect(notMine.status).toBe(409);
+    expect(await issueRow(third.id)).toMatchObject({ status: "in_progress", assigneeAgentId: agent.id });
 
     // Another live run of the agent holds the checkout: release from a different run is refused.
     const holder = await insertRun(company.id, agent.id, "running");
@@ -462,8 +543,17 @@ describe("graceful shutdown (spec C.4, process loss)", () => {
     try {
       const company = await createCompany(server);
       const agent = await createAgent(server, company.id, { adapterConfig: { command: "/bin/sh", args: ["-c", "sleep 30"], graceSec: 1 } });
-      const queued = await wake(server, agent.id);
+      const issue = await createIssue(server, company.id, { status: "todo", assigneeAgentId: agent.id });
+      const [first] = await waitFor("assignment run", async () => {
+        const res = await server.get(`/api/issues/${issue.id}/runs`);
+        return res.body.length > 0 ? (res.body as any[]) : null;
+      });
+      const queued = { id: first.runId as string };
       const running = await waitRunning(queued.id, server);
+      await waitFor("issue checked out", async () => {
+        const [row] = await server.tdb.db.query<{ checkoutRunId: string | null }>("SELECT checkout_run_id FROM issues WHERE id = $1", [issue.id]);
+        return row?.checkoutRunId === queued.id;
+      });
       const pgid = running.processGroupId as number;
 
       await server.services.engine.stop();
@@ -476,7 +566,10 @@ describe("graceful shutdown (spec C.4, process loss)", () => {
       );
       expect(retries).toHaveLength(1);
       expect(retries[0]).toMatchObject({ status: "queued", retryOfRunId: queued.id, processLossRetryCount: 1 });
-      expect(retries[0]!.contextSnapshot).toMatchObject({ retryReason: "process_lost", wakeReason: "process_lost_retry" });
+      expect(retries[0]!.contextSnapshot).toMatchObject({ issueId: issue.id, retryReason: "process_lost", wakeReason: "process_lost_retry" });
+      // The issue's execution lock moved to the retry, so nobody else takes the work meanwhile.
+      const [locks] = await server.tdb.db.query<{ executionRunId: string | null }>("SELECT execution_run_id FROM issues WHERE id = $1", [issue.id]);
+      expect(locks!.executionRunId).toBe(retries[0]!.id);
       await waitFor("process group gone", async () => processGroupGone(pgid), 5_000);
     } finally {
       await server.close();
@@ -528,7 +621,10 @@ describe("live events", () => {
 
   it("SSE and WebSocket clients receive heartbeat.run.* and activity.logged events of the company", async () => {
     const company = await createCompany(t.current);
-    const agent = await createAgent(t.current, company.id, { adapterConfig: { command: "/bin/sh", args: ["-c", "echo live"] } });
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "staple-live-"));
+    // Echoes its run token: the live log feed must carry it redacted.
+    const script = `require("fs").writeFileSync(process.env.OUT_DIR + "/token.txt", process.env.PAPERCLIP_API_KEY); console.log("live token=" + process.env.PAPERCLIP_API_KEY);`;
+    const agent = await createAgent(t.current, company.id, { adapterConfig: { command: process.execPath, args: ["-e", script], env: { OUT_DIR: dir } } });
 
     const sseEvents: SeenEvent[] = [];
     const abort = new AbortController();
@@ -552,10 +648,18 @@ describe("live events", () => {
         const activity = list.filter((e) => e.type === "activity.logged");
         expect(activity.some((e) => e.payload?.action === "heartbeat.invoked" && e.payload?.entityId === agent.id)).toBe(true);
       }
+      const token = fs.readFileSync(path.join(dir, "token.txt"), "utf8");
+      expect(token.length).toBeGreaterThan(20);
+      await waitFor("live log chunk", async () =>
+        sseEvents.some((e) => e.type === "heartbeat.run.log" && e.payload?.runId === queued.id && String(e.payload?.chunk).includes("live token=[REDACTED]")),
+      );
+      expect(JSON.stringify(sseEvents)).not.toContain(token);
+      expect(JSON.stringify(wsEvents)).not.toContain(token);
     } finally {
       ws.close();
       abort.abort();
       await pumping;
+      fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 

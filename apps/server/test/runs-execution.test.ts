@@ -36,8 +36,8 @@ const tmpRoot = fs.mkdtempSync(path.join(os.tmpdir(), "staple-runs-exec-"));
 afterAll(() => fs.rmSync(tmpRoot, { recursive: true, force: true }));
 const tempDir = () => fs.mkdtempSync(path.join(tmpRoot, "d-"));
 
-/** A node script that writes its whole environment to $OUT_DIR/<run id>.json. */
-const DUMP_ENV_SCRIPT = `require("fs").writeFileSync(process.env.OUT_DIR + "/" + process.env.PAPERCLIP_RUN_ID + ".json", JSON.stringify(process.env));`;
+/** A node script that writes its whole environment to $OUT_DIR/<run id>.json (and says so). */
+const DUMP_ENV_SCRIPT = `require("fs").writeFileSync(process.env.OUT_DIR + "/" + process.env.PAPERCLIP_RUN_ID + ".json", JSON.stringify(process.env)); console.log("environment written");`;
 
 async function wake(agentId: string, body: Record<string, unknown> = {}) {
   const res = await t.current.post(`/api/agents/${agentId}/wakeup`, { source: "on_demand", reason: "test", ...body });
@@ -171,14 +171,15 @@ describe("agent environment (spec D)", () => {
     const comment = await t.current.post(`/api/issues/${issue.id}/comments`, { body: "Please look at this." });
     expect(comment.status, JSON.stringify(comment.body)).toBe(201);
 
-    const runs = await waitFor("issue run", async () => {
+    // The comment's run is the issue's first (newest-first list: the last row).
+    const first = await waitFor("issue run", async () => {
       const res = await t.current.get(`/api/issues/${issue.id}/runs`);
       expect(res.status).toBe(200);
-      return res.body.length > 0 && TERMINAL.includes(res.body[0].status) ? (res.body as any[]) : null;
+      const oldest = (res.body as any[]).at(-1);
+      return oldest && TERMINAL.includes(oldest.status) ? oldest : null;
     });
-    expect(runs).toHaveLength(1);
-    expect(runs[0]).toMatchObject({ status: "succeeded", agentId: agent.id, adapterType: "process", invocationSource: "automation" });
-    const runId = runs[0].runId as string;
+    expect(first).toMatchObject({ status: "succeeded", agentId: agent.id, adapterType: "process", invocationSource: "automation", retryOfRunId: null });
+    const runId = first.runId as string;
     expect(runId).toMatch(/^[0-9a-f-]{36}$/);
 
     const env = readEnvDump(dir, runId);
@@ -201,7 +202,9 @@ describe("agent environment (spec D)", () => {
       "SELECT status, checkout_run_id, execution_run_id FROM issues WHERE id = $1",
       [issue.id],
     );
-    expect(row).toEqual({ status: "in_progress", checkoutRunId: null, executionRunId: null });
+    expect(row!.status).toBe("in_progress");
+    expect(row!.checkoutRunId).not.toBe(runId);
+    expect(row!.executionRunId).not.toBe(runId);
   });
 
   it("a process agent calls the API with its run token; the token stays off argv and is redacted everywhere", async () => {
@@ -277,6 +280,49 @@ describe("agent environment (spec D)", () => {
     expect(text).not.toContain(secretValue);
     const invoke = (events.body as any[]).find((e) => e.eventType === "adapter.invoke");
     expect(invoke.payload.envKeys).toEqual(expect.arrayContaining(["PAPERCLIP_API_KEY", "MY_SECRET"]));
+  });
+
+  it("a token echoed across output chunk boundaries is still redacted in the log and excerpts", async () => {
+    const company = await createCompany(t.current);
+    const dir = tempDir();
+    // Half a token, a pause (so the halves arrive as separate chunks), the other half; then tokens
+    // straddling 64 KiB pipe reads.
+    const script = `
+      const fs = require("fs");
+      const tok = process.env.PAPERCLIP_API_KEY;
+      fs.writeFileSync(process.env.OUT_DIR + "/token.txt", tok);
+      const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+      (async () => {
+        for (let i = 0; i < 3; i++) {
+          process.stdout.write("A=" + tok.slice(0, 40 + i * 30));
+          process.stderr.write("E=" + tok.slice(0, 25 + i * 40));
+          await sleep(150);
+          process.stdout.write(tok.slice(40 + i * 30) + "\\n");
+          process.stderr.write(tok.slice(25 + i * 40) + "\\n");
+          await sleep(50);
+        }
+        for (let i = 0; i < 6; i++) process.stdout.write("x".repeat(65536 - 120 + i * 41) + "B=" + tok + "\\n");
+      })();`;
+    const agent = await createAgent(t.current, company.id, { adapterConfig: { command: NODE, args: ["-e", script], env: { OUT_DIR: dir } } });
+    const run = await waitRunDone((await wake(agent.id)).id);
+    expect(run.status, JSON.stringify(run.error)).toBe("succeeded");
+    const token = fs.readFileSync(path.join(dir, "token.txt"), "utf8");
+
+    const log = await t.current.get(`/api/heartbeat-runs/${run.id}/log?limitBytes=1048576`);
+    expect(log.status).toBe(200);
+    expect(log.body.nextOffset).toBeUndefined();
+    const lines = (log.body.content as string).split("\n").filter(Boolean).map((l) => JSON.parse(l));
+    const joined = (stream: string) => lines.filter((l) => l.stream === stream).map((l) => l.chunk).join("");
+    const out = joined("stdout");
+    const err = joined("stderr");
+    expect(out).not.toContain(token);
+    expect(err).not.toContain(token);
+    expect(out.match(/A=\[REDACTED\]\n/g)).toHaveLength(3);
+    expect(out.match(/B=\[REDACTED\]\n/g)).toHaveLength(6);
+    expect(err.match(/E=\[REDACTED\]\n/g)).toHaveLength(3);
+    expect(run.stdoutExcerpt).not.toContain(token);
+    expect(run.stderrExcerpt).not.toContain(token);
+    expect(run.stderrExcerpt).toContain("E=[REDACTED]\n");
   });
 });
 

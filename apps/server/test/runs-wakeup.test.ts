@@ -1,4 +1,7 @@
-import { describe, expect, it } from "vitest";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
 import { useTestServer, waitFor } from "./helpers/test-server.js";
 import { createAgent, createAgentKey, createCompany, createIssue } from "./helpers/fixtures.js";
 
@@ -9,6 +12,12 @@ const TERMINAL = ["succeeded", "failed", "cancelled", "timed_out"];
 const WAKE_PATHS = ["wakeup", "heartbeat/invoke"] as const;
 
 const db = () => t.current.tdb.db;
+
+/** A gated run waits (bounded) until the test creates a file named after its run id. */
+const gateDir = fs.mkdtempSync(path.join(os.tmpdir(), "staple-wake-gates-"));
+afterAll(() => fs.rmSync(gateDir, { recursive: true, force: true }));
+const GATED_SCRIPT = `i=0; while [ ! -e "${gateDir}/$PAPERCLIP_RUN_ID" ] && [ $i -lt 400 ]; do sleep 0.05; i=$((i+1)); done`;
+const openGate = (runId: string) => fs.writeFileSync(path.join(gateDir, runId), "");
 
 /** A process agent whose every run runs `script` under /bin/sh. */
 async function scriptAgent(companyId: string, script: string, extra: Record<string, unknown> = {}) {
@@ -464,5 +473,32 @@ describe("POST /api/agents/:id/wakeup and /heartbeat/invoke", () => {
     expect(again.body.contextSnapshot).toMatchObject({ taskKey: "Q", wakeReason: "second" });
     await waitForRunStatus(queued.body.id, TERMINAL);
     expect((await runsOf(agent.id)).map((r) => r.id).sort()).toEqual([hold.body.id, queued.body.id].sort());
+  });
+
+  it("an issue wake behind another agent's live run on the issue is answered 202 deferred and promoted later", async () => {
+    const company = await createCompany(t.current);
+    const owner = await scriptAgent(company.id, GATED_SCRIPT);
+    const other = await scriptAgent(company.id, "true");
+    const issue = await createIssue(t.current, company.id, { assigneeAgentId: owner.id });
+    const ownerRun = await waitFor("owner run running", async () => {
+      const [r] = await db().query<{ id: string; status: string }>("SELECT id, status FROM heartbeat_runs WHERE issue_id = $1", [issue.id]);
+      return r?.status === "running" ? r : null;
+    });
+
+    const res = await wake(other.id, { reason: "have a look", payload: { issueId: issue.id } });
+    expect(res.status, JSON.stringify(res.body)).toBe(202);
+    expect(res.body).toMatchObject({ status: "deferred", reason: "issue_execution_deferred" });
+    const deferred = await wakeRow(res.body.wakeupRequestId);
+    expect(deferred).toMatchObject({ status: "deferred_issue_execution", reason: "issue_execution_deferred", runId: null });
+    expect(deferred.payload).toMatchObject({ issueId: issue.id, _paperclipWakeContext: { wakeReason: "have a look", issueId: issue.id } });
+    expect(await runsOf(other.id)).toEqual([]);
+    expect((await invokedActivity(other.id)).map((a) => a.details.outcome)).toEqual(["deferred"]);
+
+    openGate(ownerRun.id);
+    const promoted = await waitFor("promoted run", async () => (await runsOf(other.id))[0]);
+    expect(promoted.wakeupRequestId).toBe(deferred.id);
+    expect(promoted.contextSnapshot).toMatchObject({ issueId: issue.id, wakeReason: "have a look" });
+    expect((await wakeRow(deferred.id)).reason).toBe("issue_execution_promoted");
+    await waitForRunStatus(promoted.id, TERMINAL);
   });
 });

@@ -2,7 +2,7 @@
  * Every state set and enumerated value of the domain, declared once.
  *
  * Invariant: each constant here is mirrored by a CHECK constraint in the server's migrations, and
- * `apps/server/test/schema-enums.test.ts` fails when the two drift apart. Code never repeats these
+ * `apps/server/test/schema.test.ts` fails when the two drift apart. Code never repeats these
  * literals as ad-hoc lists: it imports the constant (or a subset declared next to it).
  */
 

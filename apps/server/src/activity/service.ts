@@ -43,7 +43,7 @@ export function createActivityService(db: Queryable) {
       return db.query(
         `SELECT ${COLUMNS} FROM activity_log a
           WHERE a.entity_type = 'issue' AND a.entity_id = $1
-          ORDER BY a.created_at DESC, a.id DESC LIMIT ${normalizeActivityLimit(limit ?? ACTIVITY_LIMIT_MAX)}`,
+          ORDER BY a.created_at DESC, a.id DESC LIMIT ${normalizeActivityLimit(limit)}`,
         [issueId],
       );
     },

@@ -60,10 +60,13 @@ async function checkRefs(q: Queryable, companyId: string, body: { goalId?: strin
  * the flag (the partial unique index keeps at most one).
  */
 async function insertWorkspace(q: Queryable, project: ProjectRow, body: CreateWorkspaceBody): Promise<WorkspaceRow> {
+  // The project row lock serialises workspace changes of one project (exactly one primary).
+  await q.query("SELECT id FROM projects WHERE id = $1 FOR UPDATE", [project.id]);
   const [{ count }] = (await q.query<{ count: number }>("SELECT count(*)::int AS count FROM project_workspaces WHERE project_id = $1", [
     project.id,
   ])) as [{ count: number }];
-  const primary = body.isPrimary ?? count === 0;
+  // The first workspace is always the primary one: a project with workspaces has exactly one.
+  const primary = count === 0 || body.isPrimary === true;
   if (primary) await q.query("UPDATE project_workspaces SET is_primary = false, updated_at = now() WHERE project_id = $1 AND is_primary", [project.id]);
   // Workspaces created in one transaction (with their project) must still get increasing creation
   // times, since "oldest" decides list order and primary promotion: now() is the same for the whole

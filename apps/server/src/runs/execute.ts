@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
-import { createRedactor, TailBuffer, type AdapterExecuteContext, type AdapterResult } from "@staple/adapter-kit";
+import { createRedactor, MIN_SECRET_LENGTH, TailBuffer, type AdapterExecuteContext, type AdapterResult } from "@staple/adapter-kit";
 import { signAgentJwt } from "../auth/agent-jwt.js";
 import type { AgentActor } from "../auth/actor.js";
 import { DomainError } from "../errors.js";
@@ -34,6 +34,24 @@ const OUTPUT_FLUSH_MS = 60_000;
 const LIVE_LOG_BATCH_MS = 100;
 
 export type AfterRun = (pokes: Set<string>, run: RunRow, finalStatus: string) => void;
+
+/**
+ * Where the end of `text` could be the start of a secret (text.length when it cannot). Output
+ * from there on is held back until the next chunk, so a secret split across chunks is redacted.
+ */
+export function secretPrefixStart(text: string, secrets: readonly string[]): number {
+  let cut = text.length;
+  for (const secret of secrets) {
+    if (secret.length < MIN_SECRET_LENGTH) continue;
+    for (let i = Math.max(0, text.length - secret.length + 1); i < cut; i++) {
+      if (text.charCodeAt(i) === secret.charCodeAt(0) && secret.startsWith(text.slice(i))) {
+        cut = i;
+        break;
+      }
+    }
+  }
+  return cut;
+}
 
 /**
  * Executes one claimed run to its end: prepares the environment and token, opens the log, hands
@@ -165,6 +183,8 @@ export function createRunExecutor(res: RunEngineResources, registry: ExecutionRe
     };
     const log = res.logStore.open(run.companyId, run.agentId, run.id);
     const tails = { stdout: new TailBuffer(EXCERPT_MAX_BYTES), stderr: new TailBuffer(EXCERPT_MAX_BYTES) };
+    /** Per stream: redacted output not yet recorded because it may be the start of a secret. */
+    const held = { stdout: "", stderr: "" };
     let outputSeq = 0;
     let lastFlush = 0;
     let liveBatch = "";
@@ -174,6 +194,14 @@ export function createRunExecutor(res: RunEngineResources, registry: ExecutionRe
       const text = liveBatch.slice(-LIVE_LOG_CHUNK_MAX);
       liveBatch = "";
       void res.live.publish(db, "heartbeat.run.log", run.companyId, { runId: run.id, agentId: run.agentId, chunk: text }).catch(() => {});
+    };
+
+    const record = (stream: "stdout" | "stderr", text: string) => {
+      log.append(stream, text);
+      tails[stream].push(text);
+      outputSeq++;
+      liveBatch += text;
+      liveTimer ??= setTimeout(flushLive, LIVE_LOG_BATCH_MS);
     };
 
     let result: AdapterResult | null = null;
@@ -230,12 +258,12 @@ export function createRunExecutor(res: RunEngineResources, registry: ExecutionRe
         onSecret: addSecret,
         spawn: res.spawn,
         onLog: async (stream, chunk) => {
-          const text = redact(compactChunk(chunk));
-          log.append(stream, text);
-          tails[stream].push(text);
-          outputSeq++;
-          liveBatch += text;
-          liveTimer ??= setTimeout(flushLive, LIVE_LOG_BATCH_MS);
+          const combined = redact(held[stream] + compactChunk(chunk));
+          const cut = secretPrefixStart(combined, secrets);
+          held[stream] = combined.slice(cut);
+          if (cut === 0) return;
+          const text = combined.slice(0, cut);
+          record(stream, text);
           const now = Date.now();
           if (now - lastFlush >= OUTPUT_FLUSH_MS) {
             lastFlush = now;
@@ -265,6 +293,10 @@ export function createRunExecutor(res: RunEngineResources, registry: ExecutionRe
       thrown = error ?? new Error("run preparation failed");
     } finally {
       clearInterval(lease);
+      for (const stream of ["stdout", "stderr"] as const) {
+        if (held[stream]) record(stream, redact(held[stream]));
+        held[stream] = "";
+      }
       if (liveTimer) {
         clearTimeout(liveTimer);
         flushLive();

@@ -9,7 +9,8 @@ export const EXCERPT_MAX_BYTES = 32 * 1024;
 export const LOG_READ_DEFAULT_BYTES = 256_000;
 export const LOG_READ_MAX_BYTES = 1024 * 1024;
 
-const INLINE_IMAGE_RE = /data:image\/[a-zA-Z+.-]+;base64,[A-Za-z0-9+/=\s]{200,}/g;
+// The base64 body and its padding only: whitespace is not part of it, so text after the image survives.
+const INLINE_IMAGE_RE = /data:image\/[a-zA-Z+.-]+;base64,[A-Za-z0-9+/]{200,}={0,2}/g;
 
 /** Shrinks one output chunk for storage: inline base64 images dropped, oversized chunks compacted. Pure. */
 export function compactChunk(chunk: string): string {

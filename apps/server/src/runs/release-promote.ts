@@ -16,22 +16,30 @@ export interface ReleaseResult {
  * carries every comment the deferred wakes accumulated.
  */
 export async function releaseIssueExecutionAndPromote(q: Queryable, run: { id: string; issueId: string | null }): Promise<ReleaseResult> {
-  if (!run.issueId) return { promotedAgentIds: [] };
-  const [issue] = await q.query<{ id: string; companyId: string; status: string; assigneeAgentId: string | null; executionRunId: string | null; checkoutRunId: string | null }>(
-    "SELECT id, company_id, status, assignee_agent_id, execution_run_id, checkout_run_id FROM issues WHERE id = $1 FOR UPDATE",
-    [run.issueId],
-  );
-  if (!issue) return { promotedAgentIds: [] };
-  if (issue.executionRunId && issue.executionRunId !== run.id) return { promotedAgentIds: [] }; // another live run holds it
-  if (issue.executionRunId === run.id || issue.checkoutRunId === run.id) {
-    await q.query(
-      `UPDATE issues SET execution_run_id = NULL, execution_agent_name_key = NULL, execution_locked_at = NULL,
-              checkout_run_id = CASE WHEN checkout_run_id = $2 THEN NULL ELSE checkout_run_id END, updated_at = now()
-        WHERE id = $1`,
-      [issue.id, run.id],
+  // The run's own issue, plus any issue whose lock names this run: a run may check out an issue it
+  // was not woken for (a heartbeat picking work from its inbox). Row locks taken in id order.
+  const held = await q.query<{ id: string }>("SELECT id FROM issues WHERE execution_run_id = $1", [run.id]);
+  const issueIds = [...new Set([run.issueId, ...held.map((r) => r.id)])].filter((id): id is string => id !== null).sort();
+  const promotedAgentIds: string[] = [];
+  for (const issueId of issueIds) {
+    const [issue] = await q.query<{ id: string; companyId: string; status: string; assigneeAgentId: string | null; executionRunId: string | null; checkoutRunId: string | null }>(
+      "SELECT id, company_id, status, assignee_agent_id, execution_run_id, checkout_run_id FROM issues WHERE id = $1 FOR UPDATE",
+      [issueId],
     );
+    if (!issue) continue;
+    if (issue.executionRunId && issue.executionRunId !== run.id) continue; // another live run holds it
+    if (issueId !== run.issueId && issue.executionRunId !== run.id) continue; // no longer ours to release
+    if (issue.executionRunId === run.id || issue.checkoutRunId === run.id) {
+      await q.query(
+        `UPDATE issues SET execution_run_id = NULL, execution_agent_name_key = NULL, execution_locked_at = NULL,
+                checkout_run_id = CASE WHEN checkout_run_id = $2 THEN NULL ELSE checkout_run_id END, updated_at = now()
+          WHERE id = $1`,
+        [issue.id, run.id],
+      );
+    }
+    promotedAgentIds.push(...(await promoteDeferredWake(q, issue)).promotedAgentIds);
   }
-  return promoteDeferredWake(q, issue);
+  return { promotedAgentIds };
 }
 
 async function promoteDeferredWake(

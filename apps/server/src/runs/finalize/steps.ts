@@ -3,6 +3,7 @@ import type { FinalizeStep } from "./pipeline.js";
 import { persistOutcome } from "./persist-outcome.js";
 import { processLossRetryStep } from "./process-loss.js";
 import { transientRetryStep } from "./transient-retry.js";
+import { livenessClassifyStep } from "./liveness.js";
 import { releaseIssueStep } from "./release-issue.js";
 import { runtimeTotalsStep } from "./runtime-totals.js";
 import { taskSessionStep } from "./task-session.js";
@@ -18,6 +19,7 @@ import { agentStatusStep } from "./agent-status.js";
 export function buildFinalizeSteps(enqueuer: WakeupEnqueuer, clock: { now(): Date; random(): number }): readonly FinalizeStep[] {
   return Object.freeze([
     persistOutcome,
+    livenessClassifyStep,
     transientRetryStep(clock),
     processLossRetryStep(enqueuer),
     releaseIssueStep,
