@@ -207,6 +207,23 @@ describe("blockedByIssueIds on patch (replace semantics)", () => {
     expect((await detail(foreign.id)).blocks).toEqual([]);
   });
 
+  it("upper-case uuids name the same issues (no 404, no duplicate edge, self still caught)", async () => {
+    const a = await createIssue(t.current, company.id);
+    const x = await createIssue(t.current, company.id);
+    const res = await setBlockers(x.id, [a.id.toUpperCase()]);
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    expect(ids(res.body.blockedBy)).toEqual([a.id]);
+    const mixed = await t.current.post(`/api/companies/${company.id}/issues`, { title: "mixed", blockedByIssueIds: [a.id, a.id.toUpperCase()] });
+    expect(mixed.status, JSON.stringify(mixed.body)).toBe(201);
+    expect(ids(mixed.body.blockedBy)).toEqual([a.id]);
+    const self = await setBlockers(x.id, [x.id.toUpperCase()]);
+    expect(self.status).toBe(422);
+    expect(self.body.code).toBe("blocker_cycle");
+    const cycle = await setBlockers(a.id, [x.id.toUpperCase()]);
+    expect(cycle.status).toBe(422);
+    expect(ids((await detail(x.id)).blockedBy)).toEqual([a.id]);
+  });
+
   it("setting the same set again changes nothing", async () => {
     const a = await createIssue(t.current, company.id);
     const x = await createIssue(t.current, company.id);

@@ -192,6 +192,12 @@ describe("q search", () => {
     expect(await search("\\")).toEqual(expectIds("slash"));
   });
 
+  it("a NUL character in q -> 400, not 500", async () => {
+    const res = await t.current.get(`/api/companies/${company.id}/issues?q=${encodeURIComponent("log\u0000in")}`);
+    expect(res.status).toBe(400);
+    expect(typeof res.body.error).toBe("string");
+  });
+
   it("combines with other filters", async () => {
     await t.current.patch(`/api/issues/${issues.docs!.id}`, { status: "todo" });
     expect(sortedIds(await list(company.id, "q=login&status=todo"))).toEqual(expectIds("docs"));
@@ -232,6 +238,13 @@ describe("limit and offset", () => {
       expect(res.status, q).toBe(400);
       expect(res.body.error).toBe("Validation error");
     }
+  });
+
+  it("an offset past the end is an empty page, however large", async () => {
+    for (const offset of ["510", "9007199254740993", "99999999999999999999", "9".repeat(400)]) {
+      expect(await list(company.id, `offset=${offset}`), offset.slice(0, 30)).toEqual([]);
+    }
+    expect(await list(company.id, "offset=509")).toHaveLength(1);
   });
 
   it("offset paging is stable: pages do not overlap and cover the list", async () => {

@@ -237,6 +237,9 @@ describe("buildIssueListQuery", () => {
     expect(squash(buildIssueListQuery(CID, { limit: 5000 }).sql)).toMatch(new RegExp(`LIMIT ${ISSUE_LIST_LIMIT_MAX} OFFSET 0$`));
     expect(squash(buildIssueListQuery(CID, { limit: 1000 }).sql)).toMatch(/LIMIT 1000 OFFSET 0$/);
     expect(squash(buildIssueListQuery(CID, { limit: 7, offset: 21 }).sql)).toMatch(/LIMIT 7 OFFSET 21$/);
+    // A huge offset stays a valid bigint literal (past the end is simply an empty page).
+    expect(squash(buildIssueListQuery(CID, { offset: 1e20 }).sql)).toMatch(/LIMIT 500 OFFSET 9007199254740991$/);
+    expect(squash(buildIssueListQuery(CID, { offset: Infinity }).sql)).toMatch(/OFFSET 9007199254740991$/);
   });
 
   const priorityCase = `CASE priority ${ISSUE_PRIORITIES.map((p, i) => `WHEN '${p}' THEN ${i}`).join(" ")} END`;

@@ -303,6 +303,28 @@ describe("POST /api/companies/:cid/issues", () => {
       }
     });
 
+    it("a NUL character in a text field -> 400, not 500; nothing is created", async () => {
+      const fresh = await createCompany(t.current);
+      for (const body of [{ title: "nul\u0000title" }, { title: "ok", description: "a\u0000b" }, { title: "ok", billingCode: "\u0000" }]) {
+        const res = await t.current.post(`/api/companies/${fresh.id}/issues`, body);
+        expect(res.status, JSON.stringify(body)).toBe(400);
+      }
+      expect((await t.current.get(`/api/companies/${fresh.id}/issues`)).body).toEqual([]);
+      const issue = await createIssue(t.current, fresh.id, { title: "clean" });
+      expect(issue.issueNumber).toBe(1);
+      const patch = await t.current.patch(`/api/issues/${issue.id}`, { description: "x\u0000y" });
+      expect(patch.status).toBe(400);
+      expect((await getIssue(issue.id)).description).toBeNull();
+    });
+
+    it("an archived company takes no new issues -> 409", async () => {
+      const fresh = await createCompany(t.current);
+      expect((await t.current.post(`/api/companies/${fresh.id}/archive`)).status).toBe(200);
+      const res = await t.current.post(`/api/companies/${fresh.id}/issues`, { title: "late" });
+      expect(res.status).toBe(409);
+      expect(res.body.code).toBe("company_archived");
+    });
+
     it("unknown or non-uuid company -> 404", async () => {
       expect((await t.current.post(`/api/companies/${UNKNOWN_UUID}/issues`, { title: "x" })).status).toBe(404);
       expect((await t.current.post(`/api/companies/not-a-uuid/issues`, { title: "x" })).status).toBe(404);

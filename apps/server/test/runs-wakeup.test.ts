@@ -403,7 +403,7 @@ describe("POST /api/agents/:id/wakeup and /heartbeat/invoke", () => {
 
   it("non-issue coalescing: same task joins the running run, another task waits for the single slot", async () => {
     const company = await createCompany(t.current);
-    const agent = await scriptAgent(company.id, "sleep 2; echo done-$PAPERCLIP_RUN_ID", { runtimeConfig: { heartbeat: { maxConcurrentRuns: 1 } } });
+    const agent = await scriptAgent(company.id, `${GATED_SCRIPT}; echo done-$PAPERCLIP_RUN_ID`, { runtimeConfig: { heartbeat: { maxConcurrentRuns: 1 } } });
 
     const first = await wake(agent.id, { reason: "work x", payload: { taskKey: "X" } });
     expect(first.status, JSON.stringify(first.body)).toBe(202);
@@ -423,25 +423,41 @@ describe("POST /api/agents/:id/wakeup and /heartbeat/invoke", () => {
     expect(other.body.status).toBe("queued");
     expect(other.body.contextSnapshot).toMatchObject({ taskKey: "Y", wakeReason: "work y" });
 
+    // While A holds the only slot, B stays queued however often the dispatcher looks.
+    await t.current.services.engine.runPeriodicPass();
+    t.current.services.engine.poke(agent.id);
+    await t.current.services.engine.runPeriodicPass();
+    expect((await runRow(runB)).status).toBe("queued");
+    expect((await runRow(runA)).status).toBe("running");
+
     // Never two running at once; B starts only after A finished.
     let maxRunning = 0;
-    const bDone = await waitFor("run B finished", async () => {
+    const sampleRunning = async () => {
       const [{ running }] = (await db().query<{ running: number }>(
         "SELECT count(*)::int AS running FROM heartbeat_runs WHERE agent_id = $1 AND status = 'running'",
         [agent.id],
       )) as [{ running: number }];
       maxRunning = Math.max(maxRunning, running);
-      const b = await runRow(runB);
-      return TERMINAL.includes(b.status) ? b : null;
-    }, 30_000);
-    expect(maxRunning).toBeLessThanOrEqual(1);
+    };
+    openGate(runA);
+    await waitFor("run B running", async () => {
+      await sampleRunning();
+      return (await runRow(runB)).status === "running";
+    });
     const aDone = await runRow(runA);
     expect(aDone.status).toBe("succeeded");
+    openGate(runB);
+    const bDone = await waitFor("run B finished", async () => {
+      await sampleRunning();
+      const b = await runRow(runB);
+      return TERMINAL.includes(b.status) ? b : null;
+    });
+    expect(maxRunning).toBe(1);
     expect(bDone.status).toBe("succeeded");
     expect(aDone.finishedAt).not.toBeNull();
     expect(bDone.startedAt).not.toBeNull();
     expect(new Date(bDone.startedAt!).getTime()).toBeGreaterThanOrEqual(new Date(aDone.finishedAt!).getTime());
-    expect(aDone.contextSnapshot).toMatchObject({ taskKey: "X" });
+    expect(aDone.contextSnapshot).toMatchObject({ taskKey: "X", wakeReason: "more x" });
 
     expect((await runsOf(agent.id)).map((r) => r.id).sort()).toEqual([runA, runB].sort());
     const wakes = await wakesOf(agent.id);
@@ -460,7 +476,7 @@ describe("POST /api/agents/:id/wakeup and /heartbeat/invoke", () => {
 
   it("a wake for a task with a queued run (slot busy) coalesces into the queued run", async () => {
     const company = await createCompany(t.current);
-    const agent = await scriptAgent(company.id, "sleep 2");
+    const agent = await scriptAgent(company.id, GATED_SCRIPT);
     const hold = await wake(agent.id, { payload: { taskKey: "hold" } });
     await waitForRunStatus(hold.body.id, ["running"]);
     const queued = await wake(agent.id, { reason: "first", payload: { taskKey: "Q" } });
@@ -471,7 +487,10 @@ describe("POST /api/agents/:id/wakeup and /heartbeat/invoke", () => {
     expect(again.body.status).toBe("queued");
     // The merged context carries the newest wake's reason.
     expect(again.body.contextSnapshot).toMatchObject({ taskKey: "Q", wakeReason: "second" });
-    await waitForRunStatus(queued.body.id, TERMINAL);
+    openGate(hold.body.id);
+    await waitForRunStatus(queued.body.id, ["running"]);
+    openGate(queued.body.id);
+    expect((await waitForRunStatus(queued.body.id, TERMINAL)).status).toBe("succeeded");
     expect((await runsOf(agent.id)).map((r) => r.id).sort()).toEqual([hold.body.id, queued.body.id].sort());
   });
 

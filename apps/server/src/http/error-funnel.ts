@@ -34,6 +34,7 @@ export function errorToResponse(error: unknown, logger: Logger, context: Record<
   // Safety nets for database rule violations that input validation should already have caught.
   switch (pgErrorCode(error)) {
     case "22P02":
+    case "22021": // a NUL character in a text value (Postgres text cannot hold it)
     case "22007":
     case "22008":
       return { status: 400, body: { error: "Invalid value in request" } };

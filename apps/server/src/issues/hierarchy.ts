@@ -56,7 +56,8 @@ export async function replaceBlockers(
   blockerIds: readonly string[],
   createdBy: { agentId: string | null; userId: string | null },
 ): Promise<{ added: string[]; removed: string[] }> {
-  const wanted = [...new Set(blockerIds)];
+  // Uuids are case-insensitive: compare them in the canonical lower-case form the database returns.
+  const wanted = [...new Set(blockerIds.map((id) => id.toLowerCase()))];
   if (wanted.includes(issueId)) throw ruleViolation("An issue cannot block itself", undefined, "blocker_cycle");
   if (wanted.length > 0) {
     const found = await q.query<{ id: string }>("SELECT id FROM issues WHERE id = ANY($1::uuid[]) AND company_id = $2", [

@@ -60,7 +60,8 @@ export function buildIssueListQuery(companyId: string, f: IssueListFilter): { sq
   const field = f.sortField ?? "updated";
   const dir = (f.sortDir ?? (field === "updated" || field === "created" ? "desc" : "asc")).toUpperCase();
   const limit = Math.min(f.limit ?? ISSUE_LIST_LIMIT_DEFAULT, ISSUE_LIST_LIMIT_MAX);
-  const offset = f.offset ?? 0;
+  // Past the end is an empty page; a huge offset must not become an out-of-range SQL literal (500).
+  const offset = Math.min(f.offset ?? 0, Number.MAX_SAFE_INTEGER);
   return {
     sql: `SELECT ${ISSUE_COLUMNS} FROM issues WHERE ${where.join(" AND ")}
           ORDER BY ${SORT_COLUMNS[field]} ${dir}, id ${dir} LIMIT ${limit} OFFSET ${offset}`,

@@ -154,6 +154,8 @@ export function createWakeupEnqueuer(db: Database) {
       throw conflict("Agent is not invokable in its current state", { status: agent.status }, "agent_not_invokable");
     }
     if (req.idempotencyKey) {
+      // Two wakes with one key arriving together: the second waits here, then finds the first.
+      await q.query("SELECT pg_advisory_xact_lock(hashtextextended('staple.wake:' || $1::text || ':' || $2::text, 0))", [agent.id, req.idempotencyKey]);
       const [dup] = await q.query<{ id: string; runId: string | null }>(
         "SELECT id, run_id FROM agent_wakeup_requests WHERE agent_id = $1 AND idempotency_key = $2",
         [agent.id, req.idempotencyKey],

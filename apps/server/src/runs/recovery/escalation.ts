@@ -1,0 +1,211 @@
+import type { Queryable } from "../../db/database.js";
+import { recordActivity } from "../../activity/record.js";
+import { insertIssueRow } from "../../issues/insert.js";
+import type { WakeupEnqueuer } from "../enqueue.js";
+
+export const RECOVERY_ORIGIN_KIND = "stranded_issue_recovery";
+/** Issue copy never carries raw error text (it may hold secrets); it points at the run instead. */
+export const WITHHELD_FAILURE_LINE = "Latest retry failure details were withheld from the issue thread; inspect the linked run for evidence.";
+
+export interface StrandedIssue {
+  id: string;
+  companyId: string;
+  identifier: string;
+  status: string;
+  priority: string;
+  projectId: string | null;
+  goalId: string | null;
+  assigneeAgentId: string | null;
+  createdByAgentId: string | null;
+  originKind: string;
+}
+
+export interface LatestRun {
+  id: string;
+  status: string;
+  error: string | null;
+  errorCode: string | null;
+}
+
+/** "Failure: …" for issue copy (spec C.14 redaction). Pure. */
+export function failureLine(run: LatestRun | null): string {
+  return run && (run.error || run.errorCode) ? WITHHELD_FAILURE_LINE : "Failure details: none recorded.";
+}
+
+const issueLink = (identifier: string) => `[${identifier}](/${identifier.split("-")[0]}/issues/${identifier})`;
+
+/**
+ * The owner of a recovery issue: the first invokable of the stranded assignee's manager, the
+ * creator agent's manager, the creator agent, the CTO, the CEO, and the stranded assignee itself.
+ */
+async function pickRecoveryOwner(q: Queryable, issue: StrandedIssue): Promise<string | null> {
+  const [row] = await q.query<{ id: string | null }>(
+    `WITH candidates(ord, id) AS (
+       SELECT 1, (SELECT reports_to FROM agents WHERE id = $2)
+       UNION ALL SELECT 2, (SELECT reports_to FROM agents WHERE id = $3)
+       UNION ALL SELECT 3, $3::uuid
+       UNION ALL SELECT 4, (SELECT id FROM agents WHERE company_id = $1 AND role = 'cto' AND status NOT IN ('paused','terminated','pending_approval') ORDER BY created_at LIMIT 1)
+       UNION ALL SELECT 5, (SELECT id FROM agents WHERE company_id = $1 AND role = 'ceo' AND status NOT IN ('paused','terminated','pending_approval') ORDER BY created_at LIMIT 1)
+       UNION ALL SELECT 6, $2::uuid
+     )
+     SELECT c.id FROM candidates c JOIN agents a ON a.id = c.id
+      WHERE a.company_id = $1 AND a.status NOT IN ('paused', 'terminated', 'pending_approval')
+      ORDER BY c.ord LIMIT 1`,
+    [issue.companyId, issue.assigneeAgentId, issue.createdByAgentId],
+  );
+  return row?.id ?? null;
+}
+
+async function comment(q: Queryable, issue: StrandedIssue, body: string, action: string, runId: string | null) {
+  await q.query("INSERT INTO issue_comments (company_id, issue_id, author_type, body) VALUES ($1, $2, 'system', $3)", [issue.companyId, issue.id, body]);
+  await recordActivity(q, { companyId: issue.companyId, actor: "system", action: "issue.comment_added", entityType: "issue", entityId: issue.id, runId, details: { identifier: issue.identifier, reason: action } });
+}
+
+/**
+ * Escalates a stranded issue (spec C.14), under its row lock in the caller's transaction: finds or
+ * creates its one open recovery issue (assigned to an owner who is woken), then blocks the source
+ * on it with one explanatory comment. Concurrent passes serialise on the source row; the partial
+ * unique index is the backstop.
+ */
+export async function escalateStrandedIssue(
+  q: Queryable,
+  enqueuer: WakeupEnqueuer,
+  input: { issue: StrandedIssue; latestRun: LatestRun | null; retryReason: string; retried: "dispatch" | "continuation" },
+): Promise<{ recoveryIssueId: string; created: boolean }> {
+  const { issue, latestRun } = input;
+  const [existing] = await q.query<{ id: string; identifier: string }>(
+    `SELECT id, identifier FROM issues WHERE company_id = $1 AND origin_kind = $2 AND origin_id = $3 AND hidden_at IS NULL
+        AND status NOT IN ('done', 'cancelled') LIMIT 1`,
+    [issue.companyId, RECOVERY_ORIGIN_KIND, issue.id],
+  );
+  let recovery = existing;
+  let created = false;
+  if (!recovery) {
+    const owner = await pickRecoveryOwner(q, issue);
+    const description = [
+      `Automatic recovery of ${issueLink(issue.identifier)} stopped after it ${input.retried === "dispatch" ? "retried dispatch" : "retried continuation"} once.`,
+      "",
+      `- Source issue: ${issueLink(issue.identifier)}`,
+      `- Previous source status: \`${issue.status}\``,
+      `- Latest run: ${latestRun ? latestRun.id : "none"}${latestRun ? ` (\`${latestRun.status}\`)` : ""}`,
+      `- Retry reason: \`${input.retryReason}\``,
+      `- ${failureLine(latestRun)}`,
+      "",
+      "Required action: Fix the runtime/adapter problem that keeps the run from finishing (inspect the linked run's log and events), then unblock the source issue.",
+    ].join("\n");
+    await q.query("SAVEPOINT staple_recovery_insert");
+    try {
+      const row = await insertIssueRow(q, {
+        companyId: issue.companyId,
+        title: `Recover stalled issue ${issue.identifier}`,
+        description,
+        status: "todo",
+        priority: issue.priority,
+        parentId: issue.id,
+        projectId: issue.projectId,
+        goalId: issue.goalId,
+        assigneeAgentId: owner,
+        originKind: RECOVERY_ORIGIN_KIND,
+        originId: issue.id,
+        originRunId: latestRun?.id ?? null,
+      });
+      await q.query("RELEASE SAVEPOINT staple_recovery_insert");
+      recovery = row;
+      created = true;
+      await recordActivity(q, { companyId: issue.companyId, actor: "system", action: "issue.created", entityType: "issue", entityId: row.id, details: { identifier: row.identifier, sourceIssueId: issue.id, originKind: RECOVERY_ORIGIN_KIND } });
+      if (owner) {
+        await enqueuer
+          .enqueue(
+            {
+              agentId: owner,
+              source: "assignment",
+              triggerDetail: "system",
+              reason: "issue_assigned",
+              payload: { issueId: row.id, sourceIssueId: issue.id, strandedRunId: latestRun?.id ?? null },
+              context: { source: RECOVERY_ORIGIN_KIND, sourceIssueId: issue.id, strandedRunId: latestRun?.id ?? null },
+              requestedBy: { type: "system", id: "stranded_issue_recovery" },
+            },
+            q,
+          )
+          .catch(() => null);
+      }
+    } catch (error) {
+      // Lost a race on the one-open-recovery index: reuse the winner's issue.
+      await q.query("ROLLBACK TO SAVEPOINT staple_recovery_insert");
+      const [winner] = await q.query<{ id: string; identifier: string }>(
+        `SELECT id, identifier FROM issues WHERE company_id = $1 AND origin_kind = $2 AND origin_id = $3 AND hidden_at IS NULL
+            AND status NOT IN ('done', 'cancelled') LIMIT 1`,
+        [issue.companyId, RECOVERY_ORIGIN_KIND, issue.id],
+      );
+      if (!winner) throw error;
+      recovery = winner;
+    }
+  }
+  // Source: blocked by its unresolved blockers plus the recovery issue; locks cleared.
+  await q.query(
+    `DELETE FROM issue_relations rel USING issues b
+      WHERE rel.related_issue_id = $1 AND rel.type = 'blocks' AND b.id = rel.issue_id AND b.status = 'done'`,
+    [issue.id],
+  );
+  await q.query(
+    `INSERT INTO issue_relations (company_id, issue_id, related_issue_id, type) VALUES ($1, $2, $3, 'blocks')
+     ON CONFLICT (issue_id, related_issue_id, type) DO NOTHING`,
+    [issue.companyId, recovery!.id, issue.id],
+  );
+  await q.query(
+    `UPDATE issues SET status = 'blocked', checkout_run_id = NULL, execution_run_id = NULL, execution_agent_name_key = NULL,
+            execution_locked_at = NULL, updated_at = now() WHERE id = $1`,
+    [issue.id],
+  );
+  await recordActivity(q, {
+    companyId: issue.companyId,
+    actor: "system",
+    action: "issue.updated",
+    entityType: "issue",
+    entityId: issue.id,
+    details: { identifier: issue.identifier, changes: { status: { from: issue.status, to: "blocked" } }, recoveryIssueId: recovery!.id, reason: "stranded_issue_recovery" },
+  });
+  await comment(
+    q,
+    issue,
+    [
+      `Automatic recovery ${input.retried === "dispatch" ? "retried dispatch" : "retried continuation"} and the run still did not finish, so this issue is blocked until the problem is fixed.`,
+      failureLine(latestRun),
+      `Recovery issue: ${issueLink(recovery!.identifier)}`,
+    ].join("\n\n"),
+    "stranded_issue_escalated",
+    latestRun?.id ?? null,
+  );
+  return { recoveryIssueId: recovery!.id, created };
+}
+
+/**
+ * A failing recovery issue is blocked where it stands (spec C.14): assignee kept, no nested
+ * recovery issue, one comment per escalation. Its source keeps it as a blocker.
+ */
+export async function blockRecoveryIssueInPlace(q: Queryable, input: { issue: StrandedIssue; latestRun: LatestRun | null; retryReason: string }): Promise<boolean> {
+  const { issue, latestRun } = input;
+  const [moved] = await q.query<{ id: string }>(
+    `UPDATE issues SET status = 'blocked', checkout_run_id = NULL, execution_run_id = NULL, execution_agent_name_key = NULL,
+            execution_locked_at = NULL, updated_at = now() WHERE id = $1 AND status <> 'blocked' RETURNING id`,
+    [issue.id],
+  );
+  if (!moved) return false;
+  await recordActivity(q, { companyId: issue.companyId, actor: "system", action: "issue.updated", entityType: "issue", entityId: issue.id, details: { identifier: issue.identifier, changes: { status: { from: issue.status, to: "blocked" } }, reason: "recovery_issue_failed" } });
+  await comment(
+    q,
+    issue,
+    [
+      "This recovery issue stopped automatic stranded-work recovery: its latest run did not finish.",
+      `- Previous status: \`${issue.status}\``,
+      `- Latest run: ${latestRun ? `${latestRun.id} (\`${latestRun.status}\`)` : "none"}`,
+      `- Retry reason: \`${input.retryReason}\``,
+      `- ${failureLine(latestRun)}`,
+      "",
+      "Recovery issues do not create nested `stranded_issue_recovery` issues; a human needs to look at this one.",
+    ].join("\n"),
+    "recovery_blocked_in_place",
+    latestRun?.id ?? null,
+  );
+  return true;
+}

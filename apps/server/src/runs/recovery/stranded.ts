@@ -1,0 +1,147 @@
+import type { Database, Queryable } from "../../db/database.js";
+import type { WakeupEnqueuer } from "../enqueue.js";
+import { blockRecoveryIssueInPlace, escalateStrandedIssue } from "./escalation.js";
+import { decideStranded, type StrandedFacts } from "./stranded-decision.js";
+
+export interface ReconcileResult {
+  assignmentDispatched: number;
+  dispatchRequeued: number;
+  continuationRequeued: number;
+  escalated: number;
+  productiveContinuationObserved: number;
+  successfulContinuationObserved: number;
+  orphanBlockersAssigned: number;
+  skipped: number;
+  issueIds: string[];
+}
+
+/** Actions applied per pass at most; the rest wait for the next pass (bounded work per tick). */
+export const RECONCILE_ACTION_LIMIT = 100;
+
+const FACTS_SQL = `
+  SELECT i.id, i.company_id, i.identifier, i.status, i.priority, i.project_id, i.goal_id, i.assignee_agent_id,
+         i.created_by_agent_id, i.origin_kind, i.checkout_run_id, i.execution_run_id,
+         a.status NOT IN ('paused', 'terminated', 'pending_approval') AS agent_invokable,
+         EXISTS (SELECT 1 FROM heartbeat_runs r WHERE r.issue_id = i.id AND r.status IN ('queued', 'scheduled_retry', 'running')) AS has_active_run,
+         EXISTS (SELECT 1 FROM agent_wakeup_requests w WHERE w.issue_id = i.id AND w.status = 'deferred_issue_execution') AS has_deferred_wake,
+         EXISTS (SELECT 1 FROM agent_wakeup_requests w WHERE w.issue_id = i.id AND w.status = 'queued') AS has_queued_wake,
+         lr.id AS run_id, lr.status AS run_status, lr.error AS run_error, lr.error_code AS run_error_code,
+         lr.context_snapshot->>'retryReason' AS run_retry_reason, lr.liveness_state AS run_liveness_state
+    FROM issues i
+    JOIN agents a ON a.id = i.assignee_agent_id
+    LEFT JOIN LATERAL (
+      SELECT r.id, r.status, r.error, r.error_code, r.context_snapshot, r.liveness_state
+        FROM heartbeat_runs r WHERE r.issue_id = i.id ORDER BY r.created_at DESC, r.id DESC LIMIT 1
+    ) lr ON true
+   WHERE i.status IN ('todo', 'in_progress') AND i.assignee_user_id IS NULL AND i.hidden_at IS NULL`;
+
+interface FactsRow {
+  id: string;
+  companyId: string;
+  identifier: string;
+  status: string;
+  priority: string;
+  projectId: string | null;
+  goalId: string | null;
+  assigneeAgentId: string;
+  createdByAgentId: string | null;
+  originKind: string;
+  checkoutRunId: string | null;
+  executionRunId: string | null;
+  agentInvokable: boolean;
+  hasActiveRun: boolean;
+  hasDeferredWake: boolean;
+  hasQueuedWake: boolean;
+  runId: string | null;
+  runStatus: string | null;
+  runError: string | null;
+  runErrorCode: string | null;
+  runRetryReason: string | null;
+  runLivenessState: string | null;
+}
+
+function toFacts(r: FactsRow): StrandedFacts {
+  return {
+    issue: { id: r.id, companyId: r.companyId, identifier: r.identifier, status: r.status, priority: r.priority, projectId: r.projectId, goalId: r.goalId, assigneeAgentId: r.assigneeAgentId, createdByAgentId: r.createdByAgentId, originKind: r.originKind, checkoutRunId: r.checkoutRunId, executionRunId: r.executionRunId },
+    agentInvokable: r.agentInvokable,
+    hasActiveRun: r.hasActiveRun,
+    hasDeferredWake: r.hasDeferredWake,
+    hasQueuedWake: r.hasQueuedWake,
+    latestRun: r.runId ? { id: r.runId, status: r.runStatus!, error: r.runError, errorCode: r.runErrorCode, retryReason: r.runRetryReason, livenessState: r.runLivenessState } : null,
+  };
+}
+
+/**
+ * Stranded assigned-issue reconciliation (spec C.13, seed 000): every open issue assigned to an
+ * agent must have a live run, a pending wake, or a recorded reason. One set-based query gathers
+ * the facts of all candidates (the query count does not grow with the number of issues); each
+ * issue that needs action is then re-checked and acted on under its row lock, so concurrent
+ * passes (or servers) never act twice on one issue.
+ */
+export async function reconcileStrandedAssignedIssues(db: Database, enqueuer: WakeupEnqueuer, opts: { companyId?: string } = {}): Promise<ReconcileResult> {
+  const result: ReconcileResult = { assignmentDispatched: 0, dispatchRequeued: 0, continuationRequeued: 0, escalated: 0, productiveContinuationObserved: 0, successfulContinuationObserved: 0, orphanBlockersAssigned: 0, skipped: 0, issueIds: [] };
+  const rows = await db.query<FactsRow>(`${FACTS_SQL}${opts.companyId ? " AND i.company_id = $1" : ""} ORDER BY i.updated_at, i.id`, opts.companyId ? [opts.companyId] : []);
+  let actions = 0;
+  for (const row of rows) {
+    const decision = decideStranded(toFacts(row));
+    switch (decision.kind) {
+      case "skip":
+        result.skipped++;
+        continue;
+      case "observed_productive":
+        result.productiveContinuationObserved++;
+        continue;
+      case "observed_successful":
+        result.successfulContinuationObserved++;
+        continue;
+    }
+    if (actions >= RECONCILE_ACTION_LIMIT) break;
+    actions++;
+    const applied = await db.tx(async (q) => {
+      await q.query("SELECT id FROM issues WHERE id = $1 FOR UPDATE", [row.id]);
+      const [fresh] = await q.query<FactsRow>(`${FACTS_SQL} AND i.id = $1`, [row.id]);
+      if (!fresh) return null;
+      const facts = toFacts(fresh);
+      const now = decideStranded(facts);
+      if (now.kind !== decision.kind) return null; // another pass got here first
+      return applyAction(q, enqueuer, facts, now);
+    });
+    if (!applied) {
+      result.skipped++;
+      continue;
+    }
+    result[applied]++;
+    result.issueIds.push(row.id);
+  }
+  return result;
+}
+
+type Counter = Exclude<keyof ReconcileResult, "issueIds">;
+
+async function applyAction(q: Queryable, enqueuer: WakeupEnqueuer, f: StrandedFacts, action: ReturnType<typeof decideStranded>): Promise<Counter | null> {
+  const issue = f.issue;
+  const run = f.latestRun;
+  const wake = (reason: string, source: "assignment" | "automation", payload: Record<string, unknown>, context: Record<string, unknown>, retryOf: string | null) =>
+    enqueuer.enqueue(
+      { agentId: issue.assigneeAgentId!, source, triggerDetail: "system", reason, payload: { issueId: issue.id, ...payload }, context, requestedBy: { type: "system", id: "stranded_issue_reconciler" }, run: { retryOfRunId: retryOf } },
+      q,
+    );
+  switch (action.kind) {
+    case "dispatch":
+      await wake("issue_assigned", "assignment", { mutation: "assigned_todo_liveness_dispatch" }, { source: "issue.assigned_todo_liveness_dispatch" }, null);
+      return "assignmentDispatched";
+    case "requeue_dispatch":
+      await wake("issue_assignment_recovery", "automation", { retryOfRunId: run!.id }, { retryReason: "assignment_recovery", source: "issue.assignment_recovery", retryOfRunId: run!.id }, run!.id);
+      return "dispatchRequeued";
+    case "requeue_continuation":
+      await wake("issue_continuation_needed", "automation", { retryOfRunId: run?.id ?? null }, { retryReason: "issue_continuation_needed", source: "issue.continuation_recovery", retryOfRunId: run?.id ?? null }, run?.id ?? null);
+      return "continuationRequeued";
+    case "escalate":
+      await escalateStrandedIssue(q, enqueuer, { issue, latestRun: run, retryReason: action.retryReason, retried: action.retried });
+      return "escalated";
+    case "block_recovery_in_place":
+      return (await blockRecoveryIssueInPlace(q, { issue, latestRun: run, retryReason: action.retryReason })) ? "escalated" : null;
+    default:
+      return null;
+  }
+}
