@@ -6,6 +6,7 @@ import type { Logger } from "./logger.js";
 import { createLiveBus } from "./live/bus.js";
 import { createIssueExecutionService } from "./issues/execution.js";
 import { createRunEngine } from "./runs/engine.js";
+import type { RecoveryToggles } from "./runs/finalize/steps.js";
 import { createRunQueries } from "./runs/queries.js";
 import { createIssueWakeHooks } from "./runs/issue-wakes.js";
 import { recordActivity } from "./activity/record.js";
@@ -19,6 +20,7 @@ export interface RuntimeOptions {
   schedulerIntervalMs?: number;
   leaseMs?: number;
   clock?: { now(): Date; random(): number };
+  recovery?: RecoveryToggles;
 }
 
 export const DEFAULT_ADAPTERS: Readonly<Record<string, AdapterModule>> = Object.freeze({
@@ -45,6 +47,7 @@ export function createRuntime(db: Database, logger: Logger, opts: RuntimeOptions
     schedulerIntervalMs: opts.schedulerIntervalMs,
     leaseMs: opts.leaseMs,
     clock: opts.clock,
+    recovery: opts.recovery,
   });
   const domain = createDomainServices(db, {
     issues: createIssueWakeHooks(engine.enqueuer, live),

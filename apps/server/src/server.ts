@@ -33,7 +33,7 @@ export interface BuildOptions {
   agentJwtTtlSeconds?: number;
   home: string;
   apiUrl?: string;
-  runtime?: Partial<Pick<RuntimeOptions, "adapters" | "schedulerIntervalMs" | "leaseMs" | "clock">>;
+  runtime?: Partial<Pick<RuntimeOptions, "adapters" | "schedulerIntervalMs" | "leaseMs" | "clock" | "recovery">>;
 }
 
 /** Builds the services, run engine and HTTP app over an open database (also used by in-process tests). */

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { useTestApp } from "./helpers/test-app.js";
-import { createCompany, createIssue } from "./helpers/fixtures.js";
+import { createAgent, createCompany, createIssue } from "./helpers/fixtures.js";
 
 const t = useTestApp();
 
@@ -233,5 +233,41 @@ describe("blockedByIssueIds on patch (replace semantics)", () => {
     expect(ids(again.body.blockedBy)).toEqual([a.id]);
     const rows = await blockerUpdates(x.id);
     expect(rows.map((r) => r.details.blockers)).toEqual([{ added: [a.id], removed: [] }]);
+  });
+});
+
+describe("work cannot start on a blocked issue", () => {
+  it("PATCH to in_progress with an open blocker -> 422; once the blocker is done -> 200", async () => {
+    const company = await createCompany(t.current);
+    const agent = await createAgent(t.current, company.id, { runtimeConfig: { heartbeat: { wakeOnDemand: false } } });
+    const blocker = await createIssue(t.current, company.id, { status: "todo" });
+    const issue = await createIssue(t.current, company.id, { status: "todo", assigneeAgentId: agent.id, blockedByIssueIds: [blocker.id] });
+    const refused = await t.current.patch(`/api/issues/${issue.id}`, { status: "in_progress" });
+    expect(refused.status).toBe(422);
+    expect(refused.body.details.blockedByIssueIds).toEqual([blocker.id]);
+    expect((await t.current.get(`/api/issues/${issue.id}`)).body.status).toBe("todo");
+    expect((await t.current.patch(`/api/issues/${blocker.id}`, { status: "done" })).status).toBe(200);
+    expect((await t.current.patch(`/api/issues/${issue.id}`, { status: "in_progress" })).status).toBe(200);
+  });
+
+  it("creating an in_progress issue with an open blocker -> 422 and nothing is created", async () => {
+    const company = await createCompany(t.current);
+    const agent = await createAgent(t.current, company.id, { runtimeConfig: { heartbeat: { wakeOnDemand: false } } });
+    const blocker = await createIssue(t.current, company.id, { status: "todo" });
+    const res = await t.current.post(`/api/companies/${company.id}/issues`, { title: "x", status: "in_progress", assigneeAgentId: agent.id, blockedByIssueIds: [blocker.id] });
+    expect(res.status).toBe(422);
+    const list = await t.current.get(`/api/companies/${company.id}/issues`);
+    expect(list.body).toHaveLength(1);
+  });
+
+  it("an upper-case uuid names the same agent: re-sending the assignee changes nothing", async () => {
+    const company = await createCompany(t.current);
+    const agent = await createAgent(t.current, company.id, { runtimeConfig: { heartbeat: { wakeOnDemand: false } } });
+    const issue = await createIssue(t.current, company.id, { status: "todo", assigneeAgentId: agent.id });
+    const res = await t.current.patch(`/api/issues/${issue.id}`, { assigneeAgentId: agent.id.toUpperCase() });
+    expect(res.status).toBe(200);
+    expect(res.body.assigneeAgentId).toBe(agent.id);
+    const activity = await t.current.get(`/api/issues/${issue.id}/activity`);
+    expect(activity.body.filter((a: { action: string }) => a.action === "issue.updated")).toHaveLength(0);
   });
 });

@@ -326,7 +326,7 @@ describe("sorting", () => {
   it("updated (the default) puts the last changed issue first", async () => {
     const before = await list(company.id, "sortField=identifier");
     const oldest = before[0]!;
-    const patched = await t.current.patch(`/api/issues/${oldest.id}`, { title: "Alpha (edited)" });
+    const patched = await t.current.patch(`/api/issues/${oldest.id}`, { title: "charlie (edited)" });
     expect(patched.status).toBe(200);
     const byDefault = await list(company.id);
     expect(byDefault[0]!.id).toBe(oldest.id);

@@ -97,7 +97,7 @@ export const UpdateIssueBody = z.strictObject({
   title: issueFields.title.optional(),
   /** A comment posted together with the change (same transaction). */
   comment: z.string().trim().min(1).max(100_000).optional(),
-  /** Board only: hide (timestamp or `true`) or unhide (`null`/`false`) the issue from lists. */
+  /** Board only: `true` hides the issue from lists (it stays reachable by id), `false` shows it again. */
   hidden: z.boolean().optional(),
 });
 export type UpdateIssueBody = z.infer<typeof UpdateIssueBody>;

@@ -50,6 +50,16 @@ async function checkWorkspace(q: Queryable, workspaceId: string, projectId: stri
   }
 }
 
+/** Work may not start on an issue whose blockers are not all done (spec B.2: 422 open blockers). */
+async function assertNoOpenBlockers(q: Queryable, issueId: string) {
+  const open = await q.query<{ id: string }>(
+    `SELECT b.id FROM issue_relations rel JOIN issues b ON b.id = rel.issue_id
+      WHERE rel.related_issue_id = $1 AND rel.type = 'blocks' AND b.status <> 'done'`,
+    [issueId],
+  );
+  if (open.length) throw ruleViolation("Issue has unresolved blockers", { blockedByIssueIds: open.map((o) => o.id) }, "issue_blocked");
+}
+
 export function createIssueService(db: Database, companies: CompanyService, hooks: IssueMutationHooks = noIssueHooks) {
   async function visibleIssue(actor: Actor, ref: string): Promise<IssueRow> {
     const issue = await findIssue(db, ref);
@@ -155,6 +165,7 @@ export function createIssueService(db: Database, companies: CompanyService, hook
             agentId: stamp.agentId,
             userId: actor.kind === "board" ? actor.userId : null,
           });
+          if (status === "in_progress") await assertNoOpenBlockers(q, issue!.id);
         }
         await recordActivity(q, {
           companyId,
@@ -189,6 +200,9 @@ export function createIssueService(db: Database, companies: CompanyService, hook
           await checkAssigneeAgent(q, prev.companyId, body.assigneeAgentId);
         }
         if (body.parentId && body.parentId !== prev.parentId) await checkParent(q, prev.companyId, prev.id, body.parentId);
+        if (next.status === "in_progress" && prev.status !== "in_progress" && body.blockedByIssueIds === undefined) {
+          await assertNoOpenBlockers(q, prev.id);
+        }
         if (body.goalId) await checkBelongs(q, "goals", body.goalId, prev.companyId, "Goal");
         if (body.projectId) await checkBelongs(q, "projects", body.projectId, prev.companyId, "Project");
         if (body.projectWorkspaceId) {
@@ -229,6 +243,9 @@ export function createIssueService(db: Database, companies: CompanyService, hook
             agentId: stamp.agentId,
             userId: actor.kind === "board" ? actor.userId : null,
           });
+        }
+        if (next.status === "in_progress" && prev.status !== "in_progress" && body.blockedByIssueIds !== undefined) {
+          await assertNoOpenBlockers(q, prev.id);
         }
         const [updated] = await q.query<IssueRow>(
           `UPDATE issues SET ${[...sets, "updated_at = now()"].join(", ")} WHERE id = $1 RETURNING ${ISSUE_COLUMNS}`,

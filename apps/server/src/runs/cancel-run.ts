@@ -4,6 +4,7 @@ import { releaseIssueExecutionAndPromote } from "./release-promote.js";
 import { RUN_COLUMNS, type RunRow } from "./rows.js";
 import { CANCELLABLE_SQL } from "./states.js";
 import { CANCEL_CHANNEL } from "./dispatch-channel.js";
+import { LIVE_CHANNEL } from "../live/bus.js";
 
 export interface CancelSpec {
   reason: string;
@@ -47,6 +48,10 @@ export async function cancelRunInTx(q: Queryable, runId: string, spec: CancelSpe
   }
   await appendRunEvent(q, run.id, { eventType: "lifecycle", level: "warn", message: "run cancelled", payload: { reason: spec.reason, errorCode: spec.errorCode } });
   if (run.previousStatus === "running") await q.query(`SELECT pg_notify('${CANCEL_CHANNEL}', $1::text)`, [run.id]);
+  // The board hears of every cancel, queued runs included (delivered on commit, once per server).
+  await q.query(`SELECT pg_notify('${LIVE_CHANNEL}', $1::text)`, [
+    JSON.stringify({ type: "heartbeat.run.status", companyId: run.companyId, at: new Date().toISOString(), payload: { runId: run.id, agentId: run.agentId, status: "cancelled", errorCode: spec.errorCode } }),
+  ]);
   const { promotedAgentIds } = await releaseIssueExecutionAndPromote(q, run);
   return { ...run, promotedAgentIds };
 }

@@ -20,7 +20,6 @@ export function createDispatcher(res: RunEngineResources, start: (run: RunRow) =
       again.delete(agentId);
       const { claimed, cancelled } = await claimQueuedRuns(res.db, agentId, res.instanceId, res.leaseMs);
       for (const run of cancelled) {
-        void res.live.publish(res.db, "heartbeat.run.status", run.companyId, { runId: run.id, agentId: run.agentId, status: "cancelled", errorCode: run.errorCode }).catch(() => {});
         for (const other of (run as RunRow & { promotedAgentIds?: string[] }).promotedAgentIds ?? []) if (other !== agentId) poke(other);
       }
       for (const run of claimed) {

@@ -10,7 +10,7 @@ import { notFound } from "../errors.js";
 import type { IssueExecutionService } from "../issues/execution.js";
 import { createLogStore } from "./log-store.js";
 import { createWakeupEnqueuer, type WakeupOutcome, type WakeupRequest } from "./enqueue.js";
-import { buildFinalizeSteps } from "./finalize/steps.js";
+import { buildFinalizeSteps, type RecoveryToggles } from "./finalize/steps.js";
 import { settleAgentStatus } from "./finalize/agent-status.js";
 import { createExecutionRegistry } from "./executions.js";
 import { createRunExecutor } from "./execute.js";
@@ -21,6 +21,7 @@ import { findRun, type RunRow } from "./rows.js";
 import { reapExpiredLeases } from "./reaper.js";
 import { tickTimers } from "./timers.js";
 import { promoteDueScheduledRetries } from "./transient-retry.js";
+import { reconcileStrandedAssignedIssues } from "./recovery/stranded.js";
 import type { RunEngineResources } from "./resources.js";
 
 export interface RunEngineOptions {
@@ -39,6 +40,7 @@ export interface RunEngineOptions {
   shutdownGraceMs?: number;
   /** Time and randomness for retry scheduling (injectable for tests). */
   clock?: { now(): Date; random(): number };
+  recovery?: RecoveryToggles;
 }
 
 /**
@@ -59,7 +61,7 @@ export function createRunEngine(opts: RunEngineOptions) {
     enqueuer,
     issueExecution: opts.issueExecution,
     adapters: opts.adapters,
-    finalizeSteps: buildFinalizeSteps(enqueuer, clock),
+    finalizeSteps: buildFinalizeSteps(enqueuer, clock, opts.recovery),
     jwt: opts.jwt,
     apiUrl: opts.apiUrl,
     home: opts.home,
@@ -96,6 +98,7 @@ export function createRunEngine(opts: RunEngineOptions) {
       pokeAll(reaped.pokes);
       await promoteDueScheduledRetries(db, clock.now());
       await dispatcher.resumeQueued();
+      if (opts.recovery?.strandedReconciliation !== false) await reconcileStrandedAssignedIssues(db, enqueuer);
     } catch (error) {
       logger.error("scheduler pass failed", { err: error });
     }
@@ -104,7 +107,6 @@ export function createRunEngine(opts: RunEngineOptions) {
   function afterCancel(runs: CancelledRun[]) {
     for (const run of runs) {
       registry.abort(run.id, "cancelled");
-      void live.publish(db, "heartbeat.run.status", run.companyId, { runId: run.id, agentId: run.agentId, status: "cancelled" }).catch(() => {});
       dispatcher.poke(run.agentId);
       pokeAll(run.promotedAgentIds);
     }

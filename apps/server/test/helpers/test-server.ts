@@ -18,7 +18,7 @@ export interface TestServer extends TestApp {
  * spawned by runs can call the API back. Short scheduler and lease periods keep tests quick.
  */
 export async function startTestServer(opts: Partial<BuildOptions> = {}): Promise<TestServer> {
-  const app = await createTestApp({ runtime: { schedulerIntervalMs: 500, leaseMs: 3000, ...(opts.runtime ?? {}) }, ...opts });
+  const app = await createTestApp({ ...opts, runtime: { schedulerIntervalMs: 500, leaseMs: 3000, ...(opts.runtime ?? {}) } });
   const server = createAdaptorServer({ fetch: app.app.fetch });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

@@ -3,7 +3,9 @@ import type { FinalizeStep } from "./pipeline.js";
 import { persistOutcome } from "./persist-outcome.js";
 import { processLossRetryStep } from "./process-loss.js";
 import { transientRetryStep } from "./transient-retry.js";
-import { livenessClassifyStep } from "./liveness.js";
+import { livenessClassifyStep, livenessContinuationStep } from "./liveness.js";
+import { issueCommentPolicyStep, summaryCommentStep } from "./issue-comment-policy.js";
+import { immediateRecoveryStep } from "./immediate-recovery.js";
 import { releaseIssueStep } from "./release-issue.js";
 import { runtimeTotalsStep } from "./runtime-totals.js";
 import { taskSessionStep } from "./task-session.js";
@@ -16,13 +18,26 @@ import { agentStatusStep } from "./agent-status.js";
  * issue lock to a retry before `release_issue_execution_and_promote`); the liveness continuation
  * right after the release.
  */
-export function buildFinalizeSteps(enqueuer: WakeupEnqueuer, clock: { now(): Date; random(): number }): readonly FinalizeStep[] {
+/** Recovery behaviours that can be switched off (tests of plain wake semantics do; production never). */
+export interface RecoveryToggles {
+  missingComment?: boolean;
+  immediateRecovery?: boolean;
+  livenessContinuation?: boolean;
+  strandedReconciliation?: boolean;
+}
+
+export function buildFinalizeSteps(enqueuer: WakeupEnqueuer, clock: { now(): Date; random(): number }, toggles: RecoveryToggles = {}): readonly FinalizeStep[] {
+  const on = (flag: keyof RecoveryToggles) => toggles[flag] !== false;
   return Object.freeze([
     persistOutcome,
     livenessClassifyStep,
+    summaryCommentStep,
     transientRetryStep(clock),
     processLossRetryStep(enqueuer),
+    ...(on("missingComment") ? [issueCommentPolicyStep(enqueuer)] : []),
     releaseIssueStep,
+    ...(on("immediateRecovery") ? [immediateRecoveryStep(enqueuer)] : []),
+    ...(on("livenessContinuation") ? [livenessContinuationStep(enqueuer)] : []),
     runtimeTotalsStep,
     taskSessionStep,
     agentStatusStep,
