@@ -30,6 +30,9 @@ export async function runW2({ databaseUrl } = {}) {
           name: `bench-agent-${i}`,
           adapterType: "process",
           adapterConfig: { command: TRUE_BIN, args: [], timeoutSec: 60, graceSec: 2 },
+          // The workload leaves concurrency at the default (Staple: 1 run per agent at a time);
+          // BENCH_MAX_CONCURRENT_RUNS measures the engine with parallel runs per agent.
+          ...(process.env.BENCH_MAX_CONCURRENT_RUNS ? { runtimeConfig: { heartbeat: { maxConcurrentRuns: Number(process.env.BENCH_MAX_CONCURRENT_RUNS) } } } : {}),
         }),
       );
     }
@@ -91,6 +94,7 @@ export async function runW2({ databaseUrl } = {}) {
     return {
       workload: "W2",
       database: databaseUrl ? "postgres" : "embedded",
+      maxConcurrentRunsPerAgent: Number(process.env.BENCH_MAX_CONCURRENT_RUNS ?? 1),
       runs: ours.length,
       allSucceeded: succeeded === 200,
       succeeded,

@@ -1,6 +1,6 @@
-// Builds dist/embedded-template.tar.gz: an initialised, fully migrated, empty PGlite cluster.
-// First start unpacks it (under a second) instead of running initdb inside PGlite (several seconds).
-// Skipped when the template already matches the current migrations.
+// Builds dist/embedded-template/: an initialised, fully migrated, empty PGlite data directory.
+// A first start copies it (a fraction of a second) instead of running initdb inside PGlite
+// (several seconds). Skipped when the template already matches the current migrations.
 import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
@@ -11,7 +11,7 @@ const dist = path.resolve(here, "../dist");
 const { openEmbedded } = await import(path.join(dist, "db/embedded.js"));
 const { migrate, loadMigrations, MIGRATIONS_DIR } = await import(path.join(dist, "db/migrate.js"));
 
-const target = path.join(dist, "embedded-template.tar.gz");
+const target = path.join(dist, "embedded-template");
 const stamp = path.join(dist, "embedded-template.sha256");
 const hash = crypto.createHash("sha256");
 for (const m of loadMigrations(MIGRATIONS_DIR)) hash.update(`${m.id}:${m.name}:${m.sql}`);
@@ -19,10 +19,13 @@ const digest = hash.digest("hex");
 if (fs.existsSync(target) && fs.existsSync(stamp) && fs.readFileSync(stamp, "utf8") === digest) process.exit(0);
 
 const started = Date.now();
-const db = await openEmbedded();
+const building = `${target}.building-${process.pid}`;
+fs.rmSync(building, { recursive: true, force: true });
+const db = await openEmbedded({ dataDir: building });
 await migrate(db);
-const tarball = await db.dump();
 await db.close();
-fs.writeFileSync(target, tarball);
+fs.rmSync(target, { recursive: true, force: true });
+fs.renameSync(building, target);
+fs.rmSync(path.join(dist, "embedded-template.tar.gz"), { force: true }); // older builds kept a tarball
 fs.writeFileSync(stamp, digest);
-console.log(`embedded database template built in ${Date.now() - started} ms (${Math.round(tarball.length / 1024)} KiB)`);
+console.log(`embedded database template built in ${Date.now() - started} ms`);

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { ConfigError, loadConfig } from "./config.js";
 import { createLogger } from "./logger.js";
-import { PortInUseError, startServer } from "./server.js";
+import { openDatabase } from "./db/open.js";
 import { DataDirBusyError } from "./db/data-dir-lock.js";
 
 /** Graceful shutdown: stop accepting, finish in-flight requests, close the database; force after 15 s. */
@@ -20,9 +20,14 @@ async function main() {
   }
   const logger = createLogger(config.logLevel);
   const started = Date.now();
+  // Open the database while the rest of the server's modules load: the embedded database compiles
+  // its WebAssembly off the main thread, so the two overlap.
+  const opening = openDatabase(config, logger);
+  opening.catch(() => {}); // handled below, once the server module asks for it
+  const { PortInUseError, startServer } = await import("./server.js");
   let server;
   try {
-    server = await startServer(config, logger);
+    server = await startServer(config, logger, opening);
   } catch (error) {
     if (error instanceof PortInUseError || error instanceof DataDirBusyError) {
       logger.error("cannot start", { reason: error.message });

@@ -5,7 +5,7 @@ import { fileURLToPath } from "node:url";
 import { createAdaptorServer } from "@hono/node-server";
 import type { Config } from "./config.js";
 import { createLogger, type Logger } from "./logger.js";
-import { openDatabase } from "./db/open.js";
+import { openDatabase, type OpenedDatabase } from "./db/open.js";
 import type { Database } from "./db/database.js";
 import type { Services } from "./services.js";
 import { createRuntime, type RuntimeOptions } from "./runtime.js";
@@ -63,8 +63,13 @@ export interface RunningServer extends AppBundle {
 }
 
 /** Opens the database, migrates, and listens. Refuses (never silently moves) when the port is taken. */
-export async function startServer(config: Config, logger = createLogger(config.logLevel)): Promise<RunningServer> {
-  const opened = await openDatabase(config, logger);
+export async function startServer(
+  config: Config,
+  logger = createLogger(config.logLevel),
+  /** An already opened database (main.ts opens it while this module graph loads). */
+  preopened?: Promise<OpenedDatabase>,
+): Promise<RunningServer> {
+  const opened = await (preopened ?? openDatabase(config, logger));
   let bundle: AppBundle;
   try {
     bundle = await buildApp(

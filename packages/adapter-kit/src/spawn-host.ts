@@ -105,8 +105,21 @@ export function createSpawnHost() {
     return h;
   };
 
+  // The host keeps the event loop alive only while it has children in flight.
+  const setRef = (h: ChildProcess, on: boolean) => {
+    const channel = (h as unknown as { channel?: { ref(): void; unref(): void } }).channel;
+    if (on) {
+      h.ref();
+      channel?.ref();
+    } else {
+      h.unref();
+      channel?.unref();
+    }
+  };
+
   const finish = (child: RemoteChild) => {
     children.delete(child.id);
+    if (children.size === 0 && host) setRef(host, false);
     child.stdout.end();
     child.stderr.end();
     child.emit("close");
@@ -115,6 +128,7 @@ export function createSpawnHost() {
   const spawn: SpawnFunction = (request) => {
     host ??= start();
     const child = new RemoteChild(nextId++, host);
+    if (children.size === 0) setRef(host, true);
     children.set(child.id, child);
     host.send({ t: "spawn", id: child.id, command: request.command, args: [...request.args], cwd: request.cwd, env: request.env });
     return child;

@@ -9,8 +9,12 @@ import { openPostgres } from "./postgres.js";
 import { migrate } from "./migrate.js";
 import { acquireDataDirLock, type DataDirLock } from "./data-dir-lock.js";
 
-/** Built by `npm run build` (scripts/build-embedded-template.mjs): a migrated, empty cluster. */
-export const EMBEDDED_TEMPLATE_PATH = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../embedded-template.tar.gz");
+/** Built by `npm run build` (scripts/build-embedded-template.mjs): a migrated, empty data directory. */
+export const EMBEDDED_TEMPLATE_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../embedded-template");
+
+function isEmptyDir(dir: string): boolean {
+  return !fs.existsSync(dir) || fs.readdirSync(dir).length === 0;
+}
 
 export interface OpenedDatabase {
   db: Database;
@@ -27,9 +31,16 @@ export async function openDatabase(config: Config, logger: Logger): Promise<Open
   } else {
     const dataDir = path.join(config.home, "db");
     lock = acquireDataDirLock(config.home);
-    const template = fs.existsSync(EMBEDDED_TEMPLATE_PATH) ? fs.readFileSync(EMBEDDED_TEMPLATE_PATH) : undefined;
     try {
-      db = await openEmbedded({ dataDir, template });
+      // First start: copy the prepared cluster (never over existing data); otherwise PGlite runs initdb.
+      if (isEmptyDir(dataDir) && fs.existsSync(EMBEDDED_TEMPLATE_DIR)) {
+        const staging = `${dataDir}.init-${process.pid}`;
+        fs.rmSync(staging, { recursive: true, force: true });
+        fs.cpSync(EMBEDDED_TEMPLATE_DIR, staging, { recursive: true });
+        fs.rmSync(dataDir, { recursive: true, force: true });
+        fs.renameSync(staging, dataDir);
+      }
+      db = await openEmbedded({ dataDir });
     } catch (error) {
       lock.release();
       throw error;

@@ -9,8 +9,9 @@ import { insertComment } from "./comments.js";
 import { checkParent, replaceBlockers } from "./hierarchy.js";
 import { buildIssueListQuery, parseStatusList } from "./list-query.js";
 import { blockerRefs, findIssue, ISSUE_COLUMNS, type IssueRow } from "./rows.js";
-import { assertAssignmentRules, initialStatusTimestamps, statusEffects } from "./status-rules.js";
+import { assertAssignmentRules, statusEffects } from "./status-rules.js";
 import { loadIssueDetail } from "./detail.js";
+import { insertIssueRow } from "./insert.js";
 import { jsonArraySql } from "../db/json-rows.js";
 import { noIssueHooks, type IssueMutationHooks } from "./hooks.js";
 import { assertCheckoutOwner } from "./execution.js";
@@ -113,71 +114,53 @@ export function createIssueService(db: Database, companies: CompanyService, hook
       assertAssignmentRules({ status, assigneeAgentId, assigneeUserId });
       const stamp = actorStamp(actor);
 
+      // Reference checks are reads; the foreign keys back them up if a row vanishes meanwhile.
+      if (assigneeAgentId) await checkAssigneeAgent(db, companyId, assigneeAgentId);
+      let requestDepth = 0;
+      if (body.parentId) {
+        const parent = await checkParent(db, companyId, null, body.parentId);
+        if (actor.kind === "agent") requestDepth = parent.requestDepth + 1;
+        if (requestDepth > MAX_REQUEST_DEPTH) throw ruleViolation("Issue delegation is nested too deeply", undefined, "request_depth");
+      }
+      if (body.goalId) await checkBelongs(db, "goals", body.goalId, companyId, "Goal");
+      if (body.projectId) await checkBelongs(db, "projects", body.projectId, companyId, "Project");
+      if (body.projectWorkspaceId) await checkWorkspace(db, body.projectWorkspaceId, body.projectId ?? null, companyId);
+      const fields = {
+        companyId,
+        title: body.title,
+        description: body.description ?? null,
+        status,
+        priority: body.priority ?? "medium",
+        parentId: body.parentId ?? null,
+        goalId: body.goalId ?? null,
+        projectId: body.projectId ?? null,
+        projectWorkspaceId: body.projectWorkspaceId ?? null,
+        assigneeAgentId,
+        assigneeUserId,
+        createdByAgentId: stamp.agentId,
+        createdByUserId: actor.kind === "board" ? actor.userId : null,
+        requestDepth,
+        billingCode: body.billingCode ?? null,
+      };
+      const activity = { actorType: stamp.actorType, actorId: stamp.actorId, agentId: stamp.agentId, runId: stamp.runId };
+      const wakesSomeone = Boolean(assigneeAgentId) && status !== "backlog" && status !== "done" && status !== "cancelled";
+      if (!body.blockedByIssueIds?.length && !wakesSomeone) {
+        // Fast path: number, insert and audit row in one statement (no transaction round trips).
+        const issue = await insertIssueRow(db, fields, activity);
+        return { ...issue, blockedBy: [], blocks: [] };
+      }
       return db.tx(async (q) => {
-        if (assigneeAgentId) await checkAssigneeAgent(q, companyId, assigneeAgentId);
-        let requestDepth = 0;
-        if (body.parentId) {
-          const parent = await checkParent(q, companyId, null, body.parentId);
-          if (actor.kind === "agent") requestDepth = parent.requestDepth + 1;
-          if (requestDepth > MAX_REQUEST_DEPTH) throw ruleViolation("Issue delegation is nested too deeply", undefined, "request_depth");
-        }
-        if (body.goalId) await checkBelongs(q, "goals", body.goalId, companyId, "Goal");
-        if (body.projectId) await checkBelongs(q, "projects", body.projectId, companyId, "Project");
-        if (body.projectWorkspaceId) await checkWorkspace(q, body.projectWorkspaceId, body.projectId ?? null, companyId);
-
-        // One statement takes the next number under the company row lock (N parallel creates get N
-        // distinct numbers) and inserts the issue with it.
-        const timestamps = initialStatusTimestamps(status);
-        const extraCols = Object.keys(timestamps);
-        const [issue] = await q.query<IssueRow>(
-          `WITH counter AS (
-             UPDATE companies SET issue_counter = GREATEST(issue_counter,
-               COALESCE((SELECT max(issue_number) FROM issues WHERE company_id = $1), 0)) + 1
-              WHERE id = $1 RETURNING issue_counter, issue_prefix
-           )
-           INSERT INTO issues (company_id, project_id, project_workspace_id, goal_id, parent_id, title, description, status,
-             priority, assignee_agent_id, assignee_user_id, created_by_agent_id, created_by_user_id, issue_number, identifier,
-             request_depth, billing_code${extraCols.map((c) => `, ${c}`).join("")})
-           SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, counter.issue_counter,
-                  counter.issue_prefix || '-' || counter.issue_counter, $14, $15${extraCols.map((c) => `, ${timestamps[c]}`).join("")}
-             FROM counter
-           RETURNING ${ISSUE_COLUMNS}`,
-          [
-            companyId,
-            body.projectId ?? null,
-            body.projectWorkspaceId ?? null,
-            body.goalId ?? null,
-            body.parentId ?? null,
-            body.title,
-            body.description ?? null,
-            status,
-            body.priority ?? "medium",
-            assigneeAgentId,
-            assigneeUserId,
-            stamp.agentId,
-            actor.kind === "board" ? actor.userId : null,
-            requestDepth,
-            body.billingCode ?? null,
-          ],
-        );
+        const issue = await insertIssueRow(q, fields, activity);
         if (body.blockedByIssueIds?.length) {
-          await replaceBlockers(q, companyId, issue!.id, body.blockedByIssueIds, {
+          await replaceBlockers(q, companyId, issue.id, body.blockedByIssueIds, {
             agentId: stamp.agentId,
             userId: actor.kind === "board" ? actor.userId : null,
           });
-          if (status === "in_progress") await assertNoOpenBlockers(q, issue!.id);
+          if (status === "in_progress") await assertNoOpenBlockers(q, issue.id);
         }
-        await recordActivity(q, {
-          companyId,
-          actor,
-          action: "issue.created",
-          entityType: "issue",
-          entityId: issue!.id,
-          details: { identifier: issue!.identifier, title: issue!.title, status, assigneeAgentId, assigneeUserId },
-        });
-        await hooks.afterCreate(q, issue!, actor);
+        await hooks.afterCreate(q, issue, actor);
         // A new issue blocks nothing yet; only the blockers just given need loading.
-        return body.blockedByIssueIds?.length ? withRelations(q, issue!) : { ...issue!, blockedBy: [], blocks: [] };
+        return body.blockedByIssueIds?.length ? withRelations(q, issue) : { ...issue, blockedBy: [], blocks: [] };
       });
     },
 

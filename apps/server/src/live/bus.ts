@@ -50,9 +50,18 @@ export function createLiveBus(db: Database, logger: Logger) {
     }
   };
 
+  // Embedded: one process, so the activity trigger only needs to announce while someone listens.
+  let activitySwitch: Promise<unknown> = Promise.resolve();
+  const setActivityAnnouncements = (on: boolean) => {
+    if (db.kind !== "embedded") return;
+    activitySwitch = activitySwitch.then(() => db.query(`SET staple.live_activity = '${on ? "on" : "off"}'`)).catch(() => {});
+  };
+
   return {
     async start() {
       stopListening ??= await db.listen(LIVE_CHANNEL, dispatch);
+      setActivityAnnouncements(subscribers.size > 0);
+      await activitySwitch;
     },
     async stop() {
       await stopListening?.();
@@ -71,12 +80,15 @@ export function createLiveBus(db: Database, logger: Logger) {
       await q.query("SELECT pg_notify($1, $2)", [LIVE_CHANNEL, text]);
     },
     subscribe(companyId: string, fn: LiveSubscriber): () => void {
+      const wasSilent = subscribers.size === 0;
       let set = subscribers.get(companyId);
       if (!set) subscribers.set(companyId, (set = new Set()));
       set.add(fn);
+      if (wasSilent) setActivityAnnouncements(true);
       return () => {
         set!.delete(fn);
         if (set!.size === 0) subscribers.delete(companyId);
+        if (subscribers.size === 0) setActivityAnnouncements(false);
       };
     },
     subscriberCount: () => [...subscribers.values()].reduce((n, s) => n + s.size, 0),

@@ -36,6 +36,13 @@ interface Candidate {
  * The issue's execution lock is stamped only when the run's agent is the assignee (lazy locking).
  */
 export async function claimQueuedRuns(db: Database, agentId: string, owner: string, leaseMs: number): Promise<ClaimResult> {
+  // Most pokes find nothing to do (the run that just ended, a duplicate notification): check
+  // without a transaction or lock first. A run queued right after this check sends its own poke.
+  const [pending] = await db.query<{ queued: boolean }>(
+    "SELECT EXISTS (SELECT 1 FROM heartbeat_runs WHERE agent_id = $1 AND status = 'queued') AS queued",
+    [agentId],
+  );
+  if (!pending?.queued) return { claimed: [], cancelled: [] };
   return db.tx(async (q) => {
     const [agent] = await q.query<{ id: string; status: string; nameKey: string; runtimeConfig: unknown }>(
       "SELECT id, status, name_key, runtime_config FROM agents WHERE id = $1 FOR UPDATE",

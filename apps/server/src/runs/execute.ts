@@ -24,6 +24,9 @@ interface AgentForRun {
   status: string;
   adapterType: string;
   adapterConfig: Record<string, unknown>;
+  /** The saved adapter session of this run's task, if any (joined in the same query). */
+  sessionParamsJson: Record<string, unknown> | null;
+  sessionDisplayId: string | null;
 }
 
 /** Wake reasons that always start a fresh adapter session (spec C.4 step 3). */
@@ -61,23 +64,24 @@ export function secretPrefixStart(text: string, secrets: readonly string[]): num
 export function createRunExecutor(res: RunEngineResources, registry: ExecutionRegistry, afterRun: AfterRun) {
   const { db, logger } = res;
 
-  async function loadAgent(agentId: string): Promise<AgentForRun | undefined> {
-    const [agent] = await db.query<AgentForRun>("SELECT id, company_id, name, status, adapter_type, adapter_config FROM agents WHERE id = $1", [agentId]);
+  async function loadAgent(run: RunRow): Promise<AgentForRun | undefined> {
+    const [agent] = await db.query<AgentForRun>(
+      `SELECT a.id, a.company_id, a.name, a.status, a.adapter_type, a.adapter_config, s.session_params_json, s.session_display_id
+         FROM agents a
+         LEFT JOIN agent_task_sessions s ON s.agent_id = a.id AND s.adapter_type = a.adapter_type AND s.task_key = $2
+        WHERE a.id = $1`,
+      [run.agentId, run.taskKey ?? ""],
+    );
     return agent;
   }
 
-  async function resolveSession(run: RunRow, agent: AgentForRun) {
+  function resolveSession(run: RunRow, agent: AgentForRun) {
     const ctx = obj(run.contextSnapshot);
-    if (ctx.forceFreshSession === true || FRESH_SESSION_REASONS.has(str(ctx.wakeReason) ?? "") || !run.taskKey) {
+    if (ctx.forceFreshSession === true || FRESH_SESSION_REASONS.has(str(ctx.wakeReason) ?? "") || !run.taskKey || !agent.sessionParamsJson) {
       return { sessionId: null, sessionParams: null, sessionDisplayId: null };
     }
-    const [session] = await db.query<{ sessionParamsJson: Record<string, unknown> | null; sessionDisplayId: string | null }>(
-      "SELECT session_params_json, session_display_id FROM agent_task_sessions WHERE agent_id = $1 AND adapter_type = $2 AND task_key = $3",
-      [agent.id, agent.adapterType, run.taskKey],
-    );
-    if (!session) return { sessionId: null, sessionParams: null, sessionDisplayId: null };
-    const params = session.sessionParamsJson ?? {};
-    return { sessionId: str(params.sessionId), sessionParams: params, sessionDisplayId: session.sessionDisplayId };
+    const params = agent.sessionParamsJson;
+    return { sessionId: str(params.sessionId), sessionParams: params, sessionDisplayId: agent.sessionDisplayId };
   }
 
   /** The run's working directory: the issue's project workspace, else the agent's own home. */
@@ -154,7 +158,7 @@ export function createRunExecutor(res: RunEngineResources, registry: ExecutionRe
   }
 
   async function executeClaimed(run: RunRow, controller: AbortController): Promise<void> {
-    const agent = await loadAgent(run.agentId);
+    const agent = await loadAgent(run);
     const emptyLog = { logRef: null, bytes: 0, sha256: null, stdoutExcerpt: null, stderrExcerpt: null };
     const failEarly = (error: string, errorCode: string) =>
       finalize(run, agent, {
@@ -206,6 +210,13 @@ export function createRunExecutor(res: RunEngineResources, registry: ExecutionRe
 
     let result: AdapterResult | null = null;
     let thrown: unknown;
+    let pendingMeta: Record<string, unknown> | null = null;
+    let spawned = false;
+    const flushMeta = async () => {
+      const meta = pendingMeta;
+      pendingMeta = null;
+      if (meta) await appendRunEvent(db, run.id, { eventType: "adapter.invoke", message: "adapter invocation", payload: meta });
+    };
     const lease = setInterval(() => {
       db.query<{ id: string }>(
         `UPDATE heartbeat_runs SET lease_expires_at = now() + ($3::int * interval '1 millisecond')
@@ -221,7 +232,7 @@ export function createRunExecutor(res: RunEngineResources, registry: ExecutionRe
     lease.unref();
 
     try {
-      const session = await resolveSession(run, agent);
+      const session = resolveSession(run, agent);
       const checkedOut = await harnessCheckout(run, agent);
       const context = { ...obj(run.contextSnapshot), ...(checkedOut === null ? {} : { paperclipHarnessCheckedOut: checkedOut }) };
       const cwd = await resolveCwd(run, agent);
@@ -273,13 +284,26 @@ export function createRunExecutor(res: RunEngineResources, registry: ExecutionRe
             );
           }
         },
+        // The invocation event is written together with the spawn record (one statement); an
+        // adapter that never spawns gets it written when the run ends.
         onMeta: async (meta) => {
-          await appendRunEvent(db, run.id, { eventType: "adapter.invoke", message: "adapter invocation", payload: JSON.parse(redact(JSON.stringify(meta))) });
+          pendingMeta = JSON.parse(redact(JSON.stringify(meta))) as Record<string, unknown>;
+          if (spawned) await flushMeta();
         },
         onSpawn: async (info) => {
+          spawned = true;
+          const meta = pendingMeta;
+          pendingMeta = null;
           await db.query(
-            "UPDATE heartbeat_runs SET process_pid = $2, process_group_id = $3, process_started_at = $4, updated_at = now() WHERE id = $1",
-            [run.id, info.pid, info.processGroupId, info.startedAt],
+            `WITH r AS (
+               UPDATE heartbeat_runs SET process_pid = $2, process_group_id = $3, process_started_at = $4, updated_at = now(),
+                      event_seq = event_seq + CASE WHEN $5::jsonb IS NULL THEN 0 ELSE 1 END
+                WHERE id = $1 RETURNING company_id, agent_id, event_seq
+             )
+             INSERT INTO heartbeat_run_events (company_id, run_id, agent_id, seq, event_type, stream, level, message, payload)
+             SELECT company_id, $1, agent_id, event_seq, 'adapter.invoke', 'system', 'info', 'adapter invocation', $5::jsonb FROM r
+              WHERE $5::jsonb IS NOT NULL`,
+            [run.id, info.pid, info.processGroupId, info.startedAt, meta ? JSON.stringify(meta) : null],
           );
         },
       };
@@ -293,6 +317,7 @@ export function createRunExecutor(res: RunEngineResources, registry: ExecutionRe
       thrown = error ?? new Error("run preparation failed");
     } finally {
       clearInterval(lease);
+      await flushMeta().catch(() => {});
       for (const stream of ["stdout", "stderr"] as const) {
         if (held[stream]) record(stream, redact(held[stream]));
         held[stream] = "";

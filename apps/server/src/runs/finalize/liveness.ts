@@ -43,14 +43,25 @@ export async function classifyAndStore(q: Queryable, run: RunRow, output: string
   return verdict;
 }
 
+/**
+ * Classifies the run from its evidence before it is made terminal, so the persist step writes the
+ * verdict in the same statement as the outcome. Runs without an issue can only be judged by their
+ * output (their evidence lives on issues).
+ */
 export const livenessClassifyStep: FinalizeStep = {
   name: "classify_liveness",
-  onlyIfTransitioned: true,
+  onlyIfTransitioned: false,
   async run(ctx) {
-    if (!ctx.finalRun) return;
+    const run = ctx.run;
+    const [issue] = run.issueId
+      ? await ctx.q.query<{ status: string; title: string; description: string | null }>("SELECT status, title, description FROM issues WHERE id = $1", [run.issueId])
+      : [];
+    const evidence = run.issueId
+      ? await gatherEvidence(ctx.q, run)
+      : { issueCommentsCreated: 0, documentRevisionsCreated: 0, planDocumentRevisionsCreated: 0, workProductsCreated: 0, activityEventsCreated: 0, toolEventsCreated: 0 };
     const output = ctx.result?.summary ?? ctx.log.stdoutExcerpt?.slice(-4000) ?? null;
-    const verdict = await classifyAndStore(ctx.q, ctx.finalRun, output ? ctx.redact(output) : null);
-    ctx.finalRun = { ...ctx.finalRun, livenessState: verdict.state, livenessReason: verdict.reason };
+    const verdict = classifyRunLiveness({ runStatus: ctx.outcome.status, errorCode: ctx.outcome.errorCode, issue: issue ?? null, output: output ? ctx.redact(output) : null, evidence });
+    ctx.liveness = { ...verdict, useful: ["advanced", "completed", "blocked"].includes(verdict.state) };
   },
 };
 

@@ -35,7 +35,8 @@ export const persistOutcome: FinalizeStep = {
          UPDATE heartbeat_runs SET status = $2, finished_at = now(), error = $3, error_code = $4, exit_code = $5, signal = $6,
                 usage_json = $7::jsonb, result_json = $8::jsonb, session_id_after = $9, log_store = 'local_file', log_ref = $10,
                 log_bytes = $11, log_sha256 = $12, stdout_excerpt = $13, stderr_excerpt = $14, lease_expires_at = NULL,
-                event_seq = event_seq + 1, updated_at = now()
+                event_seq = event_seq + 1, updated_at = now(), liveness_state = $18, liveness_reason = left($19, 500),
+                next_action = left($20, 500), last_useful_action_at = CASE WHEN $21 THEN now() ELSE last_useful_action_at END
           WHERE id = $1 AND status = 'running'
           RETURNING ${cols.join(", ")}, event_seq
        ), w AS (
@@ -64,6 +65,10 @@ export const persistOutcome: FinalizeStep = {
         wakeStatusFor(outcome.status),
         outcome.status === "succeeded" ? "info" : "warn",
         JSON.stringify({ status: outcome.status, errorCode: outcome.errorCode, exitCode: result?.exitCode ?? null }),
+        ctx.liveness?.state ?? null,
+        ctx.liveness?.reason ?? null,
+        ctx.liveness?.nextAction ?? null,
+        ctx.liveness?.useful ?? false,
       ],
     );
     if (!row) {

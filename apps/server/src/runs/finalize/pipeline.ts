@@ -15,6 +15,8 @@ export interface FinalizeContext {
   timeoutSec: number;
   /** Redacts secret values from text that is persisted (errors, summaries, result JSON). */
   redact: (text: string) => string;
+  /** The liveness verdict, computed before the persist step writes it with the outcome. */
+  liveness?: { state: string; reason: string; nextAction: string | null; useful: boolean } | null;
   /** Set by the persist step: this pipeline made the run terminal (false when a cancel got there first). */
   transitioned: boolean;
   /** The terminal row after the persist step. */

@@ -29,8 +29,8 @@ export interface RecoveryToggles {
 export function buildFinalizeSteps(enqueuer: WakeupEnqueuer, clock: { now(): Date; random(): number }, toggles: RecoveryToggles = {}): readonly FinalizeStep[] {
   const on = (flag: keyof RecoveryToggles) => toggles[flag] !== false;
   return Object.freeze([
-    persistOutcome,
     livenessClassifyStep,
+    persistOutcome,
     summaryCommentStep,
     transientRetryStep(clock),
     processLossRetryStep(enqueuer),
