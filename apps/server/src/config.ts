@@ -15,11 +15,26 @@ export interface Config {
   agentJwtSecret: string | undefined;
   agentJwtTtlSeconds: number;
   logLevel: "debug" | "info" | "warn" | "error" | "silent";
+  /** Run lease length (ms): a run whose server stops renewing it is reaped this long after. Unset = engine default (30 s). */
+  leaseMs: number | undefined;
+  /** Interval (ms) of the run engine's periodic pass (timers, lease reaping, queued runs). Unset = engine default (10 s). */
+  schedulerIntervalMs: number | undefined;
 }
 
 export class ConfigError extends Error {}
 
 const LOOPBACK = new Set(["127.0.0.1", "localhost", "::1"]);
+
+/** An optional integer of milliseconds within [min, max]; unset or empty -> undefined. */
+function optionalMs(env: NodeJS.ProcessEnv, name: string, min: number, max: number): number | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return undefined;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(`${name} must be an integer number of milliseconds between ${min} and ${max} (got "${raw}")`);
+  }
+  return value;
+}
 
 /** Parses the environment once. Every problem is reported with the variable and a valid example. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -50,6 +65,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!["debug", "info", "warn", "error", "silent"].includes(logLevel)) {
     throw new ConfigError(`STAPLE_LOG_LEVEL must be debug, info, warn, error or silent (got "${logLevel}")`);
   }
+  const leaseMs = optionalMs(env, "STAPLE_LEASE_MS", 1_000, 86_400_000);
+  const schedulerIntervalMs = optionalMs(env, "STAPLE_SCHEDULER_INTERVAL_MS", 100, 3_600_000);
   return {
     host,
     port,
@@ -60,5 +77,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     agentJwtSecret: env.PAPERCLIP_AGENT_JWT_SECRET || env.STAPLE_AGENT_JWT_SECRET || undefined,
     agentJwtTtlSeconds: ttl,
     logLevel,
+    leaseMs,
+    schedulerIntervalMs,
   };
 }

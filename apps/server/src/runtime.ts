@@ -10,6 +10,7 @@ import type { RecoveryToggles } from "./runs/finalize/steps.js";
 import { createRunQueries } from "./runs/queries.js";
 import { createIssueWakeHooks } from "./runs/issue-wakes.js";
 import { recordActivity } from "./activity/record.js";
+import { createTreeHoldService } from "./issues/tree-holds.js";
 import { createDomainServices, type Services } from "./services.js";
 
 export interface RuntimeOptions {
@@ -72,5 +73,6 @@ export function createRuntime(db: Database, logger: Logger, opts: RuntimeOptions
       },
     },
   });
-  return { ...domain, engine, live, issueExecution, runQueries: createRunQueries(db, engine.resources.logStore) };
+  const treeHolds = createTreeHoldService(db, { cancelSubtreeWork: (q, ids, reason, actor) => engine.cancelIssueWork(q, ids, reason, actor) });
+  return { ...domain, engine, live, issueExecution, treeHolds, runQueries: createRunQueries(db, engine.resources.logStore) };
 }

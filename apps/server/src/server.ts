@@ -74,7 +74,13 @@ export async function startServer(
   try {
     bundle = await buildApp(
       opened.db,
-      { deploymentMode: config.deploymentMode, agentJwtSecret: config.agentJwtSecret, agentJwtTtlSeconds: config.agentJwtTtlSeconds, home: config.home },
+      {
+        deploymentMode: config.deploymentMode,
+        agentJwtSecret: config.agentJwtSecret,
+        agentJwtTtlSeconds: config.agentJwtTtlSeconds,
+        home: config.home,
+        runtime: { leaseMs: config.leaseMs, schedulerIntervalMs: config.schedulerIntervalMs },
+      },
       logger,
     );
   } catch (error) {

@@ -15,6 +15,7 @@ import { createDashboardService } from "./dashboard/service.js";
 import type { RunEngine } from "./runs/engine.js";
 import type { RunQueries } from "./runs/queries.js";
 import type { LiveBus } from "./live/bus.js";
+import type { TreeHoldService } from "./issues/tree-holds.js";
 
 export interface DomainHooks {
   agentLifecycle?: AgentLifecycleHooks;
@@ -49,6 +50,7 @@ export interface RuntimeServices {
   runQueries: RunQueries;
   issueExecution: IssueExecutionService;
   live: LiveBus;
+  treeHolds: TreeHoldService;
 }
 
 export type Services = DomainServices & RuntimeServices;

@@ -3,6 +3,18 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import {
+  APPROVAL_STATUSES,
+  APPROVAL_TYPES,
+  BUDGET_INCIDENT_STATUSES,
+  BUDGET_METRICS,
+  BUDGET_SCOPE_TYPES,
+  BUDGET_THRESHOLD_TYPES,
+  BUDGET_WINDOW_KINDS,
+  ENVIRONMENT_DRIVERS,
+  ENVIRONMENT_LEASE_STATUSES,
+  ENVIRONMENT_STATUSES,
+  TREE_HOLD_MODES,
+  TREE_HOLD_STATUSES,
   ACTOR_TYPES,
   ADAPTER_TYPES,
   AGENT_ROLES,
@@ -68,6 +80,18 @@ const ENUM_CHECKS: Record<string, readonly string[]> = {
   heartbeat_run_events_stream_check: RUN_EVENT_STREAMS,
   heartbeat_run_events_level_check: RUN_EVENT_LEVELS,
   cost_events_billing_type_check: BILLING_TYPES,
+  issue_tree_holds_mode_check: TREE_HOLD_MODES,
+  issue_tree_holds_status_check: TREE_HOLD_STATUSES,
+  approvals_type_check: APPROVAL_TYPES,
+  approvals_status_check: APPROVAL_STATUSES,
+  budget_policies_scope_type_check: BUDGET_SCOPE_TYPES,
+  budget_policies_metric_check: BUDGET_METRICS,
+  budget_policies_window_kind_check: BUDGET_WINDOW_KINDS,
+  budget_incidents_threshold_type_check: BUDGET_THRESHOLD_TYPES,
+  budget_incidents_status_check: BUDGET_INCIDENT_STATUSES,
+  environments_driver_check: ENVIRONMENT_DRIVERS,
+  environments_status_check: ENVIRONMENT_STATUSES,
+  environment_leases_status_check: ENVIRONMENT_LEASE_STATUSES,
 };
 
 /** A CHECK that only compares one column with string literals: `col = ANY (ARRAY['a'::text, …])` or `col = 'a'::text`. */

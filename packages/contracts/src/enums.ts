@@ -161,3 +161,16 @@ export type BillingType = (typeof BILLING_TYPES)[number];
 
 /** Wake reasons of comment interactions: these may reach an agent even on a blocked or held issue. */
 export const INTERACTION_WAKE_REASONS = frozen(["issue_commented", "issue_reopened_via_comment", "issue_comment_mentioned"]);
+
+export const TREE_HOLD_MODES = frozen(["pause", "resume", "cancel", "restore"]);
+export const TREE_HOLD_STATUSES = frozen(["active", "released"]);
+export const APPROVAL_TYPES = frozen(["hire_agent", "approve_ceo_strategy", "budget_override_required", "request_board_approval"]);
+export const APPROVAL_STATUSES = frozen(["pending", "revision_requested", "approved", "rejected", "cancelled"]);
+export const BUDGET_SCOPE_TYPES = frozen(["company", "agent", "project"]);
+export const BUDGET_METRICS = frozen(["billed_cents"]);
+export const BUDGET_WINDOW_KINDS = frozen(["calendar_month_utc", "lifetime"]);
+export const BUDGET_THRESHOLD_TYPES = frozen(["soft", "hard"]);
+export const BUDGET_INCIDENT_STATUSES = frozen(["open", "resolved", "dismissed"]);
+export const ENVIRONMENT_DRIVERS = frozen(["local", "ssh", "sandbox", "plugin"]);
+export const ENVIRONMENT_STATUSES = frozen(["active", "archived"]);
+export const ENVIRONMENT_LEASE_STATUSES = frozen(["active", "released", "expired", "failed", "retained", "pending_cleanup"]);

@@ -5,6 +5,7 @@ import type { Actor } from "../auth/actor.js";
 import { assertBoard, assertCanSee, assertCompanyAccess } from "../auth/access.js";
 import { recordActivity } from "../activity/record.js";
 import { findIssue, ISSUE_COLUMNS, type IssueRow } from "./rows.js";
+import { activePauseHold } from "./tree-holds.js";
 
 const LIVE_RUN_SQL = "('queued', 'scheduled_retry', 'running')";
 const CLEAR_LOCKS = "checkout_run_id = NULL, execution_run_id = NULL, execution_agent_name_key = NULL, execution_locked_at = NULL";
@@ -125,6 +126,8 @@ export function createIssueExecutionService(db: Database) {
         if (!current) throw notFound("Issue not found");
         if (!agent || agent.companyId !== current.companyId) throw notFound("Agent not found");
         if (agent.status === "terminated") throw ruleViolation("Cannot check out an issue for a terminated agent", undefined, "agent_terminated");
+        const hold = await activePauseHold(tx, current.id);
+        if (hold) throw conflict("Issue is held by an active subtree pause", { holdId: hold.id, rootIssueId: hold.rootIssueId }, "issue_tree_hold_active");
         const blockers = await openBlockerIds(tx, current.id);
         if (blockers.length) {
           throw ruleViolation("Issue has unresolved blockers", { blockedByIssueIds: blockers }, "issue_blocked");

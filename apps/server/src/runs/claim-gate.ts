@@ -7,11 +7,13 @@ export interface ClaimFacts {
   /** The run targets an issue. */
   hasIssue: boolean;
   issue: { status: string; assigneeAgentId: string | null; blocked: boolean } | null;
+  /** The issue is under an active pause hold (itself or an ancestor). */
+  held?: boolean;
 }
 
 export type ClaimGate =
   | { action: "claim" }
-  | { action: "cancel"; errorCode: "issue_not_found" | "issue_dependencies_blocked" | "issue_assignee_changed" | "issue_terminal_status"; reason: string };
+  | { action: "cancel"; errorCode: "issue_not_found" | "issue_tree_hold_active" | "issue_dependencies_blocked" | "issue_assignee_changed" | "issue_terminal_status"; reason: string };
 
 /**
  * Claim-time gate of spec C.3 (pure). A queued run whose issue vanished, became blocked, changed
@@ -21,6 +23,9 @@ export function claimGate(f: ClaimFacts): ClaimGate {
   if (!f.hasIssue) return { action: "claim" };
   if (!f.issue) return { action: "cancel", errorCode: "issue_not_found", reason: "Cancelled because the target issue no longer exists" };
   const interaction = isInteractionWake(f.context);
+  if (f.held && !(interaction && f.context?.treeHoldInteraction === true)) {
+    return { action: "cancel", errorCode: "issue_tree_hold_active", reason: "Cancelled because the issue is held by an active subtree pause" };
+  }
   if (f.issue.blocked && !interaction) {
     return {
       action: "cancel",

@@ -3,6 +3,8 @@ import type { Database } from "../db/database.js";
 import { claimGate } from "./claim-gate.js";
 import { RUN_COLUMNS, type RunRow } from "./rows.js";
 import { cancelRunInTx } from "./cancel-run.js";
+import { activePauseHold } from "../issues/tree-holds.js";
+import { recordActivity } from "../activity/record.js";
 
 /** How many queued candidates one claim pass inspects beyond the free slots (to skip cancelled ones). */
 const CANDIDATE_MARGIN = 20;
@@ -88,15 +90,20 @@ export async function claimQueuedRuns(db: Database, agentId: string, owner: stri
     const cancelled: RunRow[] = [];
     for (const c of candidates) {
       if (slots <= 0) break;
+      const hold = c.issueId && c.issueFound ? await activePauseHold(q, c.issueId) : null;
       const gate = claimGate({
         runAgentId: agentId,
         context: c.contextSnapshot,
         hasIssue: c.issueId !== null,
         issue: c.issueFound ? { status: c.issueStatus!, assigneeAgentId: c.assigneeAgentId, blocked: c.blocked } : null,
+        held: Boolean(hold),
       });
       if (gate.action === "cancel") {
-        const run = await cancelRunInTx(q, c.id, { reason: gate.reason, errorCode: gate.errorCode, stopReason: gate.errorCode, wakeStatus: "skipped" });
+        const run = await cancelRunInTx(q, c.id, { reason: gate.reason, errorCode: gate.errorCode, stopReason: gate.errorCode, wakeStatus: gate.errorCode === "issue_tree_hold_active" ? "cancelled" : "skipped" });
         if (run) cancelled.push(run);
+        if (run && hold) {
+          await recordActivity(q, { companyId: run.companyId, actor: "system", action: "issue.tree_hold_run_interrupted", entityType: "heartbeat_run", entityId: run.id, agentId: run.agentId, runId: run.id, details: { issueId: c.issueId, holdId: hold.id, rootIssueId: hold.rootIssueId } });
+        }
         continue;
       }
       toClaim.push(c.id);

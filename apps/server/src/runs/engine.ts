@@ -196,6 +196,29 @@ export function createRunEngine(opts: RunEngineOptions) {
 
     afterCancel,
 
+    /** Cancels the live runs and unclaimed wakes of a set of issues inside `q` (tree holds). */
+    async cancelIssueWork(q: Queryable, issueIds: string[], reason: string, actor: Actor | "system"): Promise<number> {
+      if (issueIds.length === 0) return 0;
+      const active = await q.query<{ id: string }>(
+        "SELECT id FROM heartbeat_runs WHERE issue_id = ANY($1::uuid[]) AND status IN ('queued', 'scheduled_retry', 'running') ORDER BY created_at",
+        [issueIds],
+      );
+      let cancelled = 0;
+      for (const { id } of active) {
+        const run = await cancelRunInTx(q, id, { reason, errorCode: "issue_tree_hold_active", stopReason: "paused", wakeStatus: "cancelled" });
+        if (!run) continue;
+        cancelled++;
+        await recordActivity(q, { companyId: run.companyId, actor, action: "heartbeat.cancelled", entityType: "heartbeat_run", entityId: run.id, agentId: run.agentId, details: { agentId: run.agentId, issueId: run.issueId, reason } });
+        if (run.previousStatus === "running") await settleAgentStatus(q, run.agentId, "cancelled");
+      }
+      await q.query(
+        `UPDATE agent_wakeup_requests SET status = 'cancelled', finished_at = now(), error = $2, updated_at = now()
+          WHERE issue_id = ANY($1::uuid[]) AND status IN ('queued', 'deferred_issue_execution') AND run_id IS NULL`,
+        [issueIds, reason],
+      );
+      return cancelled;
+    },
+
     clock,
 
     /** One scheduler pass now (tests and benchmarks). */

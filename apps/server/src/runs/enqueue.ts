@@ -6,6 +6,8 @@ import { DISPATCH_CHANNEL } from "./dispatch-channel.js";
 import { RUN_COLUMNS, type RunRow } from "./rows.js";
 import { EXECUTION_PATH_SQL, isExecutionPathStatus } from "./states.js";
 import { appendRunEvent } from "./run-events.js";
+import { activePauseHold, isVerifiedInteraction } from "../issues/tree-holds.js";
+import { recordActivity } from "../activity/record.js";
 import { decideIssueWake, pickNonIssueCoalesceTarget } from "./wake-decision.js";
 import { DEFERRED_WAKE_CONTEXT_KEY, enrichWakeContext, isInteractionWake, mergeContexts, needsFollowupRun, obj, type WakeContext } from "./wake-context.js";
 
@@ -205,6 +207,25 @@ export function createWakeupEnqueuer(db: Database) {
       [issueId, agent.companyId],
     );
     if (!issue) return skip("issue_execution_issue_not_found", req.payload, null);
+
+    // A paused subtree takes no new work; a human's comment still reaches the agent (spec C.16).
+    const hold = await activePauseHold(q, issue.id);
+    if (hold) {
+      if (!(await isVerifiedInteraction(q, issue.id, context, req.requestedBy))) {
+        await recordActivity(q, {
+          companyId: agent.companyId,
+          actor: "system",
+          action: "issue.tree_hold_wakeup_deferred",
+          entityType: "issue",
+          entityId: issue.id,
+          agentId: agent.id,
+          details: { holdId: hold.id, rootIssueId: hold.rootIssueId, requestedReason: req.reason, source: req.source },
+        });
+        return skip("issue_tree_hold_active", req.payload, issueId);
+      }
+      context.treeHoldInteraction = true;
+      context.activeTreeHold = { holdId: hold.id, rootIssueId: hold.rootIssueId, interaction: true };
+    }
 
     let active: { id: string; status: string; agentId: string; agentNameKey: string | null } | null = null;
     if (issue.executionRunId) {

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { INTERACTION_WAKE_REASONS, NON_INVOKABLE_AGENT_STATUSES } from "@staple/contracts";
 import type { Queryable } from "../db/database.js";
 import { DISPATCH_CHANNEL } from "./dispatch-channel.js";
+import { activePauseHold } from "../issues/tree-holds.js";
 import { DEFERRED_WAKE_CONTEXT_KEY, deriveTaskKey, obj, str } from "./wake-context.js";
 
 export interface ReleaseResult {
@@ -63,6 +64,13 @@ async function promoteDeferredWake(
     }
     const payload = obj(wake.payload);
     const context = { ...obj(payload[DEFERRED_WAKE_CONTEXT_KEY]) };
+    if (context.treeHoldInteraction !== true && (await activePauseHold(q, issue.id))) {
+      await q.query(
+        "UPDATE agent_wakeup_requests SET status = 'cancelled', finished_at = now(), error = 'Issue is held by an active subtree pause', updated_at = now() WHERE id = $1",
+        [wake.id],
+      );
+      continue;
+    }
     const reason = str(context.wakeReason);
     // A human comment (or reopen) on a closed issue reopens it; system wakes never do.
     if (

@@ -4,7 +4,44 @@ import { defineRoute, ok } from "../route.js";
 
 const base = { tag: "issues" } as const;
 
+const TreeHoldBody = z.strictObject({
+  mode: z.enum(["pause", "cancel"]).default("pause"),
+  reason: z.string().trim().min(1).max(2000).nullable().optional(),
+});
+const ReleaseHoldBody = z.strictObject({ reason: z.string().trim().min(1).max(2000).nullable().optional() });
+
 export const issueExecutionRoutes = [
+  defineRoute({
+    ...base,
+    method: "get",
+    path: "/api/issues/:id/tree-holds",
+    summary: "Holds placed on this issue's subtree",
+    access: "any",
+    responses: { 200: { description: "Holds" } },
+    handler: async ({ actor, services, params }) => ok(await services.treeHolds.list(actor, params.id!)),
+  }),
+  defineRoute({
+    ...base,
+    method: "post",
+    path: "/api/issues/:id/tree-holds",
+    summary: "Pause (or cancel) an issue and its whole subtree: its runs stop, no new work starts until released",
+    access: "board",
+    body: TreeHoldBody,
+    bodyOptional: true,
+    responses: { 201: { description: "The hold, with member and cancelled-run counts" }, 409: { description: "Already paused" } },
+    handler: async ({ actor, services, params, body }) => ({ status: 201, body: await services.treeHolds.create(actor, params.id!, body ?? { mode: "pause" }) }),
+  }),
+  defineRoute({
+    ...base,
+    method: "post",
+    path: "/api/issues/:id/tree-holds/:holdId/release",
+    summary: "Release a hold: work on the subtree may start again",
+    access: "board",
+    body: ReleaseHoldBody,
+    bodyOptional: true,
+    responses: { 200: { description: "The released hold" } },
+    handler: async ({ actor, services, params, body }) => ok(await services.treeHolds.release(actor, params.id!, params.holdId!, body?.reason)),
+  }),
   defineRoute({
     ...base,
     method: "post",

@@ -81,8 +81,22 @@ function toFacts(r: FactsRow): StrandedFacts {
 export async function reconcileStrandedAssignedIssues(db: Database, enqueuer: WakeupEnqueuer, opts: { companyId?: string } = {}): Promise<ReconcileResult> {
   const result: ReconcileResult = { assignmentDispatched: 0, dispatchRequeued: 0, continuationRequeued: 0, escalated: 0, productiveContinuationObserved: 0, successfulContinuationObserved: 0, orphanBlockersAssigned: 0, skipped: 0, issueIds: [] };
   const rows = await db.query<FactsRow>(`${FACTS_SQL}${opts.companyId ? " AND i.company_id = $1" : ""} ORDER BY i.updated_at, i.id`, opts.companyId ? [opts.companyId] : []);
+  // Issues under an active pause hold are left as they are (one query for every hold's subtree).
+  const held = new Set(
+    (await db.query<{ id: string }>(
+      `WITH RECURSIVE down(id, depth) AS (
+         SELECT root_issue_id, 0 FROM issue_tree_holds WHERE status = 'active' AND mode = 'pause'
+         UNION
+         SELECT c.id, down.depth + 1 FROM issues c JOIN down ON c.parent_id = down.id WHERE down.depth < 100
+       ) SELECT DISTINCT id FROM down`,
+    )).map((r) => r.id),
+  );
   let actions = 0;
   for (const row of rows) {
+    if (held.has(row.id)) {
+      result.skipped++;
+      continue;
+    }
     const decision = decideStranded(toFacts(row));
     switch (decision.kind) {
       case "skip":
