@@ -1,6 +1,7 @@
 import type { Queryable } from "../db/database.js";
 import { appendRunEvent } from "./run-events.js";
 import { releaseIssueExecutionAndPromote } from "./release-promote.js";
+import { releaseRunLeases } from "./environment-leases.js";
 import { RUN_COLUMNS, type RunRow } from "./rows.js";
 import { CANCELLABLE_SQL } from "./states.js";
 import { CANCEL_CHANNEL } from "./dispatch-channel.js";
@@ -52,6 +53,7 @@ export async function cancelRunInTx(q: Queryable, runId: string, spec: CancelSpe
   await q.query(`SELECT pg_notify('${LIVE_CHANNEL}', $1::text)`, [
     JSON.stringify({ type: "heartbeat.run.status", companyId: run.companyId, at: new Date().toISOString(), payload: { runId: run.id, agentId: run.agentId, status: "cancelled", errorCode: spec.errorCode } }),
   ]);
+  await releaseRunLeases(q, run, "cancelled", null);
   const { promotedAgentIds } = await releaseIssueExecutionAndPromote(q, run);
   return { ...run, promotedAgentIds };
 }

@@ -6,6 +6,7 @@ import type { AgentActor } from "../auth/actor.js";
 import { DomainError } from "../errors.js";
 import { buildAgentEnv } from "./agent-env.js";
 import { appendRunEvent } from "./run-events.js";
+import { acquireLocalLease } from "./environment-leases.js";
 import { compactChunk, EXCERPT_MAX_BYTES } from "./log-store.js";
 import { mapRunOutcome, type RunOutcome } from "./outcome.js";
 import { runFinalizeSteps, type FinalizeContext } from "./finalize/pipeline.js";
@@ -236,6 +237,7 @@ export function createRunExecutor(res: RunEngineResources, registry: ExecutionRe
       const checkedOut = await harnessCheckout(run, agent);
       const context = { ...obj(run.contextSnapshot), ...(checkedOut === null ? {} : { paperclipHarnessCheckedOut: checkedOut }) };
       const cwd = await resolveCwd(run, agent);
+      await acquireLocalLease(db, run);
       const [project] = run.issueId
         ? await db.query<{ env: Record<string, string> | null }>("SELECT p.env FROM issues i JOIN projects p ON p.id = i.project_id WHERE i.id = $1", [run.issueId])
         : [];

@@ -10,6 +10,7 @@ import { releaseIssueStep } from "./release-issue.js";
 import { runtimeTotalsStep } from "./runtime-totals.js";
 import { taskSessionStep } from "./task-session.js";
 import { agentStatusStep } from "./agent-status.js";
+import { environmentLeaseStep } from "./environment-lease.js";
 
 /**
  * The finalization order of spec C.4 step 11. Recovery steps slot in where the spec puts them:
@@ -41,5 +42,6 @@ export function buildFinalizeSteps(enqueuer: WakeupEnqueuer, clock: { now(): Dat
     runtimeTotalsStep,
     taskSessionStep,
     agentStatusStep,
+    environmentLeaseStep,
   ]);
 }
