@@ -12,6 +12,7 @@ import { createDocumentService } from "./documents/service.js";
 import { createGoalService } from "./goals/service.js";
 import { createProjectService } from "./projects/service.js";
 import { createDashboardService } from "./dashboard/service.js";
+import { createBudgetService } from "./budgets/service.js";
 import type { RunEngine } from "./runs/engine.js";
 import type { RunQueries } from "./runs/queries.js";
 import type { LiveBus } from "./live/bus.js";
@@ -40,6 +41,7 @@ export function createDomainServices(db: Database, hooks: DomainHooks = {}) {
     projects: createProjectService(db),
     activity: createActivityService(db),
     dashboard: createDashboardService(db),
+    budgets: createBudgetService(db),
   };
 }
 export type DomainServices = ReturnType<typeof createDomainServices>;

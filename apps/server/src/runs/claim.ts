@@ -4,6 +4,7 @@ import { claimGate } from "./claim-gate.js";
 import { RUN_COLUMNS, type RunRow } from "./rows.js";
 import { cancelRunInTx } from "./cancel-run.js";
 import { activePauseHold } from "../issues/tree-holds.js";
+import { getInvocationBlock } from "../budgets/invocation-block.js";
 import { recordActivity } from "../activity/record.js";
 
 /** How many queued candidates one claim pass inspects beyond the free slots (to skip cancelled ones). */
@@ -17,6 +18,7 @@ export interface ClaimResult {
 
 interface Candidate {
   id: string;
+  projectId: string | null;
   issueId: string | null;
   contextSnapshot: Record<string, unknown> | null;
   issueFound: boolean;
@@ -46,8 +48,8 @@ export async function claimQueuedRuns(db: Database, agentId: string, owner: stri
   );
   if (!pending?.queued) return { claimed: [], cancelled: [] };
   return db.tx(async (q) => {
-    const [agent] = await q.query<{ id: string; status: string; nameKey: string; runtimeConfig: unknown }>(
-      "SELECT id, status, name_key, runtime_config FROM agents WHERE id = $1 FOR UPDATE",
+    const [agent] = await q.query<{ id: string; companyId: string; status: string; nameKey: string; runtimeConfig: unknown }>(
+      "SELECT id, company_id, status, name_key, runtime_config FROM agents WHERE id = $1 FOR UPDATE",
       [agentId],
     );
     if (!agent) return { claimed: [], cancelled: [] };
@@ -64,7 +66,7 @@ export async function claimQueuedRuns(db: Database, agentId: string, owner: stri
     // A new statement after the row lock: its snapshot sees every claim committed before ours, so
     // the running count cannot be stale. Candidates and the count come from the same snapshot.
     const candidates = await q.query<Candidate & { running: number }>(
-      `SELECT r.id, r.issue_id, r.context_snapshot, (i.id IS NOT NULL) AS issue_found, i.status AS issue_status,
+      `SELECT r.id, r.issue_id, r.context_snapshot, (i.id IS NOT NULL) AS issue_found, i.status AS issue_status, i.project_id,
               i.assignee_agent_id, coalesce(b.blocked, false) AS blocked,
               (SELECT count(*)::int FROM heartbeat_runs x WHERE x.agent_id = $1 AND x.status = 'running') AS running
          FROM heartbeat_runs r
@@ -91,6 +93,12 @@ export async function claimQueuedRuns(db: Database, agentId: string, owner: stri
     for (const c of candidates) {
       if (slots <= 0) break;
       const hold = c.issueId && c.issueFound ? await activePauseHold(q, c.issueId) : null;
+      const budget = await getInvocationBlock(q, { companyId: agent.companyId, agentId, projectId: c.projectId });
+      if (budget) {
+        const run = await cancelRunInTx(q, c.id, { reason: budget.reason, errorCode: "budget_blocked", stopReason: "budget_paused", wakeStatus: "cancelled" });
+        if (run) cancelled.push(run);
+        continue;
+      }
       const gate = claimGate({
         runAgentId: agentId,
         context: c.contextSnapshot,

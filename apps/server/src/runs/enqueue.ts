@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
-import { NON_INVOKABLE_AGENT_STATUSES, normalizeHeartbeatPolicy, type WakeSource, type WakeTriggerDetail } from "@staple/contracts";
+import { isUuid, NON_INVOKABLE_AGENT_STATUSES, normalizeHeartbeatPolicy, type WakeSource, type WakeTriggerDetail } from "@staple/contracts";
+import { getInvocationBlock, type InvocationBlock } from "../budgets/invocation-block.js";
 import type { Database, Queryable } from "../db/database.js";
 import { conflict, notFound } from "../errors.js";
 import { DISPATCH_CHANNEL } from "./dispatch-channel.js";
@@ -28,7 +29,7 @@ export type WakeupOutcome =
   | { kind: "queued"; run: RunRow; wakeupId: string }
   | { kind: "coalesced"; run: RunRow; wakeupId: string; reason: string }
   | { kind: "deferred"; wakeupId: string; reason: string }
-  | { kind: "skipped"; wakeupId: string; reason: string }
+  | { kind: "skipped"; wakeupId: string; reason: string; budgetBlock?: InvocationBlock }
   | { kind: "duplicate"; run: RunRow | null; wakeupId: string };
 
 interface AgentFacts {
@@ -152,6 +153,14 @@ export function createWakeupEnqueuer(db: Database) {
       [req.agentId],
     );
     if (!agent) throw notFound("Agent not found");
+    // Budget first (spec C.2 step 2): a blocked wake is recorded as skipped, the caller answers 409.
+    const wakeIssueId = (typeof req.context?.issueId === "string" ? req.context.issueId : null) ?? (typeof req.payload?.issueId === "string" ? req.payload.issueId : null);
+    const [scopeIssue] = wakeIssueId && isUuid(wakeIssueId) ? await q.query<{ projectId: string | null }>("SELECT project_id FROM issues WHERE id = $1", [wakeIssueId]) : [];
+    const budgetBlock = await getInvocationBlock(q, { companyId: agent.companyId, agentId: agent.id, projectId: scopeIssue?.projectId ?? null });
+    if (budgetBlock) {
+      const wakeupId = await insertWakeup(q, agent, req, { status: "skipped", reason: "budget.blocked", payload: req.payload, issueId: null, finished: true });
+      return { kind: "skipped", reason: "budget.blocked", wakeupId, budgetBlock };
+    }
     if ((NON_INVOKABLE_AGENT_STATUSES as readonly string[]).includes(agent.status)) {
       throw conflict("Agent is not invokable in its current state", { status: agent.status }, "agent_not_invokable");
     }

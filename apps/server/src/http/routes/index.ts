@@ -7,6 +7,7 @@ import { documentRoutes } from "./documents.js";
 import { goalProjectRoutes } from "./goals-projects.js";
 import { runRoutes } from "./runs.js";
 import { issueExecutionRoutes } from "./issue-execution.js";
+import { budgetRoutes } from "./budgets.js";
 
 /** The route table: the HTTP app and the OpenAPI document are both built from it. */
 export const allRoutes: readonly AnyRoute[] = [
@@ -18,4 +19,5 @@ export const allRoutes: readonly AnyRoute[] = [
   ...goalProjectRoutes,
   ...runRoutes,
   ...issueExecutionRoutes,
+  ...budgetRoutes,
 ];

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { HeartbeatRun, ListRunsQuery, RunEvent, RunEventsQuery, RunLog, RunLogQuery, RUN_STATUSES, WakeupBody, WakeupSkipped } from "@staple/contracts";
 import { recordActivity } from "../../activity/record.js";
-import { forbidden } from "../../errors.js";
+import { conflict, forbidden } from "../../errors.js";
 import type { Actor } from "../../auth/actor.js";
 import { actorStamp } from "../../auth/actor.js";
 import { accepted, defineRoute, ok, type RouteContext } from "../route.js";
@@ -45,6 +45,10 @@ async function wake(ctx: RouteContext<unknown, z.output<typeof WakeupBody> | und
     });
     return result;
   });
+  if (outcome.kind === "skipped" && outcome.budgetBlock) {
+    // Recorded as a skipped wake (committed above); the caller learns why with a 409.
+    throw conflict(outcome.budgetBlock.reason, { scopeType: outcome.budgetBlock.scopeType, scopeId: outcome.budgetBlock.scopeId, wakeupRequestId: outcome.wakeupId }, "budget_blocked");
+  }
   switch (outcome.kind) {
     case "queued":
     case "coalesced":

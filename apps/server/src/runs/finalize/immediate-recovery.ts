@@ -2,6 +2,7 @@ import type { WakeupEnqueuer } from "../enqueue.js";
 import { escalateStrandedIssue, blockRecoveryIssueInPlace, RECOVERY_ORIGIN_KIND, type StrandedIssue } from "../recovery/escalation.js";
 import { str } from "../wake-context.js";
 import { activePauseHold } from "../../issues/tree-holds.js";
+import { getInvocationBlock } from "../../budgets/invocation-block.js";
 import type { FinalizeStep } from "./pipeline.js";
 
 /** Cancels a person or the system asked for: never answered with automatic recovery. */
@@ -33,6 +34,7 @@ export function immediateRecoveryStep(enqueuer: WakeupEnqueuer): FinalizeStep {
       );
       if (active) return;
       if (await activePauseHold(ctx.q, issue.id)) return; // held work is left as it is, no comment
+      if (await getInvocationBlock(ctx.q, { companyId: issue.companyId, agentId: run.agentId, projectId: issue.projectId })) return;
       if (["paused", "terminated", "pending_approval"].includes(issue.agentStatus)) return; // resumes later; the reconciler picks it up
       const retryReason = issue.status === "todo" ? "assignment_recovery" : "issue_continuation_needed";
       const latestRun = { id: run.id, status: run.status, error: run.error, errorCode: run.errorCode };

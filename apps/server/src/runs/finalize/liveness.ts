@@ -1,5 +1,6 @@
 import type { Queryable } from "../../db/database.js";
 import { recordActivity } from "../../activity/record.js";
+import { getInvocationBlock } from "../../budgets/invocation-block.js";
 import type { WakeupEnqueuer } from "../enqueue.js";
 import { classifyRunLiveness, decideContinuation, type LivenessEvidence, type LivenessState } from "../liveness.js";
 import type { RunRow } from "../rows.js";
@@ -90,7 +91,7 @@ export function livenessContinuationStep(enqueuer: WakeupEnqueuer): FinalizeStep
         continuationAttempt: run.continuationAttempt,
         issue: issue ?? null,
         agentStatus: agent?.status ?? null,
-        budgetBlocked: false,
+        budgetBlocked: Boolean(issue && (await getInvocationBlock(ctx.q, { companyId: issue.companyId, agentId: run.agentId }))),
       });
       if (decision.kind === "exhausted" && issue) {
         const body = `Bounded liveness continuation exhausted: the last ${run.continuationAttempt} automatic follow-ups ended without concrete progress (${state}). A human should look at this issue.`;

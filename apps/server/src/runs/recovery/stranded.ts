@@ -2,6 +2,7 @@ import type { Database, Queryable } from "../../db/database.js";
 import type { WakeupEnqueuer } from "../enqueue.js";
 import { blockRecoveryIssueInPlace, escalateStrandedIssue } from "./escalation.js";
 import { decideStranded, type StrandedFacts } from "./stranded-decision.js";
+import { getInvocationBlock } from "../../budgets/invocation-block.js";
 
 export interface ReconcileResult {
   assignmentDispatched: number;
@@ -135,6 +136,10 @@ type Counter = Exclude<keyof ReconcileResult, "issueIds">;
 async function applyAction(q: Queryable, enqueuer: WakeupEnqueuer, f: StrandedFacts, action: ReturnType<typeof decideStranded>): Promise<Counter | null> {
   const issue = f.issue;
   const run = f.latestRun;
+  // Budget-blocked work is skipped before any enqueue; the sweep continues with the next issue.
+  if (action.kind !== "block_recovery_in_place" && (await getInvocationBlock(q, { companyId: issue.companyId, agentId: issue.assigneeAgentId!, projectId: issue.projectId }))) {
+    return null;
+  }
   const wake = (reason: string, source: "assignment" | "automation", payload: Record<string, unknown>, context: Record<string, unknown>, retryOf: string | null) =>
     enqueuer.enqueue(
       { agentId: issue.assigneeAgentId!, source, triggerDetail: "system", reason, payload: { issueId: issue.id, ...payload }, context, requestedBy: { type: "system", id: "stranded_issue_reconciler" }, run: { retryOfRunId: retryOf } },
