@@ -220,3 +220,35 @@ describe("reconcileStrandedAssignedIssues (seed 000)", () => {
     expect((await t.current.get(`/api/issues/${issue.id}`)).body.status).toBe("in_progress");
   });
 });
+
+describe("orphan blockers (seed 000)", () => {
+  it("assigns open unassigned blockers back to their creator agent, with one comment and a wake", async () => {
+    const company = await createCompany(t.current);
+    const creator = await createAgent(t.current, company.id);
+    const key = await t.current.post(`/api/agents/${creator.id}/keys`, { name: "k" });
+    const blocked = await createIssue(t.current, company.id, { status: "todo" });
+    const orphan = await t.current.post(`/api/companies/${company.id}/issues`, { title: "prerequisite", status: "todo" }, { token: key.body.token });
+    expect(orphan.status).toBe(201);
+    await t.current.patch(`/api/issues/${blocked.id}`, { blockedByIssueIds: [orphan.body.id] });
+    const result = await reconcile(company.id);
+    expect(result.orphanBlockersAssigned).toBe(1);
+    const after = (await t.current.get(`/api/issues/${orphan.body.id}`)).body;
+    expect(after.assigneeAgentId).toBe(creator.id);
+    const comments = (await t.current.get(`/api/issues/${orphan.body.id}/comments`)).body;
+    expect(comments).toHaveLength(1);
+    expect(comments[0].body).toContain("## Assigned Orphan Blocker");
+    expect(comments[0].body).toContain(`[${blocked.identifier}](/${blocked.identifier.split("-")[0]}/issues/${blocked.identifier})`);
+    const [wake] = await t.current.tdb.db.query<{ reason: string; payload: Record<string, unknown> }>("SELECT reason, payload FROM agent_wakeup_requests WHERE issue_id = $1", [orphan.body.id]);
+    expect(wake).toMatchObject({ reason: "issue_assigned", payload: { issueId: orphan.body.id, mutation: "unassigned_blocker_recovery" } });
+    // A second pass changes nothing.
+    expect((await reconcile(company.id)).orphanBlockersAssigned).toBe(0);
+  });
+
+  it("leaves board-created or already-assigned blockers alone", async () => {
+    const company = await createCompany(t.current);
+    const blocker = await createIssue(t.current, company.id, { status: "todo" });
+    const blocked = await createIssue(t.current, company.id, { status: "todo" });
+    await t.current.patch(`/api/issues/${blocked.id}`, { blockedByIssueIds: [blocker.id] });
+    expect((await reconcile(company.id)).orphanBlockersAssigned).toBe(0);
+  });
+});

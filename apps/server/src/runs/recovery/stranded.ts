@@ -3,6 +3,7 @@ import type { WakeupEnqueuer } from "../enqueue.js";
 import { blockRecoveryIssueInPlace, escalateStrandedIssue } from "./escalation.js";
 import { decideStranded, type StrandedFacts } from "./stranded-decision.js";
 import { getInvocationBlock } from "../../budgets/invocation-block.js";
+import { assignOrphanBlockers } from "./orphan-blockers.js";
 
 export interface ReconcileResult {
   assignmentDispatched: number;
@@ -128,6 +129,7 @@ export async function reconcileStrandedAssignedIssues(db: Database, enqueuer: Wa
     result[applied]++;
     result.issueIds.push(row.id);
   }
+  result.orphanBlockersAssigned = (await assignOrphanBlockers(db, enqueuer, { companyId: opts.companyId })).length;
   return result;
 }
 
