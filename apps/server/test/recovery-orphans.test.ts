@@ -110,3 +110,24 @@ describe("orphaned runs (seed 000)", () => {
     expect(actions).toEqual(["environment.lease_released", "environment.lease_acquired"]);
   });
 });
+
+describe("liveness backfill (seed 004)", () => {
+  it("classifies unclassified finished runs when an issue's runs are listed", async () => {
+    const company = await createCompany(t.current);
+    const agent = await createAgent(t.current, company.id);
+    const issue = await createIssue(t.current, company.id, { status: "backlog" });
+    const ids: string[] = [];
+    for (const [status, out] of [["failed", null], ["succeeded", "Next steps: I will inspect the code"], ["succeeded", null]] as const) {
+      const id = randomUUID();
+      ids.push(id);
+      await t.current.tdb.db.query(
+        `INSERT INTO heartbeat_runs (id, company_id, agent_id, status, issue_id, finished_at, stdout_excerpt, context_snapshot) VALUES ($1, $2, $3, $4, $5, now(), $6, '{}'::jsonb)`,
+        [id, company.id, agent.id, status, issue.id, out],
+      );
+    }
+    const res = await t.current.get(`/api/issues/${issue.id}/runs`);
+    expect(res.status).toBe(200);
+    const byId = new Map(res.body.map((r: { runId: string; livenessState: string }) => [r.runId, r.livenessState]));
+    expect([byId.get(ids[0]), byId.get(ids[1]), byId.get(ids[2])]).toEqual(["failed", "plan_only", "empty_response"]);
+  });
+});

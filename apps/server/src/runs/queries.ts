@@ -5,14 +5,31 @@ import type { Actor } from "../auth/actor.js";
 import { assertCanSee } from "../auth/access.js";
 import { findIssue } from "../issues/rows.js";
 import { LOG_READ_DEFAULT_BYTES, LOG_READ_MAX_BYTES, type LogStore } from "./log-store.js";
-import { RUN_SUMMARY_COLUMNS, findRun, type RunRow } from "./rows.js";
+import { RUN_COLUMNS, RUN_SUMMARY_COLUMNS, findRun, type RunRow } from "./rows.js";
+import { classifyAndStore } from "./finalize/liveness.js";
 
 export const RUN_LIST_LIMIT_DEFAULT = 100;
 export const RUN_LIST_LIMIT_MAX = 1000;
 const RESULT_JSON_MAX_CHARS = 64 * 1024;
 
+/** Unclassified finished runs classified per listing of an issue's runs (spec C.15, seed 004). */
+export const LIVENESS_BACKFILL_LIMIT = 20;
+
 /** Read side of runs: lists, one run, its events and log, runs of an issue, issues of a run. */
 export function createRunQueries(db: Database, logStore: LogStore) {
+  /** Lazily classifies finished runs of the issue that have no liveness verdict yet (bounded). */
+  async function backfillLiveness(issueId: string) {
+    const pending = await db.query<RunRow>(
+      `SELECT ${RUN_COLUMNS} FROM heartbeat_runs WHERE issue_id = $1 AND liveness_state IS NULL
+          AND status IN ('succeeded', 'failed', 'cancelled', 'timed_out') ORDER BY created_at DESC LIMIT ${LIVENESS_BACKFILL_LIMIT}`,
+      [issueId],
+    );
+    for (const run of pending) {
+      const output = typeof run.resultJson?.summary === "string" ? (run.resultJson.summary as string) : ((run.stdoutExcerpt as string | null) ?? null);
+      await classifyAndStore(db, run, output);
+    }
+  }
+
   async function visibleRun(actor: Actor, id: string): Promise<RunRow> {
     const run = await findRun(db, id);
     if (!run) throw notFound("Heartbeat run not found");
@@ -73,6 +90,7 @@ export function createRunQueries(db: Database, logStore: LogStore) {
       const issue = await findIssue(db, ref);
       if (!issue) throw notFound("Issue not found");
       assertCanSee(actor, issue.companyId, "Issue");
+      await backfillLiveness(issue.id);
       return db.query(
         `SELECT r.id AS run_id, r.status, r.agent_id, a.adapter_type, r.started_at, r.finished_at, r.created_at, r.invocation_source,
                 r.error_code, r.usage_json,
