@@ -4,6 +4,7 @@
 import { runW1 } from "./w1-issues.mjs";
 import { runW3 } from "./w3-start.mjs";
 import { runW2 } from "./w2-runs.mjs";
+import { runW5 } from "./w5-periodic.mjs";
 
 const results = { machine: { node: process.version, cpus: (await import("node:os")).cpus().length }, workloads: [] };
 const postgres = process.env.BENCH_DATABASE_URL;
@@ -12,4 +13,6 @@ if (postgres) results.workloads.push(await runW1({ databaseUrl: postgres }));
 results.workloads.push(await runW2());
 if (postgres) results.workloads.push(await runW2({ databaseUrl: postgres }));
 results.workloads.push(await runW3());
+results.workloads.push(await runW5());
+if (postgres) results.workloads.push(await runW5({ databaseUrl: postgres }));
 console.log(JSON.stringify(results, null, 2));

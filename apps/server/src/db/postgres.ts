@@ -63,6 +63,9 @@ export async function openPostgres(options: PostgresOptions): Promise<Database> 
     connectionString: options.connectionString,
     max: options.maxConnections ?? 10,
     application_name: options.applicationName ?? "staple",
+    // Short OLTP statements: JIT compilation costs more than it saves (it fired on the
+    // reconciliation facts query and took a third of its time; bench W5).
+    options: "-c jit=off",
   });
   // A broken idle connection must not crash the server; the next checkout reconnects.
   pool.on("error", () => {});
