@@ -56,11 +56,20 @@ export interface AdapterExecuteContext {
   onSpawn(info: SpawnInfo): void | Promise<void>;
   /** Registers an extra value to redact. */
   onSecret?(value: string): void;
+  /** Structured run events parsed from the agent's output (e.g. `assistant.text`, `tool.use`, `tool.result`, `result`). */
+  onEvent?(event: AdapterEvent): void | Promise<void>;
   /** How adapters start processes (the engine passes its spawn host); absent means spawn in-process. */
   spawn?: SpawnFunction;
 }
 
 /** Failure families the engine treats specially (bounded retry for `transient_upstream`). */
+/** A structured event an adapter reports while the run executes (stored as a run event). */
+export interface AdapterEvent {
+  eventType: string;
+  message?: string;
+  payload?: unknown;
+}
+
 export type ErrorFamily = "transient_upstream" | "model_refusal";
 
 export interface AdapterUsage {

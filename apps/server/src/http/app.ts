@@ -86,6 +86,7 @@ export function createApp(deps: AppDeps) {
         };
         const reply = await route.handler(ctx);
         logger.debug("request", { requestId, method: route.method, path: c.req.path, status: reply.status, ms: Math.round(performance.now() - started) });
+        if (reply.rawText) return c.body(reply.rawText.text, reply.status as 200, { "content-type": reply.rawText.contentType });
         if (reply.rawJson !== undefined) return c.body(reply.rawJson, reply.status as 200, { "content-type": "application/json; charset=UTF-8" });
         return c.json(reply.body as object, reply.status as 200);
       } catch (error) {

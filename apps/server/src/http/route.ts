@@ -39,6 +39,8 @@ export interface Reply {
   body: unknown;
   /** Already-serialized JSON (e.g. built by the database); sent as is instead of `body`. */
   rawJson?: string;
+  /** A non-JSON document (e.g. markdown) sent as is. */
+  rawText?: { text: string; contentType: string };
 }
 
 export interface RouteDef<Q extends z.ZodType = z.ZodType, B extends z.ZodType = z.ZodType> {

@@ -7,6 +7,8 @@ import { DomainError } from "../errors.js";
 import { buildAgentEnv } from "./agent-env.js";
 import { appendRunEvent } from "./run-events.js";
 import { acquireLocalLease } from "./environment-leases.js";
+import { buildPrompt, loadPromptInput } from "./prompt.js";
+import { installSkill } from "./skill.js";
 import { compactChunk, EXCERPT_MAX_BYTES } from "./log-store.js";
 import { mapRunOutcome, type RunOutcome } from "./outcome.js";
 import { runFinalizeSteps, type FinalizeContext } from "./finalize/pipeline.js";
@@ -22,6 +24,8 @@ interface AgentForRun {
   id: string;
   companyId: string;
   name: string;
+  role: string;
+  title: string | null;
   status: string;
   adapterType: string;
   adapterConfig: Record<string, unknown>;
@@ -29,6 +33,9 @@ interface AgentForRun {
   sessionParamsJson: Record<string, unknown> | null;
   sessionDisplayId: string | null;
 }
+
+/** Adapters that take a prompt on stdin (coding-agent CLIs); process and http agents get none. */
+const PROMPTED_ADAPTERS = new Set(["claude_local", "codex_local"]);
 
 /** Wake reasons that always start a fresh adapter session (spec C.4 step 3). */
 const FRESH_SESSION_REASONS = new Set(["issue_assigned", "execution_review_requested", "execution_approval_requested", "execution_changes_requested"]);
@@ -67,7 +74,7 @@ export function createRunExecutor(res: RunEngineResources, registry: ExecutionRe
 
   async function loadAgent(run: RunRow): Promise<AgentForRun | undefined> {
     const [agent] = await db.query<AgentForRun>(
-      `SELECT a.id, a.company_id, a.name, a.status, a.adapter_type, a.adapter_config, s.session_params_json, s.session_display_id
+      `SELECT a.id, a.company_id, a.name, a.role, a.title, a.status, a.adapter_type, a.adapter_config, s.session_params_json, s.session_display_id
          FROM agents a
          LEFT JOIN agent_task_sessions s ON s.agent_id = a.id AND s.adapter_type = a.adapter_type AND s.task_key = $2
         WHERE a.id = $1`,
@@ -235,7 +242,7 @@ export function createRunExecutor(res: RunEngineResources, registry: ExecutionRe
     try {
       const session = resolveSession(run, agent);
       const checkedOut = await harnessCheckout(run, agent);
-      const context = { ...obj(run.contextSnapshot), ...(checkedOut === null ? {} : { paperclipHarnessCheckedOut: checkedOut }) };
+      const context: Record<string, unknown> = { ...obj(run.contextSnapshot), ...(checkedOut === null ? {} : { paperclipHarnessCheckedOut: checkedOut }) };
       const cwd = await resolveCwd(run, agent);
       await acquireLocalLease(db, run);
       const [project] = run.issueId
@@ -259,6 +266,9 @@ export function createRunExecutor(res: RunEngineResources, registry: ExecutionRe
       );
       await res.live.publish(db, "heartbeat.run.status", run.companyId, { runId: run.id, agentId: run.agentId, status: "running", startedAt: run.startedAt });
 
+      const prompted = PROMPTED_ADAPTERS.has(agent.adapterType);
+      const prompt = prompted ? buildPrompt(await loadPromptInput(db, run, { ...agent, role: agent.role, title: agent.title }, Boolean(session.sessionId))) : null;
+      if (prompted) context.skillsDir = installSkill(res.home);
       const ctx: AdapterExecuteContext = {
         runId: run.id,
         agent: { id: agent.id, companyId: agent.companyId, name: agent.name, adapterType: agent.adapterType, adapterConfig: config },
@@ -266,7 +276,7 @@ export function createRunExecutor(res: RunEngineResources, registry: ExecutionRe
         env,
         secrets,
         context,
-        prompt: null,
+        prompt,
         cwd,
         onSecret: addSecret,
         spawn: res.spawn,
@@ -288,6 +298,13 @@ export function createRunExecutor(res: RunEngineResources, registry: ExecutionRe
         },
         // The invocation event is written together with the spawn record (one statement); an
         // adapter that never spawns gets it written when the run ends.
+        onEvent: async (event) => {
+          await appendRunEvent(db, run.id, {
+            eventType: event.eventType,
+            message: event.message ? redact(event.message) : null,
+            payload: event.payload === undefined ? undefined : JSON.parse(redact(JSON.stringify(event.payload))),
+          });
+        },
         onMeta: async (meta) => {
           pendingMeta = JSON.parse(redact(JSON.stringify(meta))) as Record<string, unknown>;
           if (spawned) await flushMeta();

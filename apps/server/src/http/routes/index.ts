@@ -8,6 +8,7 @@ import { goalProjectRoutes } from "./goals-projects.js";
 import { runRoutes } from "./runs.js";
 import { issueExecutionRoutes } from "./issue-execution.js";
 import { budgetRoutes } from "./budgets.js";
+import { adapterRoutes } from "./adapters.js";
 
 /** The route table: the HTTP app and the OpenAPI document are both built from it. */
 export const allRoutes: readonly AnyRoute[] = [
@@ -20,4 +21,5 @@ export const allRoutes: readonly AnyRoute[] = [
   ...runRoutes,
   ...issueExecutionRoutes,
   ...budgetRoutes,
+  ...adapterRoutes,
 ];
