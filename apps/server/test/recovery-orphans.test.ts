@@ -60,7 +60,7 @@ describe("orphaned runs (seed 000)", () => {
     expect(result.runIds).toContain(id);
     const r = await run(id);
     expect(r).toMatchObject({ status: "failed", errorCode: "process_lost" });
-    expect(r.resultJson.stopReason).toBe("adapter_failed");
+    expect(r.resultJson.stopReason).toBe("process_lost");
     const retries = await t.current.tdb.db.query<{ id: string; processLossRetryCount: number; contextSnapshot: Record<string, unknown> }>(
       "SELECT id, process_loss_retry_count, context_snapshot FROM heartbeat_runs WHERE retry_of_run_id = $1",
       [id],

@@ -22,7 +22,7 @@ export async function acquireLocalLease(q: Queryable, run: { id: string; company
        SELECT $1, env.id, $4, $2, 'active', 'ephemeral', 'local' FROM env RETURNING id, environment_id
      )
      INSERT INTO activity_log (company_id, actor_type, actor_id, action, entity_type, entity_id, agent_id, run_id, details)
-     SELECT $1, 'agent', $3::text, 'environment.lease_acquired', 'environment_lease', lease.id::text, $3::uuid, $2,
+     SELECT $1, 'agent', $3::text, 'environment.lease_acquired', 'environment_lease', lease.id::text, $3::text::uuid, $2,
             jsonb_build_object('driver', 'local', 'environmentId', lease.environment_id, 'issueId', $4::uuid, 'leasePolicy', 'ephemeral')
        FROM lease`,
     [run.companyId, run.id, run.agentId, run.issueId],
@@ -38,7 +38,7 @@ export async function releaseRunLeases(q: Queryable, run: { id: string; companyI
         WHERE heartbeat_run_id = $1 AND status = 'active' RETURNING id, environment_id, issue_id
      )
      INSERT INTO activity_log (company_id, actor_type, actor_id, action, entity_type, entity_id, agent_id, run_id, details)
-     SELECT $2, 'agent', $5::text, 'environment.lease_released', 'environment_lease', ended.id::text, $5::uuid, $1,
+     SELECT $2, 'agent', $5::text, 'environment.lease_released', 'environment_lease', ended.id::text, $5::text::uuid, $1,
             jsonb_build_object('driver', 'local', 'status', $3::text, 'environmentId', ended.environment_id, 'issueId', ended.issue_id,
                                'failureReason', $4::text)
        FROM ended`,

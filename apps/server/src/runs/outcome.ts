@@ -7,7 +7,7 @@ export interface RunOutcome {
   error: string | null;
   errorCode: string | null;
   /** result_json.stopReason */
-  stopReason: "completed" | "adapter_failed" | "timeout" | "cancelled";
+  stopReason: "completed" | "adapter_failed" | "timeout" | "cancelled" | "process_lost";
 }
 
 /**

@@ -71,7 +71,7 @@ export async function reapExpiredLeases(res: RunEngineResources, opts: { foreign
         q,
         run,
         agent: { id: run.agentId, companyId: run.companyId, adapterType: agent?.adapterType ?? "unknown" },
-        outcome: { status: "failed", error: `Process lost -- the server executing this run stopped${groupNote}`, errorCode: "process_lost", stopReason: "adapter_failed" },
+        outcome: { status: "failed", error: `Process lost -- the server executing this run stopped${groupNote}`, errorCode: "process_lost", stopReason: "process_lost" },
         result: null,
         log: {
           logRef: (run.logRef as string | null) ?? null,
