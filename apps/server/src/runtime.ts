@@ -1,6 +1,7 @@
 import type { AdapterModule } from "@staple/adapter-kit";
 import { processAdapter } from "@staple/adapter-process";
 import { httpAdapter } from "@staple/adapter-http";
+import { codexAdapter } from "@staple/adapter-codex";
 import type { Database } from "./db/database.js";
 import type { Logger } from "./logger.js";
 import { createLiveBus } from "./live/bus.js";
@@ -27,6 +28,7 @@ export interface RuntimeOptions {
 export const DEFAULT_ADAPTERS: Readonly<Record<string, AdapterModule>> = Object.freeze({
   process: processAdapter,
   http: httpAdapter,
+  codex_local: codexAdapter,
 });
 
 /**

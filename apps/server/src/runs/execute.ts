@@ -11,6 +11,7 @@ import { buildPrompt, loadPromptInput } from "./prompt.js";
 import { installSkill } from "./skill.js";
 import { compactChunk, EXCERPT_MAX_BYTES } from "./log-store.js";
 import { mapRunOutcome, type RunOutcome } from "./outcome.js";
+import { toRunUsage } from "./usage-delta.js";
 import { runFinalizeSteps, type FinalizeContext } from "./finalize/pipeline.js";
 import { settleAgentStatus } from "./finalize/agent-status.js";
 import { releaseIssueExecutionAndPromote } from "./release-promote.js";
@@ -239,8 +240,10 @@ export function createRunExecutor(res: RunEngineResources, registry: ExecutionRe
     }, Math.max(250, Math.floor(res.leaseMs / 3)));
     lease.unref();
 
+    let sessionIdBefore: string | null = null;
     try {
       const session = resolveSession(run, agent);
+      sessionIdBefore = session.sessionId;
       const checkedOut = await harnessCheckout(run, agent);
       const context: Record<string, unknown> = { ...obj(run.contextSnapshot), ...(checkedOut === null ? {} : { paperclipHarnessCheckedOut: checkedOut }) };
       const cwd = await resolveCwd(run, agent);
@@ -350,6 +353,11 @@ export function createRunExecutor(res: RunEngineResources, registry: ExecutionRe
     const shutdown = controller.signal.aborted && controller.signal.reason === "server_shutdown";
     let outcome = mapRunOutcome(result, thrown, controller.signal.aborted && !shutdown);
     if (shutdown) outcome = { status: "failed", error: "Server shut down while the run was executing", errorCode: "server_shutdown", stopReason: "adapter_failed" };
+    // Session-total usage (codex) becomes this run's own usage before anything bills it.
+    result = await toRunUsage(db, run, agent.adapterType, sessionIdBefore, result).catch((error: unknown) => {
+      logger.warn("usage delta failed; recording the adapter's figures", { runId: run.id, err: error });
+      return result;
+    });
     await finalize(run, agent, {
       run,
       agent: { id: agent.id, companyId: agent.companyId, adapterType: agent.adapterType },
