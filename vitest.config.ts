@@ -10,6 +10,7 @@ export default defineConfig({
       "@staple/adapter-kit": path.join(root, "packages/adapter-kit/src/index.ts"),
       "@staple/adapter-process": path.join(root, "packages/adapters/process/src/index.ts"),
       "@staple/adapter-http": path.join(root, "packages/adapters/http/src/index.ts"),
+      "@staple/adapter-claude": path.join(root, "packages/adapters/claude/src/index.ts"),
       "@staple/adapter-codex": path.join(root, "packages/adapters/codex/src/index.ts"),
     },
   },

@@ -2,6 +2,7 @@ import type { AdapterModule } from "@staple/adapter-kit";
 import { processAdapter } from "@staple/adapter-process";
 import { httpAdapter } from "@staple/adapter-http";
 import { codexAdapter } from "@staple/adapter-codex";
+import { claudeAdapter } from "@staple/adapter-claude";
 import type { Database } from "./db/database.js";
 import type { Logger } from "./logger.js";
 import { createLiveBus } from "./live/bus.js";
@@ -29,6 +30,7 @@ export const DEFAULT_ADAPTERS: Readonly<Record<string, AdapterModule>> = Object.
   process: processAdapter,
   http: httpAdapter,
   codex_local: codexAdapter,
+  claude_local: claudeAdapter,
 });
 
 /**

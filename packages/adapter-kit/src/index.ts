@@ -5,3 +5,4 @@ export * from "./tail-buffer.js";
 export * from "./redact.js";
 export * from "./fake-adapter.js";
 export * from "./spawn-host.js";
+export * from "./resolve-command.js";

@@ -62,14 +62,18 @@ export interface AdapterExecuteContext {
   spawn?: SpawnFunction;
 }
 
-/** Failure families the engine treats specially (bounded retry for `transient_upstream`). */
-/** A structured event an adapter reports while the run executes (stored as a run event). */
+/**
+ * A structured event an adapter reports while the run executes (stored as a run event), e.g. "system.init",
+ * "assistant.text", "tool.use", "tool.result", "result". `message` is short readable text, `payload` small
+ * JSON-safe detail. Events come in addition to the raw log (`onLog`), never instead of it.
+ */
 export interface AdapterEvent {
   eventType: string;
   message?: string;
   payload?: unknown;
 }
 
+/** Failure families the engine treats specially (bounded retry for `transient_upstream`). */
 export type ErrorFamily = "transient_upstream" | "model_refusal";
 
 export interface AdapterUsage {

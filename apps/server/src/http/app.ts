@@ -11,6 +11,7 @@ import { buildOpenApi } from "./openapi.js";
 import type { AnyRoute, RouteContext, ServerInfo } from "./route.js";
 import { allRoutes } from "./routes/index.js";
 import { mountLiveSse } from "./live-stream.js";
+import { mountUiStatic } from "./ui-static.js";
 
 export const MAX_BODY_BYTES = 2 * 1024 * 1024;
 
@@ -21,6 +22,8 @@ export interface AppDeps {
   info: ServerInfo;
   /** Extra routes (the run engine mounts its own). */
   extraRoutes?: readonly AnyRoute[];
+  /** The built board UI served at `/` (default: apps/ui/dist). */
+  uiDir?: string;
 }
 
 async function readJsonBody(c: Context): Promise<unknown> {
@@ -96,6 +99,8 @@ export function createApp(deps: AppDeps) {
       }
     });
   }
+
+  mountUiStatic(app, deps.uiDir);
 
   app.notFound((c) => c.json({ error: c.req.path.startsWith("/api") ? "API route not found" : "Not found" }, 404));
   app.onError((error, c) => {

@@ -13,7 +13,7 @@ import { buildCodexArgs } from "./args.js";
 import { CODEX_AUTH_ERROR_CODE, classifyCodexFailure, classifyCodexFailureKind, isUnknownSessionError } from "./classify.js";
 import { parseCodexConfig, type CodexAdapterConfig } from "./config.js";
 import { billingTypeFor, buildCodexEnv } from "./environment.js";
-import { resolveCommand } from "./resolve-command.js";
+import { resolveCommand } from "@staple/adapter-kit";
 import { CodexRunAccumulator, LineSplitter, parseCodexLine, type CodexRunState } from "./jsonl.js";
 import { planInvocation, withHandoffNote, type InvocationPlan } from "./plan.js";
 

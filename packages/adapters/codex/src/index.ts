@@ -61,4 +61,3 @@ export {
   type HandoffReason,
 } from "./plan.js";
 export { buildCodexEnv, billingTypeFor, INHERITED_ENV_KEYS, CREDENTIAL_ENV_KEYS } from "./environment.js";
-export { resolveCommand, type CommandResolution } from "./resolve-command.js";

@@ -6,7 +6,7 @@ import { runChildProcess, type EnvironmentCheck } from "@staple/adapter-kit";
 import { BYPASS_FLAG } from "./args.js";
 import { DEFAULT_SAFE_SANDBOX, parseCodexConfig } from "./config.js";
 import { buildCodexEnv } from "./environment.js";
-import { resolveCommand } from "./resolve-command.js";
+import { resolveCommand } from "@staple/adapter-kit";
 
 const VERSION_TIMEOUT_SEC = 15;
 const INSTALL_FIX = "Install the Codex CLI with `npm install -g @openai/codex` (or add its directory to PATH), or set adapterConfig.command to the codex binary's absolute path.";

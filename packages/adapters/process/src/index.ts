@@ -13,4 +13,3 @@ export { executeProcess } from "./execute.js";
 export { testProcessEnvironment } from "./test-environment.js";
 export { parseProcessConfig, DEFAULT_GRACE_SEC } from "./config.js";
 export type { ProcessAdapterConfig, ProcessEnvEntry, ProcessEnvValue, ParsedConfig } from "./config.js";
-export { resolveCommand, type CommandResolution } from "./resolve-command.js";

@@ -3,7 +3,7 @@ import { constants } from "node:fs";
 import path from "node:path";
 import type { EnvironmentCheck } from "@staple/adapter-kit";
 import { parseProcessConfig } from "./config.js";
-import { resolveCommand } from "./resolve-command.js";
+import { resolveCommand } from "@staple/adapter-kit";
 
 /**
  * Checks that the configured command can be started and the cwd used. Never throws; every warn/error

@@ -1,0 +1,224 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startServerProcess, type ServerProcess } from "../../server/test/helpers/server-process.js";
+import { freePort, ok, okJson, runCli } from "./helpers/cli.js";
+
+// One real server for the whole file; the CLI is the real binary talking to it over HTTP.
+let server: ServerProcess;
+let env: Record<string, string>;
+
+beforeAll(async () => {
+  server = await startServerProcess({});
+  env = { STAPLE_API_URL: server.url };
+});
+
+afterAll(async () => {
+  await server?.stop();
+});
+
+describe("help and usage", () => {
+  it("staple --help lists every command group and exits 0", async () => {
+    const r = await runCli(["--help"]);
+    expect(r.code).toBe(0);
+    for (const group of ["start", "doctor", "company", "agent", "issue", "run", "activity"]) expect(r.stdout).toMatch(new RegExp(`^  ${group} `, "m"));
+  });
+
+  it("staple <group> --help prints the group's usage", async () => {
+    const r = await runCli(["agent", "--help"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("staple agent keys create <agent>");
+    expect((await runCli(["help", "run"])).stdout).toContain("staple run log <run> [--follow]");
+  });
+
+  it("no command, an unknown command, a missing argument and an unknown option are usage errors (exit 2)", async () => {
+    expect((await runCli([])).code).toBe(2);
+    const unknown = await runCli(["frobnicate"], env);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain("unknown command: frobnicate");
+    const missing = await runCli(["issue", "show"], env);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain("missing <issue>");
+    const option = await runCli(["company", "list", "--bogus"], env);
+    expect(option.code).toBe(2);
+    expect(option.stderr).toContain("--bogus");
+    const number = await runCli(["activity", "--limit", "ten"], env);
+    expect(number.code).toBe(2);
+    expect(number.stderr).toContain("--limit must be a whole number");
+  });
+});
+
+describe("companies", () => {
+  it("company list says there are none, then create + list show the company (table and --json)", async () => {
+    expect(await ok(["company", "list"], env)).toContain("No companies yet");
+    const created = await ok(["company", "create", "Acme", "Robotics", "--description", "We build robots"], env);
+    expect(created).toMatch(/^Created company Acme Robotics \(prefix ACM\): [0-9a-f-]{36}$/m);
+    const table = await ok(["company", "list"], env);
+    const [header, row] = table.trimEnd().split("\n");
+    expect(header).toMatch(/^ID\s+PREFIX\s+NAME\s+STATUS/);
+    expect(row).toMatch(/^[0-9a-f-]{36}\s+ACM\s+Acme Robotics\s+active/);
+    const json = await okJson<any[]>(["company", "list"], env);
+    expect(json).toHaveLength(1);
+    expect(json[0]).toMatchObject({ name: "Acme Robotics", issuePrefix: "ACM", description: "We build robots" });
+  });
+
+  it("company create without a name is a usage error; a server-side validation error shows the server's message", async () => {
+    expect((await runCli(["company", "create"], env)).code).toBe(2);
+    const r = await runCli(["company", "create", "X", "--budget-cents", "12", "--description", "x".repeat(10_001)], env);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("Validation error (HTTP 400)");
+    expect(r.stderr).toContain("- description:");
+  });
+});
+
+describe("agents", () => {
+  it("agent create (process adapter, command after --) and agent list (table and --json)", async () => {
+    const out = await ok(["agent", "create", "Echo Bot", "--role", "engineer", "--title", "Echoer", "--", "/bin/echo", "hi there"], env);
+    expect(out).toMatch(/^Created agent Echo Bot \(engineer, process, idle\): [0-9a-f-]{36}$/m);
+    const agents = await okJson<any[]>(["agent", "list"], env);
+    expect(agents).toHaveLength(1);
+    expect(agents[0]).toMatchObject({ name: "Echo Bot", role: "engineer", title: "Echoer", adapterType: "process", adapterConfig: { command: "/bin/echo", args: ["hi there"] } });
+    const table = await ok(["agent", "list"], env);
+    expect(table).toMatch(/^ID\s+NAME\s+ROLE\s+STATUS\s+ADAPTER/);
+    expect(table).toMatch(/Echo Bot\s+engineer\s+idle\s+process/);
+  });
+
+  it("agent create with --command/--arg and --config, reporting to an agent given by name", async () => {
+    const agent = await okJson(["agent", "create", "Helper", "--command", "/bin/sh", "--arg=-c", "--arg", "exit 0", "--config", '{"timeoutSec":5}', "--reports-to", "echo bot"], env);
+    const boss = (await okJson<any[]>(["agent", "list"], env)).find((a) => a.name === "Echo Bot");
+    expect(agent).toMatchObject({ name: "Helper", reportsTo: boss.id, adapterConfig: { command: "/bin/sh", args: ["-c", "exit 0"], timeoutSec: 5 } });
+  });
+
+  it("agent create with an invalid role fails with the server's validation message", async () => {
+    const r = await runCli(["agent", "create", "Bad", "--role", "overlord", "--", "/bin/true"], env);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/Validation error \(HTTP 400\)\n  - role: /);
+  });
+
+  it("agent pause / wake refused while paused / resume / wake", async () => {
+    const paused = await ok(["agent", "pause", "Echo Bot"], env);
+    expect(paused).toContain("Agent Echo Bot is now paused.");
+    const refused = await runCli(["agent", "wake", "Echo Bot"], env);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain("Agent is not invokable in its current state (HTTP 409, agent_not_invokable)");
+    expect(await ok(["agent", "resume", "echo-bot"], env)).toContain("Agent Echo Bot is now idle.");
+    const woke = await ok(["agent", "wake", "Echo Bot", "--reason", "cli test"], env);
+    expect(woke).toMatch(/^Run [0-9a-f-]{36} (queued|running|succeeded)\. Follow it: staple run log [0-9a-f-]{36} --follow$/m);
+  });
+
+  it("agent keys: none, create (token printed once), list, and the token works as --api-key / STAPLE_API_KEY", async () => {
+    expect(await ok(["agent", "keys", "Echo Bot"], env)).toContain("No API keys");
+    const created = await runCli(["agent", "keys", "create", "Echo Bot", "--name", "laptop"], env);
+    expect(created.code).toBe(0);
+    const token = created.stdout.trim();
+    expect(token).toMatch(/^pcp_[0-9a-f]+$/);
+    expect(created.stderr).toContain('Created API key "laptop"');
+    const list = await ok(["agent", "keys", "list", "Echo Bot"], env);
+    expect(list).toMatch(/^ID\s+NAME\s+CREATED\s+LAST USED\s+REVOKED/);
+    expect(list).toMatch(/laptop/);
+    expect(list).not.toContain(token);
+    const keys = await okJson<any[]>(["agent", "keys", "Echo Bot"], env);
+    expect(keys.map((k) => k.name)).toEqual(["laptop"]);
+    // As the agent: the bearer token is sent (an agent may not list keys, which is board-only).
+    const asAgent = await runCli(["agent", "keys", "Echo Bot", "--api-key", token], env);
+    expect(asAgent.code).toBe(1);
+    expect(asAgent.stderr).toContain("HTTP 403");
+    expect(await okJson<any[]>(["company", "list"], { ...env, STAPLE_API_KEY: token })).toHaveLength(1);
+    const bogus = await runCli(["company", "list", "--api-key", "pcp_nope"], env);
+    expect(bogus.code).toBe(1);
+    expect(bogus.stderr).toContain("Invalid bearer token (HTTP 401, invalid_token)");
+  });
+
+  it("an unknown agent name lists the agents", async () => {
+    const r = await runCli(["agent", "pause", "Nobody"], env);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('no agent named "Nobody"');
+    expect(r.stderr).toContain("Echo Bot");
+  });
+});
+
+describe("issues", () => {
+  it("issue create / list (table, --json, filters)", async () => {
+    expect(await ok(["issue", "create", "Write", "the", "docs", "--priority", "high", "--description", "Line one\nline two"], env)).toContain(
+      "Created ACM-1 (backlog, high): Write the docs",
+    );
+    expect(await ok(["issue", "create", "Second issue", "--status", "todo"], env)).toContain("Created ACM-2 (todo, medium): Second issue");
+    const table = await ok(["issue", "list"], env);
+    expect(table).toMatch(/^ISSUE\s+STATUS\s+PRIORITY\s+ASSIGNEE\s+UPDATED\s+TITLE/);
+    expect(table).toMatch(/ACM-1\s+backlog\s+high\s+-\s+\S+ \S+\s+Write the docs/);
+    const todo = await okJson<any[]>(["issue", "list", "--status", "todo"], env);
+    expect(todo.map((i) => i.identifier)).toEqual(["ACM-2"]);
+  });
+
+  it("issue comment / assign / show", async () => {
+    expect(await ok(["issue", "comment", "ACM-1", "Please", "start", "with", "the", "README"], env)).toMatch(/^Commented on ACM-1: [0-9a-f-]{36}$/m);
+    const assigned = await ok(["issue", "assign", "acm-1", "Helper"], env);
+    expect(assigned).toMatch(/^Assigned ACM-1 to Helper/m);
+    const issue = await okJson(["issue", "show", "ACM-1"], env);
+    const helper = (await okJson<any[]>(["agent", "list"], env)).find((a) => a.name === "Helper");
+    expect(issue).toMatchObject({ identifier: "ACM-1", title: "Write the docs", assigneeAgentId: helper.id, priority: "high" });
+    const shown = await ok(["issue", "show", "ACM-1"], env);
+    expect(shown).toMatch(/^Issue:\s+ACM-1  Write the docs$/m);
+    expect(shown).toMatch(/^Assignee:\s+Helper \(/m);
+    expect(shown).toContain("Line one\nline two");
+    expect(shown).toMatch(/Comments \(\d+\):/);
+    expect(shown).toContain("Please start with the README");
+    const mine = await okJson<any[]>(["issue", "list", "--assignee", "Helper"], env);
+    expect(mine.map((i) => i.identifier)).toEqual(["ACM-1"]);
+    expect(await ok(["issue", "assign", "ACM-2", "none"], env)).toContain("Unassigned ACM-2");
+  });
+
+  it("an unknown issue is the server's 404", async () => {
+    const r = await runCli(["issue", "show", "ACM-999"], env);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("Issue not found (HTTP 404)");
+  });
+});
+
+describe("activity", () => {
+  it("lists the audit trail newest first (table and --json, filters)", async () => {
+    const entries = await okJson<any[]>(["activity", "--limit", "200"], env);
+    const actions = entries.map((e) => e.action);
+    expect(actions).toEqual(expect.arrayContaining(["company.created", "agent.created", "agent.paused", "agent.resumed", "issue.created", "issue.comment_added", "agent.key_created"]));
+    expect(Date.parse(entries[0].createdAt)).toBeGreaterThanOrEqual(Date.parse(entries[entries.length - 1].createdAt));
+    const table = await ok(["activity", "--limit", "3"], env);
+    const lines = table.trimEnd().split("\n");
+    expect(lines[0]).toMatch(/^TIME\s+ACTOR\s+ACTION\s+ENTITY\s+RUN$/);
+    expect(lines).toHaveLength(4);
+    const issueOnly = await okJson<any[]>(["activity", "--entity-type", "issue"], env);
+    expect(issueOnly.length).toBeGreaterThan(0);
+    expect(new Set(issueOnly.map((e) => e.entityType))).toEqual(new Set(["issue"]));
+  });
+});
+
+describe("company scope and errors", () => {
+  it("an unknown company id fails with the server's message", async () => {
+    const r = await runCli(["agent", "list", "--company", "00000000-0000-4000-8000-000000000000"], env);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("Company not found (HTTP 404)");
+    const byEnv = await runCli(["issue", "list"], { ...env, STAPLE_COMPANY_ID: "00000000-0000-4000-8000-000000000000" });
+    expect(byEnv.code).toBe(1);
+    expect(byEnv.stderr).toContain("Company not found");
+  });
+
+  it("an unreachable --api fails naming the URL", async () => {
+    const port = await freePort();
+    const r = await runCli(["company", "list", "--api", `http://127.0.0.1:${port}`]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`could not reach the Staple server at http://127.0.0.1:${port}/api/companies (ECONNREFUSED)`);
+    const malformed = await runCli(["company", "list", "--api", "not a url"]);
+    expect(malformed.code).toBe(2);
+  });
+
+  it("with several companies, a company-scoped command without --company lists them; --company takes an id, prefix or name", async () => {
+    await ok(["company", "create", "Beta Corp"], env);
+    const r = await runCli(["issue", "list"], env);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("there are 2 companies; choose one with --company <id> or STAPLE_COMPANY_ID");
+    expect(r.stderr).toMatch(/ACM\s+Acme Robotics/);
+    expect(r.stderr).toMatch(/BET\s+Beta Corp/);
+    expect(await okJson<any[]>(["issue", "list", "--company", "ACM"], env)).toHaveLength(2);
+    expect(await okJson<any[]>(["issue", "list", "--company", "beta corp"], env)).toHaveLength(0);
+    const none = await runCli(["issue", "list", "--company", "ZZZ"], env);
+    expect(none.code).toBe(1);
+    expect(none.stderr).toContain('no company matches "ZZZ"');
+  });
+});

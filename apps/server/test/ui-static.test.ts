@@ -1,0 +1,92 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { Hono } from "hono";
+import { afterAll, describe, expect, it } from "vitest";
+import { mountUiStatic } from "../src/http/ui-static.js";
+import { useTestApp } from "./helpers/test-app.js";
+
+const t = useTestApp();
+const dirs: string[] = [];
+afterAll(() => {
+  for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+/** A bare app like createApp's tail: the UI handler, then the JSON 404. */
+function appWith(uiDir: string) {
+  const app = new Hono();
+  app.get("/api/ping", (c) => c.json({ ok: true }));
+  mountUiStatic(app, uiDir);
+  app.notFound((c) => c.json({ error: c.req.path.startsWith("/api") ? "API route not found" : "Not found" }, 404));
+  return app;
+}
+
+function builtUi() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "staple-ui-"));
+  dirs.push(dir);
+  fs.mkdirSync(path.join(dir, "assets"));
+  fs.writeFileSync(path.join(dir, "index.html"), "<!doctype html><title>Staple board</title><div id=root></div>");
+  fs.writeFileSync(path.join(dir, "assets", "app-1234.js"), "console.log('hi')");
+  fs.writeFileSync(path.join(dir, "favicon.svg"), "<svg xmlns='http://www.w3.org/2000/svg'/>");
+  return dir;
+}
+
+describe("board UI at /", () => {
+  it("serves index.html at / and for client routes, files as they are", async () => {
+    const app = appWith(builtUi());
+    const home = await app.request("/");
+    expect(home.status).toBe(200);
+    expect(home.headers.get("content-type")).toMatch(/text\/html/);
+    expect(await home.text()).toContain("Staple board");
+
+    const route = await app.request("/companies/abc/issues/ACM-1");
+    expect(route.status).toBe(200);
+    expect(await route.text()).toContain("Staple board");
+
+    const asset = await app.request("/assets/app-1234.js");
+    expect(asset.status).toBe(200);
+    expect(asset.headers.get("content-type")).toMatch(/javascript/);
+    expect(asset.headers.get("cache-control")).toMatch(/immutable/);
+    expect(await asset.text()).toBe("console.log('hi')");
+
+    expect((await app.request("/favicon.svg")).headers.get("content-type")).toBe("image/svg+xml");
+  });
+
+  it("a missing file is a 404, and no path escapes the UI directory", async () => {
+    const app = appWith(builtUi());
+    expect((await app.request("/assets/missing.js")).status).toBe(404);
+    const escape = await app.request("/..%2f..%2fetc%2fpasswd");
+    expect(await escape.text()).not.toContain("root:");
+  });
+
+  it("leaves /api alone: known routes answer, unknown ones are a JSON 404", async () => {
+    const app = appWith(builtUi());
+    expect(await (await app.request("/api/ping")).json()).toEqual({ ok: true });
+    for (const p of ["/api", "/api/nope", "/api/companies/x/nothing"]) {
+      const res = await app.request(p);
+      expect(res.status).toBe(404);
+      expect(await res.json()).toEqual({ error: "API route not found" });
+    }
+  });
+
+  it("without a built UI, / is a short page saying to run npm run build", async () => {
+    const app = appWith(path.join(os.tmpdir(), "staple-ui-missing-" + process.pid));
+    for (const p of ["/", "/issues/ACM-1"]) {
+      const res = await app.request(p);
+      expect(res.status).toBe(200);
+      expect(await res.text()).toContain("npm run build");
+    }
+    expect((await app.request("/api/nope")).status).toBe(404);
+  });
+
+  it("the real app serves HTML at / and keeps JSON 404s and the API under /api", async () => {
+    const home = await t.current.app.request("/");
+    expect(home.status).toBe(200);
+    expect(home.headers.get("content-type")).toMatch(/text\/html/);
+    const missing = await t.current.get("/api/definitely-not-a-route");
+    expect(missing.status).toBe(404);
+    expect(missing.body).toEqual({ error: "API route not found" });
+    expect((await t.current.get("/api/health")).body).toMatchObject({ status: "ok" });
+    expect((await t.current.post("/not-api", {})).status).toBe(404);
+  });
+});

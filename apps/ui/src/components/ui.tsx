@@ -1,0 +1,79 @@
+import { useEffect, useId, useRef, type ReactNode } from "react";
+import { describeError } from "../api/client.js";
+import { humanize, statusTone } from "../lib/status.js";
+
+export function Badge({ status, label }: { status: string; label?: string }) {
+  return (
+    <span className={`badge tone-${statusTone(status)}`} data-status={status}>
+      {label ?? humanize(status)}
+    </span>
+  );
+}
+
+export function ErrorNote({ error }: { error: unknown }) {
+  if (!error) return null;
+  return (
+    <p className="error" role="alert">
+      {describeError(error)}
+    </p>
+  );
+}
+
+export function Loading({ label = "Loading…" }: { label?: string }) {
+  return (
+    <p className="muted" role="status">
+      {label}
+    </p>
+  );
+}
+
+export function Empty({ children }: { children: ReactNode }) {
+  return <p className="empty">{children}</p>;
+}
+
+export function Section({ title, actions, children, id }: { title: string; actions?: ReactNode; children: ReactNode; id?: string }) {
+  const generated = useId();
+  const headingId = id ?? generated;
+  return (
+    <section className="card" aria-labelledby={headingId}>
+      <div className="card-head">
+        <h2 id={headingId}>{title}</h2>
+        {actions ? <div className="card-actions">{actions}</div> : null}
+      </div>
+      {children}
+    </section>
+  );
+}
+
+/** Sets the document title and moves focus to the page heading on navigation. */
+export function PageTitle({ children, title, actions }: { children: ReactNode; title: string; actions?: ReactNode }) {
+  const ref = useRef<HTMLHeadingElement>(null);
+  useEffect(() => {
+    document.title = `${title} · Staple`;
+  }, [title]);
+  return (
+    <div className="page-head">
+      <h1 ref={ref} tabIndex={-1}>
+        {children}
+      </h1>
+      {actions ? <div className="page-actions">{actions}</div> : null}
+    </div>
+  );
+}
+
+export function Field({ label, hint, children, id }: { label: string; hint?: string; children: (id: string, hintId?: string) => ReactNode; id?: string }) {
+  const generated = useId();
+  const fieldId = id ?? generated;
+  const hintId = hint ? `${fieldId}-hint` : undefined;
+  return (
+    <div className="field">
+      <label htmlFor={fieldId}>{label}</label>
+      {children(fieldId, hintId)}
+      {hint ? (
+        <small id={hintId} className="hint">
+          {hint}
+        </small>
+      ) : null}
+    </div>
+  );
+}

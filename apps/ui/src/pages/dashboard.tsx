@@ -1,0 +1,210 @@
+import { api } from "../api/client.js";
+import { Badge, Empty, Loading, PageTitle, Section } from "../components/ui.js";
+import { useCompany } from "../lib/company-context.js";
+import { duration, formatCents, relativeTime } from "../lib/format.js";
+import { Link } from "../lib/router.js";
+import { ALL_AGENT_STATUSES, humanize } from "../lib/status.js";
+import { useResource } from "../lib/use-resource.js";
+
+export function DashboardPage() {
+  const { company, base, agents, agentName } = useCompany();
+  const cid = company.id;
+  const dash = useResource(`dash:${cid}`, () => api.companies.dashboard(cid), { anyRun: true, anyActivity: true });
+  const live = useResource(`live:${cid}`, () => api.runs.live(cid), { anyRun: true });
+  const recent = useResource(`recent:${cid}`, () => api.runs.list(cid, { limit: 8 }), { anyRun: true });
+  const failed = useResource(`failed:${cid}`, () => api.runs.list(cid, { status: ["failed", "timed_out"], limit: 5 }), { anyRun: true });
+  const wip = useResource(`wip:${cid}`, () => api.issues.list(cid, { status: ["in_progress", "in_review"], limit: 8 }), { anyActivity: true });
+  const blocked = useResource(`blocked:${cid}`, () => api.issues.list(cid, { status: ["blocked"], limit: 5 }), { anyActivity: true });
+
+  const d = dash.data;
+  const spend = d?.costs.monthSpendCents ?? company.spentMonthlyCents;
+  const budget = d?.costs.monthBudgetCents ?? company.budgetMonthlyCents;
+  const pct = budget > 0 ? Math.min(100, Math.round((spend / budget) * 100)) : 0;
+  const troubled = agents.filter((a) => a.status === "error" || (a.status === "paused" && a.pauseReason === "budget"));
+  const needsBoard = (failed.data?.length ?? 0) + (blocked.data?.length ?? 0) + troubled.length;
+
+  return (
+    <>
+      <PageTitle title="Dashboard">{company.name}</PageTitle>
+      {company.description ? <p className="lede">{company.description}</p> : null}
+      {agents.length === 0 ? (
+        <div className="callout">
+          <p>
+            <strong>No agents yet.</strong> Hire one to start working on issues.
+          </p>
+          <Link to={`${base}/agents?hire=1`} className="button">
+            Hire an agent
+          </Link>
+        </div>
+      ) : null}
+      <div className="stat-grid">
+        <Section title="Agents">
+          {!d ? (
+            <Loading />
+          ) : (
+            <>
+              <p className="big-number">{d.agents.total}</p>
+              <ul className="counts" aria-label="Agents by status">
+                {ALL_AGENT_STATUSES.filter((s) => (d.agents.byStatus[s] ?? 0) > 0).map((s) => (
+                  <li key={s}>
+                    <Badge status={s} /> {d.agents.byStatus[s]}
+                  </li>
+                ))}
+              </ul>
+            </>
+          )}
+        </Section>
+        <Section title="Issues">
+          {!d ? (
+            <Loading />
+          ) : (
+            <>
+              <p className="big-number">{d.issues.total}</p>
+              <ul className="counts" aria-label="Issues by status">
+                {Object.entries(d.issues.byStatus)
+                  .filter(([, n]) => n > 0)
+                  .map(([s, n]) => (
+                    <li key={s}>
+                      <Link to={`${base}/issues?status=${s}`}>
+                        <Badge status={s} />
+                      </Link>{" "}
+                      {n}
+                    </li>
+                  ))}
+              </ul>
+            </>
+          )}
+        </Section>
+        <Section title="Spend this month">
+          <p className="big-number">{formatCents(spend)}</p>
+          {budget > 0 ? (
+            <>
+              <div className="meter" role="meter" aria-valuemin={0} aria-valuemax={100} aria-valuenow={pct} aria-label="Budget used">
+                <div className={`meter-fill ${pct >= 90 ? "hot" : ""}`} style={{ width: `${pct}%` }} />
+              </div>
+              <p className="muted">
+                {pct}% of {formatCents(budget)} budget
+              </p>
+            </>
+          ) : (
+            <p className="muted">No monthly budget set.</p>
+          )}
+        </Section>
+      </div>
+
+      <div className="grid-2">
+        <Section title={`Needs the board${needsBoard ? ` (${needsBoard})` : ""}`}>
+          {needsBoard === 0 ? (
+            <Empty>Nothing needs your attention.</Empty>
+          ) : (
+            <ul className="plain list-rows">
+              {troubled.map((a) => (
+                <li key={a.id}>
+                  <Badge status={a.status} /> <Link to={`${base}/agents/${a.id}`}>{a.name}</Link> <span className="muted">{a.errorReason ?? humanize(a.pauseReason ?? "")}</span>
+                </li>
+              ))}
+              {failed.data?.map((r) => (
+                <li key={r.id}>
+                  <Badge status={r.status} /> <Link to={`${base}/runs/${r.id}`}>Run {r.id.slice(0, 8)}</Link> by {agentName(r.agentId)}{" "}
+                  <span className="muted">{r.errorCode ?? r.error ?? ""} · {relativeTime(r.finishedAt ?? r.createdAt)}</span>
+                </li>
+              ))}
+              {blocked.data?.map((i) => (
+                <li key={i.id}>
+                  <Badge status={i.status} /> <Link to={`${base}/issues/${i.identifier}`}>{i.identifier}</Link> {i.title}
+                </li>
+              ))}
+            </ul>
+          )}
+        </Section>
+        <Section title="Work in progress">
+          {live.data?.length ? (
+            <ul className="plain list-rows" aria-label="Live runs">
+              {live.data.map((r) => (
+                <li key={r.id}>
+                  <Badge status={r.status} /> {r.agentName}
+                  {r.issueIdentifier ? (
+                    <>
+                      {" on "}
+                      <Link to={`${base}/issues/${r.issueIdentifier}`}>{r.issueIdentifier}</Link>
+                    </>
+                  ) : null}{" "}
+                  <Link to={`${base}/runs/${r.id}`} className="muted">
+                    view run
+                  </Link>
+                </li>
+              ))}
+            </ul>
+          ) : null}
+          {!wip.data ? (
+            <Loading />
+          ) : wip.data.length === 0 && !live.data?.length ? (
+            <Empty>No issue is in progress.</Empty>
+          ) : (
+            <ul className="plain list-rows" aria-label="Issues in progress">
+              {wip.data.map((i) => (
+                <li key={i.id}>
+                  <Badge status={i.status} /> <Link to={`${base}/issues/${i.identifier}`}>{i.identifier}</Link> {i.title}{" "}
+                  <span className="muted">{agentName(i.assigneeAgentId)}</span>
+                </li>
+              ))}
+            </ul>
+          )}
+        </Section>
+      </div>
+
+      <Section
+        title="Recent runs"
+        actions={
+          <Link to={`${base}/runs`} className="button secondary small">
+            All runs
+          </Link>
+        }
+      >
+        <RunTable runs={recent.data} />
+      </Section>
+    </>
+  );
+}
+
+export function RunTable({ runs, showAgent = true }: { runs: import("../api/types.js").HeartbeatRun[] | undefined; showAgent?: boolean }) {
+  const { base, agentName } = useCompany();
+  if (!runs) return <Loading />;
+  if (!runs.length) return <Empty>No runs yet.</Empty>;
+  return (
+    <table className="table">
+      <thead>
+        <tr>
+          <th scope="col">Run</th>
+          <th scope="col">Status</th>
+          {showAgent ? <th scope="col">Agent</th> : null}
+          <th scope="col">Source</th>
+          <th scope="col">Started</th>
+          <th scope="col">Duration</th>
+        </tr>
+      </thead>
+      <tbody>
+        {runs.map((r) => (
+          <tr key={r.id}>
+            <td>
+              <Link to={`${base}/runs/${r.id}`} className="mono">
+                {r.id.slice(0, 8)}
+              </Link>
+            </td>
+            <td>
+              <Badge status={r.status} />
+            </td>
+            {showAgent ? (
+              <td>
+                <Link to={`${base}/agents/${r.agentId}`}>{agentName(r.agentId)}</Link>
+              </td>
+            ) : null}
+            <td>{humanize(r.invocationSource)}</td>
+            <td>{relativeTime(r.startedAt ?? r.createdAt)}</td>
+            <td>{duration(r.startedAt, r.finishedAt)}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}

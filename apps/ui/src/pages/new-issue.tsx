@@ -1,0 +1,90 @@
+import { useState, type FormEvent } from "react";
+import { ISSUE_PRIORITIES } from "@staple/contracts";
+import { api } from "../api/client.js";
+import type { Issue } from "../api/types.js";
+import { ErrorNote, Field, PageTitle } from "../components/ui.js";
+import { useCompany } from "../lib/company-context.js";
+import { navigate, useLocation } from "../lib/router.js";
+import { humanize } from "../lib/status.js";
+
+export function NewIssuePage() {
+  const { company, base, agents } = useCompany();
+  const loc = useLocation();
+  const [title, setTitle] = useState("");
+  const [description, setDescription] = useState("");
+  const [priority, setPriority] = useState<Issue["priority"]>("medium");
+  const [status, setStatus] = useState<"backlog" | "todo">("todo");
+  const [assignee, setAssignee] = useState(loc.search.get("assignee") ?? "");
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      const issue = await api.issues.create(company.id, {
+        title: title.trim(),
+        description: description.trim() || null,
+        priority,
+        status,
+        assigneeAgentId: assignee || null,
+      });
+      navigate(`${base}/issues/${issue.identifier}`);
+    } catch (err) {
+      setError(err);
+      setBusy(false);
+    }
+  };
+
+  return (
+    <>
+      <PageTitle title="New issue">New issue</PageTitle>
+      <form className="card form" onSubmit={submit}>
+        <Field label="Title">{(id) => <input id={id} required autoFocus value={title} onChange={(e) => setTitle(e.target.value)} />}</Field>
+        <Field label="Description">{(id) => <textarea id={id} rows={6} value={description} onChange={(e) => setDescription(e.target.value)} />}</Field>
+        <div className="grid-3">
+          <Field label="Assignee" hint="Assigning an agent wakes it at once.">
+            {(id, hint) => (
+              <select id={id} aria-describedby={hint} value={assignee} onChange={(e) => setAssignee(e.target.value)}>
+                <option value="">Unassigned</option>
+                {agents
+                  .filter((a) => a.status !== "terminated")
+                  .map((a) => (
+                    <option key={a.id} value={a.id}>
+                      {a.name}
+                    </option>
+                  ))}
+              </select>
+            )}
+          </Field>
+          <Field label="Priority">
+            {(id) => (
+              <select id={id} value={priority} onChange={(e) => setPriority(e.target.value as Issue["priority"])}>
+                {ISSUE_PRIORITIES.map((p) => (
+                  <option key={p} value={p}>
+                    {humanize(p)}
+                  </option>
+                ))}
+              </select>
+            )}
+          </Field>
+          <Field label="Status">
+            {(id) => (
+              <select id={id} value={status} onChange={(e) => setStatus(e.target.value as "backlog" | "todo")}>
+                <option value="todo">Todo</option>
+                <option value="backlog">Backlog</option>
+              </select>
+            )}
+          </Field>
+        </div>
+        <ErrorNote error={error} />
+        <div className="row end">
+          <button type="submit" disabled={busy || !title.trim()}>
+            {busy ? "Creating…" : "Create issue"}
+          </button>
+        </div>
+      </form>
+    </>
+  );
+}

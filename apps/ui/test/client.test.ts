@@ -1,0 +1,47 @@
+import { describe, expect, it } from "vitest";
+import { ApiError, apiUrl, createClient, describeError } from "../src/api/client.js";
+
+describe("apiUrl", () => {
+  it("encodes path segments and drops empty query values", () => {
+    expect(apiUrl(["issues", "ACM-1", "comments"])).toBe("/api/issues/ACM-1/comments");
+    expect(apiUrl(["issues", "a/b c"])).toBe("/api/issues/a%2Fb%20c");
+    expect(apiUrl(["companies", "x", "issues"], { status: ["todo", "blocked"], q: "", limit: 100, assigneeAgentId: undefined, offset: null })).toBe(
+      "/api/companies/x/issues?status=todo%2Cblocked&limit=100",
+    );
+    expect(apiUrl(["companies", "x", "issues"], { status: [] })).toBe("/api/companies/x/issues");
+    expect(apiUrl(["heartbeat-runs", "r", "log"], { offset: 0 })).toBe("/api/heartbeat-runs/r/log?offset=0");
+  });
+});
+
+describe("client", () => {
+  it("sends JSON and parses answers; errors become ApiError with the server's message", async () => {
+    const calls: { url: string; init?: RequestInit }[] = [];
+    const client = createClient(async (url, init) => {
+      calls.push({ url, init });
+      if (url.endsWith("/comments")) return new Response(JSON.stringify({ error: "Validation failed", details: [{ path: ["body"], message: "Too small" }] }), { status: 400 });
+      return new Response(JSON.stringify({ id: "c1", name: "Acme" }), { status: 201 });
+    }, "http://x");
+    const company = await client.companies.create({ name: "Acme" });
+    expect(company.name).toBe("Acme");
+    expect(calls[0]!.url).toBe("http://x/api/companies");
+    expect(calls[0]!.init?.method).toBe("POST");
+    expect(JSON.parse(String(calls[0]!.init?.body))).toEqual({ name: "Acme" });
+    const err = await client.issues.comment("ACM-1", "").catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ApiError);
+    expect((err as ApiError).status).toBe(400);
+    expect(describeError(err)).toBe("Validation failed (body: Too small)");
+  });
+
+  it("builds the wake, cancel and event-stream addresses", async () => {
+    const urls: string[] = [];
+    const client = createClient(async (url) => {
+      urls.push(url);
+      return new Response("{}", { status: 200 });
+    });
+    await client.agents.wakeup("a1");
+    await client.runs.cancel("r1");
+    await client.agents.testEnvironment("c1", "process", { command: "/bin/sh" });
+    expect(urls).toEqual(["/api/agents/a1/wakeup", "/api/heartbeat-runs/r1/cancel", "/api/companies/c1/adapters/process/test-environment"]);
+    expect(client.eventsUrl("c1")).toBe("/api/companies/c1/events");
+  });
+});
