@@ -5,7 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/../../.."
 if ! command -v chromium >/dev/null 2>&1; then
   echo "==> installing chromium (apt)"
-  apt-get update -qq && apt-get install -y -qq chromium
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium
 fi
 if [ ! -f apps/ui/dist/index.html ] || [ ! -f apps/server/dist/main.js ]; then
   echo "==> building (apps/ui/dist or apps/server/dist missing)"
