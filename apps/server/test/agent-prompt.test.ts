@@ -1,3 +1,4 @@
+import fs from "node:fs";
 import { describe, expect, it } from "vitest";
 import { createFakeAdapter, type AdapterExecuteContext } from "@staple/adapter-kit";
 import { processAdapter } from "@staple/adapter-process";
@@ -62,6 +63,9 @@ describe("CLI agents through the engine", () => {
     expect(ctx.prompt).toContain(`${issue.identifier}: Write the changelog`);
     expect(ctx.prompt).toContain("You are Claude Coder");
     expect(String(ctx.context.skillsDir)).toContain("skills");
+    // The bootstrap names the installed skill file, which exists (codex reads it from there).
+    const skillFile = /Read the skill first: (\S+SKILL\.md)/.exec(ctx.prompt!)![1]!;
+    expect(fs.readFileSync(skillFile, "utf8")).toContain("Never retry a 409");
     const events = (await t.current.get(`/api/heartbeat-runs/${run.id}/events`)).body;
     const tool = events.find((e: { eventType: string }) => e.eventType === "tool.use");
     expect(tool.message).toBe("ran a tool");

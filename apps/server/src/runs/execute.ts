@@ -270,8 +270,13 @@ export function createRunExecutor(res: RunEngineResources, registry: ExecutionRe
       await res.live.publish(db, "heartbeat.run.status", run.companyId, { runId: run.id, agentId: run.agentId, status: "running", startedAt: run.startedAt });
 
       const prompted = PROMPTED_ADAPTERS.has(agent.adapterType);
-      const prompt = prompted ? buildPrompt(await loadPromptInput(db, run, { ...agent, role: agent.role, title: agent.title }, Boolean(session.sessionId))) : null;
       if (prompted) context.skillsDir = installSkill(res.home);
+      const prompt = prompted
+        ? buildPrompt({
+            ...(await loadPromptInput(db, run, { ...agent, role: agent.role, title: agent.title }, Boolean(session.sessionId))),
+            skillPath: path.join(String(context.skillsDir), "staple", "SKILL.md"),
+          })
+        : null;
       const ctx: AdapterExecuteContext = {
         runId: run.id,
         agent: { id: agent.id, companyId: agent.companyId, name: agent.name, adapterType: agent.adapterType, adapterConfig: config },

@@ -32,6 +32,8 @@ export interface PromptInput {
   resumed: boolean;
   /** Codex fallback ladder: a fresh session after a transient failure gets a handoff note. */
   handoffNote: string | null;
+  /** Where the agent skill is installed (STAPLE_HOME/skills/staple/SKILL.md); named in the bootstrap. */
+  skillPath?: string | null;
   /** adapterConfig.promptTemplate: replaces the bootstrap; {{agent.name}}, {{agent.id}}, {{issue.identifier}}, {{wake.reason}} are filled in. */
   template: string | null;
 }
@@ -83,6 +85,7 @@ export function buildPrompt(p: PromptInput): string {
     parts.push(
       `You are ${p.agent.name}${p.agent.title ? `, ${p.agent.title}` : ""} (role: ${p.agent.role}), an agent of a company run on Staple.`,
       "Staple woke you for one heartbeat. Use its HTTP API (see the `staple` skill): check out your issue, do the work, leave evidence (comments, a plan document, work products), then set a disposition. Never retry a 409 from checkout.",
+      `Read the skill first: ${p.skillPath ?? "GET $PAPERCLIP_API_URL/api/skill"} (the same text is served at GET $PAPERCLIP_API_URL/api/skill). Your API key is in $PAPERCLIP_API_KEY; never put it on a command line.`,
     );
   } else parts.push("Staple woke you again in the same session. Only what is new since your last heartbeat is below.");
   if (p.handoffNote) parts.push(`Handoff: ${p.handoffNote}`);
