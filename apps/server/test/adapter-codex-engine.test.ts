@@ -130,4 +130,25 @@ describe("codex_local through the run engine", () => {
     const models = await t.current.get(`/api/companies/${company.id}/adapters/codex_local/models`);
     expect(models.body.length).toBeGreaterThan(0);
   });
+  it("puts the agent's instructions file into a fresh session's prompt; a missing file is a run warning, not a failure", async () => {
+    const company = await createCompany(t.current);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "codex-instr-"));
+    fs.writeFileSync(path.join(dir, "AGENTS.md"), "Always run the linter before committing.");
+    const { record, adapterConfig } = codexConfig("success");
+    const agent = await createAgent(t.current, company.id, { adapterType: "codex_local", adapterConfig: { ...adapterConfig, cwd: dir, instructionsFilePath: "AGENTS.md" } });
+    const issue = await createIssue(t.current, company.id, { title: "Lint", status: "todo", assigneeAgentId: agent.id });
+    const [done] = await settled(issue.id, 1);
+    expect(done!.status).toBe("succeeded");
+    const prompt = fs.readFileSync(record, "utf8").trim().split("\n").map((l) => JSON.parse(l))[0].prompt as string;
+    expect(prompt).toContain(`Your standing instructions (from ${path.join(dir, "AGENTS.md")})`);
+    expect(prompt).toContain("Always run the linter before committing.");
+
+    const other = codexConfig("success");
+    const agent2 = await createAgent(t.current, company.id, { adapterType: "codex_local", adapterConfig: { ...other.adapterConfig, cwd: dir, instructionsFilePath: "missing.md" } });
+    const issue2 = await createIssue(t.current, company.id, { title: "No file", status: "todo", assigneeAgentId: agent2.id });
+    const [run2] = await settled(issue2.id, 1);
+    expect(run2!.status).toBe("succeeded");
+    const events = (await t.current.get(`/api/heartbeat-runs/${run2!.id}/events`)).body as { eventType: string; message: string }[];
+    expect(events.find((e) => e.eventType === "adapter.warning")!.message).toContain("missing.md");
+  });
 });

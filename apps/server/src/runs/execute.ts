@@ -7,7 +7,7 @@ import { DomainError } from "../errors.js";
 import { buildAgentEnv } from "./agent-env.js";
 import { appendRunEvent } from "./run-events.js";
 import { acquireLocalLease } from "./environment-leases.js";
-import { buildPrompt, loadPromptInput } from "./prompt.js";
+import { buildPrompt, loadPromptInput, readInstructionsFile } from "./prompt.js";
 import { installSkill } from "./skill.js";
 import { compactChunk, EXCERPT_MAX_BYTES } from "./log-store.js";
 import { mapRunOutcome, type RunOutcome } from "./outcome.js";
@@ -271,10 +271,15 @@ export function createRunExecutor(res: RunEngineResources, registry: ExecutionRe
 
       const prompted = PROMPTED_ADAPTERS.has(agent.adapterType);
       if (prompted) context.skillsDir = installSkill(res.home);
+      const instructions = prompted && agent.adapterType !== "claude_local" ? readInstructionsFile(config, typeof config.cwd === "string" && config.cwd ? path.resolve(cwd ?? process.cwd(), config.cwd) : cwd) : null;
+      if (instructions && "error" in instructions) {
+        await appendRunEvent(db, run.id, { eventType: "adapter.warning", level: "warn", message: `instructions file not read: ${instructions.path}: ${instructions.error}` });
+      }
       const prompt = prompted
         ? buildPrompt({
             ...(await loadPromptInput(db, run, { ...agent, role: agent.role, title: agent.title }, Boolean(session.sessionId))),
             skillPath: path.join(String(context.skillsDir), "staple", "SKILL.md"),
+            instructions: instructions && "text" in instructions ? instructions : null,
           })
         : null;
       const ctx: AdapterExecuteContext = {

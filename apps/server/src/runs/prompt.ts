@@ -1,3 +1,5 @@
+import fs from "node:fs";
+import path from "node:path";
 import type { Queryable } from "../db/database.js";
 import { obj, str, wakeCommentIds } from "./wake-context.js";
 
@@ -32,6 +34,8 @@ export interface PromptInput {
   resumed: boolean;
   /** Codex fallback ladder: a fresh session after a transient failure gets a handoff note. */
   handoffNote: string | null;
+  /** The agent's instructions file (adapterConfig.instructionsFilePath) for CLIs without a system-prompt flag. */
+  instructions?: { path: string; text: string } | null;
   /** Where the agent skill is installed (STAPLE_HOME/skills/staple/SKILL.md); named in the bootstrap. */
   skillPath?: string | null;
   /** adapterConfig.promptTemplate: replaces the bootstrap; {{agent.name}}, {{agent.id}}, {{issue.identifier}}, {{wake.reason}} are filled in. */
@@ -88,6 +92,7 @@ export function buildPrompt(p: PromptInput): string {
       `Read the skill first: ${p.skillPath ?? "GET $PAPERCLIP_API_URL/api/skill"} (the same text is served at GET $PAPERCLIP_API_URL/api/skill). Your API key is in $PAPERCLIP_API_KEY; never put it on a command line.`,
     );
   } else parts.push("Staple woke you again in the same session. Only what is new since your last heartbeat is below.");
+  if (p.instructions && !p.resumed) parts.push(`## Your standing instructions (from ${p.instructions.path})\n${p.instructions.text}`);
   if (p.handoffNote) parts.push(`Handoff: ${p.handoffNote}`);
   const { shown, truncated } = capComments(p.comments);
   const wake: string[] = [`## This wake\n- reason: ${p.wakeReason ?? "none"}`];
@@ -152,4 +157,24 @@ export async function loadPromptInput(
     handoffNote: mode && mode.startsWith("fresh_session") ? "Your previous session was lost after a transient provider failure; re-read the issue and its comments before continuing." : null,
     template: typeof agent.adapterConfig.promptTemplate === "string" ? agent.adapterConfig.promptTemplate : null,
   };
+}
+
+/** Instructions files are capped: they ride in every fresh session's prompt. */
+export const MAX_INSTRUCTIONS_CHARS = 32_000;
+
+/**
+ * Reads adapterConfig.instructionsFilePath (absolute, or relative to the run's cwd) for adapters whose
+ * CLI has no system-prompt file flag (codex). claude_local passes the file to the CLI itself.
+ * Returns an error message instead of throwing: a missing file is reported, the run still starts.
+ */
+export function readInstructionsFile(adapterConfig: Record<string, unknown>, cwd: string | null): { path: string; text: string } | { path: string; error: string } | null {
+  const raw = adapterConfig.instructionsFilePath;
+  if (typeof raw !== "string" || raw.trim() === "") return null;
+  const file = path.resolve(cwd ?? process.cwd(), raw);
+  try {
+    const text = fs.readFileSync(file, "utf8");
+    return { path: file, text: text.length > MAX_INSTRUCTIONS_CHARS ? `${text.slice(0, MAX_INSTRUCTIONS_CHARS)}\n…[cut at ${MAX_INSTRUCTIONS_CHARS} characters]` : text };
+  } catch (error) {
+    return { path: file, error: (error as Error).message };
+  }
 }
