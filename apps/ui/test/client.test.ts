@@ -45,3 +45,31 @@ describe("client", () => {
     expect(client.eventsUrl("c1")).toBe("/api/companies/c1/events");
   });
 });
+
+describe("client: locks, documents, keys", () => {
+  it("uses the force-release, document and key routes with the right methods and bodies", async () => {
+    const calls: { url: string; method?: string; body?: unknown }[] = [];
+    const client = createClient(async (url, init) => {
+      calls.push({ url, method: init?.method, body: init?.body ? JSON.parse(String(init.body)) : undefined });
+      if (init?.method === "POST" && url.endsWith("/force-release")) return new Response(JSON.stringify({ error: "Issue not found" }), { status: 404 });
+      return new Response("{}", { status: 200 });
+    });
+    const err = await client.issues.forceRelease("ACM-1").catch((e: unknown) => e);
+    expect(describeError(err)).toBe("Issue not found");
+    await client.issues.forceRelease("ACM-1", true).catch(() => {});
+    await client.issues.putDocument("ACM-1", "plan", { body: "x", baseRevisionId: null });
+    await client.agents.createKey("a1", "ci");
+    await client.agents.revokeKey("a1", "k1");
+    await client.issues.list("c1", { parentId: "p1" });
+    expect(calls.map((c) => `${c.method} ${c.url}`)).toEqual([
+      "POST /api/issues/ACM-1/admin/force-release",
+      "POST /api/issues/ACM-1/admin/force-release?clearAssignee=true",
+      "PUT /api/issues/ACM-1/documents/plan",
+      "POST /api/agents/a1/keys",
+      "DELETE /api/agents/a1/keys/k1",
+      "GET /api/companies/c1/issues?parentId=p1",
+    ]);
+    expect(calls[2]!.body).toEqual({ body: "x", baseRevisionId: null });
+    expect(calls[3]!.body).toEqual({ name: "ci" });
+  });
+});

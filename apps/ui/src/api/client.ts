@@ -1,6 +1,11 @@
 import type {
   ActivityEntry,
   Agent,
+  AgentKey,
+  CreatedAgentKey,
+  ForceReleaseResult,
+  IssueDocument,
+  PutDocumentInput,
   Comment,
   Company,
   CreateAgentInput,
@@ -92,6 +97,8 @@ export function createClient(fetchImpl: Fetch = (input, init) => fetch(input, in
   const get = <T>(segments: (string | number)[], query?: Record<string, QueryValue>) => request<T>("GET", apiUrl(segments, query));
   const post = <T>(segments: (string | number)[], body?: unknown) => request<T>("POST", apiUrl(segments), body);
   const patch = <T>(segments: (string | number)[], body?: unknown) => request<T>("PATCH", apiUrl(segments), body);
+  const put = <T>(segments: (string | number)[], body?: unknown) => request<T>("PUT", apiUrl(segments), body);
+  const del = <T>(segments: (string | number)[]) => request<T>("DELETE", apiUrl(segments));
 
   return {
     companies: {
@@ -113,6 +120,9 @@ export function createClient(fetchImpl: Fetch = (input, init) => fetch(input, in
       resume: (id: string) => post<Agent>(["agents", id, "resume"]),
       terminate: (id: string) => post<Agent>(["agents", id, "terminate"]),
       wakeup: (id: string, reason = "Woken from the board") => post<WakeResult>(["agents", id, "wakeup"], { source: "on_demand", triggerDetail: "manual", reason }),
+      keys: (id: string) => get<AgentKey[]>(["agents", id, "keys"]),
+      createKey: (id: string, name: string) => post<CreatedAgentKey>(["agents", id, "keys"], { name }),
+      revokeKey: (id: string, keyId: string) => del<{ ok: true }>(["agents", id, "keys", keyId]),
       runtimeState: (id: string) => get<RuntimeState | null>(["agents", id, "runtime-state"]),
       testEnvironment: (companyId: string, adapterType: string, adapterConfig: Record<string, unknown>) =>
         post<EnvironmentResult>(["companies", companyId, "adapters", adapterType, "test-environment"], { adapterConfig }),
@@ -120,7 +130,7 @@ export function createClient(fetchImpl: Fetch = (input, init) => fetch(input, in
     issues: {
       list: (
         companyId: string,
-        query: { status?: readonly string[]; assigneeAgentId?: string; q?: string; limit?: number; offset?: number; sortField?: string; sortDir?: "asc" | "desc" } = {},
+        query: { status?: readonly string[]; assigneeAgentId?: string; parentId?: string; q?: string; limit?: number; offset?: number; sortField?: string; sortDir?: "asc" | "desc" } = {},
       ) => get<Issue[]>(["companies", companyId, "issues"], query),
       get: (ref: string) => get<IssueDetail>(["issues", ref]),
       create: (companyId: string, body: CreateIssueInput) => post<Issue>(["companies", companyId, "issues"], body),
@@ -129,6 +139,11 @@ export function createClient(fetchImpl: Fetch = (input, init) => fetch(input, in
       comment: (ref: string, body: string) => post<Comment>(["issues", ref, "comments"], { body }),
       runs: (ref: string) => get<IssueRun[]>(["issues", ref, "runs"]),
       activity: (ref: string) => get<ActivityEntry[]>(["issues", ref, "activity"]),
+      /** Board recovery: clears the issue's checkout/execution lock. */
+      forceRelease: (ref: string, clearAssignee = false) =>
+        request<ForceReleaseResult>("POST", apiUrl(["issues", ref, "admin", "force-release"], clearAssignee ? { clearAssignee: "true" } : {})),
+      documents: (ref: string) => get<IssueDocument[]>(["issues", ref, "documents"]),
+      putDocument: (ref: string, key: string, body: PutDocumentInput) => put<IssueDocument>(["issues", ref, "documents", key], body),
     },
     runs: {
       list: (companyId: string, query: { agentId?: string; status?: readonly string[]; limit?: number } = {}) =>

@@ -25,6 +25,10 @@ import type {
   IssuePriority,
   AgentRole,
   AdapterType,
+  AgentKey as AgentKeySchema,
+  CreatedAgentKey as CreatedAgentKeySchema,
+  IssueDocument as IssueDocumentSchema,
+  PutDocumentBody,
 } from "@staple/contracts";
 
 export type { Agent, Comment, Company, Issue, OrgNode, AgentStatus, IssueStatus, IssuePriority, AgentRole, AdapterType };
@@ -40,6 +44,16 @@ export type CreateCompanyInput = z.input<typeof CreateCompanyBody>;
 export type CreateAgentInput = z.input<typeof CreateAgentBody>;
 export type CreateIssueInput = z.input<typeof CreateIssueBody>;
 export type UpdateIssueInput = z.input<typeof UpdateIssueBody>;
+export type AgentKey = z.infer<typeof AgentKeySchema>;
+export type CreatedAgentKey = z.infer<typeof CreatedAgentKeySchema>;
+export type IssueDocument = z.infer<typeof IssueDocumentSchema>;
+export type PutDocumentInput = z.input<typeof PutDocumentBody>;
+
+/** POST /api/issues/:id/admin/force-release answer. */
+export interface ForceReleaseResult {
+  issue: Issue;
+  previous: { checkoutRunId: string | null; executionRunId: string | null };
+}
 
 /** GET /api/issues/:id/runs rows (summary of each run of the issue). */
 export interface IssueRun {

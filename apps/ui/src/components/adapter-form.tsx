@@ -4,6 +4,7 @@ import { api } from "../api/client.js";
 import type { EnvironmentResult } from "../api/types.js";
 import { joinArgs, splitArgs } from "../lib/format.js";
 import { humanize } from "../lib/status.js";
+import { errorFor } from "../lib/field-errors.js";
 import { ErrorNote, Field } from "./ui.js";
 
 export interface AgentDraft {
@@ -72,13 +73,17 @@ export function AgentFields({
   companyId,
   managers,
   showIdentity = true,
+  errors = {},
 }: {
   draft: AgentDraft;
   onChange: (draft: AgentDraft) => void;
   companyId: string;
   managers?: { id: string; name: string }[];
   showIdentity?: boolean;
+  /** Validation messages by field path (see fieldErrors), shown under the matching fields. */
+  errors?: Record<string, string>;
 }) {
+  const err = (...paths: string[]) => errorFor(errors, ...paths);
   const set = (patch: Partial<AgentDraft>) => onChange({ ...draft, ...patch });
   const [check, setCheck] = useState<EnvironmentResult | null>(null);
   const [checkError, setCheckError] = useState<unknown>(null);
@@ -101,7 +106,7 @@ export function AgentFields({
     <>
       {showIdentity ? (
         <div className="grid-2">
-          <Field label="Agent name">{(id) => <input id={id} required value={draft.name} onChange={(e) => set({ name: e.target.value })} placeholder="e.g. Builder Bot" />}</Field>
+          <Field label="Agent name" error={err("name")}>{(id, d) => <input id={id} aria-describedby={d} aria-invalid={!!err("name")} required value={draft.name} onChange={(e) => set({ name: e.target.value })} placeholder="e.g. Builder Bot" />}</Field>
           <Field label="Role">
             {(id) => (
               <select id={id} value={draft.role} onChange={(e) => set({ role: e.target.value })}>
@@ -113,7 +118,7 @@ export function AgentFields({
               </select>
             )}
           </Field>
-          <Field label="Title (optional)">{(id) => <input id={id} value={draft.title} onChange={(e) => set({ title: e.target.value })} placeholder="e.g. Founding engineer" />}</Field>
+          <Field label="Title (optional)" error={err("title")}>{(id, d) => <input id={id} aria-describedby={d} aria-invalid={!!err("title")} value={draft.title} onChange={(e) => set({ title: e.target.value })} placeholder="e.g. Founding engineer" />}</Field>
           {managers && managers.length ? (
             <Field label="Reports to">
               {(id) => (
@@ -132,9 +137,9 @@ export function AgentFields({
       ) : null}
       <fieldset className="adapter">
         <legend>How the agent runs</legend>
-        <Field label="Adapter type" hint="process runs a local command on this machine for every heartbeat.">
+        <Field label="Adapter type" hint="process runs a local command on this machine for every heartbeat." error={err("adapterType")}>
           {(id, hintId) => (
-            <select id={id} aria-describedby={hintId} value={draft.adapterType} onChange={(e) => set({ adapterType: e.target.value })}>
+            <select id={id} aria-describedby={hintId} aria-invalid={!!err("adapterType")} value={draft.adapterType} onChange={(e) => set({ adapterType: e.target.value })}>
               {ADAPTER_TYPES.map((t) => (
                 <option key={t} value={t}>
                   {t}
@@ -145,20 +150,20 @@ export function AgentFields({
         </Field>
         {draft.adapterType === "process" ? (
           <div className="grid-2">
-            <Field label="Command" hint="The program to start, e.g. /bin/sh or node.">
-              {(id, hintId) => <input id={id} required aria-describedby={hintId} value={draft.command} onChange={(e) => set({ command: e.target.value })} className="mono" />}
+            <Field label="Command" hint="The program to start, e.g. /bin/sh or node." error={err("adapterConfig.command")}>
+              {(id, hintId) => <input id={id} required aria-describedby={hintId} aria-invalid={!!err("adapterConfig.command")} value={draft.command} onChange={(e) => set({ command: e.target.value })} className="mono" />}
             </Field>
-            <Field label="Arguments" hint='Separated by spaces; quote an argument that contains spaces: -c "echo hi".'>
-              {(id, hintId) => <input id={id} aria-describedby={hintId} value={draft.args} onChange={(e) => set({ args: e.target.value })} className="mono" />}
+            <Field label="Arguments" hint='Separated by spaces; quote an argument that contains spaces: -c "echo hi".' error={err("adapterConfig.args")}>
+              {(id, hintId) => <input id={id} aria-describedby={hintId} aria-invalid={!!err("adapterConfig.args")} value={draft.args} onChange={(e) => set({ args: e.target.value })} className="mono" />}
             </Field>
-            <Field label="Working directory (optional)">{(id) => <input id={id} value={draft.cwd} onChange={(e) => set({ cwd: e.target.value })} className="mono" />}</Field>
-            <Field label="Timeout (seconds)">
-              {(id) => <input id={id} type="number" min={0} value={draft.timeoutSec} onChange={(e) => set({ timeoutSec: e.target.value })} />}
+            <Field label="Working directory (optional)" error={err("adapterConfig.cwd")}>{(id, d) => <input id={id} aria-describedby={d} aria-invalid={!!err("adapterConfig.cwd")} value={draft.cwd} onChange={(e) => set({ cwd: e.target.value })} className="mono" />}</Field>
+            <Field label="Timeout (seconds)" error={err("adapterConfig.timeoutSec")}>
+              {(id, d) => <input id={id} aria-describedby={d} aria-invalid={!!err("adapterConfig.timeoutSec")} type="number" value={draft.timeoutSec} onChange={(e) => set({ timeoutSec: e.target.value })} />}
             </Field>
           </div>
         ) : (
-          <Field label="Adapter configuration (JSON)">
-            {(id) => <textarea id={id} rows={6} className="mono" value={draft.configJson} onChange={(e) => set({ configJson: e.target.value })} />}
+          <Field label="Adapter configuration (JSON)" error={err("adapterConfig")}>
+            {(id, d) => <textarea id={id} aria-describedby={d} aria-invalid={!!err("adapterConfig")} rows={6} className="mono" value={draft.configJson} onChange={(e) => set({ configJson: e.target.value })} />}
           </Field>
         )}
         <div className="row">

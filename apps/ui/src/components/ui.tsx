@@ -61,14 +61,35 @@ export function PageTitle({ children, title, actions }: { children: ReactNode; t
   );
 }
 
-export function Field({ label, hint, children, id }: { label: string; hint?: string; children: (id: string, hintId?: string) => ReactNode; id?: string }) {
+export function Field({
+  label,
+  hint,
+  error,
+  children,
+  id,
+}: {
+  label: string;
+  hint?: string;
+  /** A validation message for this field (shown under it, and described by the input). */
+  error?: string;
+  /** Gets the input id and the ids describing it (hint and error) for aria-describedby. */
+  children: (id: string, describedBy?: string) => ReactNode;
+  id?: string;
+}) {
   const generated = useId();
   const fieldId = id ?? generated;
   const hintId = hint ? `${fieldId}-hint` : undefined;
+  const errorId = error ? `${fieldId}-error` : undefined;
+  const describedBy = [errorId, hintId].filter(Boolean).join(" ") || undefined;
   return (
-    <div className="field">
+    <div className={error ? "field invalid" : "field"}>
       <label htmlFor={fieldId}>{label}</label>
-      {children(fieldId, hintId)}
+      {children(fieldId, describedBy)}
+      {error ? (
+        <small id={errorId} className="field-error">
+          {error}
+        </small>
+      ) : null}
       {hint ? (
         <small id={hintId} className="hint">
           {hint}

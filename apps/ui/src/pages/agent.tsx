@@ -1,10 +1,13 @@
 import { useState, type FormEvent } from "react";
-import { api } from "../api/client.js";
-import type { Agent, HeartbeatRun } from "../api/types.js";
+import { api, describeError } from "../api/client.js";
+import type { Agent, AgentKey, CreatedAgentKey, HeartbeatRun } from "../api/types.js";
 import { adapterConfigOf, AgentFields, DEFAULT_AGENT_DRAFT, draftFromConfig, type AgentDraft } from "../components/adapter-form.js";
-import { Badge, Empty, ErrorNote, Loading, PageTitle, Section } from "../components/ui.js";
+import { ConfirmDialog } from "../components/confirm-dialog.js";
+import { Badge, Empty, ErrorNote, Field, Loading, PageTitle, Section } from "../components/ui.js";
+import { errorFor, fieldErrors } from "../lib/field-errors.js";
+import { useConfirm } from "../lib/use-confirm.js";
 import { useCompany } from "../lib/company-context.js";
-import { formatCents, relativeTime } from "../lib/format.js";
+import { formatCents, formatTime, relativeTime } from "../lib/format.js";
 import { useLiveEvents } from "../lib/live-context.js";
 import { reduceRuns } from "../lib/live.js";
 import { Link } from "../lib/router.js";
@@ -26,6 +29,13 @@ export function AgentPage({ agentId }: { agentId: string }) {
   const [error, setError] = useState<unknown>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const [editing, setEditing] = useState(false);
+  const terminate = useConfirm(async () => {
+    await api.agents.terminate(agentId);
+    setNotice("Terminated. The agent is no longer woken; its live runs were cancelled.");
+    agent.reload();
+    runs.reload();
+    reloadAgents();
+  });
 
   const act = async (label: string, fn: () => Promise<unknown>) => {
     setBusy(true);
@@ -74,9 +84,16 @@ export function AgentPage({ agentId }: { agentId: string }) {
                 </button>
               )
             ) : null}
-            <Link to={`${base}/issues/new?assignee=${a.id}`} className="button secondary">
-              Assign an issue
-            </Link>
+            {!terminated ? (
+              <Link to={`${base}/issues/new?assignee=${a.id}`} className="button secondary">
+                Assign an issue
+              </Link>
+            ) : null}
+            {!terminated ? (
+              <button type="button" className="danger" onClick={() => terminate.ask(a.id)} disabled={busy}>
+                Terminate
+              </button>
+            ) : null}
           </>
         }
       >
@@ -96,6 +113,19 @@ export function AgentPage({ agentId }: { agentId: string }) {
         {notice ? <p className="notice">{notice}</p> : null}
       </div>
       <ErrorNote error={error} />
+      <ConfirmDialog
+        open={terminate.open}
+        title={`Terminate ${a.name}?`}
+        confirmLabel="Terminate agent"
+        busyLabel="Terminating…"
+        danger
+        busy={terminate.busy}
+        error={terminate.error}
+        onCancel={terminate.cancel}
+        onConfirm={() => void terminate.confirm()}
+      >
+        <p>A terminated agent is never woken again and its live runs are cancelled. This cannot be undone from the board.</p>
+      </ConfirmDialog>
       {a.errorReason ? <p className="error">Last error: {a.errorReason}</p> : null}
       {paused ? <p className="notice">Paused{a.pauseReason ? ` (${humanize(a.pauseReason)})` : ""} {relativeTime(a.pausedAt)}. A paused agent is not woken.</p> : null}
 
@@ -137,7 +167,7 @@ export function AgentPage({ agentId }: { agentId: string }) {
       </Section>
 
       <Section
-        title="Adapter"
+        title="Configuration"
         actions={
           !editing && !terminated ? (
             <button type="button" className="secondary small" onClick={() => setEditing(true)}>
@@ -157,6 +187,10 @@ export function AgentPage({ agentId }: { agentId: string }) {
         ) : (
           <dl className="kv">
             <div className="kv-row">
+              <dt>budget</dt>
+              <dd>{a.budgetMonthlyCents > 0 ? `${formatCents(a.budgetMonthlyCents)} a month` : "none"}</dd>
+            </div>
+            <div className="kv-row">
               <dt>type</dt>
               <dd className="mono">{a.adapterType}</dd>
             </div>
@@ -169,19 +203,164 @@ export function AgentPage({ agentId }: { agentId: string }) {
           </dl>
         )}
       </Section>
+
+      <KeysSection agentId={a.id} terminated={terminated} />
     </>
   );
 }
 
+/** The agent's API keys: list, create (the token is shown once), revoke with a confirmation. */
+function KeysSection({ agentId, terminated }: { agentId: string; terminated: boolean }) {
+  const keys = useResource(`agent-keys:${agentId}`, () => api.agents.keys(agentId));
+  const [name, setName] = useState("");
+  const [createdKey, setCreatedKey] = useState<CreatedAgentKey | null>(null);
+  const [copied, setCopied] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const revoke = useConfirm(async (key: AgentKey) => {
+    await api.agents.revokeKey(agentId, key.id);
+    keys.reload();
+  });
+  const create = async (e: FormEvent) => {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    setCopied(false);
+    try {
+      setCreatedKey(await api.agents.createKey(agentId, name.trim() || "default"));
+      setName("");
+      keys.reload();
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+  const copy = async () => {
+    if (!createdKey) return;
+    try {
+      await navigator.clipboard.writeText(createdKey.token);
+      setCopied(true);
+    } catch {
+      setError(new Error("Copying failed: select the token and copy it by hand."));
+    }
+  };
+  const fieldErrs = fieldErrors(error);
+  return (
+    <Section title="API keys">
+      {createdKey ? (
+        <div className="token-box" role="status" aria-label="New API key">
+          <p>
+            <strong>Key “{createdKey.name}” created.</strong> Copy the token now: it is shown only once and cannot be retrieved later.
+          </p>
+          <div className="token-row">
+            <code aria-label="API key token" data-testid="new-token">
+              {createdKey.token}
+            </code>
+            <button type="button" className="secondary small" onClick={copy}>
+              {copied ? "Copied" : "Copy"}
+            </button>
+            <button type="button" className="secondary small" onClick={() => setCreatedKey(null)}>
+              Done
+            </button>
+          </div>
+        </div>
+      ) : null}
+      {!keys.data ? (
+        keys.error ? <ErrorNote error={keys.error} /> : <Loading />
+      ) : keys.data.length === 0 ? (
+        <Empty>No API keys. An agent needs one to call the API from outside a run.</Empty>
+      ) : (
+        <table className="table keys-table" aria-label="API keys">
+          <thead>
+            <tr>
+              <th scope="col">Name</th>
+              <th scope="col">Created</th>
+              <th scope="col">Last used</th>
+              <th scope="col">Status</th>
+              <th scope="col">
+                <span className="skip">Actions</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {keys.data.map((k) => (
+              <tr key={k.id} data-key-id={k.id}>
+                <td>{k.name}</td>
+                <td>{formatTime(k.createdAt)}</td>
+                <td>{k.lastUsedAt ? relativeTime(k.lastUsedAt) : <span className="muted">never</span>}</td>
+                <td>{k.revokedAt ? <Badge status="revoked" label={`Revoked ${relativeTime(k.revokedAt)}`} /> : <Badge status="active" />}</td>
+                <td>
+                  {!k.revokedAt ? (
+                    <button type="button" className="danger small" onClick={() => revoke.ask(k)} aria-label={`Revoke key ${k.name}`}>
+                      Revoke
+                    </button>
+                  ) : null}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {!terminated ? (
+        <form className="inline-form" onSubmit={create}>
+          <Field label="New key name" error={errorFor(fieldErrs, "name")}>
+            {(id, d) => <input id={id} aria-describedby={d} value={name} maxLength={100} onChange={(e) => setName(e.target.value)} placeholder="default" />}
+          </Field>
+          <button type="submit" disabled={busy}>
+            {busy ? "Creating…" : "Create API key"}
+          </button>
+        </form>
+      ) : null}
+      <ErrorNote error={error} />
+      <ConfirmDialog
+        open={revoke.open}
+        title="Revoke this API key?"
+        confirmLabel="Revoke key"
+        busyLabel="Revoking…"
+        danger
+        busy={revoke.busy}
+        error={revoke.error}
+        onCancel={revoke.cancel}
+        onConfirm={() => void revoke.confirm()}
+      >
+        <p>
+          Key “{revoke.subject?.name}” stops working at once. Anything using it gets 401 answers.
+        </p>
+      </ConfirmDialog>
+    </Section>
+  );
+}
+
 function EditAdapter({ agent, onDone }: { agent: Agent; onDone: () => void }) {
-  const [draft, setDraft] = useState<AgentDraft>({ ...DEFAULT_AGENT_DRAFT, command: "", args: "", timeoutSec: "", ...draftFromConfig(agent.adapterType, agent.adapterConfig) });
+  const [draft, setDraft] = useState<AgentDraft>({
+    ...DEFAULT_AGENT_DRAFT,
+    command: "",
+    args: "",
+    timeoutSec: "",
+    name: agent.name,
+    title: agent.title ?? "",
+    role: agent.role,
+    ...draftFromConfig(agent.adapterType, agent.adapterConfig),
+  });
+  const [budget, setBudget] = useState(agent.budgetMonthlyCents > 0 ? String(agent.budgetMonthlyCents / 100) : "");
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
+  const errors = fieldErrors(error);
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     setBusy(true);
+    setError(null);
     try {
-      await api.agents.update(agent.id, { adapterType: draft.adapterType as Agent["adapterType"], adapterConfig: adapterConfigOf(draft) });
+      const budgetCents = budget.trim() === "" ? 0 : Math.round(Number(budget) * 100);
+      await api.agents.update(agent.id, {
+        name: draft.name,
+        title: draft.title.trim() || null,
+        role: draft.role as Agent["role"],
+        budgetMonthlyCents: Number.isFinite(budgetCents) ? budgetCents : -1,
+        adapterType: draft.adapterType as Agent["adapterType"],
+        adapterConfig: adapterConfigOf(draft),
+      });
       onDone();
     } catch (err) {
       setError(err);
@@ -189,15 +368,22 @@ function EditAdapter({ agent, onDone }: { agent: Agent; onDone: () => void }) {
     }
   };
   return (
-    <form onSubmit={submit}>
-      <AgentFields draft={draft} onChange={setDraft} companyId={agent.companyId} showIdentity={false} />
-      <ErrorNote error={error} />
+    <form onSubmit={submit} aria-label="Edit configuration" noValidate>
+      <AgentFields draft={draft} onChange={setDraft} companyId={agent.companyId} showIdentity errors={errors} />
+      <Field label="Monthly budget in USD" hint="Empty or 0 for no agent budget." error={errorFor(errors, "budgetMonthlyCents")}>
+        {(id, d) => <input id={id} aria-describedby={d} aria-invalid={!!errorFor(errors, "budgetMonthlyCents")} inputMode="decimal" value={budget} onChange={(e) => setBudget(e.target.value)} />}
+      </Field>
+      {error ? (
+        <p className="error" role="alert">
+          Not saved: {describeError(error)}
+        </p>
+      ) : null}
       <div className="row end">
         <button type="button" className="secondary" onClick={onDone}>
           Cancel
         </button>
         <button type="submit" disabled={busy}>
-          Save
+          {busy ? "Saving…" : "Save"}
         </button>
       </div>
     </form>

@@ -2,6 +2,7 @@ import { useState, type FormEvent } from "react";
 import { ISSUE_PRIORITIES } from "@staple/contracts";
 import { api } from "../api/client.js";
 import type { IssueDetail, IssueRun } from "../api/types.js";
+import { MentionTextarea } from "../components/mention-textarea.js";
 import { RawLog, Transcript, useRunLog } from "../components/run-output.js";
 import { Badge, Empty, ErrorNote, Field, Loading, PageTitle, Section } from "../components/ui.js";
 import { useCompany } from "../lib/company-context.js";
@@ -11,11 +12,15 @@ import { isFinishedRunStatus, reduceRuns } from "../lib/live.js";
 import { Link } from "../lib/router.js";
 import { ALL_ISSUE_STATUSES, humanize, isLiveRun } from "../lib/status.js";
 import { useResource } from "../lib/use-resource.js";
+import { BlockersSection, DocumentsSection, EditIssueForm, IssueActivitySection, LockSection, SubIssuesSection } from "./issue-sections.js";
 
 export function IssuePage({ issueRef }: { issueRef: string }) {
   const { base, agents, agentName } = useCompany();
+  // Runs take and clear the issue's lock without logging activity: refetch on their status changes too.
   const issue = useResource<IssueDetail>(`issue:${issueRef}`, () => api.issues.get(issueRef), (e) =>
-    e.type === "activity.logged" && e.payload.entityType === "issue" && (!issueId || e.payload.entityId === issueId),
+    (e.type === "activity.logged" && e.payload.entityType === "issue" && (!issueId || e.payload.entityId === issueId)) ||
+    e.type === "heartbeat.run.status" ||
+    e.type === "heartbeat.run.queued",
   );
   const issueId: string | undefined = issue.data?.id;
   const runs = useResource(issueId ? `runs:${issueId}` : null, () => api.issues.runs(issueId!), (e) =>
@@ -29,6 +34,7 @@ export function IssuePage({ issueRef }: { issueRef: string }) {
 
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
+  const [editing, setEditing] = useState(false);
   const update = async (body: Parameters<typeof api.issues.update>[1]) => {
     setBusy(true);
     setError(null);
@@ -65,8 +71,29 @@ export function IssuePage({ issueRef }: { issueRef: string }) {
 
       <div className="two-col">
         <div className="main-col">
-          <Section title="Description">
-            {i.description ? <p className="prose">{i.description}</p> : <Empty>No description.</Empty>}
+          <Section
+            title="Description"
+            actions={
+              !editing ? (
+                <button type="button" className="secondary small" onClick={() => setEditing(true)}>
+                  Edit
+                </button>
+              ) : null
+            }
+          >
+            {editing ? (
+              <EditIssueForm
+                issue={i}
+                onDone={(saved) => {
+                  setEditing(false);
+                  if (saved) issue.reload();
+                }}
+              />
+            ) : i.description ? (
+              <p className="prose">{i.description}</p>
+            ) : (
+              <Empty>No description.</Empty>
+            )}
             {i.ancestors.length ? (
               <p className="muted">
                 Part of{" "}
@@ -78,6 +105,9 @@ export function IssuePage({ issueRef }: { issueRef: string }) {
               </p>
             ) : null}
           </Section>
+
+          <SubIssuesSection issue={i} onChanged={() => issue.reload()} />
+          <DocumentsSection issueId={i.id} />
 
           <Section title="Runs" id="runs-heading">
             {!runs.data ? (
@@ -127,6 +157,7 @@ export function IssuePage({ issueRef }: { issueRef: string }) {
             )}
             <CommentForm issueRef={i.id} hasAssignee={!!i.assigneeAgentId} onPosted={() => comments.reload()} />
           </Section>
+          <IssueActivitySection issueId={i.id} />
         </div>
 
         <aside className="side-col" aria-label="Issue properties">
@@ -174,43 +205,18 @@ export function IssuePage({ issueRef }: { issueRef: string }) {
             ) : null}
             <ErrorNote error={error} />
           </Section>
-          {i.blockedBy.length || i.blocks.length || i.children.length ? (
-            <Section title="Related">
-              <RefList title="Blocked by" refs={i.blockedBy} base={base} />
-              <RefList title="Blocks" refs={i.blocks} base={base} />
-              <RefList title="Sub-issues" refs={i.children} base={base} />
-            </Section>
-          ) : null}
-          {i.documents.length ? (
-            <Section title="Documents">
-              <ul className="plain">
-                {i.documents.map((d) => (
-                  <li key={d.key}>
-                    <code>{d.key}</code> {d.title} <span className="muted">rev {d.latestRevisionNumber}</span>
-                  </li>
-                ))}
-              </ul>
-            </Section>
-          ) : null}
+          <LockSection
+            issue={i}
+            runs={runs.data}
+            onReleased={() => {
+              issue.reload();
+              runs.reload();
+            }}
+          />
+          <BlockersSection issue={i} onChanged={() => issue.reload()} />
         </aside>
       </div>
     </article>
-  );
-}
-
-function RefList({ title, refs, base }: { title: string; refs: { id: string; identifier: string; title: string; status: string }[]; base: string }) {
-  if (!refs.length) return null;
-  return (
-    <>
-      <h3>{title}</h3>
-      <ul className="plain">
-        {refs.map((r) => (
-          <li key={r.id}>
-            <Badge status={r.status} /> <Link to={`${base}/issues/${r.identifier}`}>{r.identifier}</Link> {r.title}
-          </li>
-        ))}
-      </ul>
-    </>
   );
 }
 
@@ -237,6 +243,8 @@ function LatestRunOutput({ run }: { run: IssueRun }) {
 }
 
 function CommentForm({ issueRef, hasAssignee, onPosted }: { issueRef: string; hasAssignee: boolean; onPosted: () => void }) {
+  const { agents } = useCompany();
+  const candidates = agents.filter((a) => a.status !== "terminated").map((a) => ({ id: a.id, name: a.name }));
   const [body, setBody] = useState("");
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
@@ -257,8 +265,8 @@ function CommentForm({ issueRef, hasAssignee, onPosted }: { issueRef: string; ha
   };
   return (
     <form className="comment-form" onSubmit={submit}>
-      <Field label="Add a comment" hint={hasAssignee ? "Posting wakes the assignee." : undefined}>
-        {(id, hint) => <textarea id={id} aria-describedby={hint} rows={3} value={body} onChange={(e) => setBody(e.target.value)} />}
+      <Field label="Add a comment" hint={`Type @ to mention an agent (a mention wakes it).${hasAssignee ? " Posting wakes the assignee." : ""}`}>
+        {(id, hint) => <MentionTextarea id={id} describedBy={hint} rows={3} value={body} onChange={setBody} candidates={candidates} />}
       </Field>
       <ErrorNote error={error} />
       <div className="row end">

@@ -20,7 +20,7 @@ function chromiumPath(): string {
 let server: ServerProcess;
 let browser: Browser;
 let page: Page;
-const state: { companyId?: string; agentId?: string; issuePath?: string } = {};
+const state: { companyId?: string; agentId?: string; issuePath?: string; sleeperId?: string; lockedIssue?: { id: string; identifier: string }; lockRunId?: string } = {};
 
 async function shot(name: string) {
   await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
@@ -184,5 +184,174 @@ describe("the board in a browser", () => {
     await page.goto(server.url + state.issuePath!.replace(/-1$/, "-3"));
     await page.getByRole("button", { name: "Cancel issue" }).click();
     await page.locator(".meta-row .badge").getByText("Cancelled").waitFor();
+  });
+
+  it("force-releasing a held lock asks for confirmation naming the run, then clears it", async () => {
+    const cid = state.companyId!;
+    const agent = await httpJson(server.url, "POST", `/api/companies/${cid}/agents`, {
+      name: "Sleeper",
+      adapterType: "process",
+      adapterConfig: { command: "/bin/sh", args: ["-c", "echo sleeping; sleep 20"], timeoutSec: 120 },
+    });
+    expect(agent.status).toBe(201);
+    state.sleeperId = agent.body.id;
+    const created = await httpJson(server.url, "POST", `/api/companies/${cid}/issues`, { title: "Long task", description: "Takes a while.", assigneeAgentId: state.sleeperId });
+    expect(created.status).toBe(201);
+    state.lockedIssue = { id: created.body.id, identifier: created.body.identifier };
+    // The run takes the lock.
+    let lockRunId: string | null = null;
+    await expect
+      .poll(
+        async () => {
+          const i = (await httpJson(server.url, "GET", `/api/issues/${created.body.id}`)).body;
+          lockRunId = i.executionRunId ?? i.checkoutRunId;
+          return lockRunId;
+        },
+        { timeout: WAIT_MS },
+      )
+      .toBeTruthy();
+    state.lockRunId = lockRunId!;
+    await page.goto(`${server.url}/c/${cid}/issues/${created.body.identifier}`);
+    const lockSection = page.getByRole("region", { name: "Execution lock" });
+    await lockSection.locator(`[data-lock-run-id="${lockRunId}"]`).waitFor();
+    const release = page.getByRole("button", { name: "Force-release lock" });
+
+    // Escape cancels: the lock stays, focus returns to the button.
+    await release.click();
+    const dialog = page.getByRole("dialog", { name: "Force-release the lock?" });
+    await dialog.waitFor();
+    await expect.poll(() => page.evaluate(() => document.activeElement?.textContent)).toBe("Cancel");
+    await page.keyboard.press("Escape");
+    await dialog.waitFor({ state: "hidden" });
+    await expect.poll(() => page.evaluate(() => document.activeElement?.textContent)).toBe("Force-release lock");
+    expect((await httpJson(server.url, "GET", `/api/issues/${created.body.id}`)).body.executionRunId ?? null).not.toBeNull();
+
+    await release.click();
+    await dialog.waitFor();
+    const text = await dialog.textContent();
+    expect(text).toContain(`run ${lockRunId!.slice(0, 8)}`);
+    expect(text).toMatch(/status: (running|queued)/);
+    await shot("13-force-release-dialog");
+    await dialog.getByRole("button", { name: "Force-release" }).click();
+    await dialog.waitFor({ state: "hidden" });
+    const after = (await httpJson(server.url, "GET", `/api/issues/${created.body.id}`)).body;
+    expect(after.executionRunId).toBeNull();
+    expect(after.checkoutRunId).toBeNull();
+    await page.getByText(`Lock of run ${lockRunId!.slice(0, 8)} released.`).waitFor();
+    expect(await release.count()).toBe(0);
+    const activity = (await httpJson(server.url, "GET", `/api/issues/${created.body.id}/activity`)).body as { action: string }[];
+    expect(activity.map((a) => a.action)).toContain("issue.admin_force_release");
+  });
+
+  it("the issue page adds a sub-issue, a blocker and a document, edits the description and offers @mentions", async () => {
+    const issue = state.lockedIssue!;
+    // Sub-issue
+    await page.getByLabel("New sub-issue").fill("Write the tests");
+    await page.getByRole("button", { name: "Add sub-issue" }).click();
+    await page.getByRole("list", { name: "Sub-issues" }).getByText("Write the tests").waitFor();
+    const children = await httpJson(server.url, "GET", `/api/companies/${state.companyId}/issues?parentId=${issue.id}`);
+    expect(children.body.map((c: { title: string }) => c.title)).toEqual(["Write the tests"]);
+
+    // Blocker: issue 2 blocks this one.
+    const blockerRef = state.issuePath!.split("/").pop()!.replace(/-1$/, "-2");
+    await page.getByLabel("Add blocker").fill(blockerRef);
+    await page.getByRole("button", { name: "Add blocker" }).click();
+    await page.getByRole("list", { name: "Blocked by" }).getByText(blockerRef).waitFor();
+    const withBlocker = (await httpJson(server.url, "GET", `/api/issues/${issue.id}`)).body;
+    expect(withBlocker.blockedBy.map((b: { identifier: string }) => b.identifier)).toEqual([blockerRef]);
+
+    // Document
+    await page.getByRole("button", { name: "New document" }).click();
+    await page.getByLabel("Key", { exact: true }).fill("plan");
+    await page.getByLabel("Document title").fill("Plan of attack");
+    await page.getByLabel("Body", { exact: true }).fill("1. Sleep for a while\n2. Wake up\n3. Report");
+    await page.getByRole("button", { name: "Save document" }).click();
+    await page.locator("pre.doc-body").getByText("2. Wake up").waitFor();
+    // Revise it: the editor sends the base revision.
+    await page.getByRole("button", { name: "Edit document plan" }).click();
+    await page.getByLabel("Body", { exact: true }).fill("1. Sleep for a while\n2. Wake up\n3. Report\n4. Celebrate");
+    await page.getByRole("button", { name: "Save document" }).click();
+    await page.locator("pre.doc-body").getByText("4. Celebrate").waitFor();
+    await page.getByText(/rev 2/).waitFor();
+    const docs = (await httpJson(server.url, "GET", `/api/issues/${issue.id}/documents`)).body;
+    expect(docs.map((d: { key: string; latestRevisionNumber: number }) => [d.key, d.latestRevisionNumber])).toEqual([["plan", 2]]);
+
+    // Title/description inline edit
+    await page.getByRole("button", { name: "Edit", exact: true }).click();
+    await page.getByRole("textbox", { name: "Description", exact: true }).fill("Takes a while. Now with a plan.");
+    await page.getByRole("button", { name: "Save", exact: true }).click();
+    await page.getByText("Takes a while. Now with a plan.").waitFor();
+    expect((await httpJson(server.url, "GET", `/api/issues/${issue.id}`)).body.description).toBe("Takes a while. Now with a plan.");
+
+    // Mentions: @ + letters offers matching agents; the keyboard picks one.
+    const box = page.getByLabel("Add a comment");
+    await box.click();
+    await box.pressSequentially("Ping @sle");
+    const options = page.getByRole("listbox", { name: "Mention an agent" });
+    await options.getByRole("option", { name: "@Sleeper" }).waitFor();
+    expect(await options.getByRole("option").count()).toBe(1);
+    await expect.poll(() => box.getAttribute("aria-expanded")).toBe("true");
+    await page.getByRole("region", { name: /^Comments/ }).screenshot({ path: path.join(ARTIFACTS, "14a-mention-suggestions.png") });
+    await page.keyboard.press("Enter");
+    await expect.poll(() => box.inputValue()).toBe("Ping @Sleeper ");
+    await expect.poll(() => box.getAttribute("aria-expanded")).toBe("false");
+    await box.fill("");
+
+    await page.getByRole("list", { name: "Issue activity" }).getByText(/Updated|Document/).first().waitFor();
+    await shot("14-issue-sections");
+  });
+
+  it("agent page: creates an API key (token shown once), revokes it, shows validation errors per field, terminates", async () => {
+    const agentId = state.sleeperId!;
+    await page.goto(`${server.url}/c/${state.companyId}/agents/${agentId}`);
+    await page.getByLabel("New key name").fill("ci");
+    await page.getByRole("button", { name: "Create API key" }).click();
+    const token = page.getByLabel("API key token");
+    await token.waitFor();
+    const tokenText = (await token.textContent())!.trim();
+    expect(tokenText.length).toBeGreaterThan(16);
+    await page.getByText(/shown only once/).waitFor();
+    const keysTable = page.getByRole("table", { name: "API keys" });
+    await keysTable.getByRole("cell", { name: "ci", exact: true }).waitFor();
+    const keys = await httpJson(server.url, "GET", `/api/agents/${agentId}/keys`);
+    expect(keys.body).toHaveLength(1);
+    expect(JSON.stringify(keys.body)).not.toContain(tokenText);
+    await shot("15-agent-keys");
+    // Shown once: gone after a reload.
+    await page.reload();
+    await keysTable.getByRole("cell", { name: "ci", exact: true }).waitFor();
+    expect(await page.getByLabel("API key token").count()).toBe(0);
+
+    // Revoke with confirmation.
+    await page.getByRole("button", { name: "Revoke key ci" }).click();
+    const revokeDialog = page.getByRole("dialog", { name: "Revoke this API key?" });
+    await revokeDialog.getByText(/Key “ci” stops working/).waitFor();
+    await revokeDialog.getByRole("button", { name: "Revoke key" }).click();
+    await keysTable.getByText(/Revoked/).waitFor();
+    expect((await httpJson(server.url, "GET", `/api/agents/${agentId}/keys`)).body[0].revokedAt).not.toBeNull();
+
+    // Configuration: the server's validation errors land on their fields.
+    await page.getByRole("button", { name: "Edit configuration" }).click();
+    await page.getByLabel("Command").fill("");
+    await page.getByLabel("Timeout (seconds)").fill("-5");
+    await page.getByRole("button", { name: "Save", exact: true }).click();
+    await page.getByRole("alert").getByText(/Not saved/).waitFor();
+    await expect.poll(() => page.getByLabel("Command").getAttribute("aria-invalid")).toBe("true");
+    await expect.poll(() => page.getByLabel("Timeout (seconds)").getAttribute("aria-invalid")).toBe("true");
+    expect(await page.locator(".field.invalid .field-error").count()).toBeGreaterThanOrEqual(2);
+    await shot("16-agent-config-errors");
+    await page.getByLabel("Command").fill("/bin/true");
+    await page.getByLabel("Timeout (seconds)").fill("30");
+    await page.getByRole("button", { name: "Save", exact: true }).click();
+    await page.getByRole("button", { name: "Edit configuration" }).waitFor();
+    expect((await httpJson(server.url, "GET", `/api/agents/${agentId}`)).body.adapterConfig).toMatchObject({ command: "/bin/true", timeoutSec: 30 });
+
+    // Terminate with confirmation.
+    await page.getByRole("button", { name: "Terminate" }).click();
+    const dialog = page.getByRole("dialog", { name: "Terminate Sleeper?" });
+    await dialog.waitFor();
+    await dialog.getByRole("button", { name: "Terminate agent" }).click();
+    await page.getByRole("heading", { level: 1 }).getByText("Terminated").waitFor();
+    expect((await httpJson(server.url, "GET", `/api/agents/${agentId}`)).body.status).toBe("terminated");
   });
 });
