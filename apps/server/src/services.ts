@@ -13,6 +13,7 @@ import { createGoalService } from "./goals/service.js";
 import { createProjectService } from "./projects/service.js";
 import { createDashboardService } from "./dashboard/service.js";
 import { createBudgetService } from "./budgets/service.js";
+import { createCostService } from "./budgets/costs.js";
 import type { RunEngine } from "./runs/engine.js";
 import type { RunQueries } from "./runs/queries.js";
 import type { LiveBus } from "./live/bus.js";
@@ -42,6 +43,7 @@ export function createDomainServices(db: Database, hooks: DomainHooks = {}) {
     activity: createActivityService(db),
     dashboard: createDashboardService(db),
     budgets: createBudgetService(db),
+    costs: createCostService(db),
   };
 }
 export type DomainServices = ReturnType<typeof createDomainServices>;

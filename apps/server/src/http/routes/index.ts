@@ -8,6 +8,7 @@ import { goalProjectRoutes } from "./goals-projects.js";
 import { runRoutes } from "./runs.js";
 import { issueExecutionRoutes } from "./issue-execution.js";
 import { budgetRoutes } from "./budgets.js";
+import { costRoutes } from "./costs.js";
 import { adapterRoutes } from "./adapters.js";
 
 /** The route table: the HTTP app and the OpenAPI document are both built from it. */
@@ -21,5 +22,6 @@ export const allRoutes: readonly AnyRoute[] = [
   ...runRoutes,
   ...issueExecutionRoutes,
   ...budgetRoutes,
+  ...costRoutes,
   ...adapterRoutes,
 ];

@@ -1,0 +1,48 @@
+import { CostWindowQuery, CreateCostEventBody } from "../../budgets/costs.js";
+import { created, defineRoute, ok } from "../route.js";
+
+const base = { tag: "costs" } as const;
+
+/** Spend read from the cost ledger, and manual cost events (spec section B, costs). */
+export const costRoutes = [
+  defineRoute({
+    ...base,
+    method: "get",
+    path: "/api/companies/:companyId/costs/summary",
+    summary: "Spend, budget and tokens of the company over a window (from/to ISO times; default all time)",
+    access: "board",
+    query: CostWindowQuery,
+    responses: { 200: { description: "Summary" } },
+    handler: async ({ actor, services, company, query }) => ok(await services.costs.summary(actor, company.id, query)),
+  }),
+  defineRoute({
+    ...base,
+    method: "get",
+    path: "/api/companies/:companyId/costs/by-agent",
+    summary: "Spend and tokens per agent over a window, most expensive first (every agent listed)",
+    access: "board",
+    query: CostWindowQuery,
+    responses: { 200: { description: "Rows" } },
+    handler: async ({ actor, services, company, query }) => ok(await services.costs.byAgent(actor, company.id, query)),
+  }),
+  defineRoute({
+    ...base,
+    method: "get",
+    path: "/api/companies/:companyId/costs/by-project",
+    summary: "Spend and tokens per project over a window (projectId null = work outside projects)",
+    access: "board",
+    query: CostWindowQuery,
+    responses: { 200: { description: "Rows" } },
+    handler: async ({ actor, services, company, query }) => ok(await services.costs.byProject(actor, company.id, query)),
+  }),
+  defineRoute({
+    ...base,
+    method: "post",
+    path: "/api/companies/:companyId/cost-events",
+    summary: "Report a cost (board for any agent; an agent for itself); budgets are evaluated at once",
+    access: "any",
+    body: CreateCostEventBody,
+    responses: { 201: { description: "Created" } },
+    handler: async ({ actor, services, company, body }) => created(await services.costs.record(actor, company.id, body)),
+  }),
+];
