@@ -9,6 +9,7 @@ import { Link, matchPath, navigate, useLocation } from "./lib/router.js";
 import { ActivityPage } from "./pages/activity.js";
 import { AgentPage } from "./pages/agent.js";
 import { AgentsPage } from "./pages/agents.js";
+import { CostsPage } from "./pages/costs.js";
 import { DashboardPage } from "./pages/dashboard.js";
 import { IssuePage } from "./pages/issue.js";
 import { IssuesPage } from "./pages/issues.js";
@@ -127,6 +128,7 @@ const NAV = [
   { path: "/agents", label: "Agents" },
   { path: "/org", label: "Org chart" },
   { path: "/runs", label: "Runs" },
+  { path: "/costs", label: "Costs" },
   { path: "/activity", label: "Activity" },
 ];
 
@@ -205,6 +207,7 @@ function Routes({ rest }: { rest: string }) {
   if (path === "/runs") return <RunsPage />;
   if ((m = matchPath("/runs/:runId", path))) return <RunPage key={m.runId} runId={m.runId!} />;
   if (path === "/activity") return <ActivityPage />;
+  if (path === "/costs") return <CostsPage />;
   return (
     <div>
       <h1>Page not found</h1>

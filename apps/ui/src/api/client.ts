@@ -3,6 +3,9 @@ import type {
   Agent,
   AgentKey,
   CreatedAgentKey,
+  CostByAgentRow,
+  CostByProjectRow,
+  CostSummary,
   ForceReleaseResult,
   IssueDocument,
   PutDocumentInput,
@@ -25,6 +28,12 @@ import type {
   UpdateIssueInput,
   WakeResult,
 } from "./types.js";
+
+/** A cost period: ISO timestamps, either end open. */
+export interface CostRange {
+  from?: string;
+  to?: string;
+}
 
 export type QueryValue = string | number | boolean | null | undefined | readonly string[];
 
@@ -126,6 +135,13 @@ export function createClient(fetchImpl: Fetch = (input, init) => fetch(input, in
       runtimeState: (id: string) => get<RuntimeState | null>(["agents", id, "runtime-state"]),
       testEnvironment: (companyId: string, adapterType: string, adapterConfig: Record<string, unknown>) =>
         post<EnvironmentResult>(["companies", companyId, "adapters", adapterType, "test-environment"], { adapterConfig }),
+      /** Model suggestions; the shape differs per adapter (see modelOptions in lib/adapter-config). */
+      models: (companyId: string, adapterType: string) => get<unknown>(["companies", companyId, "adapters", adapterType, "models"]),
+    },
+    costs: {
+      summary: (companyId: string, range: CostRange = {}) => get<CostSummary>(["companies", companyId, "costs", "summary"], { ...range }),
+      byAgent: (companyId: string, range: CostRange = {}) => get<CostByAgentRow[]>(["companies", companyId, "costs", "by-agent"], { ...range }),
+      byProject: (companyId: string, range: CostRange = {}) => get<CostByProjectRow[]>(["companies", companyId, "costs", "by-project"], { ...range }),
     },
     issues: {
       list: (

@@ -106,3 +106,36 @@ export interface LiveEvent {
   at?: string;
   payload: Record<string, unknown>;
 }
+
+/** GET /api/companies/:id/costs/summary. */
+export interface CostSummary {
+  companyId: string;
+  spendCents: number;
+  budgetCents: number;
+  utilizationPercent: number;
+  inputTokens: number;
+  cachedInputTokens: number;
+  outputTokens: number;
+  runCount: number;
+}
+
+interface CostTotals {
+  costCents: number;
+  inputTokens: number;
+  cachedInputTokens: number;
+  outputTokens: number;
+  runCount: number;
+}
+
+/** GET /api/companies/:id/costs/by-agent rows (most expensive first). */
+export interface CostByAgentRow extends CostTotals {
+  agentId: string;
+  agentName: string;
+  agentStatus: string;
+}
+
+/** GET /api/companies/:id/costs/by-project rows; projectId null = work outside any project. */
+export interface CostByProjectRow extends CostTotals {
+  projectId: string | null;
+  projectName: string | null;
+}

@@ -1,69 +1,50 @@
-import { useState } from "react";
+import { useEffect, useState } from "react";
 import { ADAPTER_TYPES, AGENT_ROLES } from "@staple/contracts";
 import { api } from "../api/client.js";
 import type { EnvironmentResult } from "../api/types.js";
-import { joinArgs, splitArgs } from "../lib/format.js";
+import {
+  ADAPTER_HINTS,
+  API_KEY_ENV,
+  buildAdapterConfig,
+  CLAUDE_EFFORTS,
+  CODEX_SANDBOXES,
+  EMPTY_ADAPTER_VALUES,
+  modelNote,
+  modelOptions,
+  switchAdapterType,
+  valuesFromConfig,
+  type AdapterValues,
+} from "../lib/adapter-config.js";
 import { humanize } from "../lib/status.js";
 import { errorFor } from "../lib/field-errors.js";
 import { ErrorNote, Field } from "./ui.js";
 
-export interface AgentDraft {
+export interface AgentDraft extends AdapterValues {
   name: string;
   role: string;
   title: string;
-  adapterType: string;
-  command: string;
-  args: string;
-  cwd: string;
-  timeoutSec: string;
-  /** For adapters other than `process`: the adapter configuration as JSON. */
-  configJson: string;
   reportsTo: string;
 }
 
 export const DEFAULT_AGENT_DRAFT: AgentDraft = {
+  ...EMPTY_ADAPTER_VALUES,
   name: "",
   role: "engineer",
   title: "",
   adapterType: "process",
   command: "/bin/sh",
   args: `-c "echo Working on $PAPERCLIP_TASK_ID; sleep 2; echo Finished."`,
-  cwd: "",
   timeoutSec: "300",
-  configJson: "{}",
   reportsTo: "",
 };
 
 export function draftFromConfig(adapterType: string, config: Record<string, unknown>): Partial<AgentDraft> {
-  if (adapterType === "process") {
-    return {
-      adapterType,
-      command: typeof config.command === "string" ? config.command : "",
-      args: Array.isArray(config.args) ? joinArgs(config.args.map(String)) : "",
-      cwd: typeof config.cwd === "string" ? config.cwd : "",
-      timeoutSec: typeof config.timeoutSec === "number" ? String(config.timeoutSec) : "",
-    };
-  }
-  return { adapterType, configJson: JSON.stringify(config, null, 2) };
+  return valuesFromConfig(adapterType, config);
 }
 
 /** The adapter configuration a draft describes; throws a readable Error when the JSON is invalid. */
 export function adapterConfigOf(draft: AgentDraft): Record<string, unknown> {
-  if (draft.adapterType === "process") {
-    const config: Record<string, unknown> = { command: draft.command.trim() };
-    const args = splitArgs(draft.args);
-    if (args.length) config.args = args;
-    if (draft.cwd.trim()) config.cwd = draft.cwd.trim();
-    if (draft.timeoutSec.trim()) config.timeoutSec = Number(draft.timeoutSec);
-    return config;
-  }
-  try {
-    const parsed = JSON.parse(draft.configJson || "{}") as unknown;
-    if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) throw new Error("must be a JSON object");
-    return parsed as Record<string, unknown>;
-  } catch (error) {
-    throw new Error(`Adapter configuration: ${(error as Error).message}`);
-  }
+  return buildAdapterConfig(draft.adapterType, draft);
 }
 
 /** Name, role and adapter of an agent, with an environment check for the adapter. */
@@ -137,9 +118,19 @@ export function AgentFields({
       ) : null}
       <fieldset className="adapter">
         <legend>How the agent runs</legend>
-        <Field label="Adapter type" hint="process runs a local command on this machine for every heartbeat." error={err("adapterType")}>
+        <Field label="Adapter type" hint={ADAPTER_HINTS[draft.adapterType]} error={err("adapterType")}>
           {(id, hintId) => (
-            <select id={id} aria-describedby={hintId} aria-invalid={!!err("adapterType")} value={draft.adapterType} onChange={(e) => set({ adapterType: e.target.value })}>
+            <select
+              id={id}
+              aria-describedby={hintId}
+              aria-invalid={!!err("adapterType")}
+              value={draft.adapterType}
+              onChange={(e) => {
+                setCheck(null);
+                setCheckError(null);
+                onChange(switchAdapterType(draft, e.target.value));
+              }}
+            >
               {ADAPTER_TYPES.map((t) => (
                 <option key={t} value={t}>
                   {t}
@@ -148,24 +139,7 @@ export function AgentFields({
             </select>
           )}
         </Field>
-        {draft.adapterType === "process" ? (
-          <div className="grid-2">
-            <Field label="Command" hint="The program to start, e.g. /bin/sh or node." error={err("adapterConfig.command")}>
-              {(id, hintId) => <input id={id} required aria-describedby={hintId} aria-invalid={!!err("adapterConfig.command")} value={draft.command} onChange={(e) => set({ command: e.target.value })} className="mono" />}
-            </Field>
-            <Field label="Arguments" hint='Separated by spaces; quote an argument that contains spaces: -c "echo hi".' error={err("adapterConfig.args")}>
-              {(id, hintId) => <input id={id} aria-describedby={hintId} aria-invalid={!!err("adapterConfig.args")} value={draft.args} onChange={(e) => set({ args: e.target.value })} className="mono" />}
-            </Field>
-            <Field label="Working directory (optional)" error={err("adapterConfig.cwd")}>{(id, d) => <input id={id} aria-describedby={d} aria-invalid={!!err("adapterConfig.cwd")} value={draft.cwd} onChange={(e) => set({ cwd: e.target.value })} className="mono" />}</Field>
-            <Field label="Timeout (seconds)" error={err("adapterConfig.timeoutSec")}>
-              {(id, d) => <input id={id} aria-describedby={d} aria-invalid={!!err("adapterConfig.timeoutSec")} type="number" value={draft.timeoutSec} onChange={(e) => set({ timeoutSec: e.target.value })} />}
-            </Field>
-          </div>
-        ) : (
-          <Field label="Adapter configuration (JSON)" error={err("adapterConfig")}>
-            {(id, d) => <textarea id={id} aria-describedby={d} aria-invalid={!!err("adapterConfig")} rows={6} className="mono" value={draft.configJson} onChange={(e) => set({ configJson: e.target.value })} />}
-          </Field>
-        )}
+        <AdapterConfigFields draft={draft} set={set} err={err} companyId={companyId} />
         <div className="row">
           <button type="button" className="secondary" onClick={runCheck} disabled={checking}>
             {checking ? "Checking…" : "Check environment"}
@@ -178,16 +152,180 @@ export function AgentFields({
         </div>
         <ErrorNote error={checkError} />
         {check && check.checks.length ? (
-          <ul className="checks">
+          <ul className="checks" aria-label="Environment findings">
             {check.checks.map((c, i) => (
               <li key={i} className={`check-${c.level}`}>
-                <strong>{c.level}</strong> {c.message}
-                {c.fix ? <span className="muted"> — {c.fix}</span> : null}
+                <strong>{c.level}</strong> {c.message} <code className="muted small">{c.code}</code>
+                {c.fix ? (
+                  <div className="check-fix">
+                    <span className="muted">Fix:</span> {c.fix}
+                  </div>
+                ) : null}
               </li>
             ))}
           </ul>
+        ) : check && check.ok ? (
+          <p className="muted small">No findings.</p>
         ) : null}
       </fieldset>
     </>
   );
 }
+
+type SetDraft = (patch: Partial<AgentDraft>) => void;
+type ErrFor = (...paths: string[]) => string | undefined;
+
+/** The fields of the chosen adapter type. */
+function AdapterConfigFields({ draft, set, err, companyId }: { draft: AgentDraft; set: SetDraft; err: ErrFor; companyId: string }) {
+  const type = draft.adapterType;
+  const text = (key: keyof AgentDraft, label: string, path: string, opts: { hint?: string; mono?: boolean; required?: boolean; placeholder?: string; type?: string } = {}) => (
+    <Field label={label} hint={opts.hint} error={err(path)}>
+      {(id, d) => (
+        <input
+          id={id}
+          aria-describedby={d}
+          aria-invalid={!!err(path)}
+          required={opts.required}
+          type={opts.type}
+          placeholder={opts.placeholder}
+          className={opts.mono ? "mono" : undefined}
+          value={String(draft[key] ?? "")}
+          onChange={(e) => set({ [key]: e.target.value } as Partial<AgentDraft>)}
+        />
+      )}
+    </Field>
+  );
+  const timeout = (path = "adapterConfig.timeoutSec") => (
+    <Field label="Timeout (seconds)" hint="Empty for the adapter's default." error={err(path)}>
+      {(id, d) => <input id={id} aria-describedby={d} aria-invalid={!!err(path)} type="number" min={0} value={draft.timeoutSec} onChange={(e) => set({ timeoutSec: e.target.value })} />}
+    </Field>
+  );
+  const apiKey = () => {
+    const envName = API_KEY_ENV[type]!;
+    return (
+      <Field label={`${envName} (optional)`} hint="Stored as a secret in the agent's environment; only sent when filled. Leave empty to use the CLI's own login." error={err(`adapterConfig.env.${envName}`)}>
+        {(id, d) => (
+          <input id={id} aria-describedby={d} type="password" autoComplete="off" className="mono" value={draft.apiKey} onChange={(e) => set({ apiKey: e.target.value })} />
+        )}
+      </Field>
+    );
+  };
+
+  if (type === "process") {
+    return (
+      <div className="grid-2">
+        {text("command", "Command", "adapterConfig.command", { hint: "The program to start, e.g. /bin/sh or node.", mono: true, required: true })}
+        {text("args", "Arguments", "adapterConfig.args", { hint: 'Separated by spaces; quote an argument that contains spaces: -c "echo hi".', mono: true })}
+        {text("cwd", "Working directory (optional)", "adapterConfig.cwd", { mono: true })}
+        {timeout()}
+      </div>
+    );
+  }
+  if (type === "http") {
+    return (
+      <div className="grid-2">
+        {text("url", "URL", "adapterConfig.url", { hint: "Each heartbeat is sent here (http or https).", mono: true, required: true, type: "url", placeholder: "https://agent.example.com/heartbeat" })}
+        {timeout("adapterConfig.timeoutMs")}
+      </div>
+    );
+  }
+  if (type === "claude_local") {
+    return (
+      <div className="grid-2">
+        {text("command", "Command", "adapterConfig.command", { hint: 'The Claude Code CLI; default "claude".', mono: true })}
+        {text("cwd", "Working directory (optional)", "adapterConfig.cwd", { mono: true })}
+        <ModelField draft={draft} set={set} err={err} companyId={companyId} />
+        <Field label="Effort" error={err("adapterConfig.effort")}>
+          {(id, d) => (
+            <select id={id} aria-describedby={d} value={draft.effort} onChange={(e) => set({ effort: e.target.value })}>
+              <option value="">CLI default</option>
+              {CLAUDE_EFFORTS.map((e) => (
+                <option key={e} value={e}>
+                  {e}
+                </option>
+              ))}
+            </select>
+          )}
+        </Field>
+        <Field label="Max turns (optional)" error={err("adapterConfig.maxTurns")}>
+          {(id, d) => <input id={id} aria-describedby={d} aria-invalid={!!err("adapterConfig.maxTurns")} type="number" min={1} step={1} value={draft.maxTurns} onChange={(e) => set({ maxTurns: e.target.value })} />}
+        </Field>
+        {text("permissionMode", "Permission mode (optional)", "adapterConfig.permissionMode", {
+          hint: "Empty skips permission prompts (--dangerously-skip-permissions); e.g. acceptEdits, plan.",
+          mono: true,
+        })}
+        {timeout()}
+        {apiKey()}
+      </div>
+    );
+  }
+  if (type === "codex_local") {
+    return (
+      <div className="grid-2">
+        {text("command", "Command", "adapterConfig.command", { hint: 'The Codex CLI; default "codex".', mono: true })}
+        {text("cwd", "Working directory (optional)", "adapterConfig.cwd", { mono: true })}
+        <ModelField draft={draft} set={set} err={err} companyId={companyId} />
+        {text("reasoningEffort", "Reasoning effort (optional)", "adapterConfig.reasoningEffort", { hint: "e.g. low, medium, high.", mono: true })}
+        <Field label="Sandbox" hint="Without a sandbox Codex runs with approvals and sandbox bypassed." error={err("adapterConfig.sandbox")}>
+          {(id, d) => (
+            <select id={id} aria-describedby={d} value={draft.sandbox} onChange={(e) => set({ sandbox: e.target.value })}>
+              <option value="">(bypass, default)</option>
+              {CODEX_SANDBOXES.map((m) => (
+                <option key={m} value={m}>
+                  {m}
+                </option>
+              ))}
+            </select>
+          )}
+        </Field>
+        {timeout()}
+        {apiKey()}
+      </div>
+    );
+  }
+  return (
+    <Field label="Adapter configuration (JSON)" error={err("adapterConfig")}>
+      {(id, d) => <textarea id={id} aria-describedby={d} aria-invalid={!!err("adapterConfig")} rows={6} className="mono" value={draft.configJson} onChange={(e) => set({ configJson: e.target.value })} />}
+    </Field>
+  );
+}
+
+/** A free-text model field with suggestions from GET .../adapters/:type/models (failures are ignored). */
+function ModelField({ draft, set, err, companyId }: { draft: AgentDraft; set: SetDraft; err: ErrFor; companyId: string }) {
+  const type = draft.adapterType;
+  const [models, setModels] = useState<{ type: string; options: { id: string; label: string }[]; note: string } | null>(null);
+  useEffect(() => {
+    let live = true;
+    api.agents
+      .models(companyId, type)
+      .then((data) => {
+        if (live) setModels({ type, options: modelOptions(data), note: modelNote(data) });
+      })
+      .catch(() => {
+        if (live) setModels({ type, options: [], note: "" });
+      });
+    return () => {
+      live = false;
+    };
+  }, [companyId, type]);
+  const current = models && models.type === type ? models : null;
+  const listId = `models-${type}`;
+  const hint = [current?.options.length ? `${current.options.length} suggestions; any model id works.` : "Empty for the CLI's default.", current?.note].filter(Boolean).join(" ");
+  return (
+    <Field label="Model (optional)" hint={hint} error={err("adapterConfig.model")}>
+      {(id, d) => (
+        <>
+          <input id={id} aria-describedby={d} aria-invalid={!!err("adapterConfig.model")} className="mono" list={listId} autoComplete="off" value={draft.model} onChange={(e) => set({ model: e.target.value })} />
+          <datalist id={listId}>
+            {current?.options.map((m) => (
+              <option key={m.id} value={m.id}>
+                {m.label}
+              </option>
+            ))}
+          </datalist>
+        </>
+      )}
+    </Field>
+  );
+}
+

@@ -197,7 +197,7 @@ export function AgentPage({ agentId }: { agentId: string }) {
             {Object.entries(a.adapterConfig).map(([k, v]) => (
               <div key={k} className="kv-row">
                 <dt>{k}</dt>
-                <dd className="mono">{typeof v === "string" ? v : JSON.stringify(v)}</dd>
+                <dd className="mono">{typeof v === "string" ? v : JSON.stringify(k === "env" ? maskSecretEnv(v) : v)}</dd>
               </div>
             ))}
           </dl>
@@ -387,5 +387,15 @@ function EditAdapter({ agent, onDone }: { agent: Agent; onDone: () => void }) {
         </button>
       </div>
     </form>
+  );
+}
+
+/** Env entries stored as secrets are shown masked in the configuration view. */
+function maskSecretEnv(env: unknown): unknown {
+  if (!env || typeof env !== "object" || Array.isArray(env)) return env;
+  return Object.fromEntries(
+    Object.entries(env as Record<string, unknown>).map(([name, value]) =>
+      value && typeof value === "object" && (value as { type?: unknown }).type === "secret" ? [name, { type: "secret", value: "••••••" }] : [name, value],
+    ),
   );
 }

@@ -8,7 +8,7 @@ import { Link, navigate } from "../lib/router.js";
 const STEPS = ["Company", "First agent", "First issue"] as const;
 
 /**
- * First run: a company (name, goal), its first agent (adapter `process` with a command), and a
+ * First run: a company (name, goal), its first agent (any adapter type), and a
  * first issue assigned to that agent. Each step saves as it goes; the last one opens the issue.
  */
 export function OnboardingPage({ firstRun, onCompanyCreated }: { firstRun: boolean; onCompanyCreated: () => void }) {
@@ -102,8 +102,8 @@ export function OnboardingPage({ firstRun, onCompanyCreated }: { firstRun: boole
           ) : step === 1 && company ? (
             <>
               <p id="onboarding-intro" className="muted">
-                Hire an agent for <strong>{company.name}</strong>. A <code>process</code> agent is any program: Staple starts the command on every heartbeat, with{" "}
-                <code>PAPERCLIP_API_URL</code>, <code>PAPERCLIP_TASK_ID</code> and a run token in its environment.
+                Hire an agent for <strong>{company.name}</strong>. Staple starts it on every heartbeat: a <code>process</code> agent is any program, <code>claude_local</code> and{" "}
+                <code>codex_local</code> run the Claude Code or Codex CLI, <code>http</code> calls a URL. Runs get <code>PAPERCLIP_API_URL</code>, <code>PAPERCLIP_TASK_ID</code> and a run token.
               </p>
               <AgentFields draft={draft} onChange={setDraft} companyId={company.id} />
             </>

@@ -354,4 +354,59 @@ describe("the board in a browser", () => {
     await page.getByRole("heading", { level: 1 }).getByText("Terminated").waitFor();
     expect((await httpJson(server.url, "GET", `/api/agents/${agentId}`)).body.status).toBe("terminated");
   });
+  it("the agent form offers claude_local with its own fields, model suggestions and an environment check", async () => {
+    await page.goto(`${server.url}/c/${state.companyId}/agents?hire=1`);
+    await page.getByLabel("Adapter type").selectOption("claude_local");
+    expect(await page.getByLabel("Command").inputValue()).toBe("claude");
+    await page.getByLabel("Agent name").fill("Claude Coder");
+    await page.getByLabel("Model (optional)").fill("sonnet");
+    await page.getByLabel("Effort").selectOption("high");
+    await page.getByLabel("Max turns (optional)").fill("20");
+    const key = page.getByLabel("ANTHROPIC_API_KEY (optional)");
+    expect(await key.getAttribute("type")).toBe("password");
+    await page.getByRole("button", { name: "Check environment" }).click();
+    await page.getByText(/Environment (looks good|has problems)/).waitFor();
+    await page.getByRole("list", { name: "Environment findings" }).waitFor();
+    await shot("18-agent-form-claude");
+    // codex_local: the sandbox select.
+    await page.getByLabel("Adapter type").selectOption("codex_local");
+    expect(await page.getByLabel("Command").inputValue()).toBe("codex");
+    await page.getByLabel("Sandbox").selectOption("workspace-write");
+    await page.getByLabel("OPENAI_API_KEY (optional)").waitFor();
+    await page.getByRole("button", { name: "Cancel" }).click();
+  });
+
+  it("costs page: summary against the budget, spend by agent and by project", async () => {
+    await httpJson(server.url, "PATCH", `/api/companies/${state.companyId}`, { budgetMonthlyCents: 5000 });
+    const cost = await httpJson(server.url, "POST", `/api/companies/${state.companyId}/cost-events`, {
+      agentId: state.agentId,
+      provider: "anthropic",
+      model: "claude-sonnet",
+      inputTokens: 12000,
+      cachedInputTokens: 3000,
+      outputTokens: 800,
+      costCents: 1234,
+    });
+    expect(cost.status).toBe(201);
+    await page.goto(`${server.url}/c/${state.companyId}`);
+    await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Costs" }).click();
+    await page.waitForURL(/\/costs$/);
+    await page.getByRole("heading", { level: 1, name: "Costs" }).waitFor();
+    const summary = page.getByRole("region", { name: "Summary" });
+    await summary.getByText("$12.34").first().waitFor();
+    await summary.getByRole("meter", { name: "Monthly budget used" }).waitFor();
+    await summary.getByText(/of the \$50\.00 monthly budget/).waitFor();
+    const byAgent = page.getByRole("region", { name: "By agent" });
+    const row = byAgent.getByRole("row", { name: /Script Bot/ });
+    await row.getByRole("link", { name: "Script Bot" }).waitFor();
+    await row.getByText("$12.34").waitFor();
+    await page.getByRole("region", { name: "By project" }).getByText("No project").waitFor();
+    await shot("17-costs");
+    // The period selector: all time still includes the event.
+    await page.getByLabel("Period").selectOption("all");
+    await page.waitForURL(/period=all/);
+    await summary.getByText("$12.34").first().waitFor();
+    await row.getByRole("link", { name: "Script Bot" }).click();
+    await page.waitForURL(new RegExp(`/agents/${state.agentId}$`));
+  });
 });

@@ -1,0 +1,195 @@
+import { joinArgs, splitArgs } from "./format.js";
+
+/**
+ * The adapter part of the agent form, as plain strings, and the pure functions between it and an
+ * `adapterConfig` (what the API stores for each adapter type).
+ */
+export interface AdapterValues {
+  adapterType: string;
+  /** process, claude_local, codex_local. */
+  command: string;
+  /** process: the arguments as one command line. */
+  args: string;
+  cwd: string;
+  timeoutSec: string;
+  /** http. */
+  url: string;
+  /** claude_local, codex_local. */
+  model: string;
+  /** claude_local: low | medium | high | xhigh | max ("" = the CLI's default). */
+  effort: string;
+  maxTurns: string;
+  permissionMode: string;
+  /** codex_local. */
+  reasoningEffort: string;
+  /** codex_local: "" = bypass approvals and sandbox (the adapter's default), else a sandbox mode. */
+  sandbox: string;
+  /** ANTHROPIC_API_KEY (claude_local) or OPENAI_API_KEY (codex_local); sent as a secret only when filled. */
+  apiKey: string;
+  /** For adapter types the form does not know: the configuration as JSON. */
+  configJson: string;
+  /** Keys of the loaded configuration the form has no field for (kept on save, e.g. extraArgs, env). */
+  preserved: Record<string, unknown>;
+}
+
+export const CLAUDE_EFFORTS = ["low", "medium", "high", "xhigh", "max"] as const;
+export const CODEX_SANDBOXES = ["read-only", "workspace-write", "danger-full-access"] as const;
+export const DEFAULT_COMMANDS: Record<string, string> = { claude_local: "claude", codex_local: "codex" };
+export const API_KEY_ENV: Record<string, string> = { claude_local: "ANTHROPIC_API_KEY", codex_local: "OPENAI_API_KEY" };
+export const KNOWN_ADAPTERS = ["process", "http", "claude_local", "codex_local"] as const;
+
+export const ADAPTER_HINTS: Record<string, string> = {
+  process: "Runs a local command on this machine for every heartbeat.",
+  http: "Sends every heartbeat to a URL (a webhook your agent listens on).",
+  claude_local: "Runs the Claude Code CLI (claude) on this machine for every heartbeat.",
+  codex_local: "Runs the OpenAI Codex CLI (codex exec) on this machine for every heartbeat.",
+};
+
+/** The configuration keys each known adapter's form fields own; anything else is preserved. */
+const OWNED: Record<string, readonly string[]> = {
+  process: ["command", "args", "cwd", "timeoutSec"],
+  http: ["url", "timeoutMs"],
+  claude_local: ["command", "cwd", "model", "effort", "maxTurns", "permissionMode", "timeoutSec"],
+  codex_local: ["command", "cwd", "model", "reasoningEffort", "sandbox", "bypassApprovalsAndSandbox", "timeoutSec"],
+};
+
+export const EMPTY_ADAPTER_VALUES: AdapterValues = {
+  adapterType: "process",
+  command: "",
+  args: "",
+  cwd: "",
+  timeoutSec: "",
+  url: "",
+  model: "",
+  effort: "",
+  maxTurns: "",
+  permissionMode: "",
+  reasoningEffort: "",
+  sandbox: "",
+  apiKey: "",
+  configJson: "{}",
+  preserved: {},
+};
+
+function num(value: string): number {
+  return Number(value.trim());
+}
+
+/** Type + form values -> adapterConfig. Throws a readable Error when custom JSON is invalid. */
+export function buildAdapterConfig(type: string, v: AdapterValues): Record<string, unknown> {
+  if (!(KNOWN_ADAPTERS as readonly string[]).includes(type)) {
+    try {
+      const parsed = JSON.parse(v.configJson || "{}") as unknown;
+      if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) throw new Error("must be a JSON object");
+      return parsed as Record<string, unknown>;
+    } catch (error) {
+      throw new Error(`Adapter configuration: ${(error as Error).message}`);
+    }
+  }
+  const config: Record<string, unknown> = { ...v.preserved };
+  const text = (key: string, value: string) => {
+    if (value.trim()) config[key] = value.trim();
+  };
+  const number = (key: string, value: string) => {
+    if (value.trim()) config[key] = num(value);
+  };
+  if (type === "process") {
+    config.command = v.command.trim();
+    const args = splitArgs(v.args);
+    if (args.length) config.args = args;
+    text("cwd", v.cwd);
+    number("timeoutSec", v.timeoutSec);
+    return config;
+  }
+  if (type === "http") {
+    config.url = v.url.trim();
+    if (v.timeoutSec.trim()) config.timeoutMs = Math.round(num(v.timeoutSec) * 1000);
+    return config;
+  }
+  config.command = v.command.trim() || DEFAULT_COMMANDS[type]!;
+  text("cwd", v.cwd);
+  text("model", v.model);
+  if (type === "claude_local") {
+    text("effort", v.effort);
+    number("maxTurns", v.maxTurns);
+    text("permissionMode", v.permissionMode);
+  } else {
+    text("reasoningEffort", v.reasoningEffort);
+    if (v.sandbox) {
+      config.sandbox = v.sandbox;
+      config.bypassApprovalsAndSandbox = false;
+    }
+  }
+  number("timeoutSec", v.timeoutSec);
+  const envName = API_KEY_ENV[type]!;
+  const env = isRecord(config.env) ? { ...config.env } : {};
+  delete env[envName];
+  if (v.apiKey.trim()) env[envName] = { type: "secret", value: v.apiKey.trim() };
+  if (Object.keys(env).length) config.env = env;
+  else delete config.env;
+  return config;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return !!value && typeof value === "object" && !Array.isArray(value);
+}
+
+function str(value: unknown): string {
+  return typeof value === "string" ? value : typeof value === "number" ? String(value) : "";
+}
+
+/** adapterConfig -> form values (the inverse of buildAdapterConfig for the fields the form knows). */
+export function valuesFromConfig(type: string, config: Record<string, unknown>): Partial<AdapterValues> {
+  if (!(KNOWN_ADAPTERS as readonly string[]).includes(type)) return { adapterType: type, configJson: JSON.stringify(config, null, 2), preserved: {} };
+  const owned = OWNED[type]!;
+  const preserved: Record<string, unknown> = {};
+  for (const [k, val] of Object.entries(config)) if (!owned.includes(k)) preserved[k] = val;
+  const base: Partial<AdapterValues> = { adapterType: type, preserved, command: str(config.command), cwd: str(config.cwd), timeoutSec: str(config.timeoutSec) };
+  if (type === "process") return { ...base, args: Array.isArray(config.args) ? joinArgs(config.args.map(String)) : "" };
+  if (type === "http") {
+    const ms = typeof config.timeoutMs === "number" ? config.timeoutMs : null;
+    return { ...base, url: str(config.url), timeoutSec: ms === null ? "" : String(ms / 1000) };
+  }
+  const envName = API_KEY_ENV[type]!;
+  const env = isRecord(config.env) ? config.env : {};
+  const key = env[envName];
+  const apiKey = typeof key === "string" ? key : isRecord(key) ? str(key.value) : "";
+  const out: Partial<AdapterValues> = { ...base, model: str(config.model), apiKey };
+  if (type === "claude_local") return { ...out, effort: str(config.effort), maxTurns: str(config.maxTurns), permissionMode: str(config.permissionMode) };
+  return { ...out, reasoningEffort: str(config.reasoningEffort), sandbox: config.bypassApprovalsAndSandbox === true ? "" : str(config.sandbox) };
+}
+
+/** Changing the adapter type: offer the new type's default command when the old one was a default. */
+export function switchAdapterType<T extends AdapterValues>(values: T, type: string): T {
+  const defaults = ["", "/bin/sh", ...Object.values(DEFAULT_COMMANDS)];
+  const next = { ...values, adapterType: type, preserved: {} };
+  if (DEFAULT_COMMANDS[type] && defaults.includes(values.command.trim())) next.command = DEFAULT_COMMANDS[type]!;
+  else if (type === "process" && Object.values(DEFAULT_COMMANDS).includes(values.command.trim())) next.command = "/bin/sh";
+  return next;
+}
+
+/** Model suggestions from GET .../adapters/:type/models: an array of strings or {id|name|label}, or {models: [...]}. */
+export function modelOptions(data: unknown): { id: string; label: string }[] {
+  const list = Array.isArray(data) ? data : isRecord(data) && Array.isArray(data.models) ? data.models : [];
+  const out: { id: string; label: string }[] = [];
+  const seen = new Set<string>();
+  for (const item of list as unknown[]) {
+    let id = "";
+    let label = "";
+    if (typeof item === "string") id = item;
+    else if (isRecord(item)) {
+      id = str(item.id) || str(item.name) || str(item.model) || str(item.slug);
+      label = str(item.label) || str(item.displayName) || str(item.display_name) || str(item.name);
+    }
+    id = id.trim();
+    if (!id || seen.has(id)) continue;
+    seen.add(id);
+    out.push({ id, label: label && label !== id ? label : "" });
+  }
+  return out;
+}
+
+/** The note that may come with a model list ({models, note}). */
+export function modelNote(data: unknown): string {
+  return isRecord(data) && typeof data.note === "string" ? data.note : "";
+}
