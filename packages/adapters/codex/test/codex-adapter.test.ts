@@ -341,17 +341,32 @@ describe("codexAdapter.execute with a fake codex", () => {
     const planted = "sk-planted-secret-0123456789abcdef";
     const cmdlines: string[] = [];
     const environs: string[] = [];
+    const probes: Promise<void>[] = [];
     const { ctx, rec, records } = makeCtx("success", {
       env: { OPENAI_API_KEY: { type: "secret", value: planted }, FAKE_CODEX_DELAY_MS: "400" },
       overrides: {
         onSpawn: (info) => {
           rec.spawns.push(info);
-          cmdlines.push(fs.readFileSync(`/proc/${info.pid}/cmdline`, "utf8"));
-          environs.push(fs.readFileSync(`/proc/${info.pid}/environ`, "utf8"));
+          // `#!/usr/bin/env node` execs twice; mid-exec /proc/<pid>/cmdline reads empty. Poll (bounded)
+          // until the final command line is there; the fake stays alive FAKE_CODEX_DELAY_MS.
+          probes.push(
+            (async () => {
+              for (let i = 0; i < 50; i++) {
+                const cmdline = fs.readFileSync(`/proc/${info.pid}/cmdline`, "utf8");
+                if (cmdline.includes("--json")) {
+                  cmdlines.push(cmdline);
+                  environs.push(fs.readFileSync(`/proc/${info.pid}/environ`, "utf8"));
+                  return;
+                }
+                await new Promise((r) => setTimeout(r, 5));
+              }
+            })(),
+          );
         },
       },
     });
     const result = await execute(ctx);
+    await Promise.all(probes);
     expect(result).toMatchObject({ exitCode: 0, billingType: "metered_api" });
     expect(cmdlines).toHaveLength(1);
     expect(cmdlines[0]).toContain("exec\0--json");
