@@ -62,5 +62,7 @@ describe("costs: the ledger read by company, agent and project; manual cost even
     expect(agent.status).toBe("paused");
     const incidents = (await t.current.get(`/api/companies/${company.id}/budgets/incidents`)).body;
     expect(incidents.some((i: { thresholdType: string }) => i.thresholdType === "hard")).toBe(true);
+    // The hard stop's budget_override_required approval shows on the dashboard as needing the board.
+    expect((await t.current.get(`/api/companies/${company.id}/dashboard`)).body.pendingApprovals).toBe(1);
   });
 });

@@ -7,17 +7,19 @@ function zeroCounts<T extends string>(keys: readonly T[]): Record<T, number> {
   return Object.fromEntries(keys.map((k) => [k, 0])) as Record<T, number>;
 }
 
-/** Company overview: counts by status from two grouped queries (no per-row work). */
+/** Company overview: counts by status from grouped queries (no per-row work). */
 export function createDashboardService(db: Queryable) {
   return {
     async get(actor: Actor, companyId: string, company: { budgetMonthlyCents: number; spentMonthlyCents: number }) {
       assertCompanyAccess(actor, companyId);
-      const [agents, issues] = await Promise.all([
+      const [agents, issues, approvals] = await Promise.all([
         db.query<{ status: string; n: number }>("SELECT status, count(*)::int AS n FROM agents WHERE company_id = $1 GROUP BY status", [companyId]),
         db.query<{ status: string; n: number }>(
           "SELECT status, count(*)::int AS n FROM issues WHERE company_id = $1 AND hidden_at IS NULL GROUP BY status",
           [companyId],
         ),
+        // Pending approvals (e.g. a budget hard stop's `budget_override_required`) need the board.
+        db.query<{ n: number }>("SELECT count(*)::int AS n FROM approvals WHERE company_id = $1 AND status = 'pending'", [companyId]),
       ]);
       const agentCounts = zeroCounts(AGENT_STATUSES);
       for (const row of agents) agentCounts[row.status as keyof typeof agentCounts] = row.n;
@@ -28,7 +30,7 @@ export function createDashboardService(db: Queryable) {
         agents: { total: agents.reduce((s, r) => s + r.n, 0), byStatus: agentCounts },
         issues: { total: issues.reduce((s, r) => s + r.n, 0), byStatus: issueCounts },
         costs: { monthSpendCents: company.spentMonthlyCents, monthBudgetCents: company.budgetMonthlyCents },
-        pendingApprovals: 0,
+        pendingApprovals: approvals[0]?.n ?? 0,
       };
     },
   };

@@ -21,7 +21,8 @@ export function DashboardPage() {
   const budget = d?.costs.monthBudgetCents ?? company.budgetMonthlyCents;
   const pct = budget > 0 ? Math.min(100, Math.round((spend / budget) * 100)) : 0;
   const troubled = agents.filter((a) => a.status === "error" || (a.status === "paused" && a.pauseReason === "budget"));
-  const needsBoard = (failed.data?.length ?? 0) + (blocked.data?.length ?? 0) + troubled.length;
+  const approvals = d?.pendingApprovals ?? 0;
+  const needsBoard = (failed.data?.length ?? 0) + (blocked.data?.length ?? 0) + troubled.length + approvals;
 
   return (
     <>
@@ -98,6 +99,12 @@ export function DashboardPage() {
             <Empty>Nothing needs your attention.</Empty>
           ) : (
             <ul className="plain list-rows">
+              {approvals > 0 ? (
+                <li>
+                  <Badge status="pending_approval" /> {approvals} approval{approvals === 1 ? "" : "s"} pending{" "}
+                  <span className="muted">(budget overrides: raise the budget or resume the paused scope)</span>
+                </li>
+              ) : null}
               {troubled.map((a) => (
                 <li key={a.id}>
                   <Badge status={a.status} /> <Link to={`${base}/agents/${a.id}`}>{a.name}</Link> <span className="muted">{a.errorReason ?? humanize(a.pauseReason ?? "")}</span>
