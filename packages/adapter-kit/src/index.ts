@@ -6,3 +6,4 @@ export * from "./redact.js";
 export * from "./fake-adapter.js";
 export * from "./spawn-host.js";
 export * from "./resolve-command.js";
+export * from "./config-fields.js";

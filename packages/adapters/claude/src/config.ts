@@ -1,3 +1,4 @@
+import { parseEnvEntries, parseSeconds, type EnvEntry } from "@staple/adapter-kit";
 /**
  * The `claude_local` adapter's config, parsed from the agent's untyped `adapterConfig`.
  *
@@ -7,10 +8,7 @@
  * Anything else is reported as a message naming the field, never thrown.
  */
 
-export interface ClaudeEnvEntry {
-  value: string;
-  secret: boolean;
-}
+export type ClaudeEnvEntry = EnvEntry;
 
 export interface ClaudeAdapterConfig {
   command: string;
@@ -54,7 +52,7 @@ export function parseClaudeConfig(raw: Record<string, unknown>): ParsedClaudeCon
   if (!Array.isArray(extraArgs) || !extraArgs.every((a): a is string => typeof a === "string")) {
     return { ok: false, message: "adapterConfig.extraArgs must be an array of strings" };
   }
-  const env = parseEnv(raw.env ?? {});
+  const env = parseEnvEntries(raw.env ?? {});
   if (typeof env === "string") return { ok: false, message: env };
   const timeoutSec = parseSeconds("timeoutSec", raw.timeoutSec, 0);
   if (typeof timeoutSec === "string") return { ok: false, message: timeoutSec };
@@ -85,33 +83,3 @@ function optionalString(field: string, value: unknown): string | null | Error {
   return value;
 }
 
-/** Returns the entries, or an error message. A bare string is a plain value. */
-function parseEnv(env: unknown): Record<string, ClaudeEnvEntry> | string {
-  if (typeof env !== "object" || env === null || Array.isArray(env)) return "adapterConfig.env must be an object";
-  const out: Record<string, ClaudeEnvEntry> = {};
-  for (const [key, value] of Object.entries(env)) {
-    if (key === "" || key.includes("=") || key.includes("\0")) return `adapterConfig.env has an invalid name: ${JSON.stringify(key)}`;
-    const entry = parseEnvValue(value);
-    if (entry === null) return `adapterConfig.env.${key} must be a string or {type: "plain" | "secret", value: string}`;
-    if (entry.value.includes("\0")) return `adapterConfig.env.${key} must not contain a NUL character`;
-    out[key] = entry;
-  }
-  return out;
-}
-
-function parseEnvValue(value: unknown): ClaudeEnvEntry | null {
-  if (typeof value === "string") return { value, secret: false };
-  if (typeof value !== "object" || value === null) return null;
-  const { type, value: inner } = value as { type?: unknown; value?: unknown };
-  if (typeof inner !== "string") return null;
-  if (type === "plain") return { value: inner, secret: false };
-  if (type === "secret") return { value: inner, secret: true };
-  return null;
-}
-
-/** Absent/null -> fallback; otherwise a finite number >= 0, or an error message. */
-function parseSeconds(field: string, value: unknown, fallback: number): number | string {
-  if (value === undefined || value === null) return fallback;
-  if (typeof value !== "number" || !Number.isFinite(value) || value < 0) return `adapterConfig.${field} must be a number >= 0`;
-  return value;
-}

@@ -1,3 +1,4 @@
+import { parseEnvEntries, parseSeconds, type EnvEntry } from "@staple/adapter-kit";
 /**
  * The `codex_local` adapter's config, parsed from the agent's untyped `adapterConfig`.
  *
@@ -20,10 +21,7 @@ export const DEFAULT_GRACE_SEC = 15;
 /** An env entry as written in config: a bare string is plain. */
 export type CodexEnvValue = string | { type: "plain"; value: string } | { type: "secret"; value: string };
 
-export interface CodexEnvEntry {
-  value: string;
-  secret: boolean;
-}
+export type CodexEnvEntry = EnvEntry;
 
 export interface CodexAdapterConfig {
   command: string;
@@ -94,7 +92,7 @@ export function parseCodexConfig(raw: Record<string, unknown>): ParsedCodexConfi
   if (cwd !== undefined && cwd !== null && (typeof cwd !== "string" || cwd === "" || cwd.includes("\0"))) {
     return { ok: false, message: "adapterConfig.cwd must be a non-empty string" };
   }
-  const parsedEnv = parseEnv(env);
+  const parsedEnv = parseEnvEntries(env);
   if (typeof parsedEnv === "string") return { ok: false, message: parsedEnv };
   const timeout = parseSeconds("timeoutSec", timeoutSec, 0);
   if (typeof timeout === "string") return { ok: false, message: timeout };
@@ -131,37 +129,3 @@ function optionalString(
   return value;
 }
 
-/** Returns the entries, or an error message. */
-function parseEnv(env: unknown): Record<string, CodexEnvEntry> | string {
-  if (typeof env !== "object" || env === null || Array.isArray(env)) return "adapterConfig.env must be an object";
-  const out: Record<string, CodexEnvEntry> = {};
-  for (const [key, value] of Object.entries(env)) {
-    if (key === "" || key.includes("=") || key.includes("\0")) return `adapterConfig.env has an invalid name: ${JSON.stringify(key)}`;
-    const entry = parseEnvValue(value);
-    if (entry === null) {
-      return `adapterConfig.env.${key} must be a string or {type: "plain" | "secret", value: string}`;
-    }
-    if (entry.value.includes("\0")) return `adapterConfig.env.${key} must not contain a NUL character`;
-    out[key] = entry;
-  }
-  return out;
-}
-
-function parseEnvValue(value: unknown): CodexEnvEntry | null {
-  if (typeof value === "string") return { value, secret: false };
-  if (typeof value !== "object" || value === null) return null;
-  const { type, value: inner } = value as { type?: unknown; value?: unknown };
-  if (typeof inner !== "string") return null;
-  if (type === "plain") return { value: inner, secret: false };
-  if (type === "secret") return { value: inner, secret: true };
-  return null;
-}
-
-/** Absent/null -> fallback; otherwise a finite number >= 0, or an error message. */
-function parseSeconds(field: string, value: unknown, fallback: number): number | string {
-  if (value === undefined || value === null) return fallback;
-  if (typeof value !== "number" || !Number.isFinite(value) || value < 0) {
-    return `adapterConfig.${field} must be a number >= 0`;
-  }
-  return value;
-}

@@ -1,3 +1,4 @@
+import { parseEnvEntries, parseSeconds, type EnvEntry } from "@staple/adapter-kit";
 /**
  * The `process` adapter's config, parsed from the agent's untyped `adapterConfig`.
  *
@@ -9,10 +10,7 @@
 /** An env entry as written in config: a bare string is plain. */
 export type ProcessEnvValue = string | { type: "plain"; value: string } | { type: "secret"; value: string };
 
-export interface ProcessEnvEntry {
-  value: string;
-  secret: boolean;
-}
+export type ProcessEnvEntry = EnvEntry;
 
 export interface ProcessAdapterConfig {
   command: string;
@@ -40,7 +38,7 @@ export function parseProcessConfig(raw: Record<string, unknown>): ParsedConfig {
   if (cwd !== undefined && cwd !== null && (typeof cwd !== "string" || cwd === "")) {
     return { ok: false, message: "adapterConfig.cwd must be a non-empty string" };
   }
-  const parsedEnv = parseEnv(env);
+  const parsedEnv = parseEnvEntries(env);
   if (typeof parsedEnv === "string") return { ok: false, message: parsedEnv };
   const timeout = parseSeconds("timeoutSec", timeoutSec, 0);
   if (typeof timeout === "string") return { ok: false, message: timeout };
@@ -52,37 +50,3 @@ export function parseProcessConfig(raw: Record<string, unknown>): ParsedConfig {
   };
 }
 
-/** Returns the entries, or an error message. */
-function parseEnv(env: unknown): Record<string, ProcessEnvEntry> | string {
-  if (typeof env !== "object" || env === null || Array.isArray(env)) return "adapterConfig.env must be an object";
-  const out: Record<string, ProcessEnvEntry> = {};
-  for (const [key, value] of Object.entries(env)) {
-    if (key === "" || key.includes("=") || key.includes("\0")) return `adapterConfig.env has an invalid name: ${JSON.stringify(key)}`;
-    const entry = parseEnvValue(value);
-    if (entry === null) {
-      return `adapterConfig.env.${key} must be a string or {type: "plain" | "secret", value: string}`;
-    }
-    if (entry.value.includes("\0")) return `adapterConfig.env.${key} must not contain a NUL character`;
-    out[key] = entry;
-  }
-  return out;
-}
-
-function parseEnvValue(value: unknown): ProcessEnvEntry | null {
-  if (typeof value === "string") return { value, secret: false };
-  if (typeof value !== "object" || value === null) return null;
-  const { type, value: inner } = value as { type?: unknown; value?: unknown };
-  if (typeof inner !== "string") return null;
-  if (type === "plain") return { value: inner, secret: false };
-  if (type === "secret") return { value: inner, secret: true };
-  return null;
-}
-
-/** Absent/null -> fallback; otherwise a finite number >= 0, or an error message. */
-function parseSeconds(field: string, value: unknown, fallback: number): number | string {
-  if (value === undefined || value === null) return fallback;
-  if (typeof value !== "number" || !Number.isFinite(value) || value < 0) {
-    return `adapterConfig.${field} must be a number >= 0`;
-  }
-  return value;
-}
