@@ -5,9 +5,8 @@ import { assertBoard, assertCompanyAccess } from "../auth/access.js";
 import { conflict, forbidden, notFound, validationError } from "../errors.js";
 import { recordActivity } from "../activity/record.js";
 import { billedCents, normalizeBillingType } from "../runs/outcome.js";
-import { cancelScopeWork } from "../runs/cancel-scope.js";
 import { DISPATCH_CHANNEL } from "../runs/dispatch-channel.js";
-import { evaluateBudgets } from "./enforcement.js";
+import { applySpend } from "./spend.js";
 
 /**
  * The cost ledger read side (spend by company, agent, project over a window) and manual cost events
@@ -147,13 +146,8 @@ export function createCostService(db: Database) {
         );
         // One cost event per run (the ledger's unique index): a second report for the same run is a conflict.
         if (!event) throw conflict("This run already has a cost event");
-        if (cents > 0) {
-          await q.query("UPDATE agents SET spent_monthly_cents = spent_monthly_cents + $2 WHERE id = $1", [body.agentId, cents]);
-          await q.query("UPDATE companies SET spent_monthly_cents = spent_monthly_cents + $2 WHERE id = $1", [companyId, cents]);
-          const paused = await evaluateBudgets(q, { companyId, agentId: body.agentId, projectId });
-          for (const scope of paused) {
-            for (const agentId of await cancelScopeWork(q, scope)) await q.query(`SELECT pg_notify('${DISPATCH_CHANNEL}', $1::text)`, [agentId]);
-          }
+        for (const agentId of await applySpend(q, { companyId, agentId: body.agentId, projectId, cents })) {
+          await q.query(`SELECT pg_notify('${DISPATCH_CHANNEL}', $1::text)`, [agentId]);
         }
         await recordActivity(q, { companyId, actor, action: "cost.reported", entityType: "cost_event", entityId: String(event!.id), details: { agentId: body.agentId, costCents: cents } });
         return event!;

@@ -1,6 +1,5 @@
 import { billedCents, normalizeBillingType } from "../outcome.js";
-import { evaluateBudgets } from "../../budgets/enforcement.js";
-import { cancelScopeWork } from "../cancel-scope.js";
+import { applySpend } from "../../budgets/spend.js";
 import type { FinalizeStep } from "./pipeline.js";
 
 /**
@@ -43,12 +42,9 @@ export const runtimeTotalsStep: FinalizeStep = {
       [agent.companyId, agent.id, run.issueId, run.id, result?.provider ?? null, result?.biller ?? "unknown", billingType, result?.model ?? null, input, cached, output, cents],
     );
     if (cents > 0) {
-      await q.query("UPDATE agents SET spent_monthly_cents = spent_monthly_cents + $2 WHERE id = $1", [agent.id, cents]);
-      await q.query("UPDATE companies SET spent_monthly_cents = spent_monthly_cents + $2 WHERE id = $1", [agent.companyId, cents]);
-      // Budget enforcement on each cost (spec C.17): warn, then hard stop = pause scope + cancel its work.
       const [issue] = run.issueId ? await q.query<{ projectId: string | null }>("SELECT project_id FROM issues WHERE id = $1", [run.issueId]) : [];
-      const paused = await evaluateBudgets(q, { companyId: agent.companyId, agentId: agent.id, projectId: issue?.projectId ?? null });
-      for (const scope of paused) (await cancelScopeWork(q, scope)).forEach((id) => ctx.pokes.add(id));
+      const changed = await applySpend(q, { companyId: agent.companyId, agentId: agent.id, projectId: issue?.projectId ?? null, cents });
+      changed.forEach((id) => ctx.pokes.add(id));
     }
   },
 };
