@@ -351,11 +351,13 @@ describe("codexAdapter.execute with a fake codex", () => {
           // until the final command line is there; the fake stays alive FAKE_CODEX_DELAY_MS.
           probes.push(
             (async () => {
-              for (let i = 0; i < 50; i++) {
+              for (let i = 0; i < 100; i++) {
+                // Read both, then re-check cmdline: a read between the two execs sees an empty file.
                 const cmdline = fs.readFileSync(`/proc/${info.pid}/cmdline`, "utf8");
-                if (cmdline.includes("--json")) {
+                const environ = fs.readFileSync(`/proc/${info.pid}/environ`, "utf8");
+                if (cmdline.includes("fake-codex") && cmdline.includes("--json") && environ !== "" && fs.readFileSync(`/proc/${info.pid}/cmdline`, "utf8") === cmdline) {
                   cmdlines.push(cmdline);
-                  environs.push(fs.readFileSync(`/proc/${info.pid}/environ`, "utf8"));
+                  environs.push(environ);
                   return;
                 }
                 await new Promise((r) => setTimeout(r, 5));
