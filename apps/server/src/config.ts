@@ -17,6 +17,11 @@ export interface Config {
   logLevel: "debug" | "info" | "warn" | "error" | "silent";
   /** Run lease length (ms): a run whose server stops renewing it is reaped this long after. Unset = engine default (30 s). */
   leaseMs: number | undefined;
+  /**
+   * Paperclip's local behaviour, off by default: a request without credentials is the board. Any
+   * process on the machine (every agent included) then acts as the board; warned at every start.
+   */
+  unauthenticatedBoard: boolean;
   /** Interval (ms) of the run engine's periodic pass (timers, lease reaping, queued runs). Unset = engine default (10 s). */
   schedulerIntervalMs: number | undefined;
 }
@@ -50,7 +55,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (mode === "authenticated") {
     throw new ConfigError("STAPLE_DEPLOYMENT_MODE=authenticated is not available yet; use local_trusted (the default)");
   }
-  // local_trusted gives every request without credentials board access: refuse to expose it.
+  // local_trusted is one person on one machine: the board credential travels over plain HTTP and,
+  // with STAPLE_UNAUTHENTICATED_BOARD=1, no credential at all is the board. Refuse to expose it.
   if (mode === "local_trusted" && !LOOPBACK.has(host) && env.STAPLE_ALLOW_NETWORK_BOARD !== "1") {
     throw new ConfigError(
       `HOST=${host} would give anyone on the network board access (local_trusted mode). ` +
@@ -79,5 +85,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel,
     leaseMs,
     schedulerIntervalMs,
+    unauthenticatedBoard: env.STAPLE_UNAUTHENTICATED_BOARD === "1",
   };
 }

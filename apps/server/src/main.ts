@@ -2,7 +2,10 @@
 import { ConfigError, loadConfig } from "./config.js";
 import { createLogger } from "./logger.js";
 import { openDatabase } from "./db/open.js";
+import path from "node:path";
 import { DataDirBusyError } from "./db/data-dir-lock.js";
+import { BOARD_TOKEN_FILE } from "./auth/board-credentials.js";
+import { LOCAL_BOARD_USER_ID } from "./auth/actor.js";
 
 /** Graceful shutdown: stop accepting, finish in-flight requests, close the database; force after 15 s. */
 const SHUTDOWN_GRACE_MS = 15_000;
@@ -36,12 +39,23 @@ async function main() {
     }
     throw error;
   }
+  // The board: a one-time link for the browser (it becomes a session cookie) and the token file
+  // for the CLI and curl. Agents get neither.
+  const login = await server.services.boardCredentials.createLoginLink(LOCAL_BOARD_USER_ID);
   logger.info("staple listening", {
     url: server.url,
+    boardLoginUrl: `${server.url}/api/board/login?code=${login.code}`,
+    boardTokenFile: path.join(config.home, BOARD_TOKEN_FILE),
     database: config.databaseUrl ? "postgres" : "embedded",
     home: config.home,
     startMs: Date.now() - started,
   });
+  if (config.unauthenticatedBoard) {
+    logger.warn(
+      "STAPLE_UNAUTHENTICATED_BOARD=1: every request without credentials acts as the board. Any process on this machine, " +
+        "every agent included, can read and change every company. Unset it to require the board token.",
+    );
+  }
 
   let stopping = false;
   const stop = (signal: string) => {

@@ -2,7 +2,6 @@ import fs from "node:fs";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { createAdaptorServer } from "@hono/node-server";
 import type { Config } from "./config.js";
 import { createLogger, type Logger } from "./logger.js";
 import { openDatabase, type OpenedDatabase } from "./db/open.js";
@@ -10,9 +9,10 @@ import type { Database } from "./db/database.js";
 import type { Services } from "./services.js";
 import { createRuntime, type RuntimeOptions } from "./runtime.js";
 import { createAuthenticator } from "./auth/authenticate.js";
+import { LOCAL_BOARD_USER_ID } from "./auth/actor.js";
 import { resolveAgentJwtSecret } from "./auth/jwt-secret.js";
 import { createApp, type App } from "./http/app.js";
-import { attachLiveWebSocket } from "./http/live-stream.js";
+import { createHttpServer } from "./http/node-server.js";
 
 export class PortInUseError extends Error {}
 
@@ -25,6 +25,8 @@ export interface AppBundle {
   services: Services;
   jwtSecret: string;
   authenticate: ReturnType<typeof createAuthenticator>;
+  /** The board API key kept in `$STAPLE_HOME/board-token` (what the CLI sends). */
+  boardToken: string;
 }
 
 export interface BuildOptions {
@@ -33,6 +35,8 @@ export interface BuildOptions {
   agentJwtTtlSeconds?: number;
   home: string;
   apiUrl?: string;
+  /** Paperclip's local behaviour: no credential = the board (STAPLE_UNAUTHENTICATED_BOARD=1). */
+  unauthenticatedBoard?: boolean;
   runtime?: Partial<Pick<RuntimeOptions, "adapters" | "schedulerIntervalMs" | "leaseMs" | "clock" | "recovery">>;
 }
 
@@ -45,14 +49,15 @@ export async function buildApp(db: Database, opts: BuildOptions, logger: Logger)
     jwt: { secret: jwtSecret, ttlSeconds: opts.agentJwtTtlSeconds ?? 3600 },
     ...opts.runtime,
   });
-  const authenticate = createAuthenticator({ db, jwtSecret });
+  const authenticate = createAuthenticator({ db, jwtSecret, unauthenticatedBoard: opts.unauthenticatedBoard ?? false });
+  const boardToken = await services.boardCredentials.ensureTokenFile(opts.home, LOCAL_BOARD_USER_ID);
   const app = createApp({
     services,
     authenticate,
     logger,
     info: { version: VERSION, deploymentMode: opts.deploymentMode, databaseKind: db.kind },
   });
-  return { app, services, jwtSecret, authenticate };
+  return { app, services, jwtSecret, authenticate, boardToken };
 }
 
 export interface RunningServer extends AppBundle {
@@ -79,6 +84,7 @@ export async function startServer(
         agentJwtSecret: config.agentJwtSecret,
         agentJwtTtlSeconds: config.agentJwtTtlSeconds,
         home: config.home,
+        unauthenticatedBoard: config.unauthenticatedBoard,
         runtime: { leaseMs: config.leaseMs, schedulerIntervalMs: config.schedulerIntervalMs },
       },
       logger,
@@ -87,7 +93,8 @@ export async function startServer(
     await opened.close();
     throw error;
   }
-  const server = createAdaptorServer({ fetch: bundle.app.fetch });
+  // Parser errors answered as JSON, guarded listeners, and the live WebSocket endpoint.
+  const { server, liveWs } = createHttpServer(bundle.app.fetch, { services: bundle.services, authenticate: bundle.authenticate, logger });
   try {
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
@@ -109,7 +116,6 @@ export async function startServer(
   const host = config.host.includes(":") ? `[${config.host}]` : config.host;
   const url = `http://${host}:${port}`;
   bundle.services.engine.setApiUrl(config.publicApiUrl ?? url);
-  const liveWs = attachLiveWebSocket(server as unknown as import("node:http").Server, { services: bundle.services, authenticate: bundle.authenticate, logger }, bundle.services.live);
   await bundle.services.live.start();
   await bundle.services.engine.start();
   let closing: Promise<void> | undefined;

@@ -18,6 +18,8 @@ import type { RunEngine } from "./runs/engine.js";
 import type { RunQueries } from "./runs/queries.js";
 import type { LiveBus } from "./live/bus.js";
 import type { TreeHoldService } from "./issues/tree-holds.js";
+import { createSecretEnv } from "./secrets/secret-env.js";
+import { createBoardCredentials } from "./auth/board-credentials.js";
 
 export interface DomainHooks {
   agentLifecycle?: AgentLifecycleHooks;
@@ -25,9 +27,9 @@ export interface DomainHooks {
 }
 
 /** Builds every domain module once, with its dependencies passed in explicitly (no hidden graphs). */
-export function createDomainServices(db: Database, hooks: DomainHooks = {}) {
+export function createDomainServices(db: Database, hooks: DomainHooks = {}, secrets: { serverSecret: string }) {
   const companies = createCompanyService(db);
-  const agents = createAgentService(db, companies);
+  const agents = createAgentService(db, companies, createSecretEnv(secrets.serverSecret));
   const issues = createIssueService(db, companies, hooks.issues);
   return {
     db,
@@ -44,6 +46,7 @@ export function createDomainServices(db: Database, hooks: DomainHooks = {}) {
     dashboard: createDashboardService(db),
     budgets: createBudgetService(db),
     costs: createCostService(db),
+    boardCredentials: createBoardCredentials(db),
   };
 }
 export type DomainServices = ReturnType<typeof createDomainServices>;

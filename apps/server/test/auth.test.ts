@@ -62,8 +62,8 @@ async function activity(companyId: string) {
   return res.body as Array<{ action: string; actorType: string; actorId: string; agentId: string | null; runId: string | null; entityId: string; details: any }>;
 }
 
-describe("local_trusted board", () => {
-  it("a request without credentials is the board user local-board", async () => {
+describe("the board", () => {
+  it("a request with the board token is the board user local-board", async () => {
     const res = await t.current.post("/api/companies", { name: "Boardroom" });
     expect(res.status).toBe(201);
     const rows = await activity(res.body.id);
@@ -73,9 +73,13 @@ describe("local_trusted board", () => {
     expect(issue.createdByAgentId).toBeNull();
   });
 
-  it("an empty Authorization header is the same as none", async () => {
-    const res = await t.current.get("/api/companies", { headers: { authorization: "" } });
-    expect(res.status).toBe(200);
+  it("no credential, or an empty Authorization header, is a 401 (closed by default)", async () => {
+    for (const options of [{ anonymous: true }, { headers: { authorization: "" } }]) {
+      const res = await t.current.get("/api/companies", options);
+      expect(res.status).toBe(401);
+      expect(res.body.code).toBe("authentication_required");
+      expect(res.body.error).toContain("board-token");
+    }
   });
 
   it("GET /api/agents/me as the board -> 401", async () => {
@@ -377,12 +381,17 @@ describe("agent status and authentication", () => {
     expect((await t.current.get("/api/agents/me", { token })).status).toBe(401);
   });
 
-  it("a paused agent can still authenticate (it is only not woken)", async () => {
-    const { agent, token } = await agentWithKey();
+  it("a paused agent can still read (it sees that it is paused) but writes nothing: 403 agent_paused", async () => {
+    const { company, agent, token } = await agentWithKey();
     await t.current.post(`/api/agents/${agent.id}/pause`);
     const res = await t.current.get("/api/agents/me", { token });
     expect(res.status).toBe(200);
     expect(res.body.status).toBe("paused");
+    const write = await t.current.post(`/api/companies/${company.id}/issues`, { title: "while paused" }, { token });
+    expect(write.status).toBe(403);
+    expect(write.body.code).toBe("agent_paused");
+    await t.current.post(`/api/agents/${agent.id}/resume`);
+    expect((await t.current.post(`/api/companies/${company.id}/issues`, { title: "after resume" }, { token })).status).toBe(201);
   });
 });
 
@@ -403,6 +412,21 @@ describe("X-Paperclip-Run-Id with API keys", () => {
     expect(res.status).toBe(403);
     expect(res.body.code).toBe("run_not_owned");
     expect((await t.current.get("/api/agents/me", { token, runId: UNKNOWN_UUID })).status).toBe(403);
+  });
+
+  it("a finished run of its own -> 409 run_not_live: no checkout lock or write is stamped with a dead run (D12)", async () => {
+    const { company, agent, token } = await agentWithKey();
+    const issue = await createIssue(t.current, company.id, { assigneeAgentId: agent.id, status: "todo" });
+    for (const status of ["succeeded", "failed", "cancelled", "timed_out"]) {
+      const runId = await insertRun(company.id, agent.id, status);
+      const checkout = await t.current.post(`/api/issues/${issue.id}/checkout`, { agentId: agent.id, expectedStatuses: ["todo"] }, { token, runId });
+      expect(checkout.status, status).toBe(409);
+      expect(checkout.body.code).toBe("run_not_live");
+      const comment = await t.current.post(`/api/issues/${issue.id}/comments`, { body: "stale" }, { token, runId });
+      expect(comment.status).toBe(409);
+    }
+    const [row] = await t.current.tdb.db.query<{ executionRunId: string | null; status: string }>("SELECT execution_run_id, status FROM issues WHERE id = $1", [issue.id]);
+    expect(row).toEqual({ executionRunId: null, status: "todo" });
   });
 
   it("its own run is accepted and stamps the run on writes", async () => {

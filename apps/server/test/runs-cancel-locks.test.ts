@@ -628,13 +628,13 @@ describe("live events", () => {
 
     const sseEvents: SeenEvent[] = [];
     const abort = new AbortController();
-    const sse = await fetch(`${t.current.url}/api/companies/${company.id}/events`, { signal: abort.signal, headers: { accept: "text/event-stream" } });
+    const sse = await fetch(`${t.current.url}/api/companies/${company.id}/events`, { signal: abort.signal, headers: { accept: "text/event-stream", authorization: `Bearer ${t.current.boardToken}` } });
     expect(sse.status).toBe(200);
     expect(sse.headers.get("content-type")).toContain("text/event-stream");
     const pumping = pumpSse(sse, sseEvents);
 
     const wsEvents: SeenEvent[] = [];
-    const ws = new WebSocket(`${t.current.url.replace(/^http/, "ws")}/api/companies/${company.id}/events/ws`);
+    const ws = new WebSocket(`${t.current.url.replace(/^http/, "ws")}/api/companies/${company.id}/events/ws`, { headers: { authorization: `Bearer ${t.current.boardToken}` } });
     ws.on("message", (data) => wsEvents.push(JSON.parse(String(data))));
     try {
       await waitFor("ws open", async () => ws.readyState === WebSocket.OPEN);

@@ -8,3 +8,4 @@ export * from "./documents.js";
 export * from "./goals-projects.js";
 export * from "./activity.js";
 export * from "./runs.js";
+export * from "./board-access.js";

@@ -2,9 +2,11 @@
  * Who is making a request. Every route receives exactly one actor; authorization decisions read
  * only this value.
  *
- * - `board`: a human supervisor. In `local_trusted` mode a request without credentials is the
- *   implicit board user `local-board` with access to every company. An authenticated mode adds
- *   sessions or board API keys that produce the same shape with a concrete company list.
+ * - `board`: a human supervisor, authenticated by a board API key or a board session cookie (both
+ *   name their credential, so revoking it can end open live streams). Only when the operator sets
+ *   STAPLE_UNAUTHENTICATED_BOARD=1 is a request without credentials the implicit board user
+ *   `local-board`. An authenticated mode (members, roles) produces the same shape with a concrete
+ *   company list.
  * - `agent`: an agent authenticated by an API key or by a run-scoped JWT. `runId` ties its writes
  *   to a heartbeat run (from the JWT claim or the X-Paperclip-Run-Id header).
  */
@@ -16,6 +18,8 @@ export interface BoardActor {
   source: "local_implicit" | "session" | "board_key";
   /** `"all"` for instance admins and the local board; otherwise the companies of their memberships. */
   companyIds: "all" | readonly string[];
+  /** The board key or session this request used (absent for the implicit local board). */
+  credentialId?: string;
 }
 
 export interface AgentActor {

@@ -1,37 +1,86 @@
 import { EXECUTION_PATH_RUN_STATUSES, isUuid, NON_INVOKABLE_AGENT_STATUSES } from "@staple/contracts";
 import type { Queryable } from "../db/database.js";
-import { forbidden, ruleViolation, unauthenticated, validationError } from "../errors.js";
-import { localBoardActor, type Actor } from "./actor.js";
+import { conflict, forbidden, ruleViolation, unauthenticated, validationError } from "../errors.js";
+import { LOCAL_BOARD_USER_ID, localBoardActor, type Actor } from "./actor.js";
 import { AGENT_KEY_RE, hashAgentKey } from "./agent-api-keys.js";
 import { looksLikeJwt, verifyAgentJwt } from "./agent-jwt.js";
+import { BOARD_KEY_RE, createBoardCredentials, readCookie, SESSION_COOKIE } from "./board-credentials.js";
+import { checkSameOrigin } from "./csrf.js";
 
 export interface Credentials {
   authorization: string | undefined;
   runIdHeader: string | undefined;
+  /** The Cookie header: a board session cookie authenticates the board UI. */
+  cookie?: string | undefined;
+  /** Request method and origin headers, for the CSRF check of cookie-authenticated writes. */
+  method?: string;
+  origin?: string | undefined;
+  host?: string | undefined;
+  secFetchSite?: string | undefined;
 }
 
 export interface AuthenticatorDeps {
   db: Queryable;
   jwtSecret: string;
+  /**
+   * Paperclip's local behaviour: a request without any credential is the board. Off by default
+   * (STAPLE_UNAUTHENTICATED_BOARD=1 turns it on, with a warning at every start).
+   */
+  unauthenticatedBoard?: boolean;
 }
 
+/** Agents that may not use the API at all: terminated, or not yet approved. */
 const BLOCKED_STATUSES: readonly string[] = NON_INVOKABLE_AGENT_STATUSES.filter((s) => s !== "paused");
 
 /**
- * Turns request credentials into an actor. Unlike Paperclip, a bearer token that matches nothing
- * (unknown, revoked, malformed, expired) is a 401: it never falls back to board access.
+ * A paused agent may still read (it can see that it is paused) but changes nothing until it is
+ * resumed: pausing is how the board stops an agent that misbehaves.
  */
-export function createAuthenticator({ db, jwtSecret }: AuthenticatorDeps) {
-  return async function authenticate({ authorization, runIdHeader }: Credentials): Promise<Actor> {
+function assertMayWrite(status: string, method: string | undefined): void {
+  if (status === "paused" && method !== undefined && !["GET", "HEAD", "OPTIONS"].includes(method.toUpperCase())) {
+    throw forbidden("Agent is paused: it may read but not change anything until the board resumes it", "agent_paused");
+  }
+}
+
+export const AUTHENTICATION_REQUIRED_MESSAGE =
+  "Authentication required: send a board token (Authorization: Bearer $(cat $STAPLE_HOME/board-token)), " +
+  "an agent API key or a run token; in a browser, open the login link the server prints at start (or run `npx staple board`)";
+
+/**
+ * Turns request credentials into an actor. Closed by default: a request is the board only when it
+ * carries a board credential (a board API key or a board session cookie); no credential is a 401.
+ * A bearer token that matches nothing (unknown, revoked, malformed, expired) is a 401 as well: it
+ * never falls back to board access.
+ */
+export function createAuthenticator({ db, jwtSecret, unauthenticatedBoard = false }: AuthenticatorDeps) {
+  const board = createBoardCredentials(db);
+  return async function authenticate({ authorization, runIdHeader, cookie, method, origin, host, secFetchSite }: Credentials): Promise<Actor> {
     const runIdFromHeader = runIdHeader?.trim() || undefined;
     if (runIdFromHeader !== undefined && !isUuid(runIdFromHeader)) {
       throw validationError("X-Paperclip-Run-Id must be a uuid");
     }
-    if (authorization === undefined || authorization.trim() === "") return localBoardActor;
+    if (authorization === undefined || authorization.trim() === "") {
+      const sessionToken = readCookie(cookie, SESSION_COOKIE);
+      if (sessionToken !== undefined) {
+        const session = await board.resolveSession(sessionToken);
+        if (!session) throw unauthenticated("Board session expired or signed out; open a new login link (`npx staple board`)", "session_invalid");
+        // Cookies ride along on cross-site requests: a write must come from this origin.
+        checkSameOrigin({ method: method ?? "GET", origin, host, secFetchSite });
+        return { kind: "board", userId: session.userId, source: "session", companyIds: "all", credentialId: session.credentialId };
+      }
+      if (unauthenticatedBoard) return localBoardActor;
+      throw unauthenticated(AUTHENTICATION_REQUIRED_MESSAGE, "authentication_required");
+    }
 
     const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
     if (!match) throw unauthenticated("Malformed Authorization header; expected 'Bearer <token>'", "malformed_authorization");
     const token = match[1]!;
+
+    if (BOARD_KEY_RE.test(token)) {
+      const key = await board.resolveKey(token);
+      if (!key) throw unauthenticated("Invalid, expired or revoked board API key", "invalid_board_key");
+      return { kind: "board", userId: key.userId ?? LOCAL_BOARD_USER_ID, source: "board_key", companyIds: "all", credentialId: key.credentialId };
+    }
 
     if (AGENT_KEY_RE.test(token)) {
       const [key] = await db.query<{ id: string; agentId: string; companyId: string; status: string }>(
@@ -44,6 +93,7 @@ export function createAuthenticator({ db, jwtSecret }: AuthenticatorDeps) {
       if (BLOCKED_STATUSES.includes(key.status)) {
         throw unauthenticated(`Agent is ${key.status} and cannot authenticate`, "agent_not_authenticatable");
       }
+      assertMayWrite(key.status, method);
       // Touch last_used_at at most once a minute: no write per request.
       await db.query(
         `UPDATE agent_api_keys SET last_used_at = now()
@@ -52,9 +102,17 @@ export function createAuthenticator({ db, jwtSecret }: AuthenticatorDeps) {
       );
       let runId: string | null = null;
       if (runIdFromHeader) {
-        const [run] = await db.query<{ agentId: string; errorCode: string | null }>("SELECT agent_id, error_code FROM heartbeat_runs WHERE id = $1", [runIdFromHeader]);
+        const [run] = await db.query<{ agentId: string; status: string; errorCode: string | null }>(
+          "SELECT agent_id, status, error_code FROM heartbeat_runs WHERE id = $1",
+          [runIdFromHeader],
+        );
         if (!run || run.agentId !== key.agentId) {
           throw forbidden("X-Paperclip-Run-Id names a run that does not belong to this agent", "run_not_owned");
+        }
+        // Writes are attributed to the named run and checkout stamps it as the execution lock: a
+        // finished run must never be revived that way.
+        if (!(EXECUTION_PATH_RUN_STATUSES as readonly string[]).includes(run.status)) {
+          throw conflict(`X-Paperclip-Run-Id names a run that is not live (${run.status})`, undefined, "run_not_live");
         }
         runId = runIdFromHeader;
         if (run.errorCode === "process_detached") await clearDetached(db, runId);
@@ -83,6 +141,7 @@ export function createAuthenticator({ db, jwtSecret }: AuthenticatorDeps) {
       if (BLOCKED_STATUSES.includes(row.status)) {
         throw unauthenticated(`Agent is ${row.status} and cannot authenticate`, "agent_not_authenticatable");
       }
+      assertMayWrite(row.status, method);
       if (row.runAgentId !== claims.sub) throw unauthenticated("Invalid agent token: unknown run", "invalid_agent_jwt");
       // A run token is only good while its run is alive: a leaked token dies with the run.
       if (!(EXECUTION_PATH_RUN_STATUSES as readonly string[]).includes(row.runStatus ?? "")) {

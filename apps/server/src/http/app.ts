@@ -6,13 +6,16 @@ import type { Authenticate } from "../auth/authenticate.js";
 import type { Logger } from "../logger.js";
 import type { Services } from "../services.js";
 import type { CompanyRow } from "../companies/service.js";
-import { BodyTooLargeError, errorToResponse, MalformedBodyError } from "./error-funnel.js";
+import { errorToResponse } from "./error-funnel.js";
+import { readBodyText } from "./body-reader.js";
+import { parseJsonBody } from "./json-body.js";
 import { buildOpenApi } from "./openapi.js";
 import type { AnyRoute, RouteContext, ServerInfo } from "./route.js";
 import { allRoutes } from "./routes/index.js";
 import { mountLiveSse } from "./live-stream.js";
 import { mountUiStatic } from "./ui-static.js";
 
+/** Largest request body, in bytes (counted while it streams in, chunked or not). */
 export const MAX_BODY_BYTES = 2 * 1024 * 1024;
 
 export interface AppDeps {
@@ -26,17 +29,9 @@ export interface AppDeps {
   uiDir?: string;
 }
 
+/** The request body as JSON: byte limit enforced while streaming, then the shared JSON rules. */
 async function readJsonBody(c: Context): Promise<unknown> {
-  const length = Number(c.req.header("content-length") ?? 0);
-  if (length > MAX_BODY_BYTES) throw new BodyTooLargeError(`Request body exceeds ${MAX_BODY_BYTES} bytes`);
-  const text = await c.req.text();
-  if (text.length > MAX_BODY_BYTES) throw new BodyTooLargeError(`Request body exceeds ${MAX_BODY_BYTES} bytes`);
-  if (text.trim() === "") return undefined;
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw new MalformedBodyError((error as Error).message);
-  }
+  return parseJsonBody(await readBodyText(c.req.raw, MAX_BODY_BYTES));
 }
 
 /** Mounts every route of the table on a Hono app, with one error funnel and one auth step. */
@@ -60,6 +55,11 @@ export function createApp(deps: AppDeps) {
           actor = await authenticate({
             authorization: c.req.header("authorization"),
             runIdHeader: c.req.header("x-paperclip-run-id"),
+            cookie: c.req.header("cookie"),
+            method: c.req.method,
+            origin: c.req.header("origin"),
+            host: c.req.header("host"),
+            secFetchSite: c.req.header("sec-fetch-site"),
           });
           if (route.access === "board") assertBoard(actor);
           if (route.access === "agent") assertAgent(actor);
@@ -88,6 +88,7 @@ export function createApp(deps: AppDeps) {
           header: (name) => c.req.header(name),
         };
         const reply = await route.handler(ctx);
+        for (const [name, value] of Object.entries(reply.headers ?? {})) c.header(name, value, { append: name.toLowerCase() === "set-cookie" });
         logger.debug("request", { requestId, method: route.method, path: c.req.path, status: reply.status, ms: Math.round(performance.now() - started) });
         if (reply.rawText) return c.body(reply.rawText.text, reply.status as 200, { "content-type": reply.rawText.contentType });
         if (reply.rawJson !== undefined) return c.body(reply.rawJson, reply.status as 200, { "content-type": "application/json; charset=UTF-8" });

@@ -41,6 +41,8 @@ export interface Reply {
   rawJson?: string;
   /** A non-JSON document (e.g. markdown) sent as is. */
   rawText?: { text: string; contentType: string };
+  /** Extra response headers (Set-Cookie, Location). */
+  headers?: Record<string, string>;
 }
 
 export interface RouteDef<Q extends z.ZodType = z.ZodType, B extends z.ZodType = z.ZodType> {

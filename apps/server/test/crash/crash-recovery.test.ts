@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it, onTestFailed } from "vitest";
 import { isProcessAlive, isProcessGroupAlive } from "@staple/adapter-kit";
 import { openEmbedded } from "../../src/db/embedded.js";
 import { createTestDatabase, onPostgres, type TestDatabase } from "../helpers/test-db.js";
-import { startServerProcess, type ServerProcess } from "../helpers/server-process.js";
+import { boardAuth, startServerProcess, type ServerProcess } from "../helpers/server-process.js";
 
 /**
  * Crash recovery with real processes (spec C.9): the built server is SIGKILLed while agent processes
@@ -51,7 +51,7 @@ async function waitFor<T>(what: string, probe: () => Promise<T | undefined | nul
 async function call<T = any>(url: string, method: string, pathname: string, body?: unknown): Promise<{ status: number; body: T }> {
   const res = await fetch(url + pathname, {
     method,
-    headers: body === undefined ? {} : { "content-type": "application/json" },
+    headers: { ...boardAuth(url), ...(body === undefined ? {} : { "content-type": "application/json" }) },
     body: body === undefined ? undefined : JSON.stringify(body),
     signal: AbortSignal.timeout(15_000),
   });

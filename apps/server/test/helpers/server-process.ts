@@ -8,6 +8,8 @@ const SERVER_MAIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "
 
 export interface ServerProcess {
   url: string;
+  /** The board token the server wrote to `$STAPLE_HOME/board-token`. */
+  boardToken: string;
   child: ChildProcess;
   home: string;
   /** SIGTERM and wait for exit (bounded). */
@@ -43,6 +45,8 @@ export async function startServerProcess(env: Record<string, string>, home = fs.
       reject(new Error(`server exited (${code}): ${output}`));
     });
   });
+  const boardToken = fs.readFileSync(path.join(home, "board-token"), "utf8").trim();
+  boardTokens.set(url, boardToken);
   const exited = new Promise<void>((resolve) => {
     if (child.exitCode !== null) resolve();
     else child.once("exit", () => resolve());
@@ -52,6 +56,7 @@ export async function startServerProcess(env: Record<string, string>, home = fs.
   };
   return {
     url,
+    boardToken,
     child,
     home,
     async stop() {
@@ -67,10 +72,19 @@ export async function startServerProcess(env: Record<string, string>, home = fs.
   };
 }
 
+/** Board tokens of the servers started here, by URL: httpJson calls as the board. */
+const boardTokens = new Map<string, string>();
+
+/** Board authorization header for a server started by startServerProcess. */
+export function boardAuth(url: string): Record<string, string> {
+  const token = boardTokens.get(url);
+  return token ? { authorization: `Bearer ${token}` } : {};
+}
+
 export async function httpJson<T = any>(url: string, method: string, pathname: string, body?: unknown): Promise<{ status: number; body: T }> {
   const res = await fetch(url + pathname, {
     method,
-    headers: body === undefined ? {} : { "content-type": "application/json" },
+    headers: { ...boardAuth(url), ...(body === undefined ? {} : { "content-type": "application/json" }) },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await res.text();

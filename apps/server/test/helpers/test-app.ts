@@ -10,7 +10,10 @@ export interface CallOptions {
   body?: unknown;
   /** Raw body text (for malformed JSON tests); wins over `body`. */
   rawBody?: string;
+  /** Bearer token; the board's token (from the app's token file) when neither this nor `anonymous` is set. */
   token?: string;
+  /** Send no credential at all (no Authorization header). */
+  anonymous?: boolean;
   runId?: string;
   headers?: Record<string, string>;
 }
@@ -48,7 +51,9 @@ export async function createTestApp(opts: Partial<BuildOptions> = {}): Promise<T
     if (options.rawBody !== undefined) body = options.rawBody;
     else if (options.body !== undefined) body = JSON.stringify(options.body);
     if (body !== undefined) headers["content-type"] ??= "application/json";
+    const hasAuthorization = Object.keys(headers).some((name) => name.toLowerCase() === "authorization" || name.toLowerCase() === "cookie");
     if (options.token) headers.authorization = `Bearer ${options.token}`;
+    else if (!options.anonymous && !hasAuthorization) headers.authorization = `Bearer ${bundle.boardToken}`;
     if (options.runId) headers["x-paperclip-run-id"] = options.runId;
     const response = await bundle.app.request(path, { method: method.toUpperCase(), headers, body });
     const text = await response.text();

@@ -10,6 +10,7 @@ import { issueExecutionRoutes } from "./issue-execution.js";
 import { budgetRoutes } from "./budgets.js";
 import { costRoutes } from "./costs.js";
 import { adapterRoutes } from "./adapters.js";
+import { boardAccessRoutes } from "./board-access.js";
 
 /** The route table: the HTTP app and the OpenAPI document are both built from it. */
 export const allRoutes: readonly AnyRoute[] = [
@@ -24,4 +25,5 @@ export const allRoutes: readonly AnyRoute[] = [
   ...budgetRoutes,
   ...costRoutes,
   ...adapterRoutes,
+  ...boardAccessRoutes,
 ];
