@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { ADAPTER_TYPES, AGENT_ROLES, AGENT_STATUSES, PAUSE_REASONS } from "./enums.js";
-import { JsonObject, NonEmptyTrimmed, NullableTimestamp, Timestamp, Uuid } from "./common.js";
+import { JsonObject, NonEmptyTrimmed, NonNegativeInt4, NullableTimestamp, Timestamp, Uuid } from "./common.js";
 
 /** Per-agent concurrency bounds; values outside are clamped, not rejected (spec C.1). */
 export const MAX_CONCURRENT_RUNS_MIN = 1;
@@ -136,7 +136,7 @@ const agentFields = {
   adapterType: z.enum(ADAPTER_TYPES).optional(),
   adapterConfig: JsonObject.optional(),
   runtimeConfig: RuntimeConfigInput.optional(),
-  budgetMonthlyCents: z.number().int().min(0).optional(),
+  budgetMonthlyCents: NonNegativeInt4.optional(),
   permissions: AgentPermissions.optional(),
   metadata: JsonObject.nullable().optional(),
 };

@@ -30,4 +30,12 @@ export const QueryInt = z
 
 export const OkBody = z.object({ ok: z.literal(true) });
 
+/**
+ * Largest value of a Postgres `integer` (int4) column. Every request field stored in one carries
+ * this bound in its schema, so an oversized number is a 400 naming the field, never a database error.
+ */
+export const INT4_MAX = 2_147_483_647;
+/** A count or amount stored in an int4 column that may not be negative (cents, budgets). */
+export const NonNegativeInt4 = z.number().int().min(0).max(INT4_MAX);
+
 export const NonEmptyTrimmed = z.string().trim().min(1);

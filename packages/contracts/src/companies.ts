@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { COMPANY_STATUSES, PAUSE_REASONS } from "./enums.js";
-import { NonEmptyTrimmed, NullableTimestamp, Timestamp, Uuid } from "./common.js";
+import { NonEmptyTrimmed, NonNegativeInt4, NullableTimestamp, Timestamp, Uuid } from "./common.js";
 
 export const Company = z
   .object({
@@ -31,7 +31,7 @@ const BrandColor = z
 export const CreateCompanyBody = z.strictObject({
   name: NonEmptyTrimmed.max(200),
   description: z.string().max(10_000).nullable().optional(),
-  budgetMonthlyCents: z.number().int().min(0).optional(),
+  budgetMonthlyCents: NonNegativeInt4.optional(),
   requireBoardApprovalForNewAgents: z.boolean().optional(),
   brandColor: BrandColor.optional(),
 });

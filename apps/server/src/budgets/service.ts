@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { isUuid, Uuid } from "@staple/contracts";
+import { isUuid, NonNegativeInt4, Uuid } from "@staple/contracts";
 import type { Database } from "../db/database.js";
 import { notFound } from "../errors.js";
 import type { Actor } from "../auth/actor.js";
@@ -10,7 +10,7 @@ export const CreateBudgetPolicyBody = z.strictObject({
   scopeType: z.enum(["company", "agent", "project"]),
   scopeId: Uuid.optional(),
   windowKind: z.enum(["calendar_month_utc", "lifetime"]).optional(),
-  amount: z.number().int().min(0),
+  amount: NonNegativeInt4,
   warnPercent: z.number().int().min(1).max(100).optional(),
   hardStopEnabled: z.boolean().optional(),
   notifyEnabled: z.boolean().optional(),

@@ -35,9 +35,12 @@ export function errorToResponse(error: unknown, logger: Logger, context: Record<
   switch (pgErrorCode(error)) {
     case "22P02":
     case "22021": // a NUL character in a text value (Postgres text cannot hold it)
+    case "22P05": // a NUL or lone surrogate escape inside json/jsonb
     case "22007":
     case "22008":
       return { status: 400, body: { error: "Invalid value in request" } };
+    case "22003": // a number outside its column's range (e.g. an accumulated int4 counter)
+      return { status: 422, body: { error: "A number is out of range for its field" } };
     case "23505":
       return { status: 409, body: { error: "Conflicts with an existing record" } };
     case "23503":

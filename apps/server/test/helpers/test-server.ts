@@ -1,11 +1,9 @@
 import type { AddressInfo } from "node:net";
-import { createAdaptorServer } from "@hono/node-server";
 import { afterAll, beforeAll } from "vitest";
 import { createTestApp, type TestApp } from "./test-app.js";
 import type { BuildOptions } from "../../src/server.js";
-import { attachLiveWebSocket } from "../../src/http/live-stream.js";
+import { createHttpServer } from "../../src/http/node-server.js";
 import { createLogger } from "../../src/logger.js";
-import type { Server } from "node:http";
 
 export interface TestServer extends TestApp {
   url: string;
@@ -19,11 +17,10 @@ export interface TestServer extends TestApp {
  */
 export async function startTestServer(opts: Partial<BuildOptions> = {}): Promise<TestServer> {
   const app = await createTestApp({ ...opts, runtime: { schedulerIntervalMs: 500, leaseMs: 3000, ...(opts.runtime ?? {}) } });
-  const server = createAdaptorServer({ fetch: app.app.fetch });
+  const { server, liveWs: ws } = createHttpServer(app.app.fetch, { services: app.services, authenticate: app.authenticate, logger: createLogger("silent") });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   app.services.engine.setApiUrl(url);
-  const ws = attachLiveWebSocket(server as unknown as Server, { services: app.services, authenticate: app.authenticate, logger: createLogger("silent") }, app.services.live);
   await app.services.live.start();
   await app.services.engine.start();
   return {
