@@ -76,7 +76,7 @@ export function createRuntime(db: Database, logger: Logger, opts: RuntimeOptions
         }
       },
     },
-  });
+  }, { serverSecret: opts.jwt.secret }); // keys the secret env fingerprints (secrets/secret-env.ts)
   const treeHolds = createTreeHoldService(db, { cancelSubtreeWork: (q, ids, reason, actor) => engine.cancelIssueWork(q, ids, reason, actor) });
   return { ...domain, engine, live, issueExecution, treeHolds, runQueries: createRunQueries(db, engine.resources.logStore) };
 }

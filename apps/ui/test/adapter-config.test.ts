@@ -57,6 +57,19 @@ describe("buildAdapterConfig", () => {
     expect(buildAdapterConfig("claude_local", { ...values, apiKey: "" })).toEqual({ command: "claude", extraArgs: ["--verbose"], env: { FOO: "bar" } });
   });
 
+  it("a masked API key (as the server returns secrets) is kept when untouched, replaced when typed, dropped when removed", () => {
+    const masked = { type: "secret", masked: true, fingerprint: "hmac-sha256:0123456789ab" };
+    const loaded = { command: "claude", env: { FOO: "bar", ANTHROPIC_API_KEY: masked } };
+    const values = v(valuesFromConfig("claude_local", loaded));
+    expect(values.apiKey).toBe("");
+    expect(values.apiKeyMasked).toBe("hmac-sha256:0123456789ab");
+    const kept = buildAdapterConfig("claude_local", values);
+    expect(kept).toEqual(loaded);
+    expect(ADAPTER_CONFIG_SCHEMAS.claude_local.safeParse(kept).success).toBe(true);
+    expect(buildAdapterConfig("claude_local", { ...values, apiKey: "sk-new" })).toEqual({ command: "claude", env: { FOO: "bar", ANTHROPIC_API_KEY: { type: "secret", value: "sk-new" } } });
+    expect(buildAdapterConfig("claude_local", { ...values, apiKeyMasked: "" })).toEqual({ command: "claude", env: { FOO: "bar" } });
+  });
+
   it("round-trips through valuesFromConfig for every known type", () => {
     const configs: [string, Record<string, unknown>][] = [
       ["process", { command: "/bin/sh", args: ["-c", "echo a b"], cwd: "/tmp", timeoutSec: 5 }],

@@ -51,6 +51,8 @@ const EnvValue = z.union([
   z.string(),
   z.strictObject({ type: z.literal("plain"), value: z.string() }),
   z.strictObject({ type: z.literal("secret"), value: z.string() }),
+  // What reads return for a secret; sent back unchanged it keeps the stored value (server checks the fingerprint).
+  z.strictObject({ type: z.literal("secret"), masked: z.literal(true), fingerprint: z.string().max(64) }),
 ]);
 const EnvMap = z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "Invalid environment variable name"), EnvValue);
 

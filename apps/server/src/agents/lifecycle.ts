@@ -32,7 +32,7 @@ export function createAgentLifecycle(db: Database, agents: AgentService, hooks: 
       );
       if (!agent) {
         const current = (await agents.findForUpdate(q, id))!;
-        if (spec.alreadyIn?.includes(current.status)) return current;
+        if (spec.alreadyIn?.includes(current.status)) return agents.present(current);
         throw conflict(`Agent is ${current.status}; cannot ${spec.action}`, { status: current.status }, "agent_invalid_transition");
       }
       if (spec.stopReason) await hooks.onStopped?.(q, agent, spec.stopReason, actor);
@@ -45,7 +45,7 @@ export function createAgentLifecycle(db: Database, agents: AgentService, hooks: 
         agentId: id,
         details: { previousStatus: existing.status },
       });
-      return agent;
+      return agents.present(agent);
     });
   }
 

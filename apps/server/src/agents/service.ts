@@ -13,6 +13,7 @@ import { assertCanSee, assertCompanyAccess } from "../auth/access.js";
 import { recordActivity } from "../activity/record.js";
 import type { CompanyService } from "../companies/service.js";
 import { buildOrgTree, wouldCreateCycle, type OrgMember } from "./org.js";
+import type { SecretEnv } from "../secrets/secret-env.js";
 
 export const AGENT_COLUMNS = `id, company_id, name, url_key, role, title, icon, status, reports_to, capabilities,
   adapter_type, adapter_config, runtime_config, default_environment_id, budget_monthly_cents, spent_monthly_cents,
@@ -58,19 +59,27 @@ function uniqueNameConflict(error: unknown): DomainError | undefined {
   return undefined;
 }
 
-export function createAgentService(db: Database, companies: CompanyService) {
+/**
+ * Every agent this service hands out is passed through `secretEnv.maskAgent` (`present`): secret env
+ * values never leave it. `find`/`findForUpdate` return stored rows for internal callers only.
+ */
+export function createAgentService(db: Database, companies: CompanyService, secretEnv: SecretEnv) {
+  const present = <T extends AgentRow>(row: T): T => secretEnv.maskAgent(row);
+
   async function find(q: Queryable, id: string, lock = false): Promise<AgentRow | undefined> {
     if (!isUuid(id)) return undefined;
     const [row] = await q.query<AgentRow>(`SELECT ${AGENT_COLUMNS} FROM agents WHERE id = $1${lock ? " FOR UPDATE" : ""}`, [id]);
     return row;
   }
 
-  async function get(actor: Actor, id: string): Promise<AgentRow> {
+  async function getStored(actor: Actor, id: string): Promise<AgentRow> {
     const agent = await find(db, id);
     if (!agent) throw notFound("Agent not found");
     assertCanSee(actor, agent.companyId, "Agent");
     return agent;
   }
+
+  const get = async (actor: Actor, id: string): Promise<AgentRow> => present(await getStored(actor, id));
 
   async function managerMap(q: Queryable, companyId: string): Promise<Map<string, string | null>> {
     const rows = await q.query<{ id: string; reportsTo: string | null }>("SELECT id, reports_to FROM agents WHERE company_id = $1", [
@@ -105,6 +114,8 @@ export function createAgentService(db: Database, companies: CompanyService) {
     find: (id: string) => find(db, id),
     findForUpdate: (q: Queryable, id: string) => find(q, id, true),
     get,
+    /** The API shape of a stored row (secret env values masked). */
+    present,
 
     async list(actor: Actor, companyId: string, filter: { status?: string[]; includeTerminated?: boolean }) {
       assertCompanyAccess(actor, companyId);
@@ -112,7 +123,8 @@ export function createAgentService(db: Database, companies: CompanyService) {
       const where = ["company_id = $1"];
       if (filter.status?.length) where.push(`status = ANY($${params.push(filter.status)}::text[])`);
       else if (filter.includeTerminated === false) where.push("status <> 'terminated'");
-      return db.query<AgentRow>(`SELECT ${AGENT_COLUMNS} FROM agents WHERE ${where.join(" AND ")} ORDER BY created_at, id`, params);
+      const rows = await db.query<AgentRow>(`SELECT ${AGENT_COLUMNS} FROM agents WHERE ${where.join(" AND ")} ORDER BY created_at, id`, params);
+      return rows.map(present);
     },
 
     async create(actor: Actor, companyId: string, body: CreateAgentBody): Promise<AgentRow> {
@@ -125,7 +137,8 @@ export function createAgentService(db: Database, companies: CompanyService) {
         throw conflict("This company requires board approval for new agents", undefined, "hire_approval_required");
       }
       const adapterType = body.adapterType ?? "process";
-      const adapterConfig = body.adapterConfig ?? {};
+      // A masked entry has nothing to stand for on create: refused with a 400 naming the entry.
+      const adapterConfig = secretEnv.unmaskForWrite(null, body.adapterConfig ?? {}, null);
       try {
         return await db.tx(async (q) => {
           if (body.reportsTo) await checkReportsTo(q, companyId, null, body.reportsTo);
@@ -160,7 +173,7 @@ export function createAgentService(db: Database, companies: CompanyService) {
             agentId: agent!.id,
             details: { name: agent!.name, role: agent!.role, adapterType },
           });
-          return agent!;
+          return present(agent!);
         });
       } catch (error) {
         throw uniqueNameConflict(error) ?? error;
@@ -168,7 +181,7 @@ export function createAgentService(db: Database, companies: CompanyService) {
     },
 
     async update(actor: Actor, id: string, body: UpdateAgentBody): Promise<AgentRow> {
-      const existing = await get(actor, id);
+      const existing = await getStored(actor, id);
       if (actor.kind === "agent") throw forbidden("Only the board can change an agent's configuration", "board_only");
       if (existing.status === "terminated") throw conflict("Agent is terminated", undefined, "agent_terminated");
       // Changing the adapter type re-validates the config against the new type's schema.
@@ -207,7 +220,11 @@ export function createAgentService(db: Database, companies: CompanyService) {
           if (body.capabilities !== undefined) set("capabilities", body.capabilities);
           if (body.reportsTo !== undefined) set("reports_to", body.reportsTo);
           if (body.adapterType !== undefined) set("adapter_type", body.adapterType);
-          if (body.adapterConfig !== undefined) set("adapter_config", JSON.stringify(body.adapterConfig), "::jsonb");
+          if (body.adapterConfig !== undefined) {
+            // Masked secrets sent back unchanged keep the value stored now (read under the row lock).
+            const stored = (await find(q, id, true))?.adapterConfig ?? existing.adapterConfig;
+            set("adapter_config", JSON.stringify(secretEnv.unmaskForWrite(id, body.adapterConfig, stored)), "::jsonb");
+          }
           if (body.runtimeConfig !== undefined) set("runtime_config", JSON.stringify(normalizeRuntimeConfig(body.runtimeConfig)), "::jsonb");
           if (body.budgetMonthlyCents !== undefined) set("budget_monthly_cents", body.budgetMonthlyCents);
           if (body.permissions !== undefined) set("permissions", JSON.stringify({ ...existing.permissions, ...body.permissions }), "::jsonb");
@@ -227,7 +244,7 @@ export function createAgentService(db: Database, companies: CompanyService) {
             agentId: id,
             details: { changedFields: Object.keys(body) },
           });
-          return agent;
+          return present(agent);
         });
       } catch (error) {
         throw uniqueNameConflict(error) ?? error;

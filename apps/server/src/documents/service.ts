@@ -5,6 +5,7 @@ import { actorStamp, type Actor } from "../auth/actor.js";
 import { recordActivity } from "../activity/record.js";
 import { findIssue, type IssueRow } from "../issues/rows.js";
 import type { IssueService } from "../issues/service.js";
+import { agentWriteRedactor } from "../secrets/agent-writes.js";
 
 const DOC_COLUMNS = `d.id AS link_id, doc.id, d.company_id, d.issue_id, d.key, doc.title, doc.format, doc.latest_body AS body,
   doc.latest_revision_id, doc.latest_revision_number, doc.created_at, doc.updated_at`;
@@ -69,9 +70,12 @@ export function createDocumentService(db: Database, issues: IssueService) {
     },
 
     /** Returns `created` so the route can answer 201 for a new document and 200 for a new revision. */
-    async put(actor: Actor, issueRef: string, key: string, body: PutDocumentBody) {
+    async put(actor: Actor, issueRef: string, key: string, sent: PutDocumentBody) {
       checkKey(key);
       const visible = await issues.visibleIssue(actor, issueRef);
+      // Secrets an agent writes are stored as [REDACTED], in the document and its revision alike.
+      const redactor = await agentWriteRedactor(db, actor, visible.companyId, [sent.title, sent.body, sent.changeSummary]);
+      const body = { ...sent, title: redactor.text(sent.title), body: redactor.text(sent.body), changeSummary: redactor.text(sent.changeSummary) };
       const stamp = actorStamp(actor);
       const userId = actor.kind === "board" ? actor.userId : null;
       return db.tx(async (q) => {
@@ -169,8 +173,11 @@ export function createDocumentService(db: Database, issues: IssueService) {
       return db.query(`SELECT ${WORK_PRODUCT_COLUMNS} FROM issue_work_products WHERE issue_id = $1 ORDER BY created_at, id`, [issue.id]);
     },
 
-    async createWorkProduct(actor: Actor, issueRef: string, body: CreateWorkProductBody) {
+    async createWorkProduct(actor: Actor, issueRef: string, sent: CreateWorkProductBody) {
       const issue = await issues.visibleIssue(actor, issueRef);
+      // Every free-text field of an agent's work product is redacted (the activity copies the title).
+      const { projectId: _p, ...texts } = sent;
+      const body = { ...sent, ...(await agentWriteRedactor(db, actor, issue.companyId, [texts])).deep(texts) } as CreateWorkProductBody;
       const projectId = body.projectId !== undefined ? body.projectId : issue.projectId;
       if (projectId && !isUuid(projectId)) throw notFound("Project not found");
       const stamp = actorStamp(actor);

@@ -9,6 +9,7 @@ import { findIssue, ISSUE_COLUMNS, type IssueRow } from "./rows.js";
 import { noIssueHooks, type IssueMutationHooks } from "./hooks.js";
 import { assertCheckoutOwner } from "./execution.js";
 import { commentReopensIssue } from "./comment-rules.js";
+import { agentWriteRedactor } from "../secrets/agent-writes.js";
 
 export const COMMENT_COLUMNS = `id, company_id, issue_id, author_agent_id, author_user_id, author_type, created_by_run_id,
   body, mentioned_agent_ids, created_at, updated_at`;
@@ -29,7 +30,9 @@ export interface CommentRow {
  * transaction. Mentions are resolved against the company's live agents at write time, so the run
  * engine reads ids, never re-parses text.
  */
-export async function insertComment(q: Queryable, issue: IssueRow, actor: Actor, body: string): Promise<CommentRow> {
+export async function insertComment(q: Queryable, issue: IssueRow, actor: Actor, written: string): Promise<CommentRow> {
+  // Secrets an agent writes are stored as [REDACTED] (secrets/agent-writes.ts); mentions are parsed after.
+  const body = (await agentWriteRedactor(q, actor, issue.companyId, [written])).text(written);
   const candidates = body.includes("@")
     ? await q.query<MentionCandidate>("SELECT id, name, url_key FROM agents WHERE company_id = $1 AND status <> 'terminated'", [
         issue.companyId,

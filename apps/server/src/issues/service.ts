@@ -15,6 +15,7 @@ import { insertIssueRow } from "./insert.js";
 import { jsonArraySql } from "../db/json-rows.js";
 import { noIssueHooks, type IssueMutationHooks } from "./hooks.js";
 import { assertCheckoutOwner } from "./execution.js";
+import { agentWriteRedactor } from "../secrets/agent-writes.js";
 
 const MAX_REQUEST_DEPTH = 1024;
 
@@ -104,8 +105,11 @@ export function createIssueService(db: Database, companies: CompanyService, hook
     },
 
     /** `company` may be passed when the caller already loaded it (the route's scope check does). */
-    async create(actor: Actor, companyId: string, body: CreateIssueBody, loaded?: { id: string; status: string }) {
+    async create(actor: Actor, companyId: string, sent: CreateIssueBody, loaded?: { id: string; status: string }) {
       assertCompanyAccess(actor, companyId);
+      // Secrets an agent writes into the title or description are stored (and audited) as [REDACTED].
+      const redactor = await agentWriteRedactor(db, actor, companyId, [sent.title, sent.description]);
+      const body = { ...sent, title: redactor.text(sent.title), description: redactor.text(sent.description) };
       const company = loaded?.id === companyId ? loaded : await companies.require(companyId);
       if (company.status === "archived") throw conflict("Company is archived", undefined, "company_archived");
       const assigneeUserId = resolveAssigneeUser(actor, body.assigneeUserId) ?? null;
@@ -164,8 +168,11 @@ export function createIssueService(db: Database, companies: CompanyService, hook
       });
     },
 
-    async update(actor: Actor, ref: string, body: UpdateIssueBody) {
+    async update(actor: Actor, ref: string, sent: UpdateIssueBody) {
       const visible = await visibleIssue(actor, ref);
+      // Title/description are redacted here (so the activity's `changes` are too); the comment in insertComment.
+      const redactor = await agentWriteRedactor(db, actor, visible.companyId, [sent.title, sent.description]);
+      const body = { ...sent, title: redactor.text(sent.title), description: redactor.text(sent.description) };
       if (body.hidden !== undefined && actor.kind !== "board") throw forbidden("Only the board can hide issues", "board_only");
       return db.tx(async (q) => {
         const locked = (await findIssue(q, visible.id, true))!;

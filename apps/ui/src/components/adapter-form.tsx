@@ -203,9 +203,20 @@ function AdapterConfigFields({ draft, set, err, companyId }: { draft: AgentDraft
   const apiKey = () => {
     const envName = API_KEY_ENV[type]!;
     return (
-      <Field label={`${envName} (optional)`} hint="Stored as a secret in the agent's environment; only sent when filled. Leave empty to use the CLI's own login." error={err(`adapterConfig.env.${envName}`)}>
+      <Field
+        label={`${envName} (optional)`}
+        hint={draft.apiKeyMasked ? `•••• (set, fingerprint ${draft.apiKeyMasked}). Kept unless you type a new value or remove it.` : "Stored as a secret in the agent's environment; only sent when filled. Leave empty to use the CLI's own login."}
+        error={err(`adapterConfig.env.${envName}`)}
+      >
         {(id, d) => (
-          <input id={id} aria-describedby={d} type="password" autoComplete="off" className="mono" value={draft.apiKey} onChange={(e) => set({ apiKey: e.target.value })} />
+          <div className="row">
+            <input id={id} aria-describedby={d} type="password" autoComplete="off" className="mono" placeholder={draft.apiKeyMasked ? "•••• (set)" : undefined} value={draft.apiKey} onChange={(e) => set({ apiKey: e.target.value })} />
+            {draft.apiKeyMasked && !draft.apiKey ? (
+              <button type="button" onClick={() => set({ apiKeyMasked: "" })}>
+                Remove
+              </button>
+            ) : null}
+          </div>
         )}
       </Field>
     );

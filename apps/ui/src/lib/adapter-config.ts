@@ -26,6 +26,11 @@ export interface AdapterValues {
   sandbox: string;
   /** ANTHROPIC_API_KEY (claude_local) or OPENAI_API_KEY (codex_local); sent as a secret only when filled. */
   apiKey: string;
+  /**
+   * The fingerprint of the API key secret already stored (reads return it masked, never the value);
+   * while set and `apiKey` is empty, saving keeps the stored secret. "" = none stored, or removed.
+   */
+  apiKeyMasked: string;
   /** For adapter types the form does not know: the configuration as JSON. */
   configJson: string;
   /** Keys of the loaded configuration the form has no field for (kept on save, e.g. extraArgs, env). */
@@ -67,6 +72,7 @@ export const EMPTY_ADAPTER_VALUES: AdapterValues = {
   reasoningEffort: "",
   sandbox: "",
   apiKey: "",
+  apiKeyMasked: "",
   configJson: "{}",
   preserved: {},
 };
@@ -123,8 +129,8 @@ export function buildAdapterConfig(type: string, v: AdapterValues): Record<strin
   number("timeoutSec", v.timeoutSec);
   const envName = API_KEY_ENV[type]!;
   const env = isRecord(config.env) ? { ...config.env } : {};
-  delete env[envName];
   if (v.apiKey.trim()) env[envName] = { type: "secret", value: v.apiKey.trim() };
+  else if (!(v.apiKeyMasked && isMaskedSecret(env[envName]))) delete env[envName]; // a masked entry sent back unchanged keeps the stored value
   if (Object.keys(env).length) config.env = env;
   else delete config.env;
   return config;
@@ -132,6 +138,11 @@ export function buildAdapterConfig(type: string, v: AdapterValues): Record<strin
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return !!value && typeof value === "object" && !Array.isArray(value);
+}
+
+/** A secret env entry as the API returns it: `{type: "secret", masked: true, fingerprint}`. */
+export function isMaskedSecret(value: unknown): value is { type: "secret"; masked: true; fingerprint: string } {
+  return isRecord(value) && value.type === "secret" && value.masked === true;
 }
 
 function str(value: unknown): string {
@@ -154,7 +165,8 @@ export function valuesFromConfig(type: string, config: Record<string, unknown>):
   const env = isRecord(config.env) ? config.env : {};
   const key = env[envName];
   const apiKey = typeof key === "string" ? key : isRecord(key) ? str(key.value) : "";
-  const out: Partial<AdapterValues> = { ...base, model: str(config.model), apiKey };
+  const apiKeyMasked = isMaskedSecret(key) ? str(key.fingerprint) || "set" : "";
+  const out: Partial<AdapterValues> = { ...base, model: str(config.model), apiKey, apiKeyMasked };
   if (type === "claude_local") return { ...out, effort: str(config.effort), maxTurns: str(config.maxTurns), permissionMode: str(config.permissionMode) };
   return { ...out, reasoningEffort: str(config.reasoningEffort), sandbox: config.bypassApprovalsAndSandbox === true ? "" : str(config.sandbox) };
 }
@@ -162,7 +174,7 @@ export function valuesFromConfig(type: string, config: Record<string, unknown>):
 /** Changing the adapter type: offer the new type's default command when the old one was a default. */
 export function switchAdapterType<T extends AdapterValues>(values: T, type: string): T {
   const defaults = ["", "/bin/sh", ...Object.values(DEFAULT_COMMANDS)];
-  const next = { ...values, adapterType: type, preserved: {} };
+  const next = { ...values, adapterType: type, preserved: {}, apiKeyMasked: "" };
   if (DEFAULT_COMMANDS[type] && defaults.includes(values.command.trim())) next.command = DEFAULT_COMMANDS[type]!;
   else if (type === "process" && Object.values(DEFAULT_COMMANDS).includes(values.command.trim())) next.command = "/bin/sh";
   return next;

@@ -390,12 +390,14 @@ function EditAdapter({ agent, onDone }: { agent: Agent; onDone: () => void }) {
   );
 }
 
-/** Env entries stored as secrets are shown masked in the configuration view. */
+/** Secret env entries: the API returns them masked (a fingerprint, never the value); older shapes are masked here too. */
 function maskSecretEnv(env: unknown): unknown {
   if (!env || typeof env !== "object" || Array.isArray(env)) return env;
   return Object.fromEntries(
     Object.entries(env as Record<string, unknown>).map(([name, value]) =>
-      value && typeof value === "object" && (value as { type?: unknown }).type === "secret" ? [name, { type: "secret", value: "••••••" }] : [name, value],
+      value && typeof value === "object" && (value as { type?: unknown }).type === "secret"
+        ? [name, `•••• (set${typeof (value as { fingerprint?: unknown }).fingerprint === "string" ? `, fingerprint ${(value as { fingerprint: string }).fingerprint}` : ""})`]
+        : [name, value],
     ),
   );
 }
