@@ -347,11 +347,12 @@ describe("run outcomes (spec C.4 steps 9-11)", () => {
     expect(again.body).toMatchObject({ totalRuns: 2, lastRunStatus: "succeeded" });
   });
 
-  it("exit 3 -> failed with process_exit_nonzero, wake failed, agent status error", async () => {
+  it("exit 3 -> failed with adapter_failed (detail process_exit_nonzero), wake failed, agent status error", async () => {
     const company = await createCompany(t.current);
     const agent = await createAgent(t.current, company.id, { adapterConfig: { command: "/bin/sh", args: ["-c", "echo failing >&2; exit 3"] } });
     const run = await waitRunDone((await wake(agent.id)).id);
-    expect(run).toMatchObject({ status: "failed", errorCode: "process_exit_nonzero", exitCode: 3 });
+    expect(run).toMatchObject({ status: "failed", errorCode: "adapter_failed", exitCode: 3 });
+    expect(run.resultJson).toMatchObject({ errorDetailCode: "process_exit_nonzero" });
     expect(run.error).toContain("3");
     expect(run.stderrExcerpt).toContain("failing");
     expect(run.resultJson).toMatchObject({ stopReason: "adapter_failed", timeoutFired: false });

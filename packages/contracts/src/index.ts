@@ -9,3 +9,4 @@ export * from "./goals-projects.js";
 export * from "./activity.js";
 export * from "./runs.js";
 export * from "./board-access.js";
+export * from "./approvals.js";

@@ -127,13 +127,22 @@ export function createAgentService(db: Database, companies: CompanyService, secr
       return rows.map(present);
     },
 
-    async create(actor: Actor, companyId: string, body: CreateAgentBody): Promise<AgentRow> {
+    /**
+     * `hire.pendingApproval`: the company requires board approval, so the agent starts as
+     * `pending_approval` (never woken) and `hire.inTx` records its approval in the same transaction.
+     */
+    async create(
+      actor: Actor,
+      companyId: string,
+      body: CreateAgentBody,
+      hire: { pendingApproval?: boolean; inTx?: (q: Queryable, agent: AgentRow) => Promise<void> } = {},
+    ): Promise<AgentRow> {
       const company = await companies.require(companyId);
       let creatorPermissions: Record<string, unknown> | undefined;
       if (actor.kind === "agent") creatorPermissions = (await find(db, actor.agentId))?.permissions;
       assertMayManageAgents(actor, companyId, creatorPermissions);
       if (company.status === "archived") throw conflict("Company is archived", undefined, "company_archived");
-      if (company.requireBoardApprovalForNewAgents) {
+      if (company.requireBoardApprovalForNewAgents && !hire.pendingApproval) {
         throw conflict("This company requires board approval for new agents", undefined, "hire_approval_required");
       }
       const adapterType = body.adapterType ?? "process";
@@ -144,8 +153,8 @@ export function createAgentService(db: Database, companies: CompanyService, secr
           if (body.reportsTo) await checkReportsTo(q, companyId, null, body.reportsTo);
           const [agent] = await q.query<AgentRow>(
             `INSERT INTO agents (company_id, name, url_key, role, title, icon, capabilities, reports_to, adapter_type,
-               adapter_config, runtime_config, budget_monthly_cents, permissions, metadata)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11::jsonb, $12, $13::jsonb, $14::jsonb)
+               adapter_config, runtime_config, budget_monthly_cents, permissions, metadata, status)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11::jsonb, $12, $13::jsonb, $14::jsonb, $15)
              RETURNING ${AGENT_COLUMNS}`,
             [
               companyId,
@@ -162,6 +171,7 @@ export function createAgentService(db: Database, companies: CompanyService, secr
               body.budgetMonthlyCents ?? 0,
               JSON.stringify({ canCreateAgents: false, ...(body.permissions ?? {}) }),
               body.metadata ? JSON.stringify(body.metadata) : null,
+              hire.pendingApproval ? "pending_approval" : "idle",
             ],
           );
           await recordActivity(q, {
@@ -171,8 +181,9 @@ export function createAgentService(db: Database, companies: CompanyService, secr
             entityType: "agent",
             entityId: agent!.id,
             agentId: agent!.id,
-            details: { name: agent!.name, role: agent!.role, adapterType },
+            details: { name: agent!.name, role: agent!.role, adapterType, status: agent!.status },
           });
+          await hire.inTx?.(q, present(agent!));
           return present(agent!);
         });
       } catch (error) {

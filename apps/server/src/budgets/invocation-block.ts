@@ -36,6 +36,10 @@ export async function getInvocationBlock(
         WHERE p.company_id = $1 AND p.is_active AND p.hard_stop_enabled
           AND (p.scope_type = 'company' OR (p.scope_type = 'agent' AND p.scope_id = $2) OR (p.scope_type = 'project' AND p.scope_id = $3::uuid))
           AND obs.total >= p.amount
+          -- The board approved this window's override (budgets/override.ts): no hard stop until the next window.
+          AND NOT EXISTS (SELECT 1 FROM budget_incidents bi
+                           WHERE bi.policy_id = p.id AND bi.threshold_type = 'hard' AND bi.status = 'resolved'
+                             AND bi.window_start = CASE WHEN p.window_kind = 'lifetime' THEN 'epoch'::timestamptz ELSE ${MONTH_START_SQL} END)
        UNION ALL
        SELECT 3, 'agent_budget_paused', 'agent', a.id, NULL, NULL FROM agents a WHERE a.id = $2 AND a.status = 'paused' AND a.pause_reason = 'budget'
        UNION ALL

@@ -32,6 +32,15 @@ export function buildAgentEnv(input: AgentEnvInput): Record<string, string> {
   if (reason) env.PAPERCLIP_WAKE_REASON = reason;
   const commentId = wakeCommentIds(ctx).at(-1) ?? str(ctx.wakeCommentId) ?? str(ctx.commentId);
   if (commentId) env.PAPERCLIP_WAKE_COMMENT_ID = commentId;
+  // A board decision on an approval this agent requested (approvals/decide.ts puts these in the context).
+  const approvalId = str(ctx.approvalId);
+  const linkedIssueIds = Array.isArray(ctx.issueIds) ? ctx.issueIds.filter((id): id is string => typeof id === "string" && id !== "") : [];
+  if (approvalId) {
+    env.PAPERCLIP_APPROVAL_ID = approvalId;
+    const approvalStatus = str(ctx.approvalStatus);
+    if (approvalStatus) env.PAPERCLIP_APPROVAL_STATUS = approvalStatus;
+    env.PAPERCLIP_LINKED_ISSUE_IDS = linkedIssueIds.join(",");
+  }
   env.PAPERCLIP_WAKE_PAYLOAD_JSON = JSON.stringify({
     reason: reason ?? null,
     source: str(ctx.wakeSource),
@@ -39,6 +48,7 @@ export function buildAgentEnv(input: AgentEnvInput): Record<string, string> {
     taskKey: str(ctx.taskKey),
     commentIds: wakeCommentIds(ctx),
     retryReason: str(ctx.retryReason),
+    ...(approvalId ? { approvalId, approvalStatus: str(ctx.approvalStatus), issueIds: linkedIssueIds } : {}),
   });
   return env;
 }

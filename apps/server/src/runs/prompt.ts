@@ -41,6 +41,17 @@ export interface PromptInput {
   skillPath?: string | null;
   /** adapterConfig.promptTemplate: replaces the bootstrap; {{agent.name}}, {{agent.id}}, {{issue.identifier}}, {{wake.reason}} are filled in. */
   template: string | null;
+  /** A board decision on an approval this agent requested (wake reasons approval_*). */
+  approval?: PromptApproval | null;
+}
+export interface PromptApproval {
+  id: string;
+  type: string;
+  status: string;
+  /** Identifiers of the linked issues (server-made). */
+  linkedIssues: string[];
+  /** Written by the board: data. */
+  decisionNote: string | null;
 }
 
 /** A value placed inline in the trusted part of the prompt: one line, no control characters, capped. */
@@ -129,6 +140,7 @@ export function buildPrompt(p: PromptInput & { nonce?: string }): string {
     items.push({ head: `the task: ${p.issue.identifier}, its title, then its description`, body: `${p.issue.identifier}: ${p.issue.title}\n\n${p.issue.description ?? "(no description)"}` });
   } else if (p.issue) items.push({ head: `title of ${p.issue.identifier}`, body: p.issue.title });
   for (const b of p.blockers) items.push({ head: `title of blocker ${b.identifier} (${b.status})`, body: b.title });
+  if (p.approval?.decisionNote) items.push({ head: `the board's decision note on approval ${p.approval.id}`, body: p.approval.decisionNote });
   for (const c of shown) items.push({ head: `comment at ${oneLine(c.createdAt, 40)} by the ${c.authorType} named below`, body: `author: ${oneLine(c.authorName ?? c.authorType)}\n\n${c.body}` });
   const rendered = items.map((i) => ({ head: i.head, body: fence(neutralize(i.body)) }));
   const nonce = dataNonce(rendered.map((i) => `${i.head}\n${i.body}`).join("\n"), p.nonce);
@@ -148,6 +160,16 @@ export function buildPrompt(p: PromptInput & { nonce?: string }): string {
   const wake: string[] = [`## This wake\n- reason: ${reasonIsCode ? p.wakeReason : p.wakeReason === null ? "none" : "given in the data below"}`];
   if (p.issue) wake.push(`- issue: ${p.issue.identifier} (${p.issue.status}, ${p.issue.priority}); its title${showTask ? " and description are" : " is"} in the data below`);
   if (p.blockers.length) wake.push(`- open blockers: ${p.blockers.map((b) => `${b.identifier} (${b.status})`).join(", ")}`);
+  if (p.approval) {
+    const a = p.approval;
+    const code = (v: string) => (REASON_CODE.test(v) ? v : "unknown");
+    wake.push(
+      `- approval: ${oneLine(a.id, 40)} (${code(a.type)}) is now ${code(a.status)}` +
+        (a.linkedIssues.length ? `; linked issues: ${a.linkedIssues.map((i) => oneLine(i, 40)).join(", ")}` : "") +
+        (a.decisionNote ? "; the board's note is in the data below" : "") +
+        ". Read it with GET $PAPERCLIP_API_URL/api/approvals/$PAPERCLIP_APPROVAL_ID and its issues with .../issues, then act on them.",
+    );
+  }
   if (shown.length) wake.push(`- new comments: ${shown.length}${truncated ? " (older or longer ones were cut; read them with the API)" : ""}, in the data below`);
   parts.push(wake.join("\n"));
   if (items.length) {
@@ -197,6 +219,16 @@ export async function loadPromptInput(
       )
     : [];
   const mode = str(ctx.codexTransientFallbackMode);
+  const approvalId = str(ctx.approvalId);
+  const [approval] =
+    approvalId && /^[0-9a-f-]{36}$/i.test(approvalId)
+      ? await q.query<PromptApproval>(
+          `SELECT a.id, a.type, a.status, a.decision_note,
+                  coalesce((SELECT array_agg(i.identifier ORDER BY l.created_at) FROM issue_approvals l JOIN issues i ON i.id = l.issue_id WHERE l.approval_id = a.id), '{}') AS linked_issues
+             FROM approvals a WHERE a.id = $1`,
+          [approvalId],
+        )
+      : [];
   return {
     agent,
     wakeReason: str(ctx.wakeReason),
@@ -206,6 +238,7 @@ export async function loadPromptInput(
     resumed,
     handoffNote: mode && mode.startsWith("fresh_session") ? "Your previous session was lost after a transient provider failure; re-read the issue and its comments before continuing." : null,
     template: typeof agent.adapterConfig.promptTemplate === "string" ? agent.adapterConfig.promptTemplate : null,
+    approval: approval ?? null,
   };
 }
 

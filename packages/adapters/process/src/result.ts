@@ -21,13 +21,19 @@ export function toAdapterResult(run: ChildProcessResult, command: string, timeou
   if (run.spawnError) return { ...base, ...spawnErrorFields(run.spawnError.code, run.spawnError.message, command) };
   if (run.aborted) return { ...base, errorCode: "cancelled", errorMessage: "Run cancelled" };
   if (run.timedOut) return { ...base, timedOut: true, errorCode: "timeout", errorMessage: `Timed out after ${timeoutSec}s` };
+  // A script that fails is Paperclip's generic `adapter_failed` (clients key on it); the finer cause
+  // stays in resultJson.errorDetailCode.
   if (run.signal !== null) {
-    return { ...base, errorCode: "process_signaled", errorMessage: `Process killed by signal ${run.signal}` };
+    return { ...base, ...failed(base, "process_signaled"), errorMessage: `Process killed by signal ${run.signal}` };
   }
   if (run.exitCode !== 0) {
-    return { ...base, errorCode: "process_exit_nonzero", errorMessage: `Process exited with code ${run.exitCode}` };
+    return { ...base, ...failed(base, "process_exit_nonzero"), errorMessage: `Process exited with code ${run.exitCode}` };
   }
   return base;
+}
+
+function failed(base: AdapterResult, errorDetailCode: string): Pick<AdapterResult, "errorCode" | "resultJson"> {
+  return { errorCode: "adapter_failed", resultJson: { ...base.resultJson, errorDetailCode } };
 }
 
 function spawnErrorFields(code: string, message: string, command: string): Pick<AdapterResult, "errorCode" | "errorMessage"> {

@@ -65,7 +65,12 @@ describe("processAdapter.execute", () => {
 
   it("maps a non-zero exit", async () => {
     const { ctx } = makeCtx({ command: "sh", args: ["-c", "exit 7"] });
-    expect(await execute(ctx)).toMatchObject({ exitCode: 7, errorCode: "process_exit_nonzero", errorMessage: "Process exited with code 7" });
+    expect(await execute(ctx)).toMatchObject({
+      exitCode: 7,
+      errorCode: "adapter_failed",
+      errorMessage: "Process exited with code 7",
+      resultJson: { errorDetailCode: "process_exit_nonzero" },
+    });
   });
 
   it("maps death by signal", async () => {
@@ -74,8 +79,9 @@ describe("processAdapter.execute", () => {
       exitCode: null,
       signal: "SIGKILL",
       timedOut: false,
-      errorCode: "process_signaled",
+      errorCode: "adapter_failed",
       errorMessage: "Process killed by signal SIGKILL",
+      resultJson: { errorDetailCode: "process_signaled" },
     });
   });
 

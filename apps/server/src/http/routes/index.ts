@@ -11,6 +11,7 @@ import { budgetRoutes } from "./budgets.js";
 import { costRoutes } from "./costs.js";
 import { adapterRoutes } from "./adapters.js";
 import { boardAccessRoutes } from "./board-access.js";
+import { approvalRoutes } from "./approvals.js";
 
 /** The route table: the HTTP app and the OpenAPI document are both built from it. */
 export const allRoutes: readonly AnyRoute[] = [
@@ -26,4 +27,5 @@ export const allRoutes: readonly AnyRoute[] = [
   ...costRoutes,
   ...adapterRoutes,
   ...boardAccessRoutes,
+  ...approvalRoutes,
 ];
