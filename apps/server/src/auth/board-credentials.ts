@@ -5,8 +5,8 @@ import type { Queryable } from "../db/database.js";
 import { notFound } from "../errors.js";
 
 /**
- * Board credentials. A request is the board only when it carries one of these (see
- * docs/security.md):
+ * Board credentials. A request is the board only when it carries one of these (SECURITY.md has
+ * the threat model):
  * - a board API key, `stb_` + 48 hex, sent as `Authorization: Bearer …`. The `staple` CLI reads one
  *   from the token file `$STAPLE_HOME/board-token` (mode 0600) that the server writes at start;
  *   `paperclipai --api-key` and curl send it the same way.
