@@ -1,6 +1,7 @@
 import os from "node:os";
 import path from "node:path";
 import { DEPLOYMENT_MODES, type DeploymentMode } from "@staple/contracts";
+import { allowListProblems, splitAllowList } from "@staple/adapter-kit";
 
 export interface Config {
   host: string;
@@ -24,6 +25,10 @@ export interface Config {
   unauthenticatedBoard: boolean;
   /** Interval (ms) of the run engine's periodic pass (timers, lease reaping, queued runs). Unset = engine default (10 s). */
   schedulerIntervalMs: number | undefined;
+  /** Per-run log cap (STAPLE_RUN_LOG_MAX_BYTES). Unset = 50 MB; past it the newest output is kept. */
+  runLogMaxBytes: number | undefined;
+  /** Outbound allow-list entries from STAPLE_OUTBOUND_ALLOW (host[:port], address[:port] or CIDR, comma-separated). */
+  outboundAllow: string[];
 }
 
 export class ConfigError extends Error {}
@@ -73,6 +78,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const leaseMs = optionalMs(env, "STAPLE_LEASE_MS", 1_000, 86_400_000);
   const schedulerIntervalMs = optionalMs(env, "STAPLE_SCHEDULER_INTERVAL_MS", 100, 3_600_000);
+  const runLogRaw = env.STAPLE_RUN_LOG_MAX_BYTES;
+  const runLogMaxBytes = runLogRaw === undefined || runLogRaw === "" ? undefined : Number(runLogRaw);
+  if (runLogMaxBytes !== undefined && (!Number.isInteger(runLogMaxBytes) || runLogMaxBytes < 65_536)) {
+    throw new ConfigError(`STAPLE_RUN_LOG_MAX_BYTES must be an integer number of bytes >= 65536, e.g. 52428800 for 50 MB (got "${runLogRaw}")`);
+  }
+  const outboundAllow = splitAllowList(env.STAPLE_OUTBOUND_ALLOW);
+  const badAllow = allowListProblems(outboundAllow);
+  if (badAllow.length > 0) {
+    throw new ConfigError(`STAPLE_OUTBOUND_ALLOW: ${badAllow.join("; ")} (e.g. STAPLE_OUTBOUND_ALLOW="10.0.0.0/8,hooks.lan:8080")`);
+  }
   return {
     host,
     port,
@@ -85,6 +100,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel,
     leaseMs,
     schedulerIntervalMs,
+    runLogMaxBytes,
+    outboundAllow,
     unauthenticatedBoard: env.STAPLE_UNAUTHENTICATED_BOARD === "1",
   };
 }

@@ -24,6 +24,10 @@ export interface RuntimeOptions {
   leaseMs?: number;
   clock?: { now(): Date; random(): number };
   recovery?: RecoveryToggles;
+  /** Per-run log cap in bytes (STAPLE_RUN_LOG_MAX_BYTES; default 50 MB). */
+  runLogMaxBytes?: number;
+  /** Operator's outbound allow-list (STAPLE_OUTBOUND_ALLOW); the board's list is stored in the database. */
+  outboundAllow?: readonly string[];
 }
 
 export const DEFAULT_ADAPTERS: Readonly<Record<string, AdapterModule>> = Object.freeze({
@@ -53,6 +57,8 @@ export function createRuntime(db: Database, logger: Logger, opts: RuntimeOptions
     leaseMs: opts.leaseMs,
     clock: opts.clock,
     recovery: opts.recovery,
+    runLogMaxBytes: opts.runLogMaxBytes,
+    outboundAllow: opts.outboundAllow,
   });
   const domain = createDomainServices(db, {
     issues: createIssueWakeHooks(engine.enqueuer, live),

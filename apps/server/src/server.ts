@@ -37,7 +37,7 @@ export interface BuildOptions {
   apiUrl?: string;
   /** Paperclip's local behaviour: no credential = the board (STAPLE_UNAUTHENTICATED_BOARD=1). */
   unauthenticatedBoard?: boolean;
-  runtime?: Partial<Pick<RuntimeOptions, "adapters" | "schedulerIntervalMs" | "leaseMs" | "clock" | "recovery">>;
+  runtime?: Partial<Pick<RuntimeOptions, "adapters" | "schedulerIntervalMs" | "leaseMs" | "clock" | "recovery" | "runLogMaxBytes" | "outboundAllow">>;
 }
 
 /** Builds the services, run engine and HTTP app over an open database (also used by in-process tests). */
@@ -85,7 +85,12 @@ export async function startServer(
         agentJwtTtlSeconds: config.agentJwtTtlSeconds,
         home: config.home,
         unauthenticatedBoard: config.unauthenticatedBoard,
-        runtime: { leaseMs: config.leaseMs, schedulerIntervalMs: config.schedulerIntervalMs },
+        runtime: {
+          leaseMs: config.leaseMs,
+          schedulerIntervalMs: config.schedulerIntervalMs,
+          runLogMaxBytes: config.runLogMaxBytes,
+          outboundAllow: config.outboundAllow,
+        },
       },
       logger,
     );

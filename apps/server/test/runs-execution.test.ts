@@ -334,7 +334,7 @@ describe("run outcomes (spec C.4 steps 9-11)", () => {
     expect(queued.status).toBe("queued");
     const run = await waitRunDone(queued.id);
     expect(run).toMatchObject({ status: "succeeded", exitCode: 0, error: null, errorCode: null });
-    expect(run.resultJson).toMatchObject({ stopReason: "completed", timeoutFired: false, timeoutConfigured: false, effectiveTimeoutSec: 0 });
+    expect(run.resultJson).toMatchObject({ stopReason: "completed", timeoutFired: false, timeoutConfigured: true, effectiveTimeoutSec: 3600 }); // the process adapter's default timeout
     expect(await wakeStatus(run.wakeupRequestId)).toBe("completed");
     await waitFor("agent idle", async () => (await agentStatus(agent.id)) === "idle");
 

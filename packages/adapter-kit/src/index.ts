@@ -7,3 +7,5 @@ export * from "./fake-adapter.js";
 export * from "./spawn-host.js";
 export * from "./resolve-command.js";
 export * from "./config-fields.js";
+export * from "./outbound-guard.js";
+export * from "./outbound-request.js";

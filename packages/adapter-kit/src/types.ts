@@ -60,6 +60,16 @@ export interface AdapterExecuteContext {
   onEvent?(event: AdapterEvent): void | Promise<void>;
   /** How adapters start processes (the engine passes its spawn host); absent means spawn in-process. */
   spawn?: SpawnFunction;
+  /**
+   * Destinations outbound calls may reach although they are not public (host[:port], address[:port] or
+   * CIDR; see outbound-guard.ts). Absent or empty: only public addresses.
+   */
+  outboundAllow?: readonly string[];
+}
+
+/** What the engine tells `testEnvironment` beyond the config (the same policy a run gets). */
+export interface EnvironmentTestOptions {
+  outboundAllow?: readonly string[];
 }
 
 /**
@@ -122,5 +132,7 @@ export interface AdapterModule {
   type: string;
   /** Runs one heartbeat. Resolves with a result; rejecting means the run failed (the engine records the error). Must stop promptly and leave no process behind when `signal` aborts. */
   execute(ctx: AdapterExecuteContext, signal: AbortSignal): Promise<AdapterResult>;
-  testEnvironment?(config: Record<string, unknown>): Promise<EnvironmentCheck[]>;
+  testEnvironment?(config: Record<string, unknown>, options?: EnvironmentTestOptions): Promise<EnvironmentCheck[]>;
+  /** The timeout `execute` applies when the config sets no timeoutSec (0 or absent = none); recorded on the run. */
+  defaultTimeoutSec?: number;
 }

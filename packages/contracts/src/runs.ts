@@ -64,7 +64,17 @@ export const RunEvent = z
   .meta({ id: "RunEvent" });
 
 export const RunLog = z
-  .object({ runId: Uuid, store: z.string(), logRef: z.string(), content: z.string(), nextOffset: z.number().int().optional() })
+  .object({
+    runId: Uuid,
+    store: z.string(),
+    logRef: z.string(),
+    content: z.string(),
+    nextOffset: z.number().int().optional(),
+    /** Older output was dropped to keep the log under the per-run cap (STAPLE_RUN_LOG_MAX_BYTES); the newest output is kept. */
+    truncated: z.boolean().optional(),
+    /** How many log bytes were dropped (known once the run has closed its log). */
+    droppedBytes: z.number().int().optional(),
+  })
   .meta({ id: "RunLog" });
 
 export const ListRunsQuery = z.strictObject({

@@ -41,6 +41,10 @@ export interface RunEngineOptions {
   /** Time and randomness for retry scheduling (injectable for tests). */
   clock?: { now(): Date; random(): number };
   recovery?: RecoveryToggles;
+  /** Per-run log cap in bytes (default 50 MB); the newest output is kept. */
+  runLogMaxBytes?: number;
+  /** The operator's outbound allow-list (STAPLE_OUTBOUND_ALLOW entries). */
+  outboundAllow?: readonly string[];
 }
 
 /**
@@ -57,7 +61,7 @@ export function createRunEngine(opts: RunEngineOptions) {
     db,
     logger,
     live,
-    logStore: createLogStore(opts.home),
+    logStore: createLogStore(opts.home, { maxBytes: opts.runLogMaxBytes }),
     enqueuer,
     issueExecution: opts.issueExecution,
     adapters: opts.adapters,
@@ -68,6 +72,7 @@ export function createRunEngine(opts: RunEngineOptions) {
     instanceId: `${os.hostname()}:${process.pid}:${randomBytes(4).toString("hex")}`,
     leaseMs: opts.leaseMs ?? 30_000,
     spawn: spawnHost.spawn,
+    outboundEnvAllow: opts.outboundAllow ?? [],
   };
   const registry = createExecutionRegistry();
   let dispatcher!: Dispatcher;

@@ -20,6 +20,7 @@ import type { ExecutionRegistry } from "./executions.js";
 import type { RunRow } from "./rows.js";
 import { obj, str } from "./wake-context.js";
 import { LIVE_LOG_CHUNK_MAX } from "../live/bus.js";
+import { effectiveOutboundAllow } from "../instance/outbound-allow.js";
 
 interface AgentForRun {
   id: string;
@@ -184,7 +185,7 @@ export function createRunExecutor(res: RunEngineResources, registry: ExecutionRe
     if (!adapter) return failEarly(`Adapter "${agent.adapterType}" is not available on this server`, "adapter_unavailable");
 
     const config = agent.adapterConfig ?? {};
-    const timeoutSec = typeof config.timeoutSec === "number" ? config.timeoutSec : 0;
+    const timeoutSec = typeof config.timeoutSec === "number" ? config.timeoutSec : (adapter.defaultTimeoutSec ?? 0);
     const token = signAgentJwt({ agentId: agent.id, companyId: agent.companyId, adapterType: agent.adapterType, runId: run.id }, res.jwt.secret, res.jwt.ttlSeconds);
     const secrets = [token];
     let redact = createRedactor(secrets);
@@ -282,6 +283,8 @@ export function createRunExecutor(res: RunEngineResources, registry: ExecutionRe
             instructions: instructions && "text" in instructions ? instructions : null,
           })
         : null;
+      // Read per run, so a change by the board applies to the next run without a restart.
+      const outboundAllow = await effectiveOutboundAllow(db, res.outboundEnvAllow);
       const ctx: AdapterExecuteContext = {
         runId: run.id,
         agent: { id: agent.id, companyId: agent.companyId, name: agent.name, adapterType: agent.adapterType, adapterConfig: config },
@@ -293,6 +296,7 @@ export function createRunExecutor(res: RunEngineResources, registry: ExecutionRe
         cwd,
         onSecret: addSecret,
         spawn: res.spawn,
+        outboundAllow,
         onLog: async (stream, chunk) => {
           const combined = redact(held[stream] + compactChunk(chunk));
           const cut = secretPrefixStart(combined, secrets);
@@ -360,6 +364,14 @@ export function createRunExecutor(res: RunEngineResources, registry: ExecutionRe
       }
     }
     const closed = await log.close();
+    if (closed.droppedBytes > 0) {
+      await appendRunEvent(db, run.id, {
+        eventType: "log.truncated",
+        level: "warn",
+        message: `run log passed its cap of ${res.logStore.maxBytes} bytes: ${closed.droppedBytes} bytes of older output dropped, the newest output kept`,
+        payload: { droppedBytes: closed.droppedBytes, maxBytes: res.logStore.maxBytes, keptBytes: closed.bytes },
+      }).catch((error: unknown) => logger.warn("recording log truncation failed", { runId: run.id, err: error }));
+    }
     const shutdown = controller.signal.aborted && controller.signal.reason === "server_shutdown";
     let outcome = mapRunOutcome(result, thrown, controller.signal.aborted && !shutdown);
     if (shutdown) outcome = { status: "failed", error: "Server shut down while the run was executing", errorCode: "server_shutdown", stopReason: "adapter_failed" };

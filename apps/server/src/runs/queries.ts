@@ -82,7 +82,14 @@ export function createRunQueries(db: Database, logStore: LogStore) {
       const logRef = (run.logRef as string | null) ?? `${run.companyId}/${run.agentId}/${run.id}.ndjson`;
       const read = await logStore.read(logRef, offset, Math.min(Math.max(1, limitBytes ?? LOG_READ_DEFAULT_BYTES), LOG_READ_MAX_BYTES));
       if (!read) throw notFound("Run log not found");
-      return { runId: run.id, store: "local_file", logRef, content: read.content, ...(read.nextOffset !== null ? { nextOffset: read.nextOffset } : {}) };
+      return {
+        runId: run.id,
+        store: "local_file",
+        logRef,
+        content: read.content,
+        ...(read.nextOffset !== null ? { nextOffset: read.nextOffset } : {}),
+        ...(read.truncated ? { truncated: true, ...(read.droppedBytes !== null ? { droppedBytes: read.droppedBytes } : {}) } : {}),
+      };
     },
 
     /** Runs of an issue (seed 004 runsForIssue): the runs aimed at it plus runs that wrote activity on it. */

@@ -30,4 +30,6 @@ export interface RunEngineResources {
   spawn: SpawnFunction;
   /** A running run's lease lasts this long unless renewed (renewed every third of it). */
   leaseMs: number;
+  /** The operator's outbound allow-list (STAPLE_OUTBOUND_ALLOW); runs get it plus the board's stored list. */
+  outboundEnvAllow: readonly string[];
 }

@@ -13,6 +13,8 @@ interface ReceivedRequest {
 
 let server: Server;
 let base = "";
+/** The test server's address as an allow-list entry: loopback is refused unless allow-listed. */
+let allowServer = "";
 let received: ReceivedRequest[] = [];
 /** Resolvers waiting for the next request to arrive (used to abort mid-request). */
 let onRequest: Array<() => void> = [];
@@ -33,6 +35,10 @@ function handle(req: IncomingMessage, res: ServerResponse, body: string): void {
     case "/big":
       res.writeHead(200, { "content-type": "text/plain" }).end("z".repeat(200 * 1024));
       return;
+    case "/to-loopback":
+      // Another loopback port: not on the allow-list, so the guard must refuse it (nothing listens there either).
+      res.writeHead(302, { location: `http://127.0.0.1:${Number(new URL(base).port) + 1}/` }).end();
+      return;
     case "/hang":
       return; // never answers; closed by closeAllConnections()
     default:
@@ -48,6 +54,7 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  allowServer = `127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
 
 afterAll(async () => {
@@ -60,7 +67,7 @@ beforeEach(() => {
   onRequest = [];
 });
 
-function makeCtx(adapterConfig: Record<string, unknown>) {
+function makeCtx(adapterConfig: Record<string, unknown>, outboundAllow: string[] = [allowServer]) {
   const logs: string[] = [];
   const secrets: string[] = [];
   const meta: Array<Record<string, unknown>> = [];
@@ -77,6 +84,7 @@ function makeCtx(adapterConfig: Record<string, unknown>) {
     onMeta: (m) => void meta.push(m),
     onSpawn: () => undefined,
     onSecret: (value) => void secrets.push(value),
+    outboundAllow,
   };
   return { ctx, logs, secrets, meta };
 }
@@ -163,7 +171,7 @@ describe("httpAdapter.execute", () => {
     await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));
     const port = (closed.address() as AddressInfo).port;
     await new Promise<void>((resolve) => closed.close(() => resolve()));
-    const result = await run(makeCtx({ url: `http://127.0.0.1:${port}/` }).ctx);
+    const result = await run(makeCtx({ url: `http://127.0.0.1:${port}/` }, [`127.0.0.1:${port}`]).ctx);
     expect(result).toMatchObject({ exitCode: null, timedOut: false, errorCode: "http_request_failed" });
     expect(result.errorMessage).toContain("ECONNREFUSED");
   });
@@ -192,6 +200,34 @@ describe("httpAdapter.execute", () => {
     expect(logs.join("").length).toBeLessThan(64 * 1024 + 200);
   });
 
+  it("refuses loopback, metadata and names resolving to loopback with outbound_blocked, sending nothing", async () => {
+    const cases: Array<[string, string]> = [
+      [`${base}/json`, "127.0.0.1 is a loopback address"],
+      [`http://localhost:${new URL(base).port}/json`, "localhost resolves to"],
+      ["http://169.254.169.254/latest/meta-data/", "169.254.169.254 is a cloud metadata address"],
+      ["http://[::1]:9/", "::1 is a loopback address"],
+      ["http://10.1.2.3:9/", "10.1.2.3 is a private address"],
+    ];
+    for (const [url, why] of cases) {
+      const { ctx, logs } = makeCtx({ url }, []);
+      const result = await run(ctx);
+      expect(result, url).toMatchObject({ exitCode: null, timedOut: false, errorCode: "outbound_blocked" });
+      expect(result.errorMessage, url).toContain(why);
+      expect(result.errorMessage, url).toContain("allow-list");
+      expect(logs.join(""), url).toContain("refused");
+    }
+    expect(received).toHaveLength(0);
+  });
+
+  it("re-checks redirects: an allow-listed server redirecting to another loopback port is refused", async () => {
+    const { ctx, logs } = makeCtx({ url: `${base}/to-loopback` });
+    const result = await run(ctx);
+    expect(received).toHaveLength(1);
+    expect(result).toMatchObject({ errorCode: "outbound_blocked" });
+    expect(result.errorMessage).toMatch(/outbound call to 127\.0\.0\.1:\d+ refused: 127\.0\.0\.1 is a loopback address/);
+    expect(logs[0]).toMatch(/^stdout:HTTP 302 redirect to http:\/\/127\.0\.0\.1:\d+\/\n$/);
+  });
+
   it("rejects invalid config with adapter_config_invalid", async () => {
     for (const config of [{}, { url: "ftp://x/" }, { url: `${base}/json`, headers: { a: 1 } }, { url: `${base}/json`, timeoutMs: -5 }]) {
       const result = await run(makeCtx(config).ctx);
@@ -204,10 +240,22 @@ describe("httpAdapter.execute", () => {
 describe("httpAdapter.testEnvironment", () => {
   const testEnvironment = httpAdapter.testEnvironment!;
 
-  it("accepts an http(s) URL", async () => {
+  it("accepts an http(s) URL and warns when its host does not resolve", async () => {
     expect(await testEnvironment({ url: "https://example.invalid/hook" })).toEqual([
       expect.objectContaining({ level: "info", code: "http_url_ok" }),
+      expect.objectContaining({ level: "warn", code: "http_host_unresolved" }),
     ]);
+  });
+
+  it("reports a destination the outbound guard refuses, and passes it once allow-listed", async () => {
+    for (const url of [`${base}/json`, "http://169.254.169.254/", `http://localhost:${new URL(base).port}/`]) {
+      const checks = await testEnvironment({ url });
+      expect(checks.find((c) => c.level === "error"), url).toMatchObject({ code: "outbound_blocked", message: expect.stringContaining("refused") });
+      expect(checks.find((c) => c.level === "error")?.fix, url).toContain("allow-list");
+    }
+    const allowed = await testEnvironment({ url: `${base}/json` }, { outboundAllow: [allowServer] });
+    expect(allowed.map((c) => [c.level, c.code])).toEqual([["info", "http_url_ok"], ["info", "http_destination_ok"]]);
+    expect(received).toHaveLength(0);
   });
 
   it("reports missing, unparseable and non-http URLs with a fix", async () => {

@@ -4,6 +4,7 @@ import { parseEnvEntries, parseSeconds, type EnvEntry } from "@staple/adapter-ki
  *
  * Invariants: a parsed config has a non-empty command, string args, env keys that are valid variable
  * names for the OS (non-empty, no "=" or NUL), env values without NUL, and non-negative finite durations.
+ * An unset timeoutSec is DEFAULT_TIMEOUT_SEC; only an explicit 0 means no timeout (see the README).
  * Anything else is reported as a message naming the field, never thrown.
  */
 
@@ -18,12 +19,17 @@ export interface ProcessAdapterConfig {
   /** As configured (may be relative); null when unset. */
   cwd: string | null;
   env: Record<string, ProcessEnvEntry>;
-  /** 0 = no timeout. */
+  /** Unset in config = DEFAULT_TIMEOUT_SEC; an explicit 0 = no timeout. */
   timeoutSec: number;
   graceSec: number;
 }
 
 export const DEFAULT_GRACE_SEC = 15;
+/**
+ * A run without a configured timeout is stopped after one hour: a process that never exits (a loop, a
+ * hung network call) would otherwise hold its agent's run slot and keep writing output for ever.
+ */
+export const DEFAULT_TIMEOUT_SEC = 3600;
 
 export type ParsedConfig = { ok: true; config: ProcessAdapterConfig } | { ok: false; message: string };
 
@@ -40,7 +46,7 @@ export function parseProcessConfig(raw: Record<string, unknown>): ParsedConfig {
   }
   const parsedEnv = parseEnvEntries(env);
   if (typeof parsedEnv === "string") return { ok: false, message: parsedEnv };
-  const timeout = parseSeconds("timeoutSec", timeoutSec, 0);
+  const timeout = parseSeconds("timeoutSec", timeoutSec, DEFAULT_TIMEOUT_SEC);
   if (typeof timeout === "string") return { ok: false, message: timeout };
   const grace = parseSeconds("graceSec", graceSec, DEFAULT_GRACE_SEC);
   if (typeof grace === "string") return { ok: false, message: grace };

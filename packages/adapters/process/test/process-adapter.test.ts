@@ -3,7 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import type { AdapterExecuteContext, SpawnInfo } from "@staple/adapter-kit";
-import { processAdapter } from "../src/index.js";
+import { DEFAULT_TIMEOUT_SEC, parseProcessConfig, processAdapter } from "../src/index.js";
 import { groupMembers } from "./helpers/procs.js";
 
 const tmp = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), "adapter-process-")));
@@ -187,6 +187,26 @@ describe("processAdapter.execute", () => {
     const json = result.resultJson as { stdoutTail: string; stderrTail: string };
     expect(json.stdoutTail).toBe("x".repeat(4096));
     expect(json.stderrTail).toBe("y".repeat(4096));
+  });
+});
+
+describe("parseProcessConfig timeout", () => {
+  const timeoutOf = (raw: Record<string, unknown>) => {
+    const parsed = parseProcessConfig(raw);
+    if (!parsed.ok) throw new Error(parsed.message);
+    return parsed.config.timeoutSec;
+  };
+
+  it("gives a process agent without timeoutSec the one-hour default, and tells the engine", () => {
+    expect(DEFAULT_TIMEOUT_SEC).toBe(3600);
+    expect(timeoutOf({ command: "sh" })).toBe(3600);
+    expect(timeoutOf({ command: "sh", timeoutSec: null })).toBe(3600);
+    expect(processAdapter.defaultTimeoutSec).toBe(3600);
+  });
+
+  it("keeps an explicit timeout, and an explicit 0 still means none", () => {
+    expect(timeoutOf({ command: "sh", timeoutSec: 60 })).toBe(60);
+    expect(timeoutOf({ command: "sh", timeoutSec: 0 })).toBe(0);
   });
 });
 

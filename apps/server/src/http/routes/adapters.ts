@@ -2,6 +2,7 @@ import { z } from "zod";
 import { JsonObject } from "@staple/contracts";
 import { notFound } from "../../errors.js";
 import { readSkill } from "../../runs/skill.js";
+import { effectiveOutboundAllow } from "../../instance/outbound-allow.js";
 import { defineRoute, ok } from "../route.js";
 
 const TestEnvironmentBody = z.strictObject({ adapterConfig: JsonObject.optional() });
@@ -28,7 +29,9 @@ export const adapterRoutes = [
     async handler({ services, params, body }) {
       const adapter = services.engine.resources.adapters[params.type!];
       if (!adapter) throw notFound(`Adapter type not available: ${params.type}`);
-      const checks = adapter.testEnvironment ? await adapter.testEnvironment(body?.adapterConfig ?? {}) : [];
+      // The same outbound allow-list a run of this adapter would get.
+      const outboundAllow = await effectiveOutboundAllow(services.db, services.engine.resources.outboundEnvAllow);
+      const checks = adapter.testEnvironment ? await adapter.testEnvironment(body?.adapterConfig ?? {}, { outboundAllow }) : [];
       return ok({ adapterType: params.type, ok: !checks.some((c) => c.level === "error"), checks });
     },
   }),

@@ -10,6 +10,7 @@ import { issueExecutionRoutes } from "./issue-execution.js";
 import { budgetRoutes } from "./budgets.js";
 import { costRoutes } from "./costs.js";
 import { adapterRoutes } from "./adapters.js";
+import { instanceSettingsRoutes } from "./instance-settings.js";
 import { boardAccessRoutes } from "./board-access.js";
 import { approvalRoutes } from "./approvals.js";
 
@@ -26,6 +27,7 @@ export const allRoutes: readonly AnyRoute[] = [
   ...budgetRoutes,
   ...costRoutes,
   ...adapterRoutes,
+  ...instanceSettingsRoutes,
   ...boardAccessRoutes,
   ...approvalRoutes,
 ];
