@@ -32,14 +32,22 @@ export function createGoalService(db: Database) {
     }
     if (body.parentId) {
       if (body.parentId === goalId) throw ruleViolation("A goal cannot be its own parent", undefined, "parent_cycle");
-      const chain = await q.query<{ id: string; companyId: string }>(
-        `WITH RECURSIVE up(id, depth) AS (SELECT $1::uuid, 1 UNION
-           SELECT g.parent_id, up.depth + 1 FROM goals g JOIN up ON g.id = up.id WHERE g.parent_id IS NOT NULL AND up.depth < 100)
-         SELECT g.id, g.company_id FROM up JOIN goals g ON g.id = up.id`,
-        [body.parentId],
-      );
-      if (chain.length === 0 || chain[0]!.companyId !== companyId) throw notFound("Parent goal not found");
-      if (goalId && chain.some((g) => g.id === goalId)) throw ruleViolation("parentId would create a goal cycle", undefined, "parent_cycle");
+      // Re-parenting is serialised per company, so two opposite edits cannot both pass the check below
+      // against the old tree. Goal updates take no other lock before this one.
+      if (goalId) await q.query("SELECT pg_advisory_xact_lock(hashtextextended('staple.goal-tree:' || $1::text, 0))", [companyId]);
+      const [parent] = await q.query<{ companyId: string }>("SELECT company_id FROM goals WHERE id = $1", [body.parentId]);
+      if (!parent || parent.companyId !== companyId) throw notFound("Parent goal not found");
+      if (goalId) {
+        // The goal must not be the new parent's ancestor, at any depth. `UNION` over the id alone ends
+        // the walk even on a corrupt loop (a repeated id adds no row).
+        const [cycle] = await q.query<{ found: boolean }>(
+          `WITH RECURSIVE up(id) AS (SELECT $1::uuid UNION
+             SELECT g.parent_id FROM goals g JOIN up ON g.id = up.id WHERE g.parent_id IS NOT NULL)
+           SELECT EXISTS (SELECT 1 FROM up WHERE id = $2::uuid) AS found`,
+          [body.parentId, goalId],
+        );
+        if (cycle?.found) throw ruleViolation("parentId would create a goal cycle", undefined, "parent_cycle");
+      }
     }
   }
 

@@ -2,22 +2,57 @@ import type { Queryable } from "../db/database.js";
 import { notFound, ruleViolation } from "../errors.js";
 import { ISSUE_REF_COLUMNS, type IssueRef } from "./rows.js";
 
-/** Ancestor walks stop here even if the data holds a loop. */
-export const MAX_ANCESTOR_DEPTH = 100;
+/*
+ * Parent walks have no depth cap: a chain may be as deep as the company has issues. The no-cycle
+ * invariant is kept by `checkParent` (under `lockIssueTree`), and every walk is still safe on a
+ * corrupt row that forms a loop: upward walks are `UNION` over the id alone, so an id seen twice
+ * adds no row and the recursion ends; each walk is linear in the number of issues it visits.
+ */
 
-/** The issue's parents, nearest first. */
+/** The issue's parents, nearest first (complete at any depth; stops at a loop). */
 export async function ancestorsOf(q: Queryable, parentId: string | null): Promise<IssueRef[]> {
   if (!parentId) return [];
-  return q.query<IssueRef>(
-    `WITH RECURSIVE up(id, depth) AS (
-       SELECT $1::uuid, 1
+  const rows = await q.query<IssueRef & { walkParentId: string | null }>(
+    `WITH RECURSIVE up(id) AS (
+       SELECT $1::uuid
        UNION
-       SELECT i.parent_id, up.depth + 1 FROM issues i JOIN up ON i.id = up.id
-        WHERE i.parent_id IS NOT NULL AND up.depth < ${MAX_ANCESTOR_DEPTH}
+       SELECT i.parent_id FROM issues i JOIN up ON i.id = up.id WHERE i.parent_id IS NOT NULL
      )
-     SELECT ${ISSUE_REF_COLUMNS} FROM up JOIN issues i ON i.id = up.id ORDER BY up.depth`,
+     SELECT ${ISSUE_REF_COLUMNS}, i.parent_id AS walk_parent_id FROM up JOIN issues i ON i.id = up.id`,
     [parentId],
   );
+  // Order by following the parent links from the nearest one (the set has no depth column).
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  const ordered: IssueRef[] = [];
+  for (let at = byId.get(parentId); at && ordered.length < rows.length; at = at.walkParentId ? byId.get(at.walkParentId) : undefined) {
+    const { walkParentId: _parent, ...ref } = at;
+    ordered.push(ref);
+  }
+  return ordered;
+}
+
+/** Whether `ancestorId` is `issueId` or one of its ancestors, at any depth. */
+export async function isSelfOrAncestor(q: Queryable, issueId: string, ancestorId: string): Promise<boolean> {
+  const [row] = await q.query<{ found: boolean }>(
+    `WITH RECURSIVE up(id) AS (
+       SELECT $1::uuid
+       UNION
+       SELECT i.parent_id FROM issues i JOIN up ON i.id = up.id WHERE i.parent_id IS NOT NULL
+     )
+     SELECT EXISTS (SELECT 1 FROM up WHERE id = $2::uuid) AS found`,
+    [issueId, ancestorId],
+  );
+  return Boolean(row?.found);
+}
+
+/**
+ * Serialises parent changes within a company for the rest of the transaction. Two opposite edits
+ * (A under B, B under A) would each pass a cycle check against the old tree; with this lock the
+ * second one checks after the first committed. Lock order: take it before any issue row lock (the
+ * issue update does), so it can never wait on a row held by a transaction waiting for it.
+ */
+export async function lockIssueTree(q: Queryable, companyId: string): Promise<void> {
+  await q.query("SELECT pg_advisory_xact_lock(hashtextextended('staple.issue-tree:' || $1::text, 0))", [companyId]);
 }
 
 export async function childrenOf(q: Queryable, issueId: string): Promise<IssueRef[]> {
@@ -27,7 +62,10 @@ export async function childrenOf(q: Queryable, issueId: string): Promise<IssueRe
   );
 }
 
-/** The parent must be an issue of the same company and must not be the issue or its descendant. */
+/**
+ * The parent must be an issue of the same company and must not be the issue or its descendant (at
+ * any depth). When re-parenting an existing issue, hold `lockIssueTree` first.
+ */
 export async function checkParent(q: Queryable, companyId: string, issueId: string | null, parentId: string) {
   const [parent] = await q.query<{ companyId: string; requestDepth: number }>(
     "SELECT company_id, request_depth FROM issues WHERE id = $1",
@@ -36,8 +74,7 @@ export async function checkParent(q: Queryable, companyId: string, issueId: stri
   if (!parent || parent.companyId !== companyId) throw notFound("Parent issue not found");
   if (issueId) {
     if (issueId === parentId) throw ruleViolation("An issue cannot be its own parent", undefined, "parent_cycle");
-    const ancestors = await ancestorsOf(q, parentId);
-    if (ancestors.some((a) => a.id === issueId)) {
+    if (await isSelfOrAncestor(q, parentId, issueId)) {
       throw ruleViolation("parentId would make the issue its own ancestor", undefined, "parent_cycle");
     }
   }

@@ -6,7 +6,7 @@ import { assertCanSee, assertCompanyAccess } from "../auth/access.js";
 import { recordActivity } from "../activity/record.js";
 import type { CompanyService } from "../companies/service.js";
 import { insertComment } from "./comments.js";
-import { checkParent, replaceBlockers } from "./hierarchy.js";
+import { checkParent, lockIssueTree, replaceBlockers } from "./hierarchy.js";
 import { buildIssueListQuery, parseStatusList } from "./list-query.js";
 import { blockerRefs, findIssue, ISSUE_COLUMNS, type IssueRow } from "./rows.js";
 import { assertAssignmentRules, statusEffects } from "./status-rules.js";
@@ -175,6 +175,7 @@ export function createIssueService(db: Database, companies: CompanyService, hook
       const body = { ...sent, title: redactor.text(sent.title), description: redactor.text(sent.description) };
       if (body.hidden !== undefined && actor.kind !== "board") throw forbidden("Only the board can hide issues", "board_only");
       return db.tx(async (q) => {
+        if (body.parentId) await lockIssueTree(q, visible.companyId); // before the row lock (see hierarchy.ts)
         const locked = (await findIssue(q, visible.id, true))!;
         if (actor.kind === "agent" && locked.assigneeAgentId && locked.assigneeAgentId !== actor.agentId) {
           throw forbidden("Agent cannot modify an issue assigned to another agent", "issue_not_assignee");

@@ -6,8 +6,12 @@ import { assertCanSee } from "../auth/access.js";
 import { recordActivity } from "../activity/record.js";
 import { findIssue } from "./rows.js";
 
-/** Subtree walks (members, ancestors) stop at this depth even if the data holds a loop. */
-export const MAX_HOLD_DEPTH = 100;
+/*
+ * Hold scopes have no depth cap: a hold covers its whole subtree, however deep. Walks stay finite on
+ * a corrupt parent loop: the upward walk is `UNION` over the id alone (a repeated id adds nothing),
+ * and the downward walk never re-enters the root. Every issue has one parent, so a descendant can be
+ * reached twice only through a loop that passes through the root, which that guard cuts.
+ */
 
 export interface ActiveHold {
   id: string;
@@ -17,18 +21,17 @@ export interface ActiveHold {
 }
 
 /**
- * The active pause hold covering an issue: one on the issue itself or on an ancestor (≤ 100 up).
+ * The active pause hold covering an issue: one on the issue itself or on an ancestor at any depth.
  * Only `pause` holds gate work (spec C.16).
  */
 export async function activePauseHold(q: Queryable, issueId: string): Promise<ActiveHold | null> {
   const [hold] = await q.query<ActiveHold>(
     `SELECT h.id, h.root_issue_id, h.mode, h.reason FROM issue_tree_holds h
       WHERE h.status = 'active' AND h.mode = 'pause' AND h.root_issue_id IN (
-        WITH RECURSIVE up(id, depth) AS (
-          SELECT $1::uuid, 0
-          UNION ALL
-          SELECT i.parent_id, up.depth + 1 FROM issues i JOIN up ON i.id = up.id
-           WHERE i.parent_id IS NOT NULL AND up.depth < ${MAX_HOLD_DEPTH}
+        WITH RECURSIVE up(id) AS (
+          SELECT $1::uuid
+          UNION
+          SELECT i.parent_id FROM issues i JOIN up ON i.id = up.id WHERE i.parent_id IS NOT NULL
         ) SELECT id FROM up)
       ORDER BY h.created_at LIMIT 1`,
     [issueId],
@@ -87,8 +90,8 @@ export function createTreeHoldService(db: Database, hooks: TreeHoldHooks) {
         const members = await q.query<{ id: string; parentId: string | null; depth: number; status: string; assigneeAgentId: string | null; activeRunId: string | null }>(
           `WITH RECURSIVE down(id, parent_id, depth) AS (
              SELECT id, parent_id, 0 FROM issues WHERE id = $1
-             UNION
-             SELECT c.id, c.parent_id, down.depth + 1 FROM issues c JOIN down ON c.parent_id = down.id WHERE down.depth < ${MAX_HOLD_DEPTH}
+             UNION ALL
+             SELECT c.id, c.parent_id, down.depth + 1 FROM issues c JOIN down ON c.parent_id = down.id WHERE c.id <> $1
            )
            SELECT d.id, d.parent_id, d.depth, i.status, i.assignee_agent_id, i.execution_run_id AS active_run_id
              FROM down d JOIN issues i ON i.id = d.id ORDER BY d.depth, i.issue_number`,

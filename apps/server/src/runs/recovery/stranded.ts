@@ -126,14 +126,15 @@ export async function reconcileStrandedAssignedIssues(db: Database, enqueuer: Wa
   // Candidates not fetched (work pending, agent not invokable, latest run succeeded) count as skipped,
   // except the in-progress ones observed above.
   result.skipped = summary!.candidates - summary!.actionable - summary!.productive - summary!.successful;
-  // Issues under an active pause hold are left as they are (one query for every hold's subtree).
+  // Issues under an active pause hold are left as they are (one query for every hold's subtree, at
+  // any depth; `UNION` over the id alone ends the walk even on a corrupt parent loop).
   const held = new Set(
     (await db.query<{ id: string }>(
-      `WITH RECURSIVE down(id, depth) AS (
-         SELECT root_issue_id, 0 FROM issue_tree_holds WHERE status = 'active' AND mode = 'pause'
+      `WITH RECURSIVE down(id) AS (
+         SELECT root_issue_id FROM issue_tree_holds WHERE status = 'active' AND mode = 'pause'
          UNION
-         SELECT c.id, down.depth + 1 FROM issues c JOIN down ON c.parent_id = down.id WHERE down.depth < 100
-       ) SELECT DISTINCT id FROM down`,
+         SELECT c.id FROM issues c JOIN down ON c.parent_id = down.id
+       ) SELECT id FROM down`,
     )).map((r) => r.id),
   );
   let actions = 0;
