@@ -2,7 +2,7 @@ import { z } from "zod";
 import type { Database } from "../db/database.js";
 import type { Actor } from "../auth/actor.js";
 import { assertBoard, assertCompanyAccess } from "../auth/access.js";
-import { conflict, forbidden, notFound, validationError } from "../errors.js";
+import { conflict, forbidden, notFound, ruleViolation, validationError } from "../errors.js";
 import { recordActivity } from "../activity/record.js";
 import { billedCents, normalizeBillingType } from "../runs/outcome.js";
 import { DISPATCH_CHANNEL } from "../runs/dispatch-channel.js";
@@ -55,6 +55,14 @@ const numbers = <T extends Totals>(row: T) => ({
   outputTokens: Number(row.outputTokens),
 });
 
+/** Floor of the per-event cap on agent-reported costs: $100. */
+export const AGENT_REPORT_FLOOR_CENTS = 10_000;
+
+/** The most one agent-reported cost event may carry: the larger of $100 and the agent's monthly budget. */
+export function agentReportLimitCents(agentBudgetMonthlyCents: number): number {
+  return Math.max(AGENT_REPORT_FLOOR_CENTS, agentBudgetMonthlyCents);
+}
+
 export function createCostService(db: Database) {
   const window = (companyId: string, w: CostWindowQuery) => {
     if (w.from && w.to && Date.parse(w.from) >= Date.parse(w.to)) throw validationError("`from` must be before `to`", [{ path: ["from"], message: "must be before to" }]);
@@ -106,20 +114,38 @@ export function createCostService(db: Database) {
       return rows.map(numbers);
     },
     /**
-     * Records a cost the board or an agent reports outside a run (board: any agent of the company;
-     * an agent: only itself). Budgets are evaluated in the same transaction: a hard stop pauses the
-     * scope and cancels its work, exactly as a run's cost would.
+     * Records a cost reported outside a run's own accounting. Budgets are evaluated in the same
+     * transaction: a hard stop pauses the scope and cancels its work, exactly as a run's cost would.
+     *
+     * Who may report what (one agent must not be able to halt its company by itself):
+     * - The board: any agent of the company, any amount; the cost counts toward every budget
+     *   (company, project, agent), like a run's cost.
+     * - An agent: only its own cost, at most `agentReportLimitCents` per event (the larger of $100
+     *   and its own monthly budget). The event is marked `agent_reported` and attributed to the run
+     *   the agent reports from (`reported_run_id`: its run JWT or X-Paperclip-Run-Id; a body
+     *   `heartbeatRunId` must name that same run). It counts toward the agent's own budget policy
+     *   only: company and project hard stops sum board- and run-reported costs, so a self-report can
+     *   pause the reporting agent but never its company or a shared project.
      */
     async record(actor: Actor, companyId: string, body: CreateCostEventBody) {
       assertCompanyAccess(actor, companyId);
       if (actor.kind === "agent" && actor.agentId !== body.agentId) throw forbidden("An agent may only report its own costs");
       if (actor.kind !== "agent") assertBoard(actor);
       if (body.costCents !== undefined && body.costUsd !== undefined) throw validationError("Give costCents or costUsd, not both", [{ path: ["costUsd"], message: "conflicts with costCents" }]);
+      const agentReport = actor.kind === "agent";
+      const reportedRunId = actor.kind === "agent" ? actor.runId : null;
+      if (agentReport && body.heartbeatRunId && body.heartbeatRunId.toLowerCase() !== reportedRunId?.toLowerCase()) {
+        throw ruleViolation("An agent reports costs only for the run it is reporting from (heartbeatRunId must be that run)", { heartbeatRunId: body.heartbeatRunId, runId: reportedRunId }, "cost_event_run_mismatch");
+      }
       const billingType = normalizeBillingType(body.billingType ?? null);
       const cents = body.costCents ?? billedCents(body.costUsd ?? null, billingType);
       return db.tx(async (q) => {
-        const [agent] = await q.query<{ id: string }>("SELECT id FROM agents WHERE id = $1 AND company_id = $2", [body.agentId, companyId]);
+        const [agent] = await q.query<{ id: string; budgetMonthlyCents: number }>("SELECT id, budget_monthly_cents FROM agents WHERE id = $1 AND company_id = $2", [body.agentId, companyId]);
         if (!agent) throw notFound("Agent not found in this company");
+        if (agentReport && cents > agentReportLimitCents(agent.budgetMonthlyCents)) {
+          const limitCents = agentReportLimitCents(agent.budgetMonthlyCents);
+          throw ruleViolation(`An agent may report at most ${limitCents} cents per cost event`, { costCents: cents, limitCents }, "cost_event_over_limit");
+        }
         let projectId = body.projectId ?? null;
         if (body.issueId) {
           const [issue] = await q.query<{ projectId: string | null }>("SELECT project_id FROM issues WHERE id = $1 AND company_id = $2", [body.issueId, companyId]);
@@ -130,26 +156,31 @@ export function createCostService(db: Database) {
           const [project] = await q.query("SELECT id FROM projects WHERE id = $1 AND company_id = $2", [projectId, companyId]);
           if (!project) throw notFound("Project not found in this company");
         }
-        if (body.heartbeatRunId) {
+        if (body.heartbeatRunId && !agentReport) {
           const [run] = await q.query("SELECT id FROM heartbeat_runs WHERE id = $1 AND company_id = $2", [body.heartbeatRunId, companyId]);
           if (!run) throw notFound("Heartbeat run not found in this company");
         }
+        // An agent's report never takes the run's own ledger row (`heartbeat_run_id`, one per run):
+        // that row is the run's adapter-reported cost, written at finalization.
         const [event] = await q.query<Record<string, unknown>>(
           `INSERT INTO cost_events (company_id, agent_id, issue_id, project_id, goal_id, heartbeat_run_id, billing_code, provider, biller,
-             billing_type, model, input_tokens, cached_input_tokens, output_tokens, cost_cents, occurred_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, coalesce($9, 'unknown'), $10, $11, $12, $13, $14, $15, coalesce($16::timestamptz, now()))
+             billing_type, model, input_tokens, cached_input_tokens, output_tokens, cost_cents, occurred_at, agent_reported, reported_run_id)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, coalesce($9, 'unknown'), $10, $11, $12, $13, $14, $15, coalesce($16::timestamptz, now()), $17, $18)
            ON CONFLICT (heartbeat_run_id) WHERE heartbeat_run_id IS NOT NULL DO NOTHING
            RETURNING *`,
-          [companyId, body.agentId, body.issueId ?? null, projectId, body.goalId ?? null, body.heartbeatRunId ?? null, body.billingCode ?? null,
-            body.provider ?? null, body.biller ?? null, billingType, body.model ?? null, body.inputTokens, body.cachedInputTokens, body.outputTokens,
-            cents, body.occurredAt ?? null],
+          [companyId, body.agentId, body.issueId ?? null, projectId, body.goalId ?? null, agentReport ? null : (body.heartbeatRunId ?? null),
+            body.billingCode ?? null, body.provider ?? null, body.biller ?? null, billingType, body.model ?? null, body.inputTokens,
+            body.cachedInputTokens, body.outputTokens, cents, body.occurredAt ?? null, agentReport, reportedRunId],
         );
         // One cost event per run (the ledger's unique index): a second report for the same run is a conflict.
         if (!event) throw conflict("This run already has a cost event");
-        for (const agentId of await applySpend(q, { companyId, agentId: body.agentId, projectId, cents })) {
+        // A self-report is enforced against the agent's own scope (the company and project sums skip
+        // it, budgets/enforcement.ts); passing no project keeps project policies out of it too.
+        const spend = { companyId, agentId: body.agentId, projectId: agentReport ? null : projectId, cents };
+        for (const agentId of await applySpend(q, spend)) {
           await q.query(`SELECT pg_notify('${DISPATCH_CHANNEL}', $1::text)`, [agentId]);
         }
-        await recordActivity(q, { companyId, actor, action: "cost.reported", entityType: "cost_event", entityId: String(event!.id), details: { agentId: body.agentId, costCents: cents } });
+        await recordActivity(q, { companyId, actor, action: "cost.reported", entityType: "cost_event", entityId: String(event!.id), details: { agentId: body.agentId, costCents: cents, agentReported: agentReport, reportedRunId } });
         return event!;
       });
     },

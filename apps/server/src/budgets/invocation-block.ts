@@ -31,6 +31,7 @@ export async function getInvocationBlock(
             WHERE ce.company_id = p.company_id
               AND (p.scope_type <> 'agent' OR ce.agent_id = p.scope_id)
               AND (p.scope_type <> 'project' OR ce.project_id = p.scope_id)
+              AND (p.scope_type = 'agent' OR NOT ce.agent_reported) -- self-reports count for the agent only (budgets/costs.ts)
               AND (p.window_kind = 'lifetime' OR ce.occurred_at >= ${MONTH_START_SQL})
          ) obs
         WHERE p.company_id = $1 AND p.is_active AND p.hard_stop_enabled

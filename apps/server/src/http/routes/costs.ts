@@ -39,7 +39,9 @@ export const costRoutes = [
     ...base,
     method: "post",
     path: "/api/companies/:companyId/cost-events",
-    summary: "Report a cost (board for any agent; an agent for itself); budgets are evaluated at once",
+    // Agent self-reports are capped per event and count toward the agent's own budget only (budgets/costs.ts).
+    summary:
+      "Report a cost (board for any agent; an agent for itself, at most max($100, its monthly budget) per event, attributed to its run and counted toward its own budget only); budgets are evaluated at once",
     access: "any",
     body: CreateCostEventBody,
     responses: { 201: { description: "Created" } },
