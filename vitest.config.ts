@@ -16,7 +16,7 @@ export default defineConfig({
   },
   test: {
     include: ["apps/*/test/**/*.test.ts", "apps/*/src/**/*.test.ts", "packages/*/src/**/*.test.ts", "packages/*/test/**/*.test.ts", "packages/adapters/*/src/**/*.test.ts", "packages/adapters/*/test/**/*.test.ts"],
-    exclude: ["**/node_modules/**", "**/dist/**", "apps/*/test/crash/**", "apps/*/test/e2e/**"],
+    exclude: ["**/node_modules/**", "**/dist/**", "apps/*/test/crash/**", "apps/*/test/e2e/**", "apps/*/test/fuzz/**"],
     globalSetup: ["apps/server/test/helpers/global-setup.ts"],
     pool: "forks",
     testTimeout: 30_000,

@@ -1,0 +1,3 @@
+import { fuzzOperationsAs } from "./operations-suite.js";
+
+await fuzzOperationsAs("agent");
