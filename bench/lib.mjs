@@ -24,6 +24,20 @@ export function tempHome(label) {
   return fs.mkdtempSync(path.join(os.tmpdir(), `staple-bench-${label}-`));
 }
 
+/**
+ * Board tokens of the servers started here, by URL. The server is closed by default: `api()` sends
+ * the board token it wrote to `<home>/board-token` at start (as the CLI and curl do).
+ */
+const boardTokens = new Map();
+
+function readBoardToken(home) {
+  try {
+    return fs.readFileSync(path.join(home, "board-token"), "utf8").trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Starts the server; resolves once /api/health answers ok, with the elapsed milliseconds. */
 export async function startServer({ home, port, databaseUrl, env = {} }) {
   const started = performance.now();
@@ -38,7 +52,14 @@ export async function startServer({ home, port, databaseUrl, env = {} }) {
     if (child.exitCode !== null) throw new Error(`server exited early (${child.exitCode}): ${stderr}`);
     try {
       const res = await fetch(`${url}/api/health`);
-      if (res.ok) return { child, url, readyMs: performance.now() - started };
+      if (res.ok) {
+        const readyMs = performance.now() - started;
+        // The token file is written before the server listens, so it is there once health answers.
+        const boardToken = readBoardToken(home);
+        if (!boardToken) throw new Error(`no board token in ${path.join(home, "board-token")} after start`);
+        boardTokens.set(url, boardToken);
+        return { child, url, readyMs, boardToken };
+      }
     } catch {
       /* not yet listening */
     }
@@ -59,7 +80,10 @@ export function stopServer(child) {
 export async function api(url, method, pathname, body) {
   const res = await fetch(url + pathname, {
     method,
-    headers: body === undefined ? {} : { "content-type": "application/json" },
+    headers: {
+      ...(boardTokens.has(url) ? { authorization: `Bearer ${boardTokens.get(url)}` } : {}),
+      ...(body === undefined ? {} : { "content-type": "application/json" }),
+    },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await res.text();

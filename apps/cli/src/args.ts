@@ -15,17 +15,20 @@ export const GLOBAL_OPTIONS = {
   api: { type: "string" },
   "api-key": { type: "string" },
   company: { type: "string" },
+  home: { type: "string" },
   json: { type: "boolean" },
   help: { type: "boolean", short: "h" },
 } as const satisfies OptionSpec;
 
-const VALUE_GLOBALS = new Set(["--api", "--api-key", "--company"]);
+const VALUE_GLOBALS = new Set(["--api", "--api-key", "--company", "--home"]);
 
 export interface GlobalOptions {
   /** Base URL of the server (flag, else STAPLE_API_URL, else the default). */
   api: string | undefined;
   apiKey: string | undefined;
   company: string | undefined;
+  /** Data dir (STAPLE_HOME) of the local server: where its board token file is. */
+  home: string | undefined;
   json: boolean;
   help: boolean;
 }
@@ -79,6 +82,7 @@ export function parseCommand(argv: readonly string[], options: OptionSpec, usage
       api: values.api as string | undefined,
       apiKey: values["api-key"] as string | undefined,
       company: values.company as string | undefined,
+      home: values.home as string | undefined,
       json: values.json === true,
       help: values.help === true,
     },

@@ -43,7 +43,9 @@ export async function runGroup(group: CommandGroup, argv: readonly string[], env
   const sub = group.subcommands[name!]!;
   const parsed = parseCommand(args, sub.options ?? {}, group.usage);
   if (parsed.globals.help) return printUsage(group);
-  const code = await sub.run(new Context(parsed.globals, env), parsed);
+  // --home is STAPLE_HOME for everything the command does (token file, doctor, start).
+  const commandEnv = parsed.globals.home ? { ...env, STAPLE_HOME: parsed.globals.home } : env;
+  const code = await sub.run(new Context(parsed.globals, commandEnv), parsed);
   return code ?? 0;
 }
 

@@ -1,12 +1,15 @@
 import type { GlobalOptions } from "./args.js";
-import { ApiClient, DEFAULT_API_URL } from "./http-client.js";
+import { resolveCredential, unauthorizedHint } from "./credentials.js";
+import { ApiClient, DEFAULT_API_URL, normalizeBaseUrl } from "./http-client.js";
 import { Progress } from "./progress.js";
+import { jsonForTerminal, safeText } from "./safe-text.js";
 
 /**
  * What a command runs with: the parsed global options, a lazily built API client (commands that
  * never talk to a server, like `doctor`, never validate --api), the spinner, and the outputs.
- * Invariant: data goes to stdout (tables, JSON, logs); notes, hints and the spinner go to stderr,
- * so `staple ... --json | jq` always sees pure JSON.
+ * Invariants: data goes to stdout (tables, JSON, logs); notes, hints and the spinner go to stderr,
+ * so `staple ... --json | jq` always sees pure JSON. Human output (`print`, `note`) passes through
+ * safeText, so text written by agents cannot drive the terminal; JSON is printed exactly.
  */
 export class Context {
   readonly progress = new Progress();
@@ -18,11 +21,11 @@ export class Context {
   ) {}
 
   get client(): ApiClient {
-    this.apiClient ??= new ApiClient({
-      baseUrl: this.globals.api || this.env.STAPLE_API_URL || DEFAULT_API_URL,
-      apiKey: this.globals.apiKey || this.env.STAPLE_API_KEY,
-      progress: this.progress,
-    });
+    if (!this.apiClient) {
+      const baseUrl = normalizeBaseUrl(this.globals.api || this.env.STAPLE_API_URL || DEFAULT_API_URL);
+      const credential = resolveCredential({ flag: this.globals.apiKey, env: this.env, baseUrl });
+      this.apiClient = new ApiClient({ baseUrl, apiKey: credential.apiKey, progress: this.progress, unauthorizedHint: () => unauthorizedHint(credential, baseUrl) });
+    }
     return this.apiClient;
   }
 
@@ -32,17 +35,25 @@ export class Context {
   }
 
   print(text: string) {
-    this.progress.clear();
-    process.stdout.write(text.endsWith("\n") ? text : `${text}\n`);
+    this.writeLine(process.stdout, safeText(text));
   }
 
-  /** The server's JSON, pretty-printed, unchanged. */
+  /** The server's JSON, pretty-printed, unchanged (terminal-active characters written as \u escapes). */
   printJson(value: unknown) {
-    this.print(JSON.stringify(value, null, 2));
+    this.printJsonText(JSON.stringify(value, null, 2));
+  }
+
+  /** One JSON text as the server sent it (an NDJSON log line, say). */
+  printJsonText(json: string) {
+    this.writeLine(process.stdout, jsonForTerminal(json));
   }
 
   note(text: string) {
+    this.writeLine(process.stderr, safeText(text));
+  }
+
+  private writeLine(stream: NodeJS.WriteStream, text: string) {
     this.progress.clear();
-    process.stderr.write(text.endsWith("\n") ? text : `${text}\n`);
+    stream.write(text.endsWith("\n") ? text : `${text}\n`);
   }
 }

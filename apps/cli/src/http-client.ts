@@ -5,7 +5,8 @@ import type { Progress } from "./progress.js";
  * The HTTP client of the Staple API. Invariants:
  * - every request goes to `<base>/api/...`; the base is normalised once (trailing `/` and `/api`
  *   removed), so `--api http://host:3100` and `--api http://host:3100/api/` are the same server;
- * - the API key, when set, is sent as `Authorization: Bearer <key>` on every request, SSE included;
+ * - the API key, when set, is sent as `Authorization: Bearer <key>` on every request, SSE included
+ *   (which key: see credentials.ts); a 401 carries a hint on what to send instead;
  * - a non-2xx answer becomes an ApiError carrying the server's `{error, code, details}`;
  *   a request that never got an answer becomes an UnreachableError naming the URL;
  * - every request is bounded by `timeoutMs`.
@@ -20,8 +21,9 @@ export class ApiError extends CliError {
     readonly status: number,
     readonly body: unknown,
     readonly url: string,
+    hint?: string,
   ) {
-    super(formatApiError(status, body));
+    super(formatApiError(status, body) + (hint ? `\n${hint}` : ""));
   }
 }
 
@@ -59,6 +61,8 @@ export interface ApiClientOptions {
   apiKey: string | undefined;
   progress: Progress;
   timeoutMs?: number;
+  /** Appended to the message of a 401. */
+  unauthorizedHint?: () => string;
 }
 
 export class ApiClient {
@@ -66,12 +70,14 @@ export class ApiClient {
   private readonly apiKey: string | undefined;
   private readonly progress: Progress;
   private readonly timeoutMs: number;
+  private readonly unauthorizedHint: (() => string) | undefined;
 
   constructor(options: ApiClientOptions) {
     this.baseUrl = normalizeBaseUrl(options.baseUrl);
     this.apiKey = options.apiKey || undefined;
     this.progress = options.progress;
     this.timeoutMs = options.timeoutMs ?? REQUEST_TIMEOUT_MS;
+    this.unauthorizedHint = options.unauthorizedHint;
   }
 
   /** Absolute URL of an API path (`/api/...`) with its query (undefined values dropped). */
@@ -113,7 +119,7 @@ export class ApiClient {
     } catch {
       /* not JSON: keep the text (a proxy's error page, say) */
     }
-    if (!res.ok) throw new ApiError(res.status, body, url);
+    if (!res.ok) throw new ApiError(res.status, body, url, res.status === 401 ? this.unauthorizedHint?.() : undefined);
     return body as T;
   }
 

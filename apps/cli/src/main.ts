@@ -2,8 +2,10 @@ import { createRequire } from "node:module";
 import { takeWord } from "./args.js";
 import { runGroup, type CommandGroup } from "./command.js";
 import { CliError, EXIT_FAILURE, EXIT_USAGE, UsageError } from "./errors.js";
+import { safeText } from "./safe-text.js";
 import { activityGroup } from "./commands/activity.js";
 import { agentGroup } from "./commands/agent.js";
+import { boardGroup } from "./commands/board.js";
 import { companyGroup } from "./commands/company.js";
 import { doctorGroup } from "./commands/doctor.js";
 import { issueGroup } from "./commands/issue.js";
@@ -11,7 +13,7 @@ import { runGroup as runsGroup } from "./commands/run.js";
 import { startGroup } from "./commands/start.js";
 
 /** Every command group, in the order `staple --help` lists them. */
-const GROUPS: readonly CommandGroup[] = [startGroup, doctorGroup, companyGroup, agentGroup, issueGroup, runsGroup, activityGroup];
+const GROUPS: readonly CommandGroup[] = [startGroup, boardGroup, doctorGroup, companyGroup, agentGroup, issueGroup, runsGroup, activityGroup];
 
 function version(): string {
   return (createRequire(import.meta.url)("../package.json") as { version: string }).version;
@@ -29,7 +31,10 @@ ${GROUPS.map((g) => `  ${g.name.padEnd(width)}  ${g.summary}`).join("\n")}
 Global options:
   --api <url>         server URL (env STAPLE_API_URL, default http://127.0.0.1:3100)
   --api-key <key>     API key, sent as "Authorization: Bearer <key>" (env STAPLE_API_KEY;
-                      without one, a local_trusted server treats you as the board)
+                      without one, the board token file $STAPLE_HOME/board-token is sent
+                      to a server on this machine)
+  --home <dir>        the server's data dir, where its board token file is
+                      (env STAPLE_HOME, default ~/.staple)
   --company <id>      company for company-scoped commands, by id, issue prefix or name
                       (env STAPLE_COMPANY_ID; optional when there is exactly one company)
   --json              print the server's JSON instead of a table
@@ -64,13 +69,14 @@ export async function run(argv: readonly string[], env: NodeJS.ProcessEnv = proc
 function report(error: unknown): number {
   if (process.stderr.isTTY) process.stderr.write("\r\x1b[K"); // a spinner may still be on the line
   if (error instanceof UsageError) {
-    process.stderr.write(`staple: ${error.message}\n${error.usage ? `\n${error.usage}` : ""}`);
+    process.stderr.write(`staple: ${safeText(error.message)}\n${error.usage ? `\n${error.usage}` : ""}`);
     return error.exitCode;
   }
   if (error instanceof CliError) {
-    process.stderr.write(`staple: ${error.message}\n`);
+    // Error text often quotes the server (and through it, agents): never raw to the terminal.
+    process.stderr.write(`staple: ${safeText(error.message)}\n`);
     return error.exitCode;
   }
-  process.stderr.write(`staple: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.stderr.write(`staple: unexpected error: ${safeText(error instanceof Error ? (error.stack ?? error.message) : String(error))}\n`);
   return EXIT_FAILURE;
 }

@@ -1,7 +1,11 @@
+import { safeText } from "./safe-text.js";
+
 /**
  * Plain-text tables and the cell formats they use. Invariants: output is pure (no I/O), every row
  * has exactly one line (newlines in cells become spaces, long cells are cut with "…"), columns are
- * separated by two spaces and the last column is never padded (no trailing whitespace).
+ * separated by two spaces and the last column is never padded (no trailing whitespace). Cell and
+ * field values pass through safeText before they are measured: server text never reaches the
+ * terminal with escape sequences, and widths count only what is shown.
  */
 
 export interface Column<T> {
@@ -14,7 +18,7 @@ export interface Column<T> {
 const DEFAULT_MAX = 48;
 
 export function cell(value: unknown, max = DEFAULT_MAX): string {
-  const text = value === null || value === undefined ? "-" : String(value).replace(/\s+/g, " ").trim();
+  const text = value === null || value === undefined ? "-" : safeText(String(value)).replace(/\s+/g, " ").trim();
   if (text === "") return "-";
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
@@ -33,7 +37,7 @@ export function renderTable<T>(rows: readonly T[], columns: readonly Column<T>[]
 /** `key: value` lines with aligned values (for `show` commands). */
 export function renderFields(fields: readonly [string, unknown][]): string {
   const width = Math.max(...fields.map(([k]) => k.length)) + 1;
-  return fields.map(([k, v]) => `${`${k}:`.padEnd(width)} ${v === null || v === undefined || v === "" ? "-" : String(v)}`).join("\n") + "\n";
+  return fields.map(([k, v]) => `${`${k}:`.padEnd(width)} ${v === null || v === undefined || v === "" ? "-" : safeText(String(v))}`).join("\n") + "\n";
 }
 
 /** ISO timestamp → `2026-01-02 03:04:05` (UTC, second precision); null → `-`. */

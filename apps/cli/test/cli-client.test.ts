@@ -1,6 +1,9 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startServerProcess, type ServerProcess } from "../../server/test/helpers/server-process.js";
-import { freePort, ok, okJson, runCli } from "./helpers/cli.js";
+import { httpJson, startServerProcess, type ServerProcess } from "../../server/test/helpers/server-process.js";
+import { freePort, NO_HOME, ok, okJson, runCli } from "./helpers/cli.js";
 
 // One real server for the whole file; the CLI is the real binary talking to it over HTTP.
 let server: ServerProcess;
@@ -8,7 +11,8 @@ let env: Record<string, string>;
 
 beforeAll(async () => {
   server = await startServerProcess({});
-  env = { STAPLE_API_URL: server.url };
+  // The server's data dir: the CLI finds the board token file there by itself.
+  env = { STAPLE_API_URL: server.url, STAPLE_HOME: server.home };
 });
 
 afterAll(async () => {
@@ -19,7 +23,7 @@ describe("help and usage", () => {
   it("staple --help lists every command group and exits 0", async () => {
     const r = await runCli(["--help"]);
     expect(r.code).toBe(0);
-    for (const group of ["start", "doctor", "company", "agent", "issue", "run", "activity"]) expect(r.stdout).toMatch(new RegExp(`^  ${group} `, "m"));
+    for (const group of ["start", "board", "doctor", "company", "agent", "issue", "run", "activity"]) expect(r.stdout).toMatch(new RegExp(`^  ${group} `, "m"));
   });
 
   it("staple <group> --help prints the group's usage", async () => {
@@ -43,6 +47,63 @@ describe("help and usage", () => {
     const number = await runCli(["activity", "--limit", "ten"], env);
     expect(number.code).toBe(2);
     expect(number.stderr).toContain("--limit must be a whole number");
+  });
+});
+
+describe("board credentials", () => {
+  it("finds the board token file in the server's data dir by itself (STAPLE_HOME, or --home)", async () => {
+    expect(await okJson<any[]>(["company", "list"], env)).toEqual([]);
+    const r = await runCli(["company", "list", "--home", server.home, "--json"], { STAPLE_API_URL: server.url });
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual([]);
+  });
+
+  it("without any credential: exit 1, and a hint naming the token file and --api-key", async () => {
+    const r = await runCli(["company", "list"], { STAPLE_API_URL: server.url });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("(HTTP 401, authentication_required)");
+    expect(r.stderr).toContain(`No credential was sent (${path.join(NO_HOME, "board-token")} does not exist)`);
+    expect(r.stderr).toContain("--api-key <key> or STAPLE_API_KEY");
+  });
+
+  it("a token file from another data dir is refused, and the hint says so", async () => {
+    const other = fs.mkdtempSync(path.join(os.tmpdir(), "staple-cli-other-home-"));
+    fs.writeFileSync(path.join(other, "board-token"), `stb_${"0".repeat(48)}\n`, { mode: 0o600 });
+    const r = await runCli(["company", "list"], { STAPLE_API_URL: server.url, STAPLE_HOME: other });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("(HTTP 401, invalid_board_key)");
+    expect(r.stderr).toContain(`The board token in ${path.join(other, "board-token")} was refused by ${server.url}`);
+    fs.rmSync(other, { recursive: true, force: true });
+  });
+
+  it("staple board prints a one-time login link: it redeems once into a session cookie", async () => {
+    const r = await runCli(["board"], env);
+    expect(r.code, r.stderr).toBe(0);
+    const link = r.stdout.trim();
+    expect(link).toMatch(new RegExp(`^${server.url}/api/board/login\\?code=[A-Za-z0-9_-]+$`));
+    expect(r.stderr).toContain("Open this link in your browser to sign in to the board (works once");
+    const res = await fetch(link, { redirect: "manual" });
+    expect(res.status).toBe(303);
+    expect(res.headers.get("location")).toBe("/");
+    const setCookie = res.headers.get("set-cookie") ?? "";
+    expect(setCookie).toMatch(/^staple_session=[^;]+;/);
+    expect(setCookie).toMatch(/HttpOnly/i);
+    const session = await fetch(`${server.url}/api/auth/get-session`, { headers: { cookie: setCookie.split(";")[0]! } });
+    expect(session.status).toBe(200);
+    expect(await session.json()).toMatchObject({ session: { source: "session" } });
+    expect((await fetch(link, { redirect: "manual" })).status).toBe(401); // used
+    const json = await okJson(["board"], env);
+    expect(json.url).toMatch(/\/api\/board\/login\?code=/);
+    expect(Number.isNaN(Date.parse(json.expiresAt))).toBe(false);
+  });
+
+  it("staple board --open without a browser opener still prints the link and exits 0", async () => {
+    const emptyBin = fs.mkdtempSync(path.join(os.tmpdir(), "staple-cli-no-opener-"));
+    const r = await runCli(["board", "--open"], { ...env, PATH: emptyBin });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/\/api\/board\/login\?code=/);
+    expect(r.stderr).toContain("xdg-open is not available here: open the link above yourself.");
+    fs.rmSync(emptyBin, { recursive: true, force: true });
   });
 });
 
@@ -166,6 +227,29 @@ describe("issues", () => {
     expect(await ok(["issue", "assign", "ACM-2", "none"], env)).toContain("Unassigned ACM-2");
   });
 
+  it("D14: escape sequences in agent-written text never reach the terminal; --json stays exact", async () => {
+    const title = "Harmless \u001b]52;c;ZWNobyBwd25lZA==\u0007\u001b[8mhidden\u001b[0m";
+    const companyId = (await okJson<any[]>(["company", "list"], env))[0].id;
+    const created = await httpJson(server.url, "POST", `/api/companies/${companyId}/issues`, { title, description: "line \u001b[2Jone\r\nline\u009b31m two\u202e" });
+    expect(created.status).toBe(201);
+    const table = await runCli(["issue", "list"], env);
+    expect(table.code).toBe(0);
+    expect(table.stdout).not.toContain("\u001b");
+    expect(table.stdout).not.toContain("\u0007");
+    expect(table.stdout).toMatch(new RegExp(`^${created.body.identifier}\\s.*\\sHarmless hidden$`, "m"));
+    const shown = await ok(["issue", "show", created.body.identifier], env);
+    expect(shown).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/);
+    expect(shown).toMatch(/^Issue:\s+\S+  Harmless hidden$/m);
+    expect(shown).toContain("line one\nline two");
+    // JSON: the exact title, escaped by JSON itself (no raw ESC byte on the terminal either).
+    const json = await runCli(["issue", "list", "--json"], env);
+    expect(json.stdout).not.toContain("\u001b");
+    expect(json.stdout).toContain("\\u001b]52;c;");
+    expect((JSON.parse(json.stdout) as any[]).find((i) => i.id === created.body.id).title).toBe(title);
+    const detail = JSON.parse((await runCli(["issue", "show", created.body.identifier, "--json"], env)).stdout);
+    expect(detail.description).toBe("line \u001b[2Jone\r\nline\u009b31m two\u202e");
+  });
+
   it("an unknown issue is the server's 404", async () => {
     const r = await runCli(["issue", "show", "ACM-999"], env);
     expect(r.code).toBe(1);
@@ -215,7 +299,7 @@ describe("company scope and errors", () => {
     expect(r.stderr).toContain("there are 2 companies; choose one with --company <id> or STAPLE_COMPANY_ID");
     expect(r.stderr).toMatch(/ACM\s+Acme Robotics/);
     expect(r.stderr).toMatch(/BET\s+Beta Corp/);
-    expect(await okJson<any[]>(["issue", "list", "--company", "ACM"], env)).toHaveLength(2);
+    expect(await okJson<any[]>(["issue", "list", "--company", "ACM"], env)).toHaveLength(3); // ACM-1, ACM-2 and the D14 issue
     expect(await okJson<any[]>(["issue", "list", "--company", "beta corp"], env)).toHaveLength(0);
     const none = await runCli(["issue", "list", "--company", "ZZZ"], env);
     expect(none.code).toBe(1);

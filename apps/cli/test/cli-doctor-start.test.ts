@@ -29,7 +29,23 @@ describe("staple doctor", () => {
     expect(fs.existsSync(path.join(home, "server.pid"))).toBe(false); // the lock was released
     const json = JSON.parse((await runCli(["doctor", "--json"], doctorEnv({ STAPLE_HOME: home, PORT: String(port) }), 60_000)).stdout);
     expect(json.ok).toBe(true);
-    expect(json.checks.map((c: { name: string }) => c.name)).toEqual(["node", "config", "data dir", "database", "port", "claude", "codex"]);
+    expect(json.checks.map((c: { name: string }) => c.name)).toEqual(["node", "config", "data dir", "board token", "database", "port", "claude", "codex"]);
+    expect(r.stdout).toMatch(new RegExp(`^skip\\s+board token\\s+no ${path.join(home, "board-token")} yet: the server writes it \\(mode 0600\\) at its first start$`, "m"));
+  });
+
+  it("checks the board token file: 0600 is ok, readable by others fails with the chmod fix", async () => {
+    const home = path.join(temp, "token-home");
+    fs.mkdirSync(home, { recursive: true });
+    const file = path.join(home, "board-token");
+    fs.writeFileSync(file, `stb_${"1f".repeat(24)}\n`, { mode: 0o600 });
+    fs.chmodSync(file, 0o600);
+    const good = await runCli(["doctor"], doctorEnv({ STAPLE_HOME: home, PORT: String(await freePort()) }), 60_000);
+    expect(good.stdout).toMatch(new RegExp(`^ok\\s+board token\\s+${file} \\(mode 0600\\)`, "m"));
+    fs.chmodSync(file, 0o644);
+    const bad = await runCli(["doctor", "--home", home], doctorEnv({ PORT: String(await freePort()) }), 60_000);
+    expect(bad.code).toBe(1);
+    expect(bad.stdout).toMatch(new RegExp(`^FAIL\\s+board token\\s+${file} has mode 0644: other users can read the board's credential$`, "m"));
+    expect(bad.stdout).toContain(`fix: chmod 600 ${file}`);
   });
 
   it("missing adapter binaries are warnings, found ones are ok", async () => {
@@ -97,6 +113,20 @@ describe("staple start", () => {
           }
         });
       });
+      // A human line with the board's one-time login link follows the JSON line (stderr), and it works.
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no login link line: ${output}`)), 10_000);
+        const check = () => /Open the board \(one-time sign-in link\): /.test(output) && (clearTimeout(timer), resolve());
+        check();
+        child.stderr.on("data", check);
+      });
+      expect(output).toContain(`Staple is running at ${url}`);
+      expect(output).toContain(`The CLI and curl use the board token in ${path.join(home, "board-token")}`);
+      expect(output).toContain(`npx staple board --home ${home}`);
+      const link = new RegExp(`Open the board \\(one-time sign-in link\\): (${url}/api/board/login\\?code=\\S+)`).exec(output)![1]!;
+      const redeemed = await fetch(link, { redirect: "manual" });
+      expect(redeemed.status).toBe(303);
+      expect(redeemed.headers.get("set-cookie")).toMatch(/^staple_session=/);
       const health = await fetch(`${url}/api/health`);
       expect(health.status).toBe(200);
       expect(await health.json()).toMatchObject({ status: "ok", database: "embedded" });

@@ -8,7 +8,7 @@ let env: Record<string, string>;
 
 beforeAll(async () => {
   server = await startServerProcess({});
-  env = { STAPLE_API_URL: server.url };
+  env = { STAPLE_API_URL: server.url, STAPLE_HOME: server.home };
   await ok(["company", "create", "Run Works"], env);
   await ok(["agent", "create", "Echo", "--", "/bin/sh", "-c", "echo hello-from-cli-test; sleep 1; echo done-from-cli-test >&2"], env);
   await ok(["agent", "create", "Slow", "--", "/bin/sh", "-c", "echo first-line; sleep 2; echo second-line"], env);
@@ -107,6 +107,19 @@ describe("runs", () => {
     expect(followed.stderr).toContain(`run ${id} cancelled`);
     // Cancelling a finished run returns it unchanged.
     expect((await okJson(["run", "cancel", id], env)).status).toBe("cancelled");
+  });
+
+  it("D14: run output is printed without terminal control sequences (newlines and tabs kept); --json keeps them escaped", async () => {
+    // OSC 0 (window title), SGR colours, CR overwrite, and a tab: what a hostile or merely colourful agent prints.
+    await ok(["agent", "create", "Painter", "--", "/bin/sh", "-c", "printf '\\033]0;pwned\\007\\033[31mred\\033[0m\\tcol\\r\\nnext\\033[2J line\\n'"], env);
+    const followed = await runCli(["agent", "wake", "Painter", "--follow", "--timeout", "30"], env, 40_000);
+    expect(followed.code, followed.stderr).toBe(0);
+    expect(followed.stdout).toBe("red\tcol\nnext line\n");
+    const runId = /run ([0-9a-f-]{36}) succeeded/.exec(followed.stderr)![1]!;
+    expect(await ok(["run", "log", runId], env)).toBe("red\tcol\nnext line\n");
+    const raw = await runCli(["run", "log", runId, "--json"], env);
+    expect(raw.stdout).not.toContain("\u001b");
+    expect(JSON.parse(raw.stdout).content).toContain("\\u001b]0;pwned");
   });
 
   it("an unknown run is the server's 404; a missing run id is a usage error", async () => {

@@ -1,7 +1,9 @@
 import { useCallback, useEffect, useMemo, useState } from "react";
 import { api } from "./api/client.js";
 import type { Agent, Company } from "./api/types.js";
+import { SignInScreen, SignOutButton } from "./components/sign-in.js";
 import { ErrorNote, Loading } from "./components/ui.js";
+import { useSignedOut } from "./lib/auth.js";
 import { CompanyContext, useCompany, type CompanyCtx } from "./lib/company-context.js";
 import { LiveProvider, useLiveEvents, useLiveState } from "./lib/live-context.js";
 import { reduceAgents } from "./lib/live.js";
@@ -25,6 +27,7 @@ export function App() {
   const loc = useLocation();
   const [companies, setCompanies] = useState<Company[] | null>(null);
   const [error, setError] = useState<unknown>(null);
+  const signedOut = useSignedOut();
   const loadCompanies = useCallback(() => {
     api.companies
       .list()
@@ -55,6 +58,8 @@ export function App() {
     if (companyId) localStorage.setItem(LAST_COMPANY_KEY, companyId);
   }, [companyId]);
 
+  // Any 401 (no session cookie, or an expired or revoked one) replaces the whole board.
+  if (signedOut) return <SignInScreen />;
   if (error && !companies) {
     return (
       <main className="center">
@@ -185,6 +190,7 @@ function Layout() {
           ))}
         </ul>
         {company.status !== "active" ? <p className="badge tone-wait">Company {company.status}</p> : null}
+        <SignOutButton />
       </nav>
       <main id="main" className="content" tabIndex={-1}>
         <Routes rest={rest} />

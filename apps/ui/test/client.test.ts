@@ -73,3 +73,34 @@ describe("client: locks, documents, keys", () => {
     expect(calls[3]!.body).toEqual({ name: "ci" });
   });
 });
+
+describe("board session", () => {
+  it("sends the session cookie (same-origin credentials, never omitted) and reports a 401 as signed out", async () => {
+    const inits: RequestInit[] = [];
+    let unauthorized = 0;
+    const client = createClient(
+      async (url, init) => {
+        inits.push(init ?? {});
+        if (url.endsWith("/companies")) return new Response(JSON.stringify({ error: "Authentication required", code: "authentication_required" }), { status: 401 });
+        return new Response(JSON.stringify({ ok: true }), { status: 200 });
+      },
+      "",
+      () => unauthorized++,
+    );
+    const err = await client.companies.list().catch((e: unknown) => e);
+    expect((err as ApiError).status).toBe(401);
+    expect(unauthorized).toBe(1);
+    await client.board.signOut();
+    expect(unauthorized).toBe(1); // a 200 is not a sign-out
+    expect(inits.every((i) => i.credentials === "same-origin")).toBe(true);
+    expect(inits[1]!.method).toBe("POST");
+  });
+
+  it("the default client flips the shared signed-out state on a 401", async () => {
+    const { isSignedOut } = await import("../src/lib/auth.js");
+    const client = createClient(async () => new Response("{}", { status: 401 }));
+    expect(isSignedOut()).toBe(false);
+    await client.agents.get("a").catch(() => {});
+    expect(isSignedOut()).toBe(true);
+  });
+});

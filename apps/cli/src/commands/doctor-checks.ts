@@ -3,7 +3,11 @@ import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import type { Config } from "@staple/server/dist/config.js";
+import { BOARD_TOKEN_FILE } from "../credentials.js";
 import { serverDist } from "./server-package.js";
+
+/** The shape of a board API key (the server's own rule: `stb_` + 48 hex digits). */
+const BOARD_TOKEN_RE = /^stb_[0-9a-f]{48}$/;
 
 /**
  * The individual `staple doctor` checks. Invariants: each check returns (never throws), a `fail`
@@ -71,6 +75,43 @@ export function checkDataDir(home: string): Check {
       fix: `make it writable (\`chmod u+w ${home}\`, or \`chown $USER ${home}\`), or set STAPLE_HOME to a writable directory`,
     };
   }
+}
+
+/**
+ * The board token file the server writes at start: a secret, so only its owner may read it (0600).
+ * No file yet is fine (the server has not started with this data dir); a readable-by-others or
+ * malformed one is a failure with its fix.
+ */
+export function checkBoardToken(home: string): Check {
+  const name = "board token";
+  const file = path.join(home, BOARD_TOKEN_FILE);
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(file);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") return { name, status: "skip", detail: `no ${file} yet: the server writes it (mode 0600) at its first start` };
+    return { name, status: "fail", detail: `${file} cannot be inspected (${code})`, fix: `make ${home} accessible to you, or set STAPLE_HOME to your own data dir` };
+  }
+  if (!stat.isFile()) return { name, status: "fail", detail: `${file} is not a file`, fix: `remove it (\`rm -r ${file}\`): the server writes a new token file at its next start` };
+  const mode = stat.mode & 0o777;
+  const octal = mode.toString(8).padStart(4, "0");
+  if ((mode & 0o077) !== 0) {
+    return { name, status: "fail", detail: `${file} has mode ${octal}: other users can read the board's credential`, fix: `chmod 600 ${file} (and, if others may have read it, delete it: the server writes a new token at its next start)` };
+  }
+  if (typeof process.getuid === "function" && stat.uid !== process.getuid()) {
+    return { name, status: "warn", detail: `${file} belongs to uid ${stat.uid}, not to you (uid ${process.getuid()}): the CLI cannot use it`, fix: "run staple as the user that runs the server, or pass --api-key" };
+  }
+  let token = "";
+  try {
+    token = fs.readFileSync(file, "utf8").trim();
+  } catch (error) {
+    return { name, status: "fail", detail: `${file} cannot be read (${(error as NodeJS.ErrnoException).code})`, fix: `chmod 600 ${file}, owned by the user that runs the server` };
+  }
+  if (!BOARD_TOKEN_RE.test(token)) {
+    return { name, status: "fail", detail: `${file} does not hold a board token (stb_ and 48 hex digits)`, fix: `delete it (\`rm ${file}\`): the server writes a new one at its next start` };
+  }
+  return { name, status: "ok", detail: `${file} (mode ${octal}); the CLI sends it to a server on this machine` };
 }
 
 /** Opens and migrates the configured database with the server's own code, then closes it. */

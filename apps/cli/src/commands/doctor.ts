@@ -3,12 +3,12 @@ import path from "node:path";
 import { noExtraPositionals } from "../args.js";
 import type { CommandGroup } from "../command.js";
 import { EXIT_FAILURE, EXIT_OK } from "../errors.js";
-import { checkAdapterBinaries, checkConfig, checkDataDir, checkDatabase, checkNode, checkPort, type Check } from "./doctor-checks.js";
+import { checkAdapterBinaries, checkBoardToken, checkConfig, checkDataDir, checkDatabase, checkNode, checkPort, type Check } from "./doctor-checks.js";
 
 const usage = `Usage: staple doctor [--json]
 
 Checks that this machine can run a Staple server: Node.js version, configuration, data directory
-(STAPLE_HOME, default ~/.staple), database (opens and migrates it: the embedded one, or DATABASE_URL),
+(STAPLE_HOME, default ~/.staple, or --home), the board token file in it (mode 0600), database (opens and migrates it: the embedded one, or DATABASE_URL),
 port (PORT, default 3100) and the adapter CLIs (claude, codex; missing ones are only warnings).
 Each failure comes with its fix. Exit code 1 when any check failed.
 `;
@@ -22,6 +22,7 @@ async function runChecks(env: NodeJS.ProcessEnv): Promise<Check[]> {
   const home = config?.home ?? path.resolve(env.STAPLE_HOME || path.join(os.homedir(), ".staple"));
   const dataDir = checkDataDir(home);
   checks.push(dataDir);
+  checks.push(dataDir.status === "fail" ? { name: "board token", status: "skip", detail: "skipped: the data dir is not usable" } : checkBoardToken(home));
   if (!config) checks.push({ name: "database", status: "skip", detail: `skipped: ${configCheck.name} failed` });
   else if (dataDir.status === "fail" && !config.databaseUrl) checks.push({ name: "database", status: "skip", detail: "skipped: the data dir is not usable" });
   else checks.push(await checkDatabase(config));

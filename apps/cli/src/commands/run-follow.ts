@@ -1,6 +1,7 @@
 import type { HeartbeatRun, RunLog } from "../api-types.js";
 import { intOption, type Parsed } from "../args.js";
 import type { Context } from "../context.js";
+import { safeText } from "../safe-text.js";
 import { ApiError, type ApiClient } from "../http-client.js";
 import { CliError } from "../errors.js";
 import { seg } from "../scope.js";
@@ -44,7 +45,7 @@ export function completeLines(content: string): { lines: string[]; bytes: number
 
 /** Writes one NDJSON log line: raw with --json, else its chunk (stderr chunks to stderr). */
 export function printLogLine(ctx: Context, line: string, json: boolean) {
-  if (json) return ctx.print(line);
+  if (json) return ctx.printJsonText(line);
   let parsed: LogLine;
   try {
     parsed = JSON.parse(line) as LogLine;
@@ -53,7 +54,8 @@ export function printLogLine(ctx: Context, line: string, json: boolean) {
   }
   const chunk = typeof parsed.chunk === "string" ? parsed.chunk : "";
   ctx.progress.clear();
-  (parsed.stream === "stderr" ? process.stderr : process.stdout).write(chunk);
+  // Agent output: what it wrote, newlines and tabs kept, without anything a terminal acts on.
+  (parsed.stream === "stderr" ? process.stderr : process.stdout).write(safeText(chunk));
 }
 
 /**

@@ -1,10 +1,13 @@
 import { spawn } from "node:child_process";
 import net from "node:net";
+import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 /** The real binary, as `npx staple` runs it (needs `npm run build`; `npm test` runs tsc -b first). */
 export const STAPLE_BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../bin/staple.mjs");
+/** A data dir that does not exist: no board token file. */
+export const NO_HOME = path.join(os.tmpdir(), "staple-cli-test-no-home");
 
 export interface CliResult {
   code: number | null;
@@ -16,11 +19,13 @@ export interface CliResult {
 /**
  * Runs `staple <args>` as a child process and collects its output. Every run is bounded: after
  * `timeoutMs` the child is killed and the promise rejects with what it printed so far. The
- * environment is the test's with the CLI's own variables cleared, plus `env`.
+ * environment is the test's with the CLI's own variables cleared, plus `env`. STAPLE_HOME defaults
+ * to a directory that does not exist, so no test ever reads the machine's own board token file:
+ * a test gives the CLI its server's home (`STAPLE_HOME: server.home`) or a key.
  */
 export function runCli(args: string[], env: Record<string, string | undefined> = {}, timeoutMs = 30_000): Promise<CliResult> {
   const childEnv: Record<string, string> = {};
-  for (const [key, value] of Object.entries({ ...process.env, STAPLE_API_URL: undefined, STAPLE_API_KEY: undefined, STAPLE_COMPANY_ID: undefined, ...env })) {
+  for (const [key, value] of Object.entries({ ...process.env, STAPLE_API_URL: undefined, STAPLE_API_KEY: undefined, STAPLE_COMPANY_ID: undefined, STAPLE_HOME: NO_HOME, ...env })) {
     if (value !== undefined) childEnv[key] = value;
   }
   const started = Date.now();

@@ -28,6 +28,7 @@ import type {
   UpdateIssueInput,
   WakeResult,
 } from "./types.js";
+import { reportSignedOut } from "../lib/auth.js";
 
 /** A cost period: ISO timestamps, either end open. */
 export interface CostRange {
@@ -81,13 +82,28 @@ export function describeError(error: unknown): string {
 
 export type Fetch = (input: string, init?: RequestInit) => Promise<Response>;
 
-export function createClient(fetchImpl: Fetch = (input, init) => fetch(input, init), base = "") {
+/** Who the board caller is (GET /api/auth/get-session). */
+export interface BoardSession {
+  user: { id: string };
+  session: { id: string | null; source: string };
+}
+
+/**
+ * The API client. It talks to the API on the page's own origin and authenticates with the board's
+ * session cookie, which fetch sends by itself for same-origin requests (`credentials` is left at
+ * its default, "same-origin"; never "omit"). Writes carry the browser's Origin header, which the
+ * server checks for cookie-authenticated writes. A 401 is reported to `onUnauthorized` (by default
+ * the sign-in screen) before it is thrown.
+ */
+export function createClient(fetchImpl: Fetch = (input, init) => fetch(input, init), base = "", onUnauthorized: () => void = reportSignedOut) {
   async function request<T>(method: string, url: string, body?: unknown): Promise<T> {
     const res = await fetchImpl(base + url, {
       method,
+      credentials: "same-origin",
       headers: body === undefined ? { accept: "application/json" } : { accept: "application/json", "content-type": "application/json" },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
+    if (res.status === 401) onUnauthorized();
     const text = await res.text();
     let data: unknown = null;
     if (text) {
@@ -171,7 +187,12 @@ export function createClient(fetchImpl: Fetch = (input, init) => fetch(input, in
       issues: (id: string) => get<{ issueId: string; identifier: string; title: string; status: string }[]>(["heartbeat-runs", id, "issues"]),
       cancel: (id: string) => post<HeartbeatRun>(["heartbeat-runs", id, "cancel"]),
     },
-    /** Path of the company's server-sent event stream. */
+    board: {
+      session: () => get<BoardSession>(["auth", "get-session"]),
+      /** Ends this browser's session and clears its cookie. */
+      signOut: () => post<{ ok: true }>(["board", "logout"], {}),
+    },
+    /** Path of the company's server-sent event stream (EventSource sends the session cookie: same origin). */
     eventsUrl: (companyId: string) => base + apiUrl(["companies", companyId, "events"]),
   };
 }

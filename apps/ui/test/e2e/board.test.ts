@@ -4,7 +4,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { httpJson, startServerProcess, type ServerProcess } from "./server.js";
+import { httpJson, signIn, startServerProcess, type ServerProcess } from "./server.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const ARTIFACTS = path.join(here, "artifacts");
@@ -35,6 +35,8 @@ describe("the board in a browser", () => {
     page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
     page.setDefaultTimeout(WAIT_MS);
     page.setDefaultNavigationTimeout(WAIT_MS);
+    // Closed by default: the page signs in with a one-time login link, as a person does.
+    await signIn(page, server);
   });
 
   afterAll(async () => {
