@@ -2,6 +2,7 @@ import type { Queryable } from "../../db/database.js";
 import { recordActivity } from "../../activity/record.js";
 import { insertIssueRow } from "../../issues/insert.js";
 import type { WakeupEnqueuer } from "../enqueue.js";
+import { decideEscalation, type EscalationFacts } from "./episode.js";
 
 export const RECOVERY_ORIGIN_KIND = "stranded_issue_recovery";
 /** Issue copy never carries raw error text (it may hold secrets); it points at the run instead. */
@@ -61,24 +62,70 @@ async function comment(q: Queryable, issue: StrandedIssue, body: string, action:
   await recordActivity(q, { companyId: issue.companyId, actor: "system", action: "issue.comment_added", entityType: "issue", entityId: issue.id, runId, details: { identifier: issue.identifier, reason: action } });
 }
 
+/** Activity reason of a source blocked in place because its recovery issue closed while it was stranded. */
+export const RECOVERY_CLOSED_REASON = "stranded_recovery_closed";
+
+/**
+ * The facts `decideEscalation` needs, read under the source's row lock. "Moved" means: a run on the
+ * source succeeded after its last closed recovery issue was created, or someone other than the
+ * source's assignee and the system changed its status or assignee since then.
+ */
+async function escalationFacts(q: Queryable, issue: StrandedIssue): Promise<EscalationFacts & { open: { id: string; identifier: string } | null; closed: { id: string; identifier: string; status: string } | null }> {
+  const [row] = await q.query<{ openId: string | null; openIdentifier: string | null; closedId: string | null; closedIdentifier: string | null; closedStatus: string | null; moved: boolean; blockedInPlace: boolean }>(
+    `WITH open AS (
+       SELECT id, identifier FROM issues WHERE company_id = $1 AND origin_kind = $2 AND origin_id = $3 AND hidden_at IS NULL
+          AND status NOT IN ('done', 'cancelled') LIMIT 1
+     ), closed AS (
+       SELECT id, identifier, status, created_at FROM issues WHERE company_id = $1 AND origin_kind = $2 AND origin_id = $3
+          AND status IN ('done', 'cancelled') ORDER BY created_at DESC, id DESC LIMIT 1
+     )
+     SELECT (SELECT id FROM open) AS open_id, (SELECT identifier FROM open) AS open_identifier,
+            c.id AS closed_id, c.identifier AS closed_identifier, c.status AS closed_status,
+            coalesce(EXISTS (SELECT 1 FROM heartbeat_runs r WHERE r.issue_id = $3::uuid AND r.status = 'succeeded' AND r.created_at > c.created_at)
+              OR EXISTS (SELECT 1 FROM activity_log a
+                          WHERE a.entity_type = 'issue' AND a.entity_id = $3 AND a.created_at > c.created_at
+                            AND a.action = 'issue.updated' AND a.actor_type <> 'system'
+                            AND NOT (a.actor_type = 'agent' AND a.actor_id = $4::text)
+                            AND (a.details->'changes' ?| ARRAY['status', 'assigneeAgentId', 'assigneeUserId'])), false) AS moved,
+            coalesce(EXISTS (SELECT 1 FROM activity_log a
+                              WHERE a.entity_type = 'issue' AND a.entity_id = $3 AND a.created_at > c.created_at
+                                AND a.details->>'reason' = '${RECOVERY_CLOSED_REASON}' AND a.details->>'recoveryIssueId' = c.id::text), false) AS blocked_in_place
+       FROM (SELECT 1) one LEFT JOIN closed c ON true`,
+    [issue.companyId, RECOVERY_ORIGIN_KIND, issue.id, issue.assigneeAgentId ?? ""],
+  );
+  const open = row?.openId ? { id: row.openId, identifier: row.openIdentifier! } : null;
+  const closed = row?.closedId ? { id: row.closedId, identifier: row.closedIdentifier!, status: row.closedStatus! } : null;
+  return {
+    open,
+    closed,
+    openRecoveryId: open?.id ?? null,
+    lastClosedRecovery: closed,
+    sourceMovedSince: Boolean(row?.moved),
+    alreadyBlockedInPlace: Boolean(row?.blockedInPlace),
+  };
+}
+
 /**
  * Escalates a stranded issue (spec C.14), under its row lock in the caller's transaction: finds or
  * creates its one open recovery issue (assigned to an owner who is woken), then blocks the source
- * on it with one explanatory comment. Concurrent passes serialise on the source row; the partial
- * unique index is the backstop.
+ * on it with one explanatory comment. One escalation per stranded episode (`decideEscalation`): if
+ * the episode's recovery issue was closed while the source is still stranded, the source is blocked
+ * in place for the board instead of getting another recovery issue. Concurrent passes serialise on
+ * the source row; the partial unique index is the backstop.
  */
 export async function escalateStrandedIssue(
   q: Queryable,
   enqueuer: WakeupEnqueuer,
   input: { issue: StrandedIssue; latestRun: LatestRun | null; retryReason: string; retried: "dispatch" | "continuation" },
-): Promise<{ recoveryIssueId: string; created: boolean }> {
+): Promise<{ recoveryIssueId: string; created: boolean; blockedInPlace: boolean }> {
   const { issue, latestRun } = input;
-  const [existing] = await q.query<{ id: string; identifier: string }>(
-    `SELECT id, identifier FROM issues WHERE company_id = $1 AND origin_kind = $2 AND origin_id = $3 AND hidden_at IS NULL
-        AND status NOT IN ('done', 'cancelled') LIMIT 1`,
-    [issue.companyId, RECOVERY_ORIGIN_KIND, issue.id],
-  );
-  let recovery = existing;
+  const facts = await escalationFacts(q, issue);
+  const decision = decideEscalation(facts);
+  if (decision.kind === "block_source_in_place") {
+    await blockSourceInPlace(q, { ...input, recovery: facts.closed!, comment: decision.comment });
+    return { recoveryIssueId: decision.recoveryIssueId, created: false, blockedInPlace: true };
+  }
+  let recovery = facts.open ?? undefined;
   let created = false;
   if (!recovery) {
     const owner = await pickRecoveryOwner(q, issue);
@@ -176,7 +223,49 @@ export async function escalateStrandedIssue(
     "stranded_issue_escalated",
     latestRun?.id ?? null,
   );
-  return { recoveryIssueId: recovery!.id, created };
+  return { recoveryIssueId: recovery!.id, created, blockedInPlace: false };
+}
+
+/**
+ * The source of a closed recovery issue is still stranded: block it where it stands (assignee
+ * kept, locks cleared) with a comment the board sees, once per closed recovery issue. A repeat in
+ * the same episode re-blocks without another comment.
+ */
+async function blockSourceInPlace(
+  q: Queryable,
+  input: { issue: StrandedIssue; latestRun: LatestRun | null; retryReason: string; recovery: { id: string; identifier: string; status: string }; comment: boolean },
+) {
+  const { issue, latestRun, recovery } = input;
+  await q.query(
+    `UPDATE issues SET status = 'blocked', checkout_run_id = NULL, execution_run_id = NULL, execution_agent_name_key = NULL,
+            execution_locked_at = NULL, updated_at = now() WHERE id = $1`,
+    [issue.id],
+  );
+  await recordActivity(q, {
+    companyId: issue.companyId,
+    actor: "system",
+    action: "issue.updated",
+    entityType: "issue",
+    entityId: issue.id,
+    runId: latestRun?.id ?? null,
+    details: { identifier: issue.identifier, changes: { status: { from: issue.status, to: "blocked" } }, recoveryIssueId: recovery.id, reason: RECOVERY_CLOSED_REASON },
+  });
+  if (!input.comment) return;
+  await comment(
+    q,
+    issue,
+    [
+      `Automatic recovery stopped: the recovery issue ${issueLink(recovery.identifier)} was closed (\`${recovery.status}\`), but this issue is still stranded, so it is blocked here instead of opening another recovery issue.`,
+      `- Previous status: \`${issue.status}\``,
+      `- Latest run: ${latestRun ? `${latestRun.id} (\`${latestRun.status}\`)` : "none"}`,
+      `- Retry reason: \`${input.retryReason}\``,
+      `- ${failureLine(latestRun)}`,
+      "",
+      "A human needs to look at this issue: fix what keeps its runs from finishing, then move it back to `todo` (or reassign it). That starts a new recovery episode.",
+    ].join("\n"),
+    RECOVERY_CLOSED_REASON,
+    latestRun?.id ?? null,
+  );
 }
 
 /**
