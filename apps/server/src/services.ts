@@ -20,6 +20,9 @@ import type { LiveBus } from "./live/bus.js";
 import type { TreeHoldService } from "./issues/tree-holds.js";
 import { createSecretEnv } from "./secrets/secret-env.js";
 import { createBoardCredentials } from "./auth/board-credentials.js";
+import { createInboxService } from "./inbox/service.js";
+import { createConfigRevisionService } from "./agents/config-revisions.js";
+import { createIssueRunViews } from "./runs/issue-runs.js";
 
 export interface DomainHooks {
   agentLifecycle?: AgentLifecycleHooks;
@@ -47,6 +50,9 @@ export function createDomainServices(db: Database, hooks: DomainHooks = {}, secr
     budgets: createBudgetService(db),
     costs: createCostService(db),
     boardCredentials: createBoardCredentials(db),
+    inbox: createInboxService(db, issues),
+    agentConfigRevisions: createConfigRevisionService(db, agents),
+    issueRuns: createIssueRunViews(db),
   };
 }
 export type DomainServices = ReturnType<typeof createDomainServices>;

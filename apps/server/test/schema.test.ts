@@ -24,6 +24,7 @@ import {
   DOCUMENT_FORMATS,
   GOAL_LEVELS,
   GOAL_STATUSES,
+  CONFIG_REVISION_SOURCES,
   ISSUE_COMMENT_STATUSES,
   ISSUE_ORIGIN_KINDS,
   ISSUE_PRIORITIES,
@@ -92,6 +93,8 @@ const ENUM_CHECKS: Record<string, readonly string[]> = {
   environments_driver_check: ENVIRONMENT_DRIVERS,
   environments_status_check: ENVIRONMENT_STATUSES,
   environment_leases_status_check: ENVIRONMENT_LEASE_STATUSES,
+  issue_inbox_archives_actor_type_check: ACTOR_TYPES,
+  agent_config_revisions_source_check: CONFIG_REVISION_SOURCES,
 };
 
 /** A CHECK that only compares one column with string literals: `col = ANY (ARRAY['a'::text, …])` or `col = 'a'::text`. */

@@ -8,5 +8,6 @@ export * from "./documents.js";
 export * from "./goals-projects.js";
 export * from "./activity.js";
 export * from "./runs.js";
+export * from "./agent-config.js";
 export * from "./board-access.js";
 export * from "./approvals.js";

@@ -124,3 +124,109 @@ export const CheckoutIssueBody = z.strictObject({
   expectedStatuses: z.array(z.enum(ISSUE_STATUSES)).min(1, "expectedStatuses needs at least one status"),
 });
 export const ForceReleaseQuery = z.strictObject({ clearAssignee: z.enum(["true", "false"]).optional() });
+
+/** A run of an issue while it is queued or running (null once it has finished). */
+export const IssueActiveRunRef = z
+  .object({
+    id: Uuid,
+    status: z.string(),
+    agentId: Uuid,
+    invocationSource: z.string(),
+    triggerDetail: z.string().nullable(),
+    startedAt: NullableTimestamp,
+    finishedAt: NullableTimestamp,
+    createdAt: Timestamp,
+  })
+  .meta({ id: "IssueActiveRunRef" });
+
+/** One row of `GET /agents/me/inbox-lite`: what an agent needs to pick its next task. */
+export const InboxLiteItem = z
+  .object({
+    id: Uuid,
+    identifier: z.string(),
+    title: z.string(),
+    status: z.enum(ISSUE_STATUSES),
+    priority: z.enum(ISSUE_PRIORITIES),
+    projectId: Uuid.nullable(),
+    goalId: Uuid.nullable(),
+    parentId: Uuid.nullable(),
+    updatedAt: Timestamp,
+    activeRun: IssueActiveRunRef.nullable(),
+    dependencyReady: z.boolean(),
+    unresolvedBlockerCount: z.number().int(),
+    unresolvedBlockerIssueIds: z.array(Uuid),
+  })
+  .meta({ id: "InboxLiteItem" });
+
+export const MineInboxQuery = z.strictObject({
+  userId: z.string().trim().min(1, "userId is required").max(200),
+  status: z.string().optional(),
+});
+
+/** A Mine-tab row: the issue plus the user's read context. */
+export const MineInboxItem = Issue.extend({
+  myLastTouchAt: NullableTimestamp,
+  lastExternalCommentAt: NullableTimestamp,
+  isUnreadForMe: z.boolean(),
+}).meta({ id: "MineInboxItem" });
+
+/** `userId` names the user whose inbox is changed; omitted, it is the caller's (or its responsible) user. */
+export const InboxArchiveBody = z.strictObject({ userId: z.string().trim().min(1).max(200).optional() });
+
+export const InboxArchive = z
+  .object({
+    id: Uuid,
+    companyId: Uuid,
+    issueId: Uuid,
+    userId: z.string(),
+    archivedByActorType: z.enum(["user", "agent", "system"]),
+    archivedByAgentId: Uuid.nullable(),
+    archivedByRunId: Uuid.nullable(),
+    archivedAt: Timestamp,
+    createdAt: Timestamp,
+    updatedAt: Timestamp,
+  })
+  .meta({ id: "InboxArchive" });
+
+export const HeartbeatContextQuery = z.strictObject({ wakeCommentId: Uuid.optional() });
+
+const IssueSummaryRef = z.object({
+  id: Uuid,
+  identifier: z.string(),
+  title: z.string(),
+  status: z.enum(ISSUE_STATUSES),
+  priority: z.enum(ISSUE_PRIORITIES),
+});
+
+/** `GET /issues/:id/heartbeat-context`: the compact state an agent reads at the start of a heartbeat. */
+export const HeartbeatContext = z
+  .object({
+    issue: z.object({
+      id: Uuid,
+      identifier: z.string(),
+      title: z.string(),
+      description: z.string().nullable(),
+      status: z.enum(ISSUE_STATUSES),
+      workMode: z.string(),
+      priority: z.enum(ISSUE_PRIORITIES),
+      projectId: Uuid.nullable(),
+      goalId: Uuid.nullable(),
+      parentId: Uuid.nullable(),
+      blockedBy: z.array(IssueRef),
+      blocks: z.array(IssueRef),
+      assigneeAgentId: Uuid.nullable(),
+      assigneeUserId: z.string().nullable(),
+      originKind: z.enum(ISSUE_ORIGIN_KINDS),
+      originId: z.string().nullable(),
+      updatedAt: Timestamp,
+    }),
+    ancestors: z.array(IssueSummaryRef),
+    project: z.object({ id: Uuid, name: z.string(), status: z.string(), targetDate: z.string().nullable() }).nullable(),
+    goal: z.object({ id: Uuid, title: z.string(), status: z.string(), level: z.string(), parentId: Uuid.nullable() }).nullable(),
+    commentCursor: z.object({ totalComments: z.number().int(), latestCommentId: Uuid.nullable(), latestCommentAt: NullableTimestamp }),
+    wakeComment: JsonObject.nullable(),
+    attachments: z.array(
+      z.object({ id: Uuid, filename: z.string(), contentType: z.string(), byteSize: z.number().int(), contentPath: z.string(), createdAt: Timestamp }),
+    ),
+  })
+  .meta({ id: "HeartbeatContext" });

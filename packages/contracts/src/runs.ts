@@ -81,6 +81,8 @@ export const ListRunsQuery = z.strictObject({
   agentId: Uuid.optional(),
   status: z.string().optional(),
   limit: QueryInt.pipe(z.number().int().min(1).max(1000)).optional(),
+  /** `true` (or `1`): compact rows, the heavy fields (usage, sessions, log location, result) null. */
+  summary: z.enum(["true", "false", "1", "0"]).optional(),
 });
 export const RunEventsQuery = z.strictObject({
   afterSeq: QueryInt.optional(),

@@ -13,6 +13,7 @@ import { assertCanSee, assertCompanyAccess } from "../auth/access.js";
 import { recordActivity } from "../activity/record.js";
 import type { CompanyService } from "../companies/service.js";
 import { buildOrgTree, wouldCreateCycle, type OrgMember } from "./org.js";
+import { recordConfigRevision, type RevisionMeta } from "./config-revisions.js";
 import type { SecretEnv } from "../secrets/secret-env.js";
 
 export const AGENT_COLUMNS = `id, company_id, name, url_key, role, title, icon, status, reports_to, capabilities,
@@ -191,7 +192,7 @@ export function createAgentService(db: Database, companies: CompanyService, secr
       }
     },
 
-    async update(actor: Actor, id: string, body: UpdateAgentBody): Promise<AgentRow> {
+    async update(actor: Actor, id: string, body: UpdateAgentBody, revision: RevisionMeta = { source: "patch" }): Promise<AgentRow> {
       const existing = await getStored(actor, id);
       if (actor.kind === "agent") throw forbidden("Only the board can change an agent's configuration", "board_only");
       if (existing.status === "terminated") throw conflict("Agent is terminated", undefined, "agent_terminated");
@@ -217,6 +218,7 @@ export function createAgentService(db: Database, companies: CompanyService, secr
       }
       try {
         return await db.tx(async (q) => {
+          const before = (await find(q, id, true)) ?? existing;
           if (body.reportsTo) await checkReportsTo(q, existing.companyId, id, body.reportsTo);
           const sets: string[] = [];
           const params: unknown[] = [id];
@@ -246,6 +248,7 @@ export function createAgentService(db: Database, companies: CompanyService, secr
             params,
           );
           if (!agent) throw conflict("Agent is terminated", undefined, "agent_terminated");
+          await recordConfigRevision(q, before, agent, actor, revision);
           await recordActivity(q, {
             companyId: agent.companyId,
             actor,

@@ -9,6 +9,7 @@ import type { CompanyRow } from "../companies/service.js";
 import { errorToResponse } from "./error-funnel.js";
 import { readBodyText } from "./body-reader.js";
 import { parseJsonBody } from "./json-body.js";
+import { compatBody, compatQuery } from "./paperclip-compat.js";
 import { buildOpenApi } from "./openapi.js";
 import type { AnyRoute, RouteContext, ServerInfo } from "./route.js";
 import { allRoutes } from "./routes/index.js";
@@ -71,11 +72,13 @@ export function createApp(deps: AppDeps) {
           assertCompanyAccess(actor, params.companyId);
           company = await services.companies.require(params.companyId);
         }
-        const query = route.query ? route.query.parse(c.req.query()) : undefined;
+        // Paperclip-known fields the route does not model are dropped and named (paperclip-compat.ts).
+        const sentQuery = compatQuery(c, route, c.req.query());
+        const query = route.query ? route.query.parse(sentQuery) : undefined;
         let body: unknown;
         if (route.body) {
           const raw = await readJsonBody(c);
-          body = raw === undefined && route.bodyOptional ? undefined : route.body.parse(raw ?? undefined);
+          body = raw === undefined && route.bodyOptional ? undefined : route.body.parse(compatBody(c, route, raw) ?? undefined);
         }
         const ctx: RouteContext<unknown, unknown> = {
           actor: actor!,

@@ -7,6 +7,7 @@ import { findIssue } from "../issues/rows.js";
 import { LOG_READ_DEFAULT_BYTES, LOG_READ_MAX_BYTES, type LogStore } from "./log-store.js";
 import { RUN_COLUMNS, RUN_SUMMARY_COLUMNS, findRun, type RunRow } from "./rows.js";
 import { classifyAndStore } from "./finalize/liveness.js";
+import { RUN_COMPACT_COLUMNS } from "./compact-run-columns.js";
 
 export const RUN_LIST_LIMIT_DEFAULT = 100;
 export const RUN_LIST_LIMIT_MAX = 1000;
@@ -49,13 +50,14 @@ export function createRunQueries(db: Database, logStore: LogStore) {
       return run;
     },
 
-    async listForCompany(companyId: string, f: { agentId?: string; status?: string[]; limit?: number }) {
+    async listForCompany(companyId: string, f: { agentId?: string; status?: string[]; limit?: number; summary?: boolean }) {
       const params: unknown[] = [companyId];
       const where = ["r.company_id = $1"];
       if (f.agentId) where.push(`r.agent_id = $${params.push(f.agentId)}`);
       if (f.status?.length) where.push(`r.status = ANY($${params.push(f.status)}::text[])`);
       const limit = Math.min(Math.max(1, f.limit ?? RUN_LIST_LIMIT_DEFAULT), RUN_LIST_LIMIT_MAX);
-      return db.query(`SELECT ${RUN_SUMMARY_COLUMNS} FROM heartbeat_runs r WHERE ${where.join(" AND ")} ORDER BY r.created_at DESC, r.id DESC LIMIT ${limit}`, params);
+      const columns = f.summary ? RUN_COMPACT_COLUMNS : RUN_SUMMARY_COLUMNS;
+      return db.query(`SELECT ${columns} FROM heartbeat_runs r WHERE ${where.join(" AND ")} ORDER BY r.created_at DESC, r.id DESC LIMIT ${limit}`, params);
     },
 
     async liveRuns(companyId: string) {

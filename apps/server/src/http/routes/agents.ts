@@ -7,6 +7,8 @@ import {
   CreateAgentBody,
   CreateAgentKeyBody,
   CreatedAgentKey,
+  InstructionsPathBody,
+  InstructionsPathResult,
   ListAgentsQuery,
   OkBody,
   OrgNodeSchema,
@@ -14,6 +16,7 @@ import {
 } from "@staple/contracts";
 import { created, defineRoute, ok } from "../route.js";
 import { parseCommaList } from "./query-lists.js";
+import { setInstructionsPath } from "../../agents/instructions-path.js";
 
 const base = { tag: "agents" } as const;
 
@@ -96,6 +99,16 @@ export const agentRoutes = [
     body: UpdateAgentBody,
     responses: { 200: { description: "Updated", schema: Agent } },
     handler: async ({ actor, services, params, body }) => ok(await services.agents.update(actor, params.id!, body)),
+  }),
+  defineRoute({
+    ...base,
+    method: "patch",
+    path: "/api/agents/:id/instructions-path",
+    summary: "Set or clear the agent's instructions file path (relative paths resolve against adapterConfig.cwd)",
+    access: "board",
+    body: InstructionsPathBody,
+    responses: { 200: { description: "The stored path", schema: InstructionsPathResult }, 422: { description: "No default key, or a relative path without an absolute cwd" } },
+    handler: async ({ actor, services, params, body }) => ok(await setInstructionsPath(services.agents, actor, params.id!, body)),
   }),
   ...(["pause", "resume", "terminate"] as const).map((action) =>
     defineRoute({

@@ -12,6 +12,8 @@ import { costRoutes } from "./costs.js";
 import { adapterRoutes } from "./adapters.js";
 import { instanceSettingsRoutes } from "./instance-settings.js";
 import { boardAccessRoutes } from "./board-access.js";
+import { inboxRoutes } from "./inbox.js";
+import { agentConfigRevisionRoutes } from "./agent-config-revisions.js";
 import { approvalRoutes } from "./approvals.js";
 
 /** The route table: the HTTP app and the OpenAPI document are both built from it. */
@@ -29,5 +31,7 @@ export const allRoutes: readonly AnyRoute[] = [
   ...adapterRoutes,
   ...instanceSettingsRoutes,
   ...boardAccessRoutes,
+  ...inboxRoutes,
+  ...agentConfigRevisionRoutes,
   ...approvalRoutes,
 ];

@@ -5,6 +5,8 @@ import {
   Comment,
   CreateCommentBody,
   CreateIssueBody,
+  HeartbeatContext,
+  HeartbeatContextQuery,
   Issue,
   IssueDetail,
   IssueWithRelations,
@@ -13,6 +15,8 @@ import {
   UpdateIssueBody,
 } from "@staple/contracts";
 import { created, defineRoute, ok, okRaw } from "../route.js";
+import { loadHeartbeatContext } from "../../issues/heartbeat-context.js";
+import { removeIssue } from "../../issues/remove.js";
 
 const base = { tag: "issues", access: "any" } as const;
 
@@ -51,6 +55,29 @@ export const issueRoutes = [
     body: UpdateIssueBody,
     responses: { 200: { description: "Updated", schema: IssueWithRelations.extend({ comment: Comment.nullable() }) } },
     handler: async ({ actor, services, params, body }) => ok(await services.issues.update(actor, params.id!, body)),
+  }),
+  defineRoute({
+    ...base,
+    method: "delete",
+    path: "/api/issues/:id",
+    summary:
+      "Delete an issue (board only): comments, blocker edges, documents, work products and inbox archives go with it; " +
+      "children become top-level; runs and costs stay; refused (409) while a run of it is queued or running",
+    access: "board",
+    responses: { 200: { description: "The deleted issue", schema: Issue }, 409: { description: "A run of the issue is live" } },
+    handler: async ({ actor, services, params }) => ok(await removeIssue(services.db, actor, params.id!)),
+  }),
+  defineRoute({
+    ...base,
+    method: "get",
+    path: "/api/issues/:id/heartbeat-context",
+    summary: "Compact context for a heartbeat: issue state, ancestor summaries, project, goal, blockers, comment cursor, wake comment",
+    query: HeartbeatContextQuery,
+    responses: { 200: { description: "Heartbeat context", schema: HeartbeatContext } },
+    async handler({ actor, services, params, query }) {
+      const issue = await services.issues.visibleIssue(actor, params.id!);
+      return ok(await loadHeartbeatContext(services.db, issue, query.wakeCommentId));
+    },
   }),
   defineRoute({
     ...base,

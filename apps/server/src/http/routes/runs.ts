@@ -92,11 +92,18 @@ export const runRoutes = [
     ...base,
     method: "get",
     path: "/api/companies/:companyId/heartbeat-runs",
-    summary: "The company's runs, newest first (summary rows)",
+    summary: "The company's runs, newest first (list rows; summary=true for compact rows)",
     query: ListRunsQuery,
     responses: { 200: { description: "Runs", schema: z.array(HeartbeatRun) } },
     handler: async ({ services, company, query }) =>
-      ok(await services.runQueries.listForCompany(company.id, { agentId: query.agentId, status: parseCommaList(query.status, "status", RUN_STATUSES), limit: query.limit })),
+      ok(
+        await services.runQueries.listForCompany(company.id, {
+          agentId: query.agentId,
+          status: parseCommaList(query.status, "status", RUN_STATUSES),
+          limit: query.limit,
+          summary: query.summary === "true" || query.summary === "1",
+        }),
+      ),
   }),
   defineRoute({
     ...base,
@@ -159,6 +166,22 @@ export const runRoutes = [
     summary: "Runs of an issue, newest first",
     responses: { 200: { description: "Runs" } },
     handler: async ({ actor, services, params }) => ok(await services.runQueries.forIssue(actor, params.id!)),
+  }),
+  defineRoute({
+    ...base,
+    method: "get",
+    path: "/api/issues/:id/live-runs",
+    summary: "Queued and running runs aimed at the issue, newest first",
+    responses: { 200: { description: "Live runs" } },
+    handler: async ({ actor, services, params }) => ok(await services.issueRuns.liveRuns(actor, params.id!)),
+  }),
+  defineRoute({
+    ...base,
+    method: "get",
+    path: "/api/issues/:id/active-run",
+    summary: "The run working the issue now (its execution-lock run while queued or running), or null",
+    responses: { 200: { description: "Run or null" } },
+    handler: async ({ actor, services, params }) => ok(await services.issueRuns.activeRun(actor, params.id!)),
   }),
   defineRoute({
     ...base,
