@@ -25,6 +25,19 @@ function runToExit(env: Record<string, string>): Promise<{ code: number | null; 
 
 const tmpHome = () => fs.mkdtempSync(path.join(os.tmpdir(), "staple-proc-test-"));
 
+/** A live process that is not a Staple server (killed by the caller). */
+async function spawnLive(command: string, args: string[]) {
+  const child = spawn(command, args, { stdio: "ignore" });
+  await new Promise<void>((resolve, reject) => child.once("spawn", resolve).once("error", reject));
+  return child;
+}
+
+/** Field 22 of /proc/<pid>/stat (the process start time), as the lock records it. */
+function startTimeOf(pid: number): string {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+  return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19]!;
+}
+
 describe("the server process", () => {
   it("exits with a clear message when the port is taken (never picks another)", async () => {
     const blocker = net.createServer();
@@ -52,6 +65,50 @@ describe("the server process", () => {
       await first.stop();
     }
   }, 60_000);
+
+  // D15 of the December probe: a pid file naming any live process used to block start-up.
+  it.runIf(process.platform === "linux")("takes over a pid file that names a live process which is not a Staple server", async () => {
+    const sleeper = await spawnLive("sleep", ["30"]);
+    try {
+      for (const content of [
+        String(sleeper.pid), // the legacy format: the pid alone
+        JSON.stringify({ app: "staple-server", pid: sleeper.pid, startTime: "1" }), // ours, but the pid was reused since
+      ]) {
+        const home = tmpHome();
+        fs.writeFileSync(path.join(home, "server.pid"), content);
+        const server = await startServerProcess({}, home);
+        try {
+          expect((await httpJson(server.url, "GET", "/api/health")).status).toBe(200);
+          const lock = JSON.parse(fs.readFileSync(path.join(home, "server.pid"), "utf8"));
+          expect(lock).toMatchObject({ app: "staple-server", pid: server.child.pid, startTime: startTimeOf(server.child.pid!) });
+        } finally {
+          await server.stop();
+        }
+      }
+    } finally {
+      sleeper.kill("SIGKILL");
+    }
+  }, 120_000);
+
+  it.runIf(process.platform === "linux")("still refuses a pid file naming a live Staple server, in either format", async () => {
+    const home = tmpHome();
+    const first = await startServerProcess({}, home);
+    try {
+      const lockFile = path.join(home, "server.pid");
+      expect(JSON.parse(fs.readFileSync(lockFile, "utf8")).startTime).toBe(startTimeOf(first.child.pid!));
+      const marked = await runToExit({ STAPLE_HOME: home, PORT: "0", HOST: "127.0.0.1" });
+      expect(marked.code).toBe(1);
+      expect(marked.stderr).toContain(`Another Staple server (pid ${first.child.pid}) is using`);
+      // A pid file from an older version (the pid alone) naming a live Node process is respected too.
+      fs.writeFileSync(lockFile, String(first.child.pid));
+      const legacy = await runToExit({ STAPLE_HOME: home, PORT: "0", HOST: "127.0.0.1" });
+      expect(legacy.code).toBe(1);
+      expect(legacy.stderr).toContain(`Another Staple server (pid ${first.child.pid}) is using`);
+      expect((await httpJson(first.url, "GET", "/api/health")).status).toBe(200);
+    } finally {
+      await first.stop();
+    }
+  }, 90_000);
 
   it("rejects bad configuration before opening anything", async () => {
     const badPort = await runToExit({ STAPLE_HOME: tmpHome(), PORT: "nope" });
