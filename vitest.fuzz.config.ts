@@ -15,6 +15,9 @@ export default defineConfig({
     include: ["apps/*/test/fuzz/**/*.test.ts"],
     exclude: ["**/node_modules/**", "**/dist/**"],
     env: { STAPLE_TEST_LOG_LEVEL: "error" },
+    // The board and agent files are each single-threaded (in-process app and database): two workers
+    // use both cores of a 2-core runner, where vitest's default would run the files one after another.
+    maxWorkers: 2,
     testTimeout: 180_000,
     hookTimeout: 120_000,
   },

@@ -26,10 +26,3 @@ export function toJsonText(value: unknown): string {
 export const deepObject = (depth: number, leaf = "1") => raw(`${'{"a":'.repeat(depth)}${leaf}${"}".repeat(depth)}`);
 /** `depth` nested arrays `[[[…]]]` as text. */
 export const deepArray = (depth: number) => raw(`${"[".repeat(depth)}${"]".repeat(depth)}`);
-
-/** A short, single-line description of an input for failure reports. */
-export function describeValue(value: unknown, max = 80): string {
-  const text = value instanceof Raw ? value.text : (toJsonText(value) ?? String(value));
-  const escaped = JSON.stringify(text).slice(1, -1);
-  return escaped.length <= max ? escaped : `${escaped.slice(0, max)}…(${text.length} chars)`;
-}
