@@ -27,6 +27,8 @@ export interface Config {
   schedulerIntervalMs: number | undefined;
   /** Per-run log cap (STAPLE_RUN_LOG_MAX_BYTES). Unset = 50 MB; past it the newest output is kept. */
   runLogMaxBytes: number | undefined;
+  /** Largest attachment upload (STAPLE_ATTACHMENT_MAX_BYTES). Unset = 25 MB. */
+  attachmentMaxBytes: number | undefined;
   /** Outbound allow-list entries from STAPLE_OUTBOUND_ALLOW (host[:port], address[:port] or CIDR, comma-separated). */
   outboundAllow: string[];
 }
@@ -83,6 +85,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (runLogMaxBytes !== undefined && (!Number.isInteger(runLogMaxBytes) || runLogMaxBytes < 65_536)) {
     throw new ConfigError(`STAPLE_RUN_LOG_MAX_BYTES must be an integer number of bytes >= 65536, e.g. 52428800 for 50 MB (got "${runLogRaw}")`);
   }
+  const attachmentRaw = env.STAPLE_ATTACHMENT_MAX_BYTES;
+  const attachmentMaxBytes = attachmentRaw === undefined || attachmentRaw === "" ? undefined : Number(attachmentRaw);
+  if (attachmentMaxBytes !== undefined && (!Number.isInteger(attachmentMaxBytes) || attachmentMaxBytes < 1 || attachmentMaxBytes > 1024 ** 3)) {
+    throw new ConfigError(`STAPLE_ATTACHMENT_MAX_BYTES must be an integer number of bytes from 1 to 1073741824, e.g. 26214400 for 25 MB (got "${attachmentRaw}")`);
+  }
   const outboundAllow = splitAllowList(env.STAPLE_OUTBOUND_ALLOW);
   const badAllow = allowListProblems(outboundAllow);
   if (badAllow.length > 0) {
@@ -101,6 +108,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     leaseMs,
     schedulerIntervalMs,
     runLogMaxBytes,
+    attachmentMaxBytes,
     outboundAllow,
     unauthenticatedBoard: env.STAPLE_UNAUTHENTICATED_BOARD === "1",
   };

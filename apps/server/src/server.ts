@@ -37,6 +37,8 @@ export interface BuildOptions {
   apiUrl?: string;
   /** Paperclip's local behaviour: no credential = the board (STAPLE_UNAUTHENTICATED_BOARD=1). */
   unauthenticatedBoard?: boolean;
+  /** Largest attachment upload in bytes (STAPLE_ATTACHMENT_MAX_BYTES; default 25 MB). */
+  attachmentMaxBytes?: number;
   runtime?: Partial<Pick<RuntimeOptions, "adapters" | "schedulerIntervalMs" | "leaseMs" | "clock" | "recovery" | "runLogMaxBytes" | "outboundAllow">>;
 }
 
@@ -56,6 +58,7 @@ export async function buildApp(db: Database, opts: BuildOptions, logger: Logger)
     authenticate,
     logger,
     info: { version: VERSION, deploymentMode: opts.deploymentMode, databaseKind: db.kind },
+    attachmentMaxBytes: opts.attachmentMaxBytes,
   });
   return { app, services, jwtSecret, authenticate, boardToken };
 }
@@ -85,6 +88,7 @@ export async function startServer(
         agentJwtTtlSeconds: config.agentJwtTtlSeconds,
         home: config.home,
         unauthenticatedBoard: config.unauthenticatedBoard,
+        attachmentMaxBytes: config.attachmentMaxBytes,
         runtime: {
           leaseMs: config.leaseMs,
           schedulerIntervalMs: config.schedulerIntervalMs,

@@ -23,6 +23,8 @@ import { createBoardCredentials } from "./auth/board-credentials.js";
 import { createInboxService } from "./inbox/service.js";
 import { createConfigRevisionService } from "./agents/config-revisions.js";
 import { createIssueRunViews } from "./runs/issue-runs.js";
+import { createLabelService } from "./labels/service.js";
+import { createAttachmentService } from "./attachments/service.js";
 
 export interface DomainHooks {
   agentLifecycle?: AgentLifecycleHooks;
@@ -53,6 +55,8 @@ export function createDomainServices(db: Database, hooks: DomainHooks = {}, secr
     inbox: createInboxService(db, issues),
     agentConfigRevisions: createConfigRevisionService(db, agents),
     issueRuns: createIssueRunViews(db),
+    labels: createLabelService(db),
+    attachments: createAttachmentService(db),
   };
 }
 export type DomainServices = ReturnType<typeof createDomainServices>;

@@ -11,3 +11,5 @@ export * from "./runs.js";
 export * from "./agent-config.js";
 export * from "./board-access.js";
 export * from "./approvals.js";
+export * from "./labels.js";
+export * from "./attachments.js";

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { ISSUE_ORIGIN_KINDS, ISSUE_PRIORITIES, ISSUE_STATUSES } from "./enums.js";
 import { JsonObject, NonEmptyTrimmed, NullableTimestamp, QueryInt, Timestamp, Uuid } from "./common.js";
+import { IssueLabelFields, IssueLabelIds } from "./labels.js";
 
 export const ISSUE_LIST_LIMIT_DEFAULT = 500;
 export const ISSUE_LIST_LIMIT_MAX = 1000;
@@ -49,6 +50,9 @@ export const Issue = z
   .meta({ id: "Issue" });
 export type Issue = z.infer<typeof Issue>;
 
+/** A row of the company issue list: the issue and its labels. */
+export const IssueListItem = Issue.extend(IssueLabelFields).meta({ id: "IssueListItem" });
+
 export const IssueRef = z
   .object({
     id: Uuid,
@@ -63,6 +67,7 @@ export const IssueRef = z
 export const IssueWithRelations = Issue.extend({
   blockedBy: z.array(IssueRef),
   blocks: z.array(IssueRef),
+  ...IssueLabelFields,
 }).meta({ id: "IssueWithRelations" });
 
 export const IssueDetail = IssueWithRelations.extend({
@@ -86,6 +91,7 @@ const issueFields = {
   assigneeAgentId: Uuid.nullable().optional(),
   assigneeUserId: z.string().min(1).max(200).nullable().optional(),
   blockedByIssueIds: z.array(Uuid).max(100).optional(),
+  labelIds: IssueLabelIds.optional(),
   billingCode: z.string().max(200).nullable().optional(),
 };
 
@@ -109,6 +115,8 @@ export const ListIssuesQuery = z.strictObject({
   projectId: Uuid.optional(),
   parentId: z.union([z.literal("null"), Uuid]).optional(),
   goalId: Uuid.optional(),
+  /** Issues carrying this label (one id, as Paperclip takes it). */
+  labelId: Uuid.optional(),
   originKind: z.enum(ISSUE_ORIGIN_KINDS).optional(),
   originId: z.string().optional(),
   q: z.string().max(500).optional(),

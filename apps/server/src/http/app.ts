@@ -11,7 +11,8 @@ import { readBodyText } from "./body-reader.js";
 import { parseJsonBody } from "./json-body.js";
 import { compatBody, compatQuery } from "./paperclip-compat.js";
 import { buildOpenApi } from "./openapi.js";
-import type { AnyRoute, RouteContext, ServerInfo } from "./route.js";
+import type { AnyRoute, HttpLimits, RouteContext, ServerInfo } from "./route.js";
+import { ATTACHMENT_MAX_BYTES_DEFAULT } from "@staple/contracts";
 import { allRoutes } from "./routes/index.js";
 import { mountLiveSse } from "./live-stream.js";
 import { mountUiStatic } from "./ui-static.js";
@@ -28,6 +29,8 @@ export interface AppDeps {
   extraRoutes?: readonly AnyRoute[];
   /** The built board UI served at `/` (default: apps/ui/dist). */
   uiDir?: string;
+  /** Largest attachment upload in bytes (default 25 MB). */
+  attachmentMaxBytes?: number;
 }
 
 /** The request body as JSON: byte limit enforced while streaming, then the shared JSON rules. */
@@ -39,6 +42,7 @@ async function readJsonBody(c: Context): Promise<unknown> {
 export function createApp(deps: AppDeps) {
   const { services, authenticate, logger, info } = deps;
   const routes = [...allRoutes, ...(deps.extraRoutes ?? [])];
+  const limits: HttpLimits = { attachmentMaxBytes: deps.attachmentMaxBytes ?? ATTACHMENT_MAX_BYTES_DEFAULT };
   const app = new Hono();
   let openApiCache: unknown;
 
@@ -89,10 +93,13 @@ export function createApp(deps: AppDeps) {
           info,
           company: company!,
           header: (name) => c.req.header(name),
+          request: c.req.raw,
+          limits,
         };
         const reply = await route.handler(ctx);
         for (const [name, value] of Object.entries(reply.headers ?? {})) c.header(name, value, { append: name.toLowerCase() === "set-cookie" });
         logger.debug("request", { requestId, method: route.method, path: c.req.path, status: reply.status, ms: Math.round(performance.now() - started) });
+        if (reply.rawBinary) return c.body(reply.rawBinary.body, reply.status as 200, { "content-type": reply.rawBinary.contentType });
         if (reply.rawText) return c.body(reply.rawText.text, reply.status as 200, { "content-type": reply.rawText.contentType });
         if (reply.rawJson !== undefined) return c.body(reply.rawJson, reply.status as 200, { "content-type": "application/json; charset=UTF-8" });
         return c.json(reply.body as object, reply.status as 200);

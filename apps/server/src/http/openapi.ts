@@ -64,6 +64,9 @@ export function buildOpenApi(routes: readonly AnyRoute[], version: string): Json
         content: { "application/json": { schema: convert(route.body, "input") } },
       };
     }
+    if (route.rawBody) {
+      operation.requestBody = { required: true, content: { [route.rawBody.contentType]: { schema: route.rawBody.schema } } };
+    }
     (paths[openPath] ??= {})[route.method] = operation;
   }
   components.Error ??= convert(ErrorBody, "output");

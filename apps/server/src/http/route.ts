@@ -21,6 +21,12 @@ export interface ServerInfo {
   databaseKind: string;
 }
 
+/** Request limits the HTTP layer is configured with (settings, not constants). */
+export interface HttpLimits {
+  /** Largest attachment upload in bytes (STAPLE_ATTACHMENT_MAX_BYTES). */
+  attachmentMaxBytes: number;
+}
+
 export interface RouteContext<Q, B> {
   actor: Actor;
   params: Record<string, string>;
@@ -32,6 +38,9 @@ export interface RouteContext<Q, B> {
   company: CompanyRow;
   /** Raw request headers (lower-case names). */
   header(name: string): string | undefined;
+  /** The request itself; only `rawBody` routes read its body (the others get `body`). */
+  request: Request;
+  limits: HttpLimits;
 }
 
 export interface Reply {
@@ -41,6 +50,8 @@ export interface Reply {
   rawJson?: string;
   /** A non-JSON document (e.g. markdown) sent as is. */
   rawText?: { text: string; contentType: string };
+  /** Bytes streamed as is (e.g. an attachment's content). */
+  rawBinary?: { body: ReadableStream<Uint8Array>; contentType: string };
   /** Extra response headers (Set-Cookie, Location). */
   headers?: Record<string, string>;
 }
@@ -56,6 +67,12 @@ export interface RouteDef<Q extends z.ZodType = z.ZodType, B extends z.ZodType =
   body?: B;
   /** The body may be absent entirely (e.g. the legacy heartbeat/invoke with no body). */
   bodyOptional?: boolean;
+  /**
+   * The handler reads the body itself from `ctx.request` (a multipart upload): no JSON parsing and
+   * no JSON byte limit apply, so the handler must bound what it reads. Describes the body for the
+   * OpenAPI document. Exclusive with `body`.
+   */
+  rawBody?: { contentType: string; schema: Record<string, unknown> };
   responses: Record<number, { description: string; schema?: z.ZodType }>;
   handler(ctx: RouteContext<z.output<Q>, z.output<B>>): Promise<Reply> | Reply;
 }

@@ -1,10 +1,11 @@
 import type { Queryable } from "../db/database.js";
 import { ancestorsOf, childrenOf } from "./hierarchy.js";
 import { blockerRefs, type IssueRow } from "./rows.js";
+import { issueLabels } from "../labels/issue-labels.js";
 
 /** The full issue page: the row plus ancestors, children, blockers, project, goal, documents, products. */
 export async function loadIssueDetail(q: Queryable, issue: IssueRow) {
-  const [relations, ancestors, children, project, goal, documents, workProducts] = await Promise.all([
+  const [relations, ancestors, children, project, goal, documents, workProducts, labels] = await Promise.all([
     blockerRefs(q, issue.id),
     ancestorsOf(q, issue.parentId),
     childrenOf(q, issue.id),
@@ -21,10 +22,12 @@ export async function loadIssueDetail(q: Queryable, issue: IssueRow) {
          FROM issue_work_products WHERE issue_id = $1 ORDER BY created_at, id`,
       [issue.id],
     ),
+    issueLabels(q, issue.id),
   ]);
   return {
     ...issue,
     ...relations,
+    ...labels,
     ancestors,
     children,
     project: project[0] ?? null,

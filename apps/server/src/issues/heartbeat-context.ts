@@ -2,6 +2,7 @@ import type { Queryable } from "../db/database.js";
 import { ancestorsOf } from "./hierarchy.js";
 import { blockerRefs, type IssueRow } from "./rows.js";
 import { COMMENT_COLUMNS } from "./comments.js";
+import { listIssueAttachmentsCompact } from "../attachments/service.js";
 
 export interface HeartbeatAttachment {
   id: string;
@@ -12,12 +13,9 @@ export interface HeartbeatAttachment {
   createdAt: Date;
 }
 
-/**
- * Attachment hook of the heartbeat context. Staple stores no issue attachments yet, so this is an
- * empty list; when an attachments table lands, this is the one function to fill in.
- */
-export async function heartbeatContextAttachments(_q: Queryable, _issue: IssueRow): Promise<HeartbeatAttachment[]> {
-  return [];
+/** Attachment part of the heartbeat context: the issue's files, newest first (attachments/service.ts). */
+export async function heartbeatContextAttachments(q: Queryable, issue: IssueRow): Promise<HeartbeatAttachment[]> {
+  return listIssueAttachmentsCompact(q, issue.id);
 }
 
 /**

@@ -16,6 +16,8 @@ import { jsonArraySql } from "../db/json-rows.js";
 import { noIssueHooks, type IssueMutationHooks } from "./hooks.js";
 import { assertCheckoutOwner } from "./execution.js";
 import { agentWriteRedactor } from "../secrets/agent-writes.js";
+import { ISSUE_LABEL_COLUMNS, withIssueLabels } from "../labels/sql.js";
+import { issueLabels, replaceIssueLabels } from "../labels/issue-labels.js";
 
 const MAX_REQUEST_DEPTH = 1024;
 
@@ -81,7 +83,7 @@ export function createIssueService(db: Database, companies: CompanyService, hook
   }
 
   async function withRelations(q: Queryable, issue: IssueRow) {
-    return { ...issue, ...(await blockerRefs(q, issue.id)) };
+    return { ...issue, ...(await blockerRefs(q, issue.id)), ...(await issueLabels(q, issue.id)) };
   }
 
   return {
@@ -94,13 +96,13 @@ export function createIssueService(db: Database, companies: CompanyService, hook
 
     async list(actor: Actor, companyId: string, query: ListIssuesQuery) {
       const { sql, params } = listQuery(actor, companyId, query);
-      return db.query<IssueRow>(sql, params);
+      return db.query<IssueRow>(withIssueLabels(sql), params);
     },
 
     /** The same list as JSON text built by the database (the list route's fast path: no row parsing). */
     async listJson(actor: Actor, companyId: string, query: ListIssuesQuery): Promise<string> {
       const { sql, params } = listQuery(actor, companyId, query);
-      const [row] = await db.query<{ body: string }>(jsonArraySql(sql, ISSUE_COLUMNS), params);
+      const [row] = await db.query<{ body: string }>(jsonArraySql(withIssueLabels(sql), `${ISSUE_COLUMNS}, ${ISSUE_LABEL_COLUMNS}`), params);
       return row!.body;
     },
 
@@ -148,13 +150,14 @@ export function createIssueService(db: Database, companies: CompanyService, hook
       };
       const activity = { actorType: stamp.actorType, actorId: stamp.actorId, agentId: stamp.agentId, runId: stamp.runId };
       const wakesSomeone = Boolean(assigneeAgentId) && status !== "backlog" && status !== "done" && status !== "cancelled";
-      if (!body.blockedByIssueIds?.length && !wakesSomeone) {
+      if (!body.blockedByIssueIds?.length && !body.labelIds?.length && !wakesSomeone) {
         // Fast path: number, insert and audit row in one statement (no transaction round trips).
         const issue = await insertIssueRow(db, fields, activity);
-        return { ...issue, blockedBy: [], blocks: [] };
+        return { ...issue, blockedBy: [], blocks: [], labelIds: [], labels: [] };
       }
       return db.tx(async (q) => {
         const issue = await insertIssueRow(q, fields, activity);
+        if (body.labelIds?.length) await replaceIssueLabels(q, companyId, issue.id, body.labelIds);
         if (body.blockedByIssueIds?.length) {
           await replaceBlockers(q, companyId, issue.id, body.blockedByIssueIds, {
             agentId: stamp.agentId,
@@ -164,7 +167,8 @@ export function createIssueService(db: Database, companies: CompanyService, hook
         }
         await hooks.afterCreate(q, issue, actor);
         // A new issue blocks nothing yet; only the blockers just given need loading.
-        return body.blockedByIssueIds?.length ? withRelations(q, issue) : { ...issue, blockedBy: [], blocks: [] };
+        if (body.blockedByIssueIds?.length || body.labelIds?.length) return withRelations(q, issue);
+        return { ...issue, blockedBy: [], blocks: [], labelIds: [], labels: [] };
       });
     },
 
@@ -234,6 +238,10 @@ export function createIssueService(db: Database, companies: CompanyService, hook
             agentId: stamp.agentId,
             userId: actor.kind === "board" ? actor.userId : null,
           });
+        }
+        if (body.labelIds !== undefined) {
+          const labelChange = await replaceIssueLabels(q, prev.companyId, prev.id, body.labelIds);
+          if (labelChange.from.join() !== labelChange.to.join()) changes.labelIds = labelChange;
         }
         if (next.status === "in_progress" && prev.status !== "in_progress" && body.blockedByIssueIds !== undefined) {
           await assertNoOpenBlockers(q, prev.id);

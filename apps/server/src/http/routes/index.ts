@@ -15,6 +15,8 @@ import { boardAccessRoutes } from "./board-access.js";
 import { inboxRoutes } from "./inbox.js";
 import { agentConfigRevisionRoutes } from "./agent-config-revisions.js";
 import { approvalRoutes } from "./approvals.js";
+import { labelRoutes } from "./labels.js";
+import { attachmentRoutes } from "./attachments.js";
 
 /** The route table: the HTTP app and the OpenAPI document are both built from it. */
 export const allRoutes: readonly AnyRoute[] = [
@@ -34,4 +36,6 @@ export const allRoutes: readonly AnyRoute[] = [
   ...inboxRoutes,
   ...agentConfigRevisionRoutes,
   ...approvalRoutes,
+  ...labelRoutes,
+  ...attachmentRoutes,
 ];

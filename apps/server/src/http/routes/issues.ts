@@ -9,6 +9,7 @@ import {
   HeartbeatContextQuery,
   Issue,
   IssueDetail,
+  IssueListItem,
   IssueWithRelations,
   ListCommentsQuery,
   ListIssuesQuery,
@@ -27,7 +28,7 @@ export const issueRoutes = [
     path: "/api/companies/:companyId/issues",
     summary: "List issues (hidden issues are never listed)",
     query: ListIssuesQuery,
-    responses: { 200: { description: "Issues", schema: z.array(Issue) } },
+    responses: { 200: { description: "Issues", schema: z.array(IssueListItem) } },
     handler: async ({ actor, services, company, query }) => okRaw(await services.issues.listJson(actor, company.id, query)),
   }),
   defineRoute({
