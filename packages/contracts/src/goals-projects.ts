@@ -105,3 +105,6 @@ export const UpdateProjectBody = z.strictObject({
 });
 export type CreateProjectBody = z.infer<typeof CreateProjectBody>;
 export type UpdateProjectBody = z.infer<typeof UpdateProjectBody>;
+
+/** `DELETE /projects/:id`: the project as it was, without its (deleted) workspaces. */
+export const DeletedProject = Project.omit({ workspaces: true }).meta({ id: "DeletedProject" });

@@ -13,3 +13,7 @@ export * from "./board-access.js";
 export * from "./approvals.js";
 export * from "./labels.js";
 export * from "./attachments.js";
+export * from "./budgets-costs.js";
+export * from "./instance-adapters.js";
+export * from "./tree-holds.js";
+export * from "./live-events.js";

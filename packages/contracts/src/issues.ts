@@ -238,3 +238,8 @@ export const HeartbeatContext = z
     ),
   })
   .meta({ id: "HeartbeatContext" });
+
+/** `DELETE /issues/:id/inbox-archive`: the removed archive, or `{ok, userId}` when there was none. */
+export const InboxUnarchiveResult = z
+  .union([InboxArchive, z.object({ ok: z.literal(true), userId: z.string() })])
+  .meta({ id: "InboxUnarchiveResult" });

@@ -92,3 +92,101 @@ export const RunLogQuery = z.strictObject({
   offset: QueryInt.optional(),
   limitBytes: QueryInt.pipe(z.number().int().min(1).max(1024 * 1024)).optional(),
 });
+
+/** A row of `GET /issues/:id/runs`: the runs aimed at the issue or that wrote activity on it (result trimmed). */
+export const IssueRunHistoryRow = z
+  .object({
+    runId: Uuid,
+    status: z.enum(RUN_STATUSES),
+    agentId: Uuid,
+    adapterType: z.string(),
+    startedAt: NullableTimestamp,
+    finishedAt: NullableTimestamp,
+    createdAt: Timestamp,
+    invocationSource: z.enum(WAKE_SOURCES),
+    errorCode: z.string().nullable(),
+    usageJson: JsonObject.nullable(),
+    /** stopReason, timeout facts and the first 500 characters of the summary only. */
+    resultJson: JsonObject.nullable(),
+    logBytes: z.number().nullable(),
+    retryOfRunId: Uuid.nullable(),
+    scheduledRetryAt: NullableTimestamp,
+    scheduledRetryAttempt: z.number().int(),
+    scheduledRetryReason: z.string().nullable(),
+    livenessState: z.string().nullable(),
+    livenessReason: z.string().nullable(),
+    continuationAttempt: z.number().int(),
+    lastUsefulActionAt: NullableTimestamp,
+    nextAction: z.string().nullable(),
+    retryExhaustedReason: z.string().nullable(),
+  })
+  .meta({ id: "IssueRunHistoryRow" });
+
+/** A run as the issue views show it (`/issues/:id/live-runs`, `/issues/:id/active-run`), with its agent's name and adapter. */
+export const IssueRunView = z
+  .object({
+    id: Uuid,
+    status: z.enum(RUN_STATUSES),
+    invocationSource: z.enum(WAKE_SOURCES),
+    triggerDetail: z.string().nullable(),
+    contextCommentId: z.string().nullable(),
+    contextWakeCommentId: z.string().nullable(),
+    startedAt: NullableTimestamp,
+    finishedAt: NullableTimestamp,
+    createdAt: Timestamp,
+    agentId: Uuid,
+    agentName: z.string(),
+    adapterType: z.string(),
+    logBytes: z.number().nullable(),
+    livenessState: z.string().nullable(),
+    livenessReason: z.string().nullable(),
+    continuationAttempt: z.number().int(),
+    lastUsefulActionAt: NullableTimestamp,
+    nextAction: z.string().nullable(),
+    lastOutputAt: NullableTimestamp,
+    lastOutputSeq: z.number().int(),
+    lastOutputStream: z.string().nullable(),
+    lastOutputBytes: z.number().nullable(),
+    processStartedAt: NullableTimestamp,
+    issueId: Uuid.nullable(),
+  })
+  .meta({ id: "IssueRunView" });
+
+/** An issue a run worked on (`GET /heartbeat-runs/:id/issues`). */
+export const RunIssueRef = z
+  .object({ issueId: Uuid, identifier: z.string(), title: z.string(), status: z.string(), priority: z.string() })
+  .meta({ id: "RunIssueRef" });
+
+/** An agent's runtime totals and last run; all zero/null before its first run. */
+export const AgentRuntimeState = z
+  .object({
+    agentId: Uuid,
+    adapterType: z.string().nullable(),
+    sessionId: z.string().nullable(),
+    lastRunId: Uuid.nullable(),
+    lastRunStatus: z.string().nullable(),
+    lastError: z.string().nullable(),
+    totalInputTokens: z.number(),
+    totalOutputTokens: z.number(),
+    totalCachedInputTokens: z.number(),
+    totalCostCents: z.number(),
+    totalRuns: z.number().int(),
+    updatedAt: NullableTimestamp,
+  })
+  .meta({ id: "AgentRuntimeState" });
+
+/** A saved adapter session of an agent for one task. */
+export const AgentTaskSession = z
+  .object({
+    id: Uuid,
+    agentId: Uuid,
+    adapterType: z.string(),
+    taskKey: z.string(),
+    sessionParamsJson: JsonObject.nullable(),
+    sessionDisplayId: z.string().nullable(),
+    lastRunId: Uuid.nullable(),
+    lastError: z.string().nullable(),
+    createdAt: Timestamp,
+    updatedAt: Timestamp,
+  })
+  .meta({ id: "AgentTaskSession" });

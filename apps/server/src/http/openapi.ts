@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ErrorBody } from "@staple/contracts";
+import { ErrorBody, LIVE_EVENT_TYPES, LiveStreamMessage } from "@staple/contracts";
 import type { AnyRoute } from "./route.js";
 
 type JsonSchema = Record<string, unknown>;
@@ -41,7 +41,9 @@ export function buildOpenApi(routes: readonly AnyRoute[], version: string): Json
     for (const [status, spec] of Object.entries(route.responses)) {
       responses[status] = spec.schema
         ? { description: spec.description, content: { "application/json": { schema: convert(spec.schema, "output") } } }
-        : { description: spec.description };
+        : spec.contentType
+          ? { description: spec.description, content: { [spec.contentType]: { schema: spec.contentType.startsWith("text/") ? { type: "string" } : { type: "string", format: "binary" } } } }
+          : { description: spec.description };
     }
     for (const [status, description] of [
       ["400", "Invalid request"],
@@ -71,6 +73,15 @@ export function buildOpenApi(routes: readonly AnyRoute[], version: string): Json
   }
   components.Error ??= convert(ErrorBody, "output");
 
+  // Live events travel over SSE/WebSocket, not as operations: their schemas are named components
+  // (LiveEvent, one LiveEvent_<type> per type) and `x-live-events` maps each type to its schema.
+  const liveMessage = convert(LiveStreamMessage, "output");
+  const liveEvents = {
+    streams: ["/api/companies/{companyId}/events", "/api/companies/{companyId}/events/ws"],
+    message: liveMessage,
+    types: Object.fromEntries(LIVE_EVENT_TYPES.map((type) => [type, { $ref: `#/components/schemas/LiveEvent_${type.replaceAll(".", "_")}` }])),
+  };
+
   return {
     openapi: "3.0.3",
     info: {
@@ -87,5 +98,6 @@ export function buildOpenApi(routes: readonly AnyRoute[], version: string): Json
         AgentBearer: { type: "http", scheme: "bearer", description: "Agent API key (pcp_…) or run-scoped agent JWT" },
       },
     },
+    "x-live-events": liveEvents,
   };
 }

@@ -73,7 +73,11 @@ export interface RouteDef<Q extends z.ZodType = z.ZodType, B extends z.ZodType =
    * OpenAPI document. Exclusive with `body`.
    */
   rawBody?: { contentType: string; schema: Record<string, unknown> };
-  responses: Record<number, { description: string; schema?: z.ZodType }>;
+  /**
+   * Every 2xx answer with a body declares it: `schema` for JSON (test/route-contracts.test.ts fails
+   * on a JSON success without one), or `contentType` for a body that is not JSON (text, bytes).
+   */
+  responses: Record<number, { description: string; schema?: z.ZodType; contentType?: string }>;
   handler(ctx: RouteContext<z.output<Q>, z.output<B>>): Promise<Reply> | Reply;
 }
 

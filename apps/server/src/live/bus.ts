@@ -1,3 +1,4 @@
+import type { LiveEvent, LiveEventPayloadInput, LiveEventType } from "@staple/contracts";
 import type { Database, Queryable } from "../db/database.js";
 import type { Logger } from "../logger.js";
 
@@ -6,20 +7,8 @@ export const LIVE_CHANNEL = "staple_live";
 /** NOTIFY payloads must stay under 8000 bytes; log chunks are trimmed to this for the live feed. */
 export const LIVE_LOG_CHUNK_MAX = 4000;
 
-export type LiveEventType =
-  | "heartbeat.run.queued"
-  | "heartbeat.run.status"
-  | "heartbeat.run.log"
-  | "heartbeat.run.event"
-  | "agent.status"
-  | "activity.logged";
-
-export interface LiveEvent {
-  type: LiveEventType;
-  companyId: string;
-  at: string;
-  payload: Record<string, unknown>;
-}
+/** Event types and payloads are declared once, in @staple/contracts (LIVE_EVENT_PAYLOADS). */
+export type { LiveEvent, LiveEventType } from "@staple/contracts";
 
 export type LiveSubscriber = (event: LiveEvent) => void;
 
@@ -68,16 +57,11 @@ export function createLiveBus(db: Database, logger: Logger) {
       stopListening = undefined;
     },
     /** Announces an event; pass the transaction when the event describes its (uncommitted) work. */
-    async publish(q: Queryable, type: LiveEventType, companyId: string, payload: Record<string, unknown>) {
+    async publish<T extends LiveEventType>(q: Queryable, type: T, companyId: string, payload: LiveEventPayloadInput<T>) {
       // The embedded database has exactly one server process: with no local subscriber nobody can
       // hear the event, so skip the NOTIFY. On a Postgres server other instances may be listening.
       if (db.kind === "embedded" && subscribers.size === 0) return;
-      const event: LiveEvent = { type, companyId, at: new Date().toISOString(), payload };
-      let text = JSON.stringify(event);
-      if (text.length > 7900) {
-        text = JSON.stringify({ ...event, payload: { truncated: true, ...pick(payload, ["runId", "agentId", "status", "seq"]) } });
-      }
-      await q.query("SELECT pg_notify($1, $2)", [LIVE_CHANNEL, text]);
+      await q.query("SELECT pg_notify($1, $2)", [LIVE_CHANNEL, liveEventText(type, companyId, payload)]);
     },
     subscribe(companyId: string, fn: LiveSubscriber): () => void {
       const wasSilent = subscribers.size === 0;
@@ -100,6 +84,17 @@ export function createLiveBus(db: Database, logger: Logger) {
 }
 export type LiveBus = ReturnType<typeof createLiveBus>;
 
-function pick(source: Record<string, unknown>, keys: string[]): Record<string, unknown> {
-  return Object.fromEntries(keys.filter((k) => k in source).map((k) => [k, source[k]]));
+/**
+ * The NOTIFY text of one event, typed by the event map. Only a log chunk can outgrow the NOTIFY limit
+ * (every other payload is ids and states): such an event keeps its ids and says `truncated`.
+ */
+export function liveEventText<T extends LiveEventType>(type: T, companyId: string, payload: LiveEventPayloadInput<T>): string {
+  const event = { type, companyId, at: new Date().toISOString(), payload };
+  const text = JSON.stringify(event);
+  if (text.length <= 7900) return text;
+  return JSON.stringify({ ...event, payload: { truncated: true, ...pick(payload, ["runId", "agentId", "status", "seq"]) } });
+}
+
+function pick(source: object, keys: string[]): Record<string, unknown> {
+  return Object.fromEntries(keys.filter((k) => k in source).map((k) => [k, (source as Record<string, unknown>)[k]]));
 }

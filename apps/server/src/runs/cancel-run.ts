@@ -5,7 +5,7 @@ import { releaseRunLeases } from "./environment-leases.js";
 import { RUN_COLUMNS, type RunRow } from "./rows.js";
 import { CANCELLABLE_SQL } from "./states.js";
 import { CANCEL_CHANNEL } from "./dispatch-channel.js";
-import { LIVE_CHANNEL } from "../live/bus.js";
+import { LIVE_CHANNEL, liveEventText } from "../live/bus.js";
 
 export interface CancelSpec {
   reason: string;
@@ -51,7 +51,7 @@ export async function cancelRunInTx(q: Queryable, runId: string, spec: CancelSpe
   if (run.previousStatus === "running") await q.query(`SELECT pg_notify('${CANCEL_CHANNEL}', $1::text)`, [run.id]);
   // The board hears of every cancel, queued runs included (delivered on commit, once per server).
   await q.query(`SELECT pg_notify('${LIVE_CHANNEL}', $1::text)`, [
-    JSON.stringify({ type: "heartbeat.run.status", companyId: run.companyId, at: new Date().toISOString(), payload: { runId: run.id, agentId: run.agentId, status: "cancelled", errorCode: spec.errorCode } }),
+    liveEventText("heartbeat.run.status", run.companyId, { runId: run.id, agentId: run.agentId, status: "cancelled", errorCode: spec.errorCode }),
   ]);
   await releaseRunLeases(q, run, "cancelled", null);
   const { promotedAgentIds } = await releaseIssueExecutionAndPromote(q, run);

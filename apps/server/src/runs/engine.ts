@@ -1,4 +1,5 @@
 import os from "node:os";
+import type { AgentStatus } from "@staple/contracts";
 import { randomBytes } from "node:crypto";
 import { createSpawnHost, type AdapterModule } from "@staple/adapter-kit";
 import type { Database, Queryable } from "../db/database.js";
@@ -83,7 +84,7 @@ export function createRunEngine(opts: RunEngineOptions) {
     void live.publish(db, "heartbeat.run.status", run.companyId, { runId: run.id, agentId: run.agentId, status }).catch(() => {});
     if (live.audible) {
       void db
-        .query<{ status: string }>("SELECT status FROM agents WHERE id = $1", [run.agentId])
+        .query<{ status: AgentStatus }>("SELECT status FROM agents WHERE id = $1", [run.agentId])
         .then(([a]) => a && live.publish(db, "agent.status", run.companyId, { agentId: run.agentId, status: a.status }))
         .catch(() => {});
     }

@@ -1,3 +1,4 @@
+import type { RunStatus } from "@staple/contracts";
 import fs from "node:fs";
 import path from "node:path";
 import { createRedactor, MIN_SECRET_LENGTH, TailBuffer, type AdapterExecuteContext, type AdapterResult } from "@staple/adapter-kit";
@@ -46,7 +47,7 @@ const OUTPUT_FLUSH_MS = 60_000;
 /** Live log events are batched per run over this window (one NOTIFY per batch). */
 const LIVE_LOG_BATCH_MS = 100;
 
-export type AfterRun = (pokes: Set<string>, run: RunRow, finalStatus: string) => void;
+export type AfterRun = (pokes: Set<string>, run: RunRow, finalStatus: RunStatus) => void;
 
 /**
  * Where the end of `text` could be the start of a secret (text.length when it cannot). Output
@@ -128,7 +129,7 @@ export function createRunExecutor(res: RunEngineResources, registry: ExecutionRe
 
   async function finalize(run: RunRow, agent: AgentForRun | undefined, fc: Omit<FinalizeContext, "q" | "transitioned" | "finalRun" | "pokes">) {
     const pokes = new Set<string>();
-    let finalStatus = fc.outcome.status as string;
+    let finalStatus: RunStatus = fc.outcome.status;
     try {
       await db.tx(async (q) => {
         const ctx: FinalizeContext = { ...fc, q, transitioned: false, finalRun: null, pokes };
@@ -268,7 +269,7 @@ export function createRunExecutor(res: RunEngineResources, registry: ExecutionRe
          SELECT company_id, $1, agent_id, event_seq, 'lifecycle', 'system', 'info', 'run started', $3::jsonb FROM r`,
         [run.id, session.sessionId, JSON.stringify({ adapterType: agent.adapterType, cwd })],
       );
-      await res.live.publish(db, "heartbeat.run.status", run.companyId, { runId: run.id, agentId: run.agentId, status: "running", startedAt: run.startedAt });
+      await res.live.publish(db, "heartbeat.run.status", run.companyId, { runId: run.id, agentId: run.agentId, status: "running", startedAt: run.startedAt?.toISOString() ?? null });
 
       const prompted = PROMPTED_ADAPTERS.has(agent.adapterType);
       if (prompted) context.skillsDir = installSkill(res.home);

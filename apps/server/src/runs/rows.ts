@@ -1,4 +1,4 @@
-import { isUuid } from "@staple/contracts";
+import { isUuid, type RunStatus, type WakeSource } from "@staple/contracts";
 import type { Queryable } from "../db/database.js";
 
 export const RUN_COLUMNS = `id, company_id, agent_id, invocation_source, trigger_detail, status, wakeup_request_id, issue_id, task_key,
@@ -29,9 +29,9 @@ export interface RunRow {
   id: string;
   companyId: string;
   agentId: string;
-  invocationSource: string;
+  invocationSource: WakeSource;
   triggerDetail: string | null;
-  status: string;
+  status: RunStatus;
   wakeupRequestId: string | null;
   issueId: string | null;
   taskKey: string | null;

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { JsonObject } from "@staple/contracts";
+import { AdapterEnvironmentTest, AdapterModels, JsonObject } from "@staple/contracts";
 import { notFound } from "../../errors.js";
 import { readSkill } from "../../runs/skill.js";
 import { effectiveOutboundAllow } from "../../instance/outbound-allow.js";
@@ -14,7 +14,7 @@ export const adapterRoutes = [
     summary: "The Staple agent skill (markdown): how an agent works a heartbeat against this API",
     tag: "agents",
     access: "public",
-    responses: { 200: { description: "SKILL.md" } },
+    responses: { 200: { description: "SKILL.md", contentType: "text/markdown" } },
     handler: () => ({ status: 200, body: undefined, rawText: { text: readSkill(), contentType: "text/markdown; charset=utf-8" } }),
   }),
   defineRoute({
@@ -25,7 +25,7 @@ export const adapterRoutes = [
     access: "board",
     body: TestEnvironmentBody,
     bodyOptional: true,
-    responses: { 200: { description: "{adapterType, ok, checks: [{level, code, message, fix?}]}" }, 404: { description: "Unknown adapter type" } },
+    responses: { 200: { description: "The checks; ok is false when any is an error", schema: AdapterEnvironmentTest }, 404: { description: "Unknown adapter type" } },
     async handler({ services, params, body }) {
       const adapter = services.engine.resources.adapters[params.type!];
       if (!adapter) throw notFound(`Adapter type not available: ${params.type}`);
@@ -41,7 +41,7 @@ export const adapterRoutes = [
     summary: "Models the adapter's CLI can use (empty when it cannot list them)",
     tag: "agents",
     access: "any",
-    responses: { 200: { description: "Models" } },
+    responses: { 200: { description: "Models", schema: AdapterModels } },
     async handler({ services, params }) {
       const adapter = services.engine.resources.adapters[params.type!] as { listModels?: () => Promise<unknown[]> } | undefined;
       if (!adapter) throw notFound(`Adapter type not available: ${params.type}`);

@@ -70,7 +70,7 @@ export const attachmentRoutes = [
     summary:
       "Download an attachment: its stored content type, nosniff, a sandboxing Content-Security-Policy; " +
       "inline only for png/jpeg/gif/webp, every other type (SVG included) as a download",
-    responses: { 200: { description: "The file's bytes" }, 404: { description: "No such attachment (or another company's)" } },
+    responses: { 200: { description: "The file's bytes (with its stored content type)", contentType: "application/octet-stream" }, 404: { description: "No such attachment (or another company's)" } },
     async handler({ actor, services, params }) {
       const { attachment, body } = await services.attachments.content(actor, params.attachmentId!);
       return {

@@ -1,3 +1,5 @@
+import { z } from "zod";
+import { BudgetIncident, BudgetPolicy } from "@staple/contracts";
 import { CreateBudgetPolicyBody } from "../../budgets/service.js";
 import { created, defineRoute, ok } from "../route.js";
 
@@ -10,7 +12,7 @@ export const budgetRoutes = [
     path: "/api/companies/:companyId/budgets/policies",
     summary: "Budget policies (company, agent or project scope; calendar month or lifetime)",
     access: "any",
-    responses: { 200: { description: "Policies" } },
+    responses: { 200: { description: "Policies", schema: z.array(BudgetPolicy) } },
     handler: async ({ actor, services, company }) => ok(await services.budgets.listPolicies(actor, company.id)),
   }),
   defineRoute({
@@ -20,7 +22,7 @@ export const budgetRoutes = [
     summary: "Add a budget policy: warn at warnPercent, hard stop (pause the scope, cancel its runs) at amount",
     access: "board",
     body: CreateBudgetPolicyBody,
-    responses: { 201: { description: "Created" } },
+    responses: { 201: { description: "Created", schema: BudgetPolicy } },
     handler: async ({ actor, services, company, body }) => created(await services.budgets.createPolicy(actor, company.id, body)),
   }),
   defineRoute({
@@ -29,7 +31,7 @@ export const budgetRoutes = [
     path: "/api/companies/:companyId/budgets/incidents",
     summary: "Budget incidents (soft warnings and hard stops), newest first",
     access: "any",
-    responses: { 200: { description: "Incidents" } },
+    responses: { 200: { description: "Incidents", schema: z.array(BudgetIncident) } },
     handler: async ({ actor, services, company }) => ok(await services.budgets.listIncidents(actor, company.id)),
   }),
 ];

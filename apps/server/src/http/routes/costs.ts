@@ -1,3 +1,5 @@
+import { z } from "zod";
+import { CostByAgentRow, CostByProjectRow, CostEvent, CostSummary } from "@staple/contracts";
 import { CostWindowQuery, CreateCostEventBody } from "../../budgets/costs.js";
 import { created, defineRoute, ok } from "../route.js";
 
@@ -12,7 +14,7 @@ export const costRoutes = [
     summary: "Spend, budget and tokens of the company over a window (from/to ISO times; default all time)",
     access: "board",
     query: CostWindowQuery,
-    responses: { 200: { description: "Summary" } },
+    responses: { 200: { description: "Summary", schema: CostSummary } },
     handler: async ({ actor, services, company, query }) => ok(await services.costs.summary(actor, company.id, query)),
   }),
   defineRoute({
@@ -22,7 +24,7 @@ export const costRoutes = [
     summary: "Spend and tokens per agent over a window, most expensive first (every agent listed)",
     access: "board",
     query: CostWindowQuery,
-    responses: { 200: { description: "Rows" } },
+    responses: { 200: { description: "Rows", schema: z.array(CostByAgentRow) } },
     handler: async ({ actor, services, company, query }) => ok(await services.costs.byAgent(actor, company.id, query)),
   }),
   defineRoute({
@@ -32,7 +34,7 @@ export const costRoutes = [
     summary: "Spend and tokens per project over a window (projectId null = work outside projects)",
     access: "board",
     query: CostWindowQuery,
-    responses: { 200: { description: "Rows" } },
+    responses: { 200: { description: "Rows", schema: z.array(CostByProjectRow) } },
     handler: async ({ actor, services, company, query }) => ok(await services.costs.byProject(actor, company.id, query)),
   }),
   defineRoute({
@@ -44,7 +46,7 @@ export const costRoutes = [
       "Report a cost (board for any agent; an agent for itself, at most max($100, its monthly budget) per event, attributed to its run and counted toward its own budget only); budgets are evaluated at once",
     access: "any",
     body: CreateCostEventBody,
-    responses: { 201: { description: "Created" } },
+    responses: { 201: { description: "Created", schema: CostEvent } },
     handler: async ({ actor, services, company, body }) => created(await services.costs.record(actor, company.id, body)),
   }),
 ];

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { InboxArchive, InboxArchiveBody, InboxLiteItem, MineInboxItem, MineInboxQuery } from "@staple/contracts";
+import { InboxArchive, InboxArchiveBody, InboxUnarchiveResult, InboxLiteItem, MineInboxItem, MineInboxQuery } from "@staple/contracts";
 import type { AgentActor } from "../../auth/actor.js";
 import { defineRoute, ok } from "../route.js";
 
@@ -44,7 +44,7 @@ export const inboxRoutes = [
     access: "any",
     body: InboxArchiveBody,
     bodyOptional: true,
-    responses: { 200: { description: "The removed archive or {ok, userId}" }, 403: { description: "Another user's inbox" } },
+    responses: { 200: { description: "The removed archive or {ok, userId}", schema: InboxUnarchiveResult }, 403: { description: "Another user's inbox" } },
     handler: async ({ actor, services, params, body }) => ok(await services.inbox.unarchive(actor, params.id!, body?.userId)),
   }),
 ];

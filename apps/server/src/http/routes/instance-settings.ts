@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { OutboundSettings as OutboundSettingsSchema } from "@staple/contracts";
 import { forbidden } from "../../errors.js";
 import type { Actor } from "../../auth/actor.js";
 import { readStoredOutboundAllow, writeStoredOutboundAllow, type OutboundSettings } from "../../instance/outbound-allow.js";
@@ -28,7 +29,7 @@ export const instanceSettingsRoutes = [
     summary: "Outbound allow-list: non-public destinations (host[:port], address[:port], CIDR) that agents' http calls may reach",
     tag: "instance",
     access: "board",
-    responses: { 200: { description: "{allow, envAllow, updatedAt, updatedBy}" } },
+    responses: { 200: { description: "The board's and the operator's entries", schema: OutboundSettingsSchema } },
     async handler({ actor, services }) {
       assertInstanceAdmin(actor);
       return ok(await outboundSettings(services));
@@ -41,7 +42,7 @@ export const instanceSettingsRoutes = [
     tag: "instance",
     access: "board",
     body: OutboundSettingsBody,
-    responses: { 200: { description: "{allow, envAllow, updatedAt, updatedBy}" }, 400: { description: "An entry is not host[:port], address[:port] or CIDR" } },
+    responses: { 200: { description: "The board's and the operator's entries", schema: OutboundSettingsSchema }, 400: { description: "An entry is not host[:port], address[:port] or CIDR" } },
     async handler({ actor, services, body }) {
       assertInstanceAdmin(actor);
       await writeStoredOutboundAllow(services.db, body.allow, actor.kind === "board" ? actor.userId : "unknown");

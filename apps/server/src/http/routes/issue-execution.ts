@@ -1,4 +1,4 @@
-import { CheckoutIssueBody, ForceReleaseQuery, Issue } from "@staple/contracts";
+import { CheckoutIssueBody, CreatedTreeHold, ForceReleaseQuery, Issue, TreeHold } from "@staple/contracts";
 import { z } from "zod";
 import { defineRoute, ok } from "../route.js";
 
@@ -17,7 +17,7 @@ export const issueExecutionRoutes = [
     path: "/api/issues/:id/tree-holds",
     summary: "Holds placed on this issue's subtree",
     access: "any",
-    responses: { 200: { description: "Holds" } },
+    responses: { 200: { description: "Holds", schema: z.array(TreeHold) } },
     handler: async ({ actor, services, params }) => ok(await services.treeHolds.list(actor, params.id!)),
   }),
   defineRoute({
@@ -28,7 +28,7 @@ export const issueExecutionRoutes = [
     access: "board",
     body: TreeHoldBody,
     bodyOptional: true,
-    responses: { 201: { description: "The hold, with member and cancelled-run counts" }, 409: { description: "Already paused" } },
+    responses: { 201: { description: "The hold, with member and cancelled-run counts", schema: CreatedTreeHold }, 409: { description: "Already paused" } },
     handler: async ({ actor, services, params, body }) => ({ status: 201, body: await services.treeHolds.create(actor, params.id!, body ?? { mode: "pause" }) }),
   }),
   defineRoute({
@@ -39,7 +39,7 @@ export const issueExecutionRoutes = [
     access: "board",
     body: ReleaseHoldBody,
     bodyOptional: true,
-    responses: { 200: { description: "The released hold" } },
+    responses: { 200: { description: "The released hold", schema: TreeHold } },
     handler: async ({ actor, services, params, body }) => ok(await services.treeHolds.release(actor, params.id!, params.holdId!, body?.reason)),
   }),
   defineRoute({

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { HeartbeatRun, ListRunsQuery, RunEvent, RunEventsQuery, RunLog, RunLogQuery, RUN_STATUSES, WakeupBody, WakeupSkipped } from "@staple/contracts";
+import { AgentRuntimeState, AgentTaskSession, HeartbeatRun, IssueRunHistoryRow, IssueRunView, ListRunsQuery, RunIssueRef, RunEvent, RunEventsQuery, RunLog, RunLogQuery, RUN_STATUSES, WakeupBody, WakeupSkipped } from "@staple/contracts";
 import { recordActivity } from "../../activity/record.js";
 import { conflict, forbidden } from "../../errors.js";
 import type { Actor } from "../../auth/actor.js";
@@ -144,7 +144,7 @@ export const runRoutes = [
     method: "get",
     path: "/api/heartbeat-runs/:id/issues",
     summary: "Issues a run worked on",
-    responses: { 200: { description: "Issues" } },
+    responses: { 200: { description: "Issues", schema: z.array(RunIssueRef) } },
     handler: async ({ actor, services, params }) => ok(await services.runQueries.issuesForRun(actor, params.id!)),
   }),
   defineRoute({
@@ -164,7 +164,7 @@ export const runRoutes = [
     method: "get",
     path: "/api/issues/:id/runs",
     summary: "Runs of an issue, newest first",
-    responses: { 200: { description: "Runs" } },
+    responses: { 200: { description: "Runs", schema: z.array(IssueRunHistoryRow) } },
     handler: async ({ actor, services, params }) => ok(await services.runQueries.forIssue(actor, params.id!)),
   }),
   defineRoute({
@@ -172,7 +172,7 @@ export const runRoutes = [
     method: "get",
     path: "/api/issues/:id/live-runs",
     summary: "Queued and running runs aimed at the issue, newest first",
-    responses: { 200: { description: "Live runs" } },
+    responses: { 200: { description: "Live runs", schema: z.array(IssueRunView) } },
     handler: async ({ actor, services, params }) => ok(await services.issueRuns.liveRuns(actor, params.id!)),
   }),
   defineRoute({
@@ -180,7 +180,7 @@ export const runRoutes = [
     method: "get",
     path: "/api/issues/:id/active-run",
     summary: "The run working the issue now (its execution-lock run while queued or running), or null",
-    responses: { 200: { description: "Run or null" } },
+    responses: { 200: { description: "Run or null", schema: IssueRunView.nullable() } },
     handler: async ({ actor, services, params }) => ok(await services.issueRuns.activeRun(actor, params.id!)),
   }),
   defineRoute({
@@ -188,7 +188,7 @@ export const runRoutes = [
     method: "get",
     path: "/api/agents/:id/runtime-state",
     summary: "An agent's runtime totals and last run",
-    responses: { 200: { description: "Runtime state" } },
+    responses: { 200: { description: "Runtime state", schema: AgentRuntimeState } },
     async handler({ actor, services, params }) {
       const agent = await services.agents.get(actor, params.id!);
       return ok(await services.runQueries.runtimeState(agent.id));
@@ -199,7 +199,7 @@ export const runRoutes = [
     method: "get",
     path: "/api/agents/:id/task-sessions",
     summary: "An agent's saved adapter sessions per task",
-    responses: { 200: { description: "Task sessions" } },
+    responses: { 200: { description: "Task sessions", schema: z.array(AgentTaskSession) } },
     async handler({ actor, services, params }) {
       const agent = await services.agents.get(actor, params.id!);
       return ok(await services.runQueries.taskSessions(agent.id));

@@ -1,0 +1,316 @@
+import { randomBytes } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { z } from "zod";
+import { createTestApp, type TestApp } from "./helpers/test-app.js";
+import { createAgent, createAgentKey, createCompany, createIssue } from "./helpers/fixtures.js";
+import { allRoutes } from "../src/http/routes/index.js";
+import type { AnyRoute } from "../src/http/route.js";
+
+/**
+ * Every route's success answers are declared (a zod schema from @staple/contracts, or a non-JSON
+ * content type), and the declared schema is what the handler really answers: representative routes
+ * of every route file are called on a real app and their bodies parsed with the declared schema.
+ * The schemas are used as declared (plain objects strip unknown keys, so a renamed field fails as
+ * the missing old one).
+ */
+
+const routeFiles = import.meta.glob<Record<string, unknown>>("../src/http/routes/*.ts", { eager: true });
+const isRoute = (v: unknown): v is AnyRoute => typeof v === "object" && v !== null && "method" in v && "path" in v && "responses" in v;
+/** Route file name -> its routes (every exported array of routes). */
+const routesByFile = new Map<string, AnyRoute[]>(
+  Object.entries(routeFiles)
+    .map(([file, mod]) => [file.replace(/^.*\//, ""), Object.values(mod).flatMap((v) => (Array.isArray(v) ? v.filter(isRoute) : []))] as const)
+    .filter(([file, routes]) => file !== "index.ts" && routes.length > 0),
+);
+const key = (r: { method: string; path: string }) => `${r.method.toUpperCase()} ${r.path}`;
+
+describe("every route declares its success answers", () => {
+  it("each route has a 2xx/3xx answer, and each 2xx answer a schema (JSON) or a content type (not JSON)", () => {
+    expect(allRoutes.length).toBeGreaterThan(100);
+    const missing: string[] = [];
+    for (const route of allRoutes) {
+      const success = Object.entries(route.responses).filter(([status]) => Number(status) >= 200 && Number(status) < 400);
+      if (success.length === 0) missing.push(`${key(route)}: no success answer declared`);
+      for (const [status, spec] of success) {
+        if (Number(status) >= 300) continue; // a redirect has no body
+        if (!spec.schema && !spec.contentType) missing.push(`${key(route)} ${status}: add a schema from @staple/contracts (or contentType for a body that is not JSON)`);
+      }
+    }
+    expect(missing).toEqual([]);
+  });
+
+  it("the route table is every route of every route file", () => {
+    const inFiles = [...routesByFile.values()].flat().map(key).sort();
+    expect(allRoutes.map(key).sort()).toEqual(inFiles);
+  });
+
+  it("the OpenAPI document names the success schemas as components", async () => {
+    const { buildOpenApi } = await import("../src/http/openapi.js");
+    const doc = buildOpenApi(allRoutes, "test") as { paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, unknown> }> }>>; components: { schemas: Record<string, unknown> } };
+    for (const route of allRoutes) {
+      const op = doc.paths[route.path.replace(/:([A-Za-z]+)/g, "{$1}")]![route.method]!;
+      for (const [status, spec] of Object.entries(route.responses)) {
+        if (spec.schema || spec.contentType) expect(op.responses[status]!.content, `${key(route)} ${status}`).toBeDefined();
+      }
+    }
+    for (const name of ["Issue", "HeartbeatRun", "BudgetPolicy", "CostSummary", "TreeHold", "OutboundSettings", "AgentRuntimeState", "IssueRunView", "LiveEvent"]) {
+      expect(doc.components.schemas, name).toHaveProperty(name);
+    }
+  });
+});
+
+let app: TestApp;
+beforeAll(async () => {
+  app = await createTestApp();
+});
+afterAll(async () => {
+  await app?.tdb.drop();
+});
+
+const exercised = new Set<string>();
+
+/**
+ * Calls a route of the table and parses the answer with the schema it declares for that status.
+ * `template` names the route (method + path as declared); `path` is the concrete URL.
+ */
+async function call(method: string, template: string, path: string, options: { body?: unknown; token?: string; runId?: string; expectStatus?: number } = {}) {
+  const route = allRoutes.find((r) => r.method === method && r.path === template);
+  expect(route, `no route ${method} ${template}`).toBeDefined();
+  const res = await app.call(method, path, { body: options.body, token: options.token, runId: options.runId });
+  const context = `${method.toUpperCase()} ${path} -> ${res.status} ${JSON.stringify(res.body).slice(0, 500)}`;
+  if (options.expectStatus !== undefined) expect(res.status, context).toBe(options.expectStatus);
+  expect(res.status, context).toBeGreaterThanOrEqual(200);
+  expect(res.status, context).toBeLessThan(300);
+  const spec = route!.responses[res.status];
+  expect(spec?.schema, `${context}: no schema declared for ${res.status}`).toBeDefined();
+  const parsed = spec!.schema!.safeParse(res.body);
+  expect(parsed.success ? "ok" : `${context}\n${z.prettifyError(parsed.error)}`).toBe("ok");
+  exercised.add(key(route!));
+  return res.body;
+}
+const get = (template: string, path = template, options?: Parameters<typeof call>[3]) => call("get", template, path, options);
+const post = (template: string, path: string, body?: unknown, options?: Parameters<typeof call>[3]) => call("post", template, path, { ...options, body });
+const patch = (template: string, path: string, body?: unknown, options?: Parameters<typeof call>[3]) => call("patch", template, path, { ...options, body });
+const put = (template: string, path: string, body?: unknown, options?: Parameters<typeof call>[3]) => call("put", template, path, { ...options, body });
+const del = (template: string, path: string, options?: Parameters<typeof call>[3]) => call("delete", template, path, options);
+
+describe("answers parse with the declared schemas", () => {
+  let companyId: string;
+  let agentId: string;
+  let agentToken: string;
+  let issueId: string;
+  let runId: string;
+
+  beforeAll(async () => {
+    const company = await createCompany(app, { budgetMonthlyCents: 10_000 });
+    companyId = company.id;
+    const agent = await createAgent(app, companyId);
+    agentId = agent.id;
+    agentToken = (await createAgentKey(app, agentId)).token;
+    issueId = (await createIssue(app, companyId, { assigneeAgentId: agentId, status: "todo" })).id;
+    // The assignment queued a run (the engine is not started here, so it stays queued).
+    const [run] = await app.tdb.db.query<{ id: string }>("SELECT id FROM heartbeat_runs WHERE agent_id = $1 ORDER BY created_at LIMIT 1", [agentId]);
+    expect(run, "the assignment queued a run").toBeDefined();
+    runId = run!.id;
+  });
+
+  it("health, companies, dashboard, activity", async () => {
+    await get("/api/health");
+    await get("/api/companies");
+    await get("/api/companies/:companyId", `/api/companies/${companyId}`);
+    await patch("/api/companies/:companyId", `/api/companies/${companyId}`, { description: "contracts" });
+    await get("/api/companies/:companyId/dashboard", `/api/companies/${companyId}/dashboard`);
+    await get("/api/companies/:companyId/activity", `/api/companies/${companyId}/activity`);
+    const other = await createCompany(app);
+    await post("/api/companies/:companyId/archive", `/api/companies/${other.id}/archive`);
+  });
+
+  it("agents, keys, configuration, config revisions", async () => {
+    await get("/api/companies/:companyId/agents", `/api/companies/${companyId}/agents`);
+    await get("/api/companies/:companyId/org", `/api/companies/${companyId}/org`);
+    await get("/api/agents/:id", `/api/agents/${agentId}`);
+    await get("/api/agents/me", "/api/agents/me", { token: agentToken });
+    await get("/api/agents/:id/configuration", `/api/agents/${agentId}/configuration`);
+    await patch("/api/agents/:id", `/api/agents/${agentId}`, { title: "Contract checker" });
+    await get("/api/agents/:id/keys", `/api/agents/${agentId}/keys`);
+    const revisions = (await get("/api/agents/:id/config-revisions", `/api/agents/${agentId}/config-revisions`)) as { id: string }[];
+    expect(revisions.length).toBeGreaterThan(0);
+    await get("/api/agents/:id/config-revisions/:revisionId", `/api/agents/${agentId}/config-revisions/${revisions[0]!.id}`);
+    const spare = await createAgent(app, companyId);
+    const key = (await post("/api/agents/:id/keys", `/api/agents/${spare.id}/keys`, { name: "spare" })) as { id: string };
+    await del("/api/agents/:id/keys/:keyId", `/api/agents/${spare.id}/keys/${key.id}`);
+    await post("/api/agents/:id/pause", `/api/agents/${spare.id}/pause`);
+  });
+
+  it("issues, comments, activity, heartbeat context, inbox", async () => {
+    await get("/api/companies/:companyId/issues", `/api/companies/${companyId}/issues`);
+    await get("/api/issues/:id", `/api/issues/${issueId}`);
+    await patch("/api/issues/:id", `/api/issues/${issueId}`, { priority: "high", comment: "bumped" });
+    const comment = (await post("/api/issues/:id/comments", `/api/issues/${issueId}/comments`, { body: "hello" })) as { id: string };
+    await get("/api/issues/:id/comments", `/api/issues/${issueId}/comments`);
+    await get("/api/issues/:id/comments/:commentId", `/api/issues/${issueId}/comments/${comment.id}`);
+    await get("/api/issues/:id/activity", `/api/issues/${issueId}/activity`);
+    await get("/api/issues/:id/heartbeat-context", `/api/issues/${issueId}/heartbeat-context`, { token: agentToken });
+    await get("/api/agents/me/inbox-lite", "/api/agents/me/inbox-lite", { token: agentToken });
+    await get("/api/agents/me/inbox/mine", "/api/agents/me/inbox/mine?userId=local-board", { token: agentToken });
+    await post("/api/issues/:id/inbox-archive", `/api/issues/${issueId}/inbox-archive`, { userId: "local-board" });
+    await del("/api/issues/:id/inbox-archive", `/api/issues/${issueId}/inbox-archive`); // the removed archive
+    await del("/api/issues/:id/inbox-archive", `/api/issues/${issueId}/inbox-archive`); // none left: {ok, userId}
+    const doomed = await createIssue(app, companyId);
+    await del("/api/issues/:id", `/api/issues/${doomed.id}`);
+  });
+
+  it("documents and work products", async () => {
+    await put("/api/issues/:id/documents/:key", `/api/issues/${issueId}/documents/plan`, { title: "Plan", format: "markdown", body: "# Plan" }, { expectStatus: 201 });
+    await put("/api/issues/:id/documents/:key", `/api/issues/${issueId}/documents/plan`, { title: "Plan", format: "markdown", body: "# Plan v2" }, { expectStatus: 200 });
+    await get("/api/issues/:id/documents", `/api/issues/${issueId}/documents`);
+    await get("/api/issues/:id/documents/:key", `/api/issues/${issueId}/documents/plan`);
+    await get("/api/issues/:id/documents/:key/revisions", `/api/issues/${issueId}/documents/plan/revisions`);
+    await post("/api/issues/:id/work-products", `/api/issues/${issueId}/work-products`, { type: "pull_request", provider: "git", title: "PR 1" });
+    await get("/api/issues/:id/work-products", `/api/issues/${issueId}/work-products`);
+    await del("/api/issues/:id/documents/:key", `/api/issues/${issueId}/documents/plan`);
+  });
+
+  it("goals, projects, workspaces", async () => {
+    const goal = (await post("/api/companies/:companyId/goals", `/api/companies/${companyId}/goals`, { title: "Ship" })) as { id: string };
+    await get("/api/goals/:id", `/api/goals/${goal.id}`);
+    await get("/api/companies/:companyId/goals", `/api/companies/${companyId}/goals`);
+    const project = (await post("/api/companies/:companyId/projects", `/api/companies/${companyId}/projects`, { name: "Contracts" })) as { id: string };
+    await get("/api/projects/:id", `/api/projects/${project.id}`);
+    await get("/api/projects/:id/workspaces", `/api/projects/${project.id}/workspaces`);
+    await del("/api/projects/:id", `/api/projects/${project.id}`);
+  });
+
+  it("runs: wake, lists, one run, events, issues, issue views, runtime state, cancel", async () => {
+    await post("/api/agents/:id/wakeup", `/api/agents/${agentId}/wakeup`, { reason: "contracts" }, { expectStatus: 202 });
+    await get("/api/companies/:companyId/heartbeat-runs", `/api/companies/${companyId}/heartbeat-runs`);
+    await get("/api/companies/:companyId/heartbeat-runs", `/api/companies/${companyId}/heartbeat-runs?summary=true`);
+    await get("/api/companies/:companyId/live-runs", `/api/companies/${companyId}/live-runs`);
+    await get("/api/heartbeat-runs/:id", `/api/heartbeat-runs/${runId}`);
+    await get("/api/heartbeat-runs/:id/events", `/api/heartbeat-runs/${runId}/events`);
+    const issues = (await get("/api/heartbeat-runs/:id/issues", `/api/heartbeat-runs/${runId}/issues`)) as unknown[];
+    expect(issues.length).toBe(1);
+    const runs = (await get("/api/issues/:id/runs", `/api/issues/${issueId}/runs`)) as unknown[];
+    expect(runs.length).toBeGreaterThan(0);
+    const live = (await get("/api/issues/:id/live-runs", `/api/issues/${issueId}/live-runs`)) as unknown[];
+    expect(live.length).toBeGreaterThan(0);
+    await get("/api/issues/:id/active-run", `/api/issues/${issueId}/active-run`);
+    await get("/api/agents/:id/runtime-state", `/api/agents/${agentId}/runtime-state`);
+    await get("/api/agents/:id/task-sessions", `/api/agents/${agentId}/task-sessions`);
+    await post("/api/heartbeat-runs/:id/cancel", `/api/heartbeat-runs/${runId}/cancel`);
+  });
+
+  it("runtime state and task sessions with stored rows", async () => {
+    await app.tdb.db.query(
+      `INSERT INTO agent_runtime_state (agent_id, company_id, adapter_type, total_input_tokens, total_output_tokens, total_cached_input_tokens, total_cost_cents, total_runs)
+       VALUES ($1, $2, 'process', 10, 20, 5, 7, 1) ON CONFLICT (agent_id) DO NOTHING`,
+      [agentId, companyId],
+    );
+    await app.tdb.db.query(
+      `INSERT INTO agent_task_sessions (company_id, agent_id, adapter_type, task_key, session_params_json) VALUES ($1, $2, 'process', $3, '{"sessionId":"s1"}')`,
+      [companyId, agentId, `issue:${issueId}`],
+    );
+    const state = (await get("/api/agents/:id/runtime-state", `/api/agents/${agentId}/runtime-state`)) as { totalRuns: number };
+    expect(state.totalRuns).toBe(1);
+    const sessions = (await get("/api/agents/:id/task-sessions", `/api/agents/${agentId}/task-sessions`)) as unknown[];
+    expect(sessions.length).toBe(1);
+  });
+
+  it("issue execution: checkout, release, tree holds, force release", async () => {
+    const issue = await createIssue(app, companyId);
+    const hold = (await post("/api/issues/:id/tree-holds", `/api/issues/${issue.id}/tree-holds`, { mode: "pause" })) as { id: string };
+    await get("/api/issues/:id/tree-holds", `/api/issues/${issue.id}/tree-holds`);
+    await post("/api/issues/:id/tree-holds/:holdId/release", `/api/issues/${issue.id}/tree-holds/${hold.id}/release`, {});
+    await post("/api/issues/:id/checkout", `/api/issues/${issue.id}/checkout`, { agentId, expectedStatuses: ["todo", "backlog"] });
+    await post("/api/issues/:id/admin/force-release", `/api/issues/${issue.id}/admin/force-release`);
+    await post("/api/issues/:id/release", `/api/issues/${issue.id}/release`);
+  });
+
+  it("budgets and costs", async () => {
+    await post("/api/companies/:companyId/budgets/policies", `/api/companies/${companyId}/budgets/policies`, { scopeType: "agent", scopeId: agentId, amount: 100 });
+    await get("/api/companies/:companyId/budgets/policies", `/api/companies/${companyId}/budgets/policies`);
+    await post("/api/companies/:companyId/cost-events", `/api/companies/${companyId}/cost-events`, { agentId, costCents: 150, model: "m1", inputTokens: 3 });
+    // The cost went over the agent's policy: a hard-stop incident.
+    const incidents = (await get("/api/companies/:companyId/budgets/incidents", `/api/companies/${companyId}/budgets/incidents`)) as unknown[];
+    expect(incidents.length).toBeGreaterThan(0);
+    await get("/api/companies/:companyId/costs/summary", `/api/companies/${companyId}/costs/summary`);
+    await get("/api/companies/:companyId/costs/by-agent", `/api/companies/${companyId}/costs/by-agent`);
+    await get("/api/companies/:companyId/costs/by-project", `/api/companies/${companyId}/costs/by-project`);
+  });
+
+  it("adapters and instance settings", async () => {
+    await post("/api/companies/:companyId/adapters/:type/test-environment", `/api/companies/${companyId}/adapters/process/test-environment`, { adapterConfig: { command: "/bin/true" } });
+    for (const type of ["process", "claude_local", "codex_local"]) {
+      await get("/api/companies/:companyId/adapters/:type/models", `/api/companies/${companyId}/adapters/${type}/models`);
+    }
+    await get("/api/instance/settings/outbound");
+    await patch("/api/instance/settings/outbound", "/api/instance/settings/outbound", { allow: ["127.0.0.1:9"] });
+    await patch("/api/instance/settings/outbound", "/api/instance/settings/outbound", { allow: [] });
+    const skill = await app.get("/api/skill");
+    expect(skill.status).toBe(200);
+    expect(typeof skill.body).toBe("string");
+    exercised.add("GET /api/skill");
+  });
+
+  it("board access", async () => {
+    await get("/api/board-api-keys");
+    const created = (await post("/api/board-api-keys", "/api/board-api-keys", { name: "contracts" })) as { id: string };
+    await del("/api/board-api-keys/:keyId", `/api/board-api-keys/${created.id}`);
+    await post("/api/board/login-links", "/api/board/login-links", {});
+    await get("/api/auth/get-session");
+    await get("/api/cli-auth/me");
+  });
+
+  it("approvals and hiring", async () => {
+    const approval = (await post("/api/companies/:companyId/approvals", `/api/companies/${companyId}/approvals`, {
+      type: "request_board_approval",
+      payload: { summary: "contracts" },
+      issueIds: [issueId],
+    })) as { id: string };
+    await get("/api/companies/:companyId/approvals", `/api/companies/${companyId}/approvals`);
+    await get("/api/approvals/:id", `/api/approvals/${approval.id}`);
+    const linked = (await get("/api/approvals/:id/issues", `/api/approvals/${approval.id}/issues`)) as unknown[];
+    expect(linked.length).toBe(1);
+    await post("/api/approvals/:id/comments", `/api/approvals/${approval.id}/comments`, { body: "looks fine" });
+    await get("/api/approvals/:id/comments", `/api/approvals/${approval.id}/comments`);
+    await get("/api/issues/:id/approvals", `/api/issues/${issueId}/approvals`);
+    await post("/api/approvals/:id/request-revision", `/api/approvals/${approval.id}/request-revision`, {});
+    await post("/api/approvals/:id/resubmit", `/api/approvals/${approval.id}/resubmit`, {});
+    await post("/api/approvals/:id/approve", `/api/approvals/${approval.id}/approve`, {});
+    await post("/api/companies/:companyId/agent-hires", `/api/companies/${companyId}/agent-hires`, {
+      name: `Hire ${randomBytes(3).toString("hex")}`,
+      role: "engineer",
+      adapterType: "process",
+      adapterConfig: { command: "/bin/true" },
+    });
+  });
+
+  it("labels and attachments", async () => {
+    const label = (await post("/api/companies/:companyId/labels", `/api/companies/${companyId}/labels`, { name: `bug ${randomBytes(2).toString("hex")}`, color: "#aa0000" })) as { id: string };
+    await get("/api/companies/:companyId/labels", `/api/companies/${companyId}/labels`);
+    await patch("/api/labels/:labelId", `/api/labels/${label.id}`, { color: "#00aa00" });
+    await del("/api/labels/:labelId", `/api/labels/${label.id}`);
+
+    const form = new FormData();
+    form.append("file", new Blob(["hello"], { type: "text/plain" }), "hello.txt");
+    const response = await app.app.request(`/api/companies/${companyId}/issues/${issueId}/attachments`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${app.boardToken}` },
+      body: form,
+    });
+    expect(response.status).toBe(201);
+    const uploadRoute = allRoutes.find((r) => r.method === "post" && r.path === "/api/companies/:companyId/issues/:issueId/attachments")!;
+    const attachment = uploadRoute.responses[201]!.schema!.parse(await response.json()) as { id: string };
+    exercised.add(key(uploadRoute));
+    await get("/api/issues/:id/attachments", `/api/issues/${issueId}/attachments`);
+    await get("/api/companies/:companyId/issues/:issueId/attachments", `/api/companies/${companyId}/issues/${issueId}/attachments`);
+    await del("/api/attachments/:attachmentId", `/api/attachments/${attachment.id}`);
+  });
+
+  it("every route file had at least one route exercised here", () => {
+    const unexercised = [...routesByFile].filter(([, routes]) => !routes.some((r) => exercised.has(key(r)))).map(([file]) => file);
+    expect(unexercised, "add a call of one of these files' routes to route-contracts.test.ts").toEqual([]);
+    // A floor, so the set stays representative as routes are added.
+    expect(exercised.size / allRoutes.length).toBeGreaterThan(0.6);
+  });
+});
