@@ -7,6 +7,12 @@ export default defineConfig({
   resolve: {
     alias: {
       "@staple/contracts": path.join(root, "packages/contracts/src/index.ts"),
+      // Browser-safe config subpaths; listed before the package names, which would also match them.
+      "@staple/adapter-kit/config": path.join(root, "packages/adapter-kit/src/config-fields.ts"),
+      "@staple/adapter-process/config": path.join(root, "packages/adapters/process/src/config.ts"),
+      "@staple/adapter-http/config": path.join(root, "packages/adapters/http/src/config.ts"),
+      "@staple/adapter-claude/config": path.join(root, "packages/adapters/claude/src/config.ts"),
+      "@staple/adapter-codex/config": path.join(root, "packages/adapters/codex/src/config.ts"),
       "@staple/adapter-kit": path.join(root, "packages/adapter-kit/src/index.ts"),
       "@staple/adapter-process": path.join(root, "packages/adapters/process/src/index.ts"),
       "@staple/adapter-http": path.join(root, "packages/adapters/http/src/index.ts"),

@@ -1,6 +1,6 @@
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { defineConfig } from "vite";
+import { defaultClientConditions, defineConfig } from "vite";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -10,6 +10,8 @@ export default defineConfig({
   base: "/",
   oxc: { jsx: { runtime: "automatic" } },
   resolve: {
+    // Workspace packages' browser-safe subpaths (the adapters' config schemas) are bundled from source.
+    conditions: ["staple-source", ...defaultClientConditions],
     alias: [
       // Only the enum constants are imported as values; types are erased.
       { find: /^@staple\/contracts$/, replacement: path.resolve(here, "../../packages/contracts/src/enums.ts") },

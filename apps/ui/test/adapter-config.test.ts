@@ -1,6 +1,19 @@
 import { describe, expect, it } from "vitest";
-import { ADAPTER_CONFIG_SCHEMAS } from "@staple/contracts";
-import { buildAdapterConfig, EMPTY_ADAPTER_VALUES, modelNote, modelOptions, switchAdapterType, valuesFromConfig, type AdapterValues } from "../src/lib/adapter-config.js";
+import { claudeConfigSchema } from "@staple/adapter-claude/config";
+import {
+  ADAPTER_CONFIG_SCHEMAS,
+  adapterConfigErrors,
+  adapterConfigIssues,
+  adapterDefaults,
+  buildAdapterConfig,
+  DEFAULT_COMMANDS,
+  EMPTY_ADAPTER_VALUES,
+  modelNote,
+  modelOptions,
+  switchAdapterType,
+  valuesFromConfig,
+  type AdapterValues,
+} from "../src/lib/adapter-config.js";
 
 const v = (patch: Partial<AdapterValues>): AdapterValues => ({ ...EMPTY_ADAPTER_VALUES, ...patch });
 
@@ -65,7 +78,8 @@ describe("buildAdapterConfig", () => {
     expect(values.apiKeyMasked).toBe("hmac-sha256:0123456789ab");
     const kept = buildAdapterConfig("claude_local", values);
     expect(kept).toEqual(loaded);
-    expect(ADAPTER_CONFIG_SCHEMAS.claude_local.safeParse(kept).success).toBe(true);
+    // The masked entry stands for the stored secret: the form checks it as the server does once resolved.
+    expect(adapterConfigIssues("claude_local", kept)).toEqual([]);
     expect(buildAdapterConfig("claude_local", { ...values, apiKey: "sk-new" })).toEqual({ command: "claude", env: { FOO: "bar", ANTHROPIC_API_KEY: { type: "secret", value: "sk-new" } } });
     expect(buildAdapterConfig("claude_local", { ...values, apiKeyMasked: "" })).toEqual({ command: "claude", env: { FOO: "bar" } });
   });
@@ -108,5 +122,42 @@ describe("adapter form helpers", () => {
     expect(modelOptions(null)).toEqual([]);
     expect(modelOptions({ error: "x" })).toEqual([]);
     expect(modelNote([])).toBe("");
+  });
+});
+
+describe("validation with the adapters' own schemas", () => {
+  it("uses the very schema objects the adapter packages export", () => {
+    expect(ADAPTER_CONFIG_SCHEMAS.claude_local).toBe(claudeConfigSchema);
+  });
+
+  it("refuses what a run would refuse, per field path: maxTurns 0, a negative or huge timeout, bad env", () => {
+    const claude = (values: Partial<AdapterValues>) => adapterConfigErrors("claude_local", buildAdapterConfig("claude_local", v(values)));
+    expect(Object.keys(claude({ maxTurns: "0" }))).toEqual(["adapterConfig.maxTurns"]);
+    expect(Object.keys(claude({ maxTurns: "2.5" }))).toEqual(["adapterConfig.maxTurns"]);
+    expect(Object.keys(claude({ timeoutSec: "-5" }))).toEqual(["adapterConfig.timeoutSec"]);
+    expect(Object.keys(claude({ timeoutSec: "99999999" }))).toEqual(["adapterConfig.timeoutSec"]);
+    expect(Object.keys(claude({ timeoutSec: "abc" }))).toEqual(["adapterConfig.timeoutSec"]);
+    expect(claude({ maxTurns: "3", timeoutSec: "600" })).toEqual({});
+    const env = adapterConfigErrors("process", { command: "/bin/true", env: { "1BAD": "x", OK: "a\0b" } });
+    expect(Object.keys(env).sort()).toEqual(["adapterConfig.env.1BAD", "adapterConfig.env.OK"]);
+    expect(env["adapterConfig.env.OK"]).toMatch(/NUL/);
+    expect(Object.keys(adapterConfigErrors("process", buildAdapterConfig("process", v({ command: "  " }))))).toEqual(["adapterConfig.command"]);
+    expect(Object.keys(adapterConfigErrors("http", buildAdapterConfig("http", v({ url: "ftp://x/" }))))).toEqual(["adapterConfig.url"]);
+    expect(adapterConfigErrors("http", buildAdapterConfig("http", v({ url: "https://a.example/hb", timeoutSec: "0" })))).toEqual({});
+    expect(adapterConfigErrors("other", { anything: 1 })).toEqual({});
+  });
+
+  it("a masked secret env entry is accepted only where a stored secret could stand behind it (env values)", () => {
+    const masked = { type: "secret", masked: true, fingerprint: "hmac-sha256:0123456789ab" };
+    expect(adapterConfigIssues("codex_local", { env: { OPENAI_API_KEY: masked } })).toEqual([]);
+    expect(adapterConfigIssues("codex_local", { env: { "BAD NAME": masked } }).map((i) => i.path.join("."))).toEqual(["adapterConfig.env.BAD NAME"]);
+  });
+
+  it("defaults come from the schemas", () => {
+    expect(DEFAULT_COMMANDS).toEqual({ claude_local: "claude", codex_local: "codex" });
+    expect(adapterDefaults("process")).toMatchObject({ timeoutSec: 3600, graceSec: 15, args: [], env: {} });
+    expect(adapterDefaults("http")).toMatchObject({ method: "POST", timeoutMs: 30_000 });
+    expect(adapterDefaults("codex_local")).toMatchObject({ command: "codex", bypassApprovalsAndSandbox: true, timeoutSec: 0 });
+    expect(adapterDefaults("other")).toEqual({});
   });
 });

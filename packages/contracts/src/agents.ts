@@ -47,51 +47,6 @@ export function normalizeHeartbeatPolicy(runtimeConfig: unknown): HeartbeatPolic
   };
 }
 
-const EnvValue = z.union([
-  z.string(),
-  z.strictObject({ type: z.literal("plain"), value: z.string() }),
-  z.strictObject({ type: z.literal("secret"), value: z.string() }),
-  // What reads return for a secret; sent back unchanged it keeps the stored value (server checks the fingerprint).
-  z.strictObject({ type: z.literal("secret"), masked: z.literal(true), fingerprint: z.string().max(64) }),
-]);
-const EnvMap = z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "Invalid environment variable name"), EnvValue);
-
-const Seconds = z.number().min(0).max(7 * 24 * 3600);
-
-/** Adapter configuration, per adapter type. Unknown keys are kept (adapters may add options). */
-export const ProcessAdapterConfig = z.looseObject({
-  command: NonEmptyTrimmed,
-  args: z.array(z.string()).optional(),
-  cwd: z.string().min(1).optional(),
-  env: EnvMap.optional(),
-  timeoutSec: Seconds.optional(),
-  graceSec: Seconds.optional(),
-});
-export const HttpAdapterConfig = z.looseObject({
-  url: z.url({ protocol: /^https?$/ }),
-  method: z.enum(["GET", "POST", "PUT", "PATCH", "DELETE"]).optional(),
-  headers: z.record(z.string(), z.string()).optional(),
-  payloadTemplate: JsonObject.optional(),
-  timeoutMs: z.number().int().positive().max(3_600_000).optional(),
-});
-const CliAdapterConfig = z.looseObject({
-  command: NonEmptyTrimmed.optional(),
-  cwd: z.string().min(1).optional(),
-  env: EnvMap.optional(),
-  model: z.string().optional(),
-  timeoutSec: Seconds.optional(),
-  graceSec: Seconds.optional(),
-  extraArgs: z.array(z.string()).optional(),
-  promptTemplate: z.string().optional(),
-  instructionsFilePath: z.string().optional(),
-});
-export const ADAPTER_CONFIG_SCHEMAS = {
-  process: ProcessAdapterConfig,
-  http: HttpAdapterConfig,
-  claude_local: CliAdapterConfig,
-  codex_local: CliAdapterConfig,
-} as const satisfies Record<(typeof ADAPTER_TYPES)[number], z.ZodType>;
-
 export const AgentPermissions = z.looseObject({ canCreateAgents: z.boolean().optional() });
 
 export const Agent = z
@@ -143,30 +98,15 @@ const agentFields = {
   metadata: JsonObject.nullable().optional(),
 };
 
-/** Validates `adapterConfig` against the schema of the (given or default) adapter type. */
-function checkAdapterConfig(
-  body: { adapterType?: (typeof ADAPTER_TYPES)[number]; adapterConfig?: Record<string, unknown> },
-  ctx: z.RefinementCtx,
-  fallbackType: (typeof ADAPTER_TYPES)[number] | undefined,
-) {
-  const type = body.adapterType ?? fallbackType;
-  if (!type || body.adapterConfig === undefined) return;
-  const result = ADAPTER_CONFIG_SCHEMAS[type].safeParse(body.adapterConfig);
-  if (!result.success) {
-    for (const issue of result.error.issues) {
-      ctx.addIssue({ ...issue, path: ["adapterConfig", ...issue.path] } as z.core.$ZodRawIssue);
-    }
-  }
-}
-
-export const CreateAgentBody = z
-  .strictObject(agentFields)
-  .superRefine((body, ctx) => checkAdapterConfig({ ...body, adapterConfig: body.adapterConfig ?? {} }, ctx, "process"));
+/**
+ * `adapterConfig` is adapter-specific: each adapter package owns its config schema, and the server
+ * checks it at save time through its adapter registry (apps/server/src/agents/adapter-registry.ts),
+ * after masked secret env entries are resolved. Here it is any JSON object.
+ */
+export const CreateAgentBody = z.strictObject(agentFields);
 export type CreateAgentBody = z.infer<typeof CreateAgentBody>;
 
-export const UpdateAgentBody = z
-  .strictObject({ ...agentFields, name: agentFields.name.optional() })
-  .superRefine((body, ctx) => checkAdapterConfig(body, ctx, undefined));
+export const UpdateAgentBody = z.strictObject({ ...agentFields, name: agentFields.name.optional() });
 export type UpdateAgentBody = z.infer<typeof UpdateAgentBody>;
 
 export const AgentConfiguration = Agent.pick({

@@ -1,5 +1,4 @@
 import {
-  ADAPTER_CONFIG_SCHEMAS,
   normalizeHeartbeatPolicy,
   isUuid,
   type AdapterType,
@@ -7,7 +6,7 @@ import {
   type UpdateAgentBody,
 } from "@staple/contracts";
 import { pgConstraint, pgErrorCode, PG_UNIQUE_VIOLATION, type Database, type Queryable } from "../db/database.js";
-import { conflict, DomainError, forbidden, notFound, ruleViolation, validationError } from "../errors.js";
+import { conflict, DomainError, forbidden, notFound, ruleViolation } from "../errors.js";
 import type { Actor } from "../auth/actor.js";
 import { assertCanSee, assertCompanyAccess } from "../auth/access.js";
 import { recordActivity } from "../activity/record.js";
@@ -15,6 +14,7 @@ import type { CompanyService } from "../companies/service.js";
 import { buildOrgTree, wouldCreateCycle, type OrgMember } from "./org.js";
 import { recordConfigRevision, type RevisionMeta } from "./config-revisions.js";
 import type { SecretEnv } from "../secrets/secret-env.js";
+import { assertAdapterConfig } from "./adapter-registry.js";
 
 export const AGENT_COLUMNS = `id, company_id, name, url_key, role, title, icon, status, reports_to, capabilities,
   adapter_type, adapter_config, runtime_config, default_environment_id, budget_monthly_cents, spent_monthly_cents,
@@ -138,6 +138,10 @@ export function createAgentService(db: Database, companies: CompanyService, secr
       body: CreateAgentBody,
       hire: { pendingApproval?: boolean; inTx?: (q: Queryable, agent: AgentRow) => Promise<void> } = {},
     ): Promise<AgentRow> {
+      const adapterType = body.adapterType ?? "process";
+      // A masked entry has nothing to stand for on create: refused with a 400 naming the entry.
+      const adapterConfig = secretEnv.unmaskForWrite(null, body.adapterConfig ?? {}, null);
+      assertAdapterConfig(adapterType, adapterConfig);
       const company = await companies.require(companyId);
       let creatorPermissions: Record<string, unknown> | undefined;
       if (actor.kind === "agent") creatorPermissions = (await find(db, actor.agentId))?.permissions;
@@ -146,9 +150,6 @@ export function createAgentService(db: Database, companies: CompanyService, secr
       if (company.requireBoardApprovalForNewAgents && !hire.pendingApproval) {
         throw conflict("This company requires board approval for new agents", undefined, "hire_approval_required");
       }
-      const adapterType = body.adapterType ?? "process";
-      // A masked entry has nothing to stand for on create: refused with a 400 naming the entry.
-      const adapterConfig = secretEnv.unmaskForWrite(null, body.adapterConfig ?? {}, null);
       try {
         return await db.tx(async (q) => {
           if (body.reportsTo) await checkReportsTo(q, companyId, null, body.reportsTo);
@@ -196,25 +197,9 @@ export function createAgentService(db: Database, companies: CompanyService, secr
       const existing = await getStored(actor, id);
       if (actor.kind === "agent") throw forbidden("Only the board can change an agent's configuration", "board_only");
       if (existing.status === "terminated") throw conflict("Agent is terminated", undefined, "agent_terminated");
-      // Changing the adapter type re-validates the config against the new type's schema.
+      // Changing the adapter type re-validates the stored config against the new type's schema.
       if (body.adapterType && body.adapterType !== existing.adapterType && body.adapterConfig === undefined) {
-        const check = ADAPTER_CONFIG_SCHEMAS[body.adapterType].safeParse(existing.adapterConfig);
-        if (!check.success) {
-          throw validationError(
-            `adapterConfig must be given when switching to adapter type ${body.adapterType}`,
-            check.error.issues.map((i) => ({ ...i, path: ["adapterConfig", ...i.path] })),
-          );
-        }
-      }
-      // A new config for the current adapter type must satisfy that type's schema, as on create.
-      if (body.adapterConfig !== undefined && body.adapterType === undefined) {
-        const check = ADAPTER_CONFIG_SCHEMAS[existing.adapterType].safeParse(body.adapterConfig);
-        if (!check.success) {
-          throw validationError(
-            `adapterConfig is not valid for adapter type ${existing.adapterType}`,
-            check.error.issues.map((i) => ({ ...i, path: ["adapterConfig", ...i.path] })),
-          );
-        }
+        assertAdapterConfig(body.adapterType, existing.adapterConfig, `adapterConfig must be given when switching to adapter type ${body.adapterType}`);
       }
       try {
         return await db.tx(async (q) => {
@@ -236,7 +221,10 @@ export function createAgentService(db: Database, companies: CompanyService, secr
           if (body.adapterConfig !== undefined) {
             // Masked secrets sent back unchanged keep the value stored now (read under the row lock).
             const stored = (await find(q, id, true))?.adapterConfig ?? existing.adapterConfig;
-            set("adapter_config", JSON.stringify(secretEnv.unmaskForWrite(id, body.adapterConfig, stored)), "::jsonb");
+            const adapterConfig = secretEnv.unmaskForWrite(id, body.adapterConfig, stored);
+            // Checked as a run will read it: with the stored values behind masked entries.
+            assertAdapterConfig(body.adapterType ?? existing.adapterType, adapterConfig);
+            set("adapter_config", JSON.stringify(adapterConfig), "::jsonb");
           }
           if (body.runtimeConfig !== undefined) set("runtime_config", JSON.stringify(normalizeRuntimeConfig(body.runtimeConfig)), "::jsonb");
           if (body.budgetMonthlyCents !== undefined) set("budget_monthly_cents", body.budgetMonthlyCents);

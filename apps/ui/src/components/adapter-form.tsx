@@ -1,10 +1,13 @@
 import { useEffect, useState } from "react";
 import { ADAPTER_TYPES, AGENT_ROLES } from "@staple/contracts";
-import { api } from "../api/client.js";
+import { api, ApiError } from "../api/client.js";
 import type { EnvironmentResult } from "../api/types.js";
 import {
   ADAPTER_HINTS,
   API_KEY_ENV,
+  adapterConfigErrors,
+  adapterConfigIssues,
+  adapterDefaults,
   buildAdapterConfig,
   CLAUDE_EFFORTS,
   CODEX_SANDBOXES,
@@ -42,9 +45,33 @@ export function draftFromConfig(adapterType: string, config: Record<string, unkn
   return valuesFromConfig(adapterType, config);
 }
 
-/** The adapter configuration a draft describes; throws a readable Error when the JSON is invalid. */
+/**
+ * The adapter configuration a draft describes. Throws a readable Error when the JSON is invalid, and
+ * the 400 the API would answer (same message paths, `details` per field) when the adapter's schema
+ * refuses the config, so nothing is sent that a save or a run would refuse.
+ */
 export function adapterConfigOf(draft: AgentDraft): Record<string, unknown> {
-  return buildAdapterConfig(draft.adapterType, draft);
+  const config = buildAdapterConfig(draft.adapterType, draft);
+  const issues = adapterConfigIssues(draft.adapterType, config);
+  if (issues.length) throw new ApiError(400, "The adapter configuration is not valid", "adapter_config_invalid", issues);
+  return config;
+}
+
+/** The adapter schema's complaints about the draft as it stands, by field path (none for invalid custom JSON). */
+function draftErrors(draft: AgentDraft): Record<string, string> {
+  try {
+    return adapterConfigErrors(draft.adapterType, buildAdapterConfig(draft.adapterType, draft));
+  } catch {
+    return {};
+  }
+}
+
+/** The timeout hint: what an empty field means for this adapter (its schema's default). */
+function timeoutHint(type: string): string {
+  const defaults = adapterDefaults(type);
+  const seconds = type === "http" ? Number(defaults.timeoutMs) / 1000 : Number(defaults.timeoutSec);
+  if (!Number.isFinite(seconds)) return "Empty for the adapter's default.";
+  return seconds > 0 ? `Empty for the adapter's default (${seconds} s); 0 for none.` : "Empty for no timeout.";
 }
 
 /** Name, role and adapter of an agent, with an environment check for the adapter. */
@@ -64,7 +91,9 @@ export function AgentFields({
   /** Validation messages by field path (see fieldErrors), shown under the matching fields. */
   errors?: Record<string, string>;
 }) {
-  const err = (...paths: string[]) => errorFor(errors, ...paths);
+  // The server's answer wins over the live check of the same field.
+  const shown = { ...draftErrors(draft), ...errors };
+  const err = (...paths: string[]) => errorFor(shown, ...paths);
   const set = (patch: Partial<AgentDraft>) => onChange({ ...draft, ...patch });
   const [check, setCheck] = useState<EnvironmentResult | null>(null);
   const [checkError, setCheckError] = useState<unknown>(null);
@@ -196,7 +225,7 @@ function AdapterConfigFields({ draft, set, err, companyId }: { draft: AgentDraft
     </Field>
   );
   const timeout = (path = "adapterConfig.timeoutSec") => (
-    <Field label="Timeout (seconds)" hint="Empty for the adapter's default." error={err(path)}>
+    <Field label="Timeout (seconds)" hint={timeoutHint(type)} error={err(path)}>
       {(id, d) => <input id={id} aria-describedby={d} aria-invalid={!!err(path)} type="number" min={0} value={draft.timeoutSec} onChange={(e) => set({ timeoutSec: e.target.value })} />}
     </Field>
   );

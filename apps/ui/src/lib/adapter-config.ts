@@ -1,8 +1,17 @@
+import type { z } from "zod";
+import { processConfigSchema } from "@staple/adapter-process/config";
+import { httpConfigSchema } from "@staple/adapter-http/config";
+import { claudeConfigSchema } from "@staple/adapter-claude/config";
+import { codexConfigSchema } from "@staple/adapter-codex/config";
 import { joinArgs, splitArgs } from "./format.js";
 
 /**
  * The adapter part of the agent form, as plain strings, and the pure functions between it and an
  * `adapterConfig` (what the API stores for each adapter type).
+ *
+ * Validation and defaults come from each adapter package's own config schema, the one the API checks
+ * at save time and the adapter parses with at run start: the form cannot accept a config the server
+ * refuses, nor refuse one it accepts.
  */
 export interface AdapterValues {
   adapterType: string;
@@ -39,9 +48,73 @@ export interface AdapterValues {
 
 export const CLAUDE_EFFORTS = ["low", "medium", "high", "xhigh", "max"] as const;
 export const CODEX_SANDBOXES = ["read-only", "workspace-write", "danger-full-access"] as const;
-export const DEFAULT_COMMANDS: Record<string, string> = { claude_local: "claude", codex_local: "codex" };
 export const API_KEY_ENV: Record<string, string> = { claude_local: "ANTHROPIC_API_KEY", codex_local: "OPENAI_API_KEY" };
 export const KNOWN_ADAPTERS = ["process", "http", "claude_local", "codex_local"] as const;
+type KnownAdapter = (typeof KNOWN_ADAPTERS)[number];
+
+/** The adapters' own config schemas (the server's registry maps the same ones). */
+export const ADAPTER_CONFIG_SCHEMAS: Record<KnownAdapter, z.ZodType<Record<string, unknown>>> = {
+  process: processConfigSchema,
+  http: httpConfigSchema,
+  claude_local: claudeConfigSchema,
+  codex_local: codexConfigSchema,
+};
+
+const isKnown = (type: string): type is KnownAdapter => (KNOWN_ADAPTERS as readonly string[]).includes(type);
+
+/** The smallest valid config of each type: parsing it yields the schema's defaults. */
+const MINIMAL_CONFIG: Record<KnownAdapter, Record<string, unknown>> = {
+  process: { command: "sh" },
+  http: { url: "http://localhost/" },
+  claude_local: {},
+  codex_local: {},
+};
+
+/** The values an adapter uses for the fields a config leaves unset (from its schema's defaults). */
+export function adapterDefaults(type: string): Record<string, unknown> {
+  if (!isKnown(type)) return {};
+  const parsed = ADAPTER_CONFIG_SCHEMAS[type].safeParse(MINIMAL_CONFIG[type]);
+  return parsed.success ? parsed.data : {};
+}
+
+/** The command an adapter starts when none is configured (claude_local: "claude", codex_local: "codex"). */
+export const DEFAULT_COMMANDS: Record<string, string> = Object.fromEntries(
+  (["claude_local", "codex_local"] as const).map((type) => [type, String(adapterDefaults(type).command)]),
+);
+
+export interface AdapterConfigIssue {
+  /** From `adapterConfig` down, as the API names it: ["adapterConfig", "env", "A"]. */
+  path: (string | number)[];
+  message: string;
+}
+
+/**
+ * The problems the adapter's schema finds in `config` (empty when valid or the type is unknown here).
+ * A masked secret entry stands for a value the server already stores and validated; it is checked as
+ * a stand-in secret, as the server checks it after replacing it with the stored value.
+ */
+export function adapterConfigIssues(type: string, config: Record<string, unknown>): AdapterConfigIssue[] {
+  if (!isKnown(type)) return [];
+  const parsed = ADAPTER_CONFIG_SCHEMAS[type].safeParse(withMaskedStandIns(config));
+  if (parsed.success) return [];
+  return parsed.error.issues.map((issue) => ({ path: ["adapterConfig", ...issue.path.map((p) => (typeof p === "symbol" ? String(p) : p))], message: issue.message }));
+}
+
+/** Issues by field path ("adapterConfig.maxTurns"), messages of one path joined. */
+export function adapterConfigErrors(type: string, config: Record<string, unknown>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const issue of adapterConfigIssues(type, config)) {
+    const key = issue.path.join(".");
+    out[key] = out[key] ? `${out[key]}; ${issue.message}` : issue.message;
+  }
+  return out;
+}
+
+function withMaskedStandIns(config: Record<string, unknown>): Record<string, unknown> {
+  if (!isRecord(config.env) || !Object.values(config.env).some(isMaskedSecret)) return config;
+  const env = Object.fromEntries(Object.entries(config.env).map(([k, v]) => [k, isMaskedSecret(v) ? { type: "secret", value: "" } : v]));
+  return { ...config, env };
+}
 
 export const ADAPTER_HINTS: Record<string, string> = {
   process: "Runs a local command on this machine for every heartbeat.",
@@ -83,7 +156,7 @@ function num(value: string): number {
 
 /** Type + form values -> adapterConfig. Throws a readable Error when custom JSON is invalid. */
 export function buildAdapterConfig(type: string, v: AdapterValues): Record<string, unknown> {
-  if (!(KNOWN_ADAPTERS as readonly string[]).includes(type)) {
+  if (!isKnown(type)) {
     try {
       const parsed = JSON.parse(v.configJson || "{}") as unknown;
       if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) throw new Error("must be a JSON object");
@@ -151,7 +224,7 @@ function str(value: unknown): string {
 
 /** adapterConfig -> form values (the inverse of buildAdapterConfig for the fields the form knows). */
 export function valuesFromConfig(type: string, config: Record<string, unknown>): Partial<AdapterValues> {
-  if (!(KNOWN_ADAPTERS as readonly string[]).includes(type)) return { adapterType: type, configJson: JSON.stringify(config, null, 2), preserved: {} };
+  if (!isKnown(type)) return { adapterType: type, configJson: JSON.stringify(config, null, 2), preserved: {} };
   const owned = OWNED[type]!;
   const preserved: Record<string, unknown> = {};
   for (const [k, val] of Object.entries(config)) if (!owned.includes(k)) preserved[k] = val;

@@ -1,85 +1,53 @@
-import { parseEnvEntries, parseSeconds, type EnvEntry } from "@staple/adapter-kit";
+import { z } from "zod";
+import {
+  ArgsField,
+  CwdField,
+  EnvField,
+  OptionalText,
+  commandField,
+  parseAdapterConfig,
+  secondsField,
+  type EnvEntry,
+  type ParsedConfig,
+} from "@staple/adapter-kit/config";
 /**
- * The `claude_local` adapter's config, parsed from the agent's untyped `adapterConfig`.
+ * The `claude_local` adapter's config: the one schema the API checks at save time, the board's form
+ * validates with, and `execute`/`testEnvironment` parse with at run start (browser-safe:
+ * `@staple/adapter-claude/config`, imports zod and the kit's field schemas only).
  *
- * Invariants: a parsed config has a non-empty command, optional non-empty model/effort/permissionMode/
- * instructionsFilePath strings, a positive integer maxTurns (or none), string extraArgs, env keys that are
- * valid variable names (non-empty, no "=" or NUL) with NUL-free values, and non-negative finite durations.
- * Anything else is reported as a message naming the field, never thrown.
+ * Invariants: a parsed config has a non-blank command; model/effort/permissionMode/cwd/
+ * instructionsFilePath are non-blank strings or null; maxTurns is a positive integer or null (the CLI
+ * refuses `--max-turns 0`); extraArgs are NUL-free; env names are portable and values NUL-free;
+ * durations are in 0..7 days. Unknown keys are kept (e.g. promptTemplate, read by the server).
  */
-
-export type ClaudeEnvEntry = EnvEntry;
-
-export interface ClaudeAdapterConfig {
-  command: string;
-  model: string | null;
-  effort: string | null;
-  maxTurns: number | null;
-  /** null = `--dangerously-skip-permissions`; otherwise passed as `--permission-mode <mode>`. */
-  permissionMode: string | null;
-  extraArgs: string[];
-  env: Record<string, ClaudeEnvEntry>;
-  /** As configured (may be relative); null when unset. */
-  cwd: string | null;
-  /** 0 = no timeout. */
-  timeoutSec: number;
-  graceSec: number;
-  /** As configured (may be relative to the run's cwd); null when unset. */
-  instructionsFilePath: string | null;
-}
 
 export const DEFAULT_COMMAND = "claude";
 export const DEFAULT_GRACE_SEC = 15;
 
-export type ParsedClaudeConfig = { ok: true; config: ClaudeAdapterConfig } | { ok: false; message: string };
+export const claudeConfigSchema = z.looseObject({
+  command: commandField(DEFAULT_COMMAND),
+  model: OptionalText,
+  effort: OptionalText,
+  maxTurns: z.number({ error: "must be a positive integer" }).int("must be a positive integer").positive("must be a positive integer").nullable().default(null),
+  /** null = `--dangerously-skip-permissions`; otherwise passed as `--permission-mode <mode>`. */
+  permissionMode: OptionalText,
+  extraArgs: ArgsField,
+  env: EnvField,
+  /** As configured (may be relative); null when unset. */
+  cwd: CwdField,
+  /** 0 = no timeout. */
+  timeoutSec: secondsField(0),
+  graceSec: secondsField(DEFAULT_GRACE_SEC),
+  /** As configured (may be relative to the run's cwd); null when unset. */
+  instructionsFilePath: OptionalText,
+  /** Replaces the server's bootstrap prompt. */
+  promptTemplate: z.string().optional(),
+});
 
-export function parseClaudeConfig(raw: Record<string, unknown>): ParsedClaudeConfig {
-  const command = raw.command ?? DEFAULT_COMMAND;
-  if (typeof command !== "string" || command.trim() === "") {
-    return { ok: false, message: "adapterConfig.command must be a non-empty string" };
-  }
-  const strings: Record<string, string | null> = {};
-  for (const field of ["model", "effort", "permissionMode", "cwd", "instructionsFilePath"] as const) {
-    const value = optionalString(field, raw[field]);
-    if (value instanceof Error) return { ok: false, message: value.message };
-    strings[field] = value;
-  }
-  const maxTurns = raw.maxTurns;
-  if (maxTurns !== undefined && maxTurns !== null && !(typeof maxTurns === "number" && Number.isInteger(maxTurns) && maxTurns > 0)) {
-    return { ok: false, message: "adapterConfig.maxTurns must be a positive integer" };
-  }
-  const extraArgs = raw.extraArgs ?? [];
-  if (!Array.isArray(extraArgs) || !extraArgs.every((a): a is string => typeof a === "string")) {
-    return { ok: false, message: "adapterConfig.extraArgs must be an array of strings" };
-  }
-  const env = parseEnvEntries(raw.env ?? {});
-  if (typeof env === "string") return { ok: false, message: env };
-  const timeoutSec = parseSeconds("timeoutSec", raw.timeoutSec, 0);
-  if (typeof timeoutSec === "string") return { ok: false, message: timeoutSec };
-  const graceSec = parseSeconds("graceSec", raw.graceSec, DEFAULT_GRACE_SEC);
-  if (typeof graceSec === "string") return { ok: false, message: graceSec };
-  return {
-    ok: true,
-    config: {
-      command,
-      model: strings.model ?? null,
-      effort: strings.effort ?? null,
-      maxTurns: typeof maxTurns === "number" ? maxTurns : null,
-      permissionMode: strings.permissionMode ?? null,
-      extraArgs,
-      env,
-      cwd: strings.cwd ?? null,
-      timeoutSec,
-      graceSec,
-      instructionsFilePath: strings.instructionsFilePath ?? null,
-    },
-  };
+export type ClaudeEnvEntry = EnvEntry;
+export type ClaudeAdapterConfig = z.output<typeof claudeConfigSchema>;
+export type ParsedClaudeConfig = ParsedConfig<ClaudeAdapterConfig>;
+
+export function parseClaudeConfig(raw: unknown): ParsedClaudeConfig {
+  return parseAdapterConfig(claudeConfigSchema, raw);
 }
-
-/** Absent/null -> null; a non-empty string -> itself; anything else -> an Error naming the field. */
-function optionalString(field: string, value: unknown): string | null | Error {
-  if (value === undefined || value === null) return null;
-  if (typeof value !== "string" || value.trim() === "") return new Error(`adapterConfig.${field} must be a non-empty string`);
-  return value;
-}
-

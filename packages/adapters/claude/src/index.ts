@@ -14,7 +14,7 @@ export const claudeAdapter: AdapterModule & { listModels(): Promise<ClaudeModelL
 export { executeClaude } from "./execute.js";
 export { testClaudeEnvironment } from "./test-environment.js";
 export { listClaudeModels, type ClaudeModelInfo, type ClaudeModelList } from "./models.js";
-export { parseClaudeConfig, DEFAULT_COMMAND, DEFAULT_GRACE_SEC } from "./config.js";
+export { claudeConfigSchema, parseClaudeConfig, DEFAULT_COMMAND, DEFAULT_GRACE_SEC } from "./config.js";
 export type { ClaudeAdapterConfig, ClaudeEnvEntry, ParsedClaudeConfig } from "./config.js";
 export { buildClaudeArgs, BASE_ARGS, type ClaudeArgsInput } from "./args.js";
 export { decideResume, isUuid, type ResumeDecision } from "./session.js";

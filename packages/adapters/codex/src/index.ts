@@ -15,6 +15,7 @@ export { executeCodex, CODEX_ADAPTER_TYPE, RESULT_TAIL_BYTES } from "./execute.j
 export { testCodexEnvironment } from "./test-environment.js";
 export { listCodexModels, CODEX_MODELS, CODEX_REASONING_EFFORTS, type CodexModel } from "./models.js";
 export {
+  codexConfigSchema,
   parseCodexConfig,
   CODEX_SANDBOX_MODES,
   DEFAULT_SAFE_SANDBOX,

@@ -11,6 +11,6 @@ export const httpAdapter: AdapterModule = {
 
 export { executeHttp, MAX_BODY_BYTES } from "./execute.js";
 export { testHttpEnvironment } from "./test-environment.js";
-export { parseHttpConfig, parseHttpUrl, DEFAULT_METHOD, DEFAULT_TIMEOUT_MS } from "./config.js";
-export type { HttpAdapterConfig, ParsedHttpConfig } from "./config.js";
+export { httpConfigSchema, parseHttpConfig, DEFAULT_METHOD, DEFAULT_TIMEOUT_MS, HTTP_METHODS, MAX_TIMEOUT_MS } from "./config.js";
+export type { HttpAdapterConfig, HttpConfig, ParsedHttpConfig } from "./config.js";
 export { readCappedBody } from "./read-body.js";

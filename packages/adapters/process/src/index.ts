@@ -13,5 +13,5 @@ export const processAdapter: AdapterModule = {
 
 export { executeProcess } from "./execute.js";
 export { testProcessEnvironment } from "./test-environment.js";
-export { parseProcessConfig, DEFAULT_GRACE_SEC, DEFAULT_TIMEOUT_SEC } from "./config.js";
+export { processConfigSchema, parseProcessConfig, DEFAULT_GRACE_SEC, DEFAULT_TIMEOUT_SEC } from "./config.js";
 export type { ProcessAdapterConfig, ProcessEnvEntry, ProcessEnvValue, ParsedConfig } from "./config.js";
