@@ -1,13 +1,33 @@
 import { ACTIVITY_LIMIT_DEFAULT, ACTIVITY_LIMIT_MAX } from "@staple/contracts";
 import type { Queryable } from "../db/database.js";
+import { selectList, tableColumns, type Assert, type ColumnsOf, type RowMatches } from "../db/row-columns.js";
 
 export function normalizeActivityLimit(limit: number | undefined): number {
   if (limit === undefined || !Number.isFinite(limit)) return ACTIVITY_LIMIT_DEFAULT;
   return Math.max(1, Math.min(ACTIVITY_LIMIT_MAX, Math.floor(limit)));
 }
 
-const COLUMNS = `a.id, a.company_id, a.actor_type, a.actor_id, a.action, a.entity_type, a.entity_id,
-  a.agent_id, a.run_id, a.details, a.created_at`;
+/** The columns an activity entry reads (test/row-types.test.ts checks them against the migrated schema). */
+export const ACTIVITY_ROW = tableColumns("activity_log", [
+  "id", "company_id", "actor_type", "actor_id", "action", "entity_type", "entity_id", "agent_id", "run_id", "details", "created_at",
+]);
+const COLUMNS = selectList(ACTIVITY_ROW, "a");
+
+/** One activity entry as the lists return it. */
+export interface ActivityRow {
+  id: string;
+  companyId: string;
+  actorType: string;
+  actorId: string;
+  action: string;
+  entityType: string;
+  entityId: string;
+  agentId: string | null;
+  runId: string | null;
+  details: Record<string, unknown> | null;
+  createdAt: Date;
+}
+export type ActivityRowCheck = Assert<RowMatches<ActivityRow, ColumnsOf<typeof ACTIVITY_ROW>>>;
 
 /** Rows about hidden issues are left out of every activity list (seed 004). */
 const NOT_HIDDEN = `NOT EXISTS (
@@ -32,7 +52,7 @@ export function createActivityService(db: Queryable) {
       if (filters.entityType) where.push(`a.entity_type = $${params.push(filters.entityType)}`);
       if (filters.entityId) where.push(`a.entity_id = $${params.push(filters.entityId)}`);
       const limit = normalizeActivityLimit(filters.limit);
-      return db.query(
+      return db.query<ActivityRow>(
         `SELECT ${COLUMNS} FROM activity_log a WHERE ${where.join(" AND ")}
           ORDER BY a.created_at DESC, a.id DESC LIMIT ${limit}`,
         params,
@@ -40,7 +60,7 @@ export function createActivityService(db: Queryable) {
     },
 
     async listForIssue(issueId: string, limit?: number) {
-      return db.query(
+      return db.query<ActivityRow>(
         `SELECT ${COLUMNS} FROM activity_log a
           WHERE a.entity_type = 'issue' AND a.entity_id = $1
           ORDER BY a.created_at DESC, a.id DESC LIMIT ${normalizeActivityLimit(limit)}`,

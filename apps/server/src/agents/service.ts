@@ -6,6 +6,7 @@ import {
   type UpdateAgentBody,
 } from "@staple/contracts";
 import { pgConstraint, pgErrorCode, PG_UNIQUE_VIOLATION, type Database, type Queryable } from "../db/database.js";
+import { selectList, tableColumns, type Assert, type ColumnsOf, type RowMatches } from "../db/row-columns.js";
 import { conflict, DomainError, forbidden, notFound, ruleViolation } from "../errors.js";
 import type { Actor } from "../auth/actor.js";
 import { assertCanSee, assertCompanyAccess } from "../auth/access.js";
@@ -16,9 +17,13 @@ import { recordConfigRevision, type RevisionMeta } from "./config-revisions.js";
 import type { SecretEnv } from "../secrets/secret-env.js";
 import { assertAdapterConfig } from "./adapter-registry.js";
 
-export const AGENT_COLUMNS = `id, company_id, name, url_key, role, title, icon, status, reports_to, capabilities,
-  adapter_type, adapter_config, runtime_config, default_environment_id, budget_monthly_cents, spent_monthly_cents,
-  pause_reason, paused_at, error_reason, permissions, last_heartbeat_at, metadata, created_at, updated_at`;
+/** The columns an agent row reads (test/row-types.test.ts checks them against the migrated schema). */
+export const AGENT_ROW = tableColumns("agents", [
+  "id", "company_id", "name", "url_key", "role", "title", "icon", "status", "reports_to", "capabilities",
+  "adapter_type", "adapter_config", "runtime_config", "default_environment_id", "budget_monthly_cents", "spent_monthly_cents",
+  "pause_reason", "paused_at", "error_reason", "permissions", "last_heartbeat_at", "metadata", "created_at", "updated_at",
+]);
+export const AGENT_COLUMNS = selectList(AGENT_ROW);
 
 export interface AgentRow {
   id: string;
@@ -27,14 +32,26 @@ export interface AgentRow {
   urlKey: string;
   role: string;
   title: string | null;
+  icon: string | null;
   status: string;
   reportsTo: string | null;
+  capabilities: string | null;
   adapterType: AdapterType;
   adapterConfig: Record<string, unknown>;
   runtimeConfig: Record<string, unknown>;
+  defaultEnvironmentId: string | null;
+  budgetMonthlyCents: number;
+  spentMonthlyCents: number;
+  pauseReason: string | null;
+  pausedAt: Date | null;
+  errorReason: string | null;
   permissions: Record<string, unknown>;
-  [key: string]: unknown;
+  lastHeartbeatAt: Date | null;
+  metadata: Record<string, unknown> | null;
+  createdAt: Date;
+  updatedAt: Date;
 }
+export type AgentRowCheck = Assert<RowMatches<AgentRow, ColumnsOf<typeof AGENT_ROW>>>;
 
 export function urlKeyFor(name: string): string {
   const key = name

@@ -1,26 +1,39 @@
 import type { CreateCompanyBody, UpdateCompanyBody } from "@staple/contracts";
 import { isUuid } from "@staple/contracts";
 import { pgConstraint, pgErrorCode, PG_UNIQUE_VIOLATION, type Database, type Queryable } from "../db/database.js";
+import { selectList, tableColumns, type Assert, type ColumnsOf, type RowMatches } from "../db/row-columns.js";
 import { conflict, notFound } from "../errors.js";
 import type { Actor } from "../auth/actor.js";
 import { assertBoard, assertCanSee } from "../auth/access.js";
 import { recordActivity } from "../activity/record.js";
 import { baseIssuePrefix, nextFreeIssuePrefix } from "./issue-prefix.js";
 
-export const COMPANY_COLUMNS = `id, name, description, status, pause_reason, paused_at, issue_prefix, issue_counter,
-  budget_monthly_cents, spent_monthly_cents, require_board_approval_for_new_agents, brand_color, archived_at,
-  created_at, updated_at`;
+/** The columns a company row reads (test/row-types.test.ts checks them against the migrated schema). */
+export const COMPANY_ROW = tableColumns("companies", [
+  "id", "name", "description", "status", "pause_reason", "paused_at", "issue_prefix", "issue_counter",
+  "budget_monthly_cents", "spent_monthly_cents", "require_board_approval_for_new_agents", "brand_color", "archived_at",
+  "created_at", "updated_at",
+]);
+export const COMPANY_COLUMNS = selectList(COMPANY_ROW);
 
 export interface CompanyRow {
   id: string;
   name: string;
+  description: string | null;
   status: string;
+  pauseReason: string | null;
+  pausedAt: Date | null;
   issuePrefix: string;
-  requireBoardApprovalForNewAgents: boolean;
+  issueCounter: number;
   budgetMonthlyCents: number;
   spentMonthlyCents: number;
-  [key: string]: unknown;
+  requireBoardApprovalForNewAgents: boolean;
+  brandColor: string | null;
+  archivedAt: Date | null;
+  createdAt: Date;
+  updatedAt: Date;
 }
+export type CompanyRowCheck = Assert<RowMatches<CompanyRow, ColumnsOf<typeof COMPANY_ROW>>>;
 
 const PREFIX_ATTEMPTS = 8;
 

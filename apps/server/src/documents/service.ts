@@ -1,5 +1,6 @@
 import { DocumentKey, isUuid, type CreateWorkProductBody, type PutDocumentBody } from "@staple/contracts";
 import type { Database, Queryable } from "../db/database.js";
+import { tableColumns, type Assert, type ColumnsOf, type RowMatches } from "../db/row-columns.js";
 import { conflict, notFound, validationError } from "../errors.js";
 import { actorStamp, type Actor } from "../auth/actor.js";
 import { recordActivity } from "../activity/record.js";
@@ -7,8 +8,19 @@ import { findIssue, type IssueRow } from "../issues/rows.js";
 import type { IssueService } from "../issues/service.js";
 import { agentWriteRedactor } from "../secrets/agent-writes.js";
 
-const DOC_COLUMNS = `d.id AS link_id, doc.id, d.company_id, d.issue_id, d.key, doc.title, doc.format, doc.latest_body AS body,
-  doc.latest_revision_id, doc.latest_revision_number, doc.created_at, doc.updated_at`;
+/**
+ * The columns a document row reads: the issue's link (issue_documents d) and the document (documents
+ * doc); the link's id is read as link_id and the latest body as body. test/row-types.test.ts checks
+ * both lists against the migrated schema.
+ */
+export const ISSUE_DOCUMENT_ROW = tableColumns("issue_documents", ["id", "company_id", "issue_id", "key"]);
+export const DOCUMENT_ROW = tableColumns("documents", [
+  "id", "title", "format", "latest_body", "latest_revision_id", "latest_revision_number", "created_at", "updated_at",
+]);
+const DOC_COLUMNS = [
+  ...ISSUE_DOCUMENT_ROW.columns.map((c) => (c === "id" ? "d.id AS link_id" : `d.${c}`)),
+  ...DOCUMENT_ROW.columns.map((c) => (c === "latest_body" ? "doc.latest_body AS body" : `doc.${c}`)),
+].join(", ");
 const REVISION_COLUMNS = `id, document_id, revision_number, title, body, change_summary, created_by_agent_id,
   created_by_user_id, created_by_run_id, created_at`;
 const WORK_PRODUCT_COLUMNS = `id, company_id, issue_id, project_id, type, provider, external_id, title, url, status, is_primary,
@@ -16,11 +28,21 @@ const WORK_PRODUCT_COLUMNS = `id, company_id, issue_id, project_id, type, provid
 
 interface DocRow {
   linkId: string;
+  companyId: string;
+  issueId: string;
+  key: string;
   id: string;
-  latestRevisionId: string;
+  title: string | null;
+  format: string;
+  body: string;
+  latestRevisionId: string | null;
   latestRevisionNumber: number;
-  [key: string]: unknown;
+  createdAt: Date;
+  updatedAt: Date;
 }
+export type DocRowCheck = Assert<
+  RowMatches<DocRow, Exclude<ColumnsOf<typeof ISSUE_DOCUMENT_ROW>, "id"> | "link_id" | Exclude<ColumnsOf<typeof DOCUMENT_ROW>, "latest_body"> | "body">
+>;
 
 function checkKey(key: string): string {
   const result = DocumentKey.safeParse(key);

@@ -1,5 +1,6 @@
 import { isUuid, type CreateCommentBody } from "@staple/contracts";
 import type { Database, Queryable } from "../db/database.js";
+import { selectList, tableColumns, type Assert, type ColumnsOf, type RowMatches } from "../db/row-columns.js";
 import { notFound } from "../errors.js";
 import { actorStamp, type Actor } from "../auth/actor.js";
 import { assertCanSee } from "../auth/access.js";
@@ -11,19 +12,27 @@ import { assertCheckoutOwner } from "./execution.js";
 import { commentReopensIssue } from "./comment-rules.js";
 import { agentWriteRedactor } from "../secrets/agent-writes.js";
 
-export const COMMENT_COLUMNS = `id, company_id, issue_id, author_agent_id, author_user_id, author_type, created_by_run_id,
-  body, mentioned_agent_ids, created_at, updated_at`;
+/** The columns a comment row reads (test/row-types.test.ts checks them against the migrated schema). */
+export const COMMENT_ROW = tableColumns("issue_comments", [
+  "id", "company_id", "issue_id", "author_agent_id", "author_user_id", "author_type", "created_by_run_id",
+  "body", "mentioned_agent_ids", "created_at", "updated_at",
+]);
+export const COMMENT_COLUMNS = selectList(COMMENT_ROW);
 
 export interface CommentRow {
   id: string;
+  companyId: string;
   issueId: string;
   authorAgentId: string | null;
+  authorUserId: string | null;
   authorType: string;
   createdByRunId: string | null;
-  mentionedAgentIds: string[];
   body: string;
-  [key: string]: unknown;
+  mentionedAgentIds: string[];
+  createdAt: Date;
+  updatedAt: Date;
 }
+export type CommentRowCheck = Assert<RowMatches<CommentRow, ColumnsOf<typeof COMMENT_ROW>>>;
 
 /**
  * Writes a comment (with its parsed mentions and its activity row) inside the caller's

@@ -1,12 +1,16 @@
 import { ISSUE_IDENTIFIER_RE, isUuid } from "@staple/contracts";
 import type { Queryable } from "../db/database.js";
+import { selectList, tableColumns, type Assert, type ColumnsOf, type RowMatches } from "../db/row-columns.js";
 
 /** Explicit projection of the issue columns the API returns (no SELECT *). */
-export const ISSUE_COLUMNS = `id, company_id, project_id, project_workspace_id, goal_id, parent_id, title, description,
-  status, work_mode, priority, assignee_agent_id, assignee_user_id, checkout_run_id, execution_run_id,
-  execution_agent_name_key, execution_locked_at, created_by_agent_id, created_by_user_id, issue_number, identifier,
-  origin_kind, origin_id, origin_run_id, origin_fingerprint, request_depth, billing_code, execution_state,
-  started_at, completed_at, cancelled_at, hidden_at, created_at, updated_at`;
+export const ISSUE_ROW = tableColumns("issues", [
+  "id", "company_id", "project_id", "project_workspace_id", "goal_id", "parent_id", "title", "description",
+  "status", "work_mode", "priority", "assignee_agent_id", "assignee_user_id", "checkout_run_id", "execution_run_id",
+  "execution_agent_name_key", "execution_locked_at", "created_by_agent_id", "created_by_user_id", "issue_number", "identifier",
+  "origin_kind", "origin_id", "origin_run_id", "origin_fingerprint", "request_depth", "billing_code", "execution_state",
+  "started_at", "completed_at", "cancelled_at", "hidden_at", "created_at", "updated_at",
+]);
+export const ISSUE_COLUMNS = selectList(ISSUE_ROW);
 
 export interface IssueRow {
   id: string;
@@ -23,12 +27,28 @@ export interface IssueRow {
   assigneeUserId: string | null;
   checkoutRunId: string | null;
   executionRunId: string | null;
+  executionAgentNameKey: string | null;
+  executionLockedAt: Date | null;
+  createdByAgentId: string | null;
+  createdByUserId: string | null;
   identifier: string;
   issueNumber: number;
+  workMode: string;
+  originKind: string;
+  originId: string | null;
+  originRunId: string | null;
+  originFingerprint: string;
   requestDepth: number;
+  billingCode: string | null;
+  executionState: Record<string, unknown> | null;
+  startedAt: Date | null;
+  completedAt: Date | null;
+  cancelledAt: Date | null;
   hiddenAt: Date | null;
-  [key: string]: unknown;
+  createdAt: Date;
+  updatedAt: Date;
 }
+export type IssueRowCheck = Assert<RowMatches<IssueRow, ColumnsOf<typeof ISSUE_ROW>>>;
 
 export interface IssueRef {
   id: string;

@@ -207,7 +207,7 @@ export function createIssueService(db: Database, companies: CompanyService, hook
         const sets: string[] = [];
         const params: unknown[] = [prev.id];
         const changes: Record<string, { from: unknown; to: unknown }> = {};
-        const fields: [keyof UpdateIssueBody & string, string, unknown][] = [
+        const fields: [keyof UpdateIssueBody & keyof IssueRow & string, string, unknown][] = [
           ["title", "title", body.title],
           ["description", "description", body.description],
           ["status", "status", body.status],
