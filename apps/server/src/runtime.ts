@@ -14,6 +14,7 @@ import { createIssueWakeHooks } from "./runs/issue-wakes.js";
 import { recordActivity } from "./activity/record.js";
 import { createTreeHoldService } from "./issues/tree-holds.js";
 import { createDomainServices, type Services } from "./services.js";
+import { interactionDocumentHooks, withInteractionIssueHooks } from "./interactions/lifecycle.js";
 
 export interface RuntimeOptions {
   home: string;
@@ -61,7 +62,9 @@ export function createRuntime(db: Database, logger: Logger, opts: RuntimeOptions
     outboundAllow: opts.outboundAllow,
   });
   const domain = createDomainServices(db, {
-    issues: createIssueWakeHooks(engine.enqueuer, live),
+    // Interaction lifecycle first (expire on close, supersede on a board comment), then the wakes.
+    issues: withInteractionIssueHooks(createIssueWakeHooks(engine.enqueuer, live)),
+    documents: interactionDocumentHooks,
     agentLifecycle: {
       async onStopped(q, agent, reason, actor) {
         const runs = await engine.cancelActiveForAgent(

@@ -8,7 +8,7 @@ import { createIssueService } from "./issues/service.js";
 import { createCommentService } from "./issues/comments.js";
 import type { IssueMutationHooks } from "./issues/hooks.js";
 import type { IssueExecutionService } from "./issues/execution.js";
-import { createDocumentService } from "./documents/service.js";
+import { createDocumentService, type DocumentHooks } from "./documents/service.js";
 import { createGoalService } from "./goals/service.js";
 import { createProjectService } from "./projects/service.js";
 import { createDashboardService } from "./dashboard/service.js";
@@ -29,6 +29,7 @@ import { createAttachmentService } from "./attachments/service.js";
 export interface DomainHooks {
   agentLifecycle?: AgentLifecycleHooks;
   issues?: IssueMutationHooks;
+  documents?: DocumentHooks;
 }
 
 /** Builds every domain module once, with its dependencies passed in explicitly (no hidden graphs). */
@@ -44,7 +45,7 @@ export function createDomainServices(db: Database, hooks: DomainHooks = {}, secr
     agentKeys: createAgentKeyService(db, agents),
     issues,
     comments: createCommentService(db, hooks.issues),
-    documents: createDocumentService(db, issues),
+    documents: createDocumentService(db, issues, hooks.documents),
     goals: createGoalService(db),
     projects: createProjectService(db),
     activity: createActivityService(db),

@@ -24,6 +24,11 @@ import {
   DOCUMENT_FORMATS,
   GOAL_LEVELS,
   GOAL_STATUSES,
+  INTERACTION_CONTINUATION_POLICIES,
+  INTERACTION_KINDS,
+  INTERACTION_RESOLVER_POLICIES,
+  INTERACTION_RESOLVER_PROVENANCES,
+  INTERACTION_STATUSES,
   CONFIG_REVISION_SOURCES,
   ISSUE_COMMENT_STATUSES,
   ISSUE_ORIGIN_KINDS,
@@ -95,6 +100,12 @@ const ENUM_CHECKS: Record<string, readonly string[]> = {
   environment_leases_status_check: ENVIRONMENT_LEASE_STATUSES,
   issue_inbox_archives_actor_type_check: ACTOR_TYPES,
   agent_config_revisions_source_check: CONFIG_REVISION_SOURCES,
+  issue_thread_interactions_kind_check: INTERACTION_KINDS,
+  issue_thread_interactions_status_check: INTERACTION_STATUSES,
+  issue_thread_interactions_continuation_policy_check: INTERACTION_CONTINUATION_POLICIES,
+  issue_thread_interactions_requested_resolver_policy_check: INTERACTION_RESOLVER_POLICIES,
+  issue_thread_interactions_effective_resolver_policy_check: INTERACTION_RESOLVER_POLICIES,
+  issue_thread_interactions_resolver_policy_provenance_check: INTERACTION_RESOLVER_PROVENANCES,
 };
 
 /** A CHECK that only compares one column with string literals: `col = ANY (ARRAY['a'::text, …])` or `col = 'a'::text`. */

@@ -17,3 +17,4 @@ export * from "./budgets-costs.js";
 export * from "./instance-adapters.js";
 export * from "./tree-holds.js";
 export * from "./live-events.js";
+export * from "./interactions.js";

@@ -52,6 +52,21 @@ function checkKey(key: string): string {
 
 const publicDoc = ({ linkId: _l, ...doc }: DocRow) => doc;
 
+/** A document got a new revision, or was deleted (`revisionId` null). */
+export interface DocumentRevisionChange {
+  companyId: string;
+  issueId: string;
+  documentId: string;
+  key: string;
+  revisionId: string | null;
+  revisionNumber: number | null;
+}
+
+/** Called inside the write's transaction (e.g. interactions about an older revision go stale). */
+export interface DocumentHooks {
+  afterRevision?(q: Queryable, change: DocumentRevisionChange, actor: Actor): Promise<void>;
+}
+
 async function findDoc(q: Queryable, issueId: string, key: string, lock = false): Promise<DocRow | undefined> {
   const [doc] = await q.query<DocRow>(
     `SELECT ${DOC_COLUMNS} FROM issue_documents d JOIN documents doc ON doc.id = d.document_id
@@ -65,7 +80,7 @@ async function findDoc(q: Queryable, issueId: string, key: string, lock = false)
  * Issue documents with revisions. A write names the revision it was based on; if another write
  * landed since, it is refused with 409 instead of silently overwriting (optimistic concurrency).
  */
-export function createDocumentService(db: Database, issues: IssueService) {
+export function createDocumentService(db: Database, issues: IssueService, hooks: DocumentHooks = {}) {
   return {
     async list(actor: Actor, issueRef: string) {
       const issue = await issues.visibleIssue(actor, issueRef);
@@ -167,6 +182,7 @@ export function createDocumentService(db: Database, issues: IssueService) {
           entityId: issue.id,
           details: { identifier: issue.identifier, key, documentId: existing.id, revisionId: rev!.id, revisionNumber: number },
         });
+        await hooks.afterRevision?.(q, { companyId: issue.companyId, issueId: issue.id, documentId: existing.id, key, revisionId: rev!.id, revisionNumber: number }, actor);
         return { created: false, document: publicDoc((await findDoc(q, issue.id, key))!) };
       });
     },
@@ -186,6 +202,7 @@ export function createDocumentService(db: Database, issues: IssueService) {
           entityId: visible.id,
           details: { identifier: visible.identifier, key, documentId: doc.id },
         });
+        await hooks.afterRevision?.(q, { companyId: visible.companyId, issueId: visible.id, documentId: doc.id, key, revisionId: null, revisionNumber: null }, actor);
         return { ok: true as const };
       });
     },

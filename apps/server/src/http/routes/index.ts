@@ -17,6 +17,7 @@ import { agentConfigRevisionRoutes } from "./agent-config-revisions.js";
 import { approvalRoutes } from "./approvals.js";
 import { labelRoutes } from "./labels.js";
 import { attachmentRoutes } from "./attachments.js";
+import { interactionRoutes } from "./interactions.js";
 
 /** The route table: the HTTP app and the OpenAPI document are both built from it. */
 export const allRoutes: readonly AnyRoute[] = [
@@ -38,4 +39,5 @@ export const allRoutes: readonly AnyRoute[] = [
   ...approvalRoutes,
   ...labelRoutes,
   ...attachmentRoutes,
+  ...interactionRoutes,
 ];
