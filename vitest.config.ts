@@ -7,6 +7,7 @@ export default defineConfig({
   resolve: {
     alias: {
       "@staple/contracts": path.join(root, "packages/contracts/src/index.ts"),
+      "@staple/api-client": path.join(root, "packages/api-client/src/index.ts"),
       // Browser-safe config subpaths; listed before the package names, which would also match them.
       "@staple/adapter-kit/config": path.join(root, "packages/adapter-kit/src/config-fields.ts"),
       "@staple/adapter-process/config": path.join(root, "packages/adapters/process/src/config.ts"),
@@ -21,7 +22,8 @@ export default defineConfig({
     },
   },
   test: {
-    include: ["apps/*/test/**/*.test.ts", "apps/*/src/**/*.test.ts", "packages/*/src/**/*.test.ts", "packages/*/test/**/*.test.ts", "packages/adapters/*/src/**/*.test.ts", "packages/adapters/*/test/**/*.test.ts"],
+    // Board component tests are .tsx and choose jsdom with a `// @vitest-environment jsdom` first line.
+    include: ["apps/*/test/**/*.test.ts", "apps/ui/test/**/*.test.tsx", "apps/*/src/**/*.test.ts", "packages/*/src/**/*.test.ts", "packages/*/test/**/*.test.ts", "packages/adapters/*/src/**/*.test.ts", "packages/adapters/*/test/**/*.test.ts"],
     exclude: ["**/node_modules/**", "**/dist/**", "apps/*/test/crash/**", "apps/*/test/e2e/**", "apps/*/test/fuzz/**"],
     globalSetup: ["apps/server/test/helpers/global-setup.ts"],
     pool: "forks",

@@ -49,14 +49,30 @@ describe("board UI at /", () => {
     expect(asset.headers.get("cache-control")).toMatch(/immutable/);
     expect(await asset.text()).toBe("console.log('hi')");
 
-    expect((await app.request("/favicon.svg")).headers.get("content-type")).toBe("image/svg+xml");
+    expect((await app.request("/favicon.svg")).headers.get("content-type")).toMatch(/^image\/svg\+xml/);
   });
 
   it("a missing file is a 404, and no path escapes the UI directory", async () => {
     const app = appWith(builtUi());
-    expect((await app.request("/assets/missing.js")).status).toBe(404);
+    const missing = await app.request("/assets/missing.js");
+    expect(missing.status).toBe(404);
+    expect(missing.headers.get("cache-control")).not.toMatch(/immutable/);
     const escape = await app.request("/..%2f..%2fetc%2fpasswd");
     expect(await escape.text()).not.toContain("root:");
+    for (const p of ["/%2e%2e/%2e%2e/%2e%2e/etc/passwd", "/assets/..%2f..%2f..%2fetc%2fpasswd", "/assets%5c..%5c..%5cetc%5cpasswd"]) {
+      const res = await app.request(p);
+      expect(await res.text(), p).not.toContain("root:");
+    }
+  });
+
+  it("revalidates index.html and other files; a client route with encoded characters still gets the board", async () => {
+    const app = appWith(builtUi());
+    expect((await app.request("/")).headers.get("cache-control")).toBe("no-cache");
+    expect((await app.request("/favicon.svg")).headers.get("cache-control")).toBe("no-cache");
+    const route = await app.request("/c/abc/issues/A%20B");
+    expect(route.status).toBe(200);
+    expect(route.headers.get("cache-control")).toBe("no-cache");
+    expect(await route.text()).toContain("Staple board");
   });
 
   it("leaves /api alone: known routes answer, unknown ones are a JSON 404", async () => {
@@ -88,5 +104,15 @@ describe("board UI at /", () => {
     expect(missing.body).toEqual({ error: "API route not found" });
     expect((await t.current.get("/api/health")).body).toMatchObject({ status: "ok" });
     expect((await t.current.post("/not-api", {})).status).toBe(404);
+  });
+
+  it("every answer carries X-Request-Id: the caller's own when plain, else a new uuid", async () => {
+    const app = t.current.app;
+    const own = await app.request("/api/health", { headers: { "x-request-id": "trace-123" } });
+    expect(own.headers.get("x-request-id")).toBe("trace-123");
+    const hostile = await app.request("/api/health", { headers: { "x-request-id": "a b<script>" } });
+    expect(hostile.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
+    const missing = await app.request("/api/definitely-not-a-route");
+    expect(missing.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
   });
 });

@@ -1,19 +1,22 @@
-import { useCallback, useEffect, useMemo, useState } from "react";
-import { api } from "./api/client.js";
-import type { Agent, Company } from "./api/types.js";
+import { QueryClientProvider, useQuery, type QueryClient } from "@tanstack/react-query";
+import { useEffect, useMemo } from "react";
+import { Link, Navigate, NavLink, Outlet, useLocation, useNavigate, useNavigationType, useRoutes, type RouteObject } from "react-router";
+import type { StapleClient } from "./api/client.js";
+import { ApiProvider, useApi } from "./api/context.js";
+import { queries } from "./api/queries.js";
+import type { Company } from "./api/types.js";
+import { QueryState } from "./components/query-state.js";
 import { SignInScreen, SignOutButton } from "./components/sign-in.js";
-import { ErrorNote, Loading } from "./components/ui.js";
 import { useSignedOut } from "./lib/auth.js";
 import { CompanyContext, useCompany, type CompanyCtx } from "./lib/company-context.js";
-import { LiveProvider, useLiveEvents, useLiveState } from "./lib/live-context.js";
-import { reduceAgents } from "./lib/live.js";
-import { Link, matchPath, navigate, useLocation } from "./lib/router.js";
+import { LiveProvider, useLiveState } from "./lib/live-context.js";
+import { PATHS, useRouteParams } from "./lib/routes.js";
 import { ActivityPage } from "./pages/activity.js";
 import { AgentPage } from "./pages/agent.js";
 import { AgentsPage } from "./pages/agents.js";
 import { CostsPage } from "./pages/costs.js";
 import { DashboardPage } from "./pages/dashboard.js";
-import { IssuePage } from "./pages/issue.js";
+import { IssueRoute } from "./pages/issue.js";
 import { IssuesPage } from "./pages/issues.js";
 import { NewIssuePage } from "./pages/new-issue.js";
 import { OnboardingPage } from "./pages/onboarding.js";
@@ -23,60 +26,111 @@ import { RunsPage } from "./pages/runs.js";
 
 const LAST_COMPANY_KEY = "staple.lastCompany";
 
-export function App() {
-  const loc = useLocation();
-  const [companies, setCompanies] = useState<Company[] | null>(null);
-  const [error, setError] = useState<unknown>(null);
+/**
+ * The board: API client, query cache and routes, inside a router (BrowserRouter in main.tsx; tests
+ * use a MemoryRouter and a client over a fake fetch).
+ */
+export function Board({ queryClient, client }: { queryClient: QueryClient; client?: StapleClient }) {
+  return (
+    <ApiProvider client={client}>
+      <QueryClientProvider client={queryClient}>
+        <BoardRoutes />
+      </QueryClientProvider>
+    </ApiProvider>
+  );
+}
+
+function BoardRoutes() {
+  return useRoutes(routes);
+}
+
+/** The route table. Company pages nest under /c/:companyId, which provides the company and its live stream. */
+export const routes: RouteObject[] = [
+  {
+    element: <Root />,
+    children: [
+      { index: true, element: <Home /> },
+      { path: "onboarding", element: <Onboarding /> },
+      {
+        path: "c/:companyId",
+        element: <CompanyLayout />,
+        children: [
+          { index: true, element: <DashboardPage /> },
+          { path: "issues", element: <IssuesPage /> },
+          { path: "issues/new", element: <NewIssuePage /> },
+          { path: "issues/:ref", element: <IssueRoute /> },
+          { path: "agents", element: <AgentsPage /> },
+          { path: "agents/:agentId", element: <AgentRoute /> },
+          { path: "org", element: <OrgPage /> },
+          { path: "runs", element: <RunsPage /> },
+          { path: "runs/:runId", element: <RunRoute /> },
+          { path: "activity", element: <ActivityPage /> },
+          { path: "costs", element: <CostsPage /> },
+          { path: "*", element: <NotFound /> },
+        ],
+      },
+      { path: "*", element: <NotFound /> },
+    ],
+  },
+];
+
+function useCompanies() {
+  return useQuery({ ...queries.companies(useApi()), select: (list) => list.filter((c) => c.status !== "archived") });
+}
+
+/** Any 401 (no session cookie, or an expired or revoked one) replaces the whole board. */
+function Root() {
   const signedOut = useSignedOut();
-  const loadCompanies = useCallback(() => {
-    api.companies
-      .list()
-      .then((list) => {
-        setCompanies(list.filter((c) => c.status !== "archived"));
-        setError(null);
-      })
-      .catch(setError);
-  }, []);
-  useEffect(loadCompanies, [loadCompanies]);
-
-  const companyMatch = matchPath("/c/:companyId", loc.pathname.split("/").slice(0, 3).join("/"));
-  const companyId = companyMatch?.companyId ?? null;
-
-  useEffect(() => {
-    if (!companies) return;
-    if (loc.pathname === "/" || loc.pathname === "") {
-      if (!companies.length) navigate("/onboarding", { replace: true });
-      else {
-        const last = localStorage.getItem(LAST_COMPANY_KEY);
-        const pick = companies.find((c) => c.id === last) ?? companies[0]!;
-        navigate(`/c/${pick.id}`, { replace: true });
-      }
-    }
-  }, [companies, loc.pathname]);
-
-  useEffect(() => {
-    if (companyId) localStorage.setItem(LAST_COMPANY_KEY, companyId);
-  }, [companyId]);
-
-  // Any 401 (no session cookie, or an expired or revoked one) replaces the whole board.
+  const companies = useCompanies();
   if (signedOut) return <SignInScreen />;
-  if (error && !companies) {
-    return (
-      <main className="center">
-        <h1>Staple</h1>
-        <ErrorNote error={error} />
-        <button onClick={loadCompanies}>Try again</button>
-      </main>
-    );
-  }
-  if (!companies) return <Loading label="Loading Staple…" />;
+  return (
+    <>
+      <ScrollToTop />
+      {companies.data ? (
+        <Outlet />
+      ) : (
+        <main className="center">
+          <h1>Staple</h1>
+          <QueryState query={companies} loadingLabel="Loading Staple…">
+            {() => null}
+          </QueryState>
+        </main>
+      )}
+    </>
+  );
+}
 
-  if (loc.pathname === "/onboarding") {
-    return <OnboardingPage firstRun={companies.length === 0} onCompanyCreated={loadCompanies} />;
-  }
+/** A page opened by a link starts at the top; back and forward keep the browser's own position. */
+function ScrollToTop() {
+  const { pathname } = useLocation();
+  const navigation = useNavigationType();
+  useEffect(() => {
+    if (navigation !== "POP") window.scrollTo(0, 0);
+  }, [pathname, navigation]);
+  return null;
+}
+
+function Home() {
+  const companies = useCompanies().data ?? [];
+  if (!companies.length) return <Navigate to={PATHS.onboarding} replace />;
+  const last = localStorage.getItem(LAST_COMPANY_KEY);
+  const pick = companies.find((c) => c.id === last) ?? companies[0]!;
+  return <Navigate to={`/c/${pick.id}`} replace />;
+}
+
+function Onboarding() {
+  const companies = useCompanies().data ?? [];
+  return <OnboardingPage firstRun={companies.length === 0} />;
+}
+
+function CompanyLayout() {
+  const { companyId } = useRouteParams(PATHS.company);
+  const companies = useCompanies().data ?? [];
   const company = companies.find((c) => c.id === companyId);
+  useEffect(() => {
+    if (company) localStorage.setItem(LAST_COMPANY_KEY, company.id);
+  }, [company]);
   if (!company) {
-    if (!companyId) return <Loading />;
     return (
       <main className="center">
         <h1>Company not found</h1>
@@ -88,38 +142,24 @@ export function App() {
   }
   return (
     <LiveProvider companyId={company.id}>
-      <CompanyShell company={company} companies={companies} reloadCompanies={loadCompanies} />
+      <CompanyShell company={company} companies={companies} />
     </LiveProvider>
   );
 }
 
-function CompanyShell({ company, companies, reloadCompanies }: { company: Company; companies: Company[]; reloadCompanies: () => void }) {
-  const [agents, setAgents] = useState<Agent[]>([]);
-  const reloadAgents = useCallback(() => {
-    api.agents.list(company.id).then(setAgents).catch(() => {});
-  }, [company.id]);
-  useEffect(() => {
-    setAgents([]);
-    reloadAgents();
-  }, [reloadAgents]);
-  useLiveEvents((event) => {
-    if (event.type === "agent.status") setAgents((list) => reduceAgents(list, event) as Agent[]);
-    else if (event.type === "ready" || (event.type === "activity.logged" && event.payload.entityType === "agent")) reloadAgents();
-    else if (event.type === "activity.logged" && event.payload.entityType === "company") reloadCompanies();
-  });
+function CompanyShell({ company, companies }: { company: Company; companies: Company[] }) {
+  const agents = useQuery(queries.agents(useApi(), company.id)).data;
   const ctx = useMemo<CompanyCtx>(() => {
-    const byId = new Map(agents.map((a) => [a.id, a]));
+    const list = agents ?? [];
+    const byId = new Map(list.map((a) => [a.id, a]));
     return {
       company,
       companies,
-      agents,
+      agents: list,
       agentName: (id) => (id ? (byId.get(id)?.name ?? "Unknown agent") : "Unassigned"),
-      reloadCompanies,
-      reloadAgents,
       base: `/c/${company.id}`,
     };
-  }, [company, companies, agents, reloadCompanies, reloadAgents]);
-
+  }, [company, companies, agents]);
   return (
     <CompanyContext.Provider value={ctx}>
       <Layout />
@@ -138,12 +178,9 @@ const NAV = [
 ];
 
 function Layout() {
-  const loc = useLocation();
   const live = useLiveState();
+  const navigate = useNavigate();
   const { company, companies, base } = useCompany();
-  const rest = loc.pathname.slice(base.length) || "";
-  const section = NAV.slice(1).find((n) => rest === n.path || rest.startsWith(n.path + "/"))?.path ?? (rest === "" ? "" : null);
-
   return (
     <div className="shell">
       <a className="skip" href="#main">
@@ -158,11 +195,7 @@ function Layout() {
         </Link>
         <div className="switcher">
           <label htmlFor="company-switcher">Company</label>
-          <select
-            id="company-switcher"
-            value={company.id}
-            onChange={(e) => (e.target.value === "__new" ? navigate("/onboarding") : navigate(`/c/${e.target.value}`))}
-          >
+          <select id="company-switcher" value={company.id} onChange={(e) => navigate(e.target.value === "__new" ? PATHS.onboarding : `/c/${e.target.value}`)}>
             {companies.map((c) => (
               <option key={c.id} value={c.id}>
                 {c.name}
@@ -183,9 +216,10 @@ function Layout() {
         <ul>
           {NAV.map((n) => (
             <li key={n.path}>
-              <Link to={base + n.path} aria-current={section === n.path ? "page" : undefined}>
+              {/* NavLink marks the current section (aria-current="page"); the dashboard only on its own page. */}
+              <NavLink to={base + n.path} end={n.path === ""}>
                 {n.label}
-              </Link>
+              </NavLink>
             </li>
           ))}
         </ul>
@@ -193,29 +227,26 @@ function Layout() {
         <SignOutButton />
       </nav>
       <main id="main" className="content" tabIndex={-1}>
-        <Routes rest={rest} />
+        <Outlet />
       </main>
     </div>
   );
 }
 
+function AgentRoute() {
+  const { agentId } = useRouteParams(PATHS.agent);
+  return <AgentPage key={agentId} agentId={agentId} />;
+}
 
-function Routes({ rest }: { rest: string }) {
-  const path = rest || "/";
-  let m: Record<string, string> | null;
-  if (path === "/") return <DashboardPage />;
-  if (path === "/issues") return <IssuesPage />;
-  if (path === "/issues/new") return <NewIssuePage />;
-  if ((m = matchPath("/issues/:ref", path))) return <IssuePage key={m.ref} issueRef={m.ref!} />;
-  if (path === "/agents") return <AgentsPage />;
-  if ((m = matchPath("/agents/:agentId", path))) return <AgentPage key={m.agentId} agentId={m.agentId!} />;
-  if (path === "/org") return <OrgPage />;
-  if (path === "/runs") return <RunsPage />;
-  if ((m = matchPath("/runs/:runId", path))) return <RunPage key={m.runId} runId={m.runId!} />;
-  if (path === "/activity") return <ActivityPage />;
-  if (path === "/costs") return <CostsPage />;
+function RunRoute() {
+  const { runId } = useRouteParams(PATHS.run);
+  return <RunPage key={runId} runId={runId} />;
+}
+
+function NotFound() {
+  const location = useLocation();
   return (
-    <div>
+    <div className={location.pathname.startsWith("/c/") ? undefined : "center"}>
       <h1>Page not found</h1>
       <p>There is nothing at this address.</p>
     </div>

@@ -1,13 +1,10 @@
 import { describe, expect, it } from "vitest";
-import type { LiveEvent } from "../src/api/types.js";
 import { joinArgs, splitArgs } from "../src/lib/format.js";
-import { parseLiveEvent, reduceAgents, reduceRuns, touches } from "../src/lib/live.js";
+import { parseLiveEvent } from "../src/lib/live.js";
 import { paginate } from "../src/lib/paginate.js";
 import { BOARD_COLUMNS, countBy, groupByStatus } from "../src/lib/status.js";
 import { buildTranscript, parseLog } from "../src/lib/transcript.js";
 import { statusFilterValues } from "../src/pages/issues.js";
-
-const ev = (type: LiveEvent["type"], payload: Record<string, unknown>): LiveEvent => ({ type, companyId: "c", payload });
 
 describe("status grouping", () => {
   it("groups into the given columns in order, unknown statuses last", () => {
@@ -55,35 +52,7 @@ describe("pagination", () => {
   });
 });
 
-describe("live-event reducer", () => {
-  const runs = [
-    { runId: "r1", status: "queued", startedAt: null as string | null },
-    { runId: "r2", status: "running", startedAt: "t0" },
-  ];
-  it("applies a run status change to the listed run only", () => {
-    const next = reduceRuns(runs, ev("heartbeat.run.status", { runId: "r1", status: "running", startedAt: "t1" }), (r) => r.runId);
-    expect(next).not.toBe(runs);
-    expect(next[0]).toEqual({ runId: "r1", status: "running", startedAt: "t1" });
-    expect(next[1]).toBe(runs[1]);
-  });
-  it("returns the same list when nothing changes", () => {
-    expect(reduceRuns(runs, ev("heartbeat.run.status", { runId: "other", status: "failed" }), (r) => r.runId)).toBe(runs);
-    expect(reduceRuns(runs, ev("heartbeat.run.status", { runId: "r2", status: "running" }), (r) => r.runId)).toBe(runs);
-    expect(reduceRuns(runs, ev("heartbeat.run.log", { runId: "r1", chunk: "x" }), (r) => r.runId)).toBe(runs);
-  });
-  it("applies agent status events", () => {
-    const agents = [{ id: "a", status: "idle" }];
-    expect(reduceAgents(agents, ev("agent.status", { agentId: "a", status: "running" }))[0]!.status).toBe("running");
-    expect(reduceAgents(agents, ev("agent.status", { agentId: "b", status: "running" }))).toBe(agents);
-  });
-  it("decides which events concern a view", () => {
-    expect(touches(ev("heartbeat.run.status", { runId: "r1" }), { runIds: ["r1"] })).toBe(true);
-    expect(touches(ev("heartbeat.run.status", { runId: "r9", agentId: "a" }), { agentIds: ["a"] })).toBe(true);
-    expect(touches(ev("heartbeat.run.log", { runId: "r1" }), { runIds: ["r1"], anyRun: true })).toBe(false);
-    expect(touches(ev("activity.logged", { entityType: "issue", entityId: "i1" }), { issueId: "i1" })).toBe(true);
-    expect(touches(ev("activity.logged", { entityType: "issue", entityId: "i2" }), { issueId: "i1" })).toBe(false);
-    expect(touches(ev("activity.logged", { entityType: "agent", entityId: "x" }), { anyActivity: true })).toBe(true);
-  });
+describe("live events", () => {
   it("parses SSE data", () => {
     expect(parseLiveEvent('{"type":"agent.status","companyId":"c","payload":{"agentId":"a"}}')).toMatchObject({ type: "agent.status", payload: { agentId: "a" } });
     expect(parseLiveEvent("not json")).toBeNull();

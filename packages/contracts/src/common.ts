@@ -2,12 +2,12 @@ import { z } from "zod";
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** A uuid (any version; Postgres accepts them all), normalized to lower case as Postgres prints it. */
-export const Uuid = z
-  .string()
-  .regex(UUID_RE, "Invalid uuid")
-  .transform((value) => value.toLowerCase())
-  .meta({ format: "uuid" });
+/**
+ * A uuid (any version; Postgres accepts them all), normalized to lower case as Postgres prints it.
+ * toLowerCase() keeps it a string schema (a transform() would make its output type unknown in the
+ * generated OpenAPI document and client types).
+ */
+export const Uuid = z.string().regex(UUID_RE, "Invalid uuid").toLowerCase().meta({ format: "uuid" });
 export function isUuid(value: string): boolean {
   return UUID_RE.test(value);
 }

@@ -1,5 +1,5 @@
-import { randomUUID } from "node:crypto";
 import { Hono, type Context } from "hono";
+import { requestId as requestIdMiddleware } from "hono/request-id";
 import type { Actor } from "../auth/actor.js";
 import { assertAgent, assertBoard, assertCompanyAccess } from "../auth/access.js";
 import type { Authenticate } from "../auth/authenticate.js";
@@ -44,6 +44,8 @@ export function createApp(deps: AppDeps) {
   const routes = [...allRoutes, ...(deps.extraRoutes ?? [])];
   const limits: HttpLimits = { attachmentMaxBytes: deps.attachmentMaxBytes ?? ATTACHMENT_MAX_BYTES_DEFAULT };
   const app = new Hono();
+  // X-Request-Id on every answer: the caller's own (when short and plain) or a new uuid.
+  app.use(requestIdMiddleware());
   let openApiCache: unknown;
 
   mountLiveSse(app, { services, authenticate, logger });
@@ -52,8 +54,7 @@ export function createApp(deps: AppDeps) {
   for (const route of routes) {
     app.on(route.method.toUpperCase(), route.path, async (c) => {
       const started = performance.now();
-      const requestId = c.req.header("x-request-id") || randomUUID();
-      c.header("x-request-id", requestId);
+      const requestId = c.get("requestId");
       let actor: Actor | undefined;
       try {
         if (route.access !== "public") {

@@ -71,7 +71,10 @@ export function buildOpenApi(routes: readonly AnyRoute[], version: string): Json
     }
     (paths[openPath] ??= {})[route.method] = operation;
   }
-  components.Error ??= convert(ErrorBody, "output");
+  // Converted before the assignment: ErrorBody carries the id "Error", so convert() registers the
+  // definition itself and returns a $ref, which must not overwrite it (a self-referencing pointer).
+  const errorSchema = convert(ErrorBody, "output");
+  components.Error ??= errorSchema;
 
   // Live events travel over SSE/WebSocket, not as operations: their schemas are named components
   // (LiveEvent, one LiveEvent_<type> per type) and `x-live-events` maps each type to its schema.

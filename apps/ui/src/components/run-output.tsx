@@ -1,11 +1,16 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
-import { api, ApiError } from "../api/client.js";
+import { ApiError, unwrap } from "../api/client.js";
+import { useApi } from "../api/context.js";
 import { useLiveEvents } from "../lib/live-context.js";
 import { buildTranscript, parseLog, type LogLine } from "../lib/transcript.js";
 import { Empty } from "./ui.js";
 
-/** Reads a run's NDJSON log from the last offset; refreshes on live log/status events for the run. */
+/**
+ * Reads a run's NDJSON log from the last offset, appending only new whole lines; refreshes on live
+ * log/status events for the run. Not a cached query: each read continues from the previous one.
+ */
 export function useRunLog(runId: string) {
+  const api = useApi();
   const [lines, setLines] = useState<LogLine[]>([]);
   const [raw, setRaw] = useState("");
   const [missing, setMissing] = useState(false);
@@ -23,7 +28,7 @@ export function useRunLog(runId: string) {
     try {
       // Bounded: at most 20 slices (20 MB) per refresh.
       for (let i = 0; i < 20; i++) {
-        const slice = await api.runs.log(runId, offset.current);
+        const slice = await unwrap(api.GET("/api/heartbeat-runs/{id}/log", { params: { path: { id: runId }, query: { offset: String(offset.current) } } }));
         setMissing(false);
         // Only whole lines are consumed; a partial last line is read again next time.
         const end = slice.content.lastIndexOf("\n") + 1;
@@ -44,7 +49,7 @@ export function useRunLog(runId: string) {
         void fetchMore();
       }
     }
-  }, [runId]);
+  }, [api, runId]);
 
   useEffect(() => {
     offset.current = 0;

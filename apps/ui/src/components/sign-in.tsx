@@ -1,6 +1,10 @@
-import { useEffect, useState } from "react";
-import { api, describeError } from "../api/client.js";
+import { useMutation, useQuery } from "@tanstack/react-query";
+import { useEffect } from "react";
+import { unwrap } from "../api/client.js";
+import { useApi } from "../api/context.js";
+import { queries } from "../api/queries.js";
 import { reportSignedOut } from "../lib/auth.js";
+import { ErrorNote } from "./ui.js";
 
 /** Shown instead of the board whenever the API says this browser is not signed in (a 401). */
 export function SignInScreen() {
@@ -25,40 +29,16 @@ export function SignInScreen() {
  * server started with STAPLE_UNAUTHENTICATED_BOARD=1) has nothing to sign out of.
  */
 export function SignOutButton() {
-  const [source, setSource] = useState<string | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
-  useEffect(() => {
-    let live = true;
-    api.board
-      .session()
-      .then((s) => live && setSource(s.session.source))
-      .catch(() => {});
-    return () => {
-      live = false;
-    };
-  }, []);
-  if (source !== "session") return null;
-  const signOut = () => {
-    setBusy(true);
-    api.board
-      .signOut()
-      .then(reportSignedOut)
-      .catch((e: unknown) => {
-        setError(e);
-        setBusy(false);
-      });
-  };
+  const api = useApi();
+  const session = useQuery(queries.session(api));
+  const signOut = useMutation({ mutationFn: () => unwrap(api.POST("/api/board/logout", { body: {} })), onSuccess: reportSignedOut });
+  if (session.data?.session.source !== "session") return null;
   return (
     <div className="sidenav-foot">
-      <button type="button" className="secondary" onClick={signOut} disabled={busy}>
+      <button type="button" className="secondary" onClick={() => signOut.mutate()} disabled={signOut.isPending}>
         Sign out
       </button>
-      {error ? (
-        <p className="error" role="alert">
-          {describeError(error)}
-        </p>
-      ) : null}
+      <ErrorNote error={signOut.error} />
     </div>
   );
 }

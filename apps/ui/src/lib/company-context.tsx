@@ -1,4 +1,4 @@
-import { createContext, useContext, useMemo } from "react";
+import { createContext, useContext } from "react";
 import type { Agent, Company } from "../api/types.js";
 
 export interface CompanyCtx {
@@ -6,8 +6,6 @@ export interface CompanyCtx {
   companies: Company[];
   agents: Agent[];
   agentName: (id: string | null | undefined) => string;
-  reloadCompanies: () => void;
-  reloadAgents: () => void;
   /** Base path of the company's pages: /c/<id>. */
   base: string;
 }
@@ -18,8 +16,4 @@ export function useCompany(): CompanyCtx {
   const ctx = useContext(CompanyContext);
   if (!ctx) throw new Error("useCompany outside a company");
   return ctx;
-}
-
-export function useAgentMap(agents: Agent[]) {
-  return useMemo(() => new Map(agents.map((a) => [a.id, a])), [agents]);
 }

@@ -1,7 +1,9 @@
+import { useQueryClient, type QueryClient, type QueryKey } from "@tanstack/react-query";
 import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from "react";
-import { api } from "../api/client.js";
+import { eventsUrl } from "../api/client.js";
 import type { LiveEvent } from "../api/types.js";
 import { LIVE_EVENT_TYPES, parseLiveEvent } from "./live.js";
+import { keysToInvalidate } from "./live-invalidation.js";
 
 type Listener = (event: LiveEvent) => void;
 export type LiveState = "connecting" | "open" | "closed";
@@ -13,11 +15,40 @@ interface LiveHub {
 
 const LiveContext = createContext<LiveHub>({ subscribe: () => () => {}, state: "closed" });
 
+/** Events arriving within this window refresh each stale query once. */
+const BATCH_MS = 100;
+
+/**
+ * Invalidates the queries an event makes stale (lib/live-invalidation.ts), batched: a burst of
+ * events (a run's status changes and activity rows) refetches each query on screen once.
+ */
+export function createLiveInvalidator(queryClient: QueryClient, batchMs = BATCH_MS) {
+  const pending = new Map<string, QueryKey>();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const flush = () => {
+    timer = undefined;
+    const keys = [...pending.values()];
+    pending.clear();
+    for (const queryKey of keys) void queryClient.invalidateQueries({ queryKey });
+  };
+  return {
+    push(event: LiveEvent) {
+      for (const key of keysToInvalidate(event)) pending.set(JSON.stringify(key), key);
+      if (pending.size && timer === undefined) timer = setTimeout(flush, batchMs);
+    },
+    stop() {
+      clearTimeout(timer);
+      pending.clear();
+    },
+  };
+}
+
 /**
  * One server-sent event stream per company (GET /api/companies/:id/events). EventSource reconnects
- * by itself; on reconnect every subscriber gets a synthetic `ready` so views refetch what they missed.
+ * by itself; each (re)connect brings a `ready`, after which the table refreshes what may be missed.
  */
-export function LiveProvider({ companyId, children }: { companyId: string | null; children: ReactNode }) {
+export function LiveProvider({ companyId, children }: { companyId: string; children: ReactNode }) {
+  const queryClient = useQueryClient();
   const listeners = useRef(new Set<Listener>());
   const [state, setState] = useState<LiveState>("closed");
   const subscribe = useCallback((listener: Listener) => {
@@ -29,27 +60,35 @@ export function LiveProvider({ companyId, children }: { companyId: string | null
   const hub = useMemo(() => ({ subscribe, state }), [subscribe, state]);
 
   useEffect(() => {
-    if (!companyId || typeof EventSource === "undefined") return;
+    if (typeof EventSource === "undefined") return;
+    const invalidator = createLiveInvalidator(queryClient);
     setState("connecting");
-    const source = new EventSource(api.eventsUrl(companyId));
+    const source = new EventSource(eventsUrl(companyId));
+    let opened = false;
     const emit = (event: LiveEvent) => {
+      // The first `ready` only confirms the connection: the queries were just fetched.
+      if (event.type !== "ready" || opened) invalidator.push(event);
       for (const l of [...listeners.current]) l(event);
     };
     for (const type of LIVE_EVENT_TYPES) {
       source.addEventListener(type, (message) => {
-        const event = parseLiveEvent((message as MessageEvent<string>).data);
         if (type === "ready") {
           setState("open");
           emit({ type: "ready", companyId, payload: {} });
-        } else if (event) emit(event);
+          opened = true;
+          return;
+        }
+        const event = parseLiveEvent((message as MessageEvent<string>).data);
+        if (event) emit(event);
       });
     }
     source.onerror = () => setState(source.readyState === EventSource.CLOSED ? "closed" : "connecting");
     return () => {
       source.close();
+      invalidator.stop();
       setState("closed");
     };
-  }, [companyId]);
+  }, [companyId, queryClient]);
 
   return <LiveContext.Provider value={hub}>{children}</LiveContext.Provider>;
 }

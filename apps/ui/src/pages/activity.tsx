@@ -1,11 +1,13 @@
-import { api } from "../api/client.js";
+import { useQuery } from "@tanstack/react-query";
+import { Link } from "react-router";
+import { useApi } from "../api/context.js";
+import { queries } from "../api/queries.js";
 import type { ActivityEntry } from "../api/types.js";
-import { Empty, Loading, PageTitle } from "../components/ui.js";
+import { QueryState } from "../components/query-state.js";
+import { PageTitle } from "../components/ui.js";
 import { useCompany } from "../lib/company-context.js";
 import { formatTime, relativeTime } from "../lib/format.js";
-import { Link } from "../lib/router.js";
 import { humanize } from "../lib/status.js";
-import { useResource } from "../lib/use-resource.js";
 
 /** "issue.comment_added" → "Comment added"; bare actions ("pause") → "Pause". */
 export function describeAction(action: string): string {
@@ -15,11 +17,13 @@ export function describeAction(action: string): string {
 
 export function ActivityPage() {
   const { company } = useCompany();
-  const feed = useResource(`activity:${company.id}`, () => api.companies.activity(company.id, { limit: 100 }), { anyActivity: true });
+  const feed = useQuery(queries.activity(useApi(), company.id));
   return (
     <>
       <PageTitle title="Activity">Activity</PageTitle>
-      {!feed.data ? <Loading /> : feed.data.length === 0 ? <Empty>Nothing has happened yet.</Empty> : <Feed entries={feed.data} />}
+      <QueryState query={feed} empty="Nothing has happened yet.">
+        {(entries) => <Feed entries={entries} />}
+      </QueryState>
     </>
   );
 }

@@ -1,63 +1,59 @@
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
-import { api, describeError } from "../api/client.js";
-import type { Agent, AgentKey, CreatedAgentKey, HeartbeatRun } from "../api/types.js";
+import { Link } from "react-router";
+import { describeError, unwrap } from "../api/client.js";
+import { useApi } from "../api/context.js";
+import { queries } from "../api/queries.js";
+import type { Agent, AgentKey, CreatedAgentKey } from "../api/types.js";
 import { adapterConfigOf, AgentFields, DEFAULT_AGENT_DRAFT, draftFromConfig, type AgentDraft } from "../components/adapter-form.js";
 import { ConfirmDialog } from "../components/confirm-dialog.js";
-import { Badge, Empty, ErrorNote, Field, Loading, PageTitle, Section } from "../components/ui.js";
+import { QueryState } from "../components/query-state.js";
+import { Badge, ErrorNote, Field, PageTitle, Section } from "../components/ui.js";
 import { errorFor, fieldErrors } from "../lib/field-errors.js";
 import { useConfirm } from "../lib/use-confirm.js";
 import { useCompany } from "../lib/company-context.js";
 import { formatCents, formatTime, relativeTime } from "../lib/format.js";
-import { useLiveEvents } from "../lib/live-context.js";
-import { reduceRuns } from "../lib/live.js";
-import { Link } from "../lib/router.js";
+import { queryKeys } from "../lib/query-keys.js";
 import { humanize } from "../lib/status.js";
-import { useResource } from "../lib/use-resource.js";
 import { RunTable } from "./dashboard.js";
 
 export function AgentPage({ agentId }: { agentId: string }) {
-  const { base, company, agentName, reloadAgents } = useCompany();
-  const agent = useResource(`agent:${agentId}`, () => api.agents.get(agentId), { agentIds: [agentId] });
-  const runs = useResource(`agent-runs:${agentId}`, () => api.runs.list(company.id, { agentId, limit: 20 }), (e) => e.type === "heartbeat.run.queued" && e.payload.agentId === agentId);
-  const state = useResource(`agent-state:${agentId}`, () => api.agents.runtimeState(agentId), (e) => e.type === "heartbeat.run.status" && e.payload.agentId === agentId);
-  const issues = useResource(`agent-issues:${agentId}`, () => api.issues.list(company.id, { assigneeAgentId: agentId, status: ["todo", "in_progress", "in_review", "blocked", "backlog"], limit: 20 }), (e) => e.type === "activity.logged" && e.payload.entityType === "issue");
-  useLiveEvents((event) => {
-    runs.setData((list) => (list ? (reduceRuns(list, event, (r) => r.id) as HeartbeatRun[]) : list));
-    if (event.type === "agent.status" && event.payload.agentId === agentId) agent.setData((a) => (a ? { ...a, status: event.payload.status as Agent["status"] } : a));
-  });
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const agent = useQuery(queries.agent(useApi(), agentId));
+  return <QueryState query={agent}>{(a) => <AgentView agent={a} />}</QueryState>;
+}
+
+function AgentView({ agent: a }: { agent: Agent }) {
+  const { base, company, agentName } = useCompany();
+  const api = useApi();
+  const queryClient = useQueryClient();
+  const agentId = a.id;
+  const runs = useQuery(queries.runs(api, company.id, { agentId, limit: 20 }));
+  const state = useQuery(queries.agentRuntime(api, agentId));
+  const issues = useQuery(queries.issues(api, company.id, { assigneeAgentId: agentId, status: "todo,in_progress,in_review,blocked,backlog", limit: 20 }));
   const [notice, setNotice] = useState<string | null>(null);
   const [editing, setEditing] = useState(false);
+  const refresh = () => Promise.all([queryClient.invalidateQueries({ queryKey: queryKeys.agent(agentId) }), queryClient.invalidateQueries({ queryKey: queryKeys.company(company.id) })]);
   const terminate = useConfirm(async () => {
-    await api.agents.terminate(agentId);
+    await unwrap(api.POST("/api/agents/{id}/terminate", { params: { path: { id: agentId } } }));
     setNotice("Terminated. The agent is no longer woken; its live runs were cancelled.");
-    agent.reload();
-    runs.reload();
-    reloadAgents();
+    await refresh();
   });
-
-  const act = async (label: string, fn: () => Promise<unknown>) => {
-    setBusy(true);
-    setError(null);
-    setNotice(null);
-    try {
-      const result = await fn();
+  const path = { params: { path: { id: agentId } } };
+  const act = useMutation({
+    mutationFn: async ({ call }: { label: string; call: () => Promise<unknown> }) => call(),
+    onMutate: () => setNotice(null),
+    onSuccess: (result, { label }) => {
       if (result && typeof result === "object" && "status" in result && "reason" in result) setNotice(`Wake ${String(result.status)}: ${String(result.reason)}`);
       else setNotice(label);
-      agent.reload();
-      runs.reload();
-      reloadAgents();
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
-  };
-
-  if (agent.error && !agent.data) return <ErrorNote error={agent.error} />;
-  if (!agent.data) return <Loading />;
-  const a = agent.data;
+    },
+    onSettled: refresh,
+  });
+  const busy = act.isPending;
+  const wake = () =>
+    act.mutate({
+      label: "Woken: a run was queued.",
+      call: () => unwrap(api.POST("/api/agents/{id}/wakeup", { ...path, body: { source: "on_demand", triggerDetail: "manual", reason: "Woken from the board" } })),
+    });
   const paused = a.status === "paused";
   const terminated = a.status === "terminated";
   const s = state.data;
@@ -69,17 +65,17 @@ export function AgentPage({ agentId }: { agentId: string }) {
         actions={
           <>
             {!terminated ? (
-              <button type="button" onClick={() => act("Woken: a run was queued.", () => api.agents.wakeup(a.id))} disabled={busy || paused || a.status === "pending_approval"}>
+              <button type="button" onClick={wake} disabled={busy || paused || a.status === "pending_approval"}>
                 Wake now
               </button>
             ) : null}
             {!terminated ? (
               paused ? (
-                <button type="button" className="secondary" onClick={() => act("Resumed.", () => api.agents.resume(a.id))} disabled={busy}>
+                <button type="button" className="secondary" onClick={() => act.mutate({ label: "Resumed.", call: () => unwrap(api.POST("/api/agents/{id}/resume", path)) })} disabled={busy}>
                   Resume
                 </button>
               ) : (
-                <button type="button" className="secondary" onClick={() => act("Paused. Its live runs were cancelled.", () => api.agents.pause(a.id))} disabled={busy}>
+                <button type="button" className="secondary" onClick={() => act.mutate({ label: "Paused. Its live runs were cancelled.", call: () => unwrap(api.POST("/api/agents/{id}/pause", path)) })} disabled={busy}>
                   Pause
                 </button>
               )
@@ -112,7 +108,7 @@ export function AgentPage({ agentId }: { agentId: string }) {
       <div role="status" aria-live="polite">
         {notice ? <p className="notice">{notice}</p> : null}
       </div>
-      <ErrorNote error={error} />
+      <ErrorNote error={act.error} />
       <ConfirmDialog
         open={terminate.open}
         title={`Terminate ${a.name}?`}
@@ -147,23 +143,23 @@ export function AgentPage({ agentId }: { agentId: string }) {
       </div>
 
       <Section title="Recent runs">
-        <RunTable runs={runs.data} showAgent={false} />
+        <QueryState query={runs} empty="No runs yet.">
+          {(list) => <RunTable runs={list} showAgent={false} />}
+        </QueryState>
       </Section>
 
       <Section title="Assigned open issues">
-        {!issues.data ? (
-          <Loading />
-        ) : issues.data.length === 0 ? (
-          <Empty>No open issues assigned.</Empty>
-        ) : (
-          <ul className="plain list-rows">
-            {issues.data.map((i) => (
-              <li key={i.id}>
-                <Badge status={i.status} /> <Link to={`${base}/issues/${i.identifier}`}>{i.identifier}</Link> {i.title}
-              </li>
-            ))}
-          </ul>
-        )}
+        <QueryState query={issues} empty="No open issues assigned.">
+          {(list) => (
+            <ul className="plain list-rows">
+              {list.map((i) => (
+                <li key={i.id}>
+                  <Badge status={i.status} /> <Link to={`${base}/issues/${i.identifier}`}>{i.identifier}</Link> {i.title}
+                </li>
+              ))}
+            </ul>
+          )}
+        </QueryState>
       </Section>
 
       <Section
@@ -181,7 +177,7 @@ export function AgentPage({ agentId }: { agentId: string }) {
             agent={a}
             onDone={() => {
               setEditing(false);
-              agent.reload();
+              void refresh();
             }}
           />
         ) : (
@@ -211,38 +207,42 @@ export function AgentPage({ agentId }: { agentId: string }) {
 
 /** The agent's API keys: list, create (the token is shown once), revoke with a confirmation. */
 function KeysSection({ agentId, terminated }: { agentId: string; terminated: boolean }) {
-  const keys = useResource(`agent-keys:${agentId}`, () => api.agents.keys(agentId));
+  const api = useApi();
+  const queryClient = useQueryClient();
+  const keys = useQuery(queries.agentKeys(api, agentId));
   const [name, setName] = useState("");
   const [createdKey, setCreatedKey] = useState<CreatedAgentKey | null>(null);
   const [copied, setCopied] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const [copyError, setCopyError] = useState<unknown>(null);
+  const reload = () => queryClient.invalidateQueries({ queryKey: queryKeys.agentKeys(agentId) });
   const revoke = useConfirm(async (key: AgentKey) => {
-    await api.agents.revokeKey(agentId, key.id);
-    keys.reload();
+    await unwrap(api.DELETE("/api/agents/{id}/keys/{keyId}", { params: { path: { id: agentId, keyId: key.id } } }));
+    await reload();
   });
-  const create = async (e: FormEvent) => {
-    e.preventDefault();
-    setBusy(true);
-    setError(null);
-    setCopied(false);
-    try {
-      setCreatedKey(await api.agents.createKey(agentId, name.trim() || "default"));
+  const createKey = useMutation({
+    mutationFn: () => unwrap(api.POST("/api/agents/{id}/keys", { params: { path: { id: agentId } }, body: { name: name.trim() || "default" } })),
+    onMutate: () => {
+      setCopied(false);
+      setCopyError(null);
+    },
+    onSuccess: (key) => {
+      setCreatedKey(key);
       setName("");
-      keys.reload();
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+      return reload();
+    },
+  });
+  const create = (e: FormEvent) => {
+    e.preventDefault();
+    createKey.mutate();
   };
+  const error = createKey.error ?? copyError;
   const copy = async () => {
     if (!createdKey) return;
     try {
       await navigator.clipboard.writeText(createdKey.token);
       setCopied(true);
     } catch {
-      setError(new Error("Copying failed: select the token and copy it by hand."));
+      setCopyError(new Error("Copying failed: select the token and copy it by hand."));
     }
   };
   const fieldErrs = fieldErrors(error);
@@ -266,11 +266,8 @@ function KeysSection({ agentId, terminated }: { agentId: string; terminated: boo
           </div>
         </div>
       ) : null}
-      {!keys.data ? (
-        keys.error ? <ErrorNote error={keys.error} /> : <Loading />
-      ) : keys.data.length === 0 ? (
-        <Empty>No API keys. An agent needs one to call the API from outside a run.</Empty>
-      ) : (
+      <QueryState query={keys} empty="No API keys. An agent needs one to call the API from outside a run.">
+        {(list) => (
         <table className="table keys-table" aria-label="API keys">
           <thead>
             <tr>
@@ -284,7 +281,7 @@ function KeysSection({ agentId, terminated }: { agentId: string; terminated: boo
             </tr>
           </thead>
           <tbody>
-            {keys.data.map((k) => (
+            {list.map((k) => (
               <tr key={k.id} data-key-id={k.id}>
                 <td>{k.name}</td>
                 <td>{formatTime(k.createdAt)}</td>
@@ -301,14 +298,15 @@ function KeysSection({ agentId, terminated }: { agentId: string; terminated: boo
             ))}
           </tbody>
         </table>
-      )}
+        )}
+      </QueryState>
       {!terminated ? (
         <form className="inline-form" onSubmit={create}>
           <Field label="New key name" error={errorFor(fieldErrs, "name")}>
             {(id, d) => <input id={id} aria-describedby={d} value={name} maxLength={100} onChange={(e) => setName(e.target.value)} placeholder="default" />}
           </Field>
-          <button type="submit" disabled={busy}>
-            {busy ? "Creating…" : "Create API key"}
+          <button type="submit" disabled={createKey.isPending}>
+            {createKey.isPending ? "Creating…" : "Create API key"}
           </button>
         </form>
       ) : null}
@@ -344,28 +342,32 @@ function EditAdapter({ agent, onDone }: { agent: Agent; onDone: () => void }) {
     ...draftFromConfig(agent.adapterType, agent.adapterConfig),
   });
   const [budget, setBudget] = useState(agent.budgetMonthlyCents > 0 ? String(agent.budgetMonthlyCents / 100) : "");
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
-  const errors = fieldErrors(error);
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
+  const api = useApi();
+  const save = useMutation({
+    mutationFn: () => {
       const budgetCents = budget.trim() === "" ? 0 : Math.round(Number(budget) * 100);
-      await api.agents.update(agent.id, {
-        name: draft.name,
-        title: draft.title.trim() || null,
-        role: draft.role as Agent["role"],
-        budgetMonthlyCents: Number.isFinite(budgetCents) ? budgetCents : -1,
-        adapterType: draft.adapterType as Agent["adapterType"],
-        adapterConfig: adapterConfigOf(draft),
-      });
-      onDone();
-    } catch (err) {
-      setError(err);
-      setBusy(false);
-    }
+      return unwrap(
+        api.PATCH("/api/agents/{id}", {
+          params: { path: { id: agent.id } },
+          body: {
+            name: draft.name,
+            title: draft.title.trim() || null,
+            role: draft.role as Agent["role"],
+            budgetMonthlyCents: Number.isFinite(budgetCents) ? budgetCents : -1,
+            adapterType: draft.adapterType as Agent["adapterType"],
+            adapterConfig: adapterConfigOf(draft),
+          },
+        }),
+      );
+    },
+    onSuccess: onDone,
+  });
+  const error = save.error;
+  const busy = save.isPending;
+  const errors = fieldErrors(error);
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    save.mutate();
   };
   return (
     <form onSubmit={submit} aria-label="Edit configuration" noValidate>

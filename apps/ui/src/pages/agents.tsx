@@ -1,17 +1,23 @@
+import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
-import { api } from "../api/client.js";
+import { Link, useLocation, useNavigate, useSearchParams } from "react-router";
+import { unwrap } from "../api/client.js";
+import { useApi } from "../api/context.js";
 import type { Agent } from "../api/types.js";
 import { adapterConfigOf, AgentFields, DEFAULT_AGENT_DRAFT, type AgentDraft } from "../components/adapter-form.js";
 import { Badge, Empty, ErrorNote, PageTitle, Section } from "../components/ui.js";
 import { useCompany } from "../lib/company-context.js";
 import { relativeTime } from "../lib/format.js";
-import { Link, navigate, useLocation, withQuery } from "../lib/router.js";
+import { queryKeys } from "../lib/query-keys.js";
+import { withQuery } from "../lib/routes.js";
 import { humanize } from "../lib/status.js";
 
 export function AgentsPage() {
-  const { company, base, agents, agentName, reloadAgents } = useCompany();
+  const { company, base, agents, agentName } = useCompany();
   const loc = useLocation();
-  const hiring = loc.search.get("hire") === "1";
+  const navigate = useNavigate();
+  const [search] = useSearchParams();
+  const hiring = search.get("hire") === "1";
   return (
     <>
       <PageTitle
@@ -31,7 +37,6 @@ export function AgentsPage() {
           companyId={company.id}
           managers={agents.filter((a) => a.status !== "terminated")}
           onDone={(agent) => {
-            reloadAgents();
             navigate(agent ? `${base}/agents/${agent.id}` : withQuery(loc, { hire: null }));
           }}
         />
@@ -74,39 +79,44 @@ export function AgentsPage() {
 }
 
 function HireForm({ companyId, managers, onDone }: { companyId: string; managers: Agent[]; onDone: (agent: Agent | null) => void }) {
+  const api = useApi();
+  const queryClient = useQueryClient();
   const [draft, setDraft] = useState<AgentDraft>(DEFAULT_AGENT_DRAFT);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      const agent = await api.agents.create(companyId, {
-        name: draft.name.trim(),
-        role: draft.role as Agent["role"],
-        title: draft.title.trim() || null,
-        reportsTo: draft.reportsTo || null,
-        adapterType: draft.adapterType as Agent["adapterType"],
-        adapterConfig: adapterConfigOf(draft),
-      });
+  const hire = useMutation({
+    mutationFn: () =>
+      unwrap(
+        api.POST("/api/companies/{companyId}/agents", {
+          params: { path: { companyId } },
+          body: {
+            name: draft.name.trim(),
+            role: draft.role as Agent["role"],
+            title: draft.title.trim() || null,
+            reportsTo: draft.reportsTo || null,
+            adapterType: draft.adapterType as Agent["adapterType"],
+            adapterConfig: adapterConfigOf(draft),
+          },
+        }),
+      ),
+    onSuccess: async (agent) => {
+      await queryClient.invalidateQueries({ queryKey: queryKeys.company(companyId) });
       onDone(agent);
-    } catch (err) {
-      setError(err);
-      setBusy(false);
-    }
+    },
+  });
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    hire.mutate();
   };
   return (
     <Section title="Hire an agent">
       <form onSubmit={submit} className="form">
         <AgentFields draft={draft} onChange={setDraft} companyId={companyId} managers={managers} />
-        <ErrorNote error={error} />
+        <ErrorNote error={hire.error} />
         <div className="row end">
           <button type="button" className="secondary" onClick={() => onDone(null)}>
             Cancel
           </button>
-          <button type="submit" disabled={busy}>
-            {busy ? "Hiring…" : "Hire agent"}
+          <button type="submit" disabled={hire.isPending}>
+            {hire.isPending ? "Hiring…" : "Hire agent"}
           </button>
         </div>
       </form>

@@ -1,32 +1,27 @@
+import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { useId } from "react";
-import { api } from "../api/client.js";
-import { Badge, Empty, ErrorNote, Loading, PageTitle, Section } from "../components/ui.js";
+import { Link, useLocation, useNavigate, useSearchParams } from "react-router";
+import { useApi } from "../api/context.js";
+import { queries } from "../api/queries.js";
+import { QueryState } from "../components/query-state.js";
+import { Badge, Empty, PageTitle, Section } from "../components/ui.js";
 import { useCompany } from "../lib/company-context.js";
-import { budgetPercent, COST_PERIODS, costRange, formatTokens, isCostEvent, isCostPeriod, type CostPeriod } from "../lib/costs.js";
+import { budgetPercent, COST_PERIODS, formatTokens, isCostPeriod, type CostPeriod } from "../lib/costs.js";
 import { formatCents } from "../lib/format.js";
-import { Link, navigate, useLocation, withQuery } from "../lib/router.js";
-import { useResource } from "../lib/use-resource.js";
+import { withQuery } from "../lib/routes.js";
 
 /** Spend of the company for a period: summary against the budget, then by agent and by project. */
 export function CostsPage() {
   const { company, base } = useCompany();
   const loc = useLocation();
-  const raw = loc.search.get("period");
+  const navigate = useNavigate();
+  const [search] = useSearchParams();
+  const raw = search.get("period");
   const period: CostPeriod = isCostPeriod(raw) ? raw : "month";
   const cid = company.id;
   const periodId = useId();
-  const costs = useResource(
-    `costs:${cid}:${period}`,
-    async () => {
-      const range = costRange(period);
-      const [summary, byAgent, byProject] = await Promise.all([api.costs.summary(cid, range), api.costs.byAgent(cid, range), api.costs.byProject(cid, range)]);
-      return { summary, byAgent, byProject };
-    },
-    isCostEvent,
-  );
-  const data = costs.data;
-  const s = data?.summary;
-  const pct = s ? budgetPercent(s.spendCents, s.budgetCents) : null;
+  // The previous period stays on screen while the next one loads ("Updating…").
+  const costs = useQuery({ ...queries.costs(useApi(), cid, period), placeholderData: keepPreviousData });
   const periodLabel = COST_PERIODS.find((p) => p.value === period)!.label;
 
   return (
@@ -41,37 +36,38 @@ export function CostsPage() {
             </option>
           ))}
         </select>
-        {costs.loading && data ? <span className="muted small" role="status">Updating…</span> : null}
+        {costs.isFetching && costs.data ? <span className="muted small" role="status">Updating…</span> : null}
       </div>
-      <ErrorNote error={costs.error} />
-      {!data ? (
-        costs.error ? null : <Loading label="Loading costs…" />
-      ) : (
+      <QueryState query={costs} loadingLabel="Loading costs…">
+        {(data) => {
+          const s = data.summary;
+          const pct = budgetPercent(s.spendCents, s.budgetCents);
+          return (
         <>
           <Section title="Summary">
             <div className="cost-summary">
               <div>
-                <p className="big-number" aria-label={`Spend: ${formatCents(s!.spendCents)}`}>
-                  {formatCents(s!.spendCents)}
+                <p className="big-number" aria-label={`Spend: ${formatCents(s.spendCents)}`}>
+                  {formatCents(s.spendCents)}
                 </p>
                 <p className="muted small">spent · {periodLabel}</p>
               </div>
               <dl className="cost-stats">
                 <div>
                   <dt>Runs</dt>
-                  <dd>{formatTokens(s!.runCount)}</dd>
+                  <dd>{formatTokens(s.runCount)}</dd>
                 </div>
                 <div>
                   <dt>Input tokens</dt>
-                  <dd>{formatTokens(s!.inputTokens)}</dd>
+                  <dd>{formatTokens(s.inputTokens)}</dd>
                 </div>
                 <div>
                   <dt>Cached input</dt>
-                  <dd>{formatTokens(s!.cachedInputTokens)}</dd>
+                  <dd>{formatTokens(s.cachedInputTokens)}</dd>
                 </div>
                 <div>
                   <dt>Output tokens</dt>
-                  <dd>{formatTokens(s!.outputTokens)}</dd>
+                  <dd>{formatTokens(s.outputTokens)}</dd>
                 </div>
               </dl>
             </div>
@@ -81,7 +77,7 @@ export function CostsPage() {
                   <div className={`meter-fill ${pct >= 90 ? "hot" : ""}`} style={{ width: `${pct}%` }} />
                 </div>
                 <p className="muted">
-                  {Math.round(s!.utilizationPercent ?? pct)}% of the {formatCents(s!.budgetCents)} monthly budget
+                  {Math.round(s.utilizationPercent ?? pct)}% of the {formatCents(s.budgetCents)} monthly budget
                 </p>
               </>
             ) : (
@@ -157,7 +153,9 @@ export function CostsPage() {
             )}
           </Section>
         </>
-      )}
+          );
+        }}
+      </QueryState>
     </>
   );
 }

@@ -1,20 +1,24 @@
-import { api } from "../api/client.js";
-import { Badge, Empty, Loading, PageTitle, Section } from "../components/ui.js";
+import { useQuery } from "@tanstack/react-query";
+import { Link } from "react-router";
+import { useApi } from "../api/context.js";
+import { queries } from "../api/queries.js";
+import type { HeartbeatRun } from "../api/types.js";
+import { QueryState } from "../components/query-state.js";
+import { Badge, Empty, PageTitle, Section } from "../components/ui.js";
 import { useCompany } from "../lib/company-context.js";
 import { duration, formatCents, relativeTime } from "../lib/format.js";
-import { Link } from "../lib/router.js";
 import { ALL_AGENT_STATUSES, humanize } from "../lib/status.js";
-import { useResource } from "../lib/use-resource.js";
 
 export function DashboardPage() {
   const { company, base, agents, agentName } = useCompany();
   const cid = company.id;
-  const dash = useResource(`dash:${cid}`, () => api.companies.dashboard(cid), { anyRun: true, anyActivity: true });
-  const live = useResource(`live:${cid}`, () => api.runs.live(cid), { anyRun: true });
-  const recent = useResource(`recent:${cid}`, () => api.runs.list(cid, { limit: 8 }), { anyRun: true });
-  const failed = useResource(`failed:${cid}`, () => api.runs.list(cid, { status: ["failed", "timed_out"], limit: 5 }), { anyRun: true });
-  const wip = useResource(`wip:${cid}`, () => api.issues.list(cid, { status: ["in_progress", "in_review"], limit: 8 }), { anyActivity: true });
-  const blocked = useResource(`blocked:${cid}`, () => api.issues.list(cid, { status: ["blocked"], limit: 5 }), { anyActivity: true });
+  const api = useApi();
+  const dash = useQuery(queries.dashboard(api, cid));
+  const live = useQuery(queries.liveRuns(api, cid));
+  const recent = useQuery(queries.runs(api, cid, { limit: 8 }));
+  const failed = useQuery(queries.runs(api, cid, { status: "failed,timed_out", limit: 5 }));
+  const wip = useQuery(queries.issues(api, cid, { status: "in_progress,in_review", limit: 8 }));
+  const blocked = useQuery(queries.issues(api, cid, { status: "blocked", limit: 5 }));
 
   const d = dash.data;
   const spend = d?.costs.monthSpendCents ?? company.spentMonthlyCents;
@@ -40,9 +44,8 @@ export function DashboardPage() {
       ) : null}
       <div className="stat-grid">
         <Section title="Agents">
-          {!d ? (
-            <Loading />
-          ) : (
+          <QueryState query={dash}>
+            {(d) => (
             <>
               <p className="big-number">{d.agents.total}</p>
               <ul className="counts" aria-label="Agents by status">
@@ -53,12 +56,12 @@ export function DashboardPage() {
                 ))}
               </ul>
             </>
-          )}
+            )}
+          </QueryState>
         </Section>
         <Section title="Issues">
-          {!d ? (
-            <Loading />
-          ) : (
+          <QueryState query={dash}>
+            {(d) => (
             <>
               <p className="big-number">{d.issues.total}</p>
               <ul className="counts" aria-label="Issues by status">
@@ -74,7 +77,8 @@ export function DashboardPage() {
                   ))}
               </ul>
             </>
-          )}
+            )}
+          </QueryState>
         </Section>
         <Section title="Spend this month">
           <p className="big-number">{formatCents(spend)}</p>
@@ -143,20 +147,18 @@ export function DashboardPage() {
               ))}
             </ul>
           ) : null}
-          {!wip.data ? (
-            <Loading />
-          ) : wip.data.length === 0 && !live.data?.length ? (
-            <Empty>No issue is in progress.</Empty>
-          ) : (
-            <ul className="plain list-rows" aria-label="Issues in progress">
-              {wip.data.map((i) => (
-                <li key={i.id}>
-                  <Badge status={i.status} /> <Link to={`${base}/issues/${i.identifier}`}>{i.identifier}</Link> {i.title}{" "}
-                  <span className="muted">{agentName(i.assigneeAgentId)}</span>
-                </li>
-              ))}
-            </ul>
-          )}
+          <QueryState query={wip} empty={live.data?.length ? undefined : "No issue is in progress."}>
+            {(list) => (
+              <ul className="plain list-rows" aria-label="Issues in progress">
+                {list.map((i) => (
+                  <li key={i.id}>
+                    <Badge status={i.status} /> <Link to={`${base}/issues/${i.identifier}`}>{i.identifier}</Link> {i.title}{" "}
+                    <span className="muted">{agentName(i.assigneeAgentId)}</span>
+                  </li>
+                ))}
+              </ul>
+            )}
+          </QueryState>
         </Section>
       </div>
 
@@ -168,16 +170,17 @@ export function DashboardPage() {
           </Link>
         }
       >
-        <RunTable runs={recent.data} />
+        <QueryState query={recent} empty="No runs yet.">
+          {(runs) => <RunTable runs={runs} />}
+        </QueryState>
       </Section>
     </>
   );
 }
 
-export function RunTable({ runs, showAgent = true }: { runs: import("../api/types.js").HeartbeatRun[] | undefined; showAgent?: boolean }) {
+/** A table of runs (the caller shows the busy/empty states). */
+export function RunTable({ runs, showAgent = true }: { runs: readonly HeartbeatRun[]; showAgent?: boolean }) {
   const { base, agentName } = useCompany();
-  if (!runs) return <Loading />;
-  if (!runs.length) return <Empty>No runs yet.</Empty>;
   return (
     <table className="table">
       <thead>

@@ -1,28 +1,33 @@
-/** Sections of the issue page: lock, sub-issues, blockers, documents, activity, title/description editor. */
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent, type ReactNode } from "react";
-import { api, describeError } from "../api/client.js";
+import { Link } from "react-router";
+import { unwrap } from "../api/client.js";
+import { useApi } from "../api/context.js";
+import { queries } from "../api/queries.js";
 import type { ActivityEntry, IssueDetail, IssueDocument, IssueRun } from "../api/types.js";
 import { ConfirmDialog } from "../components/confirm-dialog.js";
-import { Badge, Empty, ErrorNote, Field, Loading, Section } from "../components/ui.js";
+import { Markdown } from "../components/lazy-markdown.js";
+import { QueryState } from "../components/query-state.js";
+import { Badge, ErrorNote, Field, Section } from "../components/ui.js";
 import { useCompany } from "../lib/company-context.js";
 import { formatTime, relativeTime } from "../lib/format.js";
 import { describeLock, lockSeverity, lockState } from "../lib/lock.js";
-import { Link } from "../lib/router.js";
+import { queryKeys } from "../lib/query-keys.js";
 import { humanize } from "../lib/status.js";
 import { useConfirm } from "../lib/use-confirm.js";
-import { useResource } from "../lib/use-resource.js";
 import { describeAction } from "./activity.js";
 
 /** The execution lock, with a confirmed force-release (board recovery for a stuck lock). */
-export function LockSection({ issue, runs, onReleased }: { issue: IssueDetail; runs: IssueRun[] | undefined; onReleased: () => void }) {
+export function LockSection({ issue, runs, onReleased }: { issue: IssueDetail; runs: IssueRun[] | undefined; onReleased: () => unknown }) {
   const { base } = useCompany();
+  const api = useApi();
   const lock = lockState(issue);
   const fromList = lock ? runs?.find((r) => r.runId === lock.runId) : undefined;
   // The run may not be one of this issue's runs (a checkout by another run): fetch it then.
-  const holder = useResource(lock && !fromList ? `lock-run:${lock.runId}` : null, () => api.runs.get(lock!.runId), (e) => e.type === "heartbeat.run.status" && e.payload.runId === lock?.runId);
+  const holder = useQuery({ ...queries.run(api, lock?.runId ?? ""), enabled: !!lock && !fromList });
   const release = useConfirm(async () => {
-    await api.issues.forceRelease(issue.id);
-    onReleased();
+    await unwrap(api.POST("/api/issues/{id}/admin/force-release", { params: { path: { id: issue.id } } }));
+    await onReleased();
   });
   const [released, setReleased] = useState<string | null>(null);
   if (!lock) {
@@ -69,21 +74,18 @@ export function LockSection({ issue, runs, onReleased }: { issue: IssueDetail; r
 
 /** Inline editor of the title and description. */
 export function EditIssueForm({ issue, onDone }: { issue: IssueDetail; onDone: (saved: boolean) => void }) {
+  const api = useApi();
   const [title, setTitle] = useState(issue.title);
   const [description, setDescription] = useState(issue.description ?? "");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
-  const submit = async (e: FormEvent) => {
+  const save = useMutation({
+    mutationFn: () => unwrap(api.PATCH("/api/issues/{id}", { params: { path: { id: issue.id } }, body: { title: title.trim(), description: description.trim() ? description : null } })),
+    onSuccess: () => onDone(true),
+  });
+  const busy = save.isPending;
+  const error = save.error;
+  const submit = (e: FormEvent) => {
     e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      await api.issues.update(issue.id, { title: title.trim(), description: description.trim() ? description : null });
-      onDone(true);
-    } catch (err) {
-      setError(err);
-      setBusy(false);
-    }
+    save.mutate();
   };
   return (
     <form onSubmit={submit} aria-label="Edit issue">
@@ -114,29 +116,32 @@ function RefRow({ r, children }: { r: IssueDetail["children"][number]; children?
 }
 
 /** Children of the issue (parentId = this issue), with a quick "add sub-issue" form. */
-export function SubIssuesSection({ issue, onChanged }: { issue: IssueDetail; onChanged: () => void }) {
+export function SubIssuesSection({ issue, onChanged }: { issue: IssueDetail; onChanged: () => unknown }) {
+  const api = useApi();
   const [title, setTitle] = useState("");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
-  const add = async (e: FormEvent) => {
-    e.preventDefault();
-    if (!title.trim()) return;
-    setBusy(true);
-    setError(null);
-    try {
-      await api.issues.create(issue.companyId, { title: title.trim(), parentId: issue.id, priority: issue.priority });
+  const create = useMutation({
+    mutationFn: () =>
+      unwrap(
+        api.POST("/api/companies/{companyId}/issues", {
+          params: { path: { companyId: issue.companyId } },
+          body: { title: title.trim(), parentId: issue.id, priority: issue.priority },
+        }),
+      ),
+    onSuccess: async () => {
       setTitle("");
-      onChanged();
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+      await onChanged();
+    },
+  });
+  const busy = create.isPending;
+  const error = create.error;
+  const add = (e: FormEvent) => {
+    e.preventDefault();
+    if (title.trim()) create.mutate();
   };
   return (
     <Section title={`Sub-issues (${issue.children.length})`}>
       {issue.children.length === 0 ? (
-        <Empty>No sub-issues.</Empty>
+        <p className="empty">No sub-issues.</p>
       ) : (
         <ul className="plain ref-rows" aria-label="Sub-issues">
           {issue.children.map((r) => (
@@ -156,31 +161,23 @@ export function SubIssuesSection({ issue, onChanged }: { issue: IssueDetail; onC
 }
 
 /** Blocked-by relations (PATCH blockedByIssueIds replaces the set) and the issues this one blocks. */
-export function BlockersSection({ issue, onChanged }: { issue: IssueDetail; onChanged: () => void }) {
+export function BlockersSection({ issue, onChanged }: { issue: IssueDetail; onChanged: () => unknown }) {
+  const api = useApi();
   const [ref, setRef] = useState("");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
   const save = async (ids: string[]) => {
-    await api.issues.update(issue.id, { blockedByIssueIds: ids });
-    onChanged();
+    await unwrap(api.PATCH("/api/issues/{id}", { params: { path: { id: issue.id } }, body: { blockedByIssueIds: ids } }));
+    await onChanged();
   };
-  const run = async (fn: () => Promise<void>) => {
-    setBusy(true);
-    setError(null);
-    try {
-      await fn();
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
-  };
+  const change = useMutation({ mutationFn: (fn: () => Promise<void>) => fn() });
+  const busy = change.isPending;
+  const error = change.error;
+  const run = (fn: () => Promise<void>) => change.mutate(fn);
   const add = (e: FormEvent) => {
     e.preventDefault();
     const wanted = ref.trim();
     if (!wanted) return;
-    void run(async () => {
-      const other = await api.issues.get(wanted);
+    run(async () => {
+      const other = await unwrap(api.GET("/api/issues/{id}", { params: { path: { id: wanted } } }));
       if (other.id === issue.id) throw new Error("An issue cannot block itself.");
       if (issue.blockedBy.some((b) => b.id === other.id)) throw new Error(`${other.identifier} already blocks this issue.`);
       await save([...issue.blockedBy.map((b) => b.id), other.id]);
@@ -191,7 +188,7 @@ export function BlockersSection({ issue, onChanged }: { issue: IssueDetail; onCh
     <Section title="Blockers">
       <h3>Blocked by</h3>
       {issue.blockedBy.length === 0 ? (
-        <Empty>Nothing blocks this issue.</Empty>
+        <p className="empty">Nothing blocks this issue.</p>
       ) : (
         <ul className="plain ref-rows" aria-label="Blocked by">
           {issue.blockedBy.map((r) => (
@@ -201,7 +198,7 @@ export function BlockersSection({ issue, onChanged }: { issue: IssueDetail; onCh
                 className="secondary small"
                 disabled={busy}
                 aria-label={`Remove blocker ${r.identifier}`}
-                onClick={() => void run(() => save(issue.blockedBy.filter((b) => b.id !== r.id).map((b) => b.id)))}
+                onClick={() => run(() => save(issue.blockedBy.filter((b) => b.id !== r.id).map((b) => b.id)))}
               >
                 Remove
               </button>
@@ -242,33 +239,33 @@ interface DocDraft {
 
 /** The issue's documents (latest revision shown as text) with a create/revise editor. */
 export function DocumentsSection({ issueId }: { issueId: string }) {
-  const docs = useResource(`docs:${issueId}`, () => api.issues.documents(issueId), (e) => e.type === "activity.logged" && (e.payload.entityId === issueId || e.payload.entityType === "document"));
+  const api = useApi();
+  const queryClient = useQueryClient();
+  const docs = useQuery(queries.issueDocuments(api, issueId));
+  const { agents } = useCompany();
   const [draft, setDraft] = useState<DocDraft | null>(null);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const saveDoc = useMutation({
+    mutationFn: (d: DocDraft) =>
+      unwrap(
+        api.PUT("/api/issues/{id}/documents/{key}", {
+          params: { path: { id: issueId, key: d.key.trim() } },
+          body: { title: d.title.trim() || null, body: d.body, format: "markdown", ...(d.isNew ? {} : { baseRevisionId: d.baseRevisionId }) },
+        }),
+      ),
+    onSuccess: () => {
+      setDraft(null);
+      return queryClient.invalidateQueries({ queryKey: queryKeys.issueDocuments(issueId) });
+    },
+  });
+  const busy = saveDoc.isPending;
+  const error = saveDoc.error;
   const edit = (d: IssueDocument | null) => {
-    setError(null);
+    saveDoc.reset();
     setDraft(d ? { key: d.key, title: d.title ?? "", body: d.body, baseRevisionId: d.latestRevisionId, isNew: false } : { key: "", title: "", body: "", baseRevisionId: null, isNew: true });
   };
-  const save = async (e: FormEvent) => {
+  const save = (e: FormEvent) => {
     e.preventDefault();
-    if (!draft) return;
-    setBusy(true);
-    setError(null);
-    try {
-      await api.issues.putDocument(issueId, draft.key.trim(), {
-        title: draft.title.trim() || null,
-        body: draft.body,
-        format: "markdown",
-        ...(draft.isNew ? {} : { baseRevisionId: draft.baseRevisionId }),
-      });
-      setDraft(null);
-      docs.reload();
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    if (draft) saveDoc.mutate(draft);
   };
   return (
     <Section
@@ -303,31 +300,28 @@ export function DocumentsSection({ issueId }: { issueId: string }) {
           </div>
         </form>
       ) : null}
-      {docs.error ? <ErrorNote error={docs.error} /> : null}
-      {!docs.data ? (
-        <Loading />
-      ) : docs.data.length === 0 ? (
-        !draft ? <Empty>No documents.</Empty> : null
-      ) : (
-        <div className="docs">
-          {docs.data.map((d) => (
-            <article key={d.id} className="doc" aria-labelledby={`doc-${d.id}`}>
-              <div className="doc-head">
-                <h3 id={`doc-${d.id}`}>
-                  <code>{d.key}</code> {d.title ? <span className="doc-title">{d.title}</span> : null}
-                </h3>
-                <span className="muted small">
-                  rev {d.latestRevisionNumber} · {relativeTime(d.updatedAt)}
-                </span>
-                <button type="button" className="secondary small" onClick={() => edit(d)} disabled={!!draft} aria-label={`Edit document ${d.key}`}>
-                  Edit
-                </button>
-              </div>
-              <pre className="doc-body">{d.body}</pre>
-            </article>
-          ))}
-        </div>
-      )}
+      <QueryState query={docs} empty={draft ? undefined : "No documents."}>
+        {(list) => (
+          <div className="docs">
+            {list.map((d) => (
+              <article key={d.id} className="doc" aria-labelledby={`doc-${d.id}`}>
+                <div className="doc-head">
+                  <h3 id={`doc-${d.id}`}>
+                    <code>{d.key}</code> {d.title ? <span className="doc-title">{d.title}</span> : null}
+                  </h3>
+                  <span className="muted small">
+                    rev {d.latestRevisionNumber} · {relativeTime(d.updatedAt)}
+                  </span>
+                  <button type="button" className="secondary small" onClick={() => edit(d)} disabled={!!draft} aria-label={`Edit document ${d.key}`}>
+                    Edit
+                  </button>
+                </div>
+                <div className="doc-body">{d.format === "markdown" ? <Markdown source={d.body} mentionNames={agents.map((a) => a.name)} /> : <pre>{d.body}</pre>}</div>
+              </article>
+            ))}
+          </div>
+        )}
+      </QueryState>
     </Section>
   );
 }
@@ -335,38 +329,35 @@ export function DocumentsSection({ issueId }: { issueId: string }) {
 /** What happened to the issue (GET /api/issues/:id/activity). */
 export function IssueActivitySection({ issueId }: { issueId: string }) {
   const { base, agentName } = useCompany();
-  const feed = useResource(`issue-activity:${issueId}`, () => api.issues.activity(issueId), (e) => e.type === "activity.logged" && e.payload.entityId === issueId);
+  const feed = useQuery(queries.issueActivity(useApi(), issueId));
   const actor = (e: ActivityEntry) => (e.actorType === "agent" ? agentName(e.actorId) : e.actorType === "user" ? "Board" : "System");
   return (
     <Section title="Activity">
-      {feed.error ? <p className="error">{describeError(feed.error)}</p> : null}
-      {!feed.data ? (
-        <Loading />
-      ) : feed.data.length === 0 ? (
-        <Empty>No activity yet.</Empty>
-      ) : (
-        <ol className="mini-feed" aria-label="Issue activity">
-          {feed.data.slice(0, 50).map((e) => (
-            <li key={e.id}>
-              <time dateTime={e.createdAt} title={formatTime(e.createdAt)} className="muted">
-                {relativeTime(e.createdAt)}
-              </time>
-              <span>
-                <strong>{actor(e)}</strong> · {describeAction(e.action)}
-                {typeof e.details?.status === "string" ? <span className="muted"> → {humanize(e.details.status)}</span> : null}
-                {e.runId ? (
-                  <>
-                    {" · "}
-                    <Link to={`${base}/runs/${e.runId}`} className="muted">
-                      run {e.runId.slice(0, 8)}
-                    </Link>
-                  </>
-                ) : null}
-              </span>
-            </li>
-          ))}
-        </ol>
-      )}
+      <QueryState query={feed} empty="No activity yet.">
+        {(entries) => (
+          <ol className="mini-feed" aria-label="Issue activity">
+            {entries.slice(0, 50).map((e) => (
+              <li key={e.id}>
+                <time dateTime={e.createdAt} title={formatTime(e.createdAt)} className="muted">
+                  {relativeTime(e.createdAt)}
+                </time>
+                <span>
+                  <strong>{actor(e)}</strong> · {describeAction(e.action)}
+                  {typeof e.details?.status === "string" ? <span className="muted"> → {humanize(e.details.status)}</span> : null}
+                  {e.runId ? (
+                    <>
+                      {" · "}
+                      <Link to={`${base}/runs/${e.runId}`} className="muted">
+                        run {e.runId.slice(0, 8)}
+                      </Link>
+                    </>
+                  ) : null}
+                </span>
+              </li>
+            ))}
+          </ol>
+        )}
+      </QueryState>
     </Section>
   );
 }

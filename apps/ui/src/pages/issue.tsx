@@ -1,58 +1,57 @@
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
+import { Link } from "react-router";
 import { ISSUE_PRIORITIES } from "@staple/contracts";
-import { api } from "../api/client.js";
-import type { IssueDetail, IssueRun } from "../api/types.js";
+import { unwrap } from "../api/client.js";
+import { useApi } from "../api/context.js";
+import { queries } from "../api/queries.js";
+import type { IssueDetail, IssueRun, UpdateIssueInput } from "../api/types.js";
+import { Markdown } from "../components/lazy-markdown.js";
 import { MentionTextarea } from "../components/mention-textarea.js";
+import { QueryState } from "../components/query-state.js";
 import { RawLog, Transcript, useRunLog } from "../components/run-output.js";
-import { Badge, Empty, ErrorNote, Field, Loading, PageTitle, Section } from "../components/ui.js";
+import { Badge, Empty, ErrorNote, Field, PageTitle, Section } from "../components/ui.js";
 import { useCompany } from "../lib/company-context.js";
 import { duration, formatTime, relativeTime } from "../lib/format.js";
-import { useLiveEvents } from "../lib/live-context.js";
-import { isFinishedRunStatus, reduceRuns } from "../lib/live.js";
-import { Link } from "../lib/router.js";
+import { queryKeys } from "../lib/query-keys.js";
+import { PATHS, useRouteParams } from "../lib/routes.js";
 import { ALL_ISSUE_STATUSES, humanize, isLiveRun } from "../lib/status.js";
-import { useResource } from "../lib/use-resource.js";
 import { BlockersSection, DocumentsSection, EditIssueForm, IssueActivitySection, LockSection, SubIssuesSection } from "./issue-sections.js";
 
+/** /c/:companyId/issues/:ref — the reference is an identifier (ACME-4) or an id. */
+export function IssueRoute() {
+  const { ref } = useRouteParams(PATHS.issue);
+  return <IssuePage key={ref} issueRef={ref} />;
+}
+
 export function IssuePage({ issueRef }: { issueRef: string }) {
+  const issue = useQuery(queries.issuePage(useApi(), issueRef));
+  return <QueryState query={issue}>{(i) => <IssueView issue={i} />}</QueryState>;
+}
+
+/** Refreshes everything shown for an issue after a change made here. */
+export function useIssueRefresh(issueId: string) {
+  const queryClient = useQueryClient();
+  return () =>
+    Promise.all(
+      [queryKeys.issuePages(), queryKeys.issue(issueId), queryKeys.issueRuns(issueId)].map((queryKey) => queryClient.invalidateQueries({ queryKey })),
+    );
+}
+
+function IssueView({ issue: i }: { issue: IssueDetail }) {
   const { base, agents, agentName } = useCompany();
-  // Runs take and clear the issue's lock without logging activity: refetch on their status changes too.
-  const issue = useResource<IssueDetail>(`issue:${issueRef}`, () => api.issues.get(issueRef), (e) =>
-    (e.type === "activity.logged" && e.payload.entityType === "issue" && (!issueId || e.payload.entityId === issueId)) ||
-    e.type === "heartbeat.run.status" ||
-    e.type === "heartbeat.run.queued",
-  );
-  const issueId: string | undefined = issue.data?.id;
-  const runs = useResource(issueId ? `runs:${issueId}` : null, () => api.issues.runs(issueId!), (e) =>
-    e.type === "heartbeat.run.queued" || (e.type === "activity.logged" && e.payload.entityId === issueId) || (e.type === "heartbeat.run.status" && isFinishedRunStatus(String(e.payload.status))),
-  );
-  const comments = useResource(issueId ? `comments:${issueId}` : null, () => api.issues.comments(issueId!), { issueId });
-  // Run status changes apply at once from the event itself; the list refetch above fills in the rest.
-  useLiveEvents((event) => {
-    if (event.type === "heartbeat.run.status") runs.setData((list) => (list ? (reduceRuns(list, event, (r) => r.runId) as IssueRun[]) : list));
-  });
-
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
+  const api = useApi();
+  const runs = useQuery(queries.issueRuns(api, i.id));
+  const comments = useQuery(queries.issueComments(api, i.id));
+  const refresh = useIssueRefresh(i.id);
   const [editing, setEditing] = useState(false);
-  const update = async (body: Parameters<typeof api.issues.update>[1]) => {
-    setBusy(true);
-    setError(null);
-    try {
-      await api.issues.update(issueRef, body);
-      issue.reload();
-      runs.reload();
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
-  };
-
-  if (issue.error && !issue.data) return <ErrorNote error={issue.error} />;
-  if (!issue.data) return <Loading />;
-  const i = issue.data;
+  const update = useMutation({
+    mutationFn: (body: UpdateIssueInput) => unwrap(api.PATCH("/api/issues/{id}", { params: { path: { id: i.id } }, body })),
+    onSettled: refresh,
+  });
+  const busy = update.isPending;
   const latest = runs.data?.[0];
+  const mentionNames = agents.map((a) => a.name);
 
   return (
     <article className="issue-page">
@@ -86,11 +85,11 @@ export function IssuePage({ issueRef }: { issueRef: string }) {
                 issue={i}
                 onDone={(saved) => {
                   setEditing(false);
-                  if (saved) issue.reload();
+                  if (saved) void refresh();
                 }}
               />
             ) : i.description ? (
-              <p className="prose">{i.description}</p>
+              <Markdown source={i.description} mentionNames={mentionNames} />
             ) : (
               <Empty>No description.</Empty>
             )}
@@ -106,56 +105,55 @@ export function IssuePage({ issueRef }: { issueRef: string }) {
             ) : null}
           </Section>
 
-          <SubIssuesSection issue={i} onChanged={() => issue.reload()} />
+          <SubIssuesSection issue={i} onChanged={refresh} />
           <DocumentsSection issueId={i.id} />
 
           <Section title="Runs" id="runs-heading">
-            {!runs.data ? (
-              <Loading />
-            ) : runs.data.length === 0 ? (
-              <Empty>{i.assigneeAgentId ? "No runs yet. The assignee is woken when the issue is assigned or commented on." : "No runs yet. Assign the issue to an agent to start work."}</Empty>
-            ) : (
-              <ul className="run-list" aria-label="Runs of this issue">
-                {runs.data.map((r) => (
-                  <li key={r.runId} data-run-id={r.runId}>
-                    <Badge status={r.status} />
-                    <Link to={`${base}/runs/${r.runId}`}>Run {r.runId.slice(0, 8)}</Link>
-                    <span>{agentName(r.agentId)}</span>
-                    <span className="muted">{humanize(r.invocationSource)}</span>
-                    <span className="muted">{r.startedAt ? `${formatTime(r.startedAt)} · ${duration(r.startedAt, r.finishedAt)}` : "not started"}</span>
-                    {r.errorCode ? <span className="error-text">{r.errorCode}</span> : null}
-                  </li>
-                ))}
-              </ul>
-            )}
+            <QueryState
+              query={runs}
+              empty={i.assigneeAgentId ? "No runs yet. The assignee is woken when the issue is assigned or commented on." : "No runs yet. Assign the issue to an agent to start work."}
+            >
+              {(list) => (
+                <ul className="run-list" aria-label="Runs of this issue">
+                  {list.map((r) => (
+                    <li key={r.runId} data-run-id={r.runId}>
+                      <Badge status={r.status} />
+                      <Link to={`${base}/runs/${r.runId}`}>Run {r.runId.slice(0, 8)}</Link>
+                      <span>{agentName(r.agentId)}</span>
+                      <span className="muted">{humanize(r.invocationSource)}</span>
+                      <span className="muted">{r.startedAt ? `${formatTime(r.startedAt)} · ${duration(r.startedAt, r.finishedAt)}` : "not started"}</span>
+                      {r.errorCode ? <span className="error-text">{r.errorCode}</span> : null}
+                    </li>
+                  ))}
+                </ul>
+              )}
+            </QueryState>
           </Section>
 
           {latest ? <LatestRunOutput key={latest.runId} run={latest} /> : null}
 
           <Section title={`Comments${comments.data ? ` (${comments.data.length})` : ""}`}>
-            {!comments.data ? (
-              <Loading />
-            ) : comments.data.length === 0 ? (
-              <Empty>No comments yet.</Empty>
-            ) : (
-              <ol className="comments" aria-label="Comments">
-                {comments.data.map((c) => (
-                  <li key={c.id} className={`comment from-${c.authorType}`}>
-                    <div className="comment-head">
-                      <strong>{c.authorType === "agent" ? agentName(c.authorAgentId) : c.authorType === "user" ? "Board" : "System"}</strong>
-                      <span className="muted">{formatTime(c.createdAt)}</span>
-                      {c.createdByRunId ? (
-                        <Link to={`${base}/runs/${c.createdByRunId}`} className="muted">
-                          from run {c.createdByRunId.slice(0, 8)}
-                        </Link>
-                      ) : null}
-                    </div>
-                    <p className="prose">{c.body}</p>
-                  </li>
-                ))}
-              </ol>
-            )}
-            <CommentForm issueRef={i.id} hasAssignee={!!i.assigneeAgentId} onPosted={() => comments.reload()} />
+            <QueryState query={comments} empty="No comments yet.">
+              {(list) => (
+                <ol className="comments" aria-label="Comments">
+                  {list.map((c) => (
+                    <li key={c.id} className={`comment from-${c.authorType}`}>
+                      <div className="comment-head">
+                        <strong>{c.authorType === "agent" ? agentName(c.authorAgentId) : c.authorType === "user" ? "Board" : "System"}</strong>
+                        <span className="muted">{formatTime(c.createdAt)}</span>
+                        {c.createdByRunId ? (
+                          <Link to={`${base}/runs/${c.createdByRunId}`} className="muted">
+                            from run {c.createdByRunId.slice(0, 8)}
+                          </Link>
+                        ) : null}
+                      </div>
+                      <Markdown source={c.body} mentionNames={mentionNames} />
+                    </li>
+                  ))}
+                </ol>
+              )}
+            </QueryState>
+            <CommentForm issueId={i.id} hasAssignee={!!i.assigneeAgentId} />
           </Section>
           <IssueActivitySection issueId={i.id} />
         </div>
@@ -164,7 +162,7 @@ export function IssuePage({ issueRef }: { issueRef: string }) {
           <Section title="Properties">
             <Field label="Status">
               {(id) => (
-                <select id={id} value={i.status} disabled={busy} onChange={(e) => update({ status: e.target.value as typeof i.status })}>
+                <select id={id} value={i.status} disabled={busy} onChange={(e) => update.mutate({ status: e.target.value as typeof i.status })}>
                   {ALL_ISSUE_STATUSES.map((s) => (
                     <option key={s} value={s}>
                       {humanize(s)}
@@ -175,7 +173,7 @@ export function IssuePage({ issueRef }: { issueRef: string }) {
             </Field>
             <Field label="Assignee">
               {(id) => (
-                <select id={id} value={i.assigneeAgentId ?? ""} disabled={busy} onChange={(e) => update({ assigneeAgentId: e.target.value || null })}>
+                <select id={id} value={i.assigneeAgentId ?? ""} disabled={busy} onChange={(e) => update.mutate({ assigneeAgentId: e.target.value || null })}>
                   <option value="">Unassigned</option>
                   {agents
                     .filter((a) => a.status !== "terminated")
@@ -189,7 +187,7 @@ export function IssuePage({ issueRef }: { issueRef: string }) {
             </Field>
             <Field label="Priority">
               {(id) => (
-                <select id={id} value={i.priority} disabled={busy} onChange={(e) => update({ priority: e.target.value as typeof i.priority })}>
+                <select id={id} value={i.priority} disabled={busy} onChange={(e) => update.mutate({ priority: e.target.value as typeof i.priority })}>
                   {ISSUE_PRIORITIES.map((p) => (
                     <option key={p} value={p}>
                       {humanize(p)}
@@ -199,21 +197,14 @@ export function IssuePage({ issueRef }: { issueRef: string }) {
               )}
             </Field>
             {i.status !== "cancelled" && i.status !== "done" ? (
-              <button type="button" className="danger" disabled={busy} onClick={() => update({ status: "cancelled" })}>
+              <button type="button" className="danger" disabled={busy} onClick={() => update.mutate({ status: "cancelled" })}>
                 Cancel issue
               </button>
             ) : null}
-            <ErrorNote error={error} />
+            <ErrorNote error={update.error} />
           </Section>
-          <LockSection
-            issue={i}
-            runs={runs.data}
-            onReleased={() => {
-              issue.reload();
-              runs.reload();
-            }}
-          />
-          <BlockersSection issue={i} onChanged={() => issue.reload()} />
+          <LockSection issue={i} runs={runs.data} onReleased={refresh} />
+          <BlockersSection issue={i} onChanged={refresh} />
         </aside>
       </div>
     </article>
@@ -234,44 +225,41 @@ function LatestRunOutput({ run }: { run: IssueRun }) {
       }
     >
       <p className="meta-row">
-        <Badge status={run.status} /> <span className="muted">{run.resultJson?.summary ?? ""}</span>
+        <Badge status={run.status} />
       </p>
+      {typeof run.resultJson?.summary === "string" && run.resultJson.summary ? <Markdown source={run.resultJson.summary} /> : null}
       <Transcript lines={log.lines} live={live} label="Latest run transcript" />
       {!live ? <RawLog raw={log.raw} /> : null}
     </Section>
   );
 }
 
-function CommentForm({ issueRef, hasAssignee, onPosted }: { issueRef: string; hasAssignee: boolean; onPosted: () => void }) {
+function CommentForm({ issueId, hasAssignee }: { issueId: string; hasAssignee: boolean }) {
   const { agents } = useCompany();
+  const api = useApi();
+  const queryClient = useQueryClient();
   const candidates = agents.filter((a) => a.status !== "terminated").map((a) => ({ id: a.id, name: a.name }));
   const [body, setBody] = useState("");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    if (!body.trim()) return;
-    setBusy(true);
-    setError(null);
-    try {
-      await api.issues.comment(issueRef, body.trim());
+  const post = useMutation({
+    mutationFn: () => unwrap(api.POST("/api/issues/{id}/comments", { params: { path: { id: issueId } }, body: { body: body.trim() } })),
+    onSuccess: () => {
       setBody("");
-      onPosted();
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+      return queryClient.invalidateQueries({ queryKey: queryKeys.issueComments(issueId) });
+    },
+  });
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    if (body.trim()) post.mutate();
   };
   return (
     <form className="comment-form" onSubmit={submit}>
       <Field label="Add a comment" hint={`Type @ to mention an agent (a mention wakes it).${hasAssignee ? " Posting wakes the assignee." : ""}`}>
         {(id, hint) => <MentionTextarea id={id} describedBy={hint} rows={3} value={body} onChange={setBody} candidates={candidates} />}
       </Field>
-      <ErrorNote error={error} />
+      <ErrorNote error={post.error} />
       <div className="row end">
-        <button type="submit" disabled={busy || !body.trim()}>
-          {busy ? "Posting…" : "Post comment"}
+        <button type="submit" disabled={post.isPending || !body.trim()}>
+          {post.isPending ? "Posting…" : "Post comment"}
         </button>
       </div>
     </form>

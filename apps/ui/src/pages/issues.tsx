@@ -1,13 +1,16 @@
+import { useQuery } from "@tanstack/react-query";
 import { useMemo, useState, type FormEvent } from "react";
-import { api } from "../api/client.js";
+import { Link, useLocation, useNavigate, useSearchParams } from "react-router";
+import { useApi } from "../api/context.js";
+import { queries } from "../api/queries.js";
 import type { Issue } from "../api/types.js";
-import { Badge, Empty, ErrorNote, Loading, PageTitle } from "../components/ui.js";
+import { QueryState } from "../components/query-state.js";
+import { Badge, PageTitle } from "../components/ui.js";
 import { useCompany } from "../lib/company-context.js";
 import { relativeTime } from "../lib/format.js";
 import { paginate, PAGE_SIZE } from "../lib/paginate.js";
-import { Link, navigate, useLocation, withQuery } from "../lib/router.js";
+import { withQuery } from "../lib/routes.js";
 import { ALL_ISSUE_STATUSES, BOARD_COLUMNS, groupByStatus, humanize, OPEN_ISSUE_STATUSES } from "../lib/status.js";
-import { useResource } from "../lib/use-resource.js";
 
 /** The server returns at most 1000 issues per request; the page renders PAGE_SIZE of them. */
 const FETCH_LIMIT = 1000;
@@ -23,23 +26,21 @@ export function statusFilterValues(filter: string): string[] {
 export function IssuesPage() {
   const { company, base, agentName } = useCompany();
   const loc = useLocation();
-  const filter = loc.search.get("status") ?? "open";
-  const view = loc.search.get("view") === "board" ? "board" : "list";
-  const q = loc.search.get("q") ?? "";
-  const page = Number(loc.search.get("page") ?? "1");
+  const navigate = useNavigate();
+  const [search] = useSearchParams();
+  const filter = search.get("status") ?? "open";
+  const view = search.get("view") === "board" ? "board" : "list";
+  const q = search.get("q") ?? "";
+  const page = Number(search.get("page") ?? "1");
   const statuses = statusFilterValues(filter);
-  const [search, setSearch] = useState(q);
+  const [searchText, setSearchText] = useState(q);
 
-  const issues = useResource(
-    `issues:${company.id}:${filter}:${q}`,
-    () => api.issues.list(company.id, { status: statuses, q: q || undefined, limit: FETCH_LIMIT, sortField: "updated", sortDir: "desc" }),
-    (e) => e.type === "activity.logged" && e.payload.entityType === "issue",
-  );
+  const issues = useQuery(queries.issues(useApi(), company.id, { status: statuses.join(",") || undefined, q: q || undefined, limit: FETCH_LIMIT }));
   const current = useMemo(() => paginate(issues.data ?? [], page), [issues.data, page]);
 
   const onSearch = (e: FormEvent) => {
     e.preventDefault();
-    navigate(withQuery(loc, { q: search.trim() || null, page: null }));
+    navigate(withQuery(loc, { q: searchText.trim() || null, page: null }));
   };
 
   return (
@@ -69,7 +70,7 @@ export function IssuesPage() {
         </div>
         <form onSubmit={onSearch} className="field inline" role="search">
           <label htmlFor="issue-search">Search</label>
-          <input id="issue-search" type="search" value={search} onChange={(e) => setSearch(e.target.value)} placeholder="Title or identifier" />
+          <input id="issue-search" type="search" value={searchText} onChange={(e) => setSearchText(e.target.value)} placeholder="Title or identifier" />
           <button type="submit" className="secondary">
             Search
           </button>
@@ -83,52 +84,56 @@ export function IssuesPage() {
           </Link>
         </div>
       </div>
-      <ErrorNote error={issues.error} />
-      {!issues.data ? (
-        <Loading />
-      ) : issues.data.length === 0 ? (
-        <Empty>
-          No issues match. <Link to={`${base}/issues/new`}>Create one</Link>.
-        </Empty>
-      ) : view === "board" ? (
-        <Board issues={issues.data} columns={statuses.length ? statuses : filter === "all" ? [...BOARD_COLUMNS] : [...OPEN_ISSUE_STATUSES]} />
-      ) : (
-        <>
-          <table className="table issues-table">
-            <thead>
-              <tr>
-                <th scope="col">ID</th>
-                <th scope="col">Title</th>
-                <th scope="col">Status</th>
-                <th scope="col">Priority</th>
-                <th scope="col">Assignee</th>
-                <th scope="col">Updated</th>
-              </tr>
-            </thead>
-            <tbody>
-              {current.items.map((i) => (
-                <tr key={i.id}>
-                  <td className="mono">
-                    <Link to={`${base}/issues/${i.identifier}`}>{i.identifier}</Link>
-                  </td>
-                  <td>
-                    <Link to={`${base}/issues/${i.identifier}`}>{i.title}</Link>
-                  </td>
-                  <td>
-                    <Badge status={i.status} />
-                  </td>
-                  <td>
-                    <span className={`priority prio-${i.priority}`}>{humanize(i.priority)}</span>
-                  </td>
-                  <td>{agentName(i.assigneeAgentId)}</td>
-                  <td>{relativeTime(i.updatedAt)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-          <Pager page={current.page} pageCount={current.pageCount} from={current.from} to={current.to} total={current.total} capped={issues.data.length >= FETCH_LIMIT} />
-        </>
-      )}
+      <QueryState
+        query={issues}
+        empty={
+          <>
+            No issues match. <Link to={`${base}/issues/new`}>Create one</Link>.
+          </>
+        }
+      >
+        {(list) =>
+          view === "board" ? (
+            <Board issues={list} columns={statuses.length ? statuses : filter === "all" ? [...BOARD_COLUMNS] : [...OPEN_ISSUE_STATUSES]} />
+          ) : (
+            <>
+              <table className="table issues-table">
+                <thead>
+                  <tr>
+                    <th scope="col">ID</th>
+                    <th scope="col">Title</th>
+                    <th scope="col">Status</th>
+                    <th scope="col">Priority</th>
+                    <th scope="col">Assignee</th>
+                    <th scope="col">Updated</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {current.items.map((i) => (
+                    <tr key={i.id}>
+                      <td className="mono">
+                        <Link to={`${base}/issues/${i.identifier}`}>{i.identifier}</Link>
+                      </td>
+                      <td>
+                        <Link to={`${base}/issues/${i.identifier}`}>{i.title}</Link>
+                      </td>
+                      <td>
+                        <Badge status={i.status} />
+                      </td>
+                      <td>
+                        <span className={`priority prio-${i.priority}`}>{humanize(i.priority)}</span>
+                      </td>
+                      <td>{agentName(i.assigneeAgentId)}</td>
+                      <td>{relativeTime(i.updatedAt)}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+              <Pager page={current.page} pageCount={current.pageCount} from={current.from} to={current.to} total={current.total} capped={list.length >= FETCH_LIMIT} />
+            </>
+          )
+        }
+      </QueryState>
     </>
   );
 }

@@ -1,40 +1,42 @@
+import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
+import { useNavigate, useSearchParams } from "react-router";
 import { ISSUE_PRIORITIES } from "@staple/contracts";
-import { api } from "../api/client.js";
+import { unwrap } from "../api/client.js";
+import { useApi } from "../api/context.js";
 import type { Issue } from "../api/types.js";
 import { ErrorNote, Field, PageTitle } from "../components/ui.js";
 import { useCompany } from "../lib/company-context.js";
-import { navigate, useLocation } from "../lib/router.js";
+import { queryKeys } from "../lib/query-keys.js";
 import { humanize } from "../lib/status.js";
 
 export function NewIssuePage() {
   const { company, base, agents } = useCompany();
-  const loc = useLocation();
+  const api = useApi();
+  const queryClient = useQueryClient();
+  const navigate = useNavigate();
+  const [search] = useSearchParams();
   const [title, setTitle] = useState("");
   const [description, setDescription] = useState("");
   const [priority, setPriority] = useState<Issue["priority"]>("medium");
   const [status, setStatus] = useState<"backlog" | "todo">("todo");
-  const [assignee, setAssignee] = useState(loc.search.get("assignee") ?? "");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
-
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      const issue = await api.issues.create(company.id, {
-        title: title.trim(),
-        description: description.trim() || null,
-        priority,
-        status,
-        assigneeAgentId: assignee || null,
-      });
+  const [assignee, setAssignee] = useState(search.get("assignee") ?? "");
+  const create = useMutation({
+    mutationFn: () =>
+      unwrap(
+        api.POST("/api/companies/{companyId}/issues", {
+          params: { path: { companyId: company.id } },
+          body: { title: title.trim(), description: description.trim() || null, priority, status, assigneeAgentId: assignee || null },
+        }),
+      ),
+    onSuccess: (issue) => {
+      void queryClient.invalidateQueries({ queryKey: queryKeys.company(company.id) });
       navigate(`${base}/issues/${issue.identifier}`);
-    } catch (err) {
-      setError(err);
-      setBusy(false);
-    }
+    },
+  });
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    create.mutate();
   };
 
   return (
@@ -78,10 +80,10 @@ export function NewIssuePage() {
             )}
           </Field>
         </div>
-        <ErrorNote error={error} />
+        <ErrorNote error={create.error} />
         <div className="row end">
-          <button type="submit" disabled={busy || !title.trim()}>
-            {busy ? "Creating…" : "Create issue"}
+          <button type="submit" disabled={create.isPending || !title.trim()}>
+            {create.isPending ? "Creating…" : "Create issue"}
           </button>
         </div>
       </form>

@@ -1,9 +1,12 @@
+import { useQueryClient } from "@tanstack/react-query";
 import { useEffect, useState, type FormEvent } from "react";
-import { api } from "../api/client.js";
+import { Link, useNavigate } from "react-router";
+import { unwrap } from "../api/client.js";
+import { useApi } from "../api/context.js";
 import type { Agent, Company } from "../api/types.js";
 import { adapterConfigOf, AgentFields, DEFAULT_AGENT_DRAFT, type AgentDraft } from "../components/adapter-form.js";
 import { ErrorNote, Field } from "../components/ui.js";
-import { Link, navigate } from "../lib/router.js";
+import { queryKeys } from "../lib/query-keys.js";
 
 const STEPS = ["Company", "First agent", "First issue"] as const;
 
@@ -11,7 +14,10 @@ const STEPS = ["Company", "First agent", "First issue"] as const;
  * First run: a company (name, goal), its first agent (any adapter type), and a
  * first issue assigned to that agent. Each step saves as it goes; the last one opens the issue.
  */
-export function OnboardingPage({ firstRun, onCompanyCreated }: { firstRun: boolean; onCompanyCreated: () => void }) {
+export function OnboardingPage({ firstRun }: { firstRun: boolean }) {
+  const api = useApi();
+  const queryClient = useQueryClient();
+  const navigate = useNavigate();
   const [step, setStep] = useState(0);
   const [company, setCompany] = useState<Company | null>(null);
   const [agent, setAgent] = useState<Agent | null>(null);
@@ -40,9 +46,11 @@ export function OnboardingPage({ firstRun, onCompanyCreated }: { firstRun: boole
           description: goal.trim() || null,
           ...(budget.trim() ? { budgetMonthlyCents: Math.round(Number(budget) * 100) } : {}),
         };
-        const created = company ? await api.companies.update(company.id, body) : await api.companies.create(body);
+        const created = await unwrap(
+          company ? api.PATCH("/api/companies/{companyId}", { params: { path: { companyId: company.id } }, body }) : api.POST("/api/companies", { body }),
+        );
         setCompany(created);
-        onCompanyCreated();
+        await queryClient.invalidateQueries({ queryKey: queryKeys.companies() });
         setStep(1);
       } else if (step === 1 && company) {
         const body = {
@@ -52,11 +60,20 @@ export function OnboardingPage({ firstRun, onCompanyCreated }: { firstRun: boole
           adapterType: draft.adapterType as Agent["adapterType"],
           adapterConfig: adapterConfigOf(draft),
         };
-        const saved = agent ? await api.agents.update(agent.id, body) : await api.agents.create(company.id, body);
+        const saved = await unwrap(
+          agent
+            ? api.PATCH("/api/agents/{id}", { params: { path: { id: agent.id } }, body })
+            : api.POST("/api/companies/{companyId}/agents", { params: { path: { companyId: company.id } }, body }),
+        );
         setAgent(saved);
         setStep(2);
       } else if (step === 2 && company && agent) {
-        const issue = await api.issues.create(company.id, { title: title.trim(), description: description.trim() || null, assigneeAgentId: agent.id });
+        const issue = await unwrap(
+          api.POST("/api/companies/{companyId}/issues", {
+            params: { path: { companyId: company.id } },
+            body: { title: title.trim(), description: description.trim() || null, assigneeAgentId: agent.id },
+          }),
+        );
         navigate(`/c/${company.id}/issues/${issue.identifier}`);
       }
     } catch (err) {

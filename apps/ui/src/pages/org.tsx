@@ -1,18 +1,22 @@
-import { api } from "../api/client.js";
+import { useQuery } from "@tanstack/react-query";
+import { Link } from "react-router";
+import { useApi } from "../api/context.js";
+import { queries } from "../api/queries.js";
 import type { OrgNode } from "../api/types.js";
-import { Badge, Empty, Loading, PageTitle } from "../components/ui.js";
+import { QueryState } from "../components/query-state.js";
+import { Badge, PageTitle } from "../components/ui.js";
 import { useCompany } from "../lib/company-context.js";
-import { Link } from "../lib/router.js";
 import { humanize } from "../lib/status.js";
-import { useResource } from "../lib/use-resource.js";
 
 export function OrgPage() {
   const { company } = useCompany();
-  const org = useResource(`org:${company.id}`, () => api.agents.org(company.id), (e) => e.type === "agent.status" || (e.type === "activity.logged" && e.payload.entityType === "agent"));
+  const org = useQuery(queries.org(useApi(), company.id));
   return (
     <>
       <PageTitle title="Org chart">Org chart</PageTitle>
-      {!org.data ? <Loading /> : org.data.length === 0 ? <Empty>No agents yet.</Empty> : <Tree nodes={org.data} root />}
+      <QueryState query={org} empty="No agents yet.">
+        {(nodes) => <Tree nodes={nodes} root />}
+      </QueryState>
     </>
   );
 }

@@ -1,15 +1,17 @@
-import { useState } from "react";
-import { api } from "../api/client.js";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { Link } from "react-router";
+import { unwrap } from "../api/client.js";
+import { useApi } from "../api/context.js";
+import { queries } from "../api/queries.js";
 import type { HeartbeatRun } from "../api/types.js";
+import { Markdown } from "../components/lazy-markdown.js";
+import { QueryState } from "../components/query-state.js";
 import { RawLog, Transcript, useRunLog } from "../components/run-output.js";
-import { Badge, Empty, ErrorNote, Loading, PageTitle, Section } from "../components/ui.js";
+import { Badge, Empty, ErrorNote, PageTitle, Section } from "../components/ui.js";
 import { useCompany } from "../lib/company-context.js";
 import { duration, formatCents, formatTime } from "../lib/format.js";
-import { useLiveEvents } from "../lib/live-context.js";
-import { reduceRuns } from "../lib/live.js";
-import { Link } from "../lib/router.js";
+import { queryKeys } from "../lib/query-keys.js";
 import { humanize, isLiveRun } from "../lib/status.js";
-import { useResource } from "../lib/use-resource.js";
 
 /** Cost in cents from a usage object, whichever way the adapter reported it. */
 export function costCentsOf(usage: Record<string, unknown> | null | undefined): number | null {
@@ -22,34 +24,25 @@ export function costCentsOf(usage: Record<string, unknown> | null | undefined): 
 }
 
 export function RunPage({ runId }: { runId: string }) {
-  const { base, agentName } = useCompany();
-  const run = useResource(`run:${runId}`, () => api.runs.get(runId), { runIds: [runId] });
-  const events = useResource(`run-events:${runId}`, () => api.runs.events(runId), (e) => (e.type === "heartbeat.run.event" || e.type === "heartbeat.run.status") && e.payload.runId === runId);
-  const issues = useResource(`run-issues:${runId}`, () => api.runs.issues(runId), (e) => e.type === "heartbeat.run.status" && e.payload.runId === runId);
-  useLiveEvents((event) => run.setData((r) => (r ? (reduceRuns([r], event, (x) => x.id)[0] as HeartbeatRun) : r)));
-  const log = useRunLog(runId);
-  const [cancelling, setCancelling] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const run = useQuery(queries.run(useApi(), runId));
+  return <QueryState query={run}>{(r) => <RunView run={r} />}</QueryState>;
+}
 
-  if (run.error && !run.data) return <ErrorNote error={run.error} />;
-  if (!run.data) return <Loading />;
-  const r = run.data;
+function RunView({ run: r }: { run: HeartbeatRun }) {
+  const { base, agentName } = useCompany();
+  const api = useApi();
+  const queryClient = useQueryClient();
+  const runId = r.id;
+  const events = useQuery(queries.runEvents(api, runId));
+  const issues = useQuery(queries.runIssues(api, runId));
+  const log = useRunLog(runId);
+  const cancel = useMutation({
+    mutationFn: () => unwrap(api.POST("/api/heartbeat-runs/{id}/cancel", { params: { path: { id: runId } } })),
+    onSettled: () => queryClient.invalidateQueries({ queryKey: queryKeys.run(runId) }),
+  });
   const live = isLiveRun(r.status);
   const cost = costCentsOf(r.usageJson);
-
-  const cancel = async () => {
-    setCancelling(true);
-    setError(null);
-    try {
-      await api.runs.cancel(r.id);
-      run.reload();
-    } catch (err) {
-      setError(err);
-      run.reload();
-    } finally {
-      setCancelling(false);
-    }
-  };
+  const cancelling = cancel.isPending;
 
   return (
     <>
@@ -57,7 +50,7 @@ export function RunPage({ runId }: { runId: string }) {
         title={`Run ${r.id.slice(0, 8)}`}
         actions={
           live ? (
-            <button type="button" className="danger" onClick={cancel} disabled={cancelling}>
+            <button type="button" className="danger" onClick={() => cancel.mutate()} disabled={cancelling}>
               {cancelling ? "Cancelling…" : "Cancel run"}
             </button>
           ) : null
@@ -77,12 +70,18 @@ export function RunPage({ runId }: { runId: string }) {
           </span>
         ))}
       </p>
-      <ErrorNote error={error} />
+      <ErrorNote error={cancel.error} />
       {r.error ? (
         <p className="error">
           {r.errorCode ? <strong>{r.errorCode}: </strong> : null}
           {r.error}
         </p>
+      ) : null}
+
+      {typeof r.resultJson?.summary === "string" && r.resultJson.summary ? (
+        <Section title="Summary">
+          <Markdown source={r.resultJson.summary} />
+        </Section>
       ) : null}
 
       <Section title={live ? "Transcript (live)" : "Transcript"}>
@@ -156,11 +155,8 @@ export function RunPage({ runId }: { runId: string }) {
       </div>
 
       <Section title="Events">
-        {!events.data ? (
-          <Loading />
-        ) : events.data.length === 0 ? (
-          <Empty>No events.</Empty>
-        ) : (
+        <QueryState query={events} empty="No events.">
+          {(list) => (
           <table className="table events">
             <thead>
               <tr>
@@ -172,7 +168,7 @@ export function RunPage({ runId }: { runId: string }) {
               </tr>
             </thead>
             <tbody>
-              {events.data.map((e) => (
+              {list.map((e) => (
                 <tr key={e.id} className={`level-${e.level}`}>
                   <td>{e.seq}</td>
                   <td>{formatTime(e.createdAt)}</td>
@@ -183,7 +179,8 @@ export function RunPage({ runId }: { runId: string }) {
               ))}
             </tbody>
           </table>
-        )}
+          )}
+        </QueryState>
       </Section>
     </>
   );

@@ -1,21 +1,21 @@
-import { api } from "../api/client.js";
-import type { HeartbeatRun } from "../api/types.js";
+import { useQuery } from "@tanstack/react-query";
+import { useApi } from "../api/context.js";
+import { queries } from "../api/queries.js";
+import { QueryState } from "../components/query-state.js";
 import { PageTitle, Section } from "../components/ui.js";
 import { useCompany } from "../lib/company-context.js";
-import { useLiveEvents } from "../lib/live-context.js";
-import { reduceRuns } from "../lib/live.js";
-import { useResource } from "../lib/use-resource.js";
 import { RunTable } from "./dashboard.js";
 
 export function RunsPage() {
   const { company } = useCompany();
-  const runs = useResource(`runs:${company.id}`, () => api.runs.list(company.id, { limit: 100 }), (e) => e.type === "heartbeat.run.queued");
-  useLiveEvents((event) => runs.setData((list) => (list ? (reduceRuns(list, event, (r) => r.id) as HeartbeatRun[]) : list)));
+  const runs = useQuery(queries.runs(useApi(), company.id, { limit: 100 }));
   return (
     <>
       <PageTitle title="Runs">Runs</PageTitle>
       <Section title="The 100 most recent runs">
-        <RunTable runs={runs.data} />
+        <QueryState query={runs} empty="No runs yet.">
+          {(list) => <RunTable runs={list} />}
+        </QueryState>
       </Section>
     </>
   );

@@ -268,22 +268,23 @@ describe("the board in a browser", () => {
     await page.getByLabel("Document title").fill("Plan of attack");
     await page.getByLabel("Body", { exact: true }).fill("1. Sleep for a while\n2. Wake up\n3. Report");
     await page.getByRole("button", { name: "Save document" }).click();
-    await page.locator("pre.doc-body").getByText("2. Wake up").waitFor();
+    // Documents are markdown: the numbered lines render as an ordered list.
+    await page.locator(".doc-body ol li").filter({ hasText: "Wake up" }).waitFor();
     // Revise it: the editor sends the base revision.
     await page.getByRole("button", { name: "Edit document plan" }).click();
     await page.getByLabel("Body", { exact: true }).fill("1. Sleep for a while\n2. Wake up\n3. Report\n4. Celebrate");
     await page.getByRole("button", { name: "Save document" }).click();
-    await page.locator("pre.doc-body").getByText("4. Celebrate").waitFor();
+    await page.locator(".doc-body ol li").filter({ hasText: "Celebrate" }).waitFor();
     await page.getByText(/rev 2/).waitFor();
     const docs = (await httpJson(server.url, "GET", `/api/issues/${issue.id}/documents`)).body;
     expect(docs.map((d: { key: string; latestRevisionNumber: number }) => [d.key, d.latestRevisionNumber])).toEqual([["plan", 2]]);
 
     // Title/description inline edit
     await page.getByRole("button", { name: "Edit", exact: true }).click();
-    await page.getByRole("textbox", { name: "Description", exact: true }).fill("Takes a while. Now with a plan.");
+    await page.getByRole("textbox", { name: "Description", exact: true }).fill("Takes a while. Now with a **plan**.");
     await page.getByRole("button", { name: "Save", exact: true }).click();
-    await page.getByText("Takes a while. Now with a plan.").waitFor();
-    expect((await httpJson(server.url, "GET", `/api/issues/${issue.id}`)).body.description).toBe("Takes a while. Now with a plan.");
+    await page.getByRole("region", { name: "Description" }).locator("strong").getByText("plan").waitFor();
+    expect((await httpJson(server.url, "GET", `/api/issues/${issue.id}`)).body.description).toBe("Takes a while. Now with a **plan**.");
 
     // Mentions: @ + letters offers matching agents; the keyboard picks one.
     const box = page.getByLabel("Add a comment");
