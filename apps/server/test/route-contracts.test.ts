@@ -307,9 +307,14 @@ describe("answers parse with the declared schemas", () => {
     await del("/api/attachments/:attachmentId", `/api/attachments/${attachment.id}`);
   });
 
-  it("interactions (while its route file is being added, only when the table has it)", async () => {
-    if (!allRoutes.some((r) => r.method === "get" && r.path === "/api/issues/:id/interactions")) return;
-    await get("/api/issues/:id/interactions", `/api/issues/${issueId}/interactions`);
+  it("interactions", async () => {
+    const card = (await post("/api/issues/:id/interactions", `/api/issues/${issueId}/interactions`, {
+      kind: "request_confirmation",
+      payload: { version: 1, prompt: "Ship it?" },
+    })) as { id: string };
+    const cards = (await get("/api/issues/:id/interactions", `/api/issues/${issueId}/interactions`)) as unknown[];
+    expect(cards.length).toBe(1);
+    await post("/api/issues/:id/interactions/:interactionId/accept", `/api/issues/${issueId}/interactions/${card.id}/accept`, {});
   });
 
   it("every route file had at least one route exercised here", () => {
