@@ -47,6 +47,12 @@ export const AGENT_STATUSES = frozen([
 export type AgentStatus = (typeof AGENT_STATUSES)[number];
 /** Agents in these states may not be woken, claimed or authenticated as. */
 export const NON_INVOKABLE_AGENT_STATUSES = frozen(["paused", "terminated", "pending_approval"]);
+/** The complement of NON_INVOKABLE_AGENT_STATUSES: agents that may be woken and claimed. */
+export const INVOKABLE_AGENT_STATUSES = frozen(["active", "idle", "running", "error"]);
+/** Invokable agents with no run executing: a claim moves these (and only these) to `running`. */
+export const WAITING_AGENT_STATUSES = frozen(["active", "idle", "error"]);
+/** Agents stopped by the board or a budget: a pause leaves them as they are. */
+export const STOPPED_AGENT_STATUSES = frozen(["paused", "terminated"]);
 
 export const ADAPTER_TYPES = frozen(["process", "http", "claude_local", "codex_local"]);
 export type AdapterType = (typeof ADAPTER_TYPES)[number];
@@ -63,6 +69,22 @@ export const ISSUE_STATUSES = frozen([
 export type IssueStatus = (typeof ISSUE_STATUSES)[number];
 /** Statuses in which an issue is finished; blockers in `done` are resolved, `cancelled` ones are not. */
 export const CLOSED_ISSUE_STATUSES = frozen(["done", "cancelled"]);
+/** The one status that resolves a blocker (a cancelled blocker still blocks). */
+export const RESOLVED_BLOCKER_STATUS = "done" as const satisfies IssueStatus;
+/** An assignee is not woken for an issue in these (not started yet, or closed). */
+export const DORMANT_ISSUE_STATUSES = frozen(["backlog", "done", "cancelled"]);
+/** Assigned work the agent is expected to carry on: stranded-work recovery and continuations watch these. */
+export const ACTIVE_WORK_ISSUE_STATUSES = frozen(["todo", "in_progress"]);
+/** Statuses a harness checkout moves to in_progress (the assignee's run takes the issue). */
+export const CHECKOUT_FROM_ISSUE_STATUSES = frozen(["backlog", "todo", "blocked"]);
+/** Statuses in which a run's harness checks its issue out (CHECKOUT_FROM_ISSUE_STATUSES, or already in progress). */
+export const HARNESS_CHECKOUT_ISSUE_STATUSES = frozen(["backlog", "todo", "blocked", "in_progress"]);
+/** An unassigned blocker in these is given to its creator (orphan-blocker recovery). */
+export const ORPHAN_BLOCKER_ISSUE_STATUSES = frozen(["todo", "blocked"]);
+/** The agent's compact inbox: work it can pick up or must unblock. */
+export const INBOX_LITE_ISSUE_STATUSES = frozen(["todo", "in_progress", "blocked"]);
+/** A move into one of these after a user archived the issue puts it back in the user's inbox. */
+export const INBOX_RESURFACING_ISSUE_STATUSES = frozen(["in_review", "blocked", "done"]);
 
 export const ISSUE_PRIORITIES = frozen(["critical", "high", "medium", "low"]);
 export type IssuePriority = (typeof ISSUE_PRIORITIES)[number];
@@ -84,6 +106,8 @@ export const PROJECT_STATUSES = frozen(["backlog", "planned", "in_progress", "co
 export const DOCUMENT_FORMATS = frozen(["markdown"]);
 /** Reserved issue document keys: `plan` is the agent's plan, `continuation-summary` a system summary. */
 export const RESERVED_DOCUMENT_KEYS = frozen(["plan", "continuation-summary"]);
+export const PLAN_DOCUMENT_KEY = RESERVED_DOCUMENT_KEYS[0];
+export const CONTINUATION_SUMMARY_DOCUMENT_KEY = RESERVED_DOCUMENT_KEYS[1];
 
 export const WORK_PRODUCT_TYPES = frozen([
   "preview_url",
@@ -123,6 +147,10 @@ export const WAKEUP_STATUSES = frozen([
   "timed_out",
 ]);
 export type WakeupStatus = (typeof WAKEUP_STATUSES)[number];
+/** Wakes that have not become a run yet (no run id): cancelled with their agent or issue scope. */
+export const UNCLAIMED_WAKEUP_STATUSES = frozen(["queued", "deferred_issue_execution"]);
+/** Wakes that are finished: a later cancel of their run leaves them as they are. */
+export const FINISHED_WAKEUP_STATUSES = frozen(["completed", "failed", "cancelled", "skipped", "timed_out"]);
 
 /**
  * Heartbeat run states. `queued`, `scheduled_retry` and `running` are the execution path (the run
@@ -140,6 +168,35 @@ export const RUN_STATUSES = frozen([
 export type RunStatus = (typeof RUN_STATUSES)[number];
 export const EXECUTION_PATH_RUN_STATUSES = frozen(["queued", "scheduled_retry", "running"]);
 export const TERMINAL_RUN_STATUSES = frozen(["succeeded", "failed", "cancelled", "timed_out"]);
+/** States a run is created in: queued (a wake), or scheduled_retry (a bounded retry not yet due). */
+export const INITIAL_RUN_STATUSES = frozen(["queued", "scheduled_retry"]);
+/** Runs reported as an issue's active run (a scheduled retry is not active until it is due). */
+export const ACTIVE_RUN_STATUSES = frozen(["queued", "running"]);
+/** Terminal states of a run that did not succeed. */
+export const UNSUCCESSFUL_RUN_STATUSES = frozen(["failed", "cancelled", "timed_out"]);
+/** Terminal states that leave the agent in `error` (a failure); the other terminal states leave it idle. */
+export const FAILED_RUN_STATUSES = frozen(["failed", "timed_out"]);
+/** Terminal states that leave the agent `idle`. */
+export const CLEAN_END_RUN_STATUSES = frozen(["succeeded", "cancelled"]);
+
+/**
+ * The run state machine: the only edges a run's status may take. Every status write is a guarded
+ * UPDATE naming its `from` states, and the server refuses to build one for an edge not listed here.
+ *
+ *   queued ──claim──▶ running ──finish──▶ succeeded | failed | timed_out
+ *     │                  │
+ *     └──cancel──▶ cancelled ◀──cancel──┘
+ *   scheduled_retry ──promote──▶ queued          scheduled_retry ──cancel──▶ cancelled
+ */
+export const RUN_TRANSITIONS: Readonly<Record<RunStatus, readonly RunStatus[]>> = Object.freeze({
+  queued: frozen(["running", "cancelled"]),
+  scheduled_retry: frozen(["queued", "cancelled"]),
+  running: frozen(["succeeded", "failed", "cancelled", "timed_out"]),
+  succeeded: frozen([]),
+  failed: frozen([]),
+  cancelled: frozen([]),
+  timed_out: frozen([]),
+});
 
 export const RUN_LIVENESS_STATES = frozen([
   "completed",
@@ -166,6 +223,8 @@ export const TREE_HOLD_MODES = frozen(["pause", "resume", "cancel", "restore"]);
 export const TREE_HOLD_STATUSES = frozen(["active", "released"]);
 export const APPROVAL_TYPES = frozen(["hire_agent", "approve_ceo_strategy", "budget_override_required", "request_board_approval"]);
 export const APPROVAL_STATUSES = frozen(["pending", "revision_requested", "approved", "rejected", "cancelled"]);
+/** Approvals still awaiting a decision: approve and reject may leave both. */
+export const OPEN_APPROVAL_STATUSES = frozen(["pending", "revision_requested"]);
 export const BUDGET_SCOPE_TYPES = frozen(["company", "agent", "project"]);
 export const BUDGET_METRICS = frozen(["billed_cents"]);
 export const BUDGET_WINDOW_KINDS = frozen(["calendar_month_utc", "lifetime"]);

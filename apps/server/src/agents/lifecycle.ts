@@ -1,3 +1,5 @@
+import { INVOKABLE_AGENT_STATUSES, STOPPED_AGENT_STATUSES } from "@staple/contracts";
+import { sqlList } from "../db/sql-list.js";
 import type { Database, Queryable } from "../db/database.js";
 import { conflict } from "../errors.js";
 import type { Actor } from "../auth/actor.js";
@@ -21,7 +23,7 @@ export function createAgentLifecycle(db: Database, agents: AgentService, hooks: 
   async function transition(
     actor: Actor,
     id: string,
-    spec: { action: string; set: string; from: string; alreadyIn?: string[]; stopReason?: "paused" | "terminated" },
+    spec: { action: string; set: string; from: string; alreadyIn?: readonly string[]; stopReason?: "paused" | "terminated" },
   ): Promise<AgentRow> {
     assertBoard(actor);
     const existing = await agents.get(actor, id);
@@ -54,7 +56,7 @@ export function createAgentLifecycle(db: Database, agents: AgentService, hooks: 
       transition(actor, id, {
         action: "pause",
         set: "status = 'paused', pause_reason = 'manual', paused_at = now()",
-        from: "status NOT IN ('paused', 'terminated')",
+        from: `status NOT IN ${sqlList(STOPPED_AGENT_STATUSES)}`,
         alreadyIn: ["paused"],
         stopReason: "paused",
       }),
@@ -63,7 +65,7 @@ export function createAgentLifecycle(db: Database, agents: AgentService, hooks: 
         action: "resume",
         set: "status = 'idle', pause_reason = NULL, paused_at = NULL",
         from: "status = 'paused'",
-        alreadyIn: ["idle", "active", "running", "error"],
+        alreadyIn: INVOKABLE_AGENT_STATUSES,
       }),
     terminate: (actor: Actor, id: string) =>
       transition(actor, id, {

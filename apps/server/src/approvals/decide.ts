@@ -1,4 +1,4 @@
-import { CreateAgentBody, type DecideApprovalBody } from "@staple/contracts";
+import { CreateAgentBody, OPEN_APPROVAL_STATUSES, type DecideApprovalBody } from "@staple/contracts";
 import type { Database, Queryable } from "../db/database.js";
 import { DomainError, notFound, ruleViolation } from "../errors.js";
 import type { Actor } from "../auth/actor.js";
@@ -13,8 +13,8 @@ export type Decision = "approved" | "rejected" | "revision_requested";
 
 /** Which states each decision may leave. Approve and reject also close a revision request. */
 const FROM: Record<Decision, readonly string[]> = {
-  approved: ["pending", "revision_requested"],
-  rejected: ["pending", "revision_requested"],
+  approved: OPEN_APPROVAL_STATUSES,
+  rejected: OPEN_APPROVAL_STATUSES,
   revision_requested: ["pending"],
 };
 

@@ -1,4 +1,4 @@
-import { isUuid } from "@staple/contracts";
+import { isUuid, OPEN_APPROVAL_STATUSES } from "@staple/contracts";
 import type { Queryable } from "../db/database.js";
 
 /** The approval columns the API returns; a missing payload reads as `{}` (Paperclip's shape). */
@@ -27,7 +27,7 @@ export interface ApprovalRow {
 }
 
 /** States a decision may leave (a decision is a guarded UPDATE naming them). */
-export const OPEN_APPROVAL_STATUSES = ["pending", "revision_requested"] as const;
+export { OPEN_APPROVAL_STATUSES };
 
 export async function findApproval(q: Queryable, id: string, lock = false): Promise<ApprovalRow | undefined> {
   if (!isUuid(id)) return undefined;

@@ -1,3 +1,5 @@
+import { STOPPED_AGENT_STATUSES } from "@staple/contracts";
+import { sqlList } from "../db/sql-list.js";
 import type { Queryable } from "../db/database.js";
 import { recordActivity } from "../activity/record.js";
 import { MONTH_START_SQL } from "./invocation-block.js";
@@ -55,7 +57,7 @@ export async function evaluateBudgets(q: Queryable, cost: { companyId: string; a
     );
     await q.query("UPDATE budget_incidents SET approval_id = $2 WHERE id = $1", [incident.id, approval!.id]);
     if (p.scopeType === "agent") {
-      await q.query("UPDATE agents SET status = 'paused', pause_reason = 'budget', paused_at = now(), updated_at = now() WHERE id = $1 AND status NOT IN ('paused', 'terminated')", [p.scopeId]);
+      await q.query(`UPDATE agents SET status = 'paused', pause_reason = 'budget', paused_at = now(), updated_at = now() WHERE id = $1 AND status NOT IN ${sqlList(STOPPED_AGENT_STATUSES)}`, [p.scopeId]);
     } else if (p.scopeType === "project") {
       await q.query("UPDATE projects SET pause_reason = 'budget', paused_at = now(), updated_at = now() WHERE id = $1 AND paused_at IS NULL", [p.scopeId]);
     } else {

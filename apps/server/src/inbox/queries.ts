@@ -1,19 +1,21 @@
+import { ACTIVE_RUN_STATUSES, INBOX_LITE_ISSUE_STATUSES, INBOX_RESURFACING_ISSUE_STATUSES } from "@staple/contracts";
+import { sqlList } from "../db/sql-list.js";
 import type { Queryable } from "../db/database.js";
 
 /** Most rows an inbox list returns (the same cap as a default issue list page). */
 export const INBOX_LIMIT = 500;
 
 /** The statuses of the agent's compact inbox: work it can pick up or must unblock. */
-export const LITE_STATUSES = ["todo", "in_progress", "blocked"];
+export const LITE_STATUSES = INBOX_LITE_ISSUE_STATUSES;
 
 /** Run statuses reported as an issue's active run. */
-export const ACTIVE_RUN_STATUSES = ["queued", "running"];
+export { ACTIVE_RUN_STATUSES };
 
 /** Actions that are not participation: changing one's inbox is not touching the issue. */
 const INBOX_ACTIONS_SQL = "('issue.inbox_archived', 'issue.inbox_unarchived')";
 
 /** Statuses that resurface an archived issue when the issue moves into them after the archive. */
-const RESURFACING_STATUSES_SQL = "('in_review', 'blocked', 'done')";
+const RESURFACING_STATUSES_SQL = sqlList(INBOX_RESURFACING_ISSUE_STATUSES);
 
 /**
  * The user took part in the issue: created it, is assigned it, commented on it, or changed it

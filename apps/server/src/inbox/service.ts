@@ -1,3 +1,4 @@
+import { openBlockerSql } from "../db/predicates.js";
 import type { Database, Queryable } from "../db/database.js";
 import { forbidden, unauthenticated } from "../errors.js";
 import { LOCAL_BOARD_USER_ID, type Actor, type AgentActor } from "../auth/actor.js";
@@ -40,7 +41,7 @@ export function createInboxService(db: Database, issues: IssueService) {
       const rows = await db.query<Record<string, unknown> & { id: string; executionRunId: string | null; unresolvedBlockerIssueIds: string[] }>(
         `SELECT i.id, i.identifier, i.title, i.status, i.priority, i.project_id, i.goal_id, i.parent_id, i.updated_at, i.execution_run_id,
                 COALESCE((SELECT array_agg(b.id ORDER BY b.issue_number) FROM issue_relations rel JOIN issues b ON b.id = rel.issue_id
-                           WHERE rel.related_issue_id = i.id AND rel.type = 'blocks' AND b.status <> 'done'), '{}') AS unresolved_blocker_issue_ids
+                           WHERE rel.related_issue_id = i.id AND ${openBlockerSql("rel", "b")}), '{}') AS unresolved_blocker_issue_ids
            FROM issues i
           WHERE i.company_id = $1 AND i.assignee_agent_id = $2 AND i.status = ANY($3::text[]) AND i.hidden_at IS NULL
           ORDER BY i.updated_at DESC, i.id DESC LIMIT ${INBOX_LIMIT}`,

@@ -1,3 +1,4 @@
+import { CLOSED_ISSUE_STATUSES } from "@staple/contracts";
 /**
  * Whether a comment moves its issue back to `todo` (spec C.6). Pure.
  * - `reopen: true` reopens a closed issue, unless the author is the assignee agent itself;
@@ -15,7 +16,7 @@ export function commentReopensIssue(input: {
   explicitReopen: boolean;
   hasOpenBlockers: boolean;
 }): boolean {
-  const closed = input.status === "done" || input.status === "cancelled";
+  const closed = (CLOSED_ISSUE_STATUSES as readonly string[]).includes(input.status);
   if (input.assigneeAgentId !== null && input.authorAgentId === input.assigneeAgentId) return false;
   if (input.authorRunId !== null && input.authorRunId === input.executionRunId) return false;
   if (input.explicitReopen) return closed;

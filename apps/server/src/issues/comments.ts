@@ -1,3 +1,4 @@
+import { openBlockerSql } from "../db/predicates.js";
 import { isUuid, type CreateCommentBody } from "@staple/contracts";
 import type { Database, Queryable } from "../db/database.js";
 import { selectList, tableColumns, type Assert, type ColumnsOf, type RowMatches } from "../db/row-columns.js";
@@ -120,7 +121,7 @@ export function createCommentService(db: Database, hooks: IssueMutationHooks = n
         const comment = await insertComment(q, locked, actor, body.body);
         const [{ open }] = (await q.query<{ open: number }>(
           `SELECT count(*)::int AS open FROM issue_relations rel JOIN issues b ON b.id = rel.issue_id
-            WHERE rel.related_issue_id = $1 AND rel.type = 'blocks' AND b.status <> 'done'`,
+            WHERE rel.related_issue_id = $1 AND ${openBlockerSql("rel", "b")}`,
           [locked.id],
         )) as [{ open: number }];
         const stamp = actorStamp(actor);

@@ -1,4 +1,4 @@
-import { ISSUE_STATUSES } from "@staple/contracts";
+import { EXECUTION_PATH_RUN_STATUSES, ISSUE_STATUSES } from "@staple/contracts";
 import type { Database, Queryable } from "../db/database.js";
 import { conflict, forbidden, notFound, ruleViolation, unauthenticated } from "../errors.js";
 import type { Actor } from "../auth/actor.js";
@@ -6,9 +6,8 @@ import { assertBoard, assertCanSee, assertCompanyAccess } from "../auth/access.j
 import { recordActivity } from "../activity/record.js";
 import { findIssue, ISSUE_COLUMNS, type IssueRow } from "./rows.js";
 import { activePauseHold } from "./tree-holds.js";
-
-const LIVE_RUN_SQL = "('queued', 'scheduled_retry', 'running')";
-const CLEAR_LOCKS = "checkout_run_id = NULL, execution_run_id = NULL, execution_agent_name_key = NULL, execution_locked_at = NULL";
+import { lockSql, releaseIfHeldBy, takeOwnership } from "./execution-lock.js";
+import { liveRunSql, openBlockerIdsSql } from "../db/predicates.js";
 
 /**
  * Clears an issue's execution lock when it points at a run that is missing or finished (seed 003).
@@ -19,29 +18,14 @@ export async function clearExecutionRunIfTerminal(q: Queryable, issueId: string)
   const issue = await findIssue(q, issueId, true);
   if (!issue?.executionRunId) return issue;
   const [run] = await q.query<{ status: string }>("SELECT status FROM heartbeat_runs WHERE id = $1 FOR UPDATE", [issue.executionRunId]);
-  if (run && ["queued", "scheduled_retry", "running"].includes(run.status)) return issue;
-  const [cleared] = await q.query<IssueRow>(
-    `UPDATE issues SET execution_run_id = NULL, execution_agent_name_key = NULL, execution_locked_at = NULL, updated_at = now()
-      WHERE id = $1 AND execution_run_id = $2 RETURNING ${ISSUE_COLUMNS}`,
-    [issue.id, issue.executionRunId],
-  );
-  return cleared ?? issue;
+  if (run && (EXECUTION_PATH_RUN_STATUSES as readonly string[]).includes(run.status)) return issue;
+  return (await releaseIfHeldBy(q, issue.id, issue.executionRunId)) ?? issue;
 }
 
 async function runIsLive(q: Queryable, runId: string | null): Promise<boolean> {
   if (!runId) return false;
-  const [row] = await q.query<{ live: boolean }>(`SELECT status IN ${LIVE_RUN_SQL} AS live FROM heartbeat_runs WHERE id = $1`, [runId]);
+  const [row] = await q.query<{ live: boolean }>(`SELECT ${liveRunSql()} AS live FROM heartbeat_runs WHERE id = $1`, [runId]);
   return row?.live ?? false;
-}
-
-async function takeOwnership(q: Queryable, issue: IssueRow, runId: string, agentId: string): Promise<IssueRow> {
-  const [row] = await q.query<IssueRow>(
-    `UPDATE issues SET checkout_run_id = $2, execution_run_id = $2, execution_agent_name_key = (SELECT name_key FROM agents WHERE id = $3),
-            execution_locked_at = now(), updated_at = now()
-      WHERE id = $1 RETURNING ${ISSUE_COLUMNS}`,
-    [issue.id, runId, agentId],
-  );
-  return row!;
 }
 
 /**
@@ -59,10 +43,10 @@ export async function assertCheckoutOwner(q: Queryable, issueId: string, actor: 
   if (issue.checkoutRunId === actor.runId) return issue;
   const callerLive = await runIsLive(q, actor.runId);
   if (callerLive && issue.checkoutRunId === null && (issue.executionRunId === null || issue.executionRunId === actor.runId)) {
-    return takeOwnership(q, issue, actor.runId, actor.agentId);
+    return takeOwnership(q, issue.id, actor.runId, actor.agentId);
   }
   if (callerLive && issue.checkoutRunId && !(await runIsLive(q, issue.checkoutRunId)) && (issue.executionRunId === null || issue.executionRunId === actor.runId)) {
-    const adopted = await takeOwnership(q, issue, actor.runId, actor.agentId);
+    const adopted = await takeOwnership(q, issue.id, actor.runId, actor.agentId);
     await recordActivity(q, {
       companyId: issue.companyId,
       actor,
@@ -83,11 +67,7 @@ export async function assertCheckoutOwner(q: Queryable, issueId: string, actor: 
 }
 
 async function openBlockerIds(q: Queryable, issueId: string): Promise<string[]> {
-  const rows = await q.query<{ id: string }>(
-    `SELECT b.id FROM issue_relations rel JOIN issues b ON b.id = rel.issue_id
-      WHERE rel.related_issue_id = $1 AND rel.type = 'blocks' AND b.status <> 'done'`,
-    [issueId],
-  );
+  const rows = await q.query<{ id: string }>(openBlockerIdsSql("$1"), [issueId]);
   return rows.map((r) => r.id);
 }
 
@@ -133,10 +113,7 @@ export function createIssueExecutionService(db: Database) {
           throw ruleViolation("Issue has unresolved blockers", { blockedByIssueIds: blockers }, "issue_blocked");
         }
         const [row] = await tx.query<IssueRow>(
-          `UPDATE issues SET assignee_agent_id = $2, assignee_user_id = NULL, checkout_run_id = $3,
-                  execution_run_id = coalesce($3, execution_run_id),
-                  execution_agent_name_key = CASE WHEN $3::uuid IS NULL THEN execution_agent_name_key ELSE $5 END,
-                  execution_locked_at = CASE WHEN $3::uuid IS NULL THEN execution_locked_at ELSE now() END,
+          `UPDATE issues SET assignee_agent_id = $2, assignee_user_id = NULL, ${lockSql.checkout("$3", "$5")},
                   status = 'in_progress', started_at = now(), updated_at = now()
             WHERE id = $1 AND status = ANY($4::text[])
               AND (assignee_agent_id IS NULL OR (assignee_agent_id = $2 AND (checkout_run_id IS NULL OR checkout_run_id = $3)))
@@ -149,7 +126,7 @@ export function createIssueExecutionService(db: Database) {
           if (current.checkoutRunId === runId) result = current;
           else if ((current.executionRunId === null || current.executionRunId === runId) && (await runIsLive(tx, runId))) {
             if (current.checkoutRunId === null || !(await runIsLive(tx, current.checkoutRunId))) {
-              result = await takeOwnership(tx, current, runId, body.agentId);
+              result = await takeOwnership(tx, current.id, runId, body.agentId);
               if (current.checkoutRunId) {
                 await recordActivity(tx, {
                   companyId: current.companyId,
@@ -199,7 +176,7 @@ export function createIssueExecutionService(db: Database) {
           throw conflict("Issue is checked out by a live run", { checkoutRunId: current.checkoutRunId }, "issue_checkout_live");
         }
         const [row] = await q.query<IssueRow>(
-          `UPDATE issues SET status = 'todo', assignee_agent_id = NULL, assignee_user_id = NULL, ${CLEAR_LOCKS}, updated_at = now()
+          `UPDATE issues SET status = 'todo', assignee_agent_id = NULL, assignee_user_id = NULL, ${lockSql.forceRelease}, updated_at = now()
             WHERE id = $1 RETURNING ${ISSUE_COLUMNS}`,
           [current.id],
         );
@@ -227,7 +204,7 @@ export function createIssueExecutionService(db: Database) {
         const assignee = clearAssignee
           ? `, assignee_agent_id = NULL, status = CASE WHEN status = 'in_progress' THEN 'todo' ELSE status END`
           : "";
-        const [row] = await q.query<IssueRow>(`UPDATE issues SET ${CLEAR_LOCKS}${assignee}, updated_at = now() WHERE id = $1 RETURNING ${ISSUE_COLUMNS}`, [current.id]);
+        const [row] = await q.query<IssueRow>(`UPDATE issues SET ${lockSql.forceRelease}${assignee}, updated_at = now() WHERE id = $1 RETURNING ${ISSUE_COLUMNS}`, [current.id]);
         await recordActivity(q, {
           companyId: current.companyId,
           actor,

@@ -1,3 +1,5 @@
+import { UNCLAIMED_WAKEUP_STATUSES } from "@staple/contracts";
+import { sqlList } from "../db/sql-list.js";
 import type { Database } from "../db/database.js";
 import { conflict, notFound } from "../errors.js";
 import type { Actor } from "../auth/actor.js";
@@ -28,7 +30,7 @@ export async function removeIssue(db: Database, actor: Actor, ref: string): Prom
     }
     await q.query(
       `UPDATE agent_wakeup_requests SET status = 'cancelled', finished_at = now(), updated_at = now(), error = 'issue deleted'
-        WHERE issue_id = $1 AND status IN ('queued', 'deferred_issue_execution')`,
+        WHERE issue_id = $1 AND status IN ${sqlList(UNCLAIMED_WAKEUP_STATUSES)}`,
       [issue.id],
     );
     const owned = await q.query<{ documentId: string }>("SELECT document_id FROM issue_documents WHERE issue_id = $1", [issue.id]);

@@ -1,4 +1,5 @@
 import { ruleViolation } from "../errors.js";
+import { forceReleaseColumns } from "./execution-lock.js";
 
 export interface AssignmentState {
   status: string;
@@ -40,12 +41,7 @@ export function statusEffects(prev: AssignmentState, next: AssignmentState): Sta
   const assigneeChanged = prev.assigneeAgentId !== next.assigneeAgentId || prev.assigneeUserId !== next.assigneeUserId;
   const leftInProgress = prev.status === "in_progress" && next.status !== "in_progress";
   const clearLocks = assigneeChanged || leftInProgress;
-  if (clearLocks) {
-    set.checkout_run_id = "NULL";
-    set.execution_run_id = "NULL";
-    set.execution_agent_name_key = "NULL";
-    set.execution_locked_at = "NULL";
-  }
+  if (clearLocks) Object.assign(set, forceReleaseColumns());
   return { set, clearLocks };
 }
 

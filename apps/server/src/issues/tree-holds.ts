@@ -5,6 +5,8 @@ import { actorStamp, type Actor } from "../auth/actor.js";
 import { assertCanSee } from "../auth/access.js";
 import { recordActivity } from "../activity/record.js";
 import { findIssue } from "./rows.js";
+import { lockSql } from "./execution-lock.js";
+import { closedIssueSql, openIssueSql } from "../db/predicates.js";
 
 /*
  * Hold scopes have no depth cap: a hold covers its whole subtree, however deep. Walks stay finite on
@@ -107,7 +109,7 @@ export function createTreeHoldService(db: Database, hooks: TreeHoldHooks) {
         );
         await q.query(
           `INSERT INTO issue_tree_hold_members (hold_id, issue_id, parent_id, depth, status, assignee_agent_id, active_run_id, skipped)
-           SELECT $1, m.id, m.parent_id, m.depth, m.status, m.assignee_agent_id, m.active_run_id, m.status IN ('done', 'cancelled')
+           SELECT $1, m.id, m.parent_id, m.depth, m.status, m.assignee_agent_id, m.active_run_id, ${closedIssueSql("m")}
              FROM jsonb_to_recordset($2::jsonb) AS m(id uuid, parent_id uuid, depth int, status text, assignee_agent_id uuid, active_run_id uuid)`,
           [hold!.id, JSON.stringify(members.map((m) => ({ id: m.id, parent_id: m.parentId, depth: m.depth, status: m.status, assignee_agent_id: m.assigneeAgentId, active_run_id: m.activeRunId })))],
         );
@@ -115,9 +117,8 @@ export function createTreeHoldService(db: Database, hooks: TreeHoldHooks) {
         const cancelledRuns = await hooks.cancelSubtreeWork(q, ids, body.mode === "cancel" ? "Cancelled because its issue tree was cancelled" : "Cancelled because its issue tree was paused", actor);
         if (body.mode === "cancel") {
           await q.query(
-            `UPDATE issues SET status = 'cancelled', cancelled_at = now(), checkout_run_id = NULL, execution_run_id = NULL,
-                    execution_agent_name_key = NULL, execution_locked_at = NULL, updated_at = now()
-              WHERE id = ANY($1::uuid[]) AND status NOT IN ('done', 'cancelled')`,
+            `UPDATE issues SET status = 'cancelled', cancelled_at = now(), ${lockSql.forceRelease}, updated_at = now()
+              WHERE id = ANY($1::uuid[]) AND ${openIssueSql()}`,
             [ids],
           );
         }

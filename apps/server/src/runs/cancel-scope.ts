@@ -1,3 +1,6 @@
+import { UNCLAIMED_WAKEUP_STATUSES } from "@staple/contracts";
+import { sqlList } from "../db/sql-list.js";
+import { liveRunSql } from "../db/predicates.js";
 import type { Queryable } from "../db/database.js";
 import { recordActivity } from "../activity/record.js";
 import type { ScopeToPause } from "../budgets/enforcement.js";
@@ -17,7 +20,7 @@ export async function cancelScopeWork(q: Queryable, scope: ScopeToPause): Promis
         ? "r.issue_id IN (SELECT id FROM issues WHERE project_id = $1)"
         : "r.company_id = $1";
   const runs = await q.query<{ id: string }>(
-    `SELECT r.id FROM heartbeat_runs r WHERE ${where} AND r.status IN ('queued', 'scheduled_retry', 'running') ORDER BY r.created_at`,
+    `SELECT r.id FROM heartbeat_runs r WHERE ${where} AND ${liveRunSql("r")} ORDER BY r.created_at`,
     [scope.scopeId],
   );
   const agents = new Set<string>();
@@ -31,7 +34,7 @@ export async function cancelScopeWork(q: Queryable, scope: ScopeToPause): Promis
     scope.scopeType === "agent" ? "agent_id = $1" : scope.scopeType === "project" ? "issue_id IN (SELECT id FROM issues WHERE project_id = $1)" : "company_id = $1";
   await q.query(
     `UPDATE agent_wakeup_requests SET status = 'cancelled', finished_at = now(), error = $2, updated_at = now()
-      WHERE ${wakeWhere} AND status IN ('queued', 'deferred_issue_execution') AND run_id IS NULL`,
+      WHERE ${wakeWhere} AND status IN ${sqlList(UNCLAIMED_WAKEUP_STATUSES)} AND run_id IS NULL`,
     [scope.scopeId, BUDGET_PAUSE_REASON],
   );
   return [...agents];

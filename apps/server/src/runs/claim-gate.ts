@@ -1,3 +1,4 @@
+import { CLOSED_ISSUE_STATUSES } from "@staple/contracts";
 import { deriveCommentId, isInteractionWake, type WakeContext } from "./wake-context.js";
 
 /** What the claim pass knows about a queued run's issue. */
@@ -41,7 +42,7 @@ export function claimGate(f: ClaimFacts): ClaimGate {
     };
   }
   const resumeIntent = f.context?.resumeIntent === true || f.context?.followUpRequested === true;
-  if ((f.issue.status === "done" || f.issue.status === "cancelled") && !resumeIntent && !deriveCommentId(f.context)) {
+  if ((CLOSED_ISSUE_STATUSES as readonly string[]).includes(f.issue.status) && !resumeIntent && !deriveCommentId(f.context)) {
     return {
       action: "cancel",
       errorCode: "issue_terminal_status",

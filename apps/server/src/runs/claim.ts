@@ -1,4 +1,8 @@
-import { NON_INVOKABLE_AGENT_STATUSES, normalizeHeartbeatPolicy } from "@staple/contracts";
+import { NON_INVOKABLE_AGENT_STATUSES, WAITING_AGENT_STATUSES, normalizeHeartbeatPolicy } from "@staple/contracts";
+import { sqlList } from "../db/sql-list.js";
+import { openBlockerSql } from "../db/predicates.js";
+import { runTransitionSql } from "./transition.js";
+import { lockSql } from "../issues/execution-lock.js";
 import type { Database } from "../db/database.js";
 import { claimGate } from "./claim-gate.js";
 import { RUN_COLUMNS, type RunRow } from "./rows.js";
@@ -73,7 +77,7 @@ export async function claimQueuedRuns(db: Database, agentId: string, owner: stri
          LEFT JOIN issues i ON i.id = r.issue_id
          LEFT JOIN LATERAL (
            SELECT true AS blocked FROM issue_relations rel JOIN issues bi ON bi.id = rel.issue_id
-            WHERE rel.related_issue_id = r.issue_id AND rel.type = 'blocks' AND bi.status <> 'done' LIMIT 1
+            WHERE rel.related_issue_id = r.issue_id AND ${openBlockerSql("rel", "bi")} LIMIT 1
          ) b ON true
         WHERE r.agent_id = $1 AND r.status = 'queued'
         ORDER BY CASE WHEN r.issue_id IS NULL THEN 2 WHEN coalesce(b.blocked, false) THEN 3
@@ -123,22 +127,21 @@ export async function claimQueuedRuns(db: Database, agentId: string, owner: stri
     // the issue lock for the assignee's runs (lazy locking: only if free) and marks the agent running.
     const claimed = await q.query<RunRow>(
       `WITH c AS (
-         UPDATE heartbeat_runs
-            SET status = 'running', started_at = coalesce(started_at, now()), lease_owner = $2,
-                lease_expires_at = now() + ($3::int * interval '1 millisecond'), updated_at = now()
-          WHERE id = ANY($1::uuid[]) AND status = 'queued'
-          RETURNING ${RUN_COLUMNS}
+         ${runTransitionSql({
+           target: "id = ANY($1::uuid[])",
+           from: ["queued"],
+           to: "running",
+           set: "started_at = coalesce(started_at, now()), lease_owner = $2, lease_expires_at = now() + ($3::int * interval '1 millisecond'), updated_at = now()",
+           returning: RUN_COLUMNS,
+         })}
        ), w AS (
          UPDATE agent_wakeup_requests SET status = 'claimed', claimed_at = now(), updated_at = now()
           WHERE id IN (SELECT wakeup_request_id FROM c)
        ), i AS (
-         UPDATE issues SET execution_run_id = c.id, execution_agent_name_key = $4, execution_locked_at = now(), updated_at = now()
-           FROM c
-          WHERE c.issue_id = issues.id AND issues.assignee_agent_id = c.agent_id
-            AND (issues.execution_run_id IS NULL OR issues.execution_run_id = c.id)
+         ${lockSql.acquireForClaimed("c", "$4")}
        ), a AS (
          UPDATE agents SET status = 'running', updated_at = now()
-          WHERE id = $5 AND status IN ('idle', 'active', 'error') AND EXISTS (SELECT 1 FROM c)
+          WHERE id = $5 AND status IN ${sqlList(WAITING_AGENT_STATUSES)} AND EXISTS (SELECT 1 FROM c)
        )
        SELECT * FROM c`,
       [toClaim, owner, leaseMs, agent.nameKey, agentId],

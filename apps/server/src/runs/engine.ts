@@ -1,5 +1,7 @@
+import { UNCLAIMED_WAKEUP_STATUSES, type AgentStatus } from "@staple/contracts";
+import { sqlList } from "../db/sql-list.js";
+import { liveRunSql } from "../db/predicates.js";
 import os from "node:os";
-import type { AgentStatus } from "@staple/contracts";
 import { randomBytes } from "node:crypto";
 import { createSpawnHost, type AdapterModule } from "@staple/adapter-kit";
 import type { Database, Queryable } from "../db/database.js";
@@ -184,7 +186,7 @@ export function createRunEngine(opts: RunEngineOptions) {
     /** Cancels every cancellable run of an agent inside `q` (pause/terminate); aborts after commit via NOTIFY. */
     async cancelActiveForAgent(q: Queryable, agentId: string, reason: string, stopReason: string): Promise<CancelledRun[]> {
       const active = await q.query<{ id: string }>(
-        "SELECT id FROM heartbeat_runs WHERE agent_id = $1 AND status IN ('queued', 'scheduled_retry', 'running') ORDER BY created_at",
+        `SELECT id FROM heartbeat_runs WHERE agent_id = $1 AND ${liveRunSql()} ORDER BY created_at`,
         [agentId],
       );
       const out: CancelledRun[] = [];
@@ -194,7 +196,7 @@ export function createRunEngine(opts: RunEngineOptions) {
       }
       await q.query(
         `UPDATE agent_wakeup_requests SET status = 'cancelled', finished_at = now(), error = $2, updated_at = now()
-          WHERE agent_id = $1 AND status IN ('queued', 'deferred_issue_execution') AND run_id IS NULL`,
+          WHERE agent_id = $1 AND status IN ${sqlList(UNCLAIMED_WAKEUP_STATUSES)} AND run_id IS NULL`,
         [agentId, reason],
       );
       return out;
@@ -206,7 +208,7 @@ export function createRunEngine(opts: RunEngineOptions) {
     async cancelIssueWork(q: Queryable, issueIds: string[], reason: string, actor: Actor | "system"): Promise<number> {
       if (issueIds.length === 0) return 0;
       const active = await q.query<{ id: string }>(
-        "SELECT id FROM heartbeat_runs WHERE issue_id = ANY($1::uuid[]) AND status IN ('queued', 'scheduled_retry', 'running') ORDER BY created_at",
+        `SELECT id FROM heartbeat_runs WHERE issue_id = ANY($1::uuid[]) AND ${liveRunSql()} ORDER BY created_at`,
         [issueIds],
       );
       let cancelled = 0;
@@ -219,7 +221,7 @@ export function createRunEngine(opts: RunEngineOptions) {
       }
       await q.query(
         `UPDATE agent_wakeup_requests SET status = 'cancelled', finished_at = now(), error = $2, updated_at = now()
-          WHERE issue_id = ANY($1::uuid[]) AND status IN ('queued', 'deferred_issue_execution') AND run_id IS NULL`,
+          WHERE issue_id = ANY($1::uuid[]) AND status IN ${sqlList(UNCLAIMED_WAKEUP_STATUSES)} AND run_id IS NULL`,
         [issueIds, reason],
       );
       return cancelled;

@@ -5,8 +5,11 @@ import type { Database, Queryable } from "../db/database.js";
 import { conflict, notFound } from "../errors.js";
 import { DISPATCH_CHANNEL } from "./dispatch-channel.js";
 import { RUN_COLUMNS, type RunRow } from "./rows.js";
-import { EXECUTION_PATH_SQL, isExecutionPathStatus } from "./states.js";
-import { appendRunEvent } from "./run-events.js";
+import { isExecutionPathStatus } from "./states.js";
+import { liveRunSql, openBlockerSql } from "../db/predicates.js";
+import { runInsertSql } from "./transition.js";
+import { cancelRunInTx } from "./cancel-run.js";
+import { acquireIfFree, releaseIfHeldBy } from "../issues/execution-lock.js";
 import { activePauseHold, isVerifiedInteraction } from "../issues/tree-holds.js";
 import { recordActivity } from "../activity/record.js";
 import { decideIssueWake, pickNonIssueCoalesceTarget } from "./wake-decision.js";
@@ -92,10 +95,12 @@ async function insertQueuedRun(
          requested_by_actor_type, requested_by_actor_id, idempotency_key, issue_id, run_id)
        VALUES ($1, $3, $4, $5, $6, $7, $8::jsonb, 'queued', $9, $10, $11, $12, $2)
      ), r AS (
-       INSERT INTO heartbeat_runs (id, company_id, agent_id, invocation_source, trigger_detail, status, wakeup_request_id,
-         issue_id, task_key, context_snapshot, retry_of_run_id, process_loss_retry_count, continuation_attempt)
-       VALUES ($2, $3, $4, $5, $6, 'queued', $1, $12, $13, $14::jsonb, $15, $16, $17)
-       RETURNING ${RUN_COLUMNS}
+       ${runInsertSql(
+         "queued",
+         ["id", "company_id", "agent_id", "invocation_source", "trigger_detail", "wakeup_request_id", "issue_id", "task_key", "context_snapshot", "retry_of_run_id", "process_loss_retry_count", "continuation_attempt"],
+         ["$2", "$3", "$4", "$5", "$6", "$1", "$12", "$13", "$14::jsonb", "$15", "$16", "$17"],
+         RUN_COLUMNS,
+       )}
      )
      SELECT r.*, pg_notify('${DISPATCH_CHANNEL}', $4::text) AS notified FROM r`,
     [
@@ -128,15 +133,6 @@ async function coalesceInto(q: Queryable, runId: string, context: WakeContext): 
     [runId, JSON.stringify(context)],
   );
   return run!;
-}
-
-/** Clears an issue's execution lock only if it still names `runId` (compare-and-clear). */
-export async function clearIssueLockIfHeldBy(q: Queryable, issueId: string, runId: string): Promise<void> {
-  await q.query(
-    `UPDATE issues SET execution_run_id = NULL, execution_agent_name_key = NULL, execution_locked_at = NULL, updated_at = now()
-      WHERE id = $1 AND execution_run_id = $2`,
-    [issueId, runId],
-  );
 }
 
 /**
@@ -198,7 +194,7 @@ export function createWakeupEnqueuer(db: Database) {
       // Non-issue wake: fold into the same task's pending run (agent row lock held above).
       const sameTask = await q.query<{ id: string; status: string; contextSnapshot: unknown }>(
         `SELECT id, status, context_snapshot FROM heartbeat_runs
-          WHERE agent_id = $1 AND status IN ${EXECUTION_PATH_SQL} AND issue_id IS NULL AND task_key IS NOT DISTINCT FROM $2
+          WHERE agent_id = $1 AND ${liveRunSql()} AND issue_id IS NULL AND task_key IS NOT DISTINCT FROM $2
           ORDER BY created_at DESC`,
         [agent.id, taskKey],
       );
@@ -247,13 +243,13 @@ export function createWakeupEnqueuer(db: Database) {
         await cancelStaleScheduledRetry(q, active.id, issue.status === "cancelled" ? "issue_cancelled" : "issue_reassigned");
         active = null;
       }
-      if (!active) await clearIssueLockIfHeldBy(q, issue.id, issue.executionRunId);
+      if (!active) await releaseIfHeldBy(q, issue.id, issue.executionRunId);
     }
     if (!active) {
       // Adopt a live run already working this issue (running first, then oldest).
       const [adopt] = await q.query<{ id: string; status: string; agentId: string; agentNameKey: string | null }>(
         `SELECT r.id, r.status, r.agent_id, a.name_key AS agent_name_key FROM heartbeat_runs r JOIN agents a ON a.id = r.agent_id
-          WHERE r.issue_id = $1 AND r.status IN ${EXECUTION_PATH_SQL}
+          WHERE r.issue_id = $1 AND ${liveRunSql("r")}
           ORDER BY (r.status = 'running') DESC, r.created_at LIMIT 1`,
         [issue.id],
       );
@@ -261,17 +257,13 @@ export function createWakeupEnqueuer(db: Database) {
         await cancelStaleScheduledRetry(q, adopt.id, issue.status === "cancelled" ? "issue_cancelled" : "issue_reassigned");
       } else if (adopt) {
         active = adopt;
-        await q.query(
-          `UPDATE issues SET execution_run_id = $2, execution_agent_name_key = $3, execution_locked_at = now(), updated_at = now()
-            WHERE id = $1 AND execution_run_id IS NULL`,
-          [issue.id, adopt.id, adopt.agentNameKey],
-        );
+        await acquireIfFree(q, issue.id, adopt.id, adopt.agentNameKey);
       }
     }
     const [{ blocked, blockerIds }] = (await q.query<{ blocked: boolean; blockerIds: string[] }>(
       `SELECT count(*) > 0 AS blocked, coalesce(array_agg(b.id), '{}') AS blocker_ids
          FROM issue_relations rel JOIN issues b ON b.id = rel.issue_id
-        WHERE rel.related_issue_id = $1 AND rel.type = 'blocks' AND b.status <> 'done'`,
+        WHERE rel.related_issue_id = $1 AND ${openBlockerSql("rel", "b")}`,
       [issue.id],
     )) as [{ blocked: boolean; blockerIds: string[] }];
 
@@ -330,26 +322,15 @@ export type WakeupEnqueuer = ReturnType<typeof createWakeupEnqueuer>;
 
 /**
  * A scheduled retry whose issue was reassigned or cancelled must not hold the issue: cancel it
- * (guarded on `scheduled_retry`), cancel its wake, and release the lock it held (spec C.2, seed 001).
+ * (guarded on `scheduled_retry`) through the one cancel path, with the same side effects as any
+ * cancel: wake closed, event, NOTIFY, leases and issue lock released, deferred wakes promoted
+ * (spec C.2, seed 001).
  */
 export async function cancelStaleScheduledRetry(q: Queryable, runId: string, code: "issue_reassigned" | "issue_cancelled"): Promise<boolean> {
   const reason =
     code === "issue_cancelled"
       ? "Cancelled because the issue was cancelled before the scheduled retry became due"
       : "Cancelled because the issue was reassigned before the scheduled retry became due";
-  const [run] = await q.query<{ id: string; issueId: string | null; wakeupRequestId: string | null }>(
-    `UPDATE heartbeat_runs SET status = 'cancelled', finished_at = now(), error = $2, error_code = $3, updated_at = now()
-      WHERE id = $1 AND status = 'scheduled_retry' RETURNING id, issue_id, wakeup_request_id`,
-    [runId, reason, code],
-  );
-  if (!run) return false;
-  if (run.wakeupRequestId) {
-    await q.query("UPDATE agent_wakeup_requests SET status = 'cancelled', finished_at = now(), error = $2, updated_at = now() WHERE id = $1", [
-      run.wakeupRequestId,
-      reason,
-    ]);
-  }
-  if (run.issueId) await clearIssueLockIfHeldBy(q, run.issueId, run.id);
-  await appendRunEvent(q, run.id, { eventType: "lifecycle", level: "warn", message: reason, payload: { errorCode: code } });
-  return true;
+  const run = await cancelRunInTx(q, runId, { reason, errorCode: code, stopReason: code, wakeStatus: "cancelled", from: ["scheduled_retry"] });
+  return run !== undefined;
 }

@@ -1,3 +1,4 @@
+import { FAILED_RUN_STATUSES } from "@staple/contracts";
 import type { Queryable } from "../db/database.js";
 
 /**
@@ -31,7 +32,7 @@ export async function acquireLocalLease(q: Queryable, run: { id: string; company
 
 /** Ends the run's active leases: `failed` when the run failed or timed out, else `released`. */
 export async function releaseRunLeases(q: Queryable, run: { id: string; companyId: string; agentId: string }, runStatus: string, failureReason: string | null): Promise<void> {
-  const failed = runStatus === "failed" || runStatus === "timed_out";
+  const failed = (FAILED_RUN_STATUSES as readonly string[]).includes(runStatus);
   await q.query(
     `WITH ended AS (
        UPDATE environment_leases SET status = $3, released_at = now(), failure_reason = $4, updated_at = now()

@@ -1,4 +1,4 @@
-import type { RunStatus } from "@staple/contracts";
+import { CHECKOUT_FROM_ISSUE_STATUSES, HARNESS_CHECKOUT_ISSUE_STATUSES, type RunStatus } from "@staple/contracts";
 import fs from "node:fs";
 import path from "node:path";
 import { createRedactor, MIN_SECRET_LENGTH, TailBuffer, type AdapterExecuteContext, type AdapterResult } from "@staple/adapter-kit";
@@ -19,6 +19,7 @@ import { releaseIssueExecutionAndPromote } from "./release-promote.js";
 import type { RunEngineResources } from "./resources.js";
 import type { ExecutionRegistry } from "./executions.js";
 import type { RunRow } from "./rows.js";
+import { transitionRun } from "./transition.js";
 import { obj, str } from "./wake-context.js";
 import { LIVE_LOG_CHUNK_MAX } from "../live/bus.js";
 import { effectiveOutboundAllow } from "../instance/outbound-allow.js";
@@ -116,10 +117,10 @@ export function createRunExecutor(res: RunEngineResources, registry: ExecutionRe
     const reason = str(ctx.wakeReason);
     if (!run.issueId || !reason || reason === "issue_comment_mentioned" || reason.startsWith("execution_")) return null;
     const [issue] = await db.query<{ status: string; assigneeAgentId: string | null }>("SELECT status, assignee_agent_id FROM issues WHERE id = $1", [run.issueId]);
-    if (!issue || issue.assigneeAgentId !== agent.id || !["todo", "backlog", "blocked", "in_progress"].includes(issue.status)) return null;
+    if (!issue || issue.assigneeAgentId !== agent.id || !(HARNESS_CHECKOUT_ISSUE_STATUSES as readonly string[]).includes(issue.status)) return null;
     const actor: AgentActor = { kind: "agent", agentId: agent.id, companyId: agent.companyId, via: "run_jwt", keyId: null, runId: run.id };
     try {
-      await res.issueExecution.checkout(actor, run.issueId, { agentId: agent.id, expectedStatuses: ["todo", "backlog", "blocked"] });
+      await res.issueExecution.checkout(actor, run.issueId, { agentId: agent.id, expectedStatuses: [...CHECKOUT_FROM_ISSUE_STATUSES] });
       return true;
     } catch (error) {
       if (error instanceof DomainError) return false; // blocked or held: the agent sees it in its context
@@ -140,11 +141,11 @@ export function createRunExecutor(res: RunEngineResources, registry: ExecutionRe
       // A bug in a step must not strand the run: fail it plainly and release what it held.
       logger.error("run finalization failed", { runId: run.id, err: error });
       await db.tx(async (q) => {
-        const [row] = await q.query<{ id: string }>(
-          `UPDATE heartbeat_runs SET status = 'failed', finished_at = now(), error = 'Finalization failed', error_code = 'finalization_failed',
-                  lease_expires_at = NULL, updated_at = now() WHERE id = $1 AND status = 'running' RETURNING id`,
-          [run.id],
-        );
+        const [row] = await transitionRun(q, run.id, {
+          from: ["running"],
+          to: "failed",
+          set: "finished_at = now(), error = 'Finalization failed', error_code = 'finalization_failed', lease_expires_at = NULL, updated_at = now()",
+        });
         if (row) (await releaseIssueExecutionAndPromote(q, run)).promotedAgentIds.forEach((id) => pokes.add(id));
         if (agent) await settleAgentStatus(q, agent.id, "failed");
       });

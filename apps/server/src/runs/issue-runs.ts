@@ -1,3 +1,5 @@
+import { ACTIVE_RUN_STATUSES } from "@staple/contracts";
+import { sqlList } from "../db/sql-list.js";
 import type { Database } from "../db/database.js";
 import { notFound } from "../errors.js";
 import type { Actor } from "../auth/actor.js";
@@ -26,7 +28,7 @@ export function createIssueRunViews(db: Database) {
       const issue = await visibleIssue(actor, ref);
       return db.query(
         `SELECT ${ISSUE_RUN_COLUMNS} FROM heartbeat_runs r JOIN agents a ON a.id = r.agent_id
-          WHERE r.company_id = $1 AND r.issue_id = $2 AND r.status IN ('queued', 'running')
+          WHERE r.company_id = $1 AND r.issue_id = $2 AND r.status IN ${sqlList(ACTIVE_RUN_STATUSES)}
           ORDER BY r.created_at DESC, r.id DESC`,
         [issue.companyId, issue.id],
       );
@@ -40,7 +42,7 @@ export function createIssueRunViews(db: Database) {
       const issue = await visibleIssue(actor, ref);
       const [run] = await db.query(
         `SELECT ${ISSUE_RUN_COLUMNS} FROM heartbeat_runs r JOIN agents a ON a.id = r.agent_id
-          WHERE r.company_id = $1 AND r.issue_id = $2 AND r.status IN ('queued', 'running')
+          WHERE r.company_id = $1 AND r.issue_id = $2 AND r.status IN ${sqlList(ACTIVE_RUN_STATUSES)}
             AND (r.id = $3 OR ($4::uuid IS NOT NULL AND $5 = 'in_progress' AND r.agent_id = $4 AND r.status = 'running'))
           ORDER BY (r.id = $3) DESC NULLS LAST, r.created_at DESC LIMIT 1`,
         [issue.companyId, issue.id, issue.executionRunId, issue.assigneeAgentId, issue.status],

@@ -1,3 +1,6 @@
+import { CLOSED_ISSUE_STATUSES, DORMANT_ISSUE_STATUSES } from "@staple/contracts";
+import { sqlList } from "../db/sql-list.js";
+import { liveRunSql, openBlockerSql, openIssueSql } from "../db/predicates.js";
 import type { Queryable } from "../db/database.js";
 import { DomainError } from "../errors.js";
 import { actorStamp, type Actor } from "../auth/actor.js";
@@ -9,7 +12,7 @@ import type { LiveBus } from "../live/bus.js";
 import type { WakeupEnqueuer, WakeupRequest } from "./enqueue.js";
 import { cancelRunInTx } from "./cancel-run.js";
 
-const CLOSED = ["done", "cancelled"];
+const CLOSED: readonly string[] = CLOSED_ISSUE_STATUSES;
 
 /** Which wake (if any) an issue update implies for its assignee (spec C.6). Pure. */
 export function updateWakeReason(prev: { status: string; assigneeAgentId: string | null }, next: { status: string; assigneeAgentId: string | null }): "issue_assigned" | "issue_status_changed" | null {
@@ -66,9 +69,9 @@ export function createIssueWakeHooks(enqueuer: WakeupEnqueuer, live: LiveBus): I
     const ready = await q.query<{ id: string; assigneeAgentId: string }>(
       `SELECT d.id, d.assignee_agent_id FROM issue_relations rel JOIN issues d ON d.id = rel.related_issue_id
         WHERE rel.issue_id = $1 AND rel.type = 'blocks' AND d.assignee_agent_id IS NOT NULL
-          AND d.status NOT IN ('done', 'cancelled', 'backlog') AND d.hidden_at IS NULL
+          AND d.status NOT IN ${sqlList(DORMANT_ISSUE_STATUSES)} AND d.hidden_at IS NULL
           AND NOT EXISTS (SELECT 1 FROM issue_relations r2 JOIN issues b ON b.id = r2.issue_id
-                           WHERE r2.related_issue_id = d.id AND r2.type = 'blocks' AND b.status <> 'done')`,
+                           WHERE r2.related_issue_id = d.id AND ${openBlockerSql("r2", "b")})`,
       [issue.id],
     );
     for (const d of ready) {
@@ -80,7 +83,7 @@ export function createIssueWakeHooks(enqueuer: WakeupEnqueuer, live: LiveBus): I
     if (!issue.parentId) return;
     const [parent] = await q.query<{ id: string; assigneeAgentId: string | null; status: string; open: number }>(
       `SELECT p.id, p.assignee_agent_id, p.status,
-              (SELECT count(*)::int FROM issues c WHERE c.parent_id = p.id AND c.hidden_at IS NULL AND c.status NOT IN ('done', 'cancelled')) AS open
+              (SELECT count(*)::int FROM issues c WHERE c.parent_id = p.id AND c.hidden_at IS NULL AND ${openIssueSql("c")}) AS open
          FROM issues p WHERE p.id = $1`,
       [issue.parentId],
     );
@@ -98,7 +101,7 @@ export function createIssueWakeHooks(enqueuer: WakeupEnqueuer, live: LiveBus): I
       if (next.status === "cancelled" && prev.status !== "cancelled") {
         // Cancelling an issue stops the work on it; `done` does not (the run may be wrapping up).
         const active = await q.query<{ id: string }>(
-          "SELECT id FROM heartbeat_runs WHERE issue_id = $1 AND status IN ('queued', 'scheduled_retry', 'running')",
+          `SELECT id FROM heartbeat_runs WHERE issue_id = $1 AND ${liveRunSql()}`,
           [next.id],
         );
         for (const { id } of active) {

@@ -1,3 +1,4 @@
+import { ACTIVE_WORK_ISSUE_STATUSES, CLOSED_ISSUE_STATUSES, INVOKABLE_AGENT_STATUSES } from "@staple/contracts";
 /**
  * Run liveness (spec C.15): did a finished run move its issue forward? A pure classification of
  * the run's evidence, tested by a table; the finalize steps gather the evidence and act on it.
@@ -43,7 +44,7 @@ export function classifyRunLiveness(input: LivenessInput): LivenessResult {
   if (input.runStatus !== "succeeded") {
     return { state: "failed", reason: `Run ended with ${input.runStatus}${input.errorCode ? ` (${input.errorCode})` : ""}`, nextAction: null };
   }
-  if (input.issue && (input.issue.status === "done" || input.issue.status === "cancelled")) {
+  if (input.issue && (CLOSED_ISSUE_STATUSES as readonly string[]).includes(input.issue.status)) {
     return { state: "completed", reason: `Issue is ${input.issue.status}`, nextAction: null };
   }
   if (input.issue?.status === "blocked" || BLOCKER_RE.test(output)) {
@@ -89,10 +90,10 @@ export function decideContinuation(input: {
   if (input.state !== "plan_only" && input.state !== "empty_response") return { kind: "none", why: "state" };
   const issue = input.issue;
   if (!issue) return { kind: "none", why: "no issue" };
-  if (issue.status !== "todo" && issue.status !== "in_progress") return { kind: "none", why: "issue status" };
+  if (!(ACTIVE_WORK_ISSUE_STATUSES as readonly string[]).includes(issue.status)) return { kind: "none", why: "issue status" };
   if (issue.assigneeAgentId !== input.runAgentId || issue.assigneeUserId) return { kind: "none", why: "assignee changed" };
   if (issue.executionState) return { kind: "none", why: "execution state" };
-  if (!input.agentStatus || !["active", "idle", "running", "error"].includes(input.agentStatus)) return { kind: "none", why: "agent not invokable" };
+  if (!input.agentStatus || !(INVOKABLE_AGENT_STATUSES as readonly string[]).includes(input.agentStatus)) return { kind: "none", why: "agent not invokable" };
   if (input.budgetBlocked) return { kind: "none", why: "budget" };
   if (input.continuationAttempt >= MAX_LIVENESS_CONTINUATIONS) return { kind: "exhausted" };
   const attempt = input.continuationAttempt + 1;

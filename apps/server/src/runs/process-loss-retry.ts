@@ -2,6 +2,8 @@ import type { Queryable } from "../db/database.js";
 import type { RunRow } from "./rows.js";
 import type { WakeupEnqueuer } from "./enqueue.js";
 import { appendRunEvent } from "./run-events.js";
+import { NON_INVOKABLE_AGENT_STATUSES } from "@staple/contracts";
+import { transferToRetry } from "../issues/execution-lock.js";
 
 /** A run whose process was lost (server stopped or crashed under it) is retried exactly once. */
 export const PROCESS_LOSS_MAX_RETRIES = 1;
@@ -15,7 +17,7 @@ export async function enqueueProcessLossRetry(q: Queryable, enqueuer: WakeupEnqu
   if (run.processLossRetryCount >= PROCESS_LOSS_MAX_RETRIES) return null;
   const context = { ...(run.contextSnapshot ?? {}), retryReason: "process_lost", retryOfRunId: run.id, wakeReason: "process_lost_retry" };
   const [agent] = await q.query<{ status: string }>("SELECT status FROM agents WHERE id = $1", [run.agentId]);
-  if (!agent || ["paused", "terminated", "pending_approval"].includes(agent.status)) return null;
+  if (!agent || (NON_INVOKABLE_AGENT_STATUSES as readonly string[]).includes(agent.status)) return null;
   const outcome = await enqueuer.enqueue(
     {
       agentId: run.agentId,
@@ -30,14 +32,7 @@ export async function enqueueProcessLossRetry(q: Queryable, enqueuer: WakeupEnqu
     q,
   );
   const retryId = outcome.kind === "queued" || outcome.kind === "coalesced" ? outcome.run.id : null;
-  if (retryId && run.issueId) {
-    await q.query(
-      `UPDATE issues SET execution_run_id = $3, execution_agent_name_key = (SELECT name_key FROM agents WHERE id = $4),
-              execution_locked_at = now(), updated_at = now()
-        WHERE id = $1 AND (execution_run_id = $2 OR execution_run_id IS NULL) AND assignee_agent_id = $4`,
-      [run.issueId, run.id, retryId, run.agentId],
-    );
-  }
+  if (retryId && run.issueId) await transferToRetry(q, run.issueId, run.id, retryId, run.agentId);
   await appendRunEvent(q, run.id, {
     eventType: "lifecycle",
     level: "warn",

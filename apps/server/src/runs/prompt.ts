@@ -1,3 +1,5 @@
+import { RESOLVED_BLOCKER_STATUS } from "@staple/contracts";
+import { sqlLiteral } from "../db/sql-list.js";
 import fs from "node:fs";
 import path from "node:path";
 import { randomBytes } from "node:crypto";
@@ -214,7 +216,7 @@ export async function loadPromptInput(
   const blockers = issue
     ? await q.query<{ identifier: string; title: string; status: string }>(
         `SELECT b.identifier, b.title, b.status FROM issue_relations r JOIN issues b ON b.id = r.issue_id
-          WHERE r.related_issue_id = $1 AND b.status <> 'done' ORDER BY b.issue_number`,
+          WHERE r.related_issue_id = $1 AND b.status <> ${sqlLiteral(RESOLVED_BLOCKER_STATUS)} ORDER BY b.issue_number`,
         [issue.id],
       )
     : [];

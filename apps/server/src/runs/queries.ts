@@ -1,3 +1,6 @@
+import { TERMINAL_RUN_STATUSES } from "@staple/contracts";
+import { sqlList } from "../db/sql-list.js";
+import { liveRunSql } from "../db/predicates.js";
 
 import type { Database } from "../db/database.js";
 import { notFound } from "../errors.js";
@@ -22,7 +25,7 @@ export function createRunQueries(db: Database, logStore: LogStore) {
   async function backfillLiveness(issueId: string) {
     const pending = await db.query<RunRow>(
       `SELECT ${RUN_COLUMNS} FROM heartbeat_runs WHERE issue_id = $1 AND liveness_state IS NULL
-          AND status IN ('succeeded', 'failed', 'cancelled', 'timed_out') ORDER BY created_at DESC LIMIT ${LIVENESS_BACKFILL_LIMIT}`,
+          AND status IN ${sqlList(TERMINAL_RUN_STATUSES)} ORDER BY created_at DESC LIMIT ${LIVENESS_BACKFILL_LIMIT}`,
       [issueId],
     );
     for (const run of pending) {
@@ -64,7 +67,7 @@ export function createRunQueries(db: Database, logStore: LogStore) {
       return db.query(
         `SELECT ${RUN_SUMMARY_COLUMNS}, a.name AS agent_name, a.adapter_type, i.identifier AS issue_identifier, i.title AS issue_title
            FROM heartbeat_runs r JOIN agents a ON a.id = r.agent_id LEFT JOIN issues i ON i.id = r.issue_id
-          WHERE r.company_id = $1 AND r.status IN ('queued', 'running', 'scheduled_retry')
+          WHERE r.company_id = $1 AND ${liveRunSql("r")}
           ORDER BY r.created_at`,
         [companyId],
       );

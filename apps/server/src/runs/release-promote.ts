@@ -1,9 +1,12 @@
 import { randomUUID } from "node:crypto";
-import { INTERACTION_WAKE_REASONS, NON_INVOKABLE_AGENT_STATUSES } from "@staple/contracts";
+import { CLOSED_ISSUE_STATUSES, INTERACTION_WAKE_REASONS, NON_INVOKABLE_AGENT_STATUSES } from "@staple/contracts";
 import type { Queryable } from "../db/database.js";
 import { DISPATCH_CHANNEL } from "./dispatch-channel.js";
 import { activePauseHold } from "../issues/tree-holds.js";
 import { DEFERRED_WAKE_CONTEXT_KEY, deriveTaskKey, obj, str } from "./wake-context.js";
+import { runInsertSql } from "./transition.js";
+import { acquireIfFree, releaseForEndedRun } from "../issues/execution-lock.js";
+import { closedIssueSql } from "../db/predicates.js";
 
 export interface ReleaseResult {
   /** Agents that got a newly queued run (poke their dispatch after commit). */
@@ -31,12 +34,7 @@ export async function releaseIssueExecutionAndPromote(q: Queryable, run: { id: s
     if (issue.executionRunId && issue.executionRunId !== run.id) continue; // another live run holds it
     if (issueId !== run.issueId && issue.executionRunId !== run.id) continue; // no longer ours to release
     if (issue.executionRunId === run.id || issue.checkoutRunId === run.id) {
-      await q.query(
-        `UPDATE issues SET execution_run_id = NULL, execution_agent_name_key = NULL, execution_locked_at = NULL,
-                checkout_run_id = CASE WHEN checkout_run_id = $2 THEN NULL ELSE checkout_run_id END, updated_at = now()
-          WHERE id = $1`,
-        [issue.id, run.id],
-      );
+      await releaseForEndedRun(q, issue.id, run.id);
     }
     promotedAgentIds.push(...(await promoteDeferredWake(q, issue)).promotedAgentIds);
   }
@@ -76,18 +74,20 @@ async function promoteDeferredWake(
     if (
       wake.requestedByActorType === "user" &&
       reason && (INTERACTION_WAKE_REASONS as readonly string[]).includes(reason) && reason !== "issue_comment_mentioned" &&
-      (issue.status === "done" || issue.status === "cancelled")
+      (CLOSED_ISSUE_STATUSES as readonly string[]).includes(issue.status)
     ) {
       await q.query(
-        "UPDATE issues SET status = 'todo', completed_at = NULL, cancelled_at = NULL, updated_at = now() WHERE id = $1 AND status IN ('done', 'cancelled')",
+        `UPDATE issues SET status = 'todo', completed_at = NULL, cancelled_at = NULL, updated_at = now() WHERE id = $1 AND ${closedIssueSql()}`,
         [issue.id],
       );
     }
     const runId = randomUUID();
     await q.query(
-      `INSERT INTO heartbeat_runs (id, company_id, agent_id, invocation_source, trigger_detail, status, wakeup_request_id, issue_id,
-         task_key, context_snapshot)
-       VALUES ($1, $2, $3, $4, $5, 'queued', $6, $7, $8, $9::jsonb)`,
+      runInsertSql(
+        "queued",
+        ["id", "company_id", "agent_id", "invocation_source", "trigger_detail", "wakeup_request_id", "issue_id", "task_key", "context_snapshot"],
+        ["$1", "$2", "$3", "$4", "$5", "$6", "$7", "$8", "$9::jsonb"],
+      ),
       [runId, issue.companyId, wake.agentId, wake.source, wake.triggerDetail, wake.id, issue.id, deriveTaskKey(context), JSON.stringify(context)],
     );
     await q.query(
@@ -95,11 +95,7 @@ async function promoteDeferredWake(
       [wake.id, runId],
     );
     if (wake.agentId === issue.assigneeAgentId) {
-      await q.query(
-        `UPDATE issues SET execution_run_id = $2, execution_agent_name_key = $3, execution_locked_at = now(), updated_at = now()
-          WHERE id = $1 AND execution_run_id IS NULL`,
-        [issue.id, runId, wake.agentNameKey],
-      );
+      await acquireIfFree(q, issue.id, runId, wake.agentNameKey);
     }
     await q.query(`SELECT pg_notify('${DISPATCH_CHANNEL}', $1::text)`, [wake.agentId]);
     return { promotedAgentIds: [wake.agentId] };

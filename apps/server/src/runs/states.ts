@@ -1,33 +1,15 @@
-import { EXECUTION_PATH_RUN_STATUSES, RUN_STATUSES, TERMINAL_RUN_STATUSES, type RunStatus } from "@staple/contracts";
-
-export { EXECUTION_PATH_RUN_STATUSES, RUN_STATUSES, TERMINAL_RUN_STATUSES, type RunStatus };
+import { EXECUTION_PATH_RUN_STATUSES, RUN_STATUSES, RUN_TRANSITIONS, TERMINAL_RUN_STATUSES, type RunStatus } from "@staple/contracts";
+import { sqlList } from "../db/sql-list.js";
 
 /**
- * The run state machine. Every status change is a guarded UPDATE whose WHERE clause names one of
- * the `from` states listed here, so a transition that lost a race changes nothing.
- *
- *   queued ──claim──▶ running ──finish──▶ succeeded | failed | timed_out
- *     │                  │
- *     └──cancel──▶ cancelled ◀──cancel──┘
- *   scheduled_retry ──promote──▶ queued          scheduled_retry ──cancel──▶ cancelled
+ * The run state machine (RUN_TRANSITIONS) and its state sets live in @staple/contracts; this file
+ * re-exports them for the engine. Every status write goes through `transition.ts`, which refuses
+ * any edge the table does not list.
  */
-export const RUN_TRANSITIONS: Readonly<Record<RunStatus, readonly RunStatus[]>> = Object.freeze({
-  queued: ["running", "cancelled"],
-  scheduled_retry: ["queued", "cancelled"],
-  running: ["succeeded", "failed", "cancelled", "timed_out"],
-  succeeded: [],
-  failed: [],
-  cancelled: [],
-  timed_out: [],
-});
+export { EXECUTION_PATH_RUN_STATUSES, RUN_STATUSES, RUN_TRANSITIONS, TERMINAL_RUN_STATUSES, type RunStatus };
 
 export const isTerminalRunStatus = (status: string): boolean => (TERMINAL_RUN_STATUSES as readonly string[]).includes(status);
 export const isExecutionPathStatus = (status: string): boolean => (EXECUTION_PATH_RUN_STATUSES as readonly string[]).includes(status);
 
-/** `('queued', 'scheduled_retry', 'running')` for SQL text built from the constant. */
-export const sqlList = (values: readonly string[]) => `(${values.map((v) => `'${v}'`).join(", ")})`;
+/** The execution path as a SQL list, rendered from the constant. */
 export const EXECUTION_PATH_SQL = sqlList(EXECUTION_PATH_RUN_STATUSES);
-export const TERMINAL_SQL = sqlList(TERMINAL_RUN_STATUSES);
-
-/** Statuses a cancel may leave (the cancellable set equals the execution path). */
-export const CANCELLABLE_SQL = EXECUTION_PATH_SQL;

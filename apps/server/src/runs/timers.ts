@@ -1,3 +1,4 @@
+import { invokableAgentSql } from "../db/predicates.js";
 import type { Queryable } from "../db/database.js";
 import type { WakeupEnqueuer } from "./enqueue.js";
 
@@ -9,7 +10,7 @@ import type { WakeupEnqueuer } from "./enqueue.js";
 export async function tickTimers(db: Queryable, enqueuer: WakeupEnqueuer, now = new Date()): Promise<{ checked: number; enqueued: number; skipped: number }> {
   const due = await db.query<{ id: string }>(
     `SELECT a.id FROM agents a
-      WHERE a.status NOT IN ('paused', 'terminated', 'pending_approval')
+      WHERE ${invokableAgentSql("a")}
         AND (a.runtime_config->'heartbeat'->>'enabled') = 'true'
         AND coalesce((a.runtime_config->'heartbeat'->>'intervalSec')::numeric, 0) > 0
         AND coalesce(a.last_heartbeat_at, a.created_at)

@@ -5,6 +5,8 @@ import { decideTransientRetry, type RetryDecision } from "./retry-policy.js";
 import { RUN_COLUMNS, type RunRow } from "./rows.js";
 import { cancelStaleScheduledRetry } from "./enqueue.js";
 import { DISPATCH_CHANNEL } from "./dispatch-channel.js";
+import { runInsertSql, runTransitionSql } from "./transition.js";
+import { transfer } from "../issues/execution-lock.js";
 
 /** Due scheduled retries promoted per pass (oldest first). */
 export const PROMOTE_BATCH = 50;
@@ -59,20 +61,17 @@ export async function scheduleBoundedRetry(
          requested_by_actor_type, requested_by_actor_id, issue_id, run_id)
        VALUES ($1, $3, $4, 'automation', 'system', 'transient_failure_retry', $5::jsonb, 'queued', 'system', 'transient_retry', $6, $2)
      )
-     INSERT INTO heartbeat_runs (id, company_id, agent_id, invocation_source, trigger_detail, status, wakeup_request_id, issue_id,
-       task_key, context_snapshot, retry_of_run_id, scheduled_retry_at, scheduled_retry_attempt, scheduled_retry_reason,
-       process_loss_retry_count)
-     VALUES ($2, $3, $4, 'automation', 'system', 'scheduled_retry', $1, $6, $7, $8::jsonb, $9, $10, $11, $12, $13)
-     RETURNING ${RUN_COLUMNS}`,
+     ${runInsertSql(
+       "scheduled_retry",
+       ["id", "company_id", "agent_id", "invocation_source", "trigger_detail", "wakeup_request_id", "issue_id", "task_key", "context_snapshot",
+         "retry_of_run_id", "scheduled_retry_at", "scheduled_retry_attempt", "scheduled_retry_reason", "process_loss_retry_count"],
+       ["$2", "$3", "$4", "'automation'", "'system'", "$1", "$6", "$7", "$8::jsonb", "$9", "$10", "$11", "$12", "$13"],
+       RUN_COLUMNS,
+     )}`,
     [wakeupId, runId, source.companyId, source.agentId, JSON.stringify(meta), issueId, source.taskKey, JSON.stringify(context), source.id,
       decision.dueAt.toISOString(), decision.attempt, retryReason, source.processLossRetryCount],
   );
-  if (issueId) {
-    await q.query(
-      `UPDATE issues SET execution_run_id = $3, execution_locked_at = now(), updated_at = now() WHERE id = $1 AND execution_run_id = $2`,
-      [issueId, source.id, runId],
-    );
-  }
+  if (issueId) await transfer(q, issueId, source.id, runId);
   await appendRunEvent(q, source.id, {
     eventType: "lifecycle",
     level: "warn",
@@ -108,8 +107,7 @@ export async function promoteDueScheduledRetries(db: Database, now: Date): Promi
     if (promote.length === 0) return { promoted: 0, runIds: [] };
     const promoted = await q.query<{ id: string; agentId: string }>(
       `WITH p AS (
-         UPDATE heartbeat_runs SET status = 'queued', updated_at = now()
-          WHERE id = ANY($1::uuid[]) AND status = 'scheduled_retry' RETURNING id, agent_id, wakeup_request_id
+         ${runTransitionSql({ target: "id = ANY($1::uuid[])", from: ["scheduled_retry"], to: "queued", set: "updated_at = now()", returning: "id, agent_id, wakeup_request_id" })}
        ), w AS (
          UPDATE agent_wakeup_requests SET status = 'queued', updated_at = now() WHERE id IN (SELECT wakeup_request_id FROM p)
        )

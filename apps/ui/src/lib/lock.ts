@@ -1,3 +1,4 @@
+import { ACTIVE_RUN_STATUSES } from "@staple/contracts";
 /** The execution lock of an issue, as the board shows it. */
 
 export interface LockFields {
@@ -31,7 +32,7 @@ export function lockState(issue: LockFields): LockState | null {
   };
 }
 
-const LIVE = new Set(["queued", "running"]);
+const LIVE = new Set<string>(ACTIVE_RUN_STATUSES);
 
 /**
  * How to describe the lock holder: a lock whose run is finished (or unknown) is stale — the usual

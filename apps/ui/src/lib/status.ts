@@ -1,4 +1,4 @@
-import { AGENT_STATUSES, ISSUE_STATUSES } from "@staple/contracts";
+import { AGENT_STATUSES, CLOSED_ISSUE_STATUSES, EXECUTION_PATH_RUN_STATUSES, ISSUE_STATUSES } from "@staple/contracts";
 import type { AgentStatus, IssueStatus, RunStatus } from "../api/types.js";
 
 /** Board columns, in working order (the status set comes from packages/contracts). */
@@ -8,9 +8,9 @@ export const BOARD_COLUMNS: readonly IssueStatus[] = ["backlog", "todo", "in_pro
 export const ALL_ISSUE_STATUSES: readonly IssueStatus[] = ISSUE_STATUSES;
 export const ALL_AGENT_STATUSES: readonly AgentStatus[] = AGENT_STATUSES;
 /** Statuses a board usually wants to see: everything not finished. */
-export const OPEN_ISSUE_STATUSES: readonly IssueStatus[] = ["backlog", "todo", "in_progress", "in_review", "blocked"];
+export const OPEN_ISSUE_STATUSES: readonly IssueStatus[] = ISSUE_STATUSES.filter((s) => !(CLOSED_ISSUE_STATUSES as readonly string[]).includes(s));
 
-export const LIVE_RUN_STATUSES: readonly string[] = ["queued", "running", "scheduled_retry"];
+export const LIVE_RUN_STATUSES: readonly string[] = EXECUTION_PATH_RUN_STATUSES;
 export function isLiveRun(status: string): boolean {
   return LIVE_RUN_STATUSES.includes(status);
 }

@@ -1,3 +1,6 @@
+import { CLEAN_END_RUN_STATUSES, FAILED_RUN_STATUSES } from "@staple/contracts";
+import { sqlList } from "../../db/sql-list.js";
+import { invokableAgentSql } from "../../db/predicates.js";
 import type { Queryable } from "../../db/database.js";
 import type { FinalizeStep } from "./pipeline.js";
 
@@ -10,10 +13,10 @@ export async function settleAgentStatus(q: Queryable, agentId: string, lastOutco
   const [row] = await q.query<{ status: string; companyId: string }>(
     `UPDATE agents a SET status = CASE
          WHEN EXISTS (SELECT 1 FROM heartbeat_runs r WHERE r.agent_id = a.id AND r.status = 'running') THEN 'running'
-         WHEN $2 IN ('succeeded', 'cancelled') THEN 'idle' ELSE 'error' END,
-       error_reason = CASE WHEN $2 IN ('failed', 'timed_out') THEN $3 ELSE NULL END,
+         WHEN $2 IN ${sqlList(CLEAN_END_RUN_STATUSES)} THEN 'idle' ELSE 'error' END,
+       error_reason = CASE WHEN $2 IN ${sqlList(FAILED_RUN_STATUSES)} THEN $3 ELSE NULL END,
        last_heartbeat_at = now(), updated_at = now()
-      WHERE a.id = $1 AND a.status NOT IN ('paused', 'terminated', 'pending_approval')
+      WHERE a.id = $1 AND ${invokableAgentSql("a")}
       RETURNING a.status, a.company_id`,
     [agentId, lastOutcome, `Last run ${lastOutcome}`],
   );

@@ -1,3 +1,5 @@
+import { ACTIVE_WORK_ISSUE_STATUSES, NON_INVOKABLE_AGENT_STATUSES } from "@staple/contracts";
+import { liveRunSql } from "../../db/predicates.js";
 import type { WakeupEnqueuer } from "../enqueue.js";
 import { escalateStrandedIssue, blockRecoveryIssueInPlace, RECOVERY_ORIGIN_KIND, type StrandedIssue } from "../recovery/escalation.js";
 import { str } from "../wake-context.js";
@@ -27,15 +29,15 @@ export function immediateRecoveryStep(enqueuer: WakeupEnqueuer): FinalizeStep {
            FROM issues i JOIN agents a ON a.id = $2 WHERE i.id = $1 FOR UPDATE OF i`,
         [run.issueId, run.agentId],
       );
-      if (!issue || !["todo", "in_progress"].includes(issue.status) || issue.assigneeAgentId !== run.agentId || issue.assigneeUserId) return;
+      if (!issue || !(ACTIVE_WORK_ISSUE_STATUSES as readonly string[]).includes(issue.status) || issue.assigneeAgentId !== run.agentId || issue.assigneeUserId) return;
       const [active] = await ctx.q.query(
-        "SELECT id FROM heartbeat_runs WHERE issue_id = $1 AND status IN ('queued', 'scheduled_retry', 'running') LIMIT 1",
+        `SELECT id FROM heartbeat_runs WHERE issue_id = $1 AND ${liveRunSql()} LIMIT 1`,
         [issue.id],
       );
       if (active) return;
       if (await activePauseHold(ctx.q, issue.id)) return; // held work is left as it is, no comment
       if (await getInvocationBlock(ctx.q, { companyId: issue.companyId, agentId: run.agentId, projectId: issue.projectId })) return;
-      if (["paused", "terminated", "pending_approval"].includes(issue.agentStatus)) return; // resumes later; the reconciler picks it up
+      if ((NON_INVOKABLE_AGENT_STATUSES as readonly string[]).includes(issue.agentStatus)) return; // resumes later; the reconciler picks it up
       const retryReason = issue.status === "todo" ? "assignment_recovery" : "issue_continuation_needed";
       const latestRun = { id: run.id, status: run.status, error: run.error, errorCode: run.errorCode };
       if (issue.originKind === RECOVERY_ORIGIN_KIND) {

@@ -1,3 +1,5 @@
+import { CONTINUATION_SUMMARY_DOCUMENT_KEY, PLAN_DOCUMENT_KEY } from "@staple/contracts";
+import { sqlLiteral } from "../../db/sql-list.js";
 import type { Queryable } from "../../db/database.js";
 import { recordActivity } from "../../activity/record.js";
 import { getInvocationBlock } from "../../budgets/invocation-block.js";
@@ -15,9 +17,9 @@ export async function gatherEvidence(q: Queryable, run: { id: string; issueId: s
     `SELECT
        (SELECT count(*)::int FROM issue_comments c WHERE c.created_by_run_id = $1 AND c.issue_id = $2) AS issue_comments_created,
        (SELECT count(*)::int FROM document_revisions dr JOIN issue_documents d ON d.document_id = dr.document_id
-          WHERE dr.created_by_run_id = $1 AND d.issue_id = $2 AND d.key <> 'continuation-summary') AS document_revisions_created,
+          WHERE dr.created_by_run_id = $1 AND d.issue_id = $2 AND d.key <> ${sqlLiteral(CONTINUATION_SUMMARY_DOCUMENT_KEY)}) AS document_revisions_created,
        (SELECT count(*)::int FROM document_revisions dr JOIN issue_documents d ON d.document_id = dr.document_id
-          WHERE dr.created_by_run_id = $1 AND d.issue_id = $2 AND d.key = 'plan') AS plan_document_revisions_created,
+          WHERE dr.created_by_run_id = $1 AND d.issue_id = $2 AND d.key = ${sqlLiteral(PLAN_DOCUMENT_KEY)}) AS plan_document_revisions_created,
        (SELECT count(*)::int FROM issue_work_products w WHERE w.created_by_run_id = $1 AND w.issue_id = $2) AS work_products_created,
        (SELECT count(*)::int FROM activity_log a WHERE a.run_id = $1 AND NOT (a.action = ANY($3::text[]))
           AND a.action NOT IN ('issue.comment_added', 'issue.document_created', 'issue.document_updated', 'issue.work_product_created')) AS activity_events_created,

@@ -1,6 +1,7 @@
 import { RUN_COLUMNS, type RunRow } from "../rows.js";
 import { wakeStatusFor } from "../outcome.js";
 import type { FinalizeStep } from "./pipeline.js";
+import { runTransitionSql } from "../transition.js";
 
 const cols = RUN_COLUMNS.split(",").map((c) => c.trim());
 
@@ -32,19 +33,23 @@ export const persistOutcome: FinalizeStep = {
     // (its sequence number taken from the same row update).
     const [row] = await q.query<RunRow>(
       `WITH r AS (
-         UPDATE heartbeat_runs SET status = $2, finished_at = now(), error = $3, error_code = $4, exit_code = $5, signal = $6,
+         ${runTransitionSql({
+           from: ["running"],
+           // The outcome's status; the builder refuses anything but an edge out of running.
+           to: outcome.status,
+           set: `finished_at = now(), error = $3, error_code = $4, exit_code = $5, signal = $6,
                 usage_json = $7::jsonb, result_json = $8::jsonb, session_id_after = $9, log_store = 'local_file', log_ref = $10,
                 log_bytes = $11, log_sha256 = $12, stdout_excerpt = $13, stderr_excerpt = $14, lease_expires_at = NULL,
                 event_seq = event_seq + 1, updated_at = now(), liveness_state = $18, liveness_reason = left($19, 500),
-                next_action = left($20, 500), last_useful_action_at = CASE WHEN $21 THEN now() ELSE last_useful_action_at END
-          WHERE id = $1 AND status = 'running'
-          RETURNING ${cols.join(", ")}, event_seq
+                next_action = left($20, 500), last_useful_action_at = CASE WHEN $21 THEN now() ELSE last_useful_action_at END`,
+           returning: `${cols.join(", ")}, event_seq`,
+         })}
        ), w AS (
          UPDATE agent_wakeup_requests SET status = $15, finished_at = now(), error = $3, updated_at = now()
           WHERE id = (SELECT wakeup_request_id FROM r) AND status = 'claimed'
        ), e AS (
          INSERT INTO heartbeat_run_events (company_id, run_id, agent_id, seq, event_type, stream, level, message, payload)
-         SELECT company_id, id, agent_id, event_seq, 'lifecycle', 'system', $16, 'run ' || $2, $17::jsonb FROM r
+         SELECT company_id, id, agent_id, event_seq, 'lifecycle', 'system', $16, 'run ' || $2::text, $17::jsonb FROM r
        )
        SELECT * FROM r`,
       [

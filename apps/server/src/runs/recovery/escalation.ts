@@ -3,6 +3,8 @@ import { recordActivity } from "../../activity/record.js";
 import { insertIssueRow } from "../../issues/insert.js";
 import type { WakeupEnqueuer } from "../enqueue.js";
 import { decideEscalation, type EscalationFacts } from "./episode.js";
+import { lockSql } from "../../issues/execution-lock.js";
+import { closedIssueSql, invokableAgentSql, openIssueSql, resolvedBlockerSql } from "../../db/predicates.js";
 
 export const RECOVERY_ORIGIN_KIND = "stranded_issue_recovery";
 /** Issue copy never carries raw error text (it may hold secrets); it points at the run instead. */
@@ -45,12 +47,12 @@ async function pickRecoveryOwner(q: Queryable, issue: StrandedIssue): Promise<st
        SELECT 1, (SELECT reports_to FROM agents WHERE id = $2)
        UNION ALL SELECT 2, (SELECT reports_to FROM agents WHERE id = $3)
        UNION ALL SELECT 3, $3::uuid
-       UNION ALL SELECT 4, (SELECT id FROM agents WHERE company_id = $1 AND role = 'cto' AND status NOT IN ('paused','terminated','pending_approval') ORDER BY created_at LIMIT 1)
-       UNION ALL SELECT 5, (SELECT id FROM agents WHERE company_id = $1 AND role = 'ceo' AND status NOT IN ('paused','terminated','pending_approval') ORDER BY created_at LIMIT 1)
+       UNION ALL SELECT 4, (SELECT id FROM agents WHERE company_id = $1 AND role = 'cto' AND ${invokableAgentSql()} ORDER BY created_at LIMIT 1)
+       UNION ALL SELECT 5, (SELECT id FROM agents WHERE company_id = $1 AND role = 'ceo' AND ${invokableAgentSql()} ORDER BY created_at LIMIT 1)
        UNION ALL SELECT 6, $2::uuid
      )
      SELECT c.id FROM candidates c JOIN agents a ON a.id = c.id
-      WHERE a.company_id = $1 AND a.status NOT IN ('paused', 'terminated', 'pending_approval')
+      WHERE a.company_id = $1 AND ${invokableAgentSql("a")}
       ORDER BY c.ord LIMIT 1`,
     [issue.companyId, issue.assigneeAgentId, issue.createdByAgentId],
   );
@@ -74,10 +76,10 @@ async function escalationFacts(q: Queryable, issue: StrandedIssue): Promise<Esca
   const [row] = await q.query<{ openId: string | null; openIdentifier: string | null; closedId: string | null; closedIdentifier: string | null; closedStatus: string | null; moved: boolean; blockedInPlace: boolean }>(
     `WITH open AS (
        SELECT id, identifier FROM issues WHERE company_id = $1 AND origin_kind = $2 AND origin_id = $3 AND hidden_at IS NULL
-          AND status NOT IN ('done', 'cancelled') LIMIT 1
+          AND ${openIssueSql()} LIMIT 1
      ), closed AS (
        SELECT id, identifier, status, created_at FROM issues WHERE company_id = $1 AND origin_kind = $2 AND origin_id = $3
-          AND status IN ('done', 'cancelled') ORDER BY created_at DESC, id DESC LIMIT 1
+          AND ${closedIssueSql()} ORDER BY created_at DESC, id DESC LIMIT 1
      )
      SELECT (SELECT id FROM open) AS open_id, (SELECT identifier FROM open) AS open_identifier,
             c.id AS closed_id, c.identifier AS closed_identifier, c.status AS closed_status,
@@ -181,7 +183,7 @@ export async function escalateStrandedIssue(
       await q.query("ROLLBACK TO SAVEPOINT staple_recovery_insert");
       const [winner] = await q.query<{ id: string; identifier: string }>(
         `SELECT id, identifier FROM issues WHERE company_id = $1 AND origin_kind = $2 AND origin_id = $3 AND hidden_at IS NULL
-            AND status NOT IN ('done', 'cancelled') LIMIT 1`,
+            AND ${openIssueSql()} LIMIT 1`,
         [issue.companyId, RECOVERY_ORIGIN_KIND, issue.id],
       );
       if (!winner) throw error;
@@ -191,7 +193,7 @@ export async function escalateStrandedIssue(
   // Source: blocked by its unresolved blockers plus the recovery issue; locks cleared.
   await q.query(
     `DELETE FROM issue_relations rel USING issues b
-      WHERE rel.related_issue_id = $1 AND rel.type = 'blocks' AND b.id = rel.issue_id AND b.status = 'done'`,
+      WHERE rel.related_issue_id = $1 AND b.id = rel.issue_id AND ${resolvedBlockerSql("rel", "b")}`,
     [issue.id],
   );
   await q.query(
@@ -200,8 +202,7 @@ export async function escalateStrandedIssue(
     [issue.companyId, recovery!.id, issue.id],
   );
   await q.query(
-    `UPDATE issues SET status = 'blocked', checkout_run_id = NULL, execution_run_id = NULL, execution_agent_name_key = NULL,
-            execution_locked_at = NULL, updated_at = now() WHERE id = $1`,
+    `UPDATE issues SET status = 'blocked', ${lockSql.forceRelease}, updated_at = now() WHERE id = $1`,
     [issue.id],
   );
   await recordActivity(q, {
@@ -237,8 +238,7 @@ async function blockSourceInPlace(
 ) {
   const { issue, latestRun, recovery } = input;
   await q.query(
-    `UPDATE issues SET status = 'blocked', checkout_run_id = NULL, execution_run_id = NULL, execution_agent_name_key = NULL,
-            execution_locked_at = NULL, updated_at = now() WHERE id = $1`,
+    `UPDATE issues SET status = 'blocked', ${lockSql.forceRelease}, updated_at = now() WHERE id = $1`,
     [issue.id],
   );
   await recordActivity(q, {
@@ -275,8 +275,7 @@ async function blockSourceInPlace(
 export async function blockRecoveryIssueInPlace(q: Queryable, input: { issue: StrandedIssue; latestRun: LatestRun | null; retryReason: string }): Promise<boolean> {
   const { issue, latestRun } = input;
   const [moved] = await q.query<{ id: string }>(
-    `UPDATE issues SET status = 'blocked', checkout_run_id = NULL, execution_run_id = NULL, execution_agent_name_key = NULL,
-            execution_locked_at = NULL, updated_at = now() WHERE id = $1 AND status <> 'blocked' RETURNING id`,
+    `UPDATE issues SET status = 'blocked', ${lockSql.forceRelease}, updated_at = now() WHERE id = $1 AND status <> 'blocked' RETURNING id`,
     [issue.id],
   );
   if (!moved) return false;

@@ -1,3 +1,6 @@
+import { ORPHAN_BLOCKER_ISSUE_STATUSES } from "@staple/contracts";
+import { sqlList } from "../../db/sql-list.js";
+import { invokableAgentSql, openIssueSql } from "../../db/predicates.js";
 import type { Database } from "../../db/database.js";
 import { recordActivity } from "../../activity/record.js";
 import type { WakeupEnqueuer } from "../enqueue.js";
@@ -13,10 +16,10 @@ export async function assignOrphanBlockers(db: Database, enqueuer: WakeupEnqueue
     `SELECT b.id, b.company_id, b.identifier, b.created_by_agent_id AS creator_id,
             json_agg(json_build_object('identifier', d.identifier) ORDER BY d.issue_number) AS blocked
        FROM issues b
-       JOIN agents a ON a.id = b.created_by_agent_id AND a.status NOT IN ('paused', 'terminated', 'pending_approval')
+       JOIN agents a ON a.id = b.created_by_agent_id AND ${invokableAgentSql("a")}
        JOIN issue_relations rel ON rel.issue_id = b.id AND rel.type = 'blocks'
-       JOIN issues d ON d.id = rel.related_issue_id AND d.status NOT IN ('done', 'cancelled') AND d.hidden_at IS NULL
-      WHERE b.status IN ('todo', 'blocked') AND b.assignee_agent_id IS NULL AND b.assignee_user_id IS NULL AND b.hidden_at IS NULL
+       JOIN issues d ON d.id = rel.related_issue_id AND ${openIssueSql("d")} AND d.hidden_at IS NULL
+      WHERE b.status IN ${sqlList(ORPHAN_BLOCKER_ISSUE_STATUSES)} AND b.assignee_agent_id IS NULL AND b.assignee_user_id IS NULL AND b.hidden_at IS NULL
         ${opts.companyId ? "AND b.company_id = $1" : ""}
       GROUP BY b.id ORDER BY b.created_at LIMIT ${opts.limit ?? 100}`,
     opts.companyId ? [opts.companyId] : [],

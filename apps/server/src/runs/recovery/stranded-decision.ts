@@ -1,3 +1,4 @@
+import { UNSUCCESSFUL_RUN_STATUSES } from "@staple/contracts";
 import { RECOVERY_ORIGIN_KIND, type LatestRun, type StrandedIssue } from "./escalation.js";
 
 export interface StrandedFacts {
@@ -19,7 +20,7 @@ export type StrandedAction =
   | { kind: "observed_productive" }
   | { kind: "observed_successful" };
 
-const FAILED = ["failed", "cancelled", "timed_out"];
+const FAILED: readonly string[] = UNSUCCESSFUL_RUN_STATUSES;
 const PRODUCTIVE = ["advanced", "completed", "blocked", "needs_followup"];
 
 /**

@@ -1,3 +1,6 @@
+import { ACTIVE_WORK_ISSUE_STATUSES } from "@staple/contracts";
+import { sqlList } from "../../db/sql-list.js";
+import { invokableAgentSql, liveRunSql } from "../../db/predicates.js";
 import type { Database, Queryable } from "../../db/database.js";
 import type { WakeupEnqueuer } from "../enqueue.js";
 import { blockRecoveryIssueInPlace, escalateStrandedIssue } from "./escalation.js";
@@ -29,8 +32,8 @@ export const RECONCILE_ACTION_LIMIT = 100;
 const CANDIDATES = `
   SELECT i.id, i.company_id, i.identifier, i.status, i.priority, i.project_id, i.goal_id, i.assignee_agent_id,
          i.created_by_agent_id, i.origin_kind, i.checkout_run_id, i.execution_run_id,
-         a.status NOT IN ('paused', 'terminated', 'pending_approval') AS agent_invokable,
-         EXISTS (SELECT 1 FROM heartbeat_runs r WHERE r.issue_id = i.id AND r.status IN ('queued', 'scheduled_retry', 'running')) AS has_active_run,
+         ${invokableAgentSql("a")} AS agent_invokable,
+         EXISTS (SELECT 1 FROM heartbeat_runs r WHERE r.issue_id = i.id AND ${liveRunSql("r")}) AS has_active_run,
          EXISTS (SELECT 1 FROM agent_wakeup_requests w WHERE w.issue_id = i.id AND w.status = 'deferred_issue_execution') AS has_deferred_wake,
          EXISTS (SELECT 1 FROM agent_wakeup_requests w WHERE w.issue_id = i.id AND w.status = 'queued') AS has_queued_wake,
          lr.id AS run_id, lr.status AS run_status, lr.error AS run_error, lr.error_code AS run_error_code,
@@ -41,7 +44,7 @@ const CANDIDATES = `
       SELECT r.id, r.status, r.error, r.error_code, r.context_snapshot, r.liveness_state
         FROM heartbeat_runs r WHERE r.issue_id = i.id ORDER BY r.created_at DESC, r.id DESC LIMIT 1
     ) lr ON true
-   WHERE i.status IN ('todo', 'in_progress') AND i.assignee_user_id IS NULL AND i.hidden_at IS NULL`;
+   WHERE i.status IN ${sqlList(ACTIVE_WORK_ISSUE_STATUSES)} AND i.assignee_user_id IS NULL AND i.hidden_at IS NULL`;
 
 const ACTIONABLE = "agent_invokable AND NOT has_active_run AND NOT has_deferred_wake AND (run_status IS NULL OR run_status <> 'succeeded')";
 
