@@ -3,7 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { runChildProcess, type RunChildProcessOptions, type SpawnInfo } from "../src/index.js";
-import { groupMembers, ignoresSigterm, isAlive, waitFor } from "./helpers/procs.js";
+import { groupMembers, ignoresSigterm, isAlive, waitFor } from "../../../test-support/procs.js";
 
 const BASE_ENV: Record<string, string> = { PATH: process.env.PATH ?? "/usr/bin:/bin" };
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "adapter-kit-child-"));

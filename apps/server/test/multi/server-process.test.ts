@@ -5,6 +5,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { statFields } from "../../../../test-support/procs.js";
 import { httpJson, startServerProcess } from "../helpers/server-process.js";
 
 const SERVER_MAIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../dist/main.js");
@@ -34,8 +35,7 @@ async function spawnLive(command: string, args: string[]) {
 
 /** Field 22 of /proc/<pid>/stat (the process start time), as the lock records it. */
 function startTimeOf(pid: number): string {
-  const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
-  return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19]!;
+  return statFields(pid)![19]!;
 }
 
 describe("the server process", () => {

@@ -5,8 +5,9 @@ import { afterAll, describe, expect, it } from "vitest";
 import type { AdapterExecuteContext } from "@staple/adapter-kit";
 import { BASE_ARGS, claudeAdapter } from "../src/index.js";
 import { EVENT_TEXT_CHARS, SUMMARY_CHARS } from "../src/text-limits.js";
-import { FAKE_CLAUDE, logText, makeCtx, readRecords } from "./helpers/ctx.js";
-import { groupMembers } from "./helpers/procs.js";
+import { logText } from "../../../../test-support/adapter-context.js";
+import { FAKE_CLAUDE, makeCtx, readRecords } from "./helpers/ctx.js";
+import { groupMembers } from "../../../../test-support/procs.js";
 
 const tmp = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), "adapter-claude-")));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));

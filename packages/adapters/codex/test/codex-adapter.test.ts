@@ -3,9 +3,10 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { AdapterEvent, AdapterExecuteContext, AdapterRuntime, SpawnInfo } from "@staple/adapter-kit";
+import type { AdapterExecuteContext, AdapterRuntime } from "@staple/adapter-kit";
 import { BYPASS_FLAG, HANDOFF_NOTE_HEADING, codexAdapter, listCodexModels } from "../src/index.js";
-import { groupMembers } from "./helpers/procs.js";
+import { logText, NO_SESSION, readJsonLines, recordingContext } from "../../../../test-support/adapter-context.js";
+import { groupMembers } from "../../../../test-support/procs.js";
 
 const FAKE = path.join(path.dirname(fileURLToPath(import.meta.url)), "fixtures", "fake-codex.mjs");
 const tmp = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), "adapter-codex-")));
@@ -26,14 +27,6 @@ afterAll(() => {
   if (savedCodexKey !== undefined) process.env.CODEX_API_KEY = savedCodexKey;
   fs.rmSync(tmp, { recursive: true, force: true });
 });
-
-interface Recorded {
-  logs: Array<{ stream: "stdout" | "stderr"; chunk: string }>;
-  meta: Array<Record<string, unknown>>;
-  spawns: SpawnInfo[];
-  secrets: string[];
-  events: AdapterEvent[];
-}
 
 interface FakeRecord {
   argv: string[];
@@ -58,10 +51,8 @@ function makeCtx(
   } = {},
 ) {
   const record = path.join(tmp, `record-${++counter}.jsonl`);
-  const rec: Recorded = { logs: [], meta: [], spawns: [], secrets: [], events: [] };
-  const ctx: AdapterExecuteContext = {
-    runId: `run-${counter}`,
-    agent: {
+  const { ctx, rec } = recordingContext(
+    {
       id: "agent-9",
       companyId: "company-1",
       name: "Coder",
@@ -72,32 +63,18 @@ function makeCtx(
         ...options.config,
       },
     },
-    runtime: { sessionId: null, sessionParams: null, sessionDisplayId: null, taskKey: "issue-1", ...options.runtime },
-    env: { PAPERCLIP_RUN_ID: `run-${counter}`, PAPERCLIP_AGENT_ID: "agent-9", PAPERCLIP_COMPANY_ID: "company-1" },
-    secrets: [],
-    context: options.context ?? {},
-    prompt: options.prompt ?? "Fix the bug in src/a.ts.",
-    cwd: tmp,
-    onLog: (stream, chunk) => void rec.logs.push({ stream, chunk }),
-    onMeta: (meta) => void rec.meta.push(meta),
-    onSpawn: (info) => void rec.spawns.push(info),
-    onSecret: (value) => void rec.secrets.push(value),
-    onEvent: (event) => void rec.events.push(event),
-    ...options.overrides,
-  };
-  const records = (): FakeRecord[] =>
-    fs.existsSync(record)
-      ? fs
-          .readFileSync(record, "utf8")
-          .trim()
-          .split("\n")
-          .map((l) => JSON.parse(l) as FakeRecord)
-      : [];
+    {
+      runId: `run-${counter}`,
+      runtime: { ...NO_SESSION, taskKey: "issue-1", ...options.runtime },
+      context: options.context ?? {},
+      prompt: options.prompt ?? "Fix the bug in src/a.ts.",
+      cwd: tmp,
+      ...options.overrides,
+    },
+  );
+  const records = () => readJsonLines<FakeRecord>(record);
   return { ctx, rec, records };
 }
-
-const text = (rec: Recorded, stream: "stdout" | "stderr") =>
-  rec.logs.filter((l) => l.stream === stream).map((l) => l.chunk).join("");
 
 function execute(ctx: AdapterExecuteContext, signal: AbortSignal = new AbortController().signal) {
   return codexAdapter.execute(ctx, signal);
@@ -133,7 +110,7 @@ describe("codexAdapter.execute with a fake codex", () => {
     expect(run?.paperclipRunId).toBe(ctx.runId);
 
     // Every raw JSONL line reaches onLog, unchanged, in order.
-    const stdout = text(rec, "stdout");
+    const stdout = logText(rec, "stdout");
     const lines = stdout.trim().split("\n");
     expect(lines).toHaveLength(11);
     expect(JSON.parse(lines[0] ?? "{}")).toEqual({ type: "thread.started", thread_id: SESSION });
@@ -194,7 +171,7 @@ describe("codexAdapter.execute with a fake codex", () => {
     });
     const result = await execute(ctx);
     expect(records()[0]?.argv).toEqual(["exec", "--json", BYPASS_FLAG, "-"]);
-    expect(text(rec, "stderr")).toContain("not resuming session");
+    expect(logText(rec, "stderr")).toContain("not resuming session");
     expect(result.resultJson).toMatchObject({ resumed: false, sessionNotResumed: { sessionId: SESSION, reason: "cwd_mismatch" } });
   });
 
@@ -268,7 +245,7 @@ describe("codexAdapter.execute with a fake codex", () => {
       summary: null,
     });
     expect((result.resultJson as Record<string, unknown>).errorDetail).toContain("panicked");
-    expect(text(rec, "stdout")).toContain('{"type":"item.completed","item":{"id":"item_0","ty');
+    expect(logText(rec, "stdout")).toContain('{"type":"item.completed","item":{"id":"item_0","ty');
     expect(rec.events.map((e) => e.eventType)).toEqual(["session.started", "tool.use"]);
   });
 

@@ -2,42 +2,17 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import type { AdapterExecuteContext, SpawnInfo } from "@staple/adapter-kit";
+import type { AdapterExecuteContext } from "@staple/adapter-kit";
 import { DEFAULT_TIMEOUT_SEC, parseProcessConfig, processAdapter } from "../src/index.js";
-import { groupMembers } from "./helpers/procs.js";
+import { logText, recordingContext } from "../../../../test-support/adapter-context.js";
+import { groupMembers } from "../../../../test-support/procs.js";
 
 const tmp = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), "adapter-process-")));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-interface Recorded {
-  logs: Array<{ stream: "stdout" | "stderr"; chunk: string }>;
-  meta: Array<Record<string, unknown>>;
-  spawns: SpawnInfo[];
-  secrets: string[];
-}
-
 function makeCtx(adapterConfig: Record<string, unknown>, overrides: Partial<AdapterExecuteContext> = {}) {
-  const rec: Recorded = { logs: [], meta: [], spawns: [], secrets: [] };
-  const ctx: AdapterExecuteContext = {
-    runId: "run-123",
-    agent: { id: "agent-9", companyId: "company-1", name: "Proc", adapterType: "process", adapterConfig },
-    runtime: { sessionId: null, sessionParams: null, sessionDisplayId: null, taskKey: null },
-    env: { PAPERCLIP_RUN_ID: "run-123", PAPERCLIP_AGENT_ID: "agent-9", PAPERCLIP_COMPANY_ID: "company-1" },
-    secrets: [],
-    context: {},
-    prompt: null,
-    cwd: null,
-    onLog: (stream, chunk) => void rec.logs.push({ stream, chunk }),
-    onMeta: (meta) => void rec.meta.push(meta),
-    onSpawn: (info) => void rec.spawns.push(info),
-    onSecret: (value) => void rec.secrets.push(value),
-    ...overrides,
-  };
-  return { ctx, rec };
+  return recordingContext({ id: "agent-9", companyId: "company-1", name: "Proc", adapterType: "process", adapterConfig }, overrides);
 }
-
-const text = (rec: Recorded, stream: "stdout" | "stderr") =>
-  rec.logs.filter((l) => l.stream === stream).map((l) => l.chunk).join("");
 
 function execute(ctx: AdapterExecuteContext, signal: AbortSignal = new AbortController().signal) {
   return processAdapter.execute(ctx, signal);
@@ -51,8 +26,8 @@ describe("processAdapter.execute", () => {
     expect(result).toMatchObject({ exitCode: 0, signal: null, timedOut: false, resultJson: { stdoutTail: "out\n", stderrTail: "err\n" } });
     expect(result.errorMessage).toBeUndefined();
     expect(result.errorCode).toBeUndefined();
-    expect(text(rec, "stdout")).toBe("out\n");
-    expect(text(rec, "stderr")).toBe("err\n");
+    expect(logText(rec, "stdout")).toBe("out\n");
+    expect(logText(rec, "stderr")).toBe("err\n");
     expect(rec.spawns).toHaveLength(1);
     expect(rec.spawns[0]?.processGroupId).toBe(rec.spawns[0]?.pid);
     expect(rec.meta).toHaveLength(1);
@@ -146,7 +121,7 @@ describe("processAdapter.execute", () => {
     );
     const result = await execute(ctx);
     expect(result.exitCode).toBe(0);
-    expect(text(rec, "stdout")).toBe(`run-123|agent-9|plain-value|other-value|${secret}|overridden-by-config|home\n`);
+    expect(logText(rec, "stdout")).toBe(`run-123|agent-9|plain-value|other-value|${secret}|overridden-by-config|home\n`);
     expect(argv).toContain("PAPERCLIP_RUN_ID"); // the script text, proving we read the right process
     expect(argv).not.toContain(secret);
     expect(rec.secrets).toEqual([secret]);
@@ -160,12 +135,12 @@ describe("processAdapter.execute", () => {
     const runDir = fs.mkdtempSync(path.join(tmp, "run-"));
     const withConfig = makeCtx({ command: "pwd", cwd: configDir }, { cwd: runDir });
     await execute(withConfig.ctx);
-    expect(text(withConfig.rec, "stdout")).toBe(`${configDir}\n`);
+    expect(logText(withConfig.rec, "stdout")).toBe(`${configDir}\n`);
     expect(withConfig.rec.meta[0]?.cwd).toBe(configDir);
 
     const withoutConfig = makeCtx({ command: "pwd" }, { cwd: runDir });
     await execute(withoutConfig.ctx);
-    expect(text(withoutConfig.rec, "stdout")).toBe(`${runDir}\n`);
+    expect(logText(withoutConfig.rec, "stdout")).toBe(`${runDir}\n`);
   });
 
   it("reports a missing cwd instead of a misleading 'command not found'", async () => {
@@ -183,7 +158,7 @@ describe("processAdapter.execute", () => {
   it("keeps only the last 4 KB of each stream in resultJson", async () => {
     const { ctx, rec } = makeCtx({ command: "sh", args: ["-c", "head -c 100000 /dev/zero | tr '\\000' x; head -c 9000 /dev/zero | tr '\\000' y >&2"] });
     const result = await execute(ctx);
-    expect(text(rec, "stdout")).toHaveLength(100_000);
+    expect(logText(rec, "stdout")).toHaveLength(100_000);
     const json = result.resultJson as { stdoutTail: string; stderrTail: string };
     expect(json.stdoutTail).toBe("x".repeat(4096));
     expect(json.stderrTail).toBe("y".repeat(4096));
