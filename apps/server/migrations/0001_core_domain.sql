@@ -182,7 +182,8 @@ CREATE INDEX issues_assignee_agent_idx ON issues (assignee_agent_id, status) WHE
 CREATE INDEX issues_parent_idx ON issues (parent_id) WHERE parent_id IS NOT NULL;
 CREATE INDEX issues_project_idx ON issues (project_id) WHERE project_id IS NOT NULL;
 CREATE INDEX issues_execution_run_idx ON issues (execution_run_id) WHERE execution_run_id IS NOT NULL;
--- One open recovery issue per source issue (spec A, seed migration 0072).
+-- One open recovery issue per source issue; concurrent escalations re-read and reuse the winner
+-- (docs/runs.md#escalation-and-recovery-issues).
 CREATE UNIQUE INDEX issues_open_recovery_per_source_idx ON issues (company_id, origin_kind, origin_id)
   WHERE origin_kind = 'stranded_issue_recovery' AND origin_id IS NOT NULL AND hidden_at IS NULL
     AND status NOT IN ('done', 'cancelled');

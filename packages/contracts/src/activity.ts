@@ -21,7 +21,10 @@ export const ActivityEntry = z
   })
   .meta({ id: "ActivityEntry" });
 
-/** `limit` is clamped to 1..500 rather than rejected (spec B.2, seed 004); a non-number is a 400. */
+/**
+ * `limit` is clamped to 1..500 rather than rejected (docs/api-compatibility.md#lists-and-limits); a
+ * non-number is a 400.
+ */
 export const ActivityQuery = z.strictObject({
   agentId: Uuid.optional(),
   entityType: z.string().min(1).max(100).optional(),

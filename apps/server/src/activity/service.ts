@@ -29,7 +29,7 @@ export interface ActivityRow {
 }
 export type ActivityRowCheck = Assert<RowMatches<ActivityRow, ColumnsOf<typeof ACTIVITY_ROW>>>;
 
-/** Rows about hidden issues are left out of every activity list (seed 004). */
+/** Rows about hidden issues are left out of every activity list (docs/issues.md#hidden-and-deleted-issues). */
 const NOT_HIDDEN = `NOT EXISTS (
   SELECT 1 FROM issues hi
    WHERE a.entity_type = 'issue'

@@ -2,7 +2,8 @@ import { createHmac, timingSafeEqual } from "node:crypto";
 
 /**
  * Run-scoped agent tokens: HS256 JWTs minted per heartbeat run and handed to the agent process as
- * PAPERCLIP_API_KEY. Claims follow Paperclip (spec B.1) so its agents and skill work unchanged.
+ * PAPERCLIP_API_KEY. Claims follow Paperclip's shape so its agents and skill work unchanged
+ * (docs/agents-and-auth.md#run-tokens).
  */
 export const AGENT_JWT_ISSUER = "paperclip";
 export const AGENT_JWT_AUDIENCE = "paperclip-api";

@@ -10,8 +10,8 @@ import { applySpend } from "./spend.js";
 
 /**
  * The cost ledger read side (spend by company, agent, project over a window) and manual cost events
- * (spec A cost_events, C.17). Reads sum `cost_events`, the one ledger every run's cost lands in, so
- * the figures always agree with budget enforcement.
+ * (docs/budgets.md#the-cost-ledger). Reads sum `cost_events`, the one ledger every run's cost
+ * lands in, so the figures always agree with budget enforcement.
  */
 export const CostWindowQuery = z.strictObject({
   from: z.iso.datetime({ offset: true }).optional(),

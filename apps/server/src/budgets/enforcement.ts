@@ -11,11 +11,11 @@ export interface ScopeToPause {
 }
 
 /**
- * Evaluates the budget policies touched by a new cost (spec C.17), in the cost's transaction: a soft
- * incident once per window when spend crosses warn%, and at the hard limit a hard incident, a
- * `budget_override_required` approval and the scope paused. Returns the scopes newly paused (the
- * caller cancels their work). Incidents are unique per (policy, window, threshold), so concurrent
- * costs record each crossing once.
+ * Evaluates the budget policies touched by a new cost (docs/budgets.md#incidents-and-hard-stops),
+ * in the cost's transaction: a soft incident once per window when spend crosses warn%, and at the
+ * hard limit a hard incident, a `budget_override_required` approval and the scope paused. Returns
+ * the scopes newly paused (the caller cancels their work). Incidents are unique per (policy,
+ * window, threshold), so concurrent costs record each crossing once.
  */
 export async function evaluateBudgets(q: Queryable, cost: { companyId: string; agentId: string | null; projectId: string | null }): Promise<ScopeToPause[]> {
   const policies = await q.query<{ id: string; scopeType: ScopeToPause["scopeType"]; scopeId: string; amount: number; warnPercent: number; hardStopEnabled: boolean; windowStart: string; total: number }>(

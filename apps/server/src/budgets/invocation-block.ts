@@ -6,14 +6,14 @@ export interface InvocationBlock {
   scopeId: string;
 }
 
-/** Month windows are calendar months in UTC (spec C.17). */
+/** Month windows are calendar months in UTC (docs/budgets.md#policies-and-windows). */
 export const MONTH_START_SQL = "(date_trunc('month', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC')";
 
 /**
- * Why an agent may not be invoked for this work right now (spec C.17), or null. First of: the
- * company paused; a hard-stop policy exceeded for the company, the agent, or the project; the agent
- * paused for budget; the project paused. Observed spend is summed from the cost ledger in the
- * policy's window. One statement.
+ * Why an agent may not be invoked for this work right now (docs/budgets.md#the-invocation-gate), or
+ * null. First of: the company paused; a hard-stop policy exceeded for the company, the agent, or
+ * the project; the agent paused for budget; the project paused. Observed spend is summed from the
+ * cost ledger in the policy's window. One statement.
  */
 export async function getInvocationBlock(
   q: Queryable,

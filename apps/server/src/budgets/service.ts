@@ -20,7 +20,10 @@ export type CreateBudgetPolicyBody = z.infer<typeof CreateBudgetPolicyBody>;
 const POLICY_COLUMNS = `id, company_id, scope_type, scope_id, metric, window_kind, amount, warn_percent, hard_stop_enabled, notify_enabled,
   is_active, created_at, updated_at`;
 
-/** Budget policies of a company (spec C.17): company, agent or project scope; month or lifetime. */
+/**
+ * Budget policies of a company (docs/budgets.md#policies-and-windows): company, agent or project
+ * scope; month or lifetime.
+ */
 export function createBudgetService(db: Database) {
   return {
     async listPolicies(actor: Actor, companyId: string) {

@@ -3,10 +3,11 @@ import { cancelScopeWork } from "../runs/cancel-scope.js";
 import { evaluateBudgets } from "./enforcement.js";
 
 /**
- * Applies billed cents to the spend counters and enforces budgets (spec C.17), inside the
- * transaction that wrote the cost event: warn, then a hard stop pauses the scope and cancels its
- * work. Returns the agents whose queues changed (the caller pokes their dispatch). Used by both
- * run finalization and reported cost events, so the two can never enforce differently.
+ * Applies billed cents to the spend counters and enforces budgets
+ * (docs/budgets.md#incidents-and-hard-stops), inside the transaction that wrote the cost event:
+ * warn, then a hard stop pauses the scope and cancels its work. Returns the agents whose queues
+ * changed (the caller pokes their dispatch). Used by both run finalization and reported cost
+ * events, so the two can never enforce differently.
  */
 export async function applySpend(q: Queryable, cost: { companyId: string; agentId: string; projectId: string | null; cents: number }): Promise<string[]> {
   if (cost.cents <= 0) return [];

@@ -1,6 +1,6 @@
 import { CLOSED_ISSUE_STATUSES } from "@staple/contracts";
 /**
- * Whether a comment moves its issue back to `todo` (spec C.6). Pure.
+ * Whether a comment moves its issue back to `todo` (docs/issues.md#reopening-by-comment). Pure.
  * - `reopen: true` reopens a closed issue, unless the author is the assignee agent itself;
  * - a human comment on an agent-assigned closed issue, or on a blocked one whose blockers are all
  *   done, reopens it — except when posted from the run that holds the issue's execution lock;

@@ -82,7 +82,8 @@ export async function checkParent(q: Queryable, companyId: string, issueId: stri
 }
 
 /**
- * Replaces the set of issues blocking `issueId` (spec: `blockedByIssueIds` has replace semantics).
+ * Replaces the set of issues blocking `issueId` (`blockedByIssueIds` has replace semantics,
+ * docs/issues.md#blockers).
  * Blockers must be issues of the same company, never the issue itself, and never something the
  * issue already blocks (directly or transitively): that would be a dependency cycle.
  */

@@ -4,10 +4,11 @@ import type { IssueRow } from "./rows.js";
 import type { CommentRow } from "./comments.js";
 
 /**
- * What the run engine does when issues change (spec C.6): wake assignees, mentioned agents and
- * dependents, cancel the run of a cancelled issue. Called inside the mutation's transaction, so a
- * wake exists exactly when the change that caused it committed (a transactional outbox: nothing
- * is lost if the server dies right after the write, nothing is sent for a rolled-back write).
+ * What the run engine does when issues change (docs/runs.md#mutation-wakes): wake assignees,
+ * mentioned agents and dependents, cancel the run of a cancelled issue. Called inside the
+ * mutation's transaction, so a wake exists exactly when the change that caused it committed (a
+ * transactional outbox: nothing is lost if the server dies right after the write, nothing is sent
+ * for a rolled-back write).
  */
 export interface IssueMutationHooks {
   afterCreate(q: Queryable, issue: IssueRow, actor: Actor): Promise<void>;

@@ -7,7 +7,10 @@ export interface AssignmentState {
   assigneeUserId: string | null;
 }
 
-/** Rules every create and update must satisfy (spec B.2): one assignee at most; in_progress needs one. */
+/**
+ * Rules every create and update must satisfy (docs/issues.md#assignment-rules): one assignee at
+ * most; in_progress needs one.
+ */
 export function assertAssignmentRules(next: AssignmentState): void {
   if (next.assigneeAgentId && next.assigneeUserId) {
     throw ruleViolation("An issue has at most one assignee: set assigneeAgentId or assigneeUserId, not both", undefined, "two_assignees");
@@ -25,9 +28,10 @@ export interface StatusEffects {
 }
 
 /**
- * Side effects of a status/assignee change (spec C.5): entering in_progress stamps startedAt;
- * done stamps completedAt and cancelled stamps cancelledAt (cleared again when the issue reopens);
- * leaving in_progress or changing the assignee clears the four execution-lock columns.
+ * Side effects of a status/assignee change (docs/issues.md#statuses): entering in_progress stamps
+ * startedAt; done stamps completedAt and cancelled stamps cancelledAt (cleared again when the
+ * issue reopens); leaving in_progress or changing the assignee clears the four execution-lock
+ * columns (docs/issues.md#the-execution-lock).
  */
 export function statusEffects(prev: AssignmentState, next: AssignmentState): StatusEffects {
   const set: Record<string, string> = {};

@@ -24,7 +24,7 @@ export interface ActiveHold {
 
 /**
  * The active pause hold covering an issue: one on the issue itself or on an ancestor at any depth.
- * Only `pause` holds gate work (spec C.16).
+ * Only `pause` holds gate work (docs/runs.md#tree-holds).
  */
 export async function activePauseHold(q: Queryable, issueId: string): Promise<ActiveHold | null> {
   const [hold] = await q.query<ActiveHold>(
@@ -72,7 +72,10 @@ export interface TreeHoldHooks {
   cancelSubtreeWork(q: Queryable, issueIds: string[], reason: string, actor: Actor): Promise<number>;
 }
 
-/** Board controls over a subtree of issues (spec C.16): pause (and cancel) holds and their release. */
+/**
+ * Board controls over a subtree of issues (docs/runs.md#tree-holds): pause (and cancel) holds and
+ * their release.
+ */
 export function createTreeHoldService(db: Database, hooks: TreeHoldHooks) {
   return {
     async list(actor: Actor, ref: string) {

@@ -6,8 +6,8 @@ import { DEFAULT_SAFE_SANDBOX, type CodexAdapterConfig, type CodexSandboxMode } 
 /**
  * How one heartbeat invokes codex: resume or fresh, bypass or sandboxed, and the exact stdin prompt.
  *
- * The Codex fallback ladder (spec C.10) arrives as `context.codexTransientFallbackMode` on bounded
- * retries after a transient upstream failure:
+ * The Codex fallback ladder (docs/runs.md#transient-retry) arrives as
+ * `context.codexTransientFallbackMode` on bounded retries after a transient upstream failure:
  *   same_session                    resume as usual
  *   safer_invocation                resume, but without the bypass flag (sandboxed flags instead)
  *   fresh_session                   do not resume; the prompt starts with a handoff note

@@ -5,7 +5,7 @@ import { created, defineRoute, ok } from "../route.js";
 
 const base = { tag: "costs" } as const;
 
-/** Spend read from the cost ledger, and manual cost events (spec section B, costs). */
+/** Spend read from the cost ledger, and manual cost events (docs/budgets.md#the-cost-ledger). */
 export const costRoutes = [
   defineRoute({
     ...base,

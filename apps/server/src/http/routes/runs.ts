@@ -9,7 +9,7 @@ import { parseCommaList } from "./query-lists.js";
 
 const base = { tag: "runs", access: "any" } as const;
 
-/** Board, or the agent waking itself (spec B.2). */
+/** Board, or the agent waking itself; an agent waking another agent is a 403. */
 function assertMayWake(actor: Actor, agentId: string) {
   if (actor.kind === "agent" && actor.agentId !== agentId) throw forbidden("Agent can only wake itself", "wake_other_agent");
 }
