@@ -4,7 +4,7 @@ import { classifyRunLiveness, decideContinuation, MAX_LIVENESS_CONTINUATIONS, ty
 const none: LivenessEvidence = { issueCommentsCreated: 0, documentRevisionsCreated: 0, planDocumentRevisionsCreated: 0, workProductsCreated: 0, activityEventsCreated: 0, toolEventsCreated: 0 };
 const open = { status: "in_progress", title: "Fix the login bug", description: null };
 
-describe("classifyRunLiveness (spec C.15, first match wins)", () => {
+describe("classifyRunLiveness (docs/runs.md#liveness-and-continuation, first match wins)", () => {
   it.each([
     ["failed run", { runStatus: "failed", errorCode: "adapter_failed" }, "failed"],
     ["timed out run", { runStatus: "timed_out", errorCode: "timeout" }, "failed"],

@@ -7,7 +7,7 @@ import { createAgent, createCompany, createIssue } from "./helpers/fixtures.js";
 import { reconcileStrandedAssignedIssues } from "../src/runs/recovery/stranded.js";
 import { getInvocationBlock } from "../src/budgets/invocation-block.js";
 
-// Spec C.17: budget policies, the invocation block at wakeup and claim, hard stops that pause the
+// docs/budgets.md: budget policies, the invocation block at wakeup and claim, hard stops that pause the
 // scope and cancel its work, and the reconciliation pass skipping blocked work.
 const costly = createFakeAdapter(async () => ({ exitCode: 0, signal: null, timedOut: false, costUsd: 0.5, billingType: "api", usage: { inputTokens: 10, outputTokens: 5 } }));
 const t = useTestServer({ runtime: { adapters: { process: processAdapter, claude_local: costly }, recovery: { strandedReconciliation: false } } });

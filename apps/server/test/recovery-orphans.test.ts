@@ -7,7 +7,7 @@ import { reapExpiredLeases } from "../src/runs/reaper.js";
 import { signAgentJwt } from "../src/auth/agent-jwt.js";
 import { TEST_JWT_SECRET } from "./helpers/test-app.js";
 
-// Counterparts of seed 000's orphaned-run scenarios (spec C.9) and environment leases.
+// Orphaned runs (docs/runs.md#lease-expiry-and-orphaned-processes) and environment leases.
 const t = useTestServer({ runtime: { recovery: { strandedReconciliation: false } } });
 
 async function orphan(opts: { pid: number | null; issueId?: string | null; agentId: string; companyId: string; retryCount?: number }) {
@@ -22,7 +22,7 @@ async function orphan(opts: { pid: number | null; issueId?: string | null; agent
 }
 const run = async (id: string) => (await t.current.get(`/api/heartbeat-runs/${id}`)).body;
 
-describe("orphaned runs (seed 000)", () => {
+describe("orphaned runs", () => {
   it("keeps a run whose recorded pid is still alive: running, process_detached, not reaped", async () => {
     const company = await createCompany(t.current);
     const agent = await createAgent(t.current, company.id);
@@ -111,7 +111,7 @@ describe("orphaned runs (seed 000)", () => {
   });
 });
 
-describe("liveness backfill (seed 004)", () => {
+describe("liveness backfill of an issue's runs", () => {
   it("classifies unclassified finished runs when an issue's runs are listed", async () => {
     const company = await createCompany(t.current);
     const agent = await createAgent(t.current, company.id);

@@ -4,7 +4,7 @@ import { processAdapter } from "@staple/adapter-process";
 import { useTestServer, waitFor } from "./helpers/test-server.js";
 import { createAgent, createCompany, createIssue } from "./helpers/fixtures.js";
 
-// Counterparts of seed 000's finalization scenarios: immediate recovery, escalation after the one
+// Recovery steps of finalization (docs/runs.md#finalization): immediate recovery, escalation after the one
 // automatic retry, transient failures going to the bounded retry instead, liveness continuations,
 // and the missing-comment policy. The fake "claude_local" adapter runs a script chosen per agent.
 type Script = (ctx: AdapterExecuteContext) => Promise<AdapterResult> | AdapterResult;

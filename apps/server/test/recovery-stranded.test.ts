@@ -6,7 +6,7 @@ import { reconcileStrandedAssignedIssues } from "../src/runs/recovery/stranded.j
 import { decideStranded, type StrandedFacts } from "../src/runs/recovery/stranded-decision.js";
 import { WITHHELD_FAILURE_LINE } from "../src/runs/recovery/escalation.js";
 
-// Counterparts of the stranded-issue scenarios of seed 000 (spec C.13, C.14).
+// Stranded-issue reconciliation and escalation (docs/runs.md#recovery-and-escalation).
 const t = useTestApp();
 const reconcile = (companyId: string) => reconcileStrandedAssignedIssues(t.current.tdb.db, t.current.services.engine.enqueuer, { companyId });
 
@@ -74,7 +74,7 @@ describe("stranded decision table", () => {
   });
 });
 
-describe("reconcileStrandedAssignedIssues (seed 000)", () => {
+describe("reconcileStrandedAssignedIssues", () => {
   it("dispatches assigned todo work with no prior run as a normal assignment wake", async () => {
     const { company, agent, issue } = await fixture(t.current, { status: "todo" });
     const result = await reconcile(company.id);
@@ -221,7 +221,7 @@ describe("reconcileStrandedAssignedIssues (seed 000)", () => {
   });
 });
 
-describe("orphan blockers (seed 000)", () => {
+describe("orphan blockers", () => {
   it("assigns open unassigned blockers back to their creator agent, with one comment and a wake", async () => {
     const company = await createCompany(t.current);
     const creator = await createAgent(t.current, company.id);

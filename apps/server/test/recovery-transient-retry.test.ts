@@ -6,7 +6,7 @@ import { promoteDueScheduledRetries, scheduleBoundedRetry } from "../src/runs/tr
 import { CODEX_FALLBACK_MODES, TRANSIENT_RETRY_DELAYS_MS, decideTransientRetry } from "../src/runs/retry-policy.js";
 import { findRun, type RunRow } from "../src/runs/rows.js";
 
-// Counterparts of seed 001 (bounded transient retry scheduling, promotion, reassignment, cancel).
+// Bounded transient retry (docs/runs.md#transient-retry): scheduling, promotion, reassignment, cancel.
 const t = useTestApp();
 const NOW = new Date("2026-04-20T12:00:00.000Z");
 
@@ -68,7 +68,7 @@ describe("bounded transient retry policy", () => {
   });
 });
 
-describe("scheduling and promotion (seed 001)", () => {
+describe("scheduling and promotion", () => {
   it("schedules a retry with durable metadata and only promotes it when due", async () => {
     const company = await createCompany(t.current);
     const agent = await createAgent(t.current, company.id, { adapterType: "codex_local", adapterConfig: {} });

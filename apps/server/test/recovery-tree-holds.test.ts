@@ -6,7 +6,7 @@ import { signAgentJwt } from "../src/auth/agent-jwt.js";
 import { TEST_JWT_SECRET } from "./helpers/test-app.js";
 import { reconcileStrandedAssignedIssues } from "../src/runs/recovery/stranded.js";
 
-// Spec C.16 pause holds: they cancel the subtree's runs and gate enqueue, claim, checkout,
+// Pause holds (docs/runs.md#tree-holds): they cancel the subtree's runs and gate enqueue, claim, checkout,
 // promotion and automatic recovery, while a human's comment still reaches the agent.
 const t = useTestServer({ runtime: { recovery: { strandedReconciliation: false } } });
 

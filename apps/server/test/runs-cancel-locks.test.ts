@@ -9,9 +9,9 @@ import { createAgent, createAgentKey, createCompany, createIssue } from "./helpe
 import { signAgentJwt } from "../src/auth/agent-jwt.js";
 
 /**
- * Cancellation (spec C.8), pause/terminate, checkout and execution locks (spec C.5, seed 003),
- * graceful shutdown (C.4) and the live event streams, against a listening test server whose
- * run engine spawns real process agents.
+ * Cancellation (docs/runs.md#cancellation), pause/terminate, checkout and execution locks
+ * (docs/issues.md#checkout, #the-execution-lock), graceful shutdown and the live event streams,
+ * against a listening test server whose run engine spawns real process agents.
  */
 
 const t = useTestServer();
@@ -120,7 +120,7 @@ async function setIssueLocks(issueId: string, f: { status: string; assigneeAgent
   );
 }
 
-describe("cancellation (spec C.8)", () => {
+describe("cancellation", () => {
   it("cancels a running run: stop metadata, process group gone within graceSec + 3 s, activity, wake cancelled; repeat is a no-op", async () => {
     const company = await createCompany(t.current);
     // Ignores SIGTERM (and so does its sleep): only the SIGKILL after graceSec ends it.
@@ -305,7 +305,7 @@ describe("cancellation (spec C.8)", () => {
   });
 });
 
-describe("checkout and execution locks (spec C.5)", () => {
+describe("checkout and execution locks", () => {
   it("agents need a run id; the owning run checks out (idempotently); others get 403/409", async () => {
     const company = await createCompany(t.current);
     const a = await createAgent(t.current, company.id);
@@ -420,7 +420,7 @@ describe("checkout and execution locks (spec C.5)", () => {
     });
   });
 
-  it("seed 003 #1: the assignee's live run PATCHes past a terminal stale executionRunId and adopts the lock", async () => {
+  it("stale lock #1: the assignee's live run PATCHes past a terminal stale executionRunId and adopts the lock", async () => {
     const company = await createCompany(t.current);
     const agent = await createAgent(t.current, company.id);
     const failedRun = await insertRun(company.id, agent.id, "failed");
@@ -436,7 +436,7 @@ describe("checkout and execution locks (spec C.5)", () => {
     expect(row.executionLockedAt).toBeTruthy();
   });
 
-  it("seed 003 #2: the rightful assignee releases after its owning run failed; a live holder blocks release", async () => {
+  it("stale lock #2: the rightful assignee releases after its owning run failed; a live holder blocks release", async () => {
     const company = await createCompany(t.current);
     const agent = await createAgent(t.current, company.id);
     const failedRun = await insertRun(company.id, agent.id, "failed");
@@ -477,7 +477,7 @@ describe("checkout and execution locks (spec C.5)", () => {
     expect(await issueRow(other.id)).toMatchObject({ status: "todo", assigneeAgentId: null, checkoutRunId: null, executionRunId: null });
   });
 
-  it("seed 003 #3: admin force-release is board-only, returns the previous locks and is audited", async () => {
+  it("stale lock #3: admin force-release is board-only, returns the previous locks and is audited", async () => {
     const company = await createCompany(t.current);
     const agent = await createAgent(t.current, company.id);
     const failedRun = await insertRun(company.id, agent.id, "failed");
@@ -537,7 +537,7 @@ describe("checkout and execution locks (spec C.5)", () => {
   });
 });
 
-describe("graceful shutdown (spec C.4, process loss)", () => {
+describe("graceful shutdown (process loss)", () => {
   it("stopping the engine fails a running run with server_shutdown, queues exactly one retry and kills the process group", async () => {
     const server = await startTestServer();
     try {

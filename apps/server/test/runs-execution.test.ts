@@ -10,7 +10,8 @@ import { createAgent, createCompany, createIssue } from "./helpers/fixtures.js";
 import { verifyAgentJwt } from "../src/auth/agent-jwt.js";
 
 /**
- * The run engine end to end (spec A, C.4, C.7, C.17 ledger, C.18, D): real process agents spawned
+ * The run engine end to end (docs/runs.md#executing-a-run through #finalization, the cost ledger,
+ * sessions, timers, the agent environment): real process agents spawned
  * by the engine of a listening test server, plus a scripted fake registered as `claude_local` for
  * sessions, usage and cost.
  */
@@ -122,7 +123,7 @@ function readEnvDump(dir: string, runId: string): Record<string, string> {
   return JSON.parse(fs.readFileSync(path.join(dir, `${runId}.json`), "utf8"));
 }
 
-describe("agent environment (spec D)", () => {
+describe("agent environment", () => {
   it("hands the agent its identity, the API URL, its run id and a run JWT", async () => {
     const company = await createCompany(t.current);
     const dir = tempDir();
@@ -326,7 +327,7 @@ describe("agent environment (spec D)", () => {
   });
 });
 
-describe("run outcomes (spec C.4 steps 9-11)", () => {
+describe("run outcomes and finalization", () => {
   it("exit 0 -> succeeded, wake completed, agent idle, runtime state updated", async () => {
     const company = await createCompany(t.current);
     const agent = await createAgent(t.current, company.id, { adapterConfig: { command: "/bin/sh", args: ["-c", "echo done-ok"] } });
@@ -389,7 +390,7 @@ describe("run outcomes (spec C.4 steps 9-11)", () => {
   });
 });
 
-describe("run reads (spec B.2)", () => {
+describe("run reads", () => {
   it("GET /heartbeat-runs/:id, its events (paged) and its NDJSON log (paged); unknown ids 404", async () => {
     const company = await createCompany(t.current);
     const agent = await createAgent(t.current, company.id, {
@@ -525,7 +526,7 @@ describe("run reads (spec B.2)", () => {
   });
 });
 
-describe("sessions, usage and cost (spec C.17 ledger, C.18)", () => {
+describe("sessions, usage and cost", () => {
   const metered: AdapterResult = {
     exitCode: 0,
     signal: null,
@@ -644,7 +645,7 @@ describe("sessions, usage and cost (spec C.17 ledger, C.18)", () => {
   });
 });
 
-describe("timer heartbeats (spec C.7)", () => {
+describe("timer heartbeats", () => {
   it("an enabled heartbeat gets a heartbeat_timer run once its interval elapsed; a disabled one gets none", async () => {
     const company = await createCompany(t.current);
     const enabled = await createAgent(t.current, company.id, { runtimeConfig: { heartbeat: { enabled: true, intervalSec: 1 } } });

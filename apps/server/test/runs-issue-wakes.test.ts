@@ -7,8 +7,9 @@ import { TEST_JWT_SECRET } from "./helpers/test-app.js";
 import { createAgent, createAgentKey, createCompany, createIssue } from "./helpers/fixtures.js";
 import { signAgentJwt } from "../src/auth/agent-jwt.js";
 
-// These tests pin the plain wake semantics of spec C.2/C.6; the recovery behaviours of C.11–C.15
-// (missing-comment retries, immediate recovery, continuations, the reconciliation pass) would add
+// These tests pin the plain wake semantics (docs/runs.md#wakeups-and-coalescing, #mutation-wakes);
+// the recovery behaviours (missing-comment retries, immediate recovery, continuations, the
+// reconciliation pass) would add
 // runs of their own, so they are switched off here and tested in the recovery-*.test.ts files.
 const t = useTestServer({
   runtime: { recovery: { missingComment: false, immediateRecovery: false, livenessContinuation: false, strandedReconciliation: false } },

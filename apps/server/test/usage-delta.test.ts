@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { sessionUsageDelta } from "../src/runs/usage-delta.js";
 
-describe("sessionUsageDelta (spec C.18: session totals become per-run usage)", () => {
+describe("sessionUsageDelta (session totals become per-run usage)", () => {
   const u = (inputTokens: number, outputTokens: number, cachedInputTokens = 0) => ({ inputTokens, outputTokens, cachedInputTokens });
   it.each([
     { name: "first run of a session bills its totals", current: u(100, 10, 50), previous: null, expected: { ...u(100, 10, 50), usageSource: "session_total_first" } },

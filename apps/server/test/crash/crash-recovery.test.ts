@@ -8,11 +8,12 @@ import { createTestDatabase, onPostgres, type TestDatabase } from "../helpers/te
 import { boardAuth, startServerProcess, type ServerProcess } from "../helpers/server-process.js";
 
 /**
- * Crash recovery with real processes (spec C.9): the built server is SIGKILLed while agent processes
- * run, then restarted on the same data (the same STAPLE_HOME on the embedded database, the same
- * database on the Postgres lane, when TEST_DATABASE_URL is set). Agents are /bin/sh scripts of the
- * `process` adapter that journal "start <runId> <pid>" / "end <runId> <pid>" lines to a file, so
- * what really executed is known independently of the database.
+ * Crash recovery with real processes (docs/runs.md#lease-expiry-and-orphaned-processes): the built
+ * server is SIGKILLed while agent processes run, then restarted on the same data (the same
+ * STAPLE_HOME on the embedded database, the same database on the Postgres lane, when
+ * TEST_DATABASE_URL is set). Agents are /bin/sh scripts of the `process` adapter that journal
+ * "start <runId> <pid>" / "end <runId> <pid>" lines to a file, so what really executed is known
+ * independently of the database.
  *
  * Not part of `npm test`: run with `npm run test:crash` (vitest.crash.config.ts).
  */
@@ -502,7 +503,8 @@ describe(`crash recovery with real server processes (${DB_KIND} database)`, () =
         WHERE i.company_id = $1 AND r.status IN ('succeeded', 'failed', 'cancelled', 'timed_out')`,
       [companyId],
     );
-    // Spec C.9: a reaped run's environment lease ends (`failed`); nothing stays held by a finished run.
+    // docs/runs.md#environment-leases: a reaped run's environment lease ends (`failed`); nothing
+    // stays held by a finished run.
     const leasesOfTerminalRuns = await site.query<{ n: number }>(
       `SELECT count(*)::int AS n FROM environment_leases l JOIN heartbeat_runs r ON r.id = l.heartbeat_run_id
         WHERE l.company_id = $1 AND l.status = 'active' AND r.status IN ('succeeded', 'failed', 'cancelled', 'timed_out')`,
