@@ -2,7 +2,10 @@ import { z } from "zod";
 import { ADAPTER_TYPES, AGENT_ROLES, AGENT_STATUSES, PAUSE_REASONS } from "./enums.js";
 import { JsonObject, NonEmptyTrimmed, NonNegativeInt4, NullableTimestamp, Timestamp, Uuid } from "./common.js";
 
-/** Per-agent concurrency bounds; values outside are clamped, not rejected (spec C.1). */
+/**
+ * Per-agent concurrency bounds; values outside are clamped, not rejected
+ * (docs/agents-and-auth.md#heartbeat-policy).
+ */
 export const MAX_CONCURRENT_RUNS_MIN = 1;
 export const MAX_CONCURRENT_RUNS_MAX = 10;
 /**

@@ -54,7 +54,7 @@ async function checkWorkspace(q: Queryable, workspaceId: string, projectId: stri
   }
 }
 
-/** Work may not start on an issue whose blockers are not all done (spec B.2: 422 open blockers). */
+/** Work may not start on an issue whose blockers are not all done: 422 (docs/issues.md#blockers). */
 async function assertNoOpenBlockers(q: Queryable, issueId: string) {
   const open = await q.query<{ id: string }>(
     `SELECT b.id FROM issue_relations rel JOIN issues b ON b.id = rel.issue_id
