@@ -13,9 +13,9 @@ export interface AgentEnvInput {
 }
 
 /**
- * The environment every agent process receives (spec D). Staple gives process agents the run id
- * and a run token too, so a plain script can call the API as itself. Secrets travel only here,
- * never on a command line.
+ * The environment every agent process receives (docs/runs.md#agent-environment). Staple gives
+ * process agents the run id and a run token too, so a plain script can call the API as itself.
+ * Secrets travel only here, never on a command line.
  */
 export function buildAgentEnv(input: AgentEnvInput): Record<string, string> {
   const ctx = input.context ?? {};

@@ -26,12 +26,12 @@ export interface CancelledRun extends RunRow {
 }
 
 /**
- * The cancel transition (spec C.8), inside the caller's transaction, and the only way a run becomes
- * `cancelled`: a guarded UPDATE from any cancellable state to `cancelled` with the stop metadata,
- * the wake closed, a lifecycle event, a NOTIFY so whichever server executes the run aborts it (and
- * the board hears of it), its environment leases released, and the issue lock released (deferred
- * wakes promoted). Callers differ only in the reason. Returns undefined when the run was not
- * cancellable (already finished, or not in `spec.from`).
+ * The cancel transition (docs/runs.md#cancellation), inside the caller's transaction, and the only
+ * way a run becomes `cancelled`: a guarded UPDATE from any cancellable state to `cancelled` with
+ * the stop metadata, the wake closed, a lifecycle event, a NOTIFY so whichever server executes the
+ * run aborts it (and the board hears of it), its environment leases released, and the issue lock
+ * released (deferred wakes promoted). Callers differ only in the reason. Returns undefined when the
+ * run was not cancellable (already finished, or not in `spec.from`).
  */
 export async function cancelRunInTx(q: Queryable, runId: string, spec: CancelSpec): Promise<CancelledRun | undefined> {
   const update = runTransitionSql({

@@ -9,8 +9,9 @@ import { cancelRunInTx } from "./cancel-run.js";
 export const BUDGET_PAUSE_REASON = "Cancelled due to budget pause";
 
 /**
- * A budget hard stop paused a scope: cancel its live runs and pending wakes (spec C.17), inside the
- * transaction that recorded the cost. Returns the agents whose queues changed.
+ * A budget hard stop paused a scope: cancel its live runs and pending wakes
+ * (docs/budgets.md#incidents-and-hard-stops), inside the transaction that recorded the cost.
+ * Returns the agents whose queues changed.
  */
 export async function cancelScopeWork(q: Queryable, scope: ScopeToPause): Promise<string[]> {
   const where =

@@ -17,8 +17,9 @@ export type ClaimGate =
   | { action: "cancel"; errorCode: "issue_not_found" | "issue_tree_hold_active" | "issue_dependencies_blocked" | "issue_assignee_changed" | "issue_terminal_status"; reason: string };
 
 /**
- * Claim-time gate of spec C.3 (pure). A queued run whose issue vanished, became blocked, changed
- * hands or closed is cancelled instead of started; comment interactions still reach the agent.
+ * Claim-time gate (docs/runs.md#claim-time-gate), pure. A queued run whose issue vanished, became
+ * blocked, changed hands or closed is cancelled instead of started; comment interactions still
+ * reach the agent.
  */
 export function claimGate(f: ClaimFacts): ClaimGate {
   if (!f.hasIssue) return { action: "claim" };

@@ -32,8 +32,8 @@ interface Candidate {
 }
 
 /**
- * Claims queued runs of one agent for this server (spec C.3), enforcing the agent's concurrency
- * inside the database:
+ * Claims queued runs of one agent for this server (docs/runs.md#claims-and-leases), enforcing the
+ * agent's concurrency inside the database:
  *
  * 1. `SELECT … FROM agents … FOR UPDATE` serialises claim passes for the agent across every server.
  * 2. A new statement (fresh snapshot, after the lock) counts the agent's running runs.

@@ -159,7 +159,7 @@ export function createRunEngine(opts: RunEngineOptions) {
       res.apiUrl = url;
     },
 
-    /** Cancels one run (spec C.8). Not cancellable (already finished) -> the run unchanged. */
+    /** Cancels one run (docs/runs.md#cancellation). Already finished -> the run unchanged. */
     async cancelRun(actor: Actor | "system", runId: string, reason = "Cancelled by control plane"): Promise<RunRow> {
       const existing = await findRun(db, runId);
       if (!existing) throw notFound("Heartbeat run not found");

@@ -137,8 +137,9 @@ async function coalesceInto(q: Queryable, runId: string, context: WakeContext): 
 
 /**
  * Turns a wake request into a queued run, a merge into an existing run, a deferred wake, or a
- * recorded skip (spec C.2). Issue-scoped wakes decide under the issue's row lock; other wakes under
- * the agent's row lock, so concurrent wakes coalesce instead of piling up, on any number of servers.
+ * recorded skip (docs/runs.md#wakeups-and-coalescing). Issue-scoped wakes decide under the issue's
+ * row lock; other wakes under the agent's row lock, so concurrent wakes coalesce instead of piling
+ * up, on any number of servers.
  *
  * Runs in the caller's transaction when given one (mutation wakes commit with the mutation).
  */
@@ -149,7 +150,8 @@ export function createWakeupEnqueuer(db: Database) {
       [req.agentId],
     );
     if (!agent) throw notFound("Agent not found");
-    // Budget first (spec C.2 step 2): a blocked wake is recorded as skipped, the caller answers 409.
+    // Budget first: a blocked wake is recorded as skipped (a trace of every attempt), the caller
+    // answers 409 (docs/budgets.md#the-invocation-gate).
     const wakeIssueId = (typeof req.context?.issueId === "string" ? req.context.issueId : null) ?? (typeof req.payload?.issueId === "string" ? req.payload.issueId : null);
     const [scopeIssue] = wakeIssueId && isUuid(wakeIssueId) ? await q.query<{ projectId: string | null }>("SELECT project_id FROM issues WHERE id = $1", [wakeIssueId]) : [];
     const budgetBlock = await getInvocationBlock(q, { companyId: agent.companyId, agentId: agent.id, projectId: scopeIssue?.projectId ?? null });
@@ -213,7 +215,8 @@ export function createWakeupEnqueuer(db: Database) {
     );
     if (!issue) return skip("issue_execution_issue_not_found", req.payload, null);
 
-    // A paused subtree takes no new work; a human's comment still reaches the agent (spec C.16).
+    // A paused subtree takes no new work; a human's comment still reaches the agent
+    // (docs/runs.md#tree-holds).
     const hold = await activePauseHold(q, issue.id);
     if (hold) {
       if (!(await isVerifiedInteraction(q, issue.id, context, req.requestedBy))) {
@@ -324,7 +327,7 @@ export type WakeupEnqueuer = ReturnType<typeof createWakeupEnqueuer>;
  * A scheduled retry whose issue was reassigned or cancelled must not hold the issue: cancel it
  * (guarded on `scheduled_retry`) through the one cancel path, with the same side effects as any
  * cancel: wake closed, event, NOTIFY, leases and issue lock released, deferred wakes promoted
- * (spec C.2, seed 001).
+ * (docs/runs.md#transient-retry).
  */
 export async function cancelStaleScheduledRetry(q: Queryable, runId: string, code: "issue_reassigned" | "issue_cancelled"): Promise<boolean> {
   const reason =

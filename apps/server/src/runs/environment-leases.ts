@@ -2,11 +2,11 @@ import { FAILED_RUN_STATUSES } from "@staple/contracts";
 import type { Queryable } from "../db/database.js";
 
 /**
- * Execution environments and their per-run leases (spec A, C.4 step 4, C.9). Every company has one
- * `local` environment (created on first use); each run holds an `ephemeral` lease on it while it
- * executes. At the end the lease is `released`, or `failed` when the run failed or timed out; a
- * reaped (process-lost) run's lease is `failed` too. Each change writes its activity row in the
- * same statement.
+ * Execution environments and their per-run leases (docs/runs.md#environment-leases). Every company
+ * has one `local` environment (created on first use); each run holds an `ephemeral` lease on it
+ * while it executes. At the end the lease is `released`, or `failed` when the run failed or timed
+ * out; a reaped (process-lost) run's lease is `failed` too. Each change writes its activity row in
+ * the same statement.
  */
 export async function acquireLocalLease(q: Queryable, run: { id: string; companyId: string; agentId: string; issueId: string | null }): Promise<void> {
   await q.query(

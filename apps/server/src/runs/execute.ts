@@ -41,7 +41,7 @@ interface AgentForRun {
 /** Adapters that take a prompt on stdin (coding-agent CLIs); process and http agents get none. */
 const PROMPTED_ADAPTERS = new Set(["claude_local", "codex_local"]);
 
-/** Wake reasons that always start a fresh adapter session (spec C.4 step 3). */
+/** Wake reasons that always start a fresh adapter session (docs/runs.md#executing-a-run). */
 const FRESH_SESSION_REASONS = new Set(["issue_assigned", "execution_review_requested", "execution_approval_requested", "execution_changes_requested"]);
 /** lastOutput* columns are written at most this often while a run streams output. */
 const OUTPUT_FLUSH_MS = 60_000;
@@ -111,7 +111,10 @@ export function createRunExecutor(res: RunEngineResources, registry: ExecutionRe
     return home;
   }
 
-  /** Harness checkout (spec C.4 step 2): the assignee's run takes the issue before the agent starts. */
+  /**
+   * Harness checkout: the assignee's run takes the issue before the agent starts
+   * (docs/issues.md#checkout).
+   */
   async function harnessCheckout(run: RunRow, agent: AgentForRun): Promise<boolean | null> {
     const ctx = obj(run.contextSnapshot);
     const reason = str(ctx.wakeReason);

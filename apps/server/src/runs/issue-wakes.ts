@@ -14,7 +14,7 @@ import { cancelRunInTx } from "./cancel-run.js";
 
 const CLOSED: readonly string[] = CLOSED_ISSUE_STATUSES;
 
-/** Which wake (if any) an issue update implies for its assignee (spec C.6). Pure. */
+/** Which wake (if any) an issue update implies for its assignee (docs/runs.md#mutation-wakes). Pure. */
 export function updateWakeReason(prev: { status: string; assigneeAgentId: string | null }, next: { status: string; assigneeAgentId: string | null }): "issue_assigned" | "issue_status_changed" | null {
   if (!next.assigneeAgentId || next.status === "backlog" || CLOSED.includes(next.status)) return null;
   if (next.assigneeAgentId !== prev.assigneeAgentId) return "issue_assigned";
@@ -26,9 +26,9 @@ export function updateWakeReason(prev: { status: string; assigneeAgentId: string
 }
 
 /**
- * Who a comment wakes (spec C.6). Pure. An agent is never woken by its own comment; the assignee
- * wakes with `issue_reopened_via_comment` when the comment reopened the issue, `issue_commented`
- * when it is open, nobody when it stays closed; mentioned agents wake with
+ * Who a comment wakes (docs/runs.md#mutation-wakes). Pure. An agent is never woken by its own
+ * comment; the assignee wakes with `issue_reopened_via_comment` when the comment reopened the
+ * issue, `issue_commented` when it is open, nobody when it stays closed; mentioned agents wake with
  * `issue_comment_mentioned` (never the author, never the assignee twice).
  */
 export function commentWakePlan(input: {

@@ -1,7 +1,8 @@
 import { ACTIVE_WORK_ISSUE_STATUSES, CLOSED_ISSUE_STATUSES, INVOKABLE_AGENT_STATUSES } from "@staple/contracts";
 /**
- * Run liveness (spec C.15): did a finished run move its issue forward? A pure classification of
- * the run's evidence, tested by a table; the finalize steps gather the evidence and act on it.
+ * Run liveness (docs/runs.md#liveness-and-continuation): did a finished run move its issue forward?
+ * A pure classification of the run's evidence, tested by a table; the finalize steps gather the
+ * evidence and act on it.
  */
 export type LivenessState = "completed" | "advanced" | "plan_only" | "empty_response" | "blocked" | "failed" | "needs_followup";
 
@@ -38,7 +39,7 @@ const PLANNING_TASK_RE = /\b(?:plan|planning|design|document|spec|write-?up|prop
 const total = (e: LivenessEvidence) =>
   e.issueCommentsCreated + e.documentRevisionsCreated + e.workProductsCreated + e.activityEventsCreated + e.toolEventsCreated;
 
-/** First match wins, in the order of spec C.15. */
+/** First match wins; the order is the table in docs/runs.md#liveness-and-continuation. */
 export function classifyRunLiveness(input: LivenessInput): LivenessResult {
   const output = input.output?.trim() ?? "";
   if (input.runStatus !== "succeeded") {
@@ -69,7 +70,7 @@ export function classifyRunLiveness(input: LivenessInput): LivenessResult {
   return { state: "needs_followup", reason: "Run produced useful output but no concrete action evidence", nextAction: null };
 }
 
-/** Continuations per issue line before the run is left for a human (spec C.15). */
+/** Continuations per issue line before the run is left for a human. */
 export const MAX_LIVENESS_CONTINUATIONS = 2;
 
 export type ContinuationDecision =

@@ -3,7 +3,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { Writable } from "node:stream";
 
-/** Chunks longer than this keep their head (60 %) and tail (25 %) around a marker (spec C.4 step 7). */
+/** Chunks longer than this keep their head (60 %) and tail (25 %) around a marker. */
 export const MAX_CHUNK_CHARS = 64 * 1024;
 /** stdout/stderr excerpts stored on the run row. */
 export const EXCERPT_MAX_BYTES = 32 * 1024;

@@ -11,7 +11,8 @@ export interface RunOutcome {
 }
 
 /**
- * Maps what the adapter did to the run's terminal state (spec C.4 step 9). Pure, tested by a table.
+ * Maps what the adapter did to the run's terminal state (docs/runs.md#outcome). Pure, tested by a
+ * table.
  * `thrown` is an exception the adapter raised instead of returning a result; `aborted` means the
  * run was cancelled while executing (the cancel itself already wrote the terminal row).
  */
@@ -38,7 +39,10 @@ export function wakeStatusFor(status: TerminalStatus): string {
   return status === "succeeded" ? "completed" : status;
 }
 
-/** Billed cents from an adapter's cost (spec C.17 ledger): round(costUsd × 100), 0 for subscription plans. */
+/**
+ * Billed cents from an adapter's cost: round(costUsd × 100), 0 for subscription plans
+ * (docs/budgets.md#the-cost-ledger).
+ */
 export function billedCents(costUsd: number | null | undefined, billingType: string): number {
   if (billingType === "subscription_included") return 0;
   if (typeof costUsd !== "number" || !Number.isFinite(costUsd) || costUsd <= 0) return 0;

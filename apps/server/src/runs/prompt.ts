@@ -6,7 +6,7 @@ import { randomBytes } from "node:crypto";
 import type { Queryable } from "../db/database.js";
 import { obj, str, wakeCommentIds } from "./wake-context.js";
 
-/** Inline wake comments: at most 8, each cut at 4,000 characters, 12,000 in all (spec C.1). */
+/** Inline wake comments: at most 8, each cut at 4,000 characters, 12,000 in all (docs/runs.md#prompt). */
 export const MAX_WAKE_COMMENTS = 8;
 export const MAX_WAKE_COMMENT_CHARS = 4_000;
 export const MAX_WAKE_COMMENTS_TOTAL = 12_000;
@@ -113,7 +113,7 @@ export function capComments(comments: readonly PromptComment[]): { shown: Prompt
 }
 
 /**
- * The prompt a CLI agent receives on stdin (spec C.4 step 5, D "Prompt"): bootstrap (fresh
+ * The prompt a CLI agent receives on stdin (docs/runs.md#prompt): bootstrap (fresh
  * sessions) or a compact delta (resumed), the wake, the data, the heartbeat contract.
  *
  * Invariant: every piece of text that people or agents wrote (issue and blocker titles, the

@@ -16,7 +16,7 @@ export const RUN_LIST_LIMIT_DEFAULT = 100;
 export const RUN_LIST_LIMIT_MAX = 1000;
 const RESULT_JSON_MAX_CHARS = 64 * 1024;
 
-/** Unclassified finished runs classified per listing of an issue's runs (spec C.15, seed 004). */
+/** Unclassified finished runs classified per listing of an issue's runs (bounds the read's cost). */
 export const LIVENESS_BACKFILL_LIMIT = 20;
 
 /** Read side of runs: lists, one run, its events and log, runs of an issue, issues of a run. */
@@ -97,7 +97,7 @@ export function createRunQueries(db: Database, logStore: LogStore) {
       };
     },
 
-    /** Runs of an issue (seed 004 runsForIssue): the runs aimed at it plus runs that wrote activity on it. */
+    /** Runs of an issue: the runs aimed at it plus runs that wrote activity on it. */
     async forIssue(actor: Actor, ref: string) {
       const issue = await findIssue(db, ref);
       if (!issue) throw notFound("Issue not found");

@@ -35,8 +35,9 @@ export async function reapExpiredLeases(res: RunEngineResources, opts: { foreign
     [res.instanceId, Boolean(opts.foreignOwnersToo)],
   );
   for (const candidate of expired) {
-    // Spec C.9. A live leader keeps the run: it is only detached from its (lost) server. Its lease
-    // is extended so the check repeats once per lease period, not on every pass.
+    // A live leader keeps the run (docs/runs.md#lease-expiry-and-orphaned-processes): it is only
+    // detached from its (lost) server. Its lease is extended so the check repeats once per lease
+    // period, not on every pass.
     if (candidate.processPid && isProcessAlive(candidate.processPid)) {
       await db.tx(async (q) => {
         const [marked] = await q.query<{ id: string }>(

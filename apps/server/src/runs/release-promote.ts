@@ -14,10 +14,10 @@ export interface ReleaseResult {
 }
 
 /**
- * `releaseIssueExecutionAndPromote` (spec C.12 steps 1–2), inside the caller's transaction:
- * under the issue row lock, clear the execution lock and checkout if they still name this run
- * (never another run's), then turn the oldest deferred wake for the issue into one queued run that
- * carries every comment the deferred wakes accumulated.
+ * `releaseIssueExecutionAndPromote` (docs/runs.md#release-and-promotion), inside the caller's
+ * transaction: under the issue row lock, clear the execution lock and checkout if they still name
+ * this run (never another run's), then turn the oldest deferred wake for the issue into one queued
+ * run that carries every comment the deferred wakes accumulated.
  */
 export async function releaseIssueExecutionAndPromote(q: Queryable, run: { id: string; issueId: string | null }): Promise<ReleaseResult> {
   // The run's own issue, plus any issue whose lock names this run: a run may check out an issue it

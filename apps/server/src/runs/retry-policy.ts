@@ -1,7 +1,7 @@
 /**
- * Bounded transient retry policy (spec C.10, seed 001) as pure functions: given how a run failed
- * and which attempt it was, decide whether and when to retry. The clock and the random source are
- * parameters, so the schedule is tested by tables.
+ * Bounded transient retry policy (docs/runs.md#transient-retry) as pure functions: given how a run
+ * failed and which attempt it was, decide whether and when to retry. The clock and the random
+ * source are parameters, so the schedule is tested by tables.
  */
 export const TRANSIENT_RETRY_DELAYS_MS: readonly number[] = Object.freeze([2 * 60_000, 10 * 60_000, 30 * 60_000, 2 * 60 * 60_000]);
 export const TRANSIENT_RETRY_MAX_ATTEMPTS = TRANSIENT_RETRY_DELAYS_MS.length;

@@ -10,7 +10,10 @@ export interface RunEventInput {
 
 const LIMITS = { string: 16_000, array: 50, keys: 100, depth: 6 };
 
-/** Bounds an event payload (spec A: strings 16 K chars, arrays 50, keys 100, depth 6). Pure. */
+/**
+ * Bounds an event payload (strings 16 K chars, arrays 50, keys 100, depth 6) so no event row is
+ * unbounded. Pure.
+ */
 export function boundPayload(value: unknown, depth = 0): unknown {
   if (value === null || value === undefined) return value ?? null;
   if (typeof value === "string") return value.length > LIMITS.string ? `${value.slice(0, LIMITS.string)}…[truncated]` : value;

@@ -3,9 +3,10 @@ import type { Queryable } from "../db/database.js";
 import type { WakeupEnqueuer } from "./enqueue.js";
 
 /**
- * Timer heartbeats (spec C.7): every invokable agent whose heartbeat is enabled with an interval,
- * and whose last heartbeat (or creation) is at least that long ago, gets a `heartbeat_timer` wake.
- * One set-based query finds the due agents; a due agent with a pending timer run coalesces into it.
+ * Timer heartbeats (docs/runs.md#timer-heartbeats): every invokable agent whose heartbeat is
+ * enabled with an interval, and whose last heartbeat (or creation) is at least that long ago, gets
+ * a `heartbeat_timer` wake. One set-based query finds the due agents; a due agent with a pending
+ * timer run coalesces into it.
  */
 export async function tickTimers(db: Queryable, enqueuer: WakeupEnqueuer, now = new Date()): Promise<{ checked: number; enqueued: number; skipped: number }> {
   const due = await db.query<{ id: string }>(

@@ -16,11 +16,11 @@ export type ScheduleResult =
   | { outcome: "scheduled"; run: RunRow; dueAt: Date; attempt: number; maxAttempts: number };
 
 /**
- * Schedules the next bounded retry of a failed run (spec C.10) inside `q`: a `scheduled_retry`
- * run (and its wake) due at the computed time, carrying the retry metadata in its context and
- * wake payload; the issue's execution lock moves to it when it pointed at the failed run, so the
- * work is neither orphaned nor taken by someone else meanwhile. Past the cap, records the
- * exhaustion on the failed run and schedules nothing.
+ * Schedules the next bounded retry of a failed run (docs/runs.md#transient-retry) inside `q`: a
+ * `scheduled_retry` run (and its wake) due at the computed time, carrying the retry metadata in its
+ * context and wake payload; the issue's execution lock moves to it when it pointed at the failed
+ * run, so the work is neither orphaned nor taken by someone else meanwhile. Past the cap, records
+ * the exhaustion on the failed run and schedules nothing.
  */
 export async function scheduleBoundedRetry(
   q: Queryable,
@@ -82,7 +82,7 @@ export async function scheduleBoundedRetry(
 }
 
 /**
- * Promotes due scheduled retries (spec C.10): at most 50 per pass, oldest due first, rows locked
+ * Promotes due scheduled retries: at most 50 per pass, oldest due first, rows locked
  * with SKIP LOCKED so concurrent passes on several servers split the work. A retry whose issue
  * was reassigned or cancelled meanwhile is cancelled instead (and releases the lock it held).
  */

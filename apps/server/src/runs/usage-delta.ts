@@ -2,7 +2,8 @@ import type { AdapterResult, AdapterUsage } from "@staple/adapter-kit";
 import type { Queryable } from "../db/database.js";
 
 /**
- * Per-run usage for adapters whose CLI reports a running total for the whole session (spec C.18):
+ * Per-run usage for adapters whose CLI reports a running total for the whole session
+ * (docs/runs.md#sessions-and-usage):
  * codex's `turn.completed.usage` counts every turn of the thread, so a resumed run would bill the
  * earlier runs again. Such usage becomes a delta against the previous run of the same session
  * (field-wise, never negative), and the raw totals are kept so the next run can subtract them.

@@ -56,7 +56,7 @@ export interface WakeInput {
 }
 
 /**
- * Builds a wake's context (spec C.2 step 1): reason, issue/task ids and task key from the payload,
+ * Builds a wake's context: reason, issue/task ids and task key from the payload,
  * the ordered comment-id list with the newest as commentId/wakeCommentId, source and trigger.
  */
 export function enrichWakeContext(input: WakeInput): { context: WakeContext; issueId: string | null; taskKey: string | null; commentId: string | null } {

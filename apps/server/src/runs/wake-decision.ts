@@ -1,5 +1,6 @@
 /**
- * The issue-scoped wake decision of spec C.2 step 4, as a pure function returning a typed outcome.
+ * The issue-scoped wake decision (docs/runs.md#issue-scoped-wakes), as a pure function returning a
+ * typed outcome.
  * The enqueue transaction gathers the facts (under the issue row lock) and applies the outcome.
  */
 export interface IssueWakeFacts {
@@ -34,7 +35,10 @@ export function decideIssueWake(f: IssueWakeFacts): IssueWakeOutcome {
   return { kind: "defer", reason: "issue_execution_deferred" };
 }
 
-/** Non-issue wakes (spec C.2 step 5): fold into the same task's queued run, else its scheduled retry, else its running run. */
+/**
+ * Non-issue wakes (docs/runs.md#wakeups-and-coalescing): fold into the same task's queued run, else
+ * its scheduled retry, else its running run (unless the wake carries input that run has not seen).
+ */
 export function pickNonIssueCoalesceTarget<T extends { status: string }>(
   sameTaskRuns: readonly T[],
   needsFollowup: boolean,

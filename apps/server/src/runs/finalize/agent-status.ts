@@ -5,9 +5,10 @@ import type { Queryable } from "../../db/database.js";
 import type { FinalizeStep } from "./pipeline.js";
 
 /**
- * The agent's status after one of its runs ended (spec C.4 step 11): untouched when paused or
- * terminated; `running` while another run of it is running; otherwise `idle` after a success or
- * cancel and `error` after a failure or timeout. One statement, so concurrent finishes agree.
+ * The agent's status after one of its runs ended (docs/runs.md#agent-status-after-a-run): untouched
+ * when paused or terminated; `running` while another run of it is running; otherwise `idle` after a
+ * success or cancel and `error` after a failure or timeout. One statement, so concurrent finishes
+ * agree.
  */
 export async function settleAgentStatus(q: Queryable, agentId: string, lastOutcome: string): Promise<{ status: string; companyId: string } | undefined> {
   const [row] = await q.query<{ status: string; companyId: string }>(

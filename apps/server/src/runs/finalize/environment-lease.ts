@@ -1,7 +1,10 @@
 import { releaseRunLeases } from "../environment-leases.js";
 import type { FinalizeStep } from "./pipeline.js";
 
-/** Releases the run's environment leases (spec C.4 "finally: release leases"). */
+/**
+ * Releases the run's environment leases, last, whatever the outcome
+ * (docs/runs.md#environment-leases).
+ */
 export const environmentLeaseStep: FinalizeStep = {
   name: "release_environment_leases",
   onlyIfTransitioned: true,

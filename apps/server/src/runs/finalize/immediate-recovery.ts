@@ -11,9 +11,10 @@ import type { FinalizeStep } from "./pipeline.js";
 const DELIBERATE_CANCEL_CODES = ["cancelled", "issue_cancelled", "agent_not_invokable"];
 
 /**
- * Immediate recovery (spec C.12 step 3): when an agent's run on its own open issue fails, queue one
- * recovery run at once (instead of waiting for the reconciliation pass); if that recovery run
- * fails too, escalate. Skipped when another run already covers the issue (a retry just queued).
+ * Immediate recovery (docs/runs.md#immediate-recovery): when an agent's run on its own open issue
+ * fails, queue one recovery run at once (instead of waiting for the reconciliation pass); if that
+ * recovery run fails too, escalate. Skipped when another run already covers the issue (a retry just
+ * queued).
  */
 export function immediateRecoveryStep(enqueuer: WakeupEnqueuer): FinalizeStep {
   return {

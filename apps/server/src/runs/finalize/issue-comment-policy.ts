@@ -4,15 +4,16 @@ import { appendRunEvent } from "../run-events.js";
 import { str } from "../wake-context.js";
 import type { FinalizeStep } from "./pipeline.js";
 
-/** Wakes whose run must leave a comment on the issue (spec C.11). */
+/** Wakes whose run must leave a comment on the issue (docs/runs.md#missing-comment-policy). */
 export function wakeRequiresComment(context: Record<string, unknown> | null): boolean {
   const reason = str(context?.wakeReason);
   return reason === "issue_assigned" || Boolean(reason?.startsWith("execution_"));
 }
 
 /**
- * A successful run that says nothing on its issue posts its own summary as the comment (spec C.4
- * step 11), authored by the agent and tied to the run, so the humans see what happened.
+ * A successful run that says nothing on its issue posts its own summary as the comment
+ * (docs/runs.md#missing-comment-policy), authored by the agent and tied to the run, so the humans
+ * see what happened.
  */
 export const summaryCommentStep: FinalizeStep = {
   name: "summary_comment",
@@ -40,8 +41,9 @@ export const summaryCommentStep: FinalizeStep = {
 };
 
 /**
- * Missing-comment policy (spec C.11): an assignment run that ends without a comment on its issue
- * gets one follow-up wake asking for it; the follow-up itself is never retried.
+ * Missing-comment policy (docs/runs.md#missing-comment-policy): an assignment run that ends without
+ * a comment on its issue gets one follow-up wake asking for it; the follow-up itself is never
+ * retried.
  */
 export function issueCommentPolicyStep(enqueuer: WakeupEnqueuer): FinalizeStep {
   return {

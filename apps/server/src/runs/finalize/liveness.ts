@@ -11,7 +11,7 @@ import type { FinalizeStep } from "./pipeline.js";
 /** Activity that is bookkeeping of the harness, not work of the agent. */
 const BOOKKEEPING_ACTIONS = ["issue.checked_out", "issue.checkout_lock_adopted", "heartbeat.invoked", "heartbeat.cancelled", "environment.lease_acquired", "environment.lease_released"];
 
-/** Counts what a run left on its issue, in one statement (spec C.15 evidence). */
+/** Counts what a run left on its issue, in one statement (docs/runs.md#liveness-and-continuation). */
 export async function gatherEvidence(q: Queryable, run: { id: string; issueId: string | null }): Promise<LivenessEvidence> {
   const [row] = await q.query<LivenessEvidence>(
     `SELECT
@@ -69,8 +69,9 @@ export const livenessClassifyStep: FinalizeStep = {
 };
 
 /**
- * Bounded continuation (spec C.15): a run that only planned, or said nothing, gets at most two
- * follow-up wakes on the same issue; then one comment tells the humans it stopped.
+ * Bounded continuation (docs/runs.md#liveness-and-continuation): a run that only planned, or said
+ * nothing, gets at most two follow-up wakes on the same issue; then one comment tells the humans it
+ * stopped.
  */
 export function livenessContinuationStep(enqueuer: WakeupEnqueuer): FinalizeStep {
   return {

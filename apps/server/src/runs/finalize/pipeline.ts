@@ -26,7 +26,7 @@ export interface FinalizeContext {
 }
 
 /**
- * One step of run finalization. Steps run in the order of spec C.4 step 11, all inside one
+ * One step of run finalization. Steps run in the order of docs/runs.md#finalization, all inside one
  * transaction, so "the run is terminal" and "its issue lock is released" commit together. The
  * recovery features (liveness, bounded retries, missing-comment policy, continuation) are further
  * steps inserted at their places in the list.

@@ -4,8 +4,8 @@ import type { FinalizeStep } from "./pipeline.js";
 
 /**
  * Runtime totals per agent (upserted: concurrent finishes never fail on the insert) and the cost
- * ledger (spec C.17): one cost event per run when it billed cents or used tokens; spend counters
- * of the agent and company move in the same transaction.
+ * ledger (docs/budgets.md#the-cost-ledger): one cost event per run when it billed cents or used
+ * tokens; spend counters of the agent and company move in the same transaction.
  */
 export const runtimeTotalsStep: FinalizeStep = {
   name: "runtime_totals_and_cost",

@@ -13,7 +13,7 @@ import { agentStatusStep } from "./agent-status.js";
 import { environmentLeaseStep } from "./environment-lease.js";
 
 /**
- * The finalization order of spec C.4 step 11. Recovery steps slot in where the spec puts them:
+ * The finalization order (docs/runs.md#finalization). Recovery steps slot in between the core steps:
  * liveness classification and the run-summary comment after `persist_outcome`; the bounded
  * transient retry and the missing-comment policy beside `process_loss_retry` (each may move the
  * issue lock to a retry before `release_issue_execution_and_promote`); the liveness continuation

@@ -4,9 +4,10 @@ import type { FinalizeStep } from "./pipeline.js";
 export const SESSIONED_ADAPTERS: readonly string[] = ["claude_local", "codex_local"];
 
 /**
- * Task sessions per (agent, adapter, task key) (spec C.18): a run that reports a session saves it
- * for the next wake on the same task; `clearSession` or a session-capable adapter reporting none
- * removes it. A run that threw keeps the old session (it may be resumable).
+ * Task sessions per (agent, adapter, task key) (docs/runs.md#sessions-and-usage): a run that
+ * reports a session saves it for the next wake on the same task; `clearSession` or a
+ * session-capable adapter reporting none removes it. A run that threw keeps the old session (it may
+ * be resumable).
  */
 export const taskSessionStep: FinalizeStep = {
   name: "task_session",

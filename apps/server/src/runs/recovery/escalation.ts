@@ -30,7 +30,7 @@ export interface LatestRun {
   errorCode: string | null;
 }
 
-/** "Failure: …" for issue copy (spec C.14 redaction). Pure. */
+/** "Failure: …" for issue copy: never the raw error, which may hold secrets. Pure. */
 export function failureLine(run: LatestRun | null): string {
   return run && (run.error || run.errorCode) ? WITHHELD_FAILURE_LINE : "Failure details: none recorded.";
 }
@@ -108,12 +108,12 @@ async function escalationFacts(q: Queryable, issue: StrandedIssue): Promise<Esca
 }
 
 /**
- * Escalates a stranded issue (spec C.14), under its row lock in the caller's transaction: finds or
- * creates its one open recovery issue (assigned to an owner who is woken), then blocks the source
- * on it with one explanatory comment. One escalation per stranded episode (`decideEscalation`): if
- * the episode's recovery issue was closed while the source is still stranded, the source is blocked
- * in place for the board instead of getting another recovery issue. Concurrent passes serialise on
- * the source row; the partial unique index is the backstop.
+ * Escalates a stranded issue (docs/runs.md#escalation-and-recovery-issues), under its row lock in
+ * the caller's transaction: finds or creates its one open recovery issue (assigned to an owner who
+ * is woken), then blocks the source on it with one explanatory comment. One escalation per stranded
+ * episode (`decideEscalation`): if the episode's recovery issue was closed while the source is
+ * still stranded, the source is blocked in place for the board instead of getting another recovery
+ * issue. Concurrent passes serialise on the source row; the partial unique index is the backstop.
  */
 export async function escalateStrandedIssue(
   q: Queryable,
@@ -269,7 +269,7 @@ async function blockSourceInPlace(
 }
 
 /**
- * A failing recovery issue is blocked where it stands (spec C.14): assignee kept, no nested
+ * A failing recovery issue is blocked where it stands: assignee kept, no nested
  * recovery issue, one comment per escalation. Its source keeps it as a blocker.
  */
 export async function blockRecoveryIssueInPlace(q: Queryable, input: { issue: StrandedIssue; latestRun: LatestRun | null; retryReason: string }): Promise<boolean> {

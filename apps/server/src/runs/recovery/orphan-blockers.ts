@@ -6,10 +6,11 @@ import { recordActivity } from "../../activity/record.js";
 import type { WakeupEnqueuer } from "../enqueue.js";
 
 /**
- * Orphan blockers (spec C.16, seed 000): an unassigned todo/blocked issue that an agent created and
- * that blocks an open issue would never be worked. Assign it back to its creator (when invokable),
- * say so in one comment linking the issues it blocks, and wake the creator. One query finds them
- * all; each is claimed with a guarded UPDATE (still unassigned), so concurrent passes act once.
+ * Orphan blockers (docs/runs.md#orphan-blockers): an unassigned todo/blocked issue that an agent
+ * created and that blocks an open issue would never be worked. Assign it back to its creator (when
+ * invokable), say so in one comment linking the issues it blocks, and wake the creator. One query
+ * finds them all; each is claimed with a guarded UPDATE (still unassigned), so concurrent passes
+ * act once.
  */
 export async function assignOrphanBlockers(db: Database, enqueuer: WakeupEnqueuer, opts: { companyId?: string; limit?: number } = {}): Promise<string[]> {
   const orphans = await db.query<{ id: string; companyId: string; identifier: string; creatorId: string; blocked: { identifier: string }[] }>(

@@ -24,7 +24,8 @@ const FAILED: readonly string[] = UNSUCCESSFUL_RUN_STATUSES;
 const PRODUCTIVE = ["advanced", "completed", "blocked", "needs_followup"];
 
 /**
- * What the reconciliation pass does with one assigned, open issue (spec C.13, seed 000). Pure:
+ * What the reconciliation pass does with one assigned, open issue (the table in
+ * docs/runs.md#stranded-issue-reconciliation). Pure:
  * the pass gathers the facts for every candidate in one query and applies the outcomes.
  */
 export function decideStranded(f: StrandedFacts): StrandedAction {

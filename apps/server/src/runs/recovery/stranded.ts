@@ -112,11 +112,11 @@ function toFacts(r: FactsRow): StrandedFacts {
 }
 
 /**
- * Stranded assigned-issue reconciliation (spec C.13, seed 000): every open issue assigned to an
- * agent must have a live run, a pending wake, or a recorded reason. One set-based query gathers
- * the facts of all candidates (the query count does not grow with the number of issues); each
- * issue that needs action is then re-checked and acted on under its row lock, so concurrent
- * passes (or servers) never act twice on one issue.
+ * Stranded assigned-issue reconciliation (docs/runs.md#stranded-issue-reconciliation): every open
+ * issue assigned to an agent must have a live run, a pending wake, or a recorded reason. One
+ * set-based query gathers the facts of all candidates (the query count does not grow with the
+ * number of issues); each issue that needs action is then re-checked and acted on under its row
+ * lock, so concurrent passes (or servers) never act twice on one issue.
  */
 export async function reconcileStrandedAssignedIssues(db: Database, enqueuer: WakeupEnqueuer, opts: { companyId?: string } = {}): Promise<ReconcileResult> {
   const result: ReconcileResult = { assignmentDispatched: 0, dispatchRequeued: 0, continuationRequeued: 0, escalated: 0, productiveContinuationObserved: 0, successfulContinuationObserved: 0, orphanBlockersAssigned: 0, skipped: 0, issueIds: [] };
