@@ -10,9 +10,9 @@ import { lockSql, releaseIfHeldBy, takeOwnership } from "./execution-lock.js";
 import { liveRunSql, openBlockerIdsSql } from "../db/predicates.js";
 
 /**
- * Clears an issue's execution lock when it points at a run that is missing or finished (seed 003).
- * Locks the issue row, then the run row, and compare-and-clears, so a live run's lock is never
- * touched. Returns the current issue row (locked for the rest of the transaction).
+ * Clears an issue's execution lock when it points at a run that is missing or finished
+ * (docs/issues.md#stale-locks-and-adoption). Locks the issue row, then the run row, and
+ * compare-and-clears, so a live run's lock is never touched. Returns the current issue row (locked for the rest of the transaction).
  */
 export async function clearExecutionRunIfTerminal(q: Queryable, issueId: string): Promise<IssueRow | undefined> {
   const issue = await findIssue(q, issueId, true);
@@ -31,8 +31,8 @@ async function runIsLive(q: Queryable, runId: string | null): Promise<boolean> {
 /**
  * Gate for an agent writing to an in-progress issue it is assigned to (PATCH, comment, release):
  * the write must come from the run that owns the checkout. Stale locks of finished runs are
- * cleared first; the assignee's live run adopts an unowned or stale checkout (seed 003); anything
- * else is a 409. Must run inside the caller's transaction.
+ * cleared first; the assignee's live run adopts an unowned or stale checkout
+ * (docs/issues.md#stale-locks-and-adoption); anything else is a 409. Must run inside the caller's transaction.
  */
 export async function assertCheckoutOwner(q: Queryable, issueId: string, actor: Actor): Promise<IssueRow | undefined> {
   if (actor.kind !== "agent") return undefined;
@@ -76,7 +76,10 @@ export interface CheckoutBody {
   expectedStatuses: string[];
 }
 
-/** Checkout, release and the board's force-release (spec C.5, seed 003). */
+/**
+ * Checkout, release and the board's force-release (docs/issues.md#checkout,
+ * docs/issues.md#release-and-force-release).
+ */
 export function createIssueExecutionService(db: Database) {
   async function visible(actor: Actor, ref: string): Promise<IssueRow> {
     const issue = await findIssue(db, ref);
