@@ -1,15 +1,18 @@
+import { createStapleClient, type paths, type StapleClient } from "@staple/api-client";
 import { CliError, UsageError } from "./errors.js";
 import type { Progress } from "./progress.js";
 
 /**
- * The HTTP client of the Staple API. Invariants:
+ * The CLI's connection to a Staple server: the generated client (@staple/api-client: paths,
+ * parameters, bodies and answers typed from the server's OpenAPI document) plus what it leaves to
+ * a command-line tool. Invariants:
  * - every request goes to `<base>/api/...`; the base is normalised once (trailing `/` and `/api`
  *   removed), so `--api http://host:3100` and `--api http://host:3100/api/` are the same server;
  * - the API key, when set, is sent as `Authorization: Bearer <key>` on every request, SSE included
  *   (which key: see credentials.ts); a 401 carries a hint on what to send instead;
  * - a non-2xx answer becomes an ApiError carrying the server's `{error, code, details}`;
  *   a request that never got an answer becomes an UnreachableError naming the URL;
- * - every request is bounded by `timeoutMs`.
+ * - every request is bounded by `timeoutMs` and shows the spinner while it waits.
  */
 
 /** The server's default address: apps/server/src/config.ts binds 127.0.0.1:3100 unless HOST/PORT say otherwise. */
@@ -54,9 +57,21 @@ export function normalizeBaseUrl(raw: string): string {
   return url.href.replace(/\/+$/, "").replace(/\/api$/, "");
 }
 
-export type Query = Record<string, string | number | undefined>;
+/** What a call of the generated client resolves to (openapi-fetch's answer, narrowed to what we read). */
+export interface Answer<T> {
+  data?: T;
+  error?: unknown;
+  response: Response;
+}
 
-export interface ApiClientOptions {
+/** The JSON body of `method path` in the generated document (bodies built field by field from flags). */
+export type JsonBody<P extends keyof paths, M extends "post" | "patch"> = paths[P][M] extends {
+  requestBody?: { content: { "application/json": infer B } };
+}
+  ? B
+  : never;
+
+export interface ConnectionOptions {
   baseUrl: string;
   apiKey: string | undefined;
   progress: Progress;
@@ -65,71 +80,60 @@ export interface ApiClientOptions {
   unauthorizedHint?: () => string;
 }
 
-export class ApiClient {
+export class Connection {
   readonly baseUrl: string;
+  /** The generated client; pass its calls to `call`. */
+  readonly client: StapleClient;
   private readonly apiKey: string | undefined;
   private readonly progress: Progress;
   private readonly timeoutMs: number;
   private readonly unauthorizedHint: (() => string) | undefined;
 
-  constructor(options: ApiClientOptions) {
+  constructor(options: ConnectionOptions) {
     this.baseUrl = normalizeBaseUrl(options.baseUrl);
     this.apiKey = options.apiKey || undefined;
     this.progress = options.progress;
     this.timeoutMs = options.timeoutMs ?? REQUEST_TIMEOUT_MS;
     this.unauthorizedHint = options.unauthorizedHint;
+    this.client = createStapleClient({ baseUrl: this.baseUrl, headers: this.headers(), fetch: (request) => this.send(request) });
   }
 
-  /** Absolute URL of an API path (`/api/...`) with its query (undefined values dropped). */
-  url(path: string, query?: Query): string {
-    const url = new URL(this.baseUrl + path);
-    for (const [key, value] of Object.entries(query ?? {})) if (value !== undefined) url.searchParams.set(key, String(value));
-    return url.href;
+  /** The answer's data; a non-2xx answer becomes an ApiError (with the hint after a 401). */
+  async call<T>(pending: Promise<Answer<T>>): Promise<T> {
+    let answer: Answer<T>;
+    try {
+      answer = await pending;
+    } catch (error) {
+      // openapi-fetch parses a 2xx body as JSON; anything else did not come from a Staple server.
+      if (error instanceof SyntaxError) throw new CliError(`the server at ${this.baseUrl} did not answer with JSON (is it a Staple server?)`);
+      throw error;
+    }
+    const { response } = answer;
+    if (response.ok) return answer.data as T;
+    // openapi-fetch gives the error body parsed as JSON, else as text ("" / undefined when empty).
+    const body = answer.error === undefined || answer.error === "" ? null : answer.error;
+    throw new ApiError(response.status, body, response.url, response.status === 401 ? this.unauthorizedHint?.() : undefined);
+  }
+
+  /** Absolute URL of an API path (`/api/...`) that the OpenAPI document does not list (the SSE stream). */
+  url(path: string): string {
+    return new URL(this.baseUrl + path).href;
   }
 
   headers(extra: Record<string, string> = {}): Record<string, string> {
-    return { accept: "application/json", ...(this.apiKey ? { authorization: `Bearer ${this.apiKey}` } : {}), ...extra };
+    return { ...(this.apiKey ? { authorization: `Bearer ${this.apiKey}` } : {}), ...extra };
   }
 
-  get<T>(path: string, query?: Query): Promise<T> {
-    return this.request<T>("GET", path, { query });
-  }
-
-  post<T>(path: string, body?: unknown): Promise<T> {
-    return this.request<T>("POST", path, { body });
-  }
-
-  patch<T>(path: string, body: unknown): Promise<T> {
-    return this.request<T>("PATCH", path, { body });
-  }
-
-  async request<T>(method: string, path: string, options: { query?: Query; body?: unknown } = {}): Promise<T> {
-    const url = this.url(path, options.query);
-    const init: RequestInit = {
-      method,
-      headers: this.headers(options.body === undefined ? {} : { "content-type": "application/json" }),
-      body: options.body === undefined ? undefined : JSON.stringify(options.body),
-      signal: AbortSignal.timeout(this.timeoutMs),
-    };
-    const res = await this.progress.around(`${method} ${path}`, this.send(url, init));
-    const text = await res.text();
-    let body: unknown = text;
-    try {
-      body = text ? JSON.parse(text) : null;
-    } catch {
-      /* not JSON: keep the text (a proxy's error page, say) */
-    }
-    if (!res.ok) throw new ApiError(res.status, body, url, res.status === 401 ? this.unauthorizedHint?.() : undefined);
-    return body as T;
-  }
-
-  /** fetch, with a transport failure turned into an UnreachableError that names the URL. */
-  async send(url: string, init: RequestInit): Promise<Response> {
-    try {
-      return await fetch(url, init);
-    } catch (error) {
-      throw new UnreachableError(describeUnreachable(url, error, this.timeoutMs));
-    }
+  /** fetch with the timeout and the spinner; a transport failure becomes an UnreachableError naming the URL. */
+  private async send(request: Request): Promise<Response> {
+    const bounded = new Request(request, { signal: AbortSignal.timeout(this.timeoutMs) });
+    const label = `${request.method} ${new URL(request.url).pathname}`;
+    return this.progress.around(
+      label,
+      fetch(bounded).catch((error: unknown) => {
+        throw new UnreachableError(describeUnreachable(request.url, error, this.timeoutMs));
+      }),
+    );
   }
 }
 

@@ -1,11 +1,12 @@
-import type { Agent, Company } from "./api-types.js";
+import type { Schemas } from "@staple/api-client";
 import type { Context } from "./context.js";
 import { CliError } from "./errors.js";
 
 /**
  * Which company and which agent a command means. Invariants:
  * - a UUID is passed to the server untouched, so an unknown id is answered by the server itself
- *   (its 404 message reaches the user);
+ *   (its 404 message reaches the user); ids and identifiers typed by the user travel as path
+ *   parameters, which the generated client percent-encodes;
  * - anything else is matched case-insensitively against names (and issue prefixes / url keys), and
  *   a reference that matches none or several is an error that lists the candidates;
  * - with no company given, the only company is used; zero or several is an error listing them.
@@ -17,6 +18,8 @@ export function isUuid(value: string): boolean {
   return UUID_RE.test(value);
 }
 
+type Company = Schemas["Company"];
+
 function companyLines(companies: readonly Company[]): string {
   return companies.map((c) => `  ${c.id}  ${c.issuePrefix}  ${c.name}`).join("\n");
 }
@@ -25,7 +28,7 @@ function companyLines(companies: readonly Company[]): string {
 export async function resolveCompanyId(ctx: Context): Promise<string> {
   const ref = ctx.companyFlag;
   if (ref && isUuid(ref)) return ref;
-  const companies = await ctx.client.get<Company[]>("/api/companies");
+  const companies = await ctx.call(ctx.client.GET("/api/companies"));
   if (ref) {
     const wanted = ref.toLowerCase();
     const matches = companies.filter((c) => c.issuePrefix.toLowerCase() === wanted || c.name.toLowerCase() === wanted);
@@ -45,7 +48,7 @@ export async function resolveCompanyId(ctx: Context): Promise<string> {
 export async function resolveAgentId(ctx: Context, ref: string, companyId?: string): Promise<string> {
   if (isUuid(ref)) return ref;
   companyId ??= await resolveCompanyId(ctx);
-  const agents = await ctx.client.get<Agent[]>(`/api/companies/${companyId}/agents`);
+  const agents = await ctx.call(ctx.client.GET("/api/companies/{companyId}/agents", { params: { path: { companyId } } }));
   const wanted = ref.toLowerCase();
   const matches = agents.filter((a) => a.name.toLowerCase() === wanted || a.urlKey.toLowerCase() === wanted);
   if (matches.length === 1) return matches[0]!.id;
@@ -56,14 +59,9 @@ export async function resolveAgentId(ctx: Context, ref: string, companyId?: stri
 /** id → name of the company's agents, for tables that show assignees (best effort: empty on failure). */
 export async function agentNames(ctx: Context, companyId: string): Promise<Map<string, string>> {
   try {
-    const agents = await ctx.client.get<Agent[]>(`/api/companies/${companyId}/agents`, { includeTerminated: "true" });
+    const agents = await ctx.call(ctx.client.GET("/api/companies/{companyId}/agents", { params: { path: { companyId }, query: { includeTerminated: "true" } } }));
     return new Map(agents.map((a) => [a.id, a.name]));
   } catch {
     return new Map();
   }
-}
-
-/** Path segment for an id or identifier typed by the user. */
-export function seg(value: string): string {
-  return encodeURIComponent(value);
 }

@@ -1,4 +1,6 @@
 import fs from "node:fs";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -290,6 +292,29 @@ describe("company scope and errors", () => {
     expect(r.stderr).toContain(`could not reach the Staple server at http://127.0.0.1:${port}/api/companies (ECONNREFUSED)`);
     const malformed = await runCli(["company", "list", "--api", "not a url"]);
     expect(malformed.code).toBe(2);
+  });
+
+  it("a server that is not Staple: a non-JSON answer is reported as such, a text error page is quoted", async () => {
+    // A loopback stand-in: 200 with an HTML page for /api/companies, 502 with plain text elsewhere.
+    const fake = http.createServer((req, res) => {
+      if (req.url === "/api/companies") {
+        res.writeHead(200, { "content-type": "text/html" }).end("<html>welcome</html>");
+      } else {
+        res.writeHead(502, { "content-type": "text/plain" }).end("Bad gateway");
+      }
+    });
+    await new Promise<void>((resolve) => fake.listen(0, "127.0.0.1", resolve));
+    const api = `http://127.0.0.1:${(fake.address() as AddressInfo).port}`;
+    try {
+      const html = await runCli(["company", "list", "--api", api, "--api-key", "k"]);
+      expect(html.code).toBe(1);
+      expect(html.stderr).toBe(`staple: the server at ${api} did not answer with JSON (is it a Staple server?)\n`);
+      const text = await runCli(["board", "--api", api, "--api-key", "k"]);
+      expect(text.code).toBe(1);
+      expect(text.stderr).toBe("staple: Bad gateway (HTTP 502)\n");
+    } finally {
+      await new Promise((resolve) => fake.close(resolve));
+    }
   });
 
   it("with several companies, a company-scoped command without --company lists them; --company takes an id, prefix or name", async () => {

@@ -1,4 +1,3 @@
-import type { ActivityEntry } from "../api-types.js";
 import { intOption, noExtraPositionals, stringOption } from "../args.js";
 import type { CommandGroup } from "../command.js";
 import { agentNames, resolveAgentId, resolveCompanyId } from "../scope.js";
@@ -24,12 +23,13 @@ export const activityGroup: CommandGroup = {
         const limit = intOption(parsed, "limit", usage); // usage errors before any request
         const companyId = await resolveCompanyId(ctx);
         const agent = stringOption(parsed, "agent");
-        const entries = await ctx.client.get<ActivityEntry[]>(`/api/companies/${companyId}/activity`, {
+        const query = {
           agentId: agent === undefined ? undefined : await resolveAgentId(ctx, agent, companyId),
           entityType: stringOption(parsed, "entity-type"),
           entityId: stringOption(parsed, "entity-id"),
-          limit,
-        });
+          limit: limit === undefined ? undefined : String(limit),
+        };
+        const entries = await ctx.call(ctx.client.GET("/api/companies/{companyId}/activity", { params: { path: { companyId }, query } }));
         if (ctx.globals.json) return ctx.printJson(entries);
         if (entries.length === 0) return ctx.print("No activity.");
         const names = await agentNames(ctx, companyId);

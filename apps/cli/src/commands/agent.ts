@@ -1,9 +1,10 @@
-import type { Agent, AgentKey, CreatedAgentKey, HeartbeatRun } from "../api-types.js";
+import type { Schemas } from "@staple/api-client";
 import { intOption, noExtraPositionals, requirePositional, stringOption, type Parsed } from "../args.js";
 import type { CommandGroup } from "../command.js";
 import type { Context } from "../context.js";
 import { UsageError } from "../errors.js";
-import { resolveAgentId, resolveCompanyId, seg } from "../scope.js";
+import type { JsonBody } from "../http-client.js";
+import { resolveAgentId, resolveCompanyId } from "../scope.js";
 import { formatTime, renderTable } from "../table.js";
 import { followRun, followTimeoutMs } from "./run-follow.js";
 
@@ -34,6 +35,9 @@ An <agent> is its id, or its name within the company (--company).
 
 Global options: --company <id|prefix|name>, --json, --api <url>, --api-key <key>
 `;
+
+type Agent = Schemas["Agent"];
+type CreateBody = JsonBody<"/api/companies/{companyId}/agents", "post">;
 
 const AGENT_COLUMNS = [
   { header: "ID", value: (a: Agent) => a.id },
@@ -75,14 +79,14 @@ function adapterConfig(parsed: Parsed): Record<string, unknown> | undefined {
 async function transition(ctx: Context, parsed: Parsed, action: "pause" | "resume") {
   noExtraPositionals(parsed, 1, usage);
   const id = await resolveAgentId(ctx, requirePositional(parsed, 0, "agent", usage));
-  const agent = await ctx.client.post<Agent>(`/api/agents/${seg(id)}/${action}`);
+  const agent = await ctx.call(ctx.client.POST(action === "pause" ? "/api/agents/{id}/pause" : "/api/agents/{id}/resume", { params: { path: { id } } }));
   if (ctx.globals.json) return ctx.printJson(agent);
   ctx.print(`Agent ${agent.name} is now ${agent.status}.`);
 }
 
 async function listKeys(ctx: Context, agentRef: string) {
   const id = await resolveAgentId(ctx, agentRef);
-  const keys = await ctx.client.get<AgentKey[]>(`/api/agents/${seg(id)}/keys`);
+  const keys = await ctx.call(ctx.client.GET("/api/agents/{id}/keys", { params: { path: { id } } }));
   if (ctx.globals.json) return ctx.printJson(keys);
   if (keys.length === 0) return ctx.print("No API keys. Create one: staple agent keys create <agent> --name <name>");
   ctx.print(
@@ -98,7 +102,7 @@ async function listKeys(ctx: Context, agentRef: string) {
 
 async function createKey(ctx: Context, agentRef: string, name: string | undefined) {
   const id = await resolveAgentId(ctx, agentRef);
-  const key = await ctx.client.post<CreatedAgentKey>(`/api/agents/${seg(id)}/keys`, name === undefined ? undefined : { name });
+  const key = await ctx.call(ctx.client.POST("/api/agents/{id}/keys", { params: { path: { id } }, body: name === undefined ? undefined : { name } }));
   if (ctx.globals.json) return ctx.printJson(key);
   ctx.note(`Created API key "${key.name}" (${key.id}). The token below is shown only once; the agent sends it as "Authorization: Bearer <token>":`);
   ctx.print(key.token);
@@ -114,10 +118,8 @@ export const agentGroup: CommandGroup = {
       async run(ctx, parsed) {
         noExtraPositionals(parsed, 0, usage);
         const companyId = await resolveCompanyId(ctx);
-        const agents = await ctx.client.get<Agent[]>(`/api/companies/${companyId}/agents`, {
-          status: stringOption(parsed, "status"),
-          includeTerminated: parsed.values.all ? "true" : undefined,
-        });
+        const query = { status: stringOption(parsed, "status"), includeTerminated: parsed.values.all ? ("true" as const) : undefined };
+        const agents = await ctx.call(ctx.client.GET("/api/companies/{companyId}/agents", { params: { path: { companyId }, query } }));
         if (ctx.globals.json) return ctx.printJson(agents);
         if (agents.length === 0) return ctx.print("No agents. Create one: staple agent create <name> --role engineer -- <command>");
         ctx.print(renderTable(agents, AGENT_COLUMNS));
@@ -143,16 +145,19 @@ export const agentGroup: CommandGroup = {
         const config = adapterConfig(parsed); // usage errors before any request
         const budget = intOption(parsed, "budget-cents", usage);
         const companyId = await resolveCompanyId(ctx);
-        const body: Record<string, unknown> = { name };
-        for (const [flag, field] of [["role", "role"], ["title", "title"], ["adapter", "adapterType"]] as const) {
-          const value = stringOption(parsed, flag);
-          if (value !== undefined) body[field] = value;
-        }
+        const body: CreateBody = { name };
+        // Flag values go to the server as typed: its 400 names the allowed roles and adapter types.
+        const role = stringOption(parsed, "role");
+        if (role !== undefined) body.role = role as CreateBody["role"];
+        const title = stringOption(parsed, "title");
+        if (title !== undefined) body.title = title;
+        const adapter = stringOption(parsed, "adapter");
+        if (adapter !== undefined) body.adapterType = adapter as CreateBody["adapterType"];
         if (config) body.adapterConfig = config;
         const manager = stringOption(parsed, "reports-to");
         if (manager !== undefined) body.reportsTo = await resolveAgentId(ctx, manager, companyId);
         if (budget !== undefined) body.budgetMonthlyCents = budget;
-        const agent = await ctx.client.post<Agent>(`/api/companies/${companyId}/agents`, body);
+        const agent = await ctx.call(ctx.client.POST("/api/companies/{companyId}/agents", { params: { path: { companyId } }, body }));
         if (ctx.globals.json) return ctx.printJson(agent);
         ctx.print(`Created agent ${agent.name} (${agent.role}, ${agent.adapterType}, ${agent.status}): ${agent.id}`);
       },
@@ -164,9 +169,8 @@ export const agentGroup: CommandGroup = {
         const timeoutMs = followTimeoutMs(parsed, usage); // usage errors before any request
         const id = await resolveAgentId(ctx, requirePositional(parsed, 0, "agent", usage));
         const reason = stringOption(parsed, "reason");
-        const run = await ctx.client.post<HeartbeatRun | { status: string; reason: string; wakeupRequestId: string }>(
-          `/api/agents/${seg(id)}/wakeup`,
-          { source: "on_demand", ...(reason ? { reason } : {}) },
+        const run = await ctx.call(
+          ctx.client.POST("/api/agents/{id}/wakeup", { params: { path: { id } }, body: { source: "on_demand", ...(reason ? { reason } : {}) } }),
         );
         if (!("id" in run)) {
           // Skipped or deferred: no run to follow.

@@ -17,11 +17,6 @@ is used by itself; elsewhere pass --api-key.
 Global options: --json, --api <url>, --api-key <key>, --home <dir>
 `;
 
-interface LoginLink {
-  url: string;
-  expiresAt: string;
-}
-
 /** The platform's "open this URL" command; absent or failing, it only costs a note. */
 function openInBrowser(ctx: Context, url: string): Promise<void> {
   const command = process.platform === "darwin" ? "open" : process.platform === "win32" ? "explorer" : "xdg-open";
@@ -45,7 +40,8 @@ function openInBrowser(ctx: Context, url: string): Promise<void> {
 }
 
 async function mintLink(ctx: Context, open: boolean) {
-  const link = await ctx.client.post<LoginLink>("/api/board/login-links");
+  const link = await ctx.call(ctx.client.POST("/api/board/login-links"));
+  // Typed by the document, but checked: a server that is not Staple may answer any JSON.
   if (typeof link?.url !== "string") throw new CliError("the server did not return a login link (is it a Staple server?)");
   if (ctx.globals.json) ctx.printJson(link);
   else {

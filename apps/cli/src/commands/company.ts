@@ -1,7 +1,7 @@
-import type { Company } from "../api-types.js";
 import { intOption, noExtraPositionals, stringOption } from "../args.js";
 import type { CommandGroup } from "../command.js";
 import { UsageError } from "../errors.js";
+import type { JsonBody } from "../http-client.js";
 import { formatCents, formatTime, renderTable } from "../table.js";
 
 const usage = `Usage: staple company <list|create> [options]
@@ -14,6 +14,8 @@ const usage = `Usage: staple company <list|create> [options]
 Global options: --json (print the server's JSON), --api <url>, --api-key <key>
 `;
 
+type Body = JsonBody<"/api/companies", "post">;
+
 export const companyGroup: CommandGroup = {
   name: "company",
   summary: "list and create companies",
@@ -22,7 +24,7 @@ export const companyGroup: CommandGroup = {
     list: {
       async run(ctx, parsed) {
         noExtraPositionals(parsed, 0, usage);
-        const companies = await ctx.client.get<Company[]>("/api/companies");
+        const companies = await ctx.call(ctx.client.GET("/api/companies"));
         if (ctx.globals.json) return ctx.printJson(companies);
         if (companies.length === 0) return ctx.print("No companies yet. Create one: staple company create <name>");
         ctx.print(
@@ -42,12 +44,12 @@ export const companyGroup: CommandGroup = {
       async run(ctx, parsed) {
         const name = parsed.positionals.join(" ").trim();
         if (!name) throw new UsageError("missing <name>", usage);
-        const body: Record<string, unknown> = { name };
+        const body: Body = { name };
         const description = stringOption(parsed, "description");
         if (description !== undefined) body.description = description;
         const budget = intOption(parsed, "budget-cents", usage);
         if (budget !== undefined) body.budgetMonthlyCents = budget;
-        const company = await ctx.client.post<Company>("/api/companies", body);
+        const company = await ctx.call(ctx.client.POST("/api/companies", { body }));
         if (ctx.globals.json) return ctx.printJson(company);
         ctx.print(`Created company ${company.name} (prefix ${company.issuePrefix}): ${company.id}`);
       },

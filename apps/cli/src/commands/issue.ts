@@ -1,9 +1,9 @@
-import type { Comment, Issue, IssueDetail } from "../api-types.js";
 import { intOption, noExtraPositionals, requirePositional, stringOption, type Parsed } from "../args.js";
 import type { CommandGroup } from "../command.js";
 import type { Context } from "../context.js";
 import { UsageError } from "../errors.js";
-import { agentNames, resolveAgentId, resolveCompanyId, seg } from "../scope.js";
+import type { JsonBody } from "../http-client.js";
+import { agentNames, resolveAgentId, resolveCompanyId } from "../scope.js";
 import { formatTime, renderFields, renderTable } from "../table.js";
 
 const usage = `Usage: staple issue <list|create|show|comment|assign> [options]
@@ -23,6 +23,8 @@ An <issue> is its identifier (ACM-12) or id; an <agent> its id or name.
 
 Global options: --company <id|prefix|name>, --json, --api <url>, --api-key <key>
 `;
+
+type CreateBody = JsonBody<"/api/companies/{companyId}/issues", "post">;
 
 /** `none` clears the assignee; anything else names an agent. */
 async function assigneeId(ctx: Context, ref: string, companyId?: string): Promise<string | null> {
@@ -47,12 +49,13 @@ export const issueGroup: CommandGroup = {
         const limit = intOption(parsed, "limit", usage); // usage errors before any request
         const companyId = await resolveCompanyId(ctx);
         const assignee = stringOption(parsed, "assignee");
-        const issues = await ctx.client.get<Issue[]>(`/api/companies/${companyId}/issues`, {
+        const query = {
           status: stringOption(parsed, "status"),
           assigneeAgentId: assignee === undefined ? undefined : ((await assigneeId(ctx, assignee, companyId)) ?? "null"),
           q: stringOption(parsed, "search"),
-          limit,
-        });
+          limit: limit === undefined ? undefined : String(limit),
+        };
+        const issues = await ctx.call(ctx.client.GET("/api/companies/{companyId}/issues", { params: { path: { companyId }, query } }));
         if (ctx.globals.json) return ctx.printJson(issues);
         if (issues.length === 0) return ctx.print("No issues.");
         const names = await agentNames(ctx, companyId);
@@ -80,16 +83,19 @@ export const issueGroup: CommandGroup = {
         const title = parsed.positionals.join(" ").trim();
         if (!title) throw new UsageError("missing <title>", usage);
         const companyId = await resolveCompanyId(ctx);
-        const body: Record<string, unknown> = { title };
-        for (const field of ["description", "priority", "status"] as const) {
-          const value = stringOption(parsed, field);
-          if (value !== undefined) body[field] = value;
-        }
+        const body: CreateBody = { title };
+        // Flag values go to the server as typed: its 400 names the allowed priorities and statuses.
+        const description = stringOption(parsed, "description");
+        if (description !== undefined) body.description = description;
+        const priority = stringOption(parsed, "priority");
+        if (priority !== undefined) body.priority = priority as CreateBody["priority"];
+        const status = stringOption(parsed, "status");
+        if (status !== undefined) body.status = status as CreateBody["status"];
         const assignee = stringOption(parsed, "assignee");
         if (assignee !== undefined) body.assigneeAgentId = await assigneeId(ctx, assignee, companyId);
         const parent = stringOption(parsed, "parent");
-        if (parent !== undefined) body.parentId = (await ctx.client.get<Issue>(`/api/issues/${seg(parent)}`)).id;
-        const issue = await ctx.client.post<Issue>(`/api/companies/${companyId}/issues`, body);
+        if (parent !== undefined) body.parentId = (await ctx.call(ctx.client.GET("/api/issues/{id}", { params: { path: { id: parent } } }))).id;
+        const issue = await ctx.call(ctx.client.POST("/api/companies/{companyId}/issues", { params: { path: { companyId } }, body }));
         if (ctx.globals.json) return ctx.printJson(issue);
         ctx.print(`Created ${issue.identifier} (${issue.status}, ${issue.priority}): ${issue.title}`);
       },
@@ -98,9 +104,9 @@ export const issueGroup: CommandGroup = {
       async run(ctx, parsed) {
         noExtraPositionals(parsed, 1, usage);
         const ref = requirePositional(parsed, 0, "issue", usage);
-        const issue = await ctx.client.get<IssueDetail>(`/api/issues/${seg(ref)}`);
+        const issue = await ctx.call(ctx.client.GET("/api/issues/{id}", { params: { path: { id: ref } } }));
         if (ctx.globals.json) return ctx.printJson(issue);
-        const comments = await ctx.client.get<Comment[]>(`/api/issues/${seg(issue.id)}/comments`, { order: "asc" });
+        const comments = await ctx.call(ctx.client.GET("/api/issues/{id}/comments", { params: { path: { id: issue.id }, query: { order: "asc" } } }));
         const names = await agentNames(ctx, issue.companyId);
         const refs = (list: { identifier: string; status: string }[]) => list.map((r) => `${r.identifier} (${r.status})`).join(", ");
         ctx.print(
@@ -132,7 +138,9 @@ export const issueGroup: CommandGroup = {
       async run(ctx, parsed) {
         const ref = requirePositional(parsed, 0, "issue", usage);
         const body = commentBody(parsed);
-        const comment = await ctx.client.post<Comment>(`/api/issues/${seg(ref)}/comments`, { body, ...(parsed.values.reopen ? { reopen: true } : {}) });
+        const comment = await ctx.call(
+          ctx.client.POST("/api/issues/{id}/comments", { params: { path: { id: ref } }, body: { body, ...(parsed.values.reopen ? { reopen: true } : {}) } }),
+        );
         if (ctx.globals.json) return ctx.printJson(comment);
         ctx.print(`Commented on ${ref}: ${comment.id}`);
       },
@@ -142,10 +150,10 @@ export const issueGroup: CommandGroup = {
         noExtraPositionals(parsed, 2, usage);
         const ref = requirePositional(parsed, 0, "issue", usage);
         const who = requirePositional(parsed, 1, "agent|none", usage);
-        const issue = await ctx.client.get<Issue>(`/api/issues/${seg(ref)}`);
+        const issue = await ctx.call(ctx.client.GET("/api/issues/{id}", { params: { path: { id: ref } } }));
         // Names resolve in the issue's own company, whatever --company says.
         const agentId = await assigneeId(ctx, who, issue.companyId);
-        const updated = await ctx.client.patch<Issue>(`/api/issues/${seg(issue.id)}`, { assigneeAgentId: agentId });
+        const updated = await ctx.call(ctx.client.PATCH("/api/issues/{id}", { params: { path: { id: issue.id } }, body: { assigneeAgentId: agentId } }));
         if (ctx.globals.json) return ctx.printJson(updated);
         ctx.print(agentId ? `Assigned ${updated.identifier} to ${who} (${updated.status}).` : `Unassigned ${updated.identifier} (${updated.status}).`);
       },

@@ -1,10 +1,9 @@
-import type { HeartbeatRun, RunLog } from "../api-types.js";
+import type { Schemas } from "@staple/api-client";
 import { intOption, type Parsed } from "../args.js";
 import type { Context } from "../context.js";
 import { safeText } from "../safe-text.js";
-import { ApiError, type ApiClient } from "../http-client.js";
+import { ApiError, type Connection } from "../http-client.js";
 import { CliError } from "../errors.js";
-import { seg } from "../scope.js";
 
 /**
  * Reading and following a run's log.
@@ -64,9 +63,10 @@ export function printLogLine(ctx: Context, line: string, json: boolean) {
  */
 export async function drainLog(ctx: Context, runId: string, offset: number, json: boolean): Promise<number> {
   for (;;) {
-    let slice: RunLog;
+    let slice: Schemas["RunLog"];
     try {
-      slice = await ctx.client.get<RunLog>(`/api/heartbeat-runs/${seg(runId)}/log`, { offset, limitBytes: READ_BYTES });
+      const query = { offset: String(offset), limitBytes: String(READ_BYTES) };
+      slice = await ctx.call(ctx.client.GET("/api/heartbeat-runs/{id}/log", { params: { path: { id: runId }, query } }));
     } catch (error) {
       if (error instanceof ApiError && error.status === 404 && /log/i.test(error.message)) return offset;
       throw error;
@@ -79,12 +79,16 @@ export async function drainLog(ctx: Context, runId: string, offset: number, json
   }
 }
 
-/** Resolves on the next live event about `runId`, or never; `close()` ends the subscription. */
-function subscribeNudges(client: ApiClient, companyId: string, runId: string, onNudge: () => void): { close(): void } {
+/**
+ * Calls `onNudge` on each live event that mentions `runId`; `close()` ends the subscription. The
+ * stream is read with fetch, not the generated client: the OpenAPI document lists it under
+ * `x-live-events`, not as a path, and it never ends on its own.
+ */
+function subscribeNudges(api: Connection, companyId: string, runId: string, onNudge: () => void): { close(): void } {
   const abort = new AbortController();
   (async () => {
-    const res = await fetch(client.url(`/api/companies/${companyId}/events`), {
-      headers: client.headers({ accept: "text/event-stream" }),
+    const res = await fetch(api.url(`/api/companies/${encodeURIComponent(companyId)}/events`), {
+      headers: api.headers({ accept: "text/event-stream" }),
       signal: abort.signal,
     });
     if (!res.ok || !res.body) return;
@@ -120,13 +124,14 @@ export async function followRun(ctx: Context, runId: string, options: FollowOpti
   const { TERMINAL_RUN_STATUSES } = await import("@staple/contracts");
   const terminal = new Set<string>(TERMINAL_RUN_STATUSES);
   const deadline = Date.now() + options.timeoutMs;
-  let run = await ctx.client.get<HeartbeatRun>(`/api/heartbeat-runs/${seg(runId)}`);
+  const readRun = () => ctx.call(ctx.client.GET("/api/heartbeat-runs/{id}", { params: { path: { id: runId } } }));
+  let run = await readRun();
   let wake: (() => void) | undefined;
-  const nudges = subscribeNudges(ctx.client, run.companyId, run.id, () => wake?.());
+  const nudges = subscribeNudges(ctx.api, run.companyId, run.id, () => wake?.());
   let offset = 0;
   try {
     for (;;) {
-      run = await ctx.client.get<HeartbeatRun>(`/api/heartbeat-runs/${seg(runId)}`);
+      run = await readRun();
       offset = await drainLog(ctx, run.id, offset, options.json);
       if (terminal.has(run.status)) break;
       const left = deadline - Date.now();

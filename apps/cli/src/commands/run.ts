@@ -1,7 +1,7 @@
-import type { HeartbeatRun, RunEvent, RunLog } from "../api-types.js";
+import type { Schemas } from "@staple/api-client";
 import { intOption, noExtraPositionals, requirePositional, stringOption } from "../args.js";
 import type { CommandGroup } from "../command.js";
-import { agentNames, resolveAgentId, resolveCompanyId, seg } from "../scope.js";
+import { agentNames, resolveAgentId, resolveCompanyId } from "../scope.js";
 import { formatDuration, formatTime, renderFields, renderTable } from "../table.js";
 import { drainLog, followRun, followTimeoutMs, DEFAULT_FOLLOW_TIMEOUT_S } from "./run-follow.js";
 
@@ -19,7 +19,7 @@ const usage = `Usage: staple run <list|show|log|cancel> [options]
 Global options: --company <id|prefix|name>, --json, --api <url>, --api-key <key>
 `;
 
-function exitDetail(run: HeartbeatRun): string {
+function exitDetail(run: Schemas["HeartbeatRun"]): string {
   if (run.exitCode !== null) return String(run.exitCode);
   return run.signal ?? "-";
 }
@@ -36,11 +36,12 @@ export const runGroup: CommandGroup = {
         const limit = intOption(parsed, "limit", usage); // usage errors before any request
         const companyId = await resolveCompanyId(ctx);
         const agentRef = stringOption(parsed, "agent");
-        const runs = await ctx.client.get<HeartbeatRun[]>(`/api/companies/${companyId}/heartbeat-runs`, {
+        const query = {
           agentId: agentRef === undefined ? undefined : await resolveAgentId(ctx, agentRef, companyId),
           status: stringOption(parsed, "status"),
-          limit,
-        });
+          limit: limit === undefined ? undefined : String(limit),
+        };
+        const runs = await ctx.call(ctx.client.GET("/api/companies/{companyId}/heartbeat-runs", { params: { path: { companyId }, query } }));
         if (ctx.globals.json) return ctx.printJson(runs);
         if (runs.length === 0) return ctx.print("No runs.");
         const names = await agentNames(ctx, companyId);
@@ -62,9 +63,9 @@ export const runGroup: CommandGroup = {
       async run(ctx, parsed) {
         noExtraPositionals(parsed, 1, usage);
         const id = requirePositional(parsed, 0, "run", usage);
-        const run = await ctx.client.get<HeartbeatRun>(`/api/heartbeat-runs/${seg(id)}`);
+        const run = await ctx.call(ctx.client.GET("/api/heartbeat-runs/{id}", { params: { path: { id } } }));
         if (ctx.globals.json) return ctx.printJson(run);
-        const events = await ctx.client.get<RunEvent[]>(`/api/heartbeat-runs/${seg(id)}/events`, { limit: 1000 });
+        const events = await ctx.call(ctx.client.GET("/api/heartbeat-runs/{id}/events", { params: { path: { id }, query: { limit: "1000" } } }));
         const names = await agentNames(ctx, run.companyId);
         ctx.print(
           renderFields([
@@ -104,9 +105,9 @@ export const runGroup: CommandGroup = {
         if (parsed.values.follow) return followRun(ctx, id, { timeoutMs, json: ctx.globals.json });
         if (ctx.globals.json) {
           // The server's answer as is (one slice from the start, up to 1 MiB; nextOffset says if more remains).
-          return ctx.printJson(await ctx.client.get<RunLog>(`/api/heartbeat-runs/${seg(id)}/log`, { limitBytes: 1024 * 1024 }));
+          return ctx.printJson(await ctx.call(ctx.client.GET("/api/heartbeat-runs/{id}/log", { params: { path: { id }, query: { limitBytes: String(1024 * 1024) } } })));
         }
-        await ctx.client.get<HeartbeatRun>(`/api/heartbeat-runs/${seg(id)}`); // an unknown run is the server's 404, not an empty log
+        await ctx.call(ctx.client.GET("/api/heartbeat-runs/{id}", { params: { path: { id } } })); // an unknown run is the server's 404, not an empty log
         await drainLog(ctx, id, 0, false);
       },
     },
@@ -114,7 +115,7 @@ export const runGroup: CommandGroup = {
       async run(ctx, parsed) {
         noExtraPositionals(parsed, 1, usage);
         const id = requirePositional(parsed, 0, "run", usage);
-        const run = await ctx.client.post<HeartbeatRun>(`/api/heartbeat-runs/${seg(id)}/cancel`);
+        const run = await ctx.call(ctx.client.POST("/api/heartbeat-runs/{id}/cancel", { params: { path: { id } } }));
         if (ctx.globals.json) return ctx.printJson(run);
         ctx.print(`Run ${run.id}: ${run.status}.`);
       },
