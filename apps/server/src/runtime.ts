@@ -14,6 +14,8 @@ import { createIssueWakeHooks } from "./runs/issue-wakes.js";
 import { recordActivity } from "./activity/record.js";
 import { createTreeHoldService } from "./issues/tree-holds.js";
 import { createDomainServices, type Services } from "./services.js";
+import { createApprovalModule } from "./approvals/index.js";
+import { createInteractionModule } from "./interactions/index.js";
 import { interactionDocumentHooks, withInteractionIssueHooks } from "./interactions/lifecycle.js";
 
 export interface RuntimeOptions {
@@ -87,5 +89,6 @@ export function createRuntime(db: Database, logger: Logger, opts: RuntimeOptions
     },
   }, { serverSecret: opts.jwt.secret }); // keys the secret env fingerprints (secrets/secret-env.ts)
   const treeHolds = createTreeHoldService(db, { cancelSubtreeWork: (q, ids, reason, actor) => engine.cancelIssueWork(q, ids, reason, actor) });
-  return { ...domain, engine, live, issueExecution, treeHolds, runQueries: createRunQueries(db, engine.resources.logStore) };
+  const core = { ...domain, engine, live, issueExecution, treeHolds, runQueries: createRunQueries(db, engine.resources.logStore) };
+  return { ...core, approvals: createApprovalModule(core), interactions: createInteractionModule(core) };
 }

@@ -19,6 +19,8 @@ import type { RunQueries } from "./runs/queries.js";
 import type { LiveBus } from "./live/bus.js";
 import type { TreeHoldService } from "./issues/tree-holds.js";
 import { createSecretEnv } from "./secrets/secret-env.js";
+import type { ApprovalModule } from "./approvals/index.js";
+import type { InteractionService } from "./interactions/index.js";
 import { createBoardCredentials } from "./auth/board-credentials.js";
 import { createInboxService } from "./inbox/service.js";
 import { createConfigRevisionService } from "./agents/config-revisions.js";
@@ -64,6 +66,10 @@ export type DomainServices = ReturnType<typeof createDomainServices>;
 
 /** The runtime side: the run engine and what the routes read of it. */
 export interface RuntimeServices {
+  /** Approvals and hiring: decisions wake the requester through the engine. */
+  approvals: ApprovalModule;
+  /** Issue-thread interactions: resolutions wake the assignee through the engine. */
+  interactions: InteractionService;
   engine: RunEngine;
   runQueries: RunQueries;
   issueExecution: IssueExecutionService;

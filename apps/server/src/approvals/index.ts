@@ -3,7 +3,11 @@ import { createApprovalService } from "./service.js";
 import { createApprovalDecisions } from "./decide.js";
 import { createHireService } from "./hire.js";
 
-function build(services: Services) {
+/**
+ * The approval module. Built by the composition root (runtime.ts) next to the run engine, because
+ * decisions wake the requester.
+ */
+export function createApprovalModule(services: Omit<Services, "approvals" | "interactions">) {
   const approvals = createApprovalService(services.db);
   return {
     approvals,
@@ -11,16 +15,5 @@ function build(services: Services) {
     hiring: createHireService(services.db, services.companies, services.agents, approvals),
   };
 }
-export type ApprovalModule = ReturnType<typeof build>;
+export type ApprovalModule = ReturnType<typeof createApprovalModule>;
 
-const built = new WeakMap<Services, ApprovalModule>();
-
-/**
- * The approval module over an app's services, built once per services object. It needs the run
- * engine (decisions wake the requester), which the domain composition root does not have.
- */
-export function approvalsOf(services: Services): ApprovalModule {
-  let module = built.get(services);
-  if (!module) built.set(services, (module = build(services)));
-  return module;
-}

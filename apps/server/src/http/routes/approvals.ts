@@ -13,7 +13,6 @@ import {
   OkBody,
   ResubmitApprovalBody,
 } from "@staple/contracts";
-import { approvalsOf } from "../../approvals/index.js";
 import type { Decision } from "../../approvals/decide.js";
 import { created, defineRoute, ok } from "../route.js";
 
@@ -34,7 +33,7 @@ const decisionRoute = (action: string, decision: Decision, summary: string) =>
       ...notFound,
       422: { description: "The approval is in a state this decision cannot leave (code approval_already_decided)" },
     },
-    handler: async ({ actor, services, params, body }) => ok(await approvalsOf(services).decisions.decide(actor, params.id!, decision, body)),
+    handler: async ({ actor, services, params, body }) => ok(await services.approvals.decisions.decide(actor, params.id!, decision, body)),
   });
 
 /** Approvals (Paperclip's approval routes) and hiring through an approval. */
@@ -47,7 +46,7 @@ export const approvalRoutes = [
     access: "any",
     query: ListApprovalsQuery,
     responses: { 200: { description: "Approvals", schema: z.array(Approval) } },
-    handler: async ({ actor, services, company, query }) => ok(await approvalsOf(services).approvals.list(actor, company.id, query.status)),
+    handler: async ({ actor, services, company, query }) => ok(await services.approvals.approvals.list(actor, company.id, query.status)),
   }),
   defineRoute({
     ...base,
@@ -57,7 +56,7 @@ export const approvalRoutes = [
     access: "any",
     body: CreateApprovalBody,
     responses: { 201: { description: "Created", schema: Approval }, 404: { description: "A linked issue does not exist" } },
-    handler: async ({ actor, services, company, body }) => created(await approvalsOf(services).approvals.create(actor, company.id, body)),
+    handler: async ({ actor, services, company, body }) => created(await services.approvals.approvals.create(actor, company.id, body)),
   }),
   defineRoute({
     ...base,
@@ -66,7 +65,7 @@ export const approvalRoutes = [
     summary: "One approval",
     access: "any",
     responses: { 200: { description: "Approval", schema: Approval }, ...notFound },
-    handler: async ({ actor, services, params }) => ok(await approvalsOf(services).approvals.visible(actor, params.id!)),
+    handler: async ({ actor, services, params }) => ok(await services.approvals.approvals.visible(actor, params.id!)),
   }),
   defineRoute({
     ...base,
@@ -75,7 +74,7 @@ export const approvalRoutes = [
     summary: "Issues linked to an approval, newest link first",
     access: "any",
     responses: { 200: { description: "Issues", schema: z.array(Issue) }, ...notFound },
-    handler: async ({ actor, services, params }) => ok(await approvalsOf(services).approvals.listIssues(actor, params.id!)),
+    handler: async ({ actor, services, params }) => ok(await services.approvals.approvals.listIssues(actor, params.id!)),
   }),
   decisionRoute("approve", "approved", "Approve (board): a hire activates its agent, a budget override resumes the paused scope; wakes the requester"),
   decisionRoute("reject", "rejected", "Reject (board): a hire terminates its pending agent; wakes the requester"),
@@ -93,7 +92,7 @@ export const approvalRoutes = [
       ...notFound,
       422: { description: "Not in revision_requested (code approval_not_resubmittable)" },
     },
-    handler: async ({ actor, services, params, body }) => ok(await approvalsOf(services).approvals.resubmit(actor, params.id!, body ?? {})),
+    handler: async ({ actor, services, params, body }) => ok(await services.approvals.approvals.resubmit(actor, params.id!, body ?? {})),
   }),
   defineRoute({
     ...base,
@@ -102,7 +101,7 @@ export const approvalRoutes = [
     summary: "Comments on an approval, oldest first",
     access: "any",
     responses: { 200: { description: "Comments", schema: z.array(ApprovalComment) }, ...notFound },
-    handler: async ({ actor, services, params }) => ok(await approvalsOf(services).approvals.listComments(actor, params.id!)),
+    handler: async ({ actor, services, params }) => ok(await services.approvals.approvals.listComments(actor, params.id!)),
   }),
   defineRoute({
     ...base,
@@ -112,7 +111,7 @@ export const approvalRoutes = [
     access: "any",
     body: AddApprovalCommentBody,
     responses: { 201: { description: "Created", schema: ApprovalComment }, ...notFound },
-    handler: async ({ actor, services, params, body }) => created(await approvalsOf(services).approvals.addComment(actor, params.id!, body)),
+    handler: async ({ actor, services, params, body }) => created(await services.approvals.approvals.addComment(actor, params.id!, body)),
   }),
   defineRoute({
     ...base,
@@ -121,7 +120,7 @@ export const approvalRoutes = [
     summary: "Approvals linked to an issue, newest link first",
     access: "any",
     responses: { 200: { description: "Approvals", schema: z.array(Approval) }, 404: { description: "Issue not found" } },
-    handler: async ({ actor, services, params }) => ok(await approvalsOf(services).approvals.listForIssue(actor, params.id!)),
+    handler: async ({ actor, services, params }) => ok(await services.approvals.approvals.listForIssue(actor, params.id!)),
   }),
   defineRoute({
     ...base,
@@ -131,7 +130,7 @@ export const approvalRoutes = [
     access: "any",
     body: LinkIssueApprovalBody,
     responses: { 201: { description: "The issue's approvals", schema: z.array(Approval) }, 404: { description: "Issue or approval not found" } },
-    handler: async ({ actor, services, params, body }) => created(await approvalsOf(services).approvals.link(actor, params.id!, body.approvalId)),
+    handler: async ({ actor, services, params, body }) => created(await services.approvals.approvals.link(actor, params.id!, body.approvalId)),
   }),
   defineRoute({
     ...base,
@@ -140,7 +139,7 @@ export const approvalRoutes = [
     summary: "Unlink an approval from an issue (same callers as linking); unlinking twice is fine",
     access: "any",
     responses: { 200: { description: "Unlinked", schema: OkBody }, 404: { description: "Issue or approval not found" } },
-    handler: async ({ actor, services, params }) => ok(await approvalsOf(services).approvals.unlink(actor, params.id!, params.approvalId!)),
+    handler: async ({ actor, services, params }) => ok(await services.approvals.approvals.unlink(actor, params.id!, params.approvalId!)),
   }),
   defineRoute({
     ...base,
@@ -151,6 +150,6 @@ export const approvalRoutes = [
     access: "any",
     body: AgentHireBody,
     responses: { 201: { description: "The agent and its approval (null when no approval is required)", schema: AgentHireResult } },
-    handler: async ({ actor, services, company, body }) => created(await approvalsOf(services).hiring.hire(actor, company.id, body)),
+    handler: async ({ actor, services, company, body }) => created(await services.approvals.hiring.hire(actor, company.id, body)),
   }),
 ];

@@ -7,7 +7,6 @@ import {
   RespondInteractionBody,
   SubmitVerdictsBody,
 } from "@staple/contracts";
-import { interactionsOf } from "../../interactions/index.js";
 import type { InteractionService } from "../../interactions/service.js";
 import type { Actor } from "../../auth/actor.js";
 import { created, defineRoute, ok, type Access } from "../route.js";
@@ -38,7 +37,7 @@ const actionRoute = <B extends z.ZodType>(
     bodyOptional: true,
     responses: { 200: { description: "The interaction after the action", schema: IssueInteraction }, ...refusals },
     handler: async ({ actor, services, params, body: sent }) =>
-      ok(await call(interactionsOf(services), { actor, issue: params.id!, id: params.interactionId!, body: (sent ?? {}) as z.output<B> })),
+      ok(await call(services.interactions, { actor, issue: params.id!, id: params.interactionId!, body: (sent ?? {}) as z.output<B> })),
   });
 
 /** Issue-thread interactions (Paperclip's `/api/issues/{id}/interactions*` routes). */
@@ -50,7 +49,7 @@ export const interactionRoutes = [
     summary: "The issue's interaction cards, oldest first (a closed issue's leftover pending cards are expired first)",
     access: "any",
     responses: { 200: { description: "Interactions", schema: z.array(IssueInteraction) }, 404: { description: "Issue not found" } },
-    handler: async ({ actor, services, params }) => ok(await interactionsOf(services).list(actor, params.id!)),
+    handler: async ({ actor, services, params }) => ok(await services.interactions.list(actor, params.id!)),
   }),
   defineRoute({
     ...base,
@@ -68,7 +67,7 @@ export const interactionRoutes = [
       409: { description: "The issue is closed, or the idempotencyKey was used for a different request" },
       422: { description: "The target is not the document's current revision, or an addressee/source is invalid" },
     },
-    handler: async ({ actor, services, params, body }) => created((await interactionsOf(services).create(actor, params.id!, body)).interaction),
+    handler: async ({ actor, services, params, body }) => created((await services.interactions.create(actor, params.id!, body)).interaction),
   }),
   actionRoute("accept", AcceptInteractionBody, "any", "Accept a confirmation, checkbox confirmation (selectedOptionIds) or suggested tasks (selectedClientKeys; they become sub-issues)", (s, c) =>
     s.accept(c.actor, c.issue, c.id, c.body),
