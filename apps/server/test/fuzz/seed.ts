@@ -1,3 +1,5 @@
+import { mulberry32 } from "../../../../test-support/prng.js";
+
 /**
  * One seed drives the whole lane: FUZZ_SEED when set (replay), else a fresh one that is printed so
  * the run can be replayed. Each operation derives its own seed from it and its name, so replaying a
@@ -23,16 +25,7 @@ export function seedFor(name: string): number {
 }
 
 /** Small deterministic PRNG (mulberry32) for table cases that need "random" values. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const prng = mulberry32;
 
 export function uuidFrom(rand: () => number): string {
   const hex = Array.from({ length: 32 }, () => Math.floor(rand() * 16).toString(16)).join("");

@@ -98,17 +98,8 @@ export const count = (lines: { kind: string; runId: string }[], kind: string, ru
 export const agentScript = (journal: string, sleepCmd: string) =>
   `echo "start $PAPERCLIP_RUN_ID $$" >> '${journal}'; ${sleepCmd}; echo "end $PAPERCLIP_RUN_ID $$" >> '${journal}'`;
 
-/** Seeded PRNG (mulberry32): the fault schedule of a failing run reproduces with CRASH_SEED. */
-export function mulberry32(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded PRNG: the fault schedule of a failing run reproduces with CRASH_SEED. */
+export { mulberry32 } from "../../../../test-support/prng.js";
 
 /**
  * The data a sequence of server processes shares: a STAPLE_HOME (embedded database, run logs) and,
