@@ -14,6 +14,7 @@ import { PATHS, useRouteParams } from "./lib/routes.js";
 import { ActivityPage } from "./pages/activity.js";
 import { AgentPage } from "./pages/agent.js";
 import { AgentsPage } from "./pages/agents.js";
+import { ApprovalRoute, ApprovalsPage } from "./pages/approvals.js";
 import { CostsPage } from "./pages/costs.js";
 import { DashboardPage } from "./pages/dashboard.js";
 import { IssueRoute } from "./pages/issue.js";
@@ -66,6 +67,8 @@ export const routes: RouteObject[] = [
           { path: "runs/:runId", element: <RunRoute /> },
           { path: "activity", element: <ActivityPage /> },
           { path: "costs", element: <CostsPage /> },
+          { path: "approvals", element: <ApprovalsPage /> },
+          { path: "approvals/:approvalId", element: <ApprovalRoute /> },
           { path: "*", element: <NotFound /> },
         ],
       },
@@ -170,6 +173,7 @@ function CompanyShell({ company, companies }: { company: Company; companies: Com
 const NAV = [
   { path: "", label: "Dashboard" },
   { path: "/issues", label: "Issues" },
+  { path: "/approvals", label: "Approvals" },
   { path: "/agents", label: "Agents" },
   { path: "/org", label: "Org chart" },
   { path: "/runs", label: "Runs" },
@@ -181,6 +185,7 @@ function Layout() {
   const live = useLiveState();
   const navigate = useNavigate();
   const { company, companies, base } = useCompany();
+  const pendingApprovals = useQuery({ ...queries.approvals(useApi(), company.id), select: (list) => list.filter((a) => a.status === "pending").length }).data ?? 0;
   return (
     <div className="shell">
       <a className="skip" href="#main">
@@ -217,8 +222,13 @@ function Layout() {
           {NAV.map((n) => (
             <li key={n.path}>
               {/* NavLink marks the current section (aria-current="page"); the dashboard only on its own page. */}
-              <NavLink to={base + n.path} end={n.path === ""}>
+              <NavLink to={base + n.path} end={n.path === ""} aria-label={n.path === "/approvals" && pendingApprovals ? `${n.label} (${pendingApprovals} pending)` : undefined}>
                 {n.label}
+                {n.path === "/approvals" && pendingApprovals ? (
+                  <span className="nav-count" aria-hidden="true">
+                    {pendingApprovals}
+                  </span>
+                ) : null}
               </NavLink>
             </li>
           ))}

@@ -51,6 +51,20 @@ describe("live invalidation table", () => {
     expect(keysToInvalidate({ type: "something.new", companyId: "co1", payload: {} } as unknown as LiveEvent)).toEqual([]);
   });
 
+  it("approval activity and budget hard stops refresh the approvals; label changes refresh labels and issues", () => {
+    const approval = ids(keysToInvalidate(ev("activity.logged", { entityType: "approval", entityId: "ap1", action: "approval.approved" })));
+    expect(approval).toEqual(expect.arrayContaining(ids([k.approvals("co1"), k.approval("ap1"), k.dashboard("co1")])));
+    expect(approval).not.toContain(JSON.stringify(k.labels("co1")));
+    const hardStop = ids(keysToInvalidate(ev("activity.logged", { entityType: "agent", entityId: "ag1", action: "budget.hard_stop" })));
+    expect(hardStop).toContain(JSON.stringify(k.approvals("co1")));
+    const label = ids(keysToInvalidate(ev("activity.logged", { entityType: "label", entityId: "l1", action: "label.updated" })));
+    expect(label).toEqual(expect.arrayContaining(ids([k.labels("co1"), k.issues("co1"), k.issuePages()])));
+    expect(ids(keysToInvalidate(ev("activity.logged", { entityType: "issue", entityId: "is1" })))).not.toContain(JSON.stringify(k.approvals("co1")));
+    // Interaction cards and attachments live under the issue's family, which its activity refreshes.
+    expect(k.issueInteractions("is1").slice(0, 2)).toEqual(k.issue("is1"));
+    expect(k.issueAttachments("is1").slice(0, 2)).toEqual(k.issue("is1"));
+  });
+
   it("invalidates the matching cached queries once per burst, and leaves the others fresh", async () => {
     vi.useFakeTimers();
     const queryClient = new QueryClient({ defaultOptions: { queries: { staleTime: Infinity } } });

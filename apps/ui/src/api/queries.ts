@@ -31,7 +31,7 @@ export const queries = {
           api.GET("/api/companies/{companyId}/issues", {
             params: {
               path: { companyId },
-              query: { ...(filters.status ? { status: filters.status } : {}), ...(filters.q ? { q: filters.q } : {}), ...(filters.assigneeAgentId ? { assigneeAgentId: filters.assigneeAgentId } : {}), limit: text(filters.limit), sortField: "updated", sortDir: "desc" },
+              query: { ...(filters.status ? { status: filters.status } : {}), ...(filters.q ? { q: filters.q } : {}), ...(filters.assigneeAgentId ? { assigneeAgentId: filters.assigneeAgentId } : {}), ...(filters.labelId ? { labelId: filters.labelId } : {}), limit: text(filters.limit), sortField: "updated", sortDir: "desc" },
             },
           }),
         ),
@@ -70,6 +70,17 @@ export const queries = {
         return { summary, byAgent, byProject };
       },
     }),
+  approvals: (api: StapleClient, companyId: string) =>
+    queryOptions({ queryKey: k.approvals(companyId), queryFn: () => unwrap(api.GET("/api/companies/{companyId}/approvals", company(companyId))) }),
+  labels: (api: StapleClient, companyId: string) =>
+    queryOptions({ queryKey: k.labels(companyId), queryFn: () => unwrap(api.GET("/api/companies/{companyId}/labels", company(companyId))) }),
+
+  approval: (api: StapleClient, approvalId: string) =>
+    queryOptions({ queryKey: k.approvalDetail(approvalId), queryFn: () => unwrap(api.GET("/api/approvals/{id}", id(approvalId))) }),
+  approvalComments: (api: StapleClient, approvalId: string) =>
+    queryOptions({ queryKey: k.approvalComments(approvalId), queryFn: () => unwrap(api.GET("/api/approvals/{id}/comments", id(approvalId))) }),
+  approvalIssues: (api: StapleClient, approvalId: string) =>
+    queryOptions({ queryKey: k.approvalIssues(approvalId), queryFn: () => unwrap(api.GET("/api/approvals/{id}/issues", id(approvalId))) }),
 
   issuePage: (api: StapleClient, ref: string) => queryOptions({ queryKey: k.issuePage(ref), queryFn: () => unwrap(api.GET("/api/issues/{id}", id(ref))) }),
   issueComments: (api: StapleClient, issueId: string) =>
@@ -83,6 +94,10 @@ export const queries = {
     queryOptions({ queryKey: k.issueDocuments(issueId), queryFn: () => unwrap(api.GET("/api/issues/{id}/documents", id(issueId))) }),
   issueActivity: (api: StapleClient, issueId: string) =>
     queryOptions({ queryKey: k.issueActivity(issueId), queryFn: () => unwrap(api.GET("/api/issues/{id}/activity", id(issueId))) }),
+  issueInteractions: (api: StapleClient, issueId: string) =>
+    queryOptions({ queryKey: k.issueInteractions(issueId), queryFn: () => unwrap(api.GET("/api/issues/{id}/interactions", id(issueId))) }),
+  issueAttachments: (api: StapleClient, issueId: string) =>
+    queryOptions({ queryKey: k.issueAttachments(issueId), queryFn: () => unwrap(api.GET("/api/issues/{id}/attachments", id(issueId))) }),
 
   agent: (api: StapleClient, agentId: string) => queryOptions({ queryKey: k.agentDetail(agentId), queryFn: () => unwrap(api.GET("/api/agents/{id}", id(agentId))) }),
   agentRuntime: (api: StapleClient, agentId: string) =>

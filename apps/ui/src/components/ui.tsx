@@ -2,9 +2,10 @@ import { useEffect, useId, useRef, type ReactNode } from "react";
 import { describeError } from "../api/client.js";
 import { humanize, statusTone } from "../lib/status.js";
 
-export function Badge({ status, label }: { status: string; label?: string }) {
+/** A status pill; `tone` overrides the colour family the shared status table gives. */
+export function Badge({ status, label, tone }: { status: string; label?: string; tone?: ReturnType<typeof statusTone> }) {
   return (
-    <span className={`badge tone-${statusTone(status)}`} data-status={status}>
+    <span className={`badge tone-${tone ?? statusTone(status)}`} data-status={status}>
       {label ?? humanize(status)}
     </span>
   );

@@ -12,7 +12,7 @@ import { queryKeys as k } from "./query-keys.js";
  */
 export const LIVE_INVALIDATION: { readonly [T in LiveEvent["type"]]: (event: LiveEvent) => readonly QueryKey[] } = {
   // The stream (re)connected: anything may have changed while it was down.
-  ready: (e) => [k.companies(), k.company(e.companyId), k.issuePages(), k.anyIssue(), k.anyIssueRuns(), ["agent"], k.anyRun()],
+  ready: (e) => [k.companies(), k.company(e.companyId), k.issuePages(), k.anyIssue(), k.anyIssueRuns(), ["agent"], k.anyRun(), k.anyApproval()],
   "heartbeat.run.queued": (e) => [k.runs(e.companyId), k.liveRuns(e.companyId), k.dashboard(e.companyId), k.anyIssueRuns(), k.issuePages(), ...agentOf(e)],
   // Runs take and clear issue locks without logging activity, so issue pages refetch too; the run's
   // own family includes its events table.
@@ -31,12 +31,18 @@ export const LIVE_INVALIDATION: { readonly [T in LiveEvent["type"]]: (event: Liv
   "agent.status": (e) => [k.agents(e.companyId), k.org(e.companyId), k.dashboard(e.companyId), ...agentOf(e)],
   "activity.logged": (e) => {
     const c = e.companyId;
-    const { entityType, entityId } = e.payload;
+    const { entityType, entityId, action } = e.payload;
     const keys: QueryKey[] = [k.activity(c), k.dashboard(c)];
     const id = typeof entityId === "string" ? entityId : null;
     if (entityType === "issue") keys.push(k.issues(c), k.issuePages(), ...(id ? [k.issue(id), k.issueRuns(id)] : []));
     if (entityType === "agent") keys.push(k.agents(c), k.org(c), ...(id ? [k.agent(id)] : []));
     if (entityType === "company") keys.push(k.companies());
+    // Approvals: decisions, comments, resubmits and hires log on the approval; a budget hard stop
+    // creates its override approval while logging on the paused scope.
+    if (entityType === "approval") keys.push(k.approvals(c), ...(id ? [k.approval(id)] : []));
+    if (action === "budget.hard_stop") keys.push(k.approvals(c));
+    // A label's rename, colour or deletion shows on every issue carrying it.
+    if (entityType === "label") keys.push(k.labels(c), k.issues(c), k.issuePages());
     if (entityType === "heartbeat_run" && id) keys.push(k.run(id));
     if (isCostEvent(e)) keys.push(k.costs(c), k.companies(), k.agents(c));
     return keys;

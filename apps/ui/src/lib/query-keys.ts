@@ -4,7 +4,7 @@
  * ["agent", id] and ["run", id] likewise. Issue pages are keyed by the reference in the URL (an
  * identifier such as ACME-4, or an id) under ["issue-page"], since live events name issues by id.
  */
-export type IssueListFilters = { status?: string; q?: string; assigneeAgentId?: string; limit: number };
+export type IssueListFilters = { status?: string; q?: string; assigneeAgentId?: string; labelId?: string; limit: number };
 export type RunListFilters = { agentId?: string; status?: string; limit: number };
 
 export const queryKeys = {
@@ -20,6 +20,8 @@ export const queryKeys = {
   liveRuns: (companyId: string) => ["company", companyId, "live-runs"] as const,
   activity: (companyId: string) => ["company", companyId, "activity"] as const,
   costs: (companyId: string, period?: string) => (period ? (["company", companyId, "costs", period] as const) : (["company", companyId, "costs"] as const)),
+  approvals: (companyId: string) => ["company", companyId, "approvals"] as const,
+  labels: (companyId: string) => ["company", companyId, "labels"] as const,
 
   issuePages: () => ["issue-page"] as const,
   issuePage: (ref: string) => ["issue-page", ref] as const,
@@ -31,6 +33,15 @@ export const queryKeys = {
   issueRuns: (issueId: string) => ["issue-runs", issueId] as const,
   issueDocuments: (issueId: string) => ["issue", issueId, "documents"] as const,
   issueActivity: (issueId: string) => ["issue", issueId, "activity"] as const,
+  issueInteractions: (issueId: string) => ["issue", issueId, "interactions"] as const,
+  issueAttachments: (issueId: string) => ["issue", issueId, "attachments"] as const,
+
+  /** One approval's own reads (detail, comments, linked issues); the company list is under ["company", id, "approvals"]. */
+  anyApproval: () => ["approval"] as const,
+  approval: (approvalId: string) => ["approval", approvalId] as const,
+  approvalDetail: (approvalId: string) => ["approval", approvalId, "detail"] as const,
+  approvalComments: (approvalId: string) => ["approval", approvalId, "comments"] as const,
+  approvalIssues: (approvalId: string) => ["approval", approvalId, "issues"] as const,
 
   agent: (agentId: string) => ["agent", agentId] as const,
   agentDetail: (agentId: string) => ["agent", agentId, "detail"] as const,

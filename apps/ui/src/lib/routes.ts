@@ -11,6 +11,7 @@ export const PATHS = {
   issue: "/c/:companyId/issues/:ref",
   agent: "/c/:companyId/agents/:agentId",
   run: "/c/:companyId/runs/:runId",
+  approval: "/c/:companyId/approvals/:approvalId",
 } as const;
 
 /**

@@ -5,6 +5,7 @@ import { queries } from "../api/queries.js";
 import type { HeartbeatRun } from "../api/types.js";
 import { QueryState } from "../components/query-state.js";
 import { Badge, Empty, PageTitle, Section } from "../components/ui.js";
+import { APPROVAL_TYPE_LABELS, sortApprovals, summarizePayload } from "../lib/approvals.js";
 import { useCompany } from "../lib/company-context.js";
 import { duration, formatCents, relativeTime } from "../lib/format.js";
 import { ALL_AGENT_STATUSES, humanize } from "../lib/status.js";
@@ -25,7 +26,8 @@ export function DashboardPage() {
   const budget = d?.costs.monthBudgetCents ?? company.budgetMonthlyCents;
   const pct = budget > 0 ? Math.min(100, Math.round((spend / budget) * 100)) : 0;
   const troubled = agents.filter((a) => a.status === "error" || (a.status === "paused" && a.pauseReason === "budget"));
-  const approvals = d?.pendingApprovals ?? 0;
+  const pendingApprovals = useQuery({ ...queries.approvals(api, cid), select: (list) => sortApprovals(list.filter((a) => a.status === "pending")) });
+  const approvals = pendingApprovals.data?.length ?? d?.pendingApprovals ?? 0;
   const needsBoard = (failed.data?.length ?? 0) + (blocked.data?.length ?? 0) + troubled.length + approvals;
 
   return (
@@ -105,8 +107,26 @@ export function DashboardPage() {
             <ul className="plain list-rows">
               {approvals > 0 ? (
                 <li>
-                  <Badge status="pending_approval" /> {approvals} approval{approvals === 1 ? "" : "s"} pending{" "}
-                  <span className="muted">(budget overrides: raise the budget or resume the paused scope)</span>
+                  <Badge status="pending_approval" label="Approvals" />{" "}
+                  <Link to={`${base}/approvals`}>
+                    {approvals} approval{approvals === 1 ? "" : "s"} pending
+                  </Link>
+                  {pendingApprovals.data?.length ? (
+                    <ul className="plain nested" aria-label="Pending approvals">
+                      {pendingApprovals.data.slice(0, 5).map((a) => (
+                        <li key={a.id}>
+                          <Link to={`${base}/approvals/${a.id}`}>{APPROVAL_TYPE_LABELS[a.type]}</Link>{" "}
+                          <span className="muted">
+                            {summarizePayload(a)
+                              .slice(0, 2)
+                              .map((r) => r.value)
+                              .join(" · ")}{" "}
+                            · {relativeTime(a.createdAt)}
+                          </span>
+                        </li>
+                      ))}
+                    </ul>
+                  ) : null}
                 </li>
               ) : null}
               {troubled.map((a) => (

@@ -1,11 +1,15 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useState, type FormEvent } from "react";
+import { useMemo, useState, type FormEvent } from "react";
 import { Link } from "react-router";
 import { ISSUE_PRIORITIES } from "@staple/contracts";
 import { unwrap } from "../api/client.js";
 import { useApi } from "../api/context.js";
 import { queries } from "../api/queries.js";
-import type { IssueDetail, IssueRun, UpdateIssueInput } from "../api/types.js";
+import type { Comment, Interaction, IssueDetail, IssueRun, UpdateIssueInput } from "../api/types.js";
+import { AttachmentsSection } from "../components/attachments.js";
+import { InteractionCard } from "../components/interactions/interaction-card.js";
+import { IssueLabelsSection } from "../components/issue-labels.js";
+import { LabelChips } from "../components/label-chip.js";
 import { Markdown } from "../components/lazy-markdown.js";
 import { MentionTextarea } from "../components/mention-textarea.js";
 import { QueryState } from "../components/query-state.js";
@@ -14,6 +18,7 @@ import { Badge, Empty, ErrorNote, Field, PageTitle, Section } from "../component
 import { useCompany } from "../lib/company-context.js";
 import { duration, formatTime, relativeTime } from "../lib/format.js";
 import { queryKeys } from "../lib/query-keys.js";
+import { mergeThread, type ThreadEntry } from "../lib/interactions.js";
 import { PATHS, useRouteParams } from "../lib/routes.js";
 import { ALL_ISSUE_STATUSES, humanize, isLiveRun } from "../lib/status.js";
 import { BlockersSection, DocumentsSection, EditIssueForm, IssueActivitySection, LockSection, SubIssuesSection } from "./issue-sections.js";
@@ -43,6 +48,8 @@ function IssueView({ issue: i }: { issue: IssueDetail }) {
   const api = useApi();
   const runs = useQuery(queries.issueRuns(api, i.id));
   const comments = useQuery(queries.issueComments(api, i.id));
+  const interactions = useQuery(queries.issueInteractions(api, i.id));
+  const thread = useThread(comments, interactions);
   const refresh = useIssueRefresh(i.id);
   const [editing, setEditing] = useState(false);
   const update = useMutation({
@@ -66,6 +73,7 @@ function IssueView({ issue: i }: { issue: IssueDetail }) {
           {i.assigneeAgentId ? <Link to={`${base}/agents/${i.assigneeAgentId}`}>{agentName(i.assigneeAgentId)}</Link> : <span className="muted">nobody</span>}
         </span>
         <span className="muted">Updated {relativeTime(i.updatedAt)}</span>
+        <LabelChips labels={i.labels} />
       </div>
 
       <div className="two-col">
@@ -107,6 +115,7 @@ function IssueView({ issue: i }: { issue: IssueDetail }) {
 
           <SubIssuesSection issue={i} onChanged={refresh} />
           <DocumentsSection issueId={i.id} />
+          <AttachmentsSection issue={i} />
 
           <Section title="Runs" id="runs-heading">
             <QueryState
@@ -133,23 +142,29 @@ function IssueView({ issue: i }: { issue: IssueDetail }) {
           {latest ? <LatestRunOutput key={latest.runId} run={latest} /> : null}
 
           <Section title={`Comments${comments.data ? ` (${comments.data.length})` : ""}`}>
-            <QueryState query={comments} empty="No comments yet.">
+            <QueryState query={thread} empty="No comments yet.">
               {(list) => (
                 <ol className="comments" aria-label="Comments">
-                  {list.map((c) => (
-                    <li key={c.id} className={`comment from-${c.authorType}`}>
-                      <div className="comment-head">
-                        <strong>{c.authorType === "agent" ? agentName(c.authorAgentId) : c.authorType === "user" ? "Board" : "System"}</strong>
-                        <span className="muted">{formatTime(c.createdAt)}</span>
-                        {c.createdByRunId ? (
-                          <Link to={`${base}/runs/${c.createdByRunId}`} className="muted">
-                            from run {c.createdByRunId.slice(0, 8)}
-                          </Link>
-                        ) : null}
-                      </div>
-                      <Markdown source={c.body} mentionNames={mentionNames} />
-                    </li>
-                  ))}
+                  {list.map((entry) =>
+                    entry.kind === "interaction" ? (
+                      <li key={entry.interaction.id} className="thread-card">
+                        <InteractionCard interaction={entry.interaction} />
+                      </li>
+                    ) : (
+                      <li key={entry.comment.id} className={`comment from-${entry.comment.authorType}`}>
+                        <div className="comment-head">
+                          <strong>{entry.comment.authorType === "agent" ? agentName(entry.comment.authorAgentId) : entry.comment.authorType === "user" ? "Board" : "System"}</strong>
+                          <span className="muted">{formatTime(entry.comment.createdAt)}</span>
+                          {entry.comment.createdByRunId ? (
+                            <Link to={`${base}/runs/${entry.comment.createdByRunId}`} className="muted">
+                              from run {entry.comment.createdByRunId.slice(0, 8)}
+                            </Link>
+                          ) : null}
+                        </div>
+                        <Markdown source={entry.comment.body} mentionNames={mentionNames} />
+                      </li>
+                    ),
+                  )}
                 </ol>
               )}
             </QueryState>
@@ -203,12 +218,33 @@ function IssueView({ issue: i }: { issue: IssueDetail }) {
             ) : null}
             <ErrorNote error={update.error} />
           </Section>
+          <IssueLabelsSection issue={i} onChanged={refresh} />
           <LockSection issue={i} runs={runs.data} onReleased={refresh} />
           <BlockersSection issue={i} onChanged={refresh} />
         </aside>
       </div>
     </article>
   );
+}
+
+/**
+ * Comments and interaction cards as one query-like value for QueryState: data once both lists
+ * arrived, the first error otherwise (cards are additive, so a card error alone still shows the
+ * comments, with the error above them).
+ */
+function useThread(comments: { data?: Comment[]; error: unknown; refetch: () => unknown }, interactions: { data?: Interaction[]; error: unknown; refetch: () => unknown }) {
+  const data = useMemo<ThreadEntry[] | undefined>(
+    () => (comments.data && (interactions.data || interactions.error) ? mergeThread(comments.data, interactions.data ?? []) : undefined),
+    [comments.data, interactions.data, interactions.error],
+  );
+  return {
+    data,
+    error: comments.error ?? interactions.error,
+    refetch: () => {
+      void comments.refetch();
+      void interactions.refetch();
+    },
+  };
 }
 
 function LatestRunOutput({ run }: { run: IssueRun }) {
@@ -244,7 +280,8 @@ function CommentForm({ issueId, hasAssignee }: { issueId: string; hasAssignee: b
     mutationFn: () => unwrap(api.POST("/api/issues/{id}/comments", { params: { path: { id: issueId } }, body: { body: body.trim() } })),
     onSuccess: () => {
       setBody("");
-      return queryClient.invalidateQueries({ queryKey: queryKeys.issueComments(issueId) });
+      // The issue's whole family: a board comment may also supersede pending interaction cards.
+      return queryClient.invalidateQueries({ queryKey: queryKeys.issue(issueId) });
     },
   });
   const submit = (e: FormEvent) => {

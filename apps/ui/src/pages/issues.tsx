@@ -4,6 +4,7 @@ import { Link, useLocation, useNavigate, useSearchParams } from "react-router";
 import { useApi } from "../api/context.js";
 import { queries } from "../api/queries.js";
 import type { Issue } from "../api/types.js";
+import { LabelChips } from "../components/label-chip.js";
 import { QueryState } from "../components/query-state.js";
 import { Badge, PageTitle } from "../components/ui.js";
 import { useCompany } from "../lib/company-context.js";
@@ -31,11 +32,14 @@ export function IssuesPage() {
   const filter = search.get("status") ?? "open";
   const view = search.get("view") === "board" ? "board" : "list";
   const q = search.get("q") ?? "";
+  const labelId = search.get("label") ?? "";
   const page = Number(search.get("page") ?? "1");
   const statuses = statusFilterValues(filter);
   const [searchText, setSearchText] = useState(q);
 
-  const issues = useQuery(queries.issues(useApi(), company.id, { status: statuses.join(",") || undefined, q: q || undefined, limit: FETCH_LIMIT }));
+  const api = useApi();
+  const labels = useQuery(queries.labels(api, company.id));
+  const issues = useQuery(queries.issues(api, company.id, { status: statuses.join(",") || undefined, q: q || undefined, labelId: labelId || undefined, limit: FETCH_LIMIT }));
   const current = useMemo(() => paginate(issues.data ?? [], page), [issues.data, page]);
 
   const onSearch = (e: FormEvent) => {
@@ -64,6 +68,19 @@ export function IssuesPage() {
             {ALL_ISSUE_STATUSES.map((s) => (
               <option key={s} value={s}>
                 {humanize(s)}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div className="field inline">
+          <label htmlFor="label-filter">Label</label>
+          <select id="label-filter" value={labelId} onChange={(e) => navigate(withQuery(loc, { label: e.target.value || null, page: null }))}>
+            <option value="">Any label</option>
+            {/* A label in the URL that is not (yet) in the list still shows as selected. */}
+            {labelId && labels.data && !labels.data.some((l) => l.id === labelId) ? <option value={labelId}>Unknown label</option> : null}
+            {(labels.data ?? []).map((l) => (
+              <option key={l.id} value={l.id}>
+                {l.name}
               </option>
             ))}
           </select>
@@ -115,7 +132,7 @@ export function IssuesPage() {
                         <Link to={`${base}/issues/${i.identifier}`}>{i.identifier}</Link>
                       </td>
                       <td>
-                        <Link to={`${base}/issues/${i.identifier}`}>{i.title}</Link>
+                        <Link to={`${base}/issues/${i.identifier}`}>{i.title}</Link> <LabelChips labels={i.labels} />
                       </td>
                       <td>
                         <Badge status={i.status} />
@@ -180,6 +197,7 @@ function Board({ issues, columns }: { issues: Issue[]; columns: string[] }) {
                 <Link to={`${base}/issues/${i.identifier}`}>
                   <span className="mono muted">{i.identifier}</span> {i.title}
                 </Link>
+                <LabelChips labels={i.labels} />
                 <div className="card-meta">
                   <span className={`priority prio-${i.priority}`}>{humanize(i.priority)}</span>
                   <span className="muted">{i.assigneeAgentId ? agentName(i.assigneeAgentId) : "Unassigned"}</span>
