@@ -158,7 +158,14 @@ export const AgentKey = z
 export const CreatedAgentKey = z
   .object({ id: Uuid, agentId: Uuid, name: z.string(), token: z.string(), createdAt: Timestamp })
   .meta({ id: "CreatedAgentKey" });
-export const CreateAgentKeyBody = z.strictObject({ name: NonEmptyTrimmed.max(100).default("default") });
+export const CreateAgentKeyBody = z.strictObject({
+  name: NonEmptyTrimmed.max(100).default("default"),
+  /**
+   * Paperclip's CLI always sends `{kind: "standard"}`: a full agent key, the only kind Staple issues.
+   * Narrower scopes (task bridge, skill test) are refused (400), never widened to a full key.
+   */
+  scope: z.strictObject({ kind: z.literal("standard") }).optional(),
+});
 
 export const ListAgentsQuery = z.strictObject({
   status: z.string().optional(),

@@ -95,7 +95,14 @@ const issueFields = {
   billingCode: z.string().max(200).nullable().optional(),
 };
 
-export const CreateIssueBody = z.strictObject(issueFields);
+export const CreateIssueBody = z.strictObject({
+  ...issueFields,
+  /**
+   * Paperclip's duplicate guard: `false` answers an open issue with the same title and parent created
+   * in the last 48 hours (200, `deduplicated: true`) instead of creating another. Absent or `true`: always create.
+   */
+  allowDuplicate: z.boolean().optional(),
+});
 export type CreateIssueBody = z.infer<typeof CreateIssueBody>;
 
 export const UpdateIssueBody = z.strictObject({

@@ -12,6 +12,7 @@ import { blockerRefs, findIssue, ISSUE_COLUMNS, type IssueRow } from "./rows.js"
 import { assertAssignmentRules, statusEffects } from "./status-rules.js";
 import { loadIssueDetail } from "./detail.js";
 import { insertIssueRow } from "./insert.js";
+import { lockAndFindRecentDuplicate } from "./duplicate-guard.js";
 import { jsonArraySql } from "../db/json-rows.js";
 import { noIssueHooks, type IssueMutationHooks } from "./hooks.js";
 import { assertCheckoutOwner } from "./execution.js";
@@ -150,12 +151,17 @@ export function createIssueService(db: Database, companies: CompanyService, hook
       };
       const activity = { actorType: stamp.actorType, actorId: stamp.actorId, agentId: stamp.agentId, runId: stamp.runId };
       const wakesSomeone = Boolean(assigneeAgentId) && status !== "backlog" && status !== "done" && status !== "cancelled";
-      if (!body.blockedByIssueIds?.length && !body.labelIds?.length && !wakesSomeone) {
+      const guardDuplicates = body.allowDuplicate === false;
+      if (!body.blockedByIssueIds?.length && !body.labelIds?.length && !wakesSomeone && !guardDuplicates) {
         // Fast path: number, insert and audit row in one statement (no transaction round trips).
         const issue = await insertIssueRow(db, fields, activity);
         return { ...issue, blockedBy: [], blocks: [], labelIds: [], labels: [] };
       }
       return db.tx(async (q) => {
+        if (guardDuplicates) {
+          const existing = await lockAndFindRecentDuplicate(q, companyId, fields.parentId, fields.title);
+          if (existing) return { ...(await withRelations(q, existing)), deduplicated: true as const, deduplicationReason: "recent_open_title" as const };
+        }
         const issue = await insertIssueRow(q, fields, activity);
         if (body.labelIds?.length) await replaceIssueLabels(q, companyId, issue.id, body.labelIds);
         if (body.blockedByIssueIds?.length) {

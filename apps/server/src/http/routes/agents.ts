@@ -17,6 +17,10 @@ import {
 import { created, defineRoute, ok } from "../route.js";
 import { parseCommaList } from "./query-lists.js";
 import { setInstructionsPath } from "../../agents/instructions-path.js";
+import { resolveAgentReference } from "../../agents/reference.js";
+
+/** `companyId` scopes a url-key reference (Paperclip's CLI sends it with `agent wake <key> -C`). */
+const AgentReferenceQuery = z.strictObject({ companyId: z.string().max(200).optional() });
 
 const base = { tag: "agents" } as const;
 
@@ -72,10 +76,12 @@ export const agentRoutes = [
     ...base,
     method: "get",
     path: "/api/agents/:id",
-    summary: "Get an agent",
+    summary: "Get an agent by id, or by url key with ?companyId= (an agent's own company by default)",
     access: "any",
-    responses: { 200: { description: "Agent", schema: Agent } },
-    handler: async ({ actor, services, params }) => ok(await services.agents.get(actor, params.id!)),
+    query: AgentReferenceQuery,
+    responses: { 200: { description: "Agent", schema: Agent }, 422: { description: "A url key without a company" } },
+    handler: async ({ actor, services, params, query }) =>
+      ok(await services.agents.get(actor, await resolveAgentReference(services.agents, actor, params.id!, query.companyId))),
   }),
   defineRoute({
     ...base,

@@ -37,8 +37,14 @@ export const issueRoutes = [
     path: "/api/companies/:companyId/issues",
     summary: "Create an issue; its identifier is PREFIX-N from the company counter",
     body: CreateIssueBody,
-    responses: { 201: { description: "Created", schema: IssueWithRelations } },
-    handler: async ({ actor, services, company, body }) => created(await services.issues.create(actor, company.id, body, company)),
+    responses: {
+      201: { description: "Created", schema: IssueWithRelations },
+      200: { description: "With allowDuplicate: false, the open issue of the same title and parent from the last 48 hours (deduplicated: true)", schema: IssueWithRelations },
+    },
+    async handler({ actor, services, company, body }) {
+      const issue = await services.issues.create(actor, company.id, body, company);
+      return "deduplicated" in issue ? ok(issue) : created(issue);
+    },
   }),
   defineRoute({
     ...base,
