@@ -6,7 +6,7 @@ import { createAgent, createAgentKey, createCompany, createIssue } from "./helpe
 const t = useTestApp();
 
 describe("agent references by url key (paperclipai agent wake <key> -C <company>)", () => {
-  it("GET /api/agents/<url key>?companyId= -> the agent; unknown key 404; no company 422; other company invisible", async () => {
+  it("GET /api/agents/<url key>?companyId= -> the agent; unknown key 404; no company 404 naming ?companyId=; other company invisible", async () => {
     const company = await createCompany(t.current);
     const other = await createCompany(t.current);
     const agent = await createAgent(t.current, company.id, { name: "Night Shift" });
@@ -18,8 +18,8 @@ describe("agent references by url key (paperclipai agent wake <key> -C <company>
     expect((await t.current.get(`/api/agents/nobody?companyId=${company.id}`)).status).toBe(404);
     expect((await t.current.get(`/api/agents/night-shift?companyId=${other.id}`)).status).toBe(404);
     const unscoped = await t.current.get("/api/agents/night-shift");
-    expect(unscoped.status).toBe(422);
-    expect(unscoped.body.code).toBe("agent_reference_needs_company");
+    expect(unscoped.status).toBe(404);
+    expect(unscoped.body.error).toContain("?companyId=");
     // An agent's own company is the default scope; another company stays out of reach.
     const key = await createAgentKey(t.current, agent.id);
     expect((await t.current.get("/api/agents/night-shift", { token: key.token })).body.id).toBe(agent.id);
@@ -34,7 +34,10 @@ describe("agent keys with Paperclip's scope (paperclipai token agent create)", (
     const created = await t.current.post(`/api/agents/${agent.id}/keys`, { name: "cli-agent", scope: { kind: "standard" } });
     expect(created.status, JSON.stringify(created.body)).toBe(201);
     expect((await t.current.get("/api/agents/me", { token: created.body.token })).body.id).toBe(agent.id);
-    const narrow = await t.current.post(`/api/agents/${agent.id}/keys`, { name: "bridge", scope: { kind: "skill_test", issueId: agent.id } });
+    const narrow = await t.current.post(`/api/agents/${agent.id}/keys`, {
+      name: "bridge",
+      scope: { kind: "skill_test", issueId: agent.id },
+    });
     expect(narrow.status).toBe(400);
     expect(JSON.stringify(narrow.body)).toContain("scope");
   });
@@ -44,14 +47,22 @@ describe("issue creation with allowDuplicate (paperclipai 2026.916 issue create)
   it("false answers the open same-title issue (200, deduplicated); true, another parent or a closed one create anew", async () => {
     const company = await createCompany(t.current);
     const first = await createIssue(t.current, company.id, { title: "Write the release notes" });
-    const again = await t.current.post(`/api/companies/${company.id}/issues`, { title: "  write THE release   notes", allowDuplicate: false, priority: "low" });
+    const again = await t.current.post(`/api/companies/${company.id}/issues`, {
+      title: "  write THE release   notes",
+      allowDuplicate: false,
+      priority: "low",
+    });
     expect(again.status, JSON.stringify(again.body)).toBe(200);
     expect(again.body).toMatchObject({ id: first.id, deduplicated: true, deduplicationReason: "recent_open_title", priority: "medium" });
 
     const allowed = await t.current.post(`/api/companies/${company.id}/issues`, { title: "Write the release notes", allowDuplicate: true });
     expect(allowed.status).toBe(201);
     expect(allowed.body.id).not.toBe(first.id);
-    const child = await t.current.post(`/api/companies/${company.id}/issues`, { title: "Write the release notes", parentId: first.id, allowDuplicate: false });
+    const child = await t.current.post(`/api/companies/${company.id}/issues`, {
+      title: "Write the release notes",
+      parentId: first.id,
+      allowDuplicate: false,
+    });
     expect(child.status).toBe(201);
 
     const closed = await createIssue(t.current, company.id, { title: "Tag the build" });

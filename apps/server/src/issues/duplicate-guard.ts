@@ -1,4 +1,5 @@
 import type { Queryable } from "../db/database.js";
+import { openIssueSql } from "../db/predicates.js";
 import { ISSUE_COLUMNS, type IssueRow } from "./rows.js";
 
 /** How far back an open issue with the same title counts as the one being created again. */
@@ -16,17 +17,21 @@ export function normalizeIssueTitle(title: string): string {
  * transaction: the advisory lock on (company, parent, title) is held until commit, so two concurrent
  * creates of one title serialise and the second finds the first.
  */
-export async function lockAndFindRecentDuplicate(q: Queryable, companyId: string, parentId: string | null, title: string): Promise<IssueRow | undefined> {
+export async function lockAndFindRecentDuplicate(
+  q: Queryable,
+  companyId: string,
+  parentId: string | null,
+  title: string,
+): Promise<IssueRow | undefined> {
   const normalized = normalizeIssueTitle(title);
-  await q.query("SELECT pg_advisory_xact_lock(hashtextextended('staple.issue-title:' || $1::text || ':' || $2::text || ':' || $3::text, 0))", [
-    companyId,
-    parentId ?? "root",
-    normalized,
-  ]);
+  await q.query(
+    "SELECT pg_advisory_xact_lock(hashtextextended('staple.issue-title:' || $1::text || ':' || $2::text || ':' || $3::text, 0))",
+    [companyId, parentId ?? "root", normalized],
+  );
   const [row] = await q.query<IssueRow>(
     `SELECT ${ISSUE_COLUMNS} FROM issues
       WHERE company_id = $1 AND parent_id IS NOT DISTINCT FROM $2 AND hidden_at IS NULL
-        AND status NOT IN ('done', 'cancelled')
+        AND ${openIssueSql()}
         AND created_at >= now() - make_interval(hours => ${DUPLICATE_WINDOW_HOURS})
         AND lower(regexp_replace(btrim(title), '\\s+', ' ', 'g')) = $3
       ORDER BY created_at, id LIMIT 1`,
