@@ -23,7 +23,15 @@ export default defineConfig({
   },
   test: {
     // Board component tests are .tsx and choose jsdom with a `// @vitest-environment jsdom` first line.
-    include: ["apps/*/test/**/*.test.ts", "apps/ui/test/**/*.test.tsx", "apps/*/src/**/*.test.ts", "packages/*/src/**/*.test.ts", "packages/*/test/**/*.test.ts", "packages/adapters/*/src/**/*.test.ts", "packages/adapters/*/test/**/*.test.ts"],
+    include: [
+      "apps/*/test/**/*.test.ts",
+      "apps/ui/test/**/*.test.tsx",
+      "apps/*/src/**/*.test.ts",
+      "packages/*/src/**/*.test.ts",
+      "packages/*/test/**/*.test.ts",
+      "packages/adapters/*/src/**/*.test.ts",
+      "packages/adapters/*/test/**/*.test.ts",
+    ],
     exclude: ["**/node_modules/**", "**/dist/**", "apps/*/test/crash/**", "apps/*/test/e2e/**", "apps/*/test/fuzz/**"],
     globalSetup: ["apps/server/test/helpers/global-setup.ts"],
     pool: "forks",

@@ -42,7 +42,15 @@ function readBoardToken(home) {
 export async function startServer({ home, port, databaseUrl, env = {} }) {
   const started = performance.now();
   const child = spawn(process.execPath, [...(process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(" ") : []), SERVER_MAIN], {
-    env: { ...process.env, STAPLE_HOME: home, PORT: String(port), HOST: "127.0.0.1", STAPLE_LOG_LEVEL: "warn", ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}), ...env },
+    env: {
+      ...process.env,
+      STAPLE_HOME: home,
+      PORT: String(port),
+      HOST: "127.0.0.1",
+      STAPLE_LOG_LEVEL: "warn",
+      ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
+      ...env,
+    },
     stdio: ["ignore", "ignore", "pipe"],
   });
   let stderr = "";

@@ -26,7 +26,11 @@ function shapes(agentId) {
 
 async function parseOnly() {
   const { parseMentions } = await import(pathToFileURL(path.join(ROOT, "apps/server/dist/issues/mentions.js")).href);
-  const agents = AGENT_NAMES.map((name, i) => ({ id: `aaaaaaaa-0000-4000-8000-00000000000${i + 1}`, name, urlKey: name.toLowerCase().replace(/ /g, "-") }));
+  const agents = AGENT_NAMES.map((name, i) => ({
+    id: `aaaaaaaa-0000-4000-8000-00000000000${i + 1}`,
+    name,
+    urlKey: name.toLowerCase().replace(/ /g, "-"),
+  }));
   const out = {};
   for (const [shape, body] of Object.entries(shapes(agents[0].id))) {
     let best = Infinity;
@@ -46,7 +50,15 @@ async function throughServer() {
   try {
     const company = await api(url, "POST", "/api/companies", { name: `Bench mentions ${Date.now()}` });
     const agents = [];
-    for (const name of AGENT_NAMES) agents.push(await api(url, "POST", `/api/companies/${company.id}/agents`, { name, role: "engineer", adapterType: "process", adapterConfig: { command: "/bin/true" } }));
+    for (const name of AGENT_NAMES)
+      agents.push(
+        await api(url, "POST", `/api/companies/${company.id}/agents`, {
+          name,
+          role: "engineer",
+          adapterType: "process",
+          adapterConfig: { command: "/bin/true" },
+        }),
+      );
     const issue = await api(url, "POST", `/api/companies/${company.id}/issues`, { title: "Adversarial comments", status: "backlog" });
     const out = {};
     for (const [shape, body] of Object.entries(shapes(agents[0].id))) {

@@ -50,7 +50,15 @@ export async function runW1({ databaseUrl } = {}) {
       list1000Items: all.count,
       list1000P50Ms: round(percentile(all.ms, 50)),
       list1000P95Ms: round(percentile(all.ms, 95)),
-      targets: { createP50Ms: 4, createP95Ms: 8, createThroughputPerS: 250, listDefaultP50Ms: 15, listDefaultP95Ms: 25, list1000P50Ms: 25, list1000P95Ms: 40 },
+      targets: {
+        createP50Ms: 4,
+        createP95Ms: 8,
+        createThroughputPerS: 250,
+        listDefaultP50Ms: 15,
+        listDefaultP95Ms: 25,
+        list1000P50Ms: 25,
+        list1000P95Ms: 40,
+      },
     };
   } finally {
     await stopServer(child);

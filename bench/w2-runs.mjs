@@ -32,7 +32,9 @@ export async function runW2({ databaseUrl } = {}) {
           adapterConfig: { command: TRUE_BIN, args: [], timeoutSec: 60, graceSec: 2 },
           // The workload leaves concurrency at the default (Staple: 1 run per agent at a time);
           // BENCH_MAX_CONCURRENT_RUNS measures the engine with parallel runs per agent.
-          ...(process.env.BENCH_MAX_CONCURRENT_RUNS ? { runtimeConfig: { heartbeat: { maxConcurrentRuns: Number(process.env.BENCH_MAX_CONCURRENT_RUNS) } } } : {}),
+          ...(process.env.BENCH_MAX_CONCURRENT_RUNS
+            ? { runtimeConfig: { heartbeat: { maxConcurrentRuns: Number(process.env.BENCH_MAX_CONCURRENT_RUNS) } } }
+            : {}),
         }),
       );
     }
@@ -110,8 +112,20 @@ export async function runW2({ databaseUrl } = {}) {
         allSucceeded: ours2.every((r) => r.status === "succeeded"),
       },
       targets: databaseUrl
-        ? { firstWakeupToLastFinishedMs: 700, wakeupAcceptedP50Ms: 30, wakeupToStartedP50Ms: 100, wakeupToStartedP95Ms: 250, w2prime: { wakeupAcceptedP50Ms: 8, wakeupToStartedP50Ms: 20 } }
-        : { firstWakeupToLastFinishedMs: 1300, wakeupAcceptedP50Ms: 30, wakeupToStartedP50Ms: 100, wakeupToStartedP95Ms: 250, w2prime: { wakeupAcceptedP50Ms: 8, wakeupToStartedP50Ms: 20 } },
+        ? {
+            firstWakeupToLastFinishedMs: 700,
+            wakeupAcceptedP50Ms: 30,
+            wakeupToStartedP50Ms: 100,
+            wakeupToStartedP95Ms: 250,
+            w2prime: { wakeupAcceptedP50Ms: 8, wakeupToStartedP50Ms: 20 },
+          }
+        : {
+            firstWakeupToLastFinishedMs: 1300,
+            wakeupAcceptedP50Ms: 30,
+            wakeupToStartedP50Ms: 100,
+            wakeupToStartedP95Ms: 250,
+            w2prime: { wakeupAcceptedP50Ms: 8, wakeupToStartedP50Ms: 20 },
+          },
     };
   } finally {
     await stopServer(child);

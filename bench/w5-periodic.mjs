@@ -226,10 +226,7 @@ async function seed(db, { issues, agents, runsPerIssue, stranded }) {
           ELSE 'normal' END`;
   const t0 = performance.now();
   await db.tx(async (q) => {
-    await q.query(
-      `INSERT INTO companies (id, name, issue_prefix, issue_counter) VALUES (${cid}, 'Bench W5', 'BW5', $1)`,
-      [issues],
-    );
+    await q.query(`INSERT INTO companies (id, name, issue_prefix, issue_counter) VALUES (${cid}, 'Bench W5', 'BW5', $1)`, [issues]);
     // 500 agents: idle, except every 25th paused; heartbeat timers disabled except every 50th
     // (enabled, hourly, last beat ten minutes ago: not due).
     await q.query(
@@ -373,14 +370,16 @@ async function seed(db, { issues, agents, runsPerIssue, stranded }) {
     // The latest run of each stranded issue becomes a failure that scheduled no retry and left
     // nothing pending: the reconciliation must requeue the issue (todo: dispatch, in_progress:
     // continuation).
-    const [row] = await db.query(
-      `WITH s AS (SELECT ${runId("n", "$2::int")} AS run_id FROM generate_series(1, $1::int) n WHERE ${kind("n")} = 'stranded')
+    const [row] = await db
+      .query(
+        `WITH s AS (SELECT ${runId("n", "$2::int")} AS run_id FROM generate_series(1, $1::int) n WHERE ${kind("n")} = 'stranded')
        UPDATE heartbeat_runs r SET status = 'failed', error = 'Process exited with code 1', error_code = 'adapter_failed', exit_code = 1,
               liveness_state = NULL, result_json = NULL, updated_at = now()
          FROM s WHERE r.id = s.run_id
        RETURNING 1`,
-      [issues, runsPerIssue],
-    ).then((rows) => [{ stranded: rows.length }]);
+        [issues, runsPerIssue],
+      )
+      .then((rows) => [{ stranded: rows.length }]);
     return row.stranded;
   };
   return { ...counts, seedMs: round(performance.now() - t0, 0), strand };
@@ -439,7 +438,11 @@ async function measureSeed(shape, { databaseUrl, passes, explain, extraSql }) {
     // and a pass that failed half-way must not be reported as a fast pass.
     const errors = [];
     const silent = createLogger("silent");
-    const logger = { ...silent, error: (msg, fields) => errors.push({ msg, err: String(fields?.err?.message ?? fields?.err ?? "") }), child: () => logger };
+    const logger = {
+      ...silent,
+      error: (msg, fields) => errors.push({ msg, err: String(fields?.err?.message ?? fields?.err ?? "") }),
+      child: () => logger,
+    };
     const { services } = await buildApp(counted.db, { deploymentMode: "local_trusted", agentJwtSecret: "bench", home }, logger);
     const engine = services.engine; // never started: no timers, no LISTEN, no dispatch loop
     const passMs = [];
@@ -485,7 +488,11 @@ async function measureSeed(shape, { databaseUrl, passes, explain, extraSql }) {
       wakeupRequests: seeded.wakeupRequests,
       strandedSeeded: strandedNow,
       seedMs: seeded.seedMs,
-      warmupPass: { ms: round(warmupMs), statements: warmupLog.statements.length, breakdown: stepBreakdown(warmupLog.statements, warmupMs) },
+      warmupPass: {
+        ms: round(warmupMs),
+        statements: warmupLog.statements.length,
+        breakdown: stepBreakdown(warmupLog.statements, warmupMs),
+      },
       passMs,
       steadyStatePassMs: round(median(steady)),
       statementsPerPass,
@@ -554,7 +561,9 @@ export async function runW5({
     statementCountIndependentOfIssues: small.statementsPerPass.every((n, i) => n >= statementsPerPass[i]),
     ...(extraSql ? { extraSql } : {}),
     details,
-    smallSeedDetails: (({ issues: _i, agents: _a, runs: _r, passMs: _p, steadyStatePassMs: _s, statementsPerPass: _sp, ...rest }) => rest)(small),
+    smallSeedDetails: (({ issues: _i, agents: _a, runs: _r, passMs: _p, steadyStatePassMs: _s, statementsPerPass: _sp, ...rest }) => rest)(
+      small,
+    ),
     target: { passMs: 100 },
   };
 }

@@ -12,7 +12,7 @@
 // unexpected status stops the heartbeat with exit code 1.
 
 const env = process.env;
-const API = (env.PAPERCLIP_API_URL ?? "").replace(/\/+$/, "").replace(/\/api$/, "") + "/api";
+const API = `${(env.PAPERCLIP_API_URL ?? "").replace(/\/+$/, "").replace(/\/api$/, "")}/api`;
 const RUN_ID = env.PAPERCLIP_RUN_ID;
 const AGENT_ID = env.PAPERCLIP_AGENT_ID;
 const COMPANY_ID = env.PAPERCLIP_COMPANY_ID;
@@ -56,7 +56,9 @@ if (env.PAPERCLIP_APPROVAL_ID) {
       await call("inbox-archive", "POST", `/issues/${issue.id}/inbox-archive`);
     } else {
       await call("approval-comment", "POST", `/issues/${issue.id}/comments`, {
-        json: { body: `The board answered ${approvalLink} with \`${approval.status}\`; ${issueLink(issue)} stays open until the request is revised.` },
+        json: {
+          body: `The board answered ${approvalLink} with \`${approval.status}\`; ${issueLink(issue)} stays open until the request is revised.`,
+        },
         expect: [201],
       });
     }
@@ -85,11 +87,22 @@ const issue = context.issue;
 
 // Step 7: the work, with durable evidence.
 const plan = await call("plan", "PUT", `/issues/${issue.id}/documents/plan`, {
-  json: { title: "Plan", format: "markdown", body: `# Plan for ${issue.identifier}\n\n1. Split off the checks.\n2. Ask the board before spending.\n`, baseRevisionId: null },
+  json: {
+    title: "Plan",
+    format: "markdown",
+    body: `# Plan for ${issue.identifier}\n\n1. Split off the checks.\n2. Ask the board before spending.\n`,
+    baseRevisionId: null,
+  },
   expect: [200, 201],
 });
 const child = await call("subtask", "POST", `/companies/${COMPANY_ID}/issues`, {
-  json: { title: `Checks for ${issue.identifier}`, parentId: issue.id, goalId: issue.goalId ?? undefined, assigneeAgentId: AGENT_ID, status: "backlog" },
+  json: {
+    title: `Checks for ${issue.identifier}`,
+    parentId: issue.id,
+    goalId: issue.goalId ?? undefined,
+    assigneeAgentId: AGENT_ID,
+    status: "backlog",
+  },
   expect: [201],
 });
 const form = new FormData();
@@ -110,7 +123,12 @@ const approval = await call("approval-request", "POST", `/companies/${COMPANY_ID
     type: "request_board_approval",
     requestedByAgentId: AGENT_ID,
     issueIds: [issue.id],
-    payload: { title: `Spend for ${issue.identifier}`, summary: "About $5 of compute.", recommendedAction: "Approve and continue.", risks: ["None known."] },
+    payload: {
+      title: `Spend for ${issue.identifier}`,
+      summary: "About $5 of compute.",
+      recommendedAction: "Approve and continue.",
+      risks: ["None known."],
+    },
   },
   expect: [201],
 });
@@ -133,7 +151,14 @@ await call("comment", "POST", `/issues/${issue.id}/comments`, {
 const labels = await call("labels", "GET", `/companies/${COMPANY_ID}/labels`);
 const label =
   labels.find((l) => l.name === "needs-board") ??
-  (await call("label-create", "POST", `/companies/${COMPANY_ID}/labels`, { json: { name: "needs-board", color: "#d97706" }, expect: [201] }));
+  (await call("label-create", "POST", `/companies/${COMPANY_ID}/labels`, {
+    json: { name: "needs-board", color: "#d97706" },
+    expect: [201],
+  }));
 await call("in-review", "PATCH", `/issues/${issue.id}`, {
-  json: { status: "in_review", labelIds: [...new Set([...(issue.labelIds ?? []), label.id])], comment: "Waiting for the board's decision." },
+  json: {
+    status: "in_review",
+    labelIds: [...new Set([...(issue.labelIds ?? []), label.id])],
+    comment: "Waiting for the board's decision.",
+  },
 });

@@ -45,7 +45,10 @@ export function recordingContext(agent: AdapterExecuteContext["agent"], fields: 
 
 /** Everything logged on one stream, joined. */
 export const logText = (rec: Recorded, stream: "stdout" | "stderr") =>
-  rec.logs.filter((l) => l.stream === stream).map((l) => l.chunk).join("");
+  rec.logs
+    .filter((l) => l.stream === stream)
+    .map((l) => l.chunk)
+    .join("");
 
 /** The lines of a fake CLI's JSON-lines record file (one object per invocation); none when it was never written. */
 export function readJsonLines<T>(file: string): T[] {

@@ -19,7 +19,13 @@ process.on("message", (msg) => {
   if (msg.t === "spawn") {
     let child;
     try {
-      child = spawn(msg.command, msg.args, { cwd: msg.cwd, env: msg.env, detached: true, stdio: ["pipe", "pipe", "pipe"], windowsHide: true });
+      child = spawn(msg.command, msg.args, {
+        cwd: msg.cwd,
+        env: msg.env,
+        detached: true,
+        stdio: ["pipe", "pipe", "pipe"],
+        windowsHide: true,
+      });
     } catch (error) {
       send({ t: "error", id: msg.id, code: error?.code ?? "ESPAWN", message: error?.message ?? String(error) });
       return;

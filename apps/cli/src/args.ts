@@ -60,11 +60,16 @@ export interface Parsed {
 
 /** Parses argv against the global options plus `options`; parse problems become UsageErrors. */
 export function parseCommand(argv: readonly string[], options: OptionSpec, usage: string): Parsed {
-  let result;
+  const parse = () =>
+    parseArgs({ args: [...argv], options: { ...GLOBAL_OPTIONS, ...options }, allowPositionals: true, strict: true, tokens: true });
+  let result: ReturnType<typeof parse>;
   try {
-    result = parseArgs({ args: [...argv], options: { ...GLOBAL_OPTIONS, ...options }, allowPositionals: true, strict: true, tokens: true });
+    result = parse();
   } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message.replace(/\. To specify a positional argument.*$/s, "") : String(error), usage);
+    throw new UsageError(
+      error instanceof Error ? error.message.replace(/\. To specify a positional argument.*$/s, "") : String(error),
+      usage,
+    );
   }
   const terminator = result.tokens.find((t) => t.kind === "option-terminator");
   const positionals: string[] = [];

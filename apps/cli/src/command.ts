@@ -11,6 +11,7 @@ import { UsageError } from "./errors.js";
 export interface Subcommand {
   /** Options beyond the global ones. */
   options?: OptionSpec;
+  // biome-ignore lint/suspicious/noConfusingVoidType: commands without an exit code of their own simply return.
   run(ctx: Context, parsed: Parsed): Promise<number | void>;
 }
 

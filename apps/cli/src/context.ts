@@ -27,7 +27,12 @@ export class Context {
     if (!this.connection) {
       const baseUrl = normalizeBaseUrl(this.globals.api || this.env.STAPLE_API_URL || DEFAULT_API_URL);
       const credential = resolveCredential({ flag: this.globals.apiKey, env: this.env, baseUrl });
-      this.connection = new Connection({ baseUrl, apiKey: credential.apiKey, progress: this.progress, unauthorizedHint: () => unauthorizedHint(credential, baseUrl) });
+      this.connection = new Connection({
+        baseUrl,
+        apiKey: credential.apiKey,
+        progress: this.progress,
+        unauthorizedHint: () => unauthorizedHint(credential, baseUrl),
+      });
     }
     return this.connection;
   }

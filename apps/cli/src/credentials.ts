@@ -43,14 +43,24 @@ export function resolveCredential(options: { flag: string | undefined; env: Node
   if (options.flag) return { apiKey: options.flag, source: "flag", tokenFile };
   if (options.env.STAPLE_API_KEY) return { apiKey: options.env.STAPLE_API_KEY, source: "env", tokenFile };
   if (!isLoopbackUrl(options.baseUrl)) {
-    return { apiKey: undefined, source: "none", tokenFile, fileProblem: `the token file is only sent to a server on this machine, not to ${options.baseUrl}` };
+    return {
+      apiKey: undefined,
+      source: "none",
+      tokenFile,
+      fileProblem: `the token file is only sent to a server on this machine, not to ${options.baseUrl}`,
+    };
   }
   let token: string;
   try {
     token = fs.readFileSync(tokenFile, "utf8").trim();
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    return { apiKey: undefined, source: "none", tokenFile, fileProblem: code === "ENOENT" ? `${tokenFile} does not exist` : `${tokenFile} cannot be read (${code})` };
+    return {
+      apiKey: undefined,
+      source: "none",
+      tokenFile,
+      fileProblem: code === "ENOENT" ? `${tokenFile} does not exist` : `${tokenFile} cannot be read (${code})`,
+    };
   }
   if (!token) return { apiKey: undefined, source: "none", tokenFile, fileProblem: `${tokenFile} is empty` };
   return { apiKey: token, source: "token-file", tokenFile };

@@ -105,7 +105,8 @@ export class Connection {
       answer = await pending;
     } catch (error) {
       // openapi-fetch parses a 2xx body as JSON; anything else did not come from a Staple server.
-      if (error instanceof SyntaxError) throw new CliError(`the server at ${this.baseUrl} did not answer with JSON (is it a Staple server?)`);
+      if (error instanceof SyntaxError)
+        throw new CliError(`the server at ${this.baseUrl} did not answer with JSON (is it a Staple server?)`);
       throw error;
     }
     const { response } = answer;
@@ -140,6 +141,8 @@ export class Connection {
 function describeUnreachable(url: string, error: unknown, timeoutMs: number): string {
   const e = error as { name?: string; message?: string; cause?: { code?: string; message?: string } };
   const reason =
-    e?.name === "TimeoutError" ? `no answer within ${Math.round(timeoutMs / 1000)} s` : (e?.cause?.code ?? e?.cause?.message ?? e?.message ?? String(error));
+    e?.name === "TimeoutError"
+      ? `no answer within ${Math.round(timeoutMs / 1000)} s`
+      : (e?.cause?.code ?? e?.cause?.message ?? e?.message ?? String(error));
   return `could not reach the Staple server at ${url} (${reason}). Is it running? Start it with \`staple start\`, or point --api / STAPLE_API_URL at it.`;
 }

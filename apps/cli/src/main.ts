@@ -13,7 +13,16 @@ import { runGroup as runsGroup } from "./commands/run.js";
 import { startGroup } from "./commands/start.js";
 
 /** Every command group, in the order `staple --help` lists them. */
-const GROUPS: readonly CommandGroup[] = [startGroup, boardGroup, doctorGroup, companyGroup, agentGroup, issueGroup, runsGroup, activityGroup];
+const GROUPS: readonly CommandGroup[] = [
+  startGroup,
+  boardGroup,
+  doctorGroup,
+  companyGroup,
+  agentGroup,
+  issueGroup,
+  runsGroup,
+  activityGroup,
+];
 
 function version(): string {
   return (createRequire(import.meta.url)("../package.json") as { version: string }).version;

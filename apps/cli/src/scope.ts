@@ -41,7 +41,9 @@ export async function resolveCompanyId(ctx: Context): Promise<string> {
   }
   if (companies.length === 1) return companies[0]!.id;
   if (companies.length === 0) throw new CliError("there are no companies yet: create one with `staple company create <name>`");
-  throw new CliError(`there are ${companies.length} companies; choose one with --company <id> or STAPLE_COMPANY_ID:\n${companyLines(companies)}`);
+  throw new CliError(
+    `there are ${companies.length} companies; choose one with --company <id> or STAPLE_COMPANY_ID:\n${companyLines(companies)}`,
+  );
 }
 
 /** An agent id from a UUID, or from a name / url key within `companyId` (default: the command's company). */
@@ -53,13 +55,17 @@ export async function resolveAgentId(ctx: Context, ref: string, companyId?: stri
   const matches = agents.filter((a) => a.name.toLowerCase() === wanted || a.urlKey.toLowerCase() === wanted);
   if (matches.length === 1) return matches[0]!.id;
   const list = (matches.length ? matches : agents).map((a) => `  ${a.id}  ${a.name}`).join("\n") || "  (none)";
-  throw new CliError(matches.length ? `"${ref}" matches several agents; use an id:\n${list}` : `no agent named "${ref}" in this company. Agents:\n${list}`);
+  throw new CliError(
+    matches.length ? `"${ref}" matches several agents; use an id:\n${list}` : `no agent named "${ref}" in this company. Agents:\n${list}`,
+  );
 }
 
 /** id → name of the company's agents, for tables that show assignees (best effort: empty on failure). */
 export async function agentNames(ctx: Context, companyId: string): Promise<Map<string, string>> {
   try {
-    const agents = await ctx.call(ctx.client.GET("/api/companies/{companyId}/agents", { params: { path: { companyId }, query: { includeTerminated: "true" } } }));
+    const agents = await ctx.call(
+      ctx.client.GET("/api/companies/{companyId}/agents", { params: { path: { companyId }, query: { includeTerminated: "true" } } }),
+    );
     return new Map(agents.map((a) => [a.id, a.name]));
   } catch {
     return new Map();

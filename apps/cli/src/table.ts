@@ -31,13 +31,16 @@ export function renderTable<T>(rows: readonly T[], columns: readonly Column<T>[]
       .map((v, i) => (i === values.length - 1 ? v : v.padEnd(widths[i]!)))
       .join("  ")
       .trimEnd();
-  return [line(columns.map((c) => c.header)), ...cells.map(line)].join("\n") + "\n";
+  return `${[line(columns.map((c) => c.header)), ...cells.map(line)].join("\n")}\n`;
 }
 
 /** `key: value` lines with aligned values (for `show` commands). */
 export function renderFields(fields: readonly [string, unknown][]): string {
   const width = Math.max(...fields.map(([k]) => k.length)) + 1;
-  return fields.map(([k, v]) => `${`${k}:`.padEnd(width)} ${v === null || v === undefined || v === "" ? "-" : safeText(String(v))}`).join("\n") + "\n";
+  return (
+    fields.map(([k, v]) => `${`${k}:`.padEnd(width)} ${v === null || v === undefined || v === "" ? "-" : safeText(String(v))}`).join("\n") +
+    "\n"
+  );
 }
 
 /** ISO timestamp → `2026-01-02 03:04:05` (UTC, second precision); null → `-`. */

@@ -25,7 +25,8 @@ describe("help and usage", () => {
   it("staple --help lists every command group and exits 0", async () => {
     const r = await runCli(["--help"]);
     expect(r.code).toBe(0);
-    for (const group of ["start", "board", "doctor", "company", "agent", "issue", "run", "activity"]) expect(r.stdout).toMatch(new RegExp(`^  ${group} `, "m"));
+    for (const group of ["start", "board", "doctor", "company", "agent", "issue", "run", "activity"])
+      expect(r.stdout).toMatch(new RegExp(`^  ${group} `, "m"));
   });
 
   it("staple <group> --help prints the group's usage", async () => {
@@ -138,22 +139,48 @@ describe("agents", () => {
     expect(out).toMatch(/^Created agent Echo Bot \(engineer, process, idle\): [0-9a-f-]{36}$/m);
     const agents = await okJson<any[]>(["agent", "list"], env);
     expect(agents).toHaveLength(1);
-    expect(agents[0]).toMatchObject({ name: "Echo Bot", role: "engineer", title: "Echoer", adapterType: "process", adapterConfig: { command: "/bin/echo", args: ["hi there"] } });
+    expect(agents[0]).toMatchObject({
+      name: "Echo Bot",
+      role: "engineer",
+      title: "Echoer",
+      adapterType: "process",
+      adapterConfig: { command: "/bin/echo", args: ["hi there"] },
+    });
     const table = await ok(["agent", "list"], env);
     expect(table).toMatch(/^ID\s+NAME\s+ROLE\s+STATUS\s+ADAPTER/);
     expect(table).toMatch(/Echo Bot\s+engineer\s+idle\s+process/);
   });
 
   it("agent create with --command/--arg and --config, reporting to an agent given by name", async () => {
-    const agent = await okJson(["agent", "create", "Helper", "--command", "/bin/sh", "--arg=-c", "--arg", "exit 0", "--config", '{"timeoutSec":5}', "--reports-to", "echo bot"], env);
+    const agent = await okJson(
+      [
+        "agent",
+        "create",
+        "Helper",
+        "--command",
+        "/bin/sh",
+        "--arg=-c",
+        "--arg",
+        "exit 0",
+        "--config",
+        '{"timeoutSec":5}',
+        "--reports-to",
+        "echo bot",
+      ],
+      env,
+    );
     const boss = (await okJson<any[]>(["agent", "list"], env)).find((a) => a.name === "Echo Bot");
-    expect(agent).toMatchObject({ name: "Helper", reportsTo: boss.id, adapterConfig: { command: "/bin/sh", args: ["-c", "exit 0"], timeoutSec: 5 } });
+    expect(agent).toMatchObject({
+      name: "Helper",
+      reportsTo: boss.id,
+      adapterConfig: { command: "/bin/sh", args: ["-c", "exit 0"], timeoutSec: 5 },
+    });
   });
 
   it("agent create with an invalid role fails with the server's validation message", async () => {
     const r = await runCli(["agent", "create", "Bad", "--role", "overlord", "--", "/bin/true"], env);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/Validation error \(HTTP 400\)\n  - role: /);
+    expect(r.stderr).toMatch(/Validation error \(HTTP 400\)\n {2}- role: /);
   });
 
   it("agent pause / wake refused while paused / resume / wake", async () => {
@@ -200,9 +227,9 @@ describe("agents", () => {
 
 describe("issues", () => {
   it("issue create / list (table, --json, filters)", async () => {
-    expect(await ok(["issue", "create", "Write", "the", "docs", "--priority", "high", "--description", "Line one\nline two"], env)).toContain(
-      "Created ACM-1 (backlog, high): Write the docs",
-    );
+    expect(
+      await ok(["issue", "create", "Write", "the", "docs", "--priority", "high", "--description", "Line one\nline two"], env),
+    ).toContain("Created ACM-1 (backlog, high): Write the docs");
     expect(await ok(["issue", "create", "Second issue", "--status", "todo"], env)).toContain("Created ACM-2 (todo, medium): Second issue");
     const table = await ok(["issue", "list"], env);
     expect(table).toMatch(/^ISSUE\s+STATUS\s+PRIORITY\s+ASSIGNEE\s+UPDATED\s+TITLE/);
@@ -212,14 +239,16 @@ describe("issues", () => {
   });
 
   it("issue comment / assign / show", async () => {
-    expect(await ok(["issue", "comment", "ACM-1", "Please", "start", "with", "the", "README"], env)).toMatch(/^Commented on ACM-1: [0-9a-f-]{36}$/m);
+    expect(await ok(["issue", "comment", "ACM-1", "Please", "start", "with", "the", "README"], env)).toMatch(
+      /^Commented on ACM-1: [0-9a-f-]{36}$/m,
+    );
     const assigned = await ok(["issue", "assign", "acm-1", "Helper"], env);
     expect(assigned).toMatch(/^Assigned ACM-1 to Helper/m);
     const issue = await okJson(["issue", "show", "ACM-1"], env);
     const helper = (await okJson<any[]>(["agent", "list"], env)).find((a) => a.name === "Helper");
     expect(issue).toMatchObject({ identifier: "ACM-1", title: "Write the docs", assigneeAgentId: helper.id, priority: "high" });
     const shown = await ok(["issue", "show", "ACM-1"], env);
-    expect(shown).toMatch(/^Issue:\s+ACM-1  Write the docs$/m);
+    expect(shown).toMatch(/^Issue:\s+ACM-1 {2}Write the docs$/m);
     expect(shown).toMatch(/^Assignee:\s+Helper \(/m);
     expect(shown).toContain("Line one\nline two");
     expect(shown).toMatch(/Comments \(\d+\):/);
@@ -232,7 +261,10 @@ describe("issues", () => {
   it("D14: escape sequences in agent-written text never reach the terminal; --json stays exact", async () => {
     const title = "Harmless \u001b]52;c;ZWNobyBwd25lZA==\u0007\u001b[8mhidden\u001b[0m";
     const companyId = (await okJson<any[]>(["company", "list"], env))[0].id;
-    const created = await httpJson(server.url, "POST", `/api/companies/${companyId}/issues`, { title, description: "line \u001b[2Jone\r\nline\u009b31m two\u202e" });
+    const created = await httpJson(server.url, "POST", `/api/companies/${companyId}/issues`, {
+      title,
+      description: "line \u001b[2Jone\r\nline\u009b31m two\u202e",
+    });
     expect(created.status).toBe(201);
     const table = await runCli(["issue", "list"], env);
     expect(table.code).toBe(0);
@@ -241,7 +273,7 @@ describe("issues", () => {
     expect(table.stdout).toMatch(new RegExp(`^${created.body.identifier}\\s.*\\sHarmless hidden$`, "m"));
     const shown = await ok(["issue", "show", created.body.identifier], env);
     expect(shown).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/);
-    expect(shown).toMatch(/^Issue:\s+\S+  Harmless hidden$/m);
+    expect(shown).toMatch(/^Issue:\s+\S+ {2}Harmless hidden$/m);
     expect(shown).toContain("line one\nline two");
     // JSON: the exact title, escaped by JSON itself (no raw ESC byte on the terminal either).
     const json = await runCli(["issue", "list", "--json"], env);
@@ -263,7 +295,17 @@ describe("activity", () => {
   it("lists the audit trail newest first (table and --json, filters)", async () => {
     const entries = await okJson<any[]>(["activity", "--limit", "200"], env);
     const actions = entries.map((e) => e.action);
-    expect(actions).toEqual(expect.arrayContaining(["company.created", "agent.created", "agent.paused", "agent.resumed", "issue.created", "issue.comment_added", "agent.key_created"]));
+    expect(actions).toEqual(
+      expect.arrayContaining([
+        "company.created",
+        "agent.created",
+        "agent.paused",
+        "agent.resumed",
+        "issue.created",
+        "issue.comment_added",
+        "agent.key_created",
+      ]),
+    );
     expect(Date.parse(entries[0].createdAt)).toBeGreaterThanOrEqual(Date.parse(entries[entries.length - 1].createdAt));
     const table = await ok(["activity", "--limit", "3"], env);
     const lines = table.trimEnd().split("\n");

@@ -29,8 +29,22 @@ describe("staple doctor", () => {
     expect(fs.existsSync(path.join(home, "server.pid"))).toBe(false); // the lock was released
     const json = JSON.parse((await runCli(["doctor", "--json"], doctorEnv({ STAPLE_HOME: home, PORT: String(port) }), 60_000)).stdout);
     expect(json.ok).toBe(true);
-    expect(json.checks.map((c: { name: string }) => c.name)).toEqual(["node", "config", "data dir", "board token", "database", "port", "claude", "codex"]);
-    expect(r.stdout).toMatch(new RegExp(`^skip\\s+board token\\s+no ${path.join(home, "board-token")} yet: the server writes it \\(mode 0600\\) at its first start$`, "m"));
+    expect(json.checks.map((c: { name: string }) => c.name)).toEqual([
+      "node",
+      "config",
+      "data dir",
+      "board token",
+      "database",
+      "port",
+      "claude",
+      "codex",
+    ]);
+    expect(r.stdout).toMatch(
+      new RegExp(
+        `^skip\\s+board token\\s+no ${path.join(home, "board-token")} yet: the server writes it \\(mode 0600\\) at its first start$`,
+        "m",
+      ),
+    );
   });
 
   it("checks the board token file: 0600 is ok, readable by others fails with the chmod fix", async () => {
@@ -44,7 +58,9 @@ describe("staple doctor", () => {
     fs.chmodSync(file, 0o644);
     const bad = await runCli(["doctor", "--home", home], doctorEnv({ PORT: String(await freePort()) }), 60_000);
     expect(bad.code).toBe(1);
-    expect(bad.stdout).toMatch(new RegExp(`^FAIL\\s+board token\\s+${file} has mode 0644: other users can read the board's credential$`, "m"));
+    expect(bad.stdout).toMatch(
+      new RegExp(`^FAIL\\s+board token\\s+${file} has mode 0644: other users can read the board's credential$`, "m"),
+    );
     expect(bad.stdout).toContain(`fix: chmod 600 ${file}`);
   });
 
@@ -52,7 +68,11 @@ describe("staple doctor", () => {
     const bin = path.join(temp, "bin");
     fs.mkdirSync(bin, { recursive: true });
     fs.writeFileSync(path.join(bin, "claude"), "#!/bin/sh\nexit 0\n", { mode: 0o755 });
-    const r = await runCli(["doctor"], doctorEnv({ STAPLE_HOME: path.join(temp, "adapters-home"), PORT: String(await freePort()), PATH: bin }), 60_000);
+    const r = await runCli(
+      ["doctor"],
+      doctorEnv({ STAPLE_HOME: path.join(temp, "adapters-home"), PORT: String(await freePort()), PATH: bin }),
+      60_000,
+    );
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(r.stdout).toMatch(new RegExp(`^ok\\s+claude\\s+${path.join(bin, "claude")} \\(adapter claude_local\\)$`, "m"));
     expect(r.stdout).toMatch(/^warn\s+codex\s+not found on PATH: codex_local agents cannot run$/m);
@@ -79,7 +99,9 @@ describe("staple doctor", () => {
       const r = await runCli(["doctor"], doctorEnv({ STAPLE_HOME: path.join(temp, "port-home"), PORT: String(port) }), 60_000);
       expect(r.code).toBe(1);
       expect(r.stdout).toMatch(new RegExp(`^FAIL\\s+port\\s+127\\.0\\.0\\.1:${port} is in use$`, "m"));
-      expect(r.stdout).toContain(`fix: stop the process using it (find it with \`lsof -i :${port}\`), or choose a free port: PORT=${port + 1} staple start`);
+      expect(r.stdout).toContain(
+        `fix: stop the process using it (find it with \`lsof -i :${port}\`), or choose a free port: PORT=${port + 1} staple start`,
+      );
     } finally {
       await new Promise((resolve) => blocker.close(resolve));
     }

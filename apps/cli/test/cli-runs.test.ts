@@ -46,7 +46,10 @@ describe("runs", () => {
     const id = await wake("Slow");
     const r = await runCli(["run", "log", id, "--follow", "--json", "--timeout", "30"], env, 40_000);
     expect(r.code).toBe(0);
-    const lines = r.stdout.trim().split("\n").map((l) => JSON.parse(l) as { ts: string; stream: string; chunk: string });
+    const lines = r.stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { ts: string; stream: string; chunk: string });
     const chunks = lines.map((l) => l.chunk).join("");
     expect(chunks).toBe("first-line\nsecond-line\n");
     // The two lines were written ~2 s apart and the follower ran until the end: a real follow.
@@ -111,7 +114,18 @@ describe("runs", () => {
 
   it("D14: run output is printed without terminal control sequences (newlines and tabs kept); --json keeps them escaped", async () => {
     // OSC 0 (window title), SGR colours, CR overwrite, and a tab: what a hostile or merely colourful agent prints.
-    await ok(["agent", "create", "Painter", "--", "/bin/sh", "-c", "printf '\\033]0;pwned\\007\\033[31mred\\033[0m\\tcol\\r\\nnext\\033[2J line\\n'"], env);
+    await ok(
+      [
+        "agent",
+        "create",
+        "Painter",
+        "--",
+        "/bin/sh",
+        "-c",
+        "printf '\\033]0;pwned\\007\\033[31mred\\033[0m\\tcol\\r\\nnext\\033[2J line\\n'",
+      ],
+      env,
+    );
     const followed = await runCli(["agent", "wake", "Painter", "--follow", "--timeout", "30"], env, 40_000);
     expect(followed.code, followed.stderr).toBe(0);
     expect(followed.stdout).toBe("red\tcol\nnext line\n");

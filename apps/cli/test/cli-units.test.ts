@@ -13,7 +13,10 @@ import { cell, formatDuration, renderTable } from "../src/table.js";
 
 describe("argument parsing", () => {
   it("takeWord skips global options and their values", () => {
-    expect(takeWord(["--api", "http://x", "--json", "agent", "list"])).toEqual({ word: "agent", rest: ["--api", "http://x", "--json", "list"] });
+    expect(takeWord(["--api", "http://x", "--json", "agent", "list"])).toEqual({
+      word: "agent",
+      rest: ["--api", "http://x", "--json", "list"],
+    });
     expect(takeWord(["--company", "list", "issue"])).toEqual({ word: "issue", rest: ["--company", "list"] });
     expect(takeWord(["--json", "--", "x"]).word).toBeUndefined();
   });
@@ -56,7 +59,7 @@ describe("tables", () => {
 describe("log slices", () => {
   it("completeLines leaves a partial last line (even mid-character) for the next read", () => {
     const whole = '{"chunk":"é"}\n';
-    expect(completeLines(whole + '{"chunk":"ab')).toEqual({ lines: ['{"chunk":"é"}'], bytes: Buffer.byteLength(whole) });
+    expect(completeLines(`${whole}{"chunk":"ab`)).toEqual({ lines: ['{"chunk":"é"}'], bytes: Buffer.byteLength(whole) });
     expect(completeLines('{"chunk":')).toEqual({ lines: [], bytes: 0 });
   });
 });
@@ -123,8 +126,13 @@ describe("credentials", () => {
   const env = { STAPLE_HOME: home };
 
   it("flag, then STAPLE_API_KEY, then the token file", () => {
-    expect(resolveCredential({ flag: "pcp_x", env: { ...env, STAPLE_API_KEY: "pcp_y" }, baseUrl: "http://127.0.0.1:3100" })).toMatchObject({ apiKey: "pcp_x", source: "flag" });
-    expect(resolveCredential({ flag: undefined, env: { ...env, STAPLE_API_KEY: "pcp_y" }, baseUrl: "http://127.0.0.1:3100" })).toMatchObject({ apiKey: "pcp_y", source: "env" });
+    expect(resolveCredential({ flag: "pcp_x", env: { ...env, STAPLE_API_KEY: "pcp_y" }, baseUrl: "http://127.0.0.1:3100" })).toMatchObject({
+      apiKey: "pcp_x",
+      source: "flag",
+    });
+    expect(
+      resolveCredential({ flag: undefined, env: { ...env, STAPLE_API_KEY: "pcp_y" }, baseUrl: "http://127.0.0.1:3100" }),
+    ).toMatchObject({ apiKey: "pcp_y", source: "env" });
     for (const baseUrl of ["http://127.0.0.1:3100", "http://localhost:4000", "http://[::1]:3100"]) {
       expect(resolveCredential({ flag: undefined, env, baseUrl })).toMatchObject({ apiKey: token, source: "token-file" });
     }

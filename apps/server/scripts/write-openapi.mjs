@@ -22,6 +22,6 @@ const { allRoutes } = await import(dist("http/routes/index.js"));
 const { buildOpenApi } = await import(dist("http/openapi.js"));
 const { version } = JSON.parse(fs.readFileSync(path.join(serverRoot, "package.json"), "utf8"));
 
-const text = JSON.stringify(buildOpenApi(allRoutes, version), null, 2) + "\n";
+const text = `${JSON.stringify(buildOpenApi(allRoutes, version), null, 2)}\n`;
 fs.writeFileSync(output, text);
 console.log(`wrote ${path.relative(process.cwd(), output)} (${Object.keys(JSON.parse(text).paths).length} paths)`);

@@ -83,12 +83,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const runLogRaw = env.STAPLE_RUN_LOG_MAX_BYTES;
   const runLogMaxBytes = runLogRaw === undefined || runLogRaw === "" ? undefined : Number(runLogRaw);
   if (runLogMaxBytes !== undefined && (!Number.isInteger(runLogMaxBytes) || runLogMaxBytes < 65_536)) {
-    throw new ConfigError(`STAPLE_RUN_LOG_MAX_BYTES must be an integer number of bytes >= 65536, e.g. 52428800 for 50 MB (got "${runLogRaw}")`);
+    throw new ConfigError(
+      `STAPLE_RUN_LOG_MAX_BYTES must be an integer number of bytes >= 65536, e.g. 52428800 for 50 MB (got "${runLogRaw}")`,
+    );
   }
   const attachmentRaw = env.STAPLE_ATTACHMENT_MAX_BYTES;
   const attachmentMaxBytes = attachmentRaw === undefined || attachmentRaw === "" ? undefined : Number(attachmentRaw);
-  if (attachmentMaxBytes !== undefined && (!Number.isInteger(attachmentMaxBytes) || attachmentMaxBytes < 1 || attachmentMaxBytes > 1024 ** 3)) {
-    throw new ConfigError(`STAPLE_ATTACHMENT_MAX_BYTES must be an integer number of bytes from 1 to 1073741824, e.g. 26214400 for 25 MB (got "${attachmentRaw}")`);
+  if (
+    attachmentMaxBytes !== undefined &&
+    (!Number.isInteger(attachmentMaxBytes) || attachmentMaxBytes < 1 || attachmentMaxBytes > 1024 ** 3)
+  ) {
+    throw new ConfigError(
+      `STAPLE_ATTACHMENT_MAX_BYTES must be an integer number of bytes from 1 to 1073741824, e.g. 26214400 for 25 MB (got "${attachmentRaw}")`,
+    );
   }
   const outboundAllow = splitAllowList(env.STAPLE_OUTBOUND_ALLOW);
   const badAllow = allowListProblems(outboundAllow);

@@ -15,7 +15,7 @@ export function createLogger(level: LogLevel | "silent" = "info", base: Record<s
   const write = (lvl: LogLevel, msg: string, fields?: Record<string, unknown>) => {
     if (ORDER[lvl] < threshold) return;
     const line = JSON.stringify({ time: new Date().toISOString(), level: lvl, msg, ...base, ...fields }, errorReplacer);
-    (lvl === "error" ? process.stderr : process.stdout).write(line + "\n");
+    (lvl === "error" ? process.stderr : process.stdout).write(`${line}\n`);
   };
   return {
     debug: (m, f) => write("debug", m, f),

@@ -11,7 +11,7 @@ import { LOCAL_BOARD_USER_ID } from "./auth/actor.js";
 const SHUTDOWN_GRACE_MS = 15_000;
 
 async function main() {
-  let config;
+  let config: ReturnType<typeof loadConfig>;
   try {
     config = loadConfig();
   } catch (error) {
@@ -28,7 +28,7 @@ async function main() {
   const opening = openDatabase(config, logger);
   opening.catch(() => {}); // handled below, once the server module asks for it
   const { PortInUseError, startServer } = await import("./server.js");
-  let server;
+  let server: Awaited<ReturnType<typeof import("./server.js")["startServer"]>>;
   try {
     server = await startServer(config, logger, opening);
   } catch (error) {

@@ -63,32 +63,38 @@ export function createRuntime(db: Database, logger: Logger, opts: RuntimeOptions
     runLogMaxBytes: opts.runLogMaxBytes,
     outboundAllow: opts.outboundAllow,
   });
-  const domain = createDomainServices(db, {
-    // Interaction lifecycle first (expire on close, supersede on a board comment), then the wakes.
-    issues: withInteractionIssueHooks(createIssueWakeHooks(engine.enqueuer, live)),
-    documents: interactionDocumentHooks,
-    agentLifecycle: {
-      async onStopped(q, agent, reason, actor) {
-        const runs = await engine.cancelActiveForAgent(
-          q,
-          agent.id,
-          reason === "paused" ? "Cancelled due to agent pause" : "Cancelled because the agent was terminated",
-          reason === "paused" ? "paused" : "cancelled",
-        );
-        for (const run of runs) {
-          await recordActivity(q, {
-            companyId: run.companyId,
-            actor,
-            action: "heartbeat.cancelled",
-            entityType: "heartbeat_run",
-            entityId: run.id,
-            details: { agentId: agent.id, reason },
-          });
-        }
+  const domain = createDomainServices(
+    db,
+    {
+      // Interaction lifecycle first (expire on close, supersede on a board comment), then the wakes.
+      issues: withInteractionIssueHooks(createIssueWakeHooks(engine.enqueuer, live)),
+      documents: interactionDocumentHooks,
+      agentLifecycle: {
+        async onStopped(q, agent, reason, actor) {
+          const runs = await engine.cancelActiveForAgent(
+            q,
+            agent.id,
+            reason === "paused" ? "Cancelled due to agent pause" : "Cancelled because the agent was terminated",
+            reason === "paused" ? "paused" : "cancelled",
+          );
+          for (const run of runs) {
+            await recordActivity(q, {
+              companyId: run.companyId,
+              actor,
+              action: "heartbeat.cancelled",
+              entityType: "heartbeat_run",
+              entityId: run.id,
+              details: { agentId: agent.id, reason },
+            });
+          }
+        },
       },
     },
-  }, { serverSecret: opts.jwt.secret }); // keys the secret env fingerprints (secrets/secret-env.ts)
-  const treeHolds = createTreeHoldService(db, { cancelSubtreeWork: (q, ids, reason, actor) => engine.cancelIssueWork(q, ids, reason, actor) });
+    { serverSecret: opts.jwt.secret },
+  ); // keys the secret env fingerprints (secrets/secret-env.ts)
+  const treeHolds = createTreeHoldService(db, {
+    cancelSubtreeWork: (q, ids, reason, actor) => engine.cancelIssueWork(q, ids, reason, actor),
+  });
   const core = { ...domain, engine, live, issueExecution, treeHolds, runQueries: createRunQueries(db, engine.resources.logStore) };
   return { ...core, approvals: createApprovalModule(core), interactions: createInteractionModule(core) };
 }

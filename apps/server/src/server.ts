@@ -39,7 +39,9 @@ export interface BuildOptions {
   unauthenticatedBoard?: boolean;
   /** Largest attachment upload in bytes (STAPLE_ATTACHMENT_MAX_BYTES; default 25 MB). */
   attachmentMaxBytes?: number;
-  runtime?: Partial<Pick<RuntimeOptions, "adapters" | "schedulerIntervalMs" | "leaseMs" | "clock" | "recovery" | "runLogMaxBytes" | "outboundAllow">>;
+  runtime?: Partial<
+    Pick<RuntimeOptions, "adapters" | "schedulerIntervalMs" | "leaseMs" | "clock" | "recovery" | "runLogMaxBytes" | "outboundAllow">
+  >;
 }
 
 /** Builds the services, run engine and HTTP app over an open database (also used by in-process tests). */

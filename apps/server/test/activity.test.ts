@@ -69,8 +69,21 @@ describe("every mutation writes its activity row", () => {
     }
     const board = { actorType: "user", actorId: "local-board" };
     const byAgent = { actorType: "agent", actorId: agent.id, agentId: agent.id };
-    const [agentCommentRow, agentIssueRow, key2Row, docRow, commentRow, updatedRow, createdRow, resumedRow, pausedRow, revokedRow, key1Row, agentRow, companyRow] =
-      rows;
+    const [
+      agentCommentRow,
+      agentIssueRow,
+      key2Row,
+      docRow,
+      commentRow,
+      updatedRow,
+      createdRow,
+      resumedRow,
+      pausedRow,
+      revokedRow,
+      key1Row,
+      agentRow,
+      companyRow,
+    ] = rows;
 
     expect(companyRow).toMatchObject({ ...board, entityType: "company", entityId: company.id, agentId: null });
     expect(companyRow.details).toMatchObject({ name: "Audit Co", issuePrefix: company.issuePrefix });
@@ -80,7 +93,13 @@ describe("every mutation writes its activity row", () => {
     expect(key1Row.details).toEqual({ keyId: key1.id, name: "test" });
     expect(JSON.stringify(key1Row.details)).not.toContain(key1.token);
     expect(revokedRow).toMatchObject({ ...board, entityType: "agent", entityId: agent.id, details: { keyId: key1.id } });
-    expect(pausedRow).toMatchObject({ ...board, entityType: "agent", entityId: agent.id, agentId: agent.id, details: { previousStatus: "idle" } });
+    expect(pausedRow).toMatchObject({
+      ...board,
+      entityType: "agent",
+      entityId: agent.id,
+      agentId: agent.id,
+      details: { previousStatus: "idle" },
+    });
     expect(resumedRow).toMatchObject({ ...board, entityType: "agent", entityId: agent.id, details: { previousStatus: "paused" } });
     expect(createdRow).toMatchObject({ ...board, entityType: "issue", entityId: issue.id, agentId: null });
     expect(createdRow.details).toMatchObject({ identifier: issue.identifier, title: "Audit me", status: "backlog" });
@@ -94,7 +113,12 @@ describe("every mutation writes its activity row", () => {
     expect(docRow.details).toMatchObject({ key: "plan", documentId: doc.body.id, revisionNumber: 1 });
     expect(key2Row.details.keyId).toBe(key2.id);
     expect(agentIssueRow).toMatchObject({ ...byAgent, entityType: "issue", entityId: agentIssue.id });
-    expect(agentCommentRow).toMatchObject({ ...byAgent, entityType: "issue", entityId: issue.id, details: { commentId: agentComment.body.id } });
+    expect(agentCommentRow).toMatchObject({
+      ...byAgent,
+      entityType: "issue",
+      entityId: issue.id,
+      details: { commentId: agentComment.body.id },
+    });
   });
 
   it("goal, project, company and terminate mutations are recorded too", async () => {

@@ -25,23 +25,48 @@ function claudeConfig(scenario: string, extra: Record<string, unknown> = {}) {
     record,
     adapterConfig: {
       command: FAKE,
-      env: { FAKE_CLAUDE_SCENARIO: scenario, FAKE_CLAUDE_RECORD: record, FAKE_CLAUDE_SESSION_ID: SESSION, ANTHROPIC_API_KEY: { type: "secret", value: SECRET }, ...extra },
+      env: {
+        FAKE_CLAUDE_SCENARIO: scenario,
+        FAKE_CLAUDE_RECORD: record,
+        FAKE_CLAUDE_SESSION_ID: SESSION,
+        ANTHROPIC_API_KEY: { type: "secret", value: SECRET },
+        ...extra,
+      },
     },
   };
 }
-const invocations = (record: string) => fs.readFileSync(record, "utf8").trim().split("\n").map((l) => JSON.parse(l) as { argv: string[]; stdin: string });
+const invocations = (record: string) =>
+  fs
+    .readFileSync(record, "utf8")
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l) as { argv: string[]; stdin: string });
 
 async function runsOf(issueId: string) {
-  return t.current.tdb.db.query<{ id: string; status: string; errorCode: string | null; usageJson: any; resultJson: any; sessionIdBefore: string | null; sessionIdAfter: string | null; retryOfRunId: string | null; scheduledRetryAt: Date | null }>(
+  return t.current.tdb.db.query<{
+    id: string;
+    status: string;
+    errorCode: string | null;
+    usageJson: any;
+    resultJson: any;
+    sessionIdBefore: string | null;
+    sessionIdAfter: string | null;
+    retryOfRunId: string | null;
+    scheduledRetryAt: Date | null;
+  }>(
     "SELECT id, status, error_code, usage_json, result_json, session_id_before, session_id_after, retry_of_run_id, scheduled_retry_at FROM heartbeat_runs WHERE issue_id = $1 ORDER BY created_at",
     [issueId],
   );
 }
 async function settled(issueId: string, count: number) {
-  return waitFor(`${count} finished run(s)`, async () => {
-    const runs = await runsOf(issueId);
-    return runs.length >= count && runs.slice(0, count).every((r) => TERMINAL.includes(r.status)) ? runs : null;
-  }, 20_000);
+  return waitFor(
+    `${count} finished run(s)`,
+    async () => {
+      const runs = await runsOf(issueId);
+      return runs.length >= count && runs.slice(0, count).every((r) => TERMINAL.includes(r.status)) ? runs : null;
+    },
+    20_000,
+  );
 }
 
 describe("claude_local through the run engine", () => {
@@ -56,7 +81,11 @@ describe("claude_local through the run engine", () => {
     expect(first!.usageJson).toMatchObject({ inputTokens: 1200, outputTokens: 345, costUsd: 0.0123, billingType: "metered_api" });
     expect(first!.resultJson.summary).toContain("Done: the repo has README.md and src.");
 
-    const events = (await t.current.get(`/api/heartbeat-runs/${first!.id}/events`)).body as { eventType: string; message: string | null; payload: unknown }[];
+    const events = (await t.current.get(`/api/heartbeat-runs/${first!.id}/events`)).body as {
+      eventType: string;
+      message: string | null;
+      payload: unknown;
+    }[];
     const types = events.map((e) => e.eventType);
     for (const type of ["adapter.invoke", "tool.use", "tool.result", "assistant.text", "result"]) expect(types).toContain(type);
     expect(events.find((e) => e.eventType === "adapter.invoke")!.payload).toMatchObject({ adapterType: "claude_local", command: FAKE });
@@ -97,7 +126,10 @@ describe("claude_local through the run engine", () => {
     await settled(issue.id, 1);
     // Make the saved session one the CLI does not know (as after a machine move or a cleared ~/.claude).
     const stale = "0f0f0f0f-aaaa-4bbb-8ccc-dddddddddddd";
-    await t.current.tdb.db.query("UPDATE agent_task_sessions SET session_params_json = jsonb_set(session_params_json, '{sessionId}', to_jsonb($2::text)) WHERE agent_id = $1", [agent.id, stale]);
+    await t.current.tdb.db.query(
+      "UPDATE agent_task_sessions SET session_params_json = jsonb_set(session_params_json, '{sessionId}', to_jsonb($2::text)) WHERE agent_id = $1",
+      [agent.id, stale],
+    );
     expect((await t.current.post(`/api/issues/${issue.id}/comments`, { body: "Continue." })).status).toBe(201);
     const [, second] = await settled(issue.id, 2);
     expect(second).toMatchObject({ status: "succeeded", sessionIdBefore: stale, sessionIdAfter: "7e7e7e7e-1111-4222-8333-944444444444" });
@@ -115,12 +147,18 @@ describe("claude_local through the run engine", () => {
     const issue = await createIssue(t.current, company.id, { title: "Rate limited", status: "todo", assigneeAgentId: agent.id });
     const [failed] = await settled(issue.id, 1);
     expect(failed).toMatchObject({ status: "failed", errorCode: "claude_transient_upstream" });
-    expect(failed!.resultJson).toMatchObject({ errorFamily: "transient_upstream", retryNotBefore: new Date(resetsAt * 1000).toISOString() });
+    expect(failed!.resultJson).toMatchObject({
+      errorFamily: "transient_upstream",
+      retryNotBefore: new Date(resetsAt * 1000).toISOString(),
+    });
     const retry = await waitFor("scheduled retry", async () => (await runsOf(issue.id)).find((r) => r.retryOfRunId === failed!.id));
     expect(retry.status).toBe("scheduled_retry");
     expect(retry.scheduledRetryAt!.getTime()).toBeGreaterThanOrEqual(resetsAt * 1000);
 
-    const authAgent = await createAgent(t.current, company.id, { adapterType: "claude_local", adapterConfig: claudeConfig("auth").adapterConfig });
+    const authAgent = await createAgent(t.current, company.id, {
+      adapterType: "claude_local",
+      adapterConfig: claudeConfig("auth").adapterConfig,
+    });
     const issue2 = await createIssue(t.current, company.id, { title: "Not logged in", status: "todo", assigneeAgentId: authAgent.id });
     const [authFailed] = await settled(issue2.id, 1);
     expect(authFailed).toMatchObject({ status: "failed", errorCode: "claude_auth_required" });

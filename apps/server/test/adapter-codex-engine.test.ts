@@ -32,17 +32,31 @@ function codexConfig(scenario: string, extra: Record<string, unknown> = {}) {
 }
 
 async function runsOf(issueId: string) {
-  return t.current.tdb.db.query<{ id: string; status: string; errorCode: string | null; usageJson: any; resultJson: any; sessionIdBefore: string | null; sessionIdAfter: string | null; retryOfRunId: string | null; scheduledRetryAt: Date | null }>(
+  return t.current.tdb.db.query<{
+    id: string;
+    status: string;
+    errorCode: string | null;
+    usageJson: any;
+    resultJson: any;
+    sessionIdBefore: string | null;
+    sessionIdAfter: string | null;
+    retryOfRunId: string | null;
+    scheduledRetryAt: Date | null;
+  }>(
     "SELECT id, status, error_code, usage_json, result_json, session_id_before, session_id_after, retry_of_run_id, scheduled_retry_at FROM heartbeat_runs WHERE issue_id = $1 ORDER BY created_at",
     [issueId],
   );
 }
 
 async function settled(issueId: string, count: number) {
-  return waitFor(`${count} finished run(s)`, async () => {
-    const runs = await runsOf(issueId);
-    return runs.length >= count && runs.slice(0, count).every((r) => TERMINAL.includes(r.status)) ? runs : null;
-  }, 20_000);
+  return waitFor(
+    `${count} finished run(s)`,
+    async () => {
+      const runs = await runsOf(issueId);
+      return runs.length >= count && runs.slice(0, count).every((r) => TERMINAL.includes(r.status)) ? runs : null;
+    },
+    20_000,
+  );
 }
 
 describe("codex_local through the run engine", () => {
@@ -54,17 +68,32 @@ describe("codex_local through the run engine", () => {
 
     const [first] = await settled(issue.id, 1);
     expect(first).toMatchObject({ status: "succeeded", errorCode: null, sessionIdBefore: null, sessionIdAfter: THREAD });
-    expect(first!.usageJson).toMatchObject({ inputTokens: 1200, cachedInputTokens: 800, outputTokens: 345, usageSource: "session_total_first", provider: "openai", billingType: "metered_api" });
+    expect(first!.usageJson).toMatchObject({
+      inputTokens: 1200,
+      cachedInputTokens: 800,
+      outputTokens: 345,
+      usageSource: "session_total_first",
+      provider: "openai",
+      billingType: "metered_api",
+    });
     expect(first!.resultJson.summary).toContain("Done: updated src/a.ts");
 
-    const events = (await t.current.get(`/api/heartbeat-runs/${first!.id}/events`)).body as { eventType: string; message: string | null; payload: unknown }[];
+    const events = (await t.current.get(`/api/heartbeat-runs/${first!.id}/events`)).body as {
+      eventType: string;
+      message: string | null;
+      payload: unknown;
+    }[];
     const types = events.map((e) => e.eventType);
     for (const type of ["adapter.invoke", "tool.use", "tool.result", "assistant.text", "result"]) expect(types).toContain(type);
     expect(events.find((e) => e.eventType === "tool.use")!.message).toBe("$ bash -lc ls");
     // The executable was resolved once to an absolute path and stored with the invocation.
     expect(events.find((e) => e.eventType === "adapter.invoke")!.payload).toMatchObject({ adapterType: "codex_local", command: FAKE });
     // The secret reached the CLI through its environment only, and is redacted wherever the agent echoed it.
-    const invocations = fs.readFileSync(record, "utf8").trim().split("\n").map((l) => JSON.parse(l));
+    const invocations = fs
+      .readFileSync(record, "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
     expect(invocations[0].hasApiKey).toBe(true);
     expect(JSON.stringify(invocations[0].argv)).not.toContain(SECRET);
     expect(invocations[0].prompt).toContain("Refactor the parser");
@@ -86,11 +115,24 @@ describe("codex_local through the run engine", () => {
     expect(commented.status).toBe(201);
     const [, second] = await settled(issue.id, 2);
     expect(second).toMatchObject({ status: "succeeded", sessionIdBefore: THREAD, sessionIdAfter: THREAD });
-    expect(second!.usageJson).toMatchObject({ inputTokens: 1200, cachedInputTokens: 800, outputTokens: 345, usageSource: "session_delta", raw: { inputTokens: 2400, outputTokens: 690 } });
-    const resumed = fs.readFileSync(record, "utf8").trim().split("\n").map((l) => JSON.parse(l))[1];
+    expect(second!.usageJson).toMatchObject({
+      inputTokens: 1200,
+      cachedInputTokens: 800,
+      outputTokens: 345,
+      usageSource: "session_delta",
+      raw: { inputTokens: 2400, outputTokens: 690 },
+    });
+    const resumed = fs
+      .readFileSync(record, "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l))[1];
     expect(resumed.argv.slice(-3)).toEqual(["resume", THREAD, "-"]);
     expect(resumed.prompt).toContain("Please also update the docs.");
-    const [totals] = await t.current.tdb.db.query<{ totalInputTokens: string }>("SELECT total_input_tokens FROM agent_runtime_state WHERE agent_id = $1", [agent.id]);
+    const [totals] = await t.current.tdb.db.query<{ totalInputTokens: string }>(
+      "SELECT total_input_tokens FROM agent_runtime_state WHERE agent_id = $1",
+      [agent.id],
+    );
     expect(Number(totals!.totalInputTokens)).toBe(2400);
   });
 
@@ -119,12 +161,17 @@ describe("codex_local through the run engine", () => {
     expect(failed!.resultJson.errorFamily).toBeUndefined();
     expect((await runsOf(issue.id)).filter((r) => r.status === "scheduled_retry" || r.scheduledRetryAt)).toEqual([]);
 
-    const missing = await createAgent(t.current, company.id, { adapterType: "codex_local", adapterConfig: { command: "/nonexistent/codex" } });
+    const missing = await createAgent(t.current, company.id, {
+      adapterType: "codex_local",
+      adapterConfig: { command: "/nonexistent/codex" },
+    });
     const issue2 = await createIssue(t.current, company.id, { title: "No binary", status: "todo", assigneeAgentId: missing.id });
     const [lost] = await settled(issue2.id, 1);
     expect(lost).toMatchObject({ status: "failed", errorCode: "adapter_command_not_found" });
     expect((await t.current.get("/api/health")).status).toBe(200);
-    const env = await t.current.post(`/api/companies/${company.id}/adapters/codex_local/test-environment`, { adapterConfig: { command: FAKE } });
+    const env = await t.current.post(`/api/companies/${company.id}/adapters/codex_local/test-environment`, {
+      adapterConfig: { command: FAKE },
+    });
     expect(env.status).toBe(200);
     expect(JSON.stringify(env.body)).toContain("0.169.0");
     const models = await t.current.get(`/api/companies/${company.id}/adapters/codex_local/models`);
@@ -135,16 +182,26 @@ describe("codex_local through the run engine", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "codex-instr-"));
     fs.writeFileSync(path.join(dir, "AGENTS.md"), "Always run the linter before committing.");
     const { record, adapterConfig } = codexConfig("success");
-    const agent = await createAgent(t.current, company.id, { adapterType: "codex_local", adapterConfig: { ...adapterConfig, cwd: dir, instructionsFilePath: "AGENTS.md" } });
+    const agent = await createAgent(t.current, company.id, {
+      adapterType: "codex_local",
+      adapterConfig: { ...adapterConfig, cwd: dir, instructionsFilePath: "AGENTS.md" },
+    });
     const issue = await createIssue(t.current, company.id, { title: "Lint", status: "todo", assigneeAgentId: agent.id });
     const [done] = await settled(issue.id, 1);
     expect(done!.status).toBe("succeeded");
-    const prompt = fs.readFileSync(record, "utf8").trim().split("\n").map((l) => JSON.parse(l))[0].prompt as string;
+    const prompt = fs
+      .readFileSync(record, "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l))[0].prompt as string;
     expect(prompt).toContain(`Your standing instructions (from ${path.join(dir, "AGENTS.md")})`);
     expect(prompt).toContain("Always run the linter before committing.");
 
     const other = codexConfig("success");
-    const agent2 = await createAgent(t.current, company.id, { adapterType: "codex_local", adapterConfig: { ...other.adapterConfig, cwd: dir, instructionsFilePath: "missing.md" } });
+    const agent2 = await createAgent(t.current, company.id, {
+      adapterType: "codex_local",
+      adapterConfig: { ...other.adapterConfig, cwd: dir, instructionsFilePath: "missing.md" },
+    });
     const issue2 = await createIssue(t.current, company.id, { title: "No file", status: "todo", assigneeAgentId: agent2.id });
     const [run2] = await settled(issue2.id, 1);
     expect(run2!.status).toBe("succeeded");

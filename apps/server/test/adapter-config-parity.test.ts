@@ -61,7 +61,11 @@ const ADAPTERS: { type: "process" | "http" | "claude_local" | "codex_local"; run
       ["credentials in the url", { url: "https://user:pw@example.com/hook" }, "url"],
       ["lower-case method", { url: "https://example.com/hook", method: "put" }, null],
       ["unsupported method", { url: "https://example.com/hook", method: "TRACE" }, "method"],
-      ["header value with a line break", { url: "https://example.com/hook", headers: { "X-Token": "a\r\nInjected: 1" } }, "headers.X-Token"],
+      [
+        "header value with a line break",
+        { url: "https://example.com/hook", headers: { "X-Token": "a\r\nInjected: 1" } },
+        "headers.X-Token",
+      ],
       ["header name with a space", { url: "https://example.com/hook", headers: { "Bad Name": "x" } }, "headers.Bad Name"],
       ["header value not a string", { url: "https://example.com/hook", headers: { "X-N": 1 } }, "headers.X-N"],
       ["timeout 0 (none)", { url: "https://example.com/hook", timeoutMs: 0 }, null],
@@ -132,7 +136,11 @@ describe("one schema per adapter config: save-time acceptance == run-time accept
       const company = await createCompany(t.current);
       let n = 0;
       for (const [label, config, refusedAt] of adapter.rows) {
-        const res = await t.current.post(`/api/companies/${company.id}/agents`, { name: `Parity ${++n}`, adapterType: adapter.type, adapterConfig: config });
+        const res = await t.current.post(`/api/companies/${company.id}/agents`, {
+          name: `Parity ${++n}`,
+          adapterType: adapter.type,
+          adapterConfig: config,
+        });
         const run = adapter.run(config);
         const saved = res.status === 201;
         expect(saved, `${label}: save ${res.status} ${JSON.stringify(res.body)}`).toBe(run.ok);
@@ -141,8 +149,15 @@ describe("one schema per adapter config: save-time acceptance == run-time accept
           expect(res.status, label).toBe(400);
           // A NUL anywhere in a JSON body is already refused by the route (at the string's own path, e.g. `.value`).
           const field = `adapterConfig.${refusedAt}`;
-          expect(detailPaths(res.body).some((p) => p === field || p.startsWith(`${field}.`)), `${label}: ${JSON.stringify(res.body)}`).toBe(true);
-          if (!run.ok) expect(run.issues.map((i) => i.path.join(".")), label).toContain(refusedAt);
+          expect(
+            detailPaths(res.body).some((p) => p === field || p.startsWith(`${field}.`)),
+            `${label}: ${JSON.stringify(res.body)}`,
+          ).toBe(true);
+          if (!run.ok)
+            expect(
+              run.issues.map((i) => i.path.join(".")),
+              label,
+            ).toContain(refusedAt);
         }
       }
     });
@@ -160,7 +175,10 @@ describe("one schema per adapter config: save-time acceptance == run-time accept
 
   it("a masked secret sent back is checked as the stored value it stands for: accepted with a valid config, the config's own faults still refused", async () => {
     const company = await createCompany(t.current);
-    const agent = await createAgent(t.current, company.id, { adapterType: "claude_local", adapterConfig: { env: { ANTHROPIC_API_KEY: SECRET } } });
+    const agent = await createAgent(t.current, company.id, {
+      adapterType: "claude_local",
+      adapterConfig: { env: { ANTHROPIC_API_KEY: SECRET } },
+    });
     const read = (await t.current.get(`/api/agents/${agent.id}`)).body.adapterConfig;
     expect(read.env.ANTHROPIC_API_KEY).toMatchObject({ type: "secret", masked: true });
 
@@ -170,14 +188,21 @@ describe("one schema per adapter config: save-time acceptance == run-time accept
 
     const ok = await t.current.patch(`/api/agents/${agent.id}`, { adapterConfig: { ...read, maxTurns: 4 } });
     expect(ok.status, JSON.stringify(ok.body)).toBe(200);
-    const [row] = await t.current.tdb.db.query<{ adapterConfig: Record<string, unknown> }>("SELECT adapter_config FROM agents WHERE id = $1", [agent.id]);
+    const [row] = await t.current.tdb.db.query<{ adapterConfig: Record<string, unknown> }>(
+      "SELECT adapter_config FROM agents WHERE id = $1",
+      [agent.id],
+    );
     expect(row!.adapterConfig).toEqual({ env: { ANTHROPIC_API_KEY: SECRET }, maxTurns: 4 });
     expect(parseClaudeConfig(row!.adapterConfig).ok).toBe(true);
   });
 
   it("agent-hires (the approvals hire path) is checked by the same registry", async () => {
     const company = await createCompany(t.current);
-    const res = await t.current.post(`/api/companies/${company.id}/agent-hires`, { name: "Hire Zero", adapterType: "claude_local", adapterConfig: { maxTurns: 0 } });
+    const res = await t.current.post(`/api/companies/${company.id}/agent-hires`, {
+      name: "Hire Zero",
+      adapterType: "claude_local",
+      adapterConfig: { maxTurns: 0 },
+    });
     expect(res.status).toBe(400);
     expect(detailPaths(res.body)).toEqual(["adapterConfig.maxTurns"]);
     expect((await t.current.get(`/api/companies/${company.id}/agents`)).body).toEqual([]);

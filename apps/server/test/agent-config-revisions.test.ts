@@ -6,7 +6,9 @@ const t = useTestApp();
 const UNKNOWN_UUID = "00000000-0000-4000-8000-000000000000";
 
 async function storedAdapterConfig(agentId: string) {
-  const [row] = await t.current.tdb.db.query<{ adapterConfig: Record<string, any> }>("SELECT adapter_config FROM agents WHERE id = $1", [agentId]);
+  const [row] = await t.current.tdb.db.query<{ adapterConfig: Record<string, any> }>("SELECT adapter_config FROM agents WHERE id = $1", [
+    agentId,
+  ]);
   return row!.adapterConfig;
 }
 
@@ -55,7 +57,11 @@ describe("agent config revisions", () => {
     expect(res.body).toMatchObject({ id: agent.id, adapterConfig: { command: "/bin/b" }, budgetMonthlyCents: 0 });
     const after = (await t.current.get(`/api/agents/${agent.id}/config-revisions`)).body;
     expect(after).toHaveLength(3);
-    expect(after[0]).toMatchObject({ source: "rollback", rolledBackFromRevisionId: toB.id, changedKeys: ["adapterConfig", "budgetMonthlyCents"] });
+    expect(after[0]).toMatchObject({
+      source: "rollback",
+      rolledBackFromRevisionId: toB.id,
+      changedKeys: ["adapterConfig", "budgetMonthlyCents"],
+    });
   });
 
   it("secret env values never appear in revisions, and a rollback puts the stored secret back", async () => {
@@ -97,7 +103,9 @@ describe("agent config revisions", () => {
     expect((await t.current.get(`/api/agents/${agent.id}/config-revisions/not-a-uuid`)).status).toBe(404);
     expect((await t.current.get(`/api/agents/${sibling.id}/config-revisions/${rev.id}`)).status).toBe(404);
     expect((await t.current.get(`/api/agents/${agent.id}/config-revisions`, { token: outsiderKey.token })).status).toBe(404);
-    const byAgent = await t.current.post(`/api/agents/${agent.id}/config-revisions/${rev.id}/rollback`, undefined, { token: agentKey.token });
+    const byAgent = await t.current.post(`/api/agents/${agent.id}/config-revisions/${rev.id}/rollback`, undefined, {
+      token: agentKey.token,
+    });
     expect(byAgent.status).toBe(403);
     expect((await t.current.post(`/api/agents/${agent.id}/config-revisions/${UNKNOWN_UUID}/rollback`)).status).toBe(404);
   });
@@ -109,7 +117,12 @@ describe("PATCH /api/agents/:id/instructions-path", () => {
     const agent = await createAgent(t.current, company.id, { adapterType: "codex_local", adapterConfig: { cwd: "/srv/work" } });
     const set = await t.current.patch(`/api/agents/${agent.id}/instructions-path`, { path: "agents/cmo/AGENTS.md" });
     expect(set.status, JSON.stringify(set.body)).toBe(200);
-    expect(set.body).toEqual({ agentId: agent.id, adapterType: "codex_local", adapterConfigKey: "instructionsFilePath", path: "/srv/work/agents/cmo/AGENTS.md" });
+    expect(set.body).toEqual({
+      agentId: agent.id,
+      adapterType: "codex_local",
+      adapterConfigKey: "instructionsFilePath",
+      path: "/srv/work/agents/cmo/AGENTS.md",
+    });
     expect((await storedAdapterConfig(agent.id)).instructionsFilePath).toBe("/srv/work/agents/cmo/AGENTS.md");
 
     const absolute = await t.current.patch(`/api/agents/${agent.id}/instructions-path`, { path: "/etc/agents/AGENTS.md" });
@@ -119,7 +132,11 @@ describe("PATCH /api/agents/:id/instructions-path", () => {
     expect(await storedAdapterConfig(agent.id)).toEqual({ cwd: "/srv/work" });
 
     const revisions = (await t.current.get(`/api/agents/${agent.id}/config-revisions`)).body;
-    expect(revisions.map((r: { source: string }) => r.source)).toEqual(["instructions_path_patch", "instructions_path_patch", "instructions_path_patch"]);
+    expect(revisions.map((r: { source: string }) => r.source)).toEqual([
+      "instructions_path_patch",
+      "instructions_path_patch",
+      "instructions_path_patch",
+    ]);
   });
 
   it("refusals: no default key 422, relative path without cwd 422, agent caller 403, unknown agent 404, bad body 400", async () => {
@@ -131,16 +148,23 @@ describe("PATCH /api/agents/:id/instructions-path", () => {
     const noKey = await t.current.patch(`/api/agents/${processAgent.id}/instructions-path`, { path: "/x/AGENTS.md" });
     expect(noKey.status).toBe(422);
     expect(noKey.body.code).toBe("instructions_path_key_required");
-    const withKey = await t.current.patch(`/api/agents/${processAgent.id}/instructions-path`, { path: "/x/AGENTS.md", adapterConfigKey: "instructionsFile" });
+    const withKey = await t.current.patch(`/api/agents/${processAgent.id}/instructions-path`, {
+      path: "/x/AGENTS.md",
+      adapterConfigKey: "instructionsFile",
+    });
     expect(withKey.status, JSON.stringify(withKey.body)).toBe(200);
     expect(withKey.body).toMatchObject({ adapterConfigKey: "instructionsFile", path: "/x/AGENTS.md" });
 
     const relative = await t.current.patch(`/api/agents/${cli.id}/instructions-path`, { path: "AGENTS.md" });
     expect(relative.status).toBe(422);
     expect(relative.body.code).toBe("instructions_path_relative");
-    expect((await t.current.patch(`/api/agents/${cli.id}/instructions-path`, { path: "/a/AGENTS.md" }, { token: key.token })).status).toBe(403);
+    expect((await t.current.patch(`/api/agents/${cli.id}/instructions-path`, { path: "/a/AGENTS.md" }, { token: key.token })).status).toBe(
+      403,
+    );
     expect((await t.current.patch(`/api/agents/${UNKNOWN_UUID}/instructions-path`, { path: "/a/AGENTS.md" })).status).toBe(404);
     expect((await t.current.patch(`/api/agents/${cli.id}/instructions-path`, {})).status).toBe(400);
-    expect((await t.current.patch(`/api/agents/${cli.id}/instructions-path`, { path: "/a", adapterConfigKey: "bad key" })).status).toBe(400);
+    expect((await t.current.patch(`/api/agents/${cli.id}/instructions-path`, { path: "/a", adapterConfigKey: "bad key" })).status).toBe(
+      400,
+    );
   });
 });

@@ -1,12 +1,6 @@
 import { createHmac } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import {
-  AGENT_JWT_AUDIENCE,
-  AGENT_JWT_ISSUER,
-  looksLikeJwt,
-  signAgentJwt,
-  verifyAgentJwt,
-} from "../src/auth/agent-jwt.js";
+import { AGENT_JWT_AUDIENCE, AGENT_JWT_ISSUER, looksLikeJwt, signAgentJwt, verifyAgentJwt } from "../src/auth/agent-jwt.js";
 
 const SECRET = "unit-test-secret";
 const NOW = Date.UTC(2030, 0, 1, 12, 0, 0); // a whole second
@@ -79,7 +73,12 @@ describe("signAgentJwt", () => {
     const result = verifyAgentJwt(token, SECRET, NOW);
     expect(result.ok).toBe(true);
     if (!result.ok) return;
-    expect(result.claims).toMatchObject({ sub: CLAIMS.agentId, company_id: CLAIMS.companyId, run_id: CLAIMS.runId, adapter_type: "process" });
+    expect(result.claims).toMatchObject({
+      sub: CLAIMS.agentId,
+      company_id: CLAIMS.companyId,
+      run_id: CLAIMS.runId,
+      adapter_type: "process",
+    });
   });
 
   it("different secrets give different signatures", () => {
@@ -133,9 +132,17 @@ describe("verifyAgentJwt: rejected tokens", () => {
     ["signature first char changed", `${gh}.${gp}.${flipFirst(gs)}`, "bad signature"],
     ["signature truncated", `${gh}.${gp}.${gs.slice(0, -4)}`, "bad signature"],
     ["signature doubled", `${gh}.${gp}.${gs}${gs}`, "bad signature"],
-    ["payload swapped for another agent, old signature", `${gh}.${b64(validPayload({ sub: "44444444-4444-4444-8444-444444444444" }))}.${gs}`, "bad signature"],
+    [
+      "payload swapped for another agent, old signature",
+      `${gh}.${b64(validPayload({ sub: "44444444-4444-4444-8444-444444444444" }))}.${gs}`,
+      "bad signature",
+    ],
     ["payload with exp pushed out, old signature", `${gh}.${b64(validPayload({ exp: 4_000_000_000 }))}.${gs}`, "bad signature"],
-    ["payload with another run, old signature", `${gh}.${b64(validPayload({ run_id: "55555555-5555-4555-8555-555555555555" }))}.${gs}`, "bad signature"],
+    [
+      "payload with another run, old signature",
+      `${gh}.${b64(validPayload({ run_id: "55555555-5555-4555-8555-555555555555" }))}.${gs}`,
+      "bad signature",
+    ],
     ["header re-encoded with extra field, old signature", `${b64({ alg: "HS256", typ: "JWT", kid: "x" })}.${gp}.${gs}`, "bad signature"],
     ["wrong issuer", forge({ alg: "HS256", typ: "JWT" }, validPayload({ iss: "someone-else" })), "wrong issuer or audience"],
     ["missing issuer", forge({ alg: "HS256", typ: "JWT" }, validPayload({ iss: undefined })), "wrong issuer or audience"],

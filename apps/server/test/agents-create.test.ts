@@ -252,7 +252,11 @@ describe("agents hiring agents", () => {
     const plainKey = await createAgentKey(t.current, plain.id);
     const recruiterKey = await createAgentKey(t.current, recruiter.id);
 
-    const denied = await t.current.post(`/api/companies/${company.id}/agents`, { name: "Recruit A", ...PROCESS }, { token: plainKey.token });
+    const denied = await t.current.post(
+      `/api/companies/${company.id}/agents`,
+      { name: "Recruit A", ...PROCESS },
+      { token: plainKey.token },
+    );
     expect(denied.status).toBe(403);
     const allowed = await t.current.post(
       `/api/companies/${company.id}/agents`,
@@ -264,7 +268,11 @@ describe("agents hiring agents", () => {
     const rows = await agentActivity(company.id, allowed.body.id);
     expect(actions(rows, "agent.created")[0]).toMatchObject({ actorType: "agent", actorId: recruiter.id });
 
-    const elsewhere = await t.current.post(`/api/companies/${other.id}/agents`, { name: "Recruit C", ...PROCESS }, { token: recruiterKey.token });
+    const elsewhere = await t.current.post(
+      `/api/companies/${other.id}/agents`,
+      { name: "Recruit C", ...PROCESS },
+      { token: recruiterKey.token },
+    );
     expect(elsewhere.status).toBe(403);
   });
 });

@@ -18,7 +18,20 @@ describe("reads", () => {
     const res = await t.current.get(`/api/agents/${agent.id}/configuration`);
     expect(res.status).toBe(200);
     expect(Object.keys(res.body).sort()).toEqual(
-      ["adapterConfig", "adapterType", "companyId", "id", "name", "permissions", "reportsTo", "role", "runtimeConfig", "status", "title", "updatedAt"].sort(),
+      [
+        "adapterConfig",
+        "adapterType",
+        "companyId",
+        "id",
+        "name",
+        "permissions",
+        "reportsTo",
+        "role",
+        "runtimeConfig",
+        "status",
+        "title",
+        "updatedAt",
+      ].sort(),
     );
     expect(res.body).toMatchObject({
       id: agent.id,

@@ -35,7 +35,14 @@ describe("patch", () => {
     const rows = await agentActivity(company.id, agent.id);
     const updated = actions(rows, "agent.updated");
     expect(updated).toHaveLength(1);
-    expect(updated[0]!.details.changedFields.sort()).toEqual(["budgetMonthlyCents", "capabilities", "metadata", "permissions", "role", "title"]);
+    expect(updated[0]!.details.changedFields.sort()).toEqual([
+      "budgetMonthlyCents",
+      "capabilities",
+      "metadata",
+      "permissions",
+      "role",
+      "title",
+    ]);
   });
 
   it.each([

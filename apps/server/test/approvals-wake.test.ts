@@ -38,13 +38,18 @@ const approvalRuns = (approvalId: string) =>
   );
 
 async function finishedRun(approvalId: string) {
-  return waitFor(`the run woken for approval ${approvalId}`, async () => {
-    const [run] = await approvalRuns(approvalId);
-    return run && ["succeeded", "failed", "cancelled", "timed_out"].includes(run.status) ? run : null;
-  }, 30_000);
+  return waitFor(
+    `the run woken for approval ${approvalId}`,
+    async () => {
+      const [run] = await approvalRuns(approvalId);
+      return run && ["succeeded", "failed", "cancelled", "timed_out"].includes(run.status) ? run : null;
+    },
+    30_000,
+  );
 }
 
-const readEnv = (dir: string, runId: string): Record<string, string> => JSON.parse(fs.readFileSync(path.join(dir, `${runId}.json`), "utf8"));
+const readEnv = (dir: string, runId: string): Record<string, string> =>
+  JSON.parse(fs.readFileSync(path.join(dir, `${runId}.json`), "utf8"));
 
 describe("decision wakes", () => {
   it("approve: the requester runs with PAPERCLIP_APPROVAL_* and the linked issues; its own linked issue is its task", async () => {
@@ -63,7 +68,13 @@ describe("decision wakes", () => {
     expect((await t.current.post(`/api/approvals/${created.body.id}/approve`, { decisionNote: "ok" })).status).toBe(200);
     const run = await finishedRun(created.body.id);
     expect(run.status).toBe("succeeded");
-    expect(run.contextSnapshot).toMatchObject({ wakeReason: "approval_approved", approvalId: created.body.id, approvalStatus: "approved", issueId: second.id, issueIds: [first.id, second.id] });
+    expect(run.contextSnapshot).toMatchObject({
+      wakeReason: "approval_approved",
+      approvalId: created.body.id,
+      approvalStatus: "approved",
+      issueId: second.id,
+      issueIds: [first.id, second.id],
+    });
     const env = readEnv(dir, run.id);
     expect(env).toMatchObject({
       PAPERCLIP_AGENT_ID: agent.id,
@@ -89,22 +100,42 @@ describe("decision wakes", () => {
 
   it("reject and request-revision wake with their reasons; no linked issue means no task", async () => {
     const { company, dir, token } = await requesterAgent();
-    const rejected = await t.current.post(`/api/companies/${company.id}/approvals`, { type: "request_board_approval", payload: { ask: "a" } }, { token });
-    const revised = await t.current.post(`/api/companies/${company.id}/approvals`, { type: "request_board_approval", payload: { ask: "b" } }, { token });
+    const rejected = await t.current.post(
+      `/api/companies/${company.id}/approvals`,
+      { type: "request_board_approval", payload: { ask: "a" } },
+      { token },
+    );
+    const revised = await t.current.post(
+      `/api/companies/${company.id}/approvals`,
+      { type: "request_board_approval", payload: { ask: "b" } },
+      { token },
+    );
     expect((await t.current.post(`/api/approvals/${rejected.body.id}/reject`, {})).status).toBe(200);
     const rejectRun = await finishedRun(rejected.body.id);
     const rejectEnv = readEnv(dir, rejectRun.id);
-    expect(rejectEnv).toMatchObject({ PAPERCLIP_APPROVAL_ID: rejected.body.id, PAPERCLIP_APPROVAL_STATUS: "rejected", PAPERCLIP_WAKE_REASON: "approval_rejected", PAPERCLIP_LINKED_ISSUE_IDS: "" });
+    expect(rejectEnv).toMatchObject({
+      PAPERCLIP_APPROVAL_ID: rejected.body.id,
+      PAPERCLIP_APPROVAL_STATUS: "rejected",
+      PAPERCLIP_WAKE_REASON: "approval_rejected",
+      PAPERCLIP_LINKED_ISSUE_IDS: "",
+    });
     expect(rejectEnv.PAPERCLIP_TASK_ID).toBeUndefined();
 
     expect((await t.current.post(`/api/approvals/${revised.body.id}/request-revision`, { decisionNote: "more" })).status).toBe(200);
     const revisionEnv = readEnv(dir, (await finishedRun(revised.body.id)).id);
-    expect(revisionEnv).toMatchObject({ PAPERCLIP_APPROVAL_STATUS: "revision_requested", PAPERCLIP_WAKE_REASON: "approval_revision_requested" });
+    expect(revisionEnv).toMatchObject({
+      PAPERCLIP_APPROVAL_STATUS: "revision_requested",
+      PAPERCLIP_WAKE_REASON: "approval_revision_requested",
+    });
   });
 
   it("a paused requester is not woken, and the decision still stands", async () => {
     const { company, agent, token } = await requesterAgent();
-    const created = await t.current.post(`/api/companies/${company.id}/approvals`, { type: "request_board_approval", payload: {} }, { token });
+    const created = await t.current.post(
+      `/api/companies/${company.id}/approvals`,
+      { type: "request_board_approval", payload: {} },
+      { token },
+    );
     expect((await t.current.post(`/api/agents/${agent.id}/pause`, {})).status).toBe(200);
     const res = await t.current.post(`/api/approvals/${created.body.id}/approve`, {});
     expect(res.status).toBe(200);
@@ -130,7 +161,13 @@ describe("the wake prompt of CLI agents names the approval", () => {
     const prompt = buildPrompt({
       ...base,
       nonce: "abc123",
-      approval: { id: "22222222-2222-4222-8222-222222222222", type: "hire_agent", status: "rejected", linkedIssues: ["ACM-1", "ACM-2"], decisionNote: note },
+      approval: {
+        id: "22222222-2222-4222-8222-222222222222",
+        type: "hire_agent",
+        status: "rejected",
+        linkedIssues: ["ACM-1", "ACM-2"],
+        decisionNote: note,
+      },
     });
     const wake = prompt.slice(prompt.indexOf("## This wake"), prompt.indexOf("## Data"));
     expect(wake).toContain("approval: 22222222-2222-4222-8222-222222222222 (hire_agent) is now rejected");

@@ -54,7 +54,9 @@ describe("creating and reading approvals", () => {
     expect(all.body.map((x: { id: string }) => x.id)).toEqual([b.id, a.id]);
     const pending = await t.current.get(`/api/companies/${company.id}/approvals?status=pending`);
     expect(pending.body.map((x: { id: string }) => x.id)).toEqual([b.id]);
-    expect((await t.current.get(`/api/companies/${company.id}/approvals?status=approved`)).body.map((x: { id: string }) => x.id)).toEqual([a.id]);
+    expect((await t.current.get(`/api/companies/${company.id}/approvals?status=approved`)).body.map((x: { id: string }) => x.id)).toEqual([
+      a.id,
+    ]);
     const bad = await t.current.get(`/api/companies/${company.id}/approvals?status=maybe`);
     expect(bad.status).toBe(400);
   });
@@ -104,7 +106,12 @@ describe("decisions", () => {
     const approval = await request(company.id, { type: "request_board_approval", payload: {} });
     const approved = await t.current.post(`/api/approvals/${approval.id}/approve`, { decisionNote: "go ahead" });
     expect(approved.status).toBe(200);
-    expect(approved.body).toMatchObject({ status: "approved", decisionNote: "go ahead", decidedByUserId: expect.any(String), decidedAt: expect.anything() });
+    expect(approved.body).toMatchObject({
+      status: "approved",
+      decisionNote: "go ahead",
+      decidedByUserId: expect.any(String),
+      decidedAt: expect.anything(),
+    });
     const again = await t.current.post(`/api/approvals/${approval.id}/approve`, { decisionNote: "twice" });
     expect(again.status).toBe(200);
     expect(again.body).toMatchObject({ status: "approved", decisionNote: "go ahead" });
@@ -112,7 +119,10 @@ describe("decisions", () => {
     expect(reject.status).toBe(422);
     expect(reject.body.code).toBe("approval_already_decided");
     expect((await t.current.post(`/api/approvals/${approval.id}/request-revision`, {})).status).toBe(422);
-    const decided = await t.current.tdb.db.query("SELECT count(*)::int AS n FROM activity_log WHERE entity_id = $1 AND action = 'approval.approved'", [approval.id]);
+    const decided = await t.current.tdb.db.query(
+      "SELECT count(*)::int AS n FROM activity_log WHERE entity_id = $1 AND action = 'approval.approved'",
+      [approval.id],
+    );
     expect(decided[0]).toMatchObject({ n: 1 });
   });
 
@@ -138,12 +148,23 @@ describe("decisions", () => {
     const revision = await t.current.post(`/api/approvals/${approval.id}/request-revision`, { decisionNote: "more detail" });
     expect(revision.body).toMatchObject({ status: "revision_requested", decisionNote: "more detail" });
     // Repeating the decision it already has changes nothing (a retried request is not an error).
-    expect((await t.current.post(`/api/approvals/${approval.id}/request-revision`, { decisionNote: "again" })).body).toMatchObject({ status: "revision_requested", decisionNote: "more detail" });
-    expect((await t.current.post(`/api/approvals/${approval.id}/resubmit`, { payload: { plan: "v2" } }, { token: stranger.token })).status).toBe(403);
+    expect((await t.current.post(`/api/approvals/${approval.id}/request-revision`, { decisionNote: "again" })).body).toMatchObject({
+      status: "revision_requested",
+      decisionNote: "more detail",
+    });
+    expect(
+      (await t.current.post(`/api/approvals/${approval.id}/resubmit`, { payload: { plan: "v2" } }, { token: stranger.token })).status,
+    ).toBe(403);
     expect((await t.current.post(`/api/approvals/${approval.id}/resubmit`, { payload: "v2" }, { token })).status).toBe(400);
     const resubmitted = await t.current.post(`/api/approvals/${approval.id}/resubmit`, { payload: { plan: "v2" } }, { token });
     expect(resubmitted.status).toBe(200);
-    expect(resubmitted.body).toMatchObject({ status: "pending", payload: { plan: "v2" }, decisionNote: null, decidedAt: null, requestedByAgentId: agent.id });
+    expect(resubmitted.body).toMatchObject({
+      status: "pending",
+      payload: { plan: "v2" },
+      decisionNote: null,
+      decidedAt: null,
+      requestedByAgentId: agent.id,
+    });
     expect((await t.current.post(`/api/approvals/${approval.id}/approve`, {})).body.status).toBe("approved");
   });
 });
@@ -156,7 +177,13 @@ describe("comments", () => {
     const url = `/api/approvals/${approval.id}/comments`;
     const mine = await t.current.post(url, { body: "please decide" }, { token });
     expect(mine.status).toBe(201);
-    expect(mine.body).toMatchObject({ approvalId: approval.id, companyId: company.id, authorAgentId: agent.id, authorUserId: null, body: "please decide" });
+    expect(mine.body).toMatchObject({
+      approvalId: approval.id,
+      companyId: company.id,
+      authorAgentId: agent.id,
+      authorUserId: null,
+      body: "please decide",
+    });
     const board = await t.current.post(url, { body: "looking" });
     expect(board.body).toMatchObject({ authorAgentId: null, authorUserId: expect.any(String) });
     expect((await t.current.post(url, { body: "me too" }, { token: stranger.token })).status).toBe(403);
@@ -207,15 +234,23 @@ describe("issue links", () => {
 describe("budget override approvals", () => {
   async function hardStop() {
     const { company, agent } = await setup();
-    expect((await t.current.post(`/api/companies/${company.id}/budgets/policies`, { scopeType: "agent", scopeId: agent.id, amount: 100 })).status).toBe(201);
+    expect(
+      (await t.current.post(`/api/companies/${company.id}/budgets/policies`, { scopeType: "agent", scopeId: agent.id, amount: 100 }))
+        .status,
+    ).toBe(201);
     expect((await t.current.post(`/api/companies/${company.id}/cost-events`, { agentId: agent.id, costCents: 150 })).status).toBe(201);
     const [approval] = (await t.current.get(`/api/companies/${company.id}/approvals?status=pending`)).body;
-    expect(approval).toMatchObject({ type: "budget_override_required", requestedByAgentId: null, payload: { scopeType: "agent", scopeId: agent.id } });
+    expect(approval).toMatchObject({
+      type: "budget_override_required",
+      requestedByAgentId: null,
+      payload: { scopeType: "agent", scopeId: agent.id },
+    });
     expect((await t.current.get(`/api/agents/${agent.id}`)).body).toMatchObject({ status: "paused", pauseReason: "budget" });
     expect((await t.current.post(`/api/agents/${agent.id}/wakeup`, { source: "on_demand" })).status).toBe(409);
     return { company, agent, approval: approval as { id: string } };
   }
-  const incident = async (companyId: string) => (await t.current.get(`/api/companies/${companyId}/budgets/incidents`)).body.find((i: any) => i.thresholdType === "hard");
+  const incident = async (companyId: string) =>
+    (await t.current.get(`/api/companies/${companyId}/budgets/incidents`)).body.find((i: any) => i.thresholdType === "hard");
 
   it("approving resolves the incident, resumes the agent and lifts the stop for the window", async () => {
     const { company, agent, approval } = await hardStop();

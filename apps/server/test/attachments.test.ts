@@ -125,7 +125,9 @@ describe("upload and download", () => {
 
   it("text is served as a download with its stored type (parameters dropped)", async () => {
     const { company, issue } = await fresh();
-    const res = await upload(company.id, issue.identifier, [{ name: "file", filename: "notes.txt", type: "Text/Plain; charset=utf-8", data: "hello\n" }]);
+    const res = await upload(company.id, issue.identifier, [
+      { name: "file", filename: "notes.txt", type: "Text/Plain; charset=utf-8", data: "hello\n" },
+    ]);
     expect(res.status).toBe(201);
     expect(res.json.contentType).toBe("text/plain");
     const got = await raw("GET", res.json.contentPath);
@@ -167,7 +169,11 @@ describe("upload and download", () => {
     const { company, issue } = await fresh();
     const a = await upload(company.id, issue.id, [{ name: "file", filename: "a.txt", type: "text/plain", data: "a" }]);
     const b = await upload(company.id, issue.id, [{ name: "file", filename: "b.txt", type: "text/plain", data: "b" }]);
-    for (const path of [`/api/issues/${issue.id}/attachments`, `/api/issues/${issue.identifier}/attachments`, `/api/companies/${company.id}/issues/${issue.id}/attachments`]) {
+    for (const path of [
+      `/api/issues/${issue.id}/attachments`,
+      `/api/issues/${issue.identifier}/attachments`,
+      `/api/companies/${company.id}/issues/${issue.id}/attachments`,
+    ]) {
       const list = await app.get(path);
       expect(list.status).toBe(200);
       expect(list.body.map((x: any) => x.id)).toEqual([b.json.id, a.json.id]);
@@ -181,10 +187,22 @@ describe("upload and download", () => {
     const activity = await app.get(`/api/issues/${issue.id}/activity`);
     const row = activity.body.find((r: any) => r.action === "issue.attachment_added");
     expect(row).toMatchObject({ actorType: "user", entityType: "issue", entityId: issue.id });
-    expect(row.details).toMatchObject({ attachmentId: res.json.id, originalFilename: "plan.md", contentType: "text/markdown", byteSize: 6 });
+    expect(row.details).toMatchObject({
+      attachmentId: res.json.id,
+      originalFilename: "plan.md",
+      contentType: "text/markdown",
+      byteSize: 6,
+    });
     const ctx = await app.get(`/api/issues/${issue.id}/heartbeat-context`);
     expect(ctx.body.attachments).toEqual([
-      { id: res.json.id, filename: "plan.md", contentType: "text/markdown", byteSize: 6, contentPath: res.json.contentPath, createdAt: res.json.createdAt },
+      {
+        id: res.json.id,
+        filename: "plan.md",
+        contentType: "text/markdown",
+        byteSize: 6,
+        contentPath: res.json.contentPath,
+        createdAt: res.json.createdAt,
+      },
     ]);
   });
 });
@@ -192,10 +210,14 @@ describe("upload and download", () => {
 describe("limits and bad input", () => {
   it("a file over the limit is a 413 and nothing is stored", async () => {
     const { company, issue } = await fresh();
-    const res = await upload(company.id, issue.id, [{ name: "file", filename: "big.bin", type: "application/octet-stream", data: Buffer.alloc(LIMIT + 1) }]);
+    const res = await upload(company.id, issue.id, [
+      { name: "file", filename: "big.bin", type: "application/octet-stream", data: Buffer.alloc(LIMIT + 1) },
+    ]);
     expect(res.status).toBe(413);
     expect(res.json.error).toContain(String(LIMIT));
-    const exact = await upload(company.id, issue.id, [{ name: "file", filename: "ok.bin", type: "application/octet-stream", data: Buffer.alloc(LIMIT, 1) }]);
+    const exact = await upload(company.id, issue.id, [
+      { name: "file", filename: "ok.bin", type: "application/octet-stream", data: Buffer.alloc(LIMIT, 1) },
+    ]);
     expect(exact.status).toBe(201);
     expect(await attachmentCount(issue.id)).toBe(1);
   });
@@ -280,7 +302,9 @@ describe("limits and bad input", () => {
 
   it("filenames lose paths, control and bidi characters, and are capped keeping the extension", async () => {
     const { company, issue } = await fresh();
-    const res = await upload(company.id, issue.id, [{ name: "file", filenameStar: "../../etc/pass\u0007wd\u202Etxt.exe", type: "text/plain", data: "x" }]);
+    const res = await upload(company.id, issue.id, [
+      { name: "file", filenameStar: "../../etc/pass\u0007wd\u202Etxt.exe", type: "text/plain", data: "x" },
+    ]);
     expect(res.status, res.bytes.toString()).toBe(201);
     expect(res.json.originalFilename).toBe("passwdtxt.exe");
     // A raw control character in the part header itself is malformed input.
@@ -309,10 +333,14 @@ describe("access", () => {
     expect((await raw("GET", res.json.contentPath, { token: outsider.token })).status).toBe(404);
     expect((await raw("DELETE", `/api/attachments/${res.json.id}`, { token: outsider.token })).status).toBe(404);
     expect((await app.get(`/api/issues/${issue.id}/attachments`, { token: outsider.token })).status).toBe(404);
-    const into = await upload(company.id, issue.id, [{ name: "file", filename: "b.txt", type: "text/plain", data: "b" }], { token: outsider.token });
+    const into = await upload(company.id, issue.id, [{ name: "file", filename: "b.txt", type: "text/plain", data: "b" }], {
+      token: outsider.token,
+    });
     expect(into.status).toBe(403);
     // Through its own company's path, the other company's issue does not exist for it.
-    const sideways = await upload(other.id, issue.id, [{ name: "file", filename: "b.txt", type: "text/plain", data: "b" }], { token: outsider.token });
+    const sideways = await upload(other.id, issue.id, [{ name: "file", filename: "b.txt", type: "text/plain", data: "b" }], {
+      token: outsider.token,
+    });
     expect(sideways.status).toBe(404);
     // The board sees both companies: the mismatch is Paperclip's 422.
     const board = await upload(other.id, issue.id, [{ name: "file", filename: "b.txt", type: "text/plain", data: "b" }]);
@@ -327,7 +355,10 @@ describe("access", () => {
     const agent = await createAgent(app, company.id);
     const key = await createAgentKey(app, agent.id);
     const runId = await insertRun(company.id, agent.id);
-    const res = await upload(company.id, issue.id, [{ name: "file", filename: "out.txt", type: "text/plain", data: "done" }], { token: key.token, runId });
+    const res = await upload(company.id, issue.id, [{ name: "file", filename: "out.txt", type: "text/plain", data: "done" }], {
+      token: key.token,
+      runId,
+    });
     expect(res.status, res.bytes.toString()).toBe(201);
     expect(res.json).toMatchObject({ createdByAgentId: agent.id, createdByUserId: null, createdByRunId: runId, originatingRunId: runId });
     const [act] = await app.tdb.db.query<{ runId: string; agentId: string }>(
@@ -344,7 +375,9 @@ describe("access", () => {
     const { company, issue } = await fresh();
     const owner = await createAgentKey(app, (await createAgent(app, company.id)).id);
     const peer = await createAgentKey(app, (await createAgent(app, company.id)).id);
-    const mine = await upload(company.id, issue.id, [{ name: "file", filename: "a.txt", type: "text/plain", data: "a" }], { token: owner.token });
+    const mine = await upload(company.id, issue.id, [{ name: "file", filename: "a.txt", type: "text/plain", data: "a" }], {
+      token: owner.token,
+    });
     const boards = await upload(company.id, issue.id, [{ name: "file", filename: "b.txt", type: "text/plain", data: "b" }]);
 
     const denied = await raw("DELETE", `/api/attachments/${mine.json.id}`, { token: peer.token });

@@ -59,7 +59,15 @@ function claimsFor(agent: { id: string; companyId: string }, runId: string, over
 async function activity(companyId: string) {
   const res = await t.current.get(`/api/companies/${companyId}/activity?limit=500`);
   expect(res.status).toBe(200);
-  return res.body as Array<{ action: string; actorType: string; actorId: string; agentId: string | null; runId: string | null; entityId: string; details: any }>;
+  return res.body as Array<{
+    action: string;
+    actorType: string;
+    actorId: string;
+    agentId: string | null;
+    runId: string | null;
+    entityId: string;
+    details: any;
+  }>;
 }
 
 describe("the board", () => {
@@ -67,7 +75,12 @@ describe("the board", () => {
     const res = await t.current.post("/api/companies", { name: "Boardroom" });
     expect(res.status).toBe(201);
     const rows = await activity(res.body.id);
-    expect(rows.find((r) => r.action === "company.created")).toMatchObject({ actorType: "user", actorId: "local-board", agentId: null, runId: null });
+    expect(rows.find((r) => r.action === "company.created")).toMatchObject({
+      actorType: "user",
+      actorId: "local-board",
+      agentId: null,
+      runId: null,
+    });
     const issue = await createIssue(t.current, res.body.id);
     expect(issue.createdByUserId).toBe("local-board");
     expect(issue.createdByAgentId).toBeNull();
@@ -244,7 +257,14 @@ describe("acting as an agent", () => {
 
     const res = await t.current.get("/api/agents/me", { token });
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ id: eng.id, companyId: company.id, name: "Builder", role: "engineer", reportsTo: cto.id, status: "idle" });
+    expect(res.body).toMatchObject({
+      id: eng.id,
+      companyId: company.id,
+      name: "Builder",
+      role: "engineer",
+      reportsTo: cto.id,
+      status: "idle",
+    });
     expect(res.body.chainOfCommand).toEqual([
       { id: cto.id, name: "Tech", role: "cto", title: null },
       { id: ceo.id, name: "Chief", role: "ceo", title: "Boss" },
@@ -303,7 +323,9 @@ describe("acting as an agent", () => {
     const agents = await t.current.get(`/api/companies/${company.id}/agents`, { token });
     expect(agents.status).toBe(200);
     expect(agents.body.map((a: { id: string }) => a.id)).toContain(agent.id);
-    expect((await t.current.get(`/api/companies/${company.id}/issues`, { token })).body.map((i: { id: string }) => i.id)).toContain(issue.id);
+    expect((await t.current.get(`/api/companies/${company.id}/issues`, { token })).body.map((i: { id: string }) => i.id)).toContain(
+      issue.id,
+    );
     expect((await t.current.get(`/api/issues/${issue.id}`, { token })).status).toBe(200);
     expect((await t.current.get(`/api/agents/${agent.id}/configuration`, { token })).status).toBe(200);
   });
@@ -419,13 +441,20 @@ describe("X-Paperclip-Run-Id with API keys", () => {
     const issue = await createIssue(t.current, company.id, { assigneeAgentId: agent.id, status: "todo" });
     for (const status of ["succeeded", "failed", "cancelled", "timed_out"]) {
       const runId = await insertRun(company.id, agent.id, status);
-      const checkout = await t.current.post(`/api/issues/${issue.id}/checkout`, { agentId: agent.id, expectedStatuses: ["todo"] }, { token, runId });
+      const checkout = await t.current.post(
+        `/api/issues/${issue.id}/checkout`,
+        { agentId: agent.id, expectedStatuses: ["todo"] },
+        { token, runId },
+      );
       expect(checkout.status, status).toBe(409);
       expect(checkout.body.code).toBe("run_not_live");
       const comment = await t.current.post(`/api/issues/${issue.id}/comments`, { body: "stale" }, { token, runId });
       expect(comment.status).toBe(409);
     }
-    const [row] = await t.current.tdb.db.query<{ executionRunId: string | null; status: string }>("SELECT execution_run_id, status FROM issues WHERE id = $1", [issue.id]);
+    const [row] = await t.current.tdb.db.query<{ executionRunId: string | null; status: string }>(
+      "SELECT execution_run_id, status FROM issues WHERE id = $1",
+      [issue.id],
+    );
     expect(row).toEqual({ executionRunId: null, status: "todo" });
   });
 
@@ -486,15 +515,21 @@ describe("run-scoped JWTs", () => {
       ["expired", jwtFor(agent, runId, { ttl: 60, nowMs: Date.now() - 2 * 3600_000 })],
       ["wrong audience", forgeJwt(claimsFor(agent, runId, { aud: "someone-else" }))],
       ["wrong issuer", forgeJwt(claimsFor(agent, runId, { iss: "evil" }))],
-      ["tampered payload", (() => {
-        const [h, , s] = jwtFor(agent, runId).split(".");
-        const p = Buffer.from(JSON.stringify(claimsFor(agent, runId, { exp: 4_000_000_000 }))).toString("base64url");
-        return `${h}.${p}.${s}`;
-      })()],
-      ["alg none", (() => {
-        const enc = (v: unknown) => Buffer.from(JSON.stringify(v)).toString("base64url");
-        return `${enc({ alg: "none", typ: "JWT" })}.${enc(claimsFor(agent, runId))}.x`;
-      })()],
+      [
+        "tampered payload",
+        (() => {
+          const [h, , s] = jwtFor(agent, runId).split(".");
+          const p = Buffer.from(JSON.stringify(claimsFor(agent, runId, { exp: 4_000_000_000 }))).toString("base64url");
+          return `${h}.${p}.${s}`;
+        })(),
+      ],
+      [
+        "alg none",
+        (() => {
+          const enc = (v: unknown) => Buffer.from(JSON.stringify(v)).toString("base64url");
+          return `${enc({ alg: "none", typ: "JWT" })}.${enc(claimsFor(agent, runId))}.x`;
+        })(),
+      ],
     ];
     for (const [label, token] of tokens) {
       const res = await t.current.get("/api/agents/me", { token });

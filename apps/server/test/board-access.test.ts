@@ -43,13 +43,21 @@ describe("the board token file", () => {
   });
 
   it("is reused when the same home opens the same database again, and replaced once revoked", async () => {
-    const again = await buildApp(t.current.tdb.db, { deploymentMode: "local_trusted", agentJwtSecret: TEST_JWT_SECRET, home: t.current.home }, createLogger("silent"));
+    const again = await buildApp(
+      t.current.tdb.db,
+      { deploymentMode: "local_trusted", agentJwtSecret: TEST_JWT_SECRET, home: t.current.home },
+      createLogger("silent"),
+    );
     expect(again.boardToken).toBe(t.current.boardToken);
     const keys = await t.current.get("/api/board-api-keys");
     const fileKey = keys.body.find((k: { name: string; revokedAt: string | null }) => k.name === "token file" && k.revokedAt === null);
     // A second home gets its own key (several servers on one Postgres each keep a file).
     const otherHome = fs.mkdtempSync(path.join(path.dirname(t.current.home), "staple-other-home-"));
-    const other = await buildApp(t.current.tdb.db, { deploymentMode: "local_trusted", agentJwtSecret: TEST_JWT_SECRET, home: otherHome }, createLogger("silent"));
+    const other = await buildApp(
+      t.current.tdb.db,
+      { deploymentMode: "local_trusted", agentJwtSecret: TEST_JWT_SECRET, home: otherHome },
+      createLogger("silent"),
+    );
     expect(other.boardToken).not.toBe(t.current.boardToken);
     // Revoke the other home's key: its file is rewritten with a fresh one on the next start.
     const otherKey = (await t.current.get("/api/board-api-keys")).body.find(
@@ -57,7 +65,11 @@ describe("the board token file", () => {
     );
     expect((await t.current.del(`/api/board-api-keys/${otherKey.id}`)).status).toBe(200);
     expect((await t.current.get("/api/companies", { token: other.boardToken })).status).toBe(401);
-    const reopened = await buildApp(t.current.tdb.db, { deploymentMode: "local_trusted", agentJwtSecret: TEST_JWT_SECRET, home: otherHome }, createLogger("silent"));
+    const reopened = await buildApp(
+      t.current.tdb.db,
+      { deploymentMode: "local_trusted", agentJwtSecret: TEST_JWT_SECRET, home: otherHome },
+      createLogger("silent"),
+    );
     expect(reopened.boardToken).not.toBe(other.boardToken);
     expect((await t.current.get("/api/companies", { token: reopened.boardToken })).status).toBe(200);
   });
@@ -88,7 +100,7 @@ describe("no credential", () => {
       const res = await open.get("/api/companies", { anonymous: true });
       expect(res.status).toBe(200);
       // A bad token is still a 401: the switch only concerns requests with no credential at all.
-      expect((await open.get("/api/companies", { token: "stb_" + "0".repeat(48) })).status).toBe(401);
+      expect((await open.get("/api/companies", { token: `stb_${"0".repeat(48)}` })).status).toBe(401);
     } finally {
       await open.tdb.drop();
     }
@@ -157,9 +169,17 @@ describe("one-time login links and the session cookie", () => {
     const noOrigin = await t.current.post("/api/companies", { name: "No origin" }, { headers: { cookie, host } });
     expect(noOrigin.status).toBe(403);
     expect(noOrigin.body.code).toBe("csrf_rejected");
-    const crossSite = await t.current.post("/api/companies", { name: "Evil" }, { headers: { cookie, host, origin: "http://evil.example" } });
+    const crossSite = await t.current.post(
+      "/api/companies",
+      { name: "Evil" },
+      { headers: { cookie, host, origin: "http://evil.example" } },
+    );
     expect(crossSite.status).toBe(403);
-    const fetchSite = await t.current.post("/api/companies", { name: "Evil 2" }, { headers: { cookie, host, origin: `http://${host}`, "sec-fetch-site": "cross-site" } });
+    const fetchSite = await t.current.post(
+      "/api/companies",
+      { name: "Evil 2" },
+      { headers: { cookie, host, origin: `http://${host}`, "sec-fetch-site": "cross-site" } },
+    );
     expect(fetchSite.status).toBe(403);
     const same = await t.current.post("/api/companies", { name: "Same origin" }, { headers: { cookie, host, origin: `http://${host}` } });
     expect(same.status).toBe(201);
@@ -178,8 +198,8 @@ describe("one-time login links and the session cookie", () => {
 
 describe("agents are never the board", () => {
   // A server started from a shell that holds the board token must not hand it on.
-  process.env.STAPLE_API_KEY = "stb_" + "1".repeat(48);
-  process.env.STAPLE_BOARD_TOKEN = "stb_" + "2".repeat(48);
+  process.env.STAPLE_API_KEY = `stb_${"1".repeat(48)}`;
+  process.env.STAPLE_BOARD_TOKEN = `stb_${"2".repeat(48)}`;
   const s = useTestServer();
 
   it("a process agent that calls the API without its key gets 401; with its run token it is itself", async () => {
@@ -197,7 +217,9 @@ describe("agents are never the board", () => {
         const leaked = Object.entries(process.env).filter(([k, v]) => /^stb_/.test(v ?? "") || k === "STAPLE_API_KEY" || k === "STAPLE_BOARD_TOKEN").map(([k]) => k);
         fs.writeFileSync(process.env.OUT_DIR + "/result.json", JSON.stringify({ anon: anon.status, mint: mint.status, own: own.status, leaked }));
       })();`;
-    const agent = await createAgent(app, company.id, { adapterConfig: { command: process.execPath, args: ["-e", script], env: { OUT_DIR: dir }, timeoutSec: 60 } });
+    const agent = await createAgent(app, company.id, {
+      adapterConfig: { command: process.execPath, args: ["-e", script], env: { OUT_DIR: dir }, timeoutSec: 60 },
+    });
     const wake = await app.post(`/api/agents/${agent.id}/wakeup`, { source: "on_demand" });
     expect(wake.status).toBe(202);
     const file = path.join(dir, "result.json");

@@ -49,9 +49,7 @@ describe("issue prefix derivation", () => {
   });
 
   it("8 concurrent creates with the same base prefix all succeed with distinct prefixes", async () => {
-    const results = await Promise.all(
-      Array.from({ length: 8 }, (_, i) => t.current.post("/api/companies", { name: `Zebra Works ${i}` })),
-    );
+    const results = await Promise.all(Array.from({ length: 8 }, (_, i) => t.current.post("/api/companies", { name: `Zebra Works ${i}` })));
     for (const res of results) expect(res.status, JSON.stringify(res.body)).toBe(201);
     const prefixes = results.map((r) => r.body.issuePrefix as string);
     expect(new Set(prefixes).size).toBe(8);
@@ -101,7 +99,12 @@ describe("create, list, get", () => {
       brandColor: "#1a2B3c",
     });
     expect(res.status).toBe(201);
-    expect(res.body).toMatchObject({ name: "Padded Name", budgetMonthlyCents: 5000, requireBoardApprovalForNewAgents: true, brandColor: "#1a2B3c" });
+    expect(res.body).toMatchObject({
+      name: "Padded Name",
+      budgetMonthlyCents: 5000,
+      requireBoardApprovalForNewAgents: true,
+      brandColor: "#1a2B3c",
+    });
   });
 
   it("creation writes a company.created activity row by the local board", async () => {
@@ -212,7 +215,13 @@ describe("patch", () => {
     const company = await createCompany(t.current, { description: "before" });
     const res = await t.current.patch(`/api/companies/${company.id}`, { budgetMonthlyCents: 1234, brandColor: "#abcdef" });
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ id: company.id, name: company.name, description: "before", budgetMonthlyCents: 1234, brandColor: "#abcdef" });
+    expect(res.body).toMatchObject({
+      id: company.id,
+      name: company.name,
+      description: "before",
+      budgetMonthlyCents: 1234,
+      brandColor: "#abcdef",
+    });
     const got = await t.current.get(`/api/companies/${company.id}`);
     expect(got.body).toMatchObject({ budgetMonthlyCents: 1234, brandColor: "#abcdef", description: "before" });
     const rows = await companyActivity(company.id);
@@ -273,7 +282,11 @@ describe("archive", () => {
     expect((await t.current.get(`/api/companies/${company.id}`)).body.status).toBe("archived");
     const rows = await companyActivity(company.id);
     expect(rows.filter((r) => r.action === "company.archived")).toHaveLength(1);
-    expect(rows.find((r) => r.action === "company.archived")).toMatchObject({ entityType: "company", entityId: company.id, actorId: "local-board" });
+    expect(rows.find((r) => r.action === "company.archived")).toMatchObject({
+      entityType: "company",
+      entityId: company.id,
+      actorId: "local-board",
+    });
   });
 
   it("is idempotent: a second archive answers 200 with the same row and logs nothing new", async () => {

@@ -84,7 +84,10 @@ function walk(dir: string, out: string[]): void {
 function scannedFiles(): string[] {
   const files: string[] = [];
   for (const r of SCANNED_ROOTS) walk(path.join(root, r), files);
-  return files.map((f) => path.relative(root, f)).filter((f) => f !== SELF).sort();
+  return files
+    .map((f) => path.relative(root, f))
+    .filter((f) => f !== SELF)
+    .sort();
 }
 
 const docsDir = path.join(root, "docs");
@@ -99,10 +102,35 @@ function anchorsOfDoc(file: string): Set<string> | null {
 
 describe("the detectors", () => {
   it("flag citations of the outside spec and its seeds, and nothing in ordinary code", () => {
-    for (const cited of ["(spec C.18)", "spec C.4 step 11", "see spec-core.md", "seed 000", "seeds 000/002", "(spec B.2: 422)", "spec A cost_events", "(spec: `blockedByIssueIds` replaces)", "// Spec C.9. A live leader", "spec section B, costs", "(spec D)", "seed migration 0072", "| cancels (C.8) |", "(C.4 step 7)"]) {
+    for (const cited of [
+      "(spec C.18)",
+      "spec C.4 step 11",
+      "see spec-core.md",
+      "seed 000",
+      "seeds 000/002",
+      "(spec B.2: 422)",
+      "spec A cost_events",
+      "(spec: `blockedByIssueIds` replaces)",
+      "// Spec C.9. A live leader",
+      "spec section B, costs",
+      "(spec D)",
+      "seed migration 0072",
+      "| cancels (C.8) |",
+      "(C.4 step 7)",
+    ]) {
       expect(outsideReference(cited), cited).not.toBeNull();
     }
-    for (const fine of ["spec.schema", "if (spec.alreadyIn?.includes(x))", "selectList(spec: TableColumns, alias)", "const CancelSpec = 1", "expect(spec?.schema)", "the execution spec", "respects (A) and (B)", "version (v1.2)", "docs/runs.md#transient-retry"]) {
+    for (const fine of [
+      "spec.schema",
+      "if (spec.alreadyIn?.includes(x))",
+      "selectList(spec: TableColumns, alias)",
+      "const CancelSpec = 1",
+      "expect(spec?.schema)",
+      "the execution spec",
+      "respects (A) and (B)",
+      "version (v1.2)",
+      "docs/runs.md#transient-retry",
+    ]) {
       expect(outsideReference(fine), fine).toBeNull();
     }
   });
@@ -112,7 +140,12 @@ describe("the detectors", () => {
     expect(githubSlug("Release and force-release")).toBe("release-and-force-release");
     expect(githubSlug("Stranded-issue reconciliation")).toBe("stranded-issue-reconciliation");
     expect(githubSlug("What Staple serves (v1)")).toBe("what-staple-serves-v1");
-    expect([...anchorsOf("# A\n## Same\n```\n## Not a heading\n```\n## Same\n### `Code` heading\n")]).toEqual(["a", "same", "same-1", "code-heading"]);
+    expect([...anchorsOf("# A\n## Same\n```\n## Not a heading\n```\n## Same\n### `Code` heading\n")]).toEqual([
+      "a",
+      "same",
+      "same-1",
+      "code-heading",
+    ]);
   });
 });
 
@@ -156,7 +189,10 @@ describe("code cites only the repository's own docs", () => {
 });
 
 describe("the docs stand alone", () => {
-  const docs = fs.readdirSync(docsDir).filter((f) => f.endsWith(".md")).sort();
+  const docs = fs
+    .readdirSync(docsDir)
+    .filter((f) => f.endsWith(".md"))
+    .sort();
 
   it("architecture.md links every other doc", () => {
     const entry = fs.readFileSync(path.join(docsDir, "architecture.md"), "utf8");
@@ -187,10 +223,13 @@ describe("the docs stand alone", () => {
 
   it("no doc cites the outside spec either", () => {
     const offenders = docs.flatMap((doc) =>
-      fs.readFileSync(path.join(docsDir, doc), "utf8").split("\n").flatMap((line, i) => {
-        const hit = outsideReference(line);
-        return hit ? [`${doc}:${i + 1}: ${hit}`] : [];
-      }),
+      fs
+        .readFileSync(path.join(docsDir, doc), "utf8")
+        .split("\n")
+        .flatMap((line, i) => {
+          const hit = outsideReference(line);
+          return hit ? [`${doc}:${i + 1}: ${hit}`] : [];
+        }),
     );
     expect(offenders).toEqual([]);
   });

@@ -12,7 +12,13 @@ async function freshIssue() {
   return { company, issue };
 }
 
-async function putDoc(issueRef: string, key: string, body: Record<string, unknown>, expected = 200, options: { token?: string; runId?: string } = {}) {
+async function putDoc(
+  issueRef: string,
+  key: string,
+  body: Record<string, unknown>,
+  expected = 200,
+  options: { token?: string; runId?: string } = {},
+) {
   const res = await t.current.put(`/api/issues/${issueRef}/documents/${key}`, body, options);
   expect(res.status, JSON.stringify(res.body)).toBe(expected);
   return res.body as { id: string; latestRevisionId: string; latestRevisionNumber: number; [k: string]: any };
@@ -41,7 +47,13 @@ describe("PUT /api/issues/:id/documents/:key", () => {
     expect(created).not.toHaveProperty("linkId");
 
     const revised = await putDoc(issue.id, "plan", { body: "# Plan\n\n1. first\n2. second", changeSummary: "add step 2" }, 200);
-    expect(revised).toMatchObject({ id: created.id, key: "plan", title: "Plan", latestRevisionNumber: 2, body: "# Plan\n\n1. first\n2. second" });
+    expect(revised).toMatchObject({
+      id: created.id,
+      key: "plan",
+      title: "Plan",
+      latestRevisionNumber: 2,
+      body: "# Plan\n\n1. first\n2. second",
+    });
     expect(revised.latestRevisionId).not.toBe(created.latestRevisionId);
 
     const third = await putDoc(issue.id, "plan", { body: "v3", title: "Renamed" }, 200);
@@ -145,7 +157,10 @@ describe("optimistic concurrency (baseRevisionId)", () => {
     const v2 = await putDoc(issue.id, "plan", { body: "v2", baseRevisionId: v1.latestRevisionId }, 200);
     expect(v2.latestRevisionNumber).toBe(2);
 
-    const stale = await t.current.put(`/api/issues/${issue.id}/documents/plan`, { body: "lost update", baseRevisionId: v1.latestRevisionId });
+    const stale = await t.current.put(`/api/issues/${issue.id}/documents/plan`, {
+      body: "lost update",
+      baseRevisionId: v1.latestRevisionId,
+    });
     expect(stale.status).toBe(409);
     expect(stale.body.code).toBe("document_base_stale");
     expect(stale.body.details).toMatchObject({
@@ -196,7 +211,9 @@ describe("optimistic concurrency (baseRevisionId)", () => {
     const { issue } = await freshIssue();
     const v1 = await putDoc(issue.id, "plan", { body: "v1" }, 201);
     const results = await Promise.all(
-      [1, 2, 3, 4].map((i) => t.current.put(`/api/issues/${issue.id}/documents/plan`, { body: `writer ${i}`, baseRevisionId: v1.latestRevisionId })),
+      [1, 2, 3, 4].map((i) =>
+        t.current.put(`/api/issues/${issue.id}/documents/plan`, { body: `writer ${i}`, baseRevisionId: v1.latestRevisionId }),
+      ),
     );
     const statuses = results.map((r) => r.status).sort();
     expect(statuses).toEqual([200, 409, 409, 409]);
@@ -334,7 +351,13 @@ describe("document activity", () => {
     const rows = (await activityOf(issue.id)).filter((a) => a.action.startsWith("issue.document_"));
     expect(rows.map((a) => a.action)).toEqual(["issue.document_deleted", "issue.document_updated", "issue.document_created"]);
     for (const row of rows) {
-      expect(row).toMatchObject({ companyId: company.id, entityType: "issue", entityId: issue.id, actorType: "user", actorId: "local-board" });
+      expect(row).toMatchObject({
+        companyId: company.id,
+        entityType: "issue",
+        entityId: issue.id,
+        actorType: "user",
+        actorId: "local-board",
+      });
       expect(row.details).toMatchObject({ key: "plan", documentId: v1.id, identifier: issue.identifier });
     }
     expect(rows[2].details).toMatchObject({ revisionId: v1.latestRevisionId, revisionNumber: 1 });

@@ -21,7 +21,8 @@ function lockWrites(text: string): number[] {
     if (new RegExp(`\\b${LOCK}\\b`).test(m[1]!)) lines.add(lineOf(m.index!));
   }
   // TypeScript: a column map entry (`set.execution_run_id = …`, `{ execution_run_id: … }`).
-  for (const m of text.matchAll(new RegExp(`(?:\\.\\s*${LOCK}\\s*=(?!=)|[{,]\\s*["']?${LOCK}["']?\\s*:(?!:))`, "g"))) lines.add(lineOf(m.index!));
+  for (const m of text.matchAll(new RegExp(`(?:\\.\\s*${LOCK}\\s*=(?!=)|[{,]\\s*["']?${LOCK}["']?\\s*:(?!:))`, "g")))
+    lines.add(lineOf(m.index!));
   return [...lines];
 }
 

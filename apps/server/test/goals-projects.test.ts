@@ -342,7 +342,14 @@ describe("project workspaces", () => {
     const company = await createCompany(t.current);
     const project = await createProject(company.id);
     const local = await createWorkspace(project.id, { name: "local", cwd: "/srv/app" });
-    expect(local).toMatchObject({ projectId: project.id, companyId: company.id, name: "local", cwd: "/srv/app", repoUrl: null, repoRef: null });
+    expect(local).toMatchObject({
+      projectId: project.id,
+      companyId: company.id,
+      name: "local",
+      cwd: "/srv/app",
+      repoUrl: null,
+      repoRef: null,
+    });
     const repo = await createWorkspace(project.id, { name: "repo", repoUrl: "https://github.com/acme/app.git", repoRef: "main" });
     expect(repo).toMatchObject({ cwd: null, repoUrl: "https://github.com/acme/app.git", repoRef: "main" });
     const windows = await createWorkspace(project.id, { name: "win", cwd: "C:\\work\\app" });
@@ -384,12 +391,22 @@ describe("project workspaces", () => {
 
   it("creating a project with workspaces: the first is primary unless another is marked; two marked -> 422", async () => {
     const company = await createCompany(t.current);
-    const p1 = await createProject(company.id, { workspaces: [{ name: "a", cwd: "/a" }, { name: "b", cwd: "/b" }] });
+    const p1 = await createProject(company.id, {
+      workspaces: [
+        { name: "a", cwd: "/a" },
+        { name: "b", cwd: "/b" },
+      ],
+    });
     expect(p1.workspaces.map((w: any) => [w.name, w.isPrimary])).toEqual([
       ["a", true],
       ["b", false],
     ]);
-    const p2 = await createProject(company.id, { workspaces: [{ name: "a", cwd: "/a" }, { name: "b", cwd: "/b", isPrimary: true }] });
+    const p2 = await createProject(company.id, {
+      workspaces: [
+        { name: "a", cwd: "/a" },
+        { name: "b", cwd: "/b", isPrimary: true },
+      ],
+    });
     expect(p2.workspaces.map((w: any) => [w.name, w.isPrimary])).toEqual([
       ["a", false],
       ["b", true],
@@ -469,7 +486,11 @@ describe("project workspaces", () => {
     expect((await t.current.patch(`/api/projects/${project.id}/workspaces/${a.id}`, { isPrimary: false })).status).toBe(200);
     expect(await primaryIds(project.id)).toEqual([b.id]);
 
-    const renamed = await t.current.patch(`/api/projects/${project.id}/workspaces/${a.id}`, { name: "alpha", repoUrl: "git@x:y.git", repoRef: "dev" });
+    const renamed = await t.current.patch(`/api/projects/${project.id}/workspaces/${a.id}`, {
+      name: "alpha",
+      repoUrl: "git@x:y.git",
+      repoRef: "dev",
+    });
     expect(renamed.status).toBe(200);
     expect(renamed.body).toMatchObject({ name: "alpha", cwd: "/a", repoUrl: "git@x:y.git", repoRef: "dev", isPrimary: false });
   });
@@ -554,7 +575,11 @@ describe("issues referring to goals and projects", () => {
     const w2 = await createWorkspace(p2.id, { name: "w2", cwd: "/w2" });
     const ok = await createIssue(t.current, company.id, { projectId: p1.id, projectWorkspaceId: w1.id });
     expect(ok.projectWorkspaceId).toBe(w1.id);
-    const mismatch = await t.current.post(`/api/companies/${company.id}/issues`, { title: "x", projectId: p1.id, projectWorkspaceId: w2.id });
+    const mismatch = await t.current.post(`/api/companies/${company.id}/issues`, {
+      title: "x",
+      projectId: p1.id,
+      projectWorkspaceId: w2.id,
+    });
     expect(mismatch.status).toBe(422);
     expect(mismatch.body.code).toBe("workspace_project_mismatch");
   });

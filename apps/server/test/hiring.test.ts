@@ -19,7 +19,8 @@ async function setup(requireApproval: boolean) {
   const manager = await createAgent(t.current, company.id, { role: "ceo", permissions: { canCreateAgents: true } });
   const worker = await createAgent(t.current, company.id);
   // Turned on after the first agents exist (direct creation is refused once it is on).
-  if (requireApproval) expect((await t.current.patch(`/api/companies/${company.id}`, { requireBoardApprovalForNewAgents: true })).status).toBe(200);
+  if (requireApproval)
+    expect((await t.current.patch(`/api/companies/${company.id}`, { requireBoardApprovalForNewAgents: true })).status).toBe(200);
   return {
     company,
     manager,
@@ -40,7 +41,9 @@ describe("requireBoardApprovalForNewAgents is a company field", () => {
     expect((await t.current.get(`/api/companies/${company.id}`)).body.requireBoardApprovalForNewAgents).toBe(false);
     const set = await t.current.patch(`/api/companies/${company.id}`, { requireBoardApprovalForNewAgents: true });
     expect(set.body.requireBoardApprovalForNewAgents).toBe(true);
-    expect((await t.current.patch(`/api/companies/${company.id}`, { requireBoardApprovalForNewAgents: false }, { token: managerToken })).status).toBe(403);
+    expect(
+      (await t.current.patch(`/api/companies/${company.id}`, { requireBoardApprovalForNewAgents: false }, { token: managerToken })).status,
+    ).toBe(403);
     expect((await t.current.patch(`/api/companies/${company.id}`, { requireBoardApprovalForNewAgents: "yes" })).status).toBe(400);
   });
 });
@@ -122,7 +125,10 @@ describe("setting on: a pending agent and a hire_agent approval", () => {
     expect(agent.status).toBe("pending_approval");
     expect(approval).toMatchObject({ requestedByAgentId: null, requestedByUserId: expect.any(String) });
     expect((await t.current.post(`/api/companies/${company.id}/agent-hires`, hireBody(), { token: workerToken })).status).toBe(403);
-    const unknownIssue = await t.current.post(`/api/companies/${company.id}/agent-hires`, hireBody({ sourceIssueId: "00000000-0000-4000-8000-000000000000" }));
+    const unknownIssue = await t.current.post(
+      `/api/companies/${company.id}/agent-hires`,
+      hireBody({ sourceIssueId: "00000000-0000-4000-8000-000000000000" }),
+    );
     expect(unknownIssue.status).toBe(404);
   });
 

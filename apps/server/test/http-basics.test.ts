@@ -32,7 +32,9 @@ describe("health and openapi", () => {
     expect(createIssue.requestBody.content["application/json"].schema.properties.status.enum).toContain("in_review");
     expect(res.body.components.schemas.Issue.properties.identifier).toBeDefined();
     const listIssues = res.body.paths["/api/companies/{companyId}/issues"].get;
-    expect(listIssues.parameters.map((p: { name: string }) => p.name)).toEqual(expect.arrayContaining(["companyId", "status", "limit", "q"]));
+    expect(listIssues.parameters.map((p: { name: string }) => p.name)).toEqual(
+      expect.arrayContaining(["companyId", "status", "limit", "q"]),
+    );
   });
 });
 
@@ -70,7 +72,14 @@ describe("error answers", () => {
   });
 
   it("non-uuid ids in paths -> 404, not 500", async () => {
-    for (const path of ["/api/companies/not-a-uuid", "/api/companies/not-a-uuid/issues", "/api/issues/not-a-uuid", "/api/agents/not-a-uuid", "/api/goals/x", "/api/projects/x"]) {
+    for (const path of [
+      "/api/companies/not-a-uuid",
+      "/api/companies/not-a-uuid/issues",
+      "/api/issues/not-a-uuid",
+      "/api/agents/not-a-uuid",
+      "/api/goals/x",
+      "/api/projects/x",
+    ]) {
       const res = await t.current.get(path);
       expect(res.status, path).toBe(404);
       expect(typeof res.body.error).toBe("string");

@@ -34,7 +34,10 @@ describe("GET /api/agents/me/inbox-lite", () => {
     });
     const working = await createIssue(t.current, company.id, { title: "working", assigneeAgentId: agent.id, status: "todo" });
     const runId = await insertRun(company.id, agent.id, "running", working.id);
-    await t.current.tdb.db.query("UPDATE issues SET status = 'in_progress', execution_run_id = $2, updated_at = now() WHERE id = $1", [working.id, runId]);
+    await t.current.tdb.db.query("UPDATE issues SET status = 'in_progress', execution_run_id = $2, updated_at = now() WHERE id = $1", [
+      working.id,
+      runId,
+    ]);
     await createIssue(t.current, company.id, { title: "finished", assigneeAgentId: agent.id, status: "done" });
     await createIssue(t.current, company.id, { title: "someone else's", assigneeAgentId: other.id, status: "todo" });
     await createIssue(t.current, company.id, { title: "backlog", assigneeAgentId: agent.id, status: "backlog" });
@@ -45,11 +48,28 @@ describe("GET /api/agents/me/inbox-lite", () => {
     const byTitle = Object.fromEntries(res.body.map((r: { title: string }) => [r.title, r]));
     expect(Object.keys(byTitle.ready).sort()).toEqual(
       [
-        "id", "identifier", "title", "status", "priority", "projectId", "goalId", "parentId", "updatedAt", "activeRun",
-        "dependencyReady", "unresolvedBlockerCount", "unresolvedBlockerIssueIds",
+        "id",
+        "identifier",
+        "title",
+        "status",
+        "priority",
+        "projectId",
+        "goalId",
+        "parentId",
+        "updatedAt",
+        "activeRun",
+        "dependencyReady",
+        "unresolvedBlockerCount",
+        "unresolvedBlockerIssueIds",
       ].sort(),
     );
-    expect(byTitle.ready).toMatchObject({ id: ready.id, identifier: ready.identifier, activeRun: null, dependencyReady: true, unresolvedBlockerCount: 0 });
+    expect(byTitle.ready).toMatchObject({
+      id: ready.id,
+      identifier: ready.identifier,
+      activeRun: null,
+      dependencyReady: true,
+      unresolvedBlockerCount: 0,
+    });
     expect(byTitle.waiting).toMatchObject({
       id: waiting.id,
       dependencyReady: false,
@@ -61,7 +81,10 @@ describe("GET /api/agents/me/inbox-lite", () => {
     // A blocker that is done no longer counts.
     await t.current.patch(`/api/issues/${blocker.id}`, { status: "done" });
     const after = await t.current.get("/api/agents/me/inbox-lite", { token });
-    expect(after.body.find((r: { id: string }) => r.id === waiting.id)).toMatchObject({ dependencyReady: true, unresolvedBlockerIssueIds: [] });
+    expect(after.body.find((r: { id: string }) => r.id === waiting.id)).toMatchObject({
+      dependencyReady: true,
+      unresolvedBlockerIssueIds: [],
+    });
   });
 
   it("the board is not an agent -> 401", async () => {
@@ -96,7 +119,13 @@ describe("GET /api/agents/me/inbox/mine", () => {
     const runId = await insertRun(company.id, agent.id);
     const archived = await t.current.post(`/api/issues/${mine.id}/inbox-archive`, {}, { token, runId });
     expect(archived.status, JSON.stringify(archived.body)).toBe(200);
-    expect(archived.body).toMatchObject({ issueId: mine.id, userId: "local-board", archivedByActorType: "agent", archivedByAgentId: agent.id, archivedByRunId: runId });
+    expect(archived.body).toMatchObject({
+      issueId: mine.id,
+      userId: "local-board",
+      archivedByActorType: "agent",
+      archivedByAgentId: agent.id,
+      archivedByRunId: runId,
+    });
     expect(await list()).toEqual([]);
     await t.current.post(`/api/issues/${mine.id}/comments`, { body: "Another update." }, { token, runId });
     expect(await list()).toEqual([]);
@@ -130,7 +159,13 @@ describe("POST/DELETE /api/issues/:id/inbox-archive", () => {
     const issue = await createIssue(t.current, company.id);
     const first = await t.current.post(`/api/issues/${issue.identifier}/inbox-archive`);
     expect(first.status, JSON.stringify(first.body)).toBe(200);
-    expect(first.body).toMatchObject({ companyId: company.id, issueId: issue.id, userId: "local-board", archivedByActorType: "user", archivedByAgentId: null });
+    expect(first.body).toMatchObject({
+      companyId: company.id,
+      issueId: issue.id,
+      userId: "local-board",
+      archivedByActorType: "user",
+      archivedByAgentId: null,
+    });
     // Archiving again moves archivedAt forward on the same row.
     const again = await t.current.post(`/api/issues/${issue.id}/inbox-archive`, { userId: "local-board" });
     expect(again.body.id).toBe(first.body.id);
@@ -146,7 +181,12 @@ describe("POST/DELETE /api/issues/:id/inbox-archive", () => {
       "SELECT action FROM activity_log WHERE entity_id = $1 AND action LIKE 'issue.inbox_%' ORDER BY created_at, id",
       [issue.id],
     );
-    expect(actions.map((a) => a.action)).toEqual(["issue.inbox_archived", "issue.inbox_archived", "issue.inbox_unarchived", "issue.inbox_unarchived"]);
+    expect(actions.map((a) => a.action)).toEqual([
+      "issue.inbox_archived",
+      "issue.inbox_archived",
+      "issue.inbox_unarchived",
+      "issue.inbox_unarchived",
+    ]);
   });
 
   it("refusals: another user's inbox 403, agent without run 401, other company 404, unknown 404, bad body 400", async () => {
@@ -174,7 +214,10 @@ describe("POST/DELETE /api/issues/:id/inbox-archive", () => {
     const extra = await t.current.post(`/api/issues/${issue.id}/inbox-archive`, { folder: "done" });
     expect(extra.status).toBe(400);
     expect(JSON.stringify(extra.body)).toContain("folder");
-    const [{ count }] = await t.current.tdb.db.query<{ count: number }>("SELECT count(*)::int AS count FROM issue_inbox_archives WHERE issue_id = $1", [issue.id]);
+    const [{ count }] = await t.current.tdb.db.query<{ count: number }>(
+      "SELECT count(*)::int AS count FROM issue_inbox_archives WHERE issue_id = $1",
+      [issue.id],
+    );
     expect(count).toBe(0);
   });
 });

@@ -29,7 +29,11 @@ const card = (over: Partial<AudienceFacts> = {}): AudienceFacts => ({
   ...over,
 });
 const board: ResolverActor = { kind: "board", userId: "local-board" };
-const agent = (agentId: string, runId: string | null = "44444444-4444-4444-8444-444444444444"): ResolverActor => ({ kind: "agent", agentId, runId });
+const agent = (agentId: string, runId: string | null = "44444444-4444-4444-8444-444444444444"): ResolverActor => ({
+  kind: "agent",
+  agentId,
+  runId,
+});
 
 describe("resolverRefusal", () => {
   const table: [string, AudienceFacts, ResolverActor, string | null][] = [
@@ -38,10 +42,20 @@ describe("resolverRefusal", () => {
     ["anyone: the board", card(), board, null],
     ["any policy: an agent without a run", card(), agent(OTHER, null), "interaction_run_attribution_required"],
     ["not_creator: the creator agent", card({ effectiveResolverPolicy: "not_creator" }), agent(CREATOR), "interaction_creator_excluded"],
-    ["not_creator: another agent acting from the creating run", card({ effectiveResolverPolicy: "not_creator" }), agent(OTHER, RUN), "interaction_creator_excluded"],
+    [
+      "not_creator: another agent acting from the creating run",
+      card({ effectiveResolverPolicy: "not_creator" }),
+      agent(OTHER, RUN),
+      "interaction_creator_excluded",
+    ],
     ["not_creator: another agent", card({ effectiveResolverPolicy: "not_creator" }), agent(OTHER), null],
     ["not_creator: the board for an agent's card", card({ effectiveResolverPolicy: "not_creator" }), board, null],
-    ["not_creator: the board user who created it", card({ effectiveResolverPolicy: "not_creator", createdByAgentId: null, createdByUserId: "local-board" }), board, "interaction_creator_excluded"],
+    [
+      "not_creator: the board user who created it",
+      card({ effectiveResolverPolicy: "not_creator", createdByAgentId: null, createdByUserId: "local-board" }),
+      board,
+      "interaction_creator_excluded",
+    ],
     ["human_only: any agent", card({ effectiveResolverPolicy: "human_only" }), agent(OTHER), "interaction_human_only"],
     ["human_only: the board", card({ effectiveResolverPolicy: "human_only" }), board, null],
     ["addressed to an agent: someone else", card({ addresseeAgentId: OTHER }), agent(CREATOR), "interaction_addressee_mismatch"],
@@ -86,7 +100,10 @@ describe("actionRefusal: which transitions are legal", () => {
     ];
     for (const [status, result, code] of codes) {
       for (const action of Object.keys(ACTION_KINDS) as InteractionAction[]) {
-        expect(actionRefusal(action, { kind: "request_confirmation", status, result }, "todo"), `${action} ${status}`).toMatchObject({ kind: "conflict", code });
+        expect(actionRefusal(action, { kind: "request_confirmation", status, result }, "todo"), `${action} ${status}`).toMatchObject({
+          kind: "conflict",
+          code,
+        });
       }
     }
     expect(INTERACTION_STATUSES.filter((s) => s !== "pending")).toHaveLength(5);
@@ -94,14 +111,28 @@ describe("actionRefusal: which transitions are legal", () => {
 
   it("a closed issue refuses before anything else", () => {
     for (const issueStatus of ["done", "cancelled"]) {
-      expect(actionRefusal("respond", { kind: "suggest_tasks", status: "accepted", result: null }, issueStatus)?.code).toBe("interaction_issue_closed");
+      expect(actionRefusal("respond", { kind: "suggest_tasks", status: "accepted", result: null }, issueStatus)?.code).toBe(
+        "interaction_issue_closed",
+      );
     }
   });
 });
 
 describe("continuationWakes", () => {
-  const base = { kind: "request_confirmation" as InteractionKind, issueStatus: "in_review", assigneeAgentId: OTHER, rejectedOwnPlan: false };
-  const table: [string, Partial<Parameters<typeof continuationWakes>[0]> & { policy: "none" | "wake_assignee" | "wake_assignee_on_accept"; status: InteractionStatus }, boolean][] = [
+  const base = {
+    kind: "request_confirmation" as InteractionKind,
+    issueStatus: "in_review",
+    assigneeAgentId: OTHER,
+    rejectedOwnPlan: false,
+  };
+  const table: [
+    string,
+    Partial<Parameters<typeof continuationWakes>[0]> & {
+      policy: "none" | "wake_assignee" | "wake_assignee_on_accept";
+      status: InteractionStatus;
+    },
+    boolean,
+  ][] = [
     ["wake_assignee, accepted", { policy: "wake_assignee", status: "accepted" }, true],
     ["wake_assignee, rejected", { policy: "wake_assignee", status: "rejected" }, true],
     ["wake_assignee, cancelled (withdrawn)", { policy: "wake_assignee", status: "cancelled" }, true],
@@ -144,7 +175,18 @@ describe("responses", () => {
   };
 
   it("checkbox selection: defaults, order, bounds", () => {
-    const payload = { version: 1 as const, prompt: "p", options: [{ id: "a", label: "A" }, { id: "b", label: "B" }, { id: "c", label: "C" }], defaultSelectedOptionIds: ["b"], minSelected: 1, maxSelected: 2 };
+    const payload = {
+      version: 1 as const,
+      prompt: "p",
+      options: [
+        { id: "a", label: "A" },
+        { id: "b", label: "B" },
+        { id: "c", label: "C" },
+      ],
+      defaultSelectedOptionIds: ["b"],
+      minSelected: 1,
+      maxSelected: 2,
+    };
     expect(selectCheckboxOptions(payload, undefined)).toEqual(["b"]);
     expect(selectCheckboxOptions(payload, ["c", "a", "c"])).toEqual(["a", "c"]);
     expect(code(() => selectCheckboxOptions(payload, []))).toMatch(/rule_violation: Select at least 1/);
@@ -175,30 +217,82 @@ describe("responses", () => {
     const payload = {
       version: 1 as const,
       questions: [
-        { id: "q1", prompt: "?", selectionMode: "single" as const, required: true, options: [{ id: "a", label: "A" }, { id: "b", label: "B" }] },
-        { id: "q2", prompt: "?", selectionMode: "multi" as const, options: [{ id: "x", label: "X" }, { id: "y", label: "Y" }] },
+        {
+          id: "q1",
+          prompt: "?",
+          selectionMode: "single" as const,
+          required: true,
+          options: [
+            { id: "a", label: "A" },
+            { id: "b", label: "B" },
+          ],
+        },
+        {
+          id: "q2",
+          prompt: "?",
+          selectionMode: "multi" as const,
+          options: [
+            { id: "x", label: "X" },
+            { id: "y", label: "Y" },
+          ],
+        },
       ],
     };
-    expect(normalizeAnswers(payload, [{ questionId: "q2", optionIds: ["y", "x", "y"] }, { questionId: "q1", optionIds: [], otherText: " mine " }])).toEqual([
+    expect(
+      normalizeAnswers(payload, [
+        { questionId: "q2", optionIds: ["y", "x", "y"] },
+        { questionId: "q1", optionIds: [], otherText: " mine " },
+      ]),
+    ).toEqual([
       { questionId: "q1", optionIds: [], otherText: "mine" },
       { questionId: "q2", optionIds: ["y", "x"] },
     ]);
     expect(code(() => normalizeAnswers(payload, [{ questionId: "q2", optionIds: [] }]))).toMatch(/Question q1 requires an answer/);
     expect(code(() => normalizeAnswers(payload, [{ questionId: "q1", optionIds: ["a", "b"] }]))).toMatch(/only allows one answer/);
-    expect(code(() => normalizeAnswers(payload, [{ questionId: "q1", optionIds: ["a"] }, { questionId: "q1", optionIds: ["a"] }]))).toMatch(/Duplicate/);
+    expect(
+      code(() =>
+        normalizeAnswers(payload, [
+          { questionId: "q1", optionIds: ["a"] },
+          { questionId: "q1", optionIds: ["a"] },
+        ]),
+      ),
+    ).toMatch(/Duplicate/);
     expect(code(() => normalizeAnswers(payload, [{ questionId: "q1", optionIds: ["zz"] }]))).toMatch(/Unknown optionId/);
     expect(code(() => normalizeAnswers(payload, [{ questionId: "q9", optionIds: [] }]))).toMatch(/Unknown questionId/);
   });
 
   it("verdicts: first verdict wins, reasons where required, complete when all are in", () => {
-    const payload = { version: 1 as const, prompt: "p", items: [{ id: "a", label: "A" }, { id: "b", label: "B" }] };
+    const payload = {
+      version: 1 as const,
+      prompt: "p",
+      items: [
+        { id: "a", label: "A" },
+        { id: "b", label: "B" },
+      ],
+    };
     const at = "2026-01-01T00:00:00.000Z";
     const first = applyVerdicts(payload, [], [{ id: "b", verdict: "approve" }], { userId: "u" }, at);
-    expect(first).toEqual({ items: [{ id: "b", verdict: "approve", resolvedByUserId: "u", resolvedAt: at }], complete: false, newlyResolvedItemIds: ["b"] });
-    const second = applyVerdicts(payload, first.items, [{ id: "b", verdict: "reject", reason: "r" }, { id: "a", verdict: "reject", reason: "why" }], { agentId: "g" }, at);
+    expect(first).toEqual({
+      items: [{ id: "b", verdict: "approve", resolvedByUserId: "u", resolvedAt: at }],
+      complete: false,
+      newlyResolvedItemIds: ["b"],
+    });
+    const second = applyVerdicts(
+      payload,
+      first.items,
+      [
+        { id: "b", verdict: "reject", reason: "r" },
+        { id: "a", verdict: "reject", reason: "why" },
+      ],
+      { agentId: "g" },
+      at,
+    );
     expect(second.complete).toBe(true);
     expect(second.newlyResolvedItemIds).toEqual(["a"]);
-    expect(second.items.map((i) => [i.id, i.verdict])).toEqual([["a", "reject"], ["b", "approve"]]);
+    expect(second.items.map((i) => [i.id, i.verdict])).toEqual([
+      ["a", "reject"],
+      ["b", "approve"],
+    ]);
     expect(code(() => applyVerdicts(payload, [], [{ id: "a", verdict: "reject" }], {}, at))).toMatch(/reason is required/);
     expect(code(() => applyVerdicts(payload, [], [{ id: "a", verdict: "defer" }], {}, at))).toMatch(/not enabled/);
     expect(code(() => applyVerdicts(payload, [], [{ id: "q", verdict: "approve" }], {}, at))).toMatch(/Unknown item verdict id/);

@@ -37,7 +37,14 @@ describe("blockedByIssueIds on create", () => {
     const x = await createIssue(t.current, company.id, { title: "X", blockedByIssueIds: [b.id, a.id] });
     expect(ids(x.blockedBy)).toEqual([a.id, b.id]);
     expect(x.blocks).toEqual([]);
-    expect(x.blockedBy[0]).toEqual({ id: a.id, identifier: a.identifier, title: "A", status: "backlog", priority: "medium", assigneeAgentId: null });
+    expect(x.blockedBy[0]).toEqual({
+      id: a.id,
+      identifier: a.identifier,
+      title: "A",
+      status: "backlog",
+      priority: "medium",
+      assigneeAgentId: null,
+    });
     expect(ids((await detail(a.id)).blocks)).toEqual([x.id]);
     expect(ids((await detail(b.id)).blocks)).toEqual([x.id]);
     expect((await detail(a.id)).blockedBy).toEqual([]);
@@ -213,7 +220,10 @@ describe("blockedByIssueIds on patch (replace semantics)", () => {
     const res = await setBlockers(x.id, [a.id.toUpperCase()]);
     expect(res.status, JSON.stringify(res.body)).toBe(200);
     expect(ids(res.body.blockedBy)).toEqual([a.id]);
-    const mixed = await t.current.post(`/api/companies/${company.id}/issues`, { title: "mixed", blockedByIssueIds: [a.id, a.id.toUpperCase()] });
+    const mixed = await t.current.post(`/api/companies/${company.id}/issues`, {
+      title: "mixed",
+      blockedByIssueIds: [a.id, a.id.toUpperCase()],
+    });
     expect(mixed.status, JSON.stringify(mixed.body)).toBe(201);
     expect(ids(mixed.body.blockedBy)).toEqual([a.id]);
     const self = await setBlockers(x.id, [x.id.toUpperCase()]);
@@ -254,7 +264,12 @@ describe("work cannot start on a blocked issue", () => {
     const company = await createCompany(t.current);
     const agent = await createAgent(t.current, company.id, { runtimeConfig: { heartbeat: { wakeOnDemand: false } } });
     const blocker = await createIssue(t.current, company.id, { status: "todo" });
-    const res = await t.current.post(`/api/companies/${company.id}/issues`, { title: "x", status: "in_progress", assigneeAgentId: agent.id, blockedByIssueIds: [blocker.id] });
+    const res = await t.current.post(`/api/companies/${company.id}/issues`, {
+      title: "x",
+      status: "in_progress",
+      assigneeAgentId: agent.id,
+      blockedByIssueIds: [blocker.id],
+    });
     expect(res.status).toBe(422);
     const list = await t.current.get(`/api/companies/${company.id}/issues`);
     expect(list.body).toHaveLength(1);

@@ -29,7 +29,10 @@ describe("DELETE /api/issues/:id", () => {
     expect((await t.current.put(`/api/issues/${issue.id}/documents/plan`, { body: "# Plan" })).status).toBe(201);
     await t.current.post(`/api/issues/${issue.id}/inbox-archive`);
     const oldRun = await insertRun(company.id, agent.id, "succeeded", issue.id);
-    const [{ documentId }] = await t.current.tdb.db.query<{ documentId: string }>("SELECT document_id FROM issue_documents WHERE issue_id = $1", [issue.id]);
+    const [{ documentId }] = await t.current.tdb.db.query<{ documentId: string }>(
+      "SELECT document_id FROM issue_documents WHERE issue_id = $1",
+      [issue.id],
+    );
     await t.current.tdb.db.query(
       "INSERT INTO agent_wakeup_requests (company_id, agent_id, source, status, issue_id) VALUES ($1, $2, 'assignment', 'deferred_issue_execution', $3)",
       [company.id, agent.id, issue.id],
@@ -43,7 +46,9 @@ describe("DELETE /api/issues/:id", () => {
     expect(await count("SELECT count(*)::int AS n FROM issue_relations WHERE related_issue_id = $1 OR issue_id = $1", [issue.id])).toBe(0);
     expect(await count("SELECT count(*)::int AS n FROM documents WHERE id = $1", [documentId])).toBe(0);
     expect(await count("SELECT count(*)::int AS n FROM issue_inbox_archives WHERE issue_id = $1", [issue.id])).toBe(0);
-    expect(await count("SELECT count(*)::int AS n FROM agent_wakeup_requests WHERE issue_id = $1 AND status = 'cancelled'", [issue.id])).toBe(1);
+    expect(
+      await count("SELECT count(*)::int AS n FROM agent_wakeup_requests WHERE issue_id = $1 AND status = 'cancelled'", [issue.id]),
+    ).toBe(1);
     expect((await t.current.get(`/api/issues/${child.id}`)).body.parentId).toBeNull();
     expect((await t.current.get(`/api/issues/${blocker.id}`)).status).toBe(200);
     expect((await t.current.get(`/api/heartbeat-runs/${oldRun}`)).status).toBe(200);
@@ -89,7 +94,14 @@ describe("GET /api/issues/:id/active-run and /live-runs", () => {
 
     const active = await t.current.get(`/api/issues/${issue.identifier}/active-run`);
     expect(active.status).toBe(200);
-    expect(active.body).toMatchObject({ id: running, status: "running", agentId: agent.id, agentName: agent.name, adapterType: "process", contextWakeCommentId: "c-1" });
+    expect(active.body).toMatchObject({
+      id: running,
+      status: "running",
+      agentId: agent.id,
+      agentName: agent.name,
+      adapterType: "process",
+      contextWakeCommentId: "c-1",
+    });
     const live = await t.current.get(`/api/issues/${issue.id}/live-runs`);
     expect(live.body.map((r: { id: string }) => r.id).sort()).toEqual([running, queued].sort());
 

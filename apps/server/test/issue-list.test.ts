@@ -276,7 +276,12 @@ describe("sorting", () => {
     company = await createCompany(t.current, { name: "Sort Co" });
     agent = await createAgent(t.current, company.id);
     for (let i = 0; i < titles.length; i++) {
-      await createIssue(t.current, company.id, { title: titles[i], priority: priorities[i], status: statuses[i], assigneeAgentId: agent.id });
+      await createIssue(t.current, company.id, {
+        title: titles[i],
+        priority: priorities[i],
+        status: statuses[i],
+        assigneeAgentId: agent.id,
+      });
     }
   });
 
@@ -291,7 +296,13 @@ describe("sorting", () => {
 
   it("title sorts case-insensitively, asc by default", async () => {
     expect((await list(company.id, "sortField=title")).map((i) => i.title)).toEqual(["Alpha", "Bravo", "charlie", "delta", "echo"]);
-    expect((await list(company.id, "sortField=title&sortDir=desc")).map((i) => i.title)).toEqual(["echo", "delta", "charlie", "Bravo", "Alpha"]);
+    expect((await list(company.id, "sortField=title&sortDir=desc")).map((i) => i.title)).toEqual([
+      "echo",
+      "delta",
+      "charlie",
+      "Bravo",
+      "Alpha",
+    ]);
   });
 
   it("identifier sorts by issue number", async () => {

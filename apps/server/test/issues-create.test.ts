@@ -143,7 +143,7 @@ describe("POST /api/companies/:cid/issues", () => {
     expect(explicit.assigneeUserId).toBe("local-board");
   });
 
-  it("an unknown assignee user is a 422; an agent cannot use \"me\"", async () => {
+  it('an unknown assignee user is a 422; an agent cannot use "me"', async () => {
     const res = await t.current.post(`/api/companies/${company.id}/issues`, { title: "x", assigneeUserId: "someone-else" });
     expect(res.status).toBe(422);
     expect(res.body.error).toContain("someone-else");

@@ -27,7 +27,14 @@ describe("PATCH /api/issues/:id", () => {
   it("updates title, description, priority and billingCode, recording from/to changes", async () => {
     const issue = await createIssue(t.current, company.id, { title: "Old title", description: "old" });
     const body = await patchOk(issue.id, { title: "  New title ", description: "new", priority: "critical", billingCode: "B-1" });
-    expect(body).toMatchObject({ id: issue.id, title: "New title", description: "new", priority: "critical", billingCode: "B-1", comment: null });
+    expect(body).toMatchObject({
+      id: issue.id,
+      title: "New title",
+      description: "new",
+      priority: "critical",
+      billingCode: "B-1",
+      comment: null,
+    });
     expect(body.blockedBy).toEqual([]);
     expect(body.blocks).toEqual([]);
     expect(new Date(body.updatedAt).getTime()).toBeGreaterThanOrEqual(new Date(issue.updatedAt).getTime());
@@ -58,7 +65,15 @@ describe("PATCH /api/issues/:id", () => {
 
   it("validation: empty title, bad enums, unknown fields, non-uuid ids -> 400", async () => {
     const issue = await createIssue(t.current, company.id);
-    for (const body of [{ title: "" }, { status: "doing" }, { priority: 1 }, { bogus: 1 }, { parentId: "x" }, { comment: "  " }, { hidden: "yes" }]) {
+    for (const body of [
+      { title: "" },
+      { status: "doing" },
+      { priority: 1 },
+      { bogus: 1 },
+      { parentId: "x" },
+      { comment: "  " },
+      { hidden: "yes" },
+    ]) {
       const res = await t.current.patch(`/api/issues/${issue.id}`, body);
       expect(res.status, JSON.stringify(body)).toBe(400);
     }
@@ -260,10 +275,17 @@ describe("PATCH /api/issues/:id", () => {
       const issue = await createIssue(t.current, company.id, { assigneeAgentId: agentA.id, status: "in_progress" });
       const locks = await lockIssue(issue.id);
       const body = await patchOk(issue.id, { title: "still working", priority: "high", status: "in_progress", assigneeAgentId: agentA.id });
-      expect(body).toMatchObject({ checkoutRunId: locks.checkoutRunId, executionRunId: locks.executionRunId, executionAgentNameKey: "echo bot" });
+      expect(body).toMatchObject({
+        checkoutRunId: locks.checkoutRunId,
+        executionRunId: locks.executionRunId,
+        executionAgentNameKey: "echo bot",
+      });
       expect(body.executionLockedAt).not.toBeNull();
       const [update] = await updatesOf(issue.id);
-      expect(update!.details.changes).toEqual({ title: { from: issue.title, to: "still working" }, priority: { from: "medium", to: "high" } });
+      expect(update!.details.changes).toEqual({
+        title: { from: issue.title, to: "still working" },
+        priority: { from: "medium", to: "high" },
+      });
       expect(update!.details.releasedLocks).toBeUndefined();
     });
   });
@@ -374,7 +396,7 @@ describe("PATCH /api/issues/:id", () => {
     const updates = rows.filter((r) => r.action === "issue.updated");
     expect(updates).toHaveLength(3);
     for (const u of updates) expect(u.entityId).toBe(issue.id);
-    const changedFields = updates.map((u) => Object.keys(u.details.changes)).flat().sort();
+    const changedFields = updates.flatMap((u) => Object.keys(u.details.changes)).sort();
     expect(changedFields).toEqual(["description", "priority", "title"]);
   });
 });

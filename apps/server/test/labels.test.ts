@@ -50,7 +50,14 @@ describe("label CRUD", () => {
 
   it("bad input is a 400 naming the field", async () => {
     const company = await createCompany(t.current);
-    for (const body of [{ name: "x", color: "red" }, { name: "x", color: "#12345" }, { name: "   ", color: "#123456" }, { name: "x".repeat(49), color: "#123456" }, { name: "x" }, { name: "x", color: "#123456", extra: 1 }]) {
+    for (const body of [
+      { name: "x", color: "red" },
+      { name: "x", color: "#12345" },
+      { name: "   ", color: "#123456" },
+      { name: "x".repeat(49), color: "#123456" },
+      { name: "x" },
+      { name: "x", color: "#123456", extra: 1 },
+    ]) {
       const res = await t.current.post(`/api/companies/${company.id}/labels`, body);
       expect(res.status, JSON.stringify(body)).toBe(400);
     }
@@ -89,7 +96,9 @@ describe("label CRUD", () => {
     const other = await createCompany(t.current);
     const theirs = await createLabel(other.id, { name: "theirs", color: "#222222" });
     expect((await t.current.get(`/api/companies/${other.id}/labels`, { token: agentKey.token })).status).toBe(403);
-    expect((await t.current.post(`/api/companies/${other.id}/labels`, { name: "x", color: "#333333" }, { token: agentKey.token })).status).toBe(403);
+    expect(
+      (await t.current.post(`/api/companies/${other.id}/labels`, { name: "x", color: "#333333" }, { token: agentKey.token })).status,
+    ).toBe(403);
     expect((await t.current.patch(`/api/labels/${theirs.id}`, { name: "mine now" }, { token: agentKey.token })).status).toBe(404);
     expect((await t.current.del(`/api/labels/${theirs.id}`, { token: agentKey.token })).status).toBe(404);
     expect((await t.current.del(`/api/labels/${byAgent.id}`, { token: agentKey.token })).status).toBe(200);
@@ -115,7 +124,9 @@ describe("labels on issues", () => {
     const rows = await listIssues(company.id);
     const listed = rows.find((r) => r.id === issue.id);
     expect(listed.labelIds).toEqual([a.id, z.id]);
-    expect(listed.labels).toEqual(detail.body.labels.map((l: any) => ({ ...l, createdAt: expect.stringMatching(/Z$/), updatedAt: expect.stringMatching(/Z$/) })));
+    expect(listed.labels).toEqual(
+      detail.body.labels.map((l: any) => ({ ...l, createdAt: expect.stringMatching(/Z$/), updatedAt: expect.stringMatching(/Z$/) })),
+    );
     expect(rows.find((r) => r.id === plain.id)).toMatchObject({ labelIds: [], labels: [] });
   });
 
@@ -133,7 +144,10 @@ describe("labels on issues", () => {
     expect(untouched.body.labelIds).toEqual([]);
 
     const activity = (await t.current.get(`/api/issues/${issue.id}/activity`)).body.filter((r: any) => r.action === "issue.updated");
-    const labelChanges = activity.map((r: any) => r.details.changes.labelIds).filter(Boolean).reverse();
+    const labelChanges = activity
+      .map((r: any) => r.details.changes.labelIds)
+      .filter(Boolean)
+      .reverse();
     expect(labelChanges).toEqual([
       { from: [one.id], to: [two.id] },
       { from: [two.id], to: [] },
@@ -187,7 +201,10 @@ describe("labels on issues", () => {
     expect(removed.status).toBe(200);
     expect((await t.current.get(`/api/issues/${issue.id}`)).body.labelIds).toEqual([keep.id]);
     expect(await listIssues(company.id, `?labelId=${gone.id}`)).toEqual([]);
-    const [act] = await t.current.tdb.db.query<{ details: any }>("SELECT details FROM activity_log WHERE action = 'label.deleted' AND entity_id = $1", [gone.id]);
+    const [act] = await t.current.tdb.db.query<{ details: any }>(
+      "SELECT details FROM activity_log WHERE action = 'label.deleted' AND entity_id = $1",
+      [gone.id],
+    );
     expect(act!.details).toMatchObject({ name: "gone", removedFromIssues: 1 });
   });
 

@@ -25,7 +25,9 @@ describe("events a running server publishes", () => {
     const events: BusEvent[] = [];
     const unsubscribe = app.services.live.subscribe(company.id, (event) => events.push(event));
     try {
-      const agent = await createAgent(app, company.id, { adapterConfig: { command: "/bin/sh", args: ["-c", "echo hello from the run"], timeoutSec: 30 } });
+      const agent = await createAgent(app, company.id, {
+        adapterConfig: { command: "/bin/sh", args: ["-c", "echo hello from the run"], timeoutSec: 30 },
+      });
       await createIssue(app, company.id, { assigneeAgentId: agent.id, status: "todo" });
       const types = (): Set<string> => new Set(events.map((e) => e.type));
       await waitFor("every live event type", async () => LIVE_EVENT_TYPES.every((type) => types().has(type)), 20_000);
@@ -58,7 +60,10 @@ describe("events a running server publishes", () => {
       const event = await waitFor("the cancel event", async () =>
         events.find((e) => e.type === "heartbeat.run.status" && e.payload.runId === wake.body.id && e.payload.status === "cancelled"),
       );
-      expect(LiveEvent.parse(event)).toMatchObject({ type: "heartbeat.run.status", payload: { status: "cancelled", errorCode: expect.any(String) } });
+      expect(LiveEvent.parse(event)).toMatchObject({
+        type: "heartbeat.run.status",
+        payload: { status: "cancelled", errorCode: expect.any(String) },
+      });
     } finally {
       unsubscribe();
     }
@@ -66,7 +71,9 @@ describe("events a running server publishes", () => {
 
   it("a payload of the wrong shape does not parse", () => {
     const base = { companyId: "00000000-0000-4000-8000-000000000001", at: new Date().toISOString() };
-    expect(LiveEvent.safeParse({ ...base, type: "agent.status", payload: { agentId: base.companyId, status: "exploded" } }).success).toBe(false);
+    expect(LiveEvent.safeParse({ ...base, type: "agent.status", payload: { agentId: base.companyId, status: "exploded" } }).success).toBe(
+      false,
+    );
     expect(LiveEvent.safeParse({ ...base, type: "agent.renamed", payload: {} }).success).toBe(false);
     expect(LiveEvent.safeParse({ ...base, type: "heartbeat.run.queued", payload: { runId: base.companyId } }).success).toBe(false);
     expect(Object.keys(LIVE_EVENT_PAYLOADS)).toEqual([...LIVE_EVENT_TYPES]);
@@ -100,7 +107,7 @@ describe("publish is typed by the event map", () => {
       `export const otherTypesPayload = () => bus.publish(q, "heartbeat.run.log", "c", { agentId: "a", status: "idle" });`,
     ];
     const file = path.join(dir, "publish-calls.mts");
-    fs.writeFileSync(file, lines.join("\n") + "\n");
+    fs.writeFileSync(file, `${lines.join("\n")}\n`);
     fs.writeFileSync(
       path.join(dir, "tsconfig.json"),
       JSON.stringify({
@@ -120,6 +127,9 @@ describe("publish is typed by the event map", () => {
         .map((l) => Number(/publish-calls\.mts\((\d+),/.exec(l)![1])),
     );
     // 1-based lines of the snippet: 5 compiles, 6-9 do not.
-    expect([...errorLines].sort((a, b) => a - b), result.stdout).toEqual([6, 7, 8, 9]);
+    expect(
+      [...errorLines].sort((a, b) => a - b),
+      result.stdout,
+    ).toEqual([6, 7, 8, 9]);
   });
 });

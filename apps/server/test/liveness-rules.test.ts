@@ -1,7 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { classifyRunLiveness, decideContinuation, MAX_LIVENESS_CONTINUATIONS, type LivenessEvidence } from "../src/runs/liveness.js";
 
-const none: LivenessEvidence = { issueCommentsCreated: 0, documentRevisionsCreated: 0, planDocumentRevisionsCreated: 0, workProductsCreated: 0, activityEventsCreated: 0, toolEventsCreated: 0 };
+const none: LivenessEvidence = {
+  issueCommentsCreated: 0,
+  documentRevisionsCreated: 0,
+  planDocumentRevisionsCreated: 0,
+  workProductsCreated: 0,
+  activityEventsCreated: 0,
+  toolEventsCreated: 0,
+};
 const open = { status: "in_progress", title: "Fix the login bug", description: null };
 
 describe("classifyRunLiveness (docs/runs.md#liveness-and-continuation, first match wins)", () => {
@@ -18,7 +25,11 @@ describe("classifyRunLiveness (docs/runs.md#liveness-and-continuation, first mat
     ["comment evidence", { output: null, evidence: { ...none, issueCommentsCreated: 1 } }, "advanced"],
     ["work product evidence", { output: "I will look later", evidence: { ...none, workProductsCreated: 1 } }, "advanced"],
     ["tool event evidence", { output: "done", evidence: { ...none, toolEventsCreated: 3 } }, "advanced"],
-    ["plan revision with output", { output: "Plan: 1. read 2. fix", evidence: { ...none, planDocumentRevisionsCreated: 1, documentRevisionsCreated: 0 } }, "advanced"],
+    [
+      "plan revision with output",
+      { output: "Plan: 1. read 2. fix", evidence: { ...none, planDocumentRevisionsCreated: 1, documentRevisionsCreated: 0 } },
+      "advanced",
+    ],
     ["planning task with output", { issue: { ...open, title: "Write a design proposal" }, output: "Here is an outline" }, "advanced"],
     ["plan only, runnable", { output: "I will inspect the repo next and then implement the fix." }, "plan_only"],
     ["next steps, runnable", { output: "Next steps:\n- run the tests\n- fix failures" }, "plan_only"],
@@ -26,14 +37,31 @@ describe("classifyRunLiveness (docs/runs.md#liveness-and-continuation, first mat
     ["future words but done", { output: "I'll summarise: fixed the bug and merged it." }, "needs_followup"],
     ["other output", { output: "hello from process agent" }, "needs_followup"],
   ] as const)("%s -> %s", (_label, patch, state) => {
-    const result = classifyRunLiveness({ runStatus: "succeeded", errorCode: null, issue: open, output: null, evidence: none, ...(patch as object) });
+    const result = classifyRunLiveness({
+      runStatus: "succeeded",
+      errorCode: null,
+      issue: open,
+      output: null,
+      evidence: none,
+      ...(patch as object),
+    });
     expect(result.state).toBe(state);
     expect(result.reason.length).toBeGreaterThan(0);
   });
 
   it("names the error code of a failed run in its reason, and the next step of a plan-only one", () => {
-    expect(classifyRunLiveness({ runStatus: "failed", errorCode: "process_lost", issue: open, output: null, evidence: none }).reason).toBe("Run ended with failed (process_lost)");
-    expect(classifyRunLiveness({ runStatus: "succeeded", errorCode: null, issue: open, output: "Looked around.\nI will inspect src/auth next.", evidence: none }).nextAction).toBe("I will inspect src/auth next.");
+    expect(classifyRunLiveness({ runStatus: "failed", errorCode: "process_lost", issue: open, output: null, evidence: none }).reason).toBe(
+      "Run ended with failed (process_lost)",
+    );
+    expect(
+      classifyRunLiveness({
+        runStatus: "succeeded",
+        errorCode: null,
+        issue: open,
+        output: "Looked around.\nI will inspect src/auth next.",
+        evidence: none,
+      }).nextAction,
+    ).toBe("I will inspect src/auth next.");
   });
 });
 

@@ -26,7 +26,9 @@ describe("the known-fields table", () => {
 
   it("holds the fields of both Paperclip versions (2026.707's create-issue body, 2026.916's query parameters)", () => {
     // 2026.916.1 publishes an empty schema for issue creation: only 2026.707's document names these.
-    expect(routes["post /api/companies/{}/issues"]?.body).toEqual(expect.arrayContaining(["workMode", "requestDepth", "title", "executionPolicy"]));
+    expect(routes["post /api/companies/{}/issues"]?.body).toEqual(
+      expect.arrayContaining(["workMode", "requestDepth", "title", "executionPolicy"]),
+    );
     expect(routes["get /api/issues/{}/work-products"]?.query).toContain("refreshPullRequests");
     expect(routes["post /api/issues/{}/inbox-archive"]?.body).toEqual(["userId"]);
   });
@@ -96,7 +98,9 @@ describe("Paperclip request bodies", () => {
     expect(res.status).toBe(400);
     expect(JSON.stringify(res.body)).toContain("bogusField");
     expect(JSON.stringify(res.body)).not.toContain("workMode");
-    const [{ count }] = await t.current.tdb.db.query<{ count: number }>("SELECT count(*)::int AS count FROM issues WHERE company_id = $1", [company.id]);
+    const [{ count }] = await t.current.tdb.db.query<{ count: number }>("SELECT count(*)::int AS count FROM issues WHERE company_id = $1", [
+      company.id,
+    ]);
     expect(count).toBe(0);
   });
 

@@ -41,10 +41,15 @@ async function stepsOf(runId: string): Promise<Step[]> {
 }
 
 const finishedRun = (what: string, find: () => Promise<{ id: string; status: string } | undefined>) =>
-  waitFor(what, async () => {
-    const run = await find();
-    return run && TERMINAL.includes(run.status) ? run : null;
-  }, 45_000, 100);
+  waitFor(
+    what,
+    async () => {
+      const run = await find();
+      return run && TERMINAL.includes(run.status) ? run : null;
+    },
+    45_000,
+    100,
+  );
 
 describe("a script agent following Paperclip's skill", () => {
   it("works a task to in_review (plan, sub-task, attachment, interaction, approval), then closes it when the board approves", async () => {
@@ -57,7 +62,11 @@ describe("a script agent following Paperclip's skill", () => {
     });
     expect(agentRes.status).toBe(201);
     const agent = agentRes.body;
-    const created = await t.current.post(`/api/companies/${company.id}/issues`, { title: "Price the new build farm", assigneeAgentId: agent.id, status: "todo" });
+    const created = await t.current.post(`/api/companies/${company.id}/issues`, {
+      title: "Price the new build farm",
+      assigneeAgentId: agent.id,
+      status: "todo",
+    });
     expect(created.status).toBe(201);
     const issue = created.body;
 
@@ -85,21 +94,33 @@ describe("a script agent following Paperclip's skill", () => {
     ]);
 
     const detail = (await t.current.get(`/api/issues/${issue.id}`)).body;
-    expect(detail).toMatchObject({ status: "in_review", assigneeAgentId: agent.id, labels: [expect.objectContaining({ name: "needs-board" })] });
+    expect(detail).toMatchObject({
+      status: "in_review",
+      assigneeAgentId: agent.id,
+      labels: [expect.objectContaining({ name: "needs-board" })],
+    });
     const plan = await t.current.get(`/api/issues/${issue.id}/documents/plan`);
     expect(plan.status).toBe(200);
     expect(plan.body.body).toContain(`# Plan for ${issue.identifier}`);
     const revisions = (await t.current.get(`/api/issues/${issue.id}/documents/plan/revisions`)).body;
     expect(revisions).toEqual([expect.objectContaining({ createdByAgentId: agent.id, createdByRunId: first.id })]);
     const children = (await t.current.get(`/api/companies/${company.id}/issues?parentId=${issue.id}`)).body;
-    expect(children).toEqual([expect.objectContaining({ title: `Checks for ${issue.identifier}`, status: "backlog", createdByAgentId: agent.id })]);
+    expect(children).toEqual([
+      expect.objectContaining({ title: `Checks for ${issue.identifier}`, status: "backlog", createdByAgentId: agent.id }),
+    ]);
     const attachments = (await t.current.get(`/api/issues/${issue.id}/attachments`)).body;
     expect(attachments).toEqual([expect.objectContaining({ contentType: "text/plain", originalFilename: "findings.txt" })]);
     const interactions = (await t.current.get(`/api/issues/${issue.id}/interactions`)).body;
     expect(interactions).toEqual([expect.objectContaining({ kind: "request_confirmation", status: "pending" })]);
     const approvals = (await t.current.get(`/api/issues/${issue.id}/approvals`)).body;
-    expect(approvals).toEqual([expect.objectContaining({ type: "request_board_approval", status: "pending", requestedByAgentId: agent.id })]);
-    const comments = (await t.current.get(`/api/issues/${issue.id}/comments`)).body as { body: string; authorAgentId: string | null; createdByRunId: string | null }[];
+    expect(approvals).toEqual([
+      expect.objectContaining({ type: "request_board_approval", status: "pending", requestedByAgentId: agent.id }),
+    ]);
+    const comments = (await t.current.get(`/api/issues/${issue.id}/comments`)).body as {
+      body: string;
+      authorAgentId: string | null;
+      createdByRunId: string | null;
+    }[];
     const update = comments.find((c) => c.body.startsWith("## Update"));
     expect(update).toMatchObject({ authorAgentId: agent.id, createdByRunId: first.id });
     expect(update!.body).toContain(`#document-plan`);
@@ -129,13 +150,15 @@ describe("a script agent following Paperclip's skill", () => {
     // --- final state -------------------------------------------------------------------------------
     const closed = (await t.current.get(`/api/issues/${issue.id}`)).body;
     expect(closed.status).toBe("done");
-    const last = ((await t.current.get(`/api/issues/${issue.id}/comments`)).body as { body: string; authorAgentId: string | null }[]).find((c) =>
-      c.body.includes(`/approvals/${approvalId}`),
+    const last = ((await t.current.get(`/api/issues/${issue.id}/comments`)).body as { body: string; authorAgentId: string | null }[]).find(
+      (c) => c.body.includes(`/approvals/${approvalId}`),
     );
     expect(last).toMatchObject({ authorAgentId: agent.id });
     expect(last!.body).toContain(`[${issue.identifier}](/${company.issuePrefix}/issues/${issue.identifier})`);
     // Archived from the inbox of the user who created the task (the agent's responsible user).
-    const archived = await t.current.tdb.db.query<{ userId: string }>("SELECT user_id FROM issue_inbox_archives WHERE issue_id = $1", [issue.id]);
+    const archived = await t.current.tdb.db.query<{ userId: string }>("SELECT user_id FROM issue_inbox_archives WHERE issue_id = $1", [
+      issue.id,
+    ]);
     expect(archived.map((a) => a.userId)).toEqual([closed.createdByUserId]);
     // Closing the issue ends its pending confirmation card.
     const after = (await t.current.get(`/api/issues/${issue.id}/interactions`)).body;
@@ -163,7 +186,9 @@ describe("a script agent following Paperclip's skill", () => {
     });
     expect(upload.status).toBe(201);
     const attachment = (await upload.json()) as { id: string };
-    const content = await t.current.app.request(`/api/attachments/${attachment.id}/content`, { headers: { authorization: `Bearer ${token}` } });
+    const content = await t.current.app.request(`/api/attachments/${attachment.id}/content`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
     expect(await content.text()).toBe("notes\n");
 
     expect((await t.current.post(`/api/agents/${agent.id}/pause`)).status).toBe(200);

@@ -9,11 +9,24 @@ import { getInvocationBlock } from "../src/budgets/invocation-block.js";
 
 // docs/budgets.md: budget policies, the invocation block at wakeup and claim, hard stops that pause the
 // scope and cancel its work, and the reconciliation pass skipping blocked work.
-const costly = createFakeAdapter(async () => ({ exitCode: 0, signal: null, timedOut: false, costUsd: 0.5, billingType: "api", usage: { inputTokens: 10, outputTokens: 5 } }));
-const t = useTestServer({ runtime: { adapters: { process: processAdapter, claude_local: costly }, recovery: { strandedReconciliation: false } } });
+const costly = createFakeAdapter(async () => ({
+  exitCode: 0,
+  signal: null,
+  timedOut: false,
+  costUsd: 0.5,
+  billingType: "api",
+  usage: { inputTokens: 10, outputTokens: 5 },
+}));
+const t = useTestServer({
+  runtime: { adapters: { process: processAdapter, claude_local: costly }, recovery: { strandedReconciliation: false } },
+});
 
 const spend = (companyId: string, agentId: string, cents: number) =>
-  t.current.tdb.db.query("INSERT INTO cost_events (company_id, agent_id, cost_cents, billing_type) VALUES ($1, $2, $3, 'metered_api')", [companyId, agentId, cents]);
+  t.current.tdb.db.query("INSERT INTO cost_events (company_id, agent_id, cost_cents, billing_type) VALUES ($1, $2, $3, 'metered_api')", [
+    companyId,
+    agentId,
+    cents,
+  ]);
 
 describe("budget policies", () => {
   it("are board-managed and scoped to the company's own agents and projects", async () => {
@@ -21,13 +34,37 @@ describe("budget policies", () => {
     const other = await createCompany(t.current);
     const agent = await createAgent(t.current, company.id);
     const foreign = await createAgent(t.current, other.id);
-    const res = await t.current.post(`/api/companies/${company.id}/budgets/policies`, { scopeType: "agent", scopeId: agent.id, amount: 1000 });
+    const res = await t.current.post(`/api/companies/${company.id}/budgets/policies`, {
+      scopeType: "agent",
+      scopeId: agent.id,
+      amount: 1000,
+    });
     expect(res.status).toBe(201);
-    expect(res.body).toMatchObject({ scopeType: "agent", scopeId: agent.id, amount: 1000, warnPercent: 80, hardStopEnabled: true, windowKind: "calendar_month_utc" });
-    expect((await t.current.post(`/api/companies/${company.id}/budgets/policies`, { scopeType: "agent", scopeId: foreign.id, amount: 1 })).status).toBe(404);
-    expect((await t.current.post(`/api/companies/${company.id}/budgets/policies`, { scopeType: "agent", scopeId: agent.id, amount: -1 })).status).toBe(400);
+    expect(res.body).toMatchObject({
+      scopeType: "agent",
+      scopeId: agent.id,
+      amount: 1000,
+      warnPercent: 80,
+      hardStopEnabled: true,
+      windowKind: "calendar_month_utc",
+    });
+    expect(
+      (await t.current.post(`/api/companies/${company.id}/budgets/policies`, { scopeType: "agent", scopeId: foreign.id, amount: 1 }))
+        .status,
+    ).toBe(404);
+    expect(
+      (await t.current.post(`/api/companies/${company.id}/budgets/policies`, { scopeType: "agent", scopeId: agent.id, amount: -1 })).status,
+    ).toBe(400);
     const key = await t.current.post(`/api/agents/${agent.id}/keys`, { name: "k" });
-    expect((await t.current.post(`/api/companies/${company.id}/budgets/policies`, { scopeType: "company", amount: 5 }, { token: key.body.token })).status).toBe(403);
+    expect(
+      (
+        await t.current.post(
+          `/api/companies/${company.id}/budgets/policies`,
+          { scopeType: "company", amount: 5 },
+          { token: key.body.token },
+        )
+      ).status,
+    ).toBe(403);
     expect((await t.current.get(`/api/companies/${company.id}/budgets/policies`)).body).toHaveLength(1);
   });
 
@@ -40,7 +77,10 @@ describe("budget policies", () => {
     await waitFor("agent paused by budget", async () => (await t.current.get(`/api/agents/${agent.id}`)).body.pauseReason === "budget");
     const incidents = (await t.current.get(`/api/companies/${company.id}/budgets/incidents`)).body;
     expect(incidents.map((i: { thresholdType: string }) => i.thresholdType).sort()).toEqual(["hard", "soft"]);
-    const [approval] = await t.current.tdb.db.query<{ type: string; status: string }>("SELECT type, status FROM approvals WHERE company_id = $1", [company.id]);
+    const [approval] = await t.current.tdb.db.query<{ type: string; status: string }>(
+      "SELECT type, status FROM approvals WHERE company_id = $1",
+      [company.id],
+    );
     expect(approval).toEqual({ type: "budget_override_required", status: "pending" });
 
     const blocked = await t.current.post(`/api/agents/${agent.id}/wakeup`, { source: "on_demand", payload: { taskKey: "again" } });
@@ -69,7 +109,10 @@ describe("budget policies", () => {
     const agent = await createAgent(t.current, company.id);
     await t.current.post(`/api/companies/${company.id}/budgets/policies`, { scopeType: "agent", scopeId: agent.id, amount: 10 });
     const runId = randomUUID();
-    await t.current.tdb.db.query("INSERT INTO heartbeat_runs (id, company_id, agent_id, status, task_key, context_snapshot) VALUES ($1, $2, $3, 'queued', 'k', '{}'::jsonb)", [runId, company.id, agent.id]);
+    await t.current.tdb.db.query(
+      "INSERT INTO heartbeat_runs (id, company_id, agent_id, status, task_key, context_snapshot) VALUES ($1, $2, $3, 'queued', 'k', '{}'::jsonb)",
+      [runId, company.id, agent.id],
+    );
     await spend(company.id, agent.id, 10);
     t.current.services.engine.poke(agent.id);
     const run = await waitFor("cancelled at claim", async () => {

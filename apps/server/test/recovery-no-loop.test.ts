@@ -10,7 +10,8 @@ import { RECOVERY_CLOSED_REASON } from "../src/runs/recovery/escalation.js";
 // 56 "Recover stalled issue" issues in two minutes, because the manager's agent closed every
 // recovery issue at once and the next pass opened a new one. Recovery must never loop.
 const t = useTestServer({ runtime: { recovery: { strandedReconciliation: false } } });
-const reconcile = (companyId: string) => reconcileStrandedAssignedIssues(t.current.tdb.db, t.current.services.engine.enqueuer, { companyId });
+const reconcile = (companyId: string) =>
+  reconcileStrandedAssignedIssues(t.current.tdb.db, t.current.services.engine.enqueuer, { companyId });
 
 describe("decideEscalation (one escalation per stranded episode)", () => {
   const base: EscalationFacts = { openRecoveryId: null, lastClosedRecovery: null, sourceMovedSince: false, alreadyBlockedInPlace: false };
@@ -19,9 +20,21 @@ describe("decideEscalation (one escalation per stranded episode)", () => {
     ["first escalation", {}, { kind: "create" }],
     ["an open recovery issue is reused", { openRecoveryId: "r0" }, { kind: "reuse_open", recoveryIssueId: "r0" }],
     ["open wins over a closed one", { openRecoveryId: "r0", lastClosedRecovery: closed }, { kind: "reuse_open", recoveryIssueId: "r0" }],
-    ["closed (done), source still stranded", { lastClosedRecovery: closed }, { kind: "block_source_in_place", recoveryIssueId: "r1", comment: true }],
-    ["closed (cancelled), source still stranded", { lastClosedRecovery: { id: "r1", status: "cancelled" } }, { kind: "block_source_in_place", recoveryIssueId: "r1", comment: true }],
-    ["already blocked in place: no second comment", { lastClosedRecovery: closed, alreadyBlockedInPlace: true }, { kind: "block_source_in_place", recoveryIssueId: "r1", comment: false }],
+    [
+      "closed (done), source still stranded",
+      { lastClosedRecovery: closed },
+      { kind: "block_source_in_place", recoveryIssueId: "r1", comment: true },
+    ],
+    [
+      "closed (cancelled), source still stranded",
+      { lastClosedRecovery: { id: "r1", status: "cancelled" } },
+      { kind: "block_source_in_place", recoveryIssueId: "r1", comment: true },
+    ],
+    [
+      "already blocked in place: no second comment",
+      { lastClosedRecovery: closed, alreadyBlockedInPlace: true },
+      { kind: "block_source_in_place", recoveryIssueId: "r1", comment: false },
+    ],
     ["the source moved since: a new episode", { lastClosedRecovery: closed, sourceMovedSince: true }, { kind: "create" }],
   ] as [string, Partial<EscalationFacts>, ReturnType<typeof decideEscalation>][])("%s", (_label, patch, expected) => {
     expect(decideEscalation({ ...base, ...patch })).toEqual(expected);
@@ -102,7 +115,9 @@ describe("recovery never loops", () => {
       const comments = (await t.current.get(`/api/issues/${source}/comments`)).body as { body: string }[];
       expect(comments.filter((c) => c.body.startsWith("Automatic recovery stopped"))).toHaveLength(1);
       const activity = (await t.current.get(`/api/issues/${source}/activity`)).body as { details: Record<string, unknown> | null }[];
-      expect(activity.some((a) => a.details?.reason === RECOVERY_CLOSED_REASON && a.details?.recoveryIssueId === recoveries[0]!.id)).toBe(true);
+      expect(activity.some((a) => a.details?.reason === RECOVERY_CLOSED_REASON && a.details?.recoveryIssueId === recoveries[0]!.id)).toBe(
+        true,
+      );
     }
 
     // The board moves one source back to todo: a new episode, which gets one new recovery issue.

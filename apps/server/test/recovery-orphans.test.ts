@@ -16,7 +16,16 @@ async function orphan(opts: { pid: number | null; issueId?: string | null; agent
     `INSERT INTO heartbeat_runs (id, company_id, agent_id, status, started_at, issue_id, task_key, context_snapshot, process_pid, process_group_id,
        lease_owner, lease_expires_at, process_loss_retry_count)
      VALUES ($1, $2, $3, 'running', now(), $4, $5, $6::jsonb, $7, $7, 'dead-server:1:x', now() - interval '1 minute', $8)`,
-    [id, opts.companyId, opts.agentId, opts.issueId ?? null, opts.issueId ?? "t", JSON.stringify({ issueId: opts.issueId ?? undefined, wakeReason: "issue_assigned" }), opts.pid, opts.retryCount ?? 0],
+    [
+      id,
+      opts.companyId,
+      opts.agentId,
+      opts.issueId ?? null,
+      opts.issueId ?? "t",
+      JSON.stringify({ issueId: opts.issueId ?? undefined, wakeReason: "issue_assigned" }),
+      opts.pid,
+      opts.retryCount ?? 0,
+    ],
   );
   return id;
 }
@@ -51,7 +60,10 @@ describe("orphaned runs", () => {
 
   it("queues exactly one retry when the recorded pid is dead, and moves the issue lock to it", async () => {
     const company = await createCompany(t.current);
-    const agent = await createAgent(t.current, company.id, { runtimeConfig: { heartbeat: { wakeOnDemand: true } }, adapterConfig: { command: "/bin/sh", args: ["-c", "sleep 30"] } });
+    const agent = await createAgent(t.current, company.id, {
+      runtimeConfig: { heartbeat: { wakeOnDemand: true } },
+      adapterConfig: { command: "/bin/sh", args: ["-c", "sleep 30"] },
+    });
     const issue = await createIssue(t.current, company.id, { status: "backlog" });
     await t.current.tdb.db.query("UPDATE issues SET assignee_agent_id = $2, status = 'in_progress' WHERE id = $1", [issue.id, agent.id]);
     const id = await orphan({ pid: 999_999, issueId: issue.id, agentId: agent.id, companyId: company.id });
@@ -89,10 +101,20 @@ describe("orphaned runs", () => {
     const company = await createCompany(t.current);
     const agent = await createAgent(t.current, company.id);
     const id = await orphan({ pid: 999_997, agentId: agent.id, companyId: company.id, retryCount: 1 });
-    const [env] = await t.current.tdb.db.query<{ id: string }>("INSERT INTO environments (company_id, name) VALUES ($1, 'Local') RETURNING id", [company.id]);
-    await t.current.tdb.db.query("INSERT INTO environment_leases (company_id, environment_id, heartbeat_run_id) VALUES ($1, $2, $3)", [company.id, env!.id, id]);
+    const [env] = await t.current.tdb.db.query<{ id: string }>(
+      "INSERT INTO environments (company_id, name) VALUES ($1, 'Local') RETURNING id",
+      [company.id],
+    );
+    await t.current.tdb.db.query("INSERT INTO environment_leases (company_id, environment_id, heartbeat_run_id) VALUES ($1, $2, $3)", [
+      company.id,
+      env!.id,
+      id,
+    ]);
     await reapExpiredLeases(t.current.services.engine.resources);
-    const [lease] = await t.current.tdb.db.query<{ status: string; releasedAt: Date | null }>("SELECT status, released_at FROM environment_leases WHERE heartbeat_run_id = $1", [id]);
+    const [lease] = await t.current.tdb.db.query<{ status: string; releasedAt: Date | null }>(
+      "SELECT status, released_at FROM environment_leases WHERE heartbeat_run_id = $1",
+      [id],
+    );
     expect(lease!.status).toBe("failed");
     expect(lease!.releasedAt).not.toBeNull();
   });
@@ -101,12 +123,24 @@ describe("orphaned runs", () => {
     const company = await createCompany(t.current);
     const agent = await createAgent(t.current, company.id, { adapterConfig: { command: "/bin/sh", args: ["-c", "sleep 1"] } });
     const wake = await t.current.post(`/api/agents/${agent.id}/wakeup`, { source: "on_demand", payload: { taskKey: "lease" } });
-    const active = await waitFor("active lease", async () => (await t.current.tdb.db.query<{ status: string }>("SELECT status FROM environment_leases WHERE heartbeat_run_id = $1", [wake.body.id]))[0]);
+    const active = await waitFor(
+      "active lease",
+      async () =>
+        (
+          await t.current.tdb.db.query<{ status: string }>("SELECT status FROM environment_leases WHERE heartbeat_run_id = $1", [
+            wake.body.id,
+          ])
+        )[0],
+    );
     expect(active.status).toBe("active");
     await waitFor("run finished", async () => (await run(wake.body.id)).status === "succeeded");
-    const [lease] = await t.current.tdb.db.query<{ status: string }>("SELECT status FROM environment_leases WHERE heartbeat_run_id = $1", [wake.body.id]);
+    const [lease] = await t.current.tdb.db.query<{ status: string }>("SELECT status FROM environment_leases WHERE heartbeat_run_id = $1", [
+      wake.body.id,
+    ]);
     expect(lease!.status).toBe("released");
-    const actions = (await t.current.get(`/api/companies/${company.id}/activity?entityType=environment_lease`)).body.map((a: { action: string }) => a.action);
+    const actions = (await t.current.get(`/api/companies/${company.id}/activity?entityType=environment_lease`)).body.map(
+      (a: { action: string }) => a.action,
+    );
     expect(actions).toEqual(["environment.lease_released", "environment.lease_acquired"]);
   });
 });
@@ -117,7 +151,11 @@ describe("liveness backfill of an issue's runs", () => {
     const agent = await createAgent(t.current, company.id);
     const issue = await createIssue(t.current, company.id, { status: "backlog" });
     const ids: string[] = [];
-    for (const [status, out] of [["failed", null], ["succeeded", "Next steps: I will inspect the code"], ["succeeded", null]] as const) {
+    for (const [status, out] of [
+      ["failed", null],
+      ["succeeded", "Next steps: I will inspect the code"],
+      ["succeeded", null],
+    ] as const) {
       const id = randomUUID();
       ids.push(id);
       await t.current.tdb.db.query(

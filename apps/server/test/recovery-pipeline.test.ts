@@ -11,7 +11,9 @@ type Script = (ctx: AdapterExecuteContext) => Promise<AdapterResult> | AdapterRe
 const scripts = new Map<string, Script>();
 const ok: AdapterResult = { exitCode: 0, signal: null, timedOut: false };
 const fake = createFakeAdapter(async (ctx) => (scripts.get(ctx.agent.id) ?? (() => ok))(ctx));
-const t = useTestServer({ runtime: { adapters: { process: processAdapter, claude_local: fake }, recovery: { strandedReconciliation: false } } });
+const t = useTestServer({
+  runtime: { adapters: { process: processAdapter, claude_local: fake }, recovery: { strandedReconciliation: false } },
+});
 
 async function agentWith(companyId: string, script: Script) {
   const agent = await createAgent(t.current, companyId, { adapterType: "claude_local", adapterConfig: {} });
@@ -19,28 +21,47 @@ async function agentWith(companyId: string, script: Script) {
   return agent;
 }
 const runsOf = (issueId: string) =>
-  t.current.tdb.db.query<{ id: string; status: string; errorCode: string | null; livenessState: string | null; contextSnapshot: Record<string, any>; issueCommentStatus: string }>(
+  t.current.tdb.db.query<{
+    id: string;
+    status: string;
+    errorCode: string | null;
+    livenessState: string | null;
+    contextSnapshot: Record<string, any>;
+    issueCommentStatus: string;
+  }>(
     "SELECT id, status, error_code, liveness_state, context_snapshot, issue_comment_status FROM heartbeat_runs WHERE issue_id = $1 ORDER BY created_at",
     [issueId],
   );
 const settled = async (issueId: string, count: number) =>
   waitFor(`${count} settled runs`, async () => {
     const runs = await runsOf(issueId);
-    return runs.length >= count && runs.every((r) => ["succeeded", "failed", "cancelled", "timed_out", "scheduled_retry"].includes(r.status)) ? runs : null;
+    return runs.length >= count &&
+      runs.every((r) => ["succeeded", "failed", "cancelled", "timed_out", "scheduled_retry"].includes(r.status))
+      ? runs
+      : null;
   });
 const quiet = () => new Promise((r) => setTimeout(r, 700)); // a few scheduler ticks: nothing more may happen
 
 describe("finalization recovery", () => {
   it("retries a failed run once at once, then blocks the issue on a recovery issue that itself blocks in place", async () => {
     const company = await createCompany(t.current);
-    const agent = await agentWith(company.id, () => ({ exitCode: 1, signal: null, timedOut: false, errorMessage: "boom with sk-live-secret", errorCode: "adapter_failed" }));
+    const agent = await agentWith(company.id, () => ({
+      exitCode: 1,
+      signal: null,
+      timedOut: false,
+      errorMessage: "boom with sk-live-secret",
+      errorCode: "adapter_failed",
+    }));
     const issue = await createIssue(t.current, company.id, { status: "todo", assigneeAgentId: agent.id });
     await waitFor("source blocked", async () => (await t.current.get(`/api/issues/${issue.id}`)).body.status === "blocked");
     const runs = await settled(issue.id, 2);
     expect(runs.map((r) => r.contextSnapshot.retryReason ?? null)).toEqual([null, "issue_continuation_needed"]);
     const source = (await t.current.get(`/api/issues/${issue.id}`)).body;
     const recoveryId = source.blockedBy[0].id;
-    await waitFor("recovery issue blocked in place", async () => (await t.current.get(`/api/issues/${recoveryId}`)).body.status === "blocked");
+    await waitFor(
+      "recovery issue blocked in place",
+      async () => (await t.current.get(`/api/issues/${recoveryId}`)).body.status === "blocked",
+    );
     await quiet();
     expect(await runsOf(issue.id)).toHaveLength(2);
     expect((await runsOf(recoveryId)).length).toBeLessThanOrEqual(2);
@@ -53,7 +74,14 @@ describe("finalization recovery", () => {
 
   it("sends a transient upstream failure to the bounded retry instead of blocking", async () => {
     const company = await createCompany(t.current);
-    const agent = await agentWith(company.id, () => ({ exitCode: 1, signal: null, timedOut: false, errorMessage: "overloaded", errorCode: "claude_transient_upstream", errorFamily: "transient_upstream" }));
+    const agent = await agentWith(company.id, () => ({
+      exitCode: 1,
+      signal: null,
+      timedOut: false,
+      errorMessage: "overloaded",
+      errorCode: "claude_transient_upstream",
+      errorFamily: "transient_upstream",
+    }));
     const issue = await createIssue(t.current, company.id, { status: "todo", assigneeAgentId: agent.id });
     const runs = await waitFor("scheduled retry", async () => {
       const rs = await runsOf(issue.id);
@@ -99,7 +127,10 @@ describe("finalization recovery", () => {
     const [run] = await settled(issue.id, 1);
     await quiet();
     expect(run!.livenessState).toBe("advanced");
-    const continuations = await t.current.tdb.db.query("SELECT id FROM agent_wakeup_requests WHERE issue_id = $1 AND reason = 'run_liveness_continuation'", [issue.id]);
+    const continuations = await t.current.tdb.db.query(
+      "SELECT id FROM agent_wakeup_requests WHERE issue_id = $1 AND reason = 'run_liveness_continuation'",
+      [issue.id],
+    );
     expect(continuations).toHaveLength(0);
   });
 

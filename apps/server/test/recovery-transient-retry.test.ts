@@ -51,11 +51,13 @@ describe("bounded transient retry policy", () => {
       expect(low.outcome === "scheduled" && low.delayMs).toBe(Math.round(base * 0.75));
       expect(high.outcome === "scheduled" && high.delayMs).toBe(Math.round(base * 1.25));
     });
-    expect(decideTransientRetry({ previousAttempt: 4, adapterType: "process", retryNotBefore: null, now: NOW, random: () => 0.5 })).toEqual({
-      outcome: "retry_exhausted",
-      attempt: 5,
-      maxAttempts: 4,
-    });
+    expect(decideTransientRetry({ previousAttempt: 4, adapterType: "process", retryNotBefore: null, now: NOW, random: () => 0.5 })).toEqual(
+      {
+        outcome: "retry_exhausted",
+        attempt: 5,
+        maxAttempts: 4,
+      },
+    );
   });
 
   it("lets a later retryNotBefore win and ignores an earlier one", () => {
@@ -63,7 +65,13 @@ describe("bounded transient retry policy", () => {
     const earlier = new Date(NOW.getTime() + 10_000).toISOString();
     const a = decideTransientRetry({ previousAttempt: 0, adapterType: "claude_local", retryNotBefore: later, now: NOW, random: () => 0.5 });
     expect(a.outcome === "scheduled" && a.dueAt.toISOString()).toBe(later);
-    const b = decideTransientRetry({ previousAttempt: 0, adapterType: "claude_local", retryNotBefore: earlier, now: NOW, random: () => 0.5 });
+    const b = decideTransientRetry({
+      previousAttempt: 0,
+      adapterType: "claude_local",
+      retryNotBefore: earlier,
+      now: NOW,
+      random: () => 0.5,
+    });
     expect(b.outcome === "scheduled" && b.delayMs).toBe(TRANSIENT_RETRY_DELAYS_MS[0]);
   });
 });
@@ -80,7 +88,12 @@ describe("scheduling and promotion", () => {
     expect(scheduled.attempt).toBe(1);
     expect(scheduled.dueAt.toISOString()).toBe(dueAt.toISOString());
     const retry = await retryOf(t.current, source.id);
-    expect(retry).toMatchObject({ status: "scheduled_retry", retryOfRunId: source.id, scheduledRetryAttempt: 1, scheduledRetryReason: "transient_failure" });
+    expect(retry).toMatchObject({
+      status: "scheduled_retry",
+      retryOfRunId: source.id,
+      scheduledRetryAttempt: 1,
+      scheduledRetryReason: "transient_failure",
+    });
     expect(new Date(retry!.scheduledRetryAt as string).toISOString()).toBe(dueAt.toISOString());
 
     expect(await promoteDueScheduledRetries(t.current.tdb.db, new Date("2026-04-20T12:01:59.000Z"))).toEqual({ promoted: 0, runIds: [] });
@@ -95,7 +108,10 @@ describe("scheduling and promotion", () => {
     const newAgent = await createAgent(t.current, company.id);
     const issue = await createIssue(t.current, company.id, { status: "todo" });
     await t.current.tdb.db.query("UPDATE issues SET assignee_agent_id = $2 WHERE id = $1", [issue.id, oldAgent.id]);
-    const source = await failedRun(t.current, oldAgent.id, company.id, { issueId: issue.id, context: { issueId: issue.id, wakeReason: "issue_assigned" } });
+    const source = await failedRun(t.current, oldAgent.id, company.id, {
+      issueId: issue.id,
+      context: { issueId: issue.id, wakeReason: "issue_assigned" },
+    });
     await t.current.tdb.db.query("UPDATE issues SET execution_run_id = $2 WHERE id = $1", [issue.id, source.id]);
     const scheduled = await scheduleBoundedRetry(t.current.tdb.db, source, { now: NOW, random: () => 0.5 });
     expect(scheduled.outcome).toBe("scheduled");
@@ -105,11 +121,16 @@ describe("scheduling and promotion", () => {
 
     const patched = await t.current.patch(`/api/issues/${issue.id}`, { assigneeAgentId: newAgent.id });
     expect(patched.status).toBe(200);
-    const newRuns = await t.current.tdb.db.query<{ status: string }>("SELECT status FROM heartbeat_runs WHERE agent_id = $1", [newAgent.id]);
+    const newRuns = await t.current.tdb.db.query<{ status: string }>("SELECT status FROM heartbeat_runs WHERE agent_id = $1", [
+      newAgent.id,
+    ]);
     expect(newRuns.map((r) => r.status)).toEqual(["queued"]);
     const old = (await findRun(t.current.tdb.db, scheduled.run.id))!;
     expect({ status: old.status, errorCode: old.errorCode }).toEqual({ status: "cancelled", errorCode: "issue_reassigned" });
-    const deferred = await t.current.tdb.db.query("SELECT id FROM agent_wakeup_requests WHERE status = 'deferred_issue_execution' AND issue_id = $1", [issue.id]);
+    const deferred = await t.current.tdb.db.query(
+      "SELECT id FROM agent_wakeup_requests WHERE status = 'deferred_issue_execution' AND issue_id = $1",
+      [issue.id],
+    );
     expect(deferred).toHaveLength(0);
   });
 
@@ -131,9 +152,13 @@ describe("scheduling and promotion", () => {
       expect(await promoteDueScheduledRetries(t.current.tdb.db, scheduled.dueAt)).toEqual({ promoted: 0, runIds: [] });
       const old = (await findRun(t.current.tdb.db, scheduled.run.id))!;
       expect({ status: old.status, errorCode: old.errorCode }).toEqual({ status: "cancelled", errorCode: code });
-      const [wake] = await t.current.tdb.db.query<{ status: string }>("SELECT status FROM agent_wakeup_requests WHERE id = $1", [old.wakeupRequestId]);
+      const [wake] = await t.current.tdb.db.query<{ status: string }>("SELECT status FROM agent_wakeup_requests WHERE id = $1", [
+        old.wakeupRequestId,
+      ]);
       expect(wake!.status).toBe("cancelled");
-      const [row] = await t.current.tdb.db.query<{ executionRunId: string | null }>("SELECT execution_run_id FROM issues WHERE id = $1", [issue.id]);
+      const [row] = await t.current.tdb.db.query<{ executionRunId: string | null }>("SELECT execution_run_id FROM issues WHERE id = $1", [
+        issue.id,
+      ]);
       expect(row!.executionRunId).toBeNull();
     });
   }
@@ -141,7 +166,10 @@ describe("scheduling and promotion", () => {
   it("exhausts bounded retries after the hard cap", async () => {
     const company = await createCompany(t.current);
     const agent = await createAgent(t.current, company.id);
-    const source = await failedRun(t.current, agent.id, company.id, { attempt: TRANSIENT_RETRY_DELAYS_MS.length, context: { wakeReason: "transient_failure_retry" } });
+    const source = await failedRun(t.current, agent.id, company.id, {
+      attempt: TRANSIENT_RETRY_DELAYS_MS.length,
+      context: { wakeReason: "transient_failure_retry" },
+    });
     const result = await scheduleBoundedRetry(t.current.tdb.db, source, { now: NOW, random: () => 0.5 });
     expect(result).toEqual({ outcome: "retry_exhausted", attempt: 5, maxAttempts: 4 });
     const runs = await t.current.tdb.db.query("SELECT id FROM heartbeat_runs WHERE company_id = $1", [company.id]);
@@ -175,7 +203,10 @@ describe("scheduling and promotion", () => {
       const company = await createCompany(t.current);
       const agent = await createAgent(t.current, company.id, { adapterType, adapterConfig: {} });
       const notBefore = new Date(NOW.getTime() + 90 * 60_000);
-      const source = await failedRun(t.current, agent.id, company.id, { errorCode, resultJson: { errorFamily: "transient_upstream", retryNotBefore: notBefore.toISOString() } });
+      const source = await failedRun(t.current, agent.id, company.id, {
+        errorCode,
+        resultJson: { errorFamily: "transient_upstream", retryNotBefore: notBefore.toISOString() },
+      });
       const scheduled = await scheduleBoundedRetry(t.current.tdb.db, source, { now: NOW, random: () => 0.5 });
       expect(scheduled.outcome === "scheduled" && scheduled.dueAt.getTime()).toBe(notBefore.getTime());
       const retry = await retryOf(t.current, source.id);

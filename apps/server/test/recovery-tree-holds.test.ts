@@ -10,7 +10,9 @@ import { reconcileStrandedAssignedIssues } from "../src/runs/recovery/stranded.j
 // promotion and automatic recovery, while a human's comment still reaches the agent.
 const t = useTestServer({ runtime: { recovery: { strandedReconciliation: false } } });
 
-const sleeper = (seconds: number) => ({ adapterConfig: { command: "/bin/sh", args: ["-c", `sleep ${seconds}`], timeoutSec: 60, graceSec: 1 } });
+const sleeper = (seconds: number) => ({
+  adapterConfig: { command: "/bin/sh", args: ["-c", `sleep ${seconds}`], timeoutSec: 60, graceSec: 1 },
+});
 const runsOf = (issueId: string) =>
   t.current.tdb.db.query<{ id: string; status: string; errorCode: string | null; contextSnapshot: Record<string, unknown> }>(
     "SELECT id, status, error_code, context_snapshot FROM heartbeat_runs WHERE issue_id = $1 ORDER BY created_at",
@@ -40,14 +42,19 @@ describe("tree holds", () => {
     expect(activity.body.map((a: { action: string }) => a.action)).toContain("issue.tree_hold_wakeup_deferred");
 
     // Checkout is refused while held.
-    const checkout = await t.current.post(`/api/issues/${child.id}/checkout`, { agentId: agent.id, expectedStatuses: ["todo", "in_progress"] });
+    const checkout = await t.current.post(`/api/issues/${child.id}/checkout`, {
+      agentId: agent.id,
+      expectedStatuses: ["todo", "in_progress"],
+    });
     expect(checkout.status).toBe(409);
     expect(checkout.body.code).toBe("issue_tree_hold_active");
 
     // A human comment is an interaction: it still reaches the agent.
     const comment = await t.current.post(`/api/issues/${child.id}/comments`, { body: "Can you explain where you are?" });
     expect(comment.status).toBe(201);
-    const interaction = await waitFor("interaction run", async () => (await runsOf(child.id)).find((r) => r.contextSnapshot.wakeReason === "issue_commented"));
+    const interaction = await waitFor("interaction run", async () =>
+      (await runsOf(child.id)).find((r) => r.contextSnapshot.wakeReason === "issue_commented"),
+    );
     expect(interaction.contextSnapshot.treeHoldInteraction).toBe(true);
     await t.current.post(`/api/heartbeat-runs/${interaction.id}/cancel`);
 
@@ -71,11 +78,19 @@ describe("tree holds", () => {
       `INSERT INTO heartbeat_runs (id, company_id, agent_id, status, issue_id, task_key, context_snapshot) VALUES ($1, $2, $3, 'queued', $4, $6, $5::jsonb)`,
       [runId, company.id, agent.id, issue.id, JSON.stringify({ issueId: issue.id, wakeReason: "issue_assigned" }), issue.id],
     );
-    await t.current.tdb.db.query("INSERT INTO issue_tree_holds (company_id, root_issue_id, mode, created_by_actor_type, created_by_actor_id) VALUES ($1, $2, 'pause', 'user', 'local-board')", [company.id, issue.id]);
+    await t.current.tdb.db.query(
+      "INSERT INTO issue_tree_holds (company_id, root_issue_id, mode, created_by_actor_type, created_by_actor_id) VALUES ($1, $2, 'pause', 'user', 'local-board')",
+      [company.id, issue.id],
+    );
     t.current.services.engine.poke(agent.id);
-    const run = await waitFor("run cancelled at claim", async () => (await runsOf(issue.id)).find((r) => r.id === runId && r.status === "cancelled"));
+    const run = await waitFor("run cancelled at claim", async () =>
+      (await runsOf(issue.id)).find((r) => r.id === runId && r.status === "cancelled"),
+    );
     expect(run.errorCode).toBe("issue_tree_hold_active");
-    const [audit] = await t.current.tdb.db.query("SELECT id FROM activity_log WHERE action = 'issue.tree_hold_run_interrupted' AND run_id = $1", [runId]);
+    const [audit] = await t.current.tdb.db.query(
+      "SELECT id FROM activity_log WHERE action = 'issue.tree_hold_run_interrupted' AND run_id = $1",
+      [runId],
+    );
     expect(audit).toBeTruthy();
   });
 
@@ -109,7 +124,11 @@ describe("tree holds", () => {
     expect(res.status).toBe(201);
     expect((await t.current.get(`/api/issues/${leaf.id}`)).body.status).toBe("cancelled");
     expect((await t.current.get(`/api/issues/${root.id}`)).body.status).toBe("cancelled");
-    const jwt = signAgentJwt({ agentId: agent.id, companyId: company.id, adapterType: "process", runId: randomUUID() }, TEST_JWT_SECRET, 60);
+    const jwt = signAgentJwt(
+      { agentId: agent.id, companyId: company.id, adapterType: "process", runId: randomUUID() },
+      TEST_JWT_SECRET,
+      60,
+    );
     expect((await t.current.get(`/api/issues/${root.id}/tree-holds`, { token: jwt })).status).toBe(401); // unknown run
   });
 });

@@ -19,7 +19,9 @@ const isRoute = (v: unknown): v is AnyRoute => typeof v === "object" && v !== nu
 /** Route file name -> its routes (every exported array of routes). */
 const routesByFile = new Map<string, AnyRoute[]>(
   Object.entries(routeFiles)
-    .map(([file, mod]) => [file.replace(/^.*\//, ""), Object.values(mod).flatMap((v) => (Array.isArray(v) ? v.filter(isRoute) : []))] as const)
+    .map(
+      ([file, mod]) => [file.replace(/^.*\//, ""), Object.values(mod).flatMap((v) => (Array.isArray(v) ? v.filter(isRoute) : []))] as const,
+    )
     .filter(([file, routes]) => file !== "index.ts" && routes.length > 0),
 );
 const key = (r: { method: string; path: string }) => `${r.method.toUpperCase()} ${r.path}`;
@@ -33,7 +35,8 @@ describe("every route declares its success answers", () => {
       if (success.length === 0) missing.push(`${key(route)}: no success answer declared`);
       for (const [status, spec] of success) {
         if (Number(status) >= 300) continue; // a redirect has no body
-        if (!spec.schema && !spec.contentType) missing.push(`${key(route)} ${status}: add a schema from @staple/contracts (or contentType for a body that is not JSON)`);
+        if (!spec.schema && !spec.contentType)
+          missing.push(`${key(route)} ${status}: add a schema from @staple/contracts (or contentType for a body that is not JSON)`);
       }
     }
     expect(missing).toEqual([]);
@@ -46,14 +49,27 @@ describe("every route declares its success answers", () => {
 
   it("the OpenAPI document names the success schemas as components", async () => {
     const { buildOpenApi } = await import("../src/http/openapi.js");
-    const doc = buildOpenApi(allRoutes, "test") as { paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, unknown> }> }>>; components: { schemas: Record<string, unknown> } };
+    const doc = buildOpenApi(allRoutes, "test") as {
+      paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, unknown> }> }>>;
+      components: { schemas: Record<string, unknown> };
+    };
     for (const route of allRoutes) {
       const op = doc.paths[route.path.replace(/:([A-Za-z]+)/g, "{$1}")]![route.method]!;
       for (const [status, spec] of Object.entries(route.responses)) {
         if (spec.schema || spec.contentType) expect(op.responses[status]!.content, `${key(route)} ${status}`).toBeDefined();
       }
     }
-    for (const name of ["Issue", "HeartbeatRun", "BudgetPolicy", "CostSummary", "TreeHold", "OutboundSettings", "AgentRuntimeState", "IssueRunView", "LiveEvent"]) {
+    for (const name of [
+      "Issue",
+      "HeartbeatRun",
+      "BudgetPolicy",
+      "CostSummary",
+      "TreeHold",
+      "OutboundSettings",
+      "AgentRuntimeState",
+      "IssueRunView",
+      "LiveEvent",
+    ]) {
       expect(doc.components.schemas, name).toHaveProperty(name);
     }
   });
@@ -73,7 +89,12 @@ const exercised = new Set<string>();
  * Calls a route of the table and parses the answer with the schema it declares for that status.
  * `template` names the route (method + path as declared); `path` is the concrete URL.
  */
-async function call(method: string, template: string, path: string, options: { body?: unknown; token?: string; runId?: string; expectStatus?: number } = {}) {
+async function call(
+  method: string,
+  template: string,
+  path: string,
+  options: { body?: unknown; token?: string; runId?: string; expectStatus?: number } = {},
+) {
   const route = allRoutes.find((r) => r.method === method && r.path === template);
   expect(route, `no route ${method} ${template}`).toBeDefined();
   const res = await app.call(method, path, { body: options.body, token: options.token, runId: options.runId });
@@ -89,9 +110,12 @@ async function call(method: string, template: string, path: string, options: { b
   return res.body;
 }
 const get = (template: string, path = template, options?: Parameters<typeof call>[3]) => call("get", template, path, options);
-const post = (template: string, path: string, body?: unknown, options?: Parameters<typeof call>[3]) => call("post", template, path, { ...options, body });
-const patch = (template: string, path: string, body?: unknown, options?: Parameters<typeof call>[3]) => call("patch", template, path, { ...options, body });
-const put = (template: string, path: string, body?: unknown, options?: Parameters<typeof call>[3]) => call("put", template, path, { ...options, body });
+const post = (template: string, path: string, body?: unknown, options?: Parameters<typeof call>[3]) =>
+  call("post", template, path, { ...options, body });
+const patch = (template: string, path: string, body?: unknown, options?: Parameters<typeof call>[3]) =>
+  call("patch", template, path, { ...options, body });
+const put = (template: string, path: string, body?: unknown, options?: Parameters<typeof call>[3]) =>
+  call("put", template, path, { ...options, body });
 const del = (template: string, path: string, options?: Parameters<typeof call>[3]) => call("delete", template, path, options);
 
 describe("answers parse with the declared schemas", () => {
@@ -109,7 +133,9 @@ describe("answers parse with the declared schemas", () => {
     agentToken = (await createAgentKey(app, agentId)).token;
     issueId = (await createIssue(app, companyId, { assigneeAgentId: agentId, status: "todo" })).id;
     // The assignment queued a run (the engine is not started here, so it stays queued).
-    const [run] = await app.tdb.db.query<{ id: string }>("SELECT id FROM heartbeat_runs WHERE agent_id = $1 ORDER BY created_at LIMIT 1", [agentId]);
+    const [run] = await app.tdb.db.query<{ id: string }>("SELECT id FROM heartbeat_runs WHERE agent_id = $1 ORDER BY created_at LIMIT 1", [
+      agentId,
+    ]);
     expect(run, "the assignment queued a run").toBeDefined();
     runId = run!.id;
   });
@@ -161,12 +187,26 @@ describe("answers parse with the declared schemas", () => {
   });
 
   it("documents and work products", async () => {
-    await put("/api/issues/:id/documents/:key", `/api/issues/${issueId}/documents/plan`, { title: "Plan", format: "markdown", body: "# Plan" }, { expectStatus: 201 });
-    await put("/api/issues/:id/documents/:key", `/api/issues/${issueId}/documents/plan`, { title: "Plan", format: "markdown", body: "# Plan v2" }, { expectStatus: 200 });
+    await put(
+      "/api/issues/:id/documents/:key",
+      `/api/issues/${issueId}/documents/plan`,
+      { title: "Plan", format: "markdown", body: "# Plan" },
+      { expectStatus: 201 },
+    );
+    await put(
+      "/api/issues/:id/documents/:key",
+      `/api/issues/${issueId}/documents/plan`,
+      { title: "Plan", format: "markdown", body: "# Plan v2" },
+      { expectStatus: 200 },
+    );
     await get("/api/issues/:id/documents", `/api/issues/${issueId}/documents`);
     await get("/api/issues/:id/documents/:key", `/api/issues/${issueId}/documents/plan`);
     await get("/api/issues/:id/documents/:key/revisions", `/api/issues/${issueId}/documents/plan/revisions`);
-    await post("/api/issues/:id/work-products", `/api/issues/${issueId}/work-products`, { type: "pull_request", provider: "git", title: "PR 1" });
+    await post("/api/issues/:id/work-products", `/api/issues/${issueId}/work-products`, {
+      type: "pull_request",
+      provider: "git",
+      title: "PR 1",
+    });
     await get("/api/issues/:id/work-products", `/api/issues/${issueId}/work-products`);
     await del("/api/issues/:id/documents/:key", `/api/issues/${issueId}/documents/plan`);
   });
@@ -175,7 +215,9 @@ describe("answers parse with the declared schemas", () => {
     const goal = (await post("/api/companies/:companyId/goals", `/api/companies/${companyId}/goals`, { title: "Ship" })) as { id: string };
     await get("/api/goals/:id", `/api/goals/${goal.id}`);
     await get("/api/companies/:companyId/goals", `/api/companies/${companyId}/goals`);
-    const project = (await post("/api/companies/:companyId/projects", `/api/companies/${companyId}/projects`, { name: "Contracts" })) as { id: string };
+    const project = (await post("/api/companies/:companyId/projects", `/api/companies/${companyId}/projects`, { name: "Contracts" })) as {
+      id: string;
+    };
     await get("/api/projects/:id", `/api/projects/${project.id}`);
     await get("/api/projects/:id/workspaces", `/api/projects/${project.id}/workspaces`);
     await del("/api/projects/:id", `/api/projects/${project.id}`);
@@ -227,11 +269,23 @@ describe("answers parse with the declared schemas", () => {
   });
 
   it("budgets and costs", async () => {
-    await post("/api/companies/:companyId/budgets/policies", `/api/companies/${companyId}/budgets/policies`, { scopeType: "agent", scopeId: agentId, amount: 100 });
+    await post("/api/companies/:companyId/budgets/policies", `/api/companies/${companyId}/budgets/policies`, {
+      scopeType: "agent",
+      scopeId: agentId,
+      amount: 100,
+    });
     await get("/api/companies/:companyId/budgets/policies", `/api/companies/${companyId}/budgets/policies`);
-    await post("/api/companies/:companyId/cost-events", `/api/companies/${companyId}/cost-events`, { agentId, costCents: 150, model: "m1", inputTokens: 3 });
+    await post("/api/companies/:companyId/cost-events", `/api/companies/${companyId}/cost-events`, {
+      agentId,
+      costCents: 150,
+      model: "m1",
+      inputTokens: 3,
+    });
     // The cost went over the agent's policy: a hard-stop incident.
-    const incidents = (await get("/api/companies/:companyId/budgets/incidents", `/api/companies/${companyId}/budgets/incidents`)) as unknown[];
+    const incidents = (await get(
+      "/api/companies/:companyId/budgets/incidents",
+      `/api/companies/${companyId}/budgets/incidents`,
+    )) as unknown[];
     expect(incidents.length).toBeGreaterThan(0);
     await get("/api/companies/:companyId/costs/summary", `/api/companies/${companyId}/costs/summary`);
     await get("/api/companies/:companyId/costs/by-agent", `/api/companies/${companyId}/costs/by-agent`);
@@ -239,7 +293,11 @@ describe("answers parse with the declared schemas", () => {
   });
 
   it("adapters and instance settings", async () => {
-    await post("/api/companies/:companyId/adapters/:type/test-environment", `/api/companies/${companyId}/adapters/process/test-environment`, { adapterConfig: { command: "/bin/true" } });
+    await post(
+      "/api/companies/:companyId/adapters/:type/test-environment",
+      `/api/companies/${companyId}/adapters/process/test-environment`,
+      { adapterConfig: { command: "/bin/true" } },
+    );
     for (const type of ["process", "claude_local", "codex_local"]) {
       await get("/api/companies/:companyId/adapters/:type/models", `/api/companies/${companyId}/adapters/${type}/models`);
     }
@@ -286,7 +344,10 @@ describe("answers parse with the declared schemas", () => {
   });
 
   it("labels and attachments", async () => {
-    const label = (await post("/api/companies/:companyId/labels", `/api/companies/${companyId}/labels`, { name: `bug ${randomBytes(2).toString("hex")}`, color: "#aa0000" })) as { id: string };
+    const label = (await post("/api/companies/:companyId/labels", `/api/companies/${companyId}/labels`, {
+      name: `bug ${randomBytes(2).toString("hex")}`,
+      color: "#aa0000",
+    })) as { id: string };
     await get("/api/companies/:companyId/labels", `/api/companies/${companyId}/labels`);
     await patch("/api/labels/:labelId", `/api/labels/${label.id}`, { color: "#00aa00" });
     await del("/api/labels/:labelId", `/api/labels/${label.id}`);

@@ -69,7 +69,10 @@ describe("row types match the migrated schema", () => {
     const camel = (c: string) => c.replace(/_([a-z0-9])/g, (_, ch: string) => ch.toUpperCase());
     for (const spec of [COMPANY_ROW, AGENT_ROW, ISSUE_ROW, RUN_ROW, ACTIVITY_ROW]) {
       const scope = spec.table === "companies" ? "x.id" : "x.company_id";
-      const [row] = await t.current.tdb.db.query<Record<string, unknown>>(`SELECT ${selectList(spec, "x")} FROM ${spec.table} x WHERE ${scope} = $1 LIMIT 1`, [company.id]);
+      const [row] = await t.current.tdb.db.query<Record<string, unknown>>(
+        `SELECT ${selectList(spec, "x")} FROM ${spec.table} x WHERE ${scope} = $1 LIMIT 1`,
+        [company.id],
+      );
       expect(row, `${spec.table} has a row of the company`).toBeDefined();
       expect(Object.keys(row!).sort(), spec.table).toEqual(spec.columns.map(camel).sort());
     }

@@ -7,7 +7,9 @@ const t = useTestServer();
 describe("run engine smoke", () => {
   it("wakes a process agent and finishes its run", async () => {
     const company = await createCompany(t.current);
-    const agent = await createAgent(t.current, company.id, { adapterConfig: { command: "/bin/sh", args: ["-c", "echo hello $PAPERCLIP_RUN_ID"] } });
+    const agent = await createAgent(t.current, company.id, {
+      adapterConfig: { command: "/bin/sh", args: ["-c", "echo hello $PAPERCLIP_RUN_ID"] },
+    });
     const res = await t.current.post(`/api/agents/${agent.id}/wakeup`, { source: "on_demand", reason: "test" });
     expect(res.status, JSON.stringify(res.body)).toBe(202);
     const runId = res.body.id;

@@ -37,10 +37,14 @@ describe("run log cap (engine)", () => {
     const agent = await createAgent(t.current, company.id, { adapterConfig: { command: process.execPath, args: ["-e", script] } });
     const wake = await t.current.post(`/api/agents/${agent.id}/wakeup`, { source: "on_demand", reason: "test" });
     expect(wake.status).toBe(202);
-    const run = await waitFor(`run ${wake.body.id} terminal`, async () => {
-      const res = await t.current.get(`/api/heartbeat-runs/${wake.body.id}`);
-      return ["succeeded", "failed", "timed_out", "cancelled"].includes(res.body.status) ? (res.body as Record<string, any>) : null;
-    }, 30_000);
+    const run = await waitFor(
+      `run ${wake.body.id} terminal`,
+      async () => {
+        const res = await t.current.get(`/api/heartbeat-runs/${wake.body.id}`);
+        return ["succeeded", "failed", "timed_out", "cancelled"].includes(res.body.status) ? (res.body as Record<string, any>) : null;
+      },
+      30_000,
+    );
     expect(run.status, JSON.stringify(run)).toBe("succeeded");
 
     const log = await t.current.get(`/api/heartbeat-runs/${run.id}/log?limitBytes=1000000`);
@@ -54,7 +58,10 @@ describe("run log cap (engine)", () => {
 
     const lines = parseLines(log.body.content);
     expect(lines[0]).toMatchObject({ stream: "system", chunk: expect.stringContaining(`[log truncated: ${log.body.droppedBytes} bytes`) });
-    const text = lines.slice(1).map((l) => l.chunk).join("");
+    const text = lines
+      .slice(1)
+      .map((l) => l.chunk)
+      .join("");
     expect(text.endsWith("FINAL LINE 5999 done\n")).toBe(true);
     expect(text).toContain("line 5998 ");
     expect(text).not.toContain("line 0 ");
@@ -69,7 +76,10 @@ describe("run log cap (engine)", () => {
     const events = await t.current.get(`/api/heartbeat-runs/${run.id}/events`);
     const truncated = (events.body as Array<Record<string, any>>).filter((e) => e.eventType === "log.truncated");
     expect(truncated).toHaveLength(1);
-    expect(truncated[0]).toMatchObject({ level: "warn", payload: { droppedBytes: log.body.droppedBytes, maxBytes: CAP, keptBytes: bytes } });
+    expect(truncated[0]).toMatchObject({
+      level: "warn",
+      payload: { droppedBytes: log.body.droppedBytes, maxBytes: CAP, keptBytes: bytes },
+    });
   });
 
   it("a log under the cap is stored whole, with no truncation flag or event", async () => {
@@ -82,7 +92,11 @@ describe("run log cap (engine)", () => {
     });
     const log = await t.current.get(`/api/heartbeat-runs/${run.id}/log`);
     expect(log.body.truncated).toBeUndefined();
-    expect(parseLines(log.body.content).map((l) => l.chunk).join("")).toBe("small output\n");
+    expect(
+      parseLines(log.body.content)
+        .map((l) => l.chunk)
+        .join(""),
+    ).toBe("small output\n");
     const events = await t.current.get(`/api/heartbeat-runs/${run.id}/events`);
     expect((events.body as Array<{ eventType: string }>).some((e) => e.eventType === "log.truncated")).toBe(false);
   });

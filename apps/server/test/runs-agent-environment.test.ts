@@ -39,7 +39,14 @@ describe("agent environment", () => {
     const verified = verifyAgentJwt(token, TEST_JWT_SECRET);
     expect(verified.ok, JSON.stringify(verified)).toBe(true);
     if (verified.ok) {
-      expect(verified.claims).toMatchObject({ sub: agent.id, company_id: company.id, run_id: run.id, adapter_type: "process", iss: "paperclip", aud: "paperclip-api" });
+      expect(verified.claims).toMatchObject({
+        sub: agent.id,
+        company_id: company.id,
+        run_id: run.id,
+        adapter_type: "process",
+        iss: "paperclip",
+        aud: "paperclip-api",
+      });
       expect(verified.claims.exp).toBeGreaterThan(verified.claims.iat);
     }
     const payload = JSON.parse(env.PAPERCLIP_WAKE_PAYLOAD_JSON!);
@@ -68,7 +75,13 @@ describe("agent environment", () => {
       const oldest = (res.body as any[]).at(-1);
       return oldest && TERMINAL.includes(oldest.status) ? oldest : null;
     });
-    expect(first).toMatchObject({ status: "succeeded", agentId: agent.id, adapterType: "process", invocationSource: "automation", retryOfRunId: null });
+    expect(first).toMatchObject({
+      status: "succeeded",
+      agentId: agent.id,
+      adapterType: "process",
+      invocationSource: "automation",
+      retryOfRunId: null,
+    });
     const runId = first.runId as string;
     expect(runId).toMatch(/^[0-9a-f-]{36}$/);
 
@@ -121,7 +134,10 @@ describe("agent environment", () => {
     });
     const queued = await wake(agent.id);
     const running = await waitRunning(queued.id);
-    await waitFor("token written", async () => fs.existsSync(path.join(dir, "token.txt")) && fs.readFileSync(path.join(dir, "token.txt"), "utf8").length > 0);
+    await waitFor(
+      "token written",
+      async () => fs.existsSync(path.join(dir, "token.txt")) && fs.readFileSync(path.join(dir, "token.txt"), "utf8").length > 0,
+    );
     const token = fs.readFileSync(path.join(dir, "token.txt"), "utf8");
     expect(token.split(".")).toHaveLength(3);
 
@@ -193,7 +209,9 @@ describe("agent environment", () => {
         }
         for (let i = 0; i < 6; i++) process.stdout.write("x".repeat(65536 - 120 + i * 41) + "B=" + tok + "\\n");
       })();`;
-    const agent = await createAgent(t.current, company.id, { adapterConfig: { command: NODE, args: ["-e", script], env: { OUT_DIR: dir } } });
+    const agent = await createAgent(t.current, company.id, {
+      adapterConfig: { command: NODE, args: ["-e", script], env: { OUT_DIR: dir } },
+    });
     const run = await waitRunDone((await wake(agent.id)).id);
     expect(run.status, JSON.stringify(run.error)).toBe("succeeded");
     const token = fs.readFileSync(path.join(dir, "token.txt"), "utf8");
@@ -201,8 +219,15 @@ describe("agent environment", () => {
     const log = await t.current.get(`/api/heartbeat-runs/${run.id}/log?limitBytes=1048576`);
     expect(log.status).toBe(200);
     expect(log.body.nextOffset).toBeUndefined();
-    const lines = (log.body.content as string).split("\n").filter(Boolean).map((l) => JSON.parse(l));
-    const joined = (stream: string) => lines.filter((l) => l.stream === stream).map((l) => l.chunk).join("");
+    const lines = (log.body.content as string)
+      .split("\n")
+      .filter(Boolean)
+      .map((l) => JSON.parse(l));
+    const joined = (stream: string) =>
+      lines
+        .filter((l) => l.stream === stream)
+        .map((l) => l.chunk)
+        .join("");
     const out = joined("stdout");
     const err = joined("stderr");
     expect(out).not.toContain(token);

@@ -13,7 +13,9 @@ describe("cancellation", () => {
     const company = await createCompany(t.current);
     // Ignores SIGTERM (and so does its sleep): only the SIGKILL after graceSec ends it.
     const graceSec = 1;
-    const agent = await createAgent(t.current, company.id, { adapterConfig: { command: "/bin/sh", args: ["-c", "trap '' TERM; sleep 30"], graceSec } });
+    const agent = await createAgent(t.current, company.id, {
+      adapterConfig: { command: "/bin/sh", args: ["-c", "trap '' TERM; sleep 30"], graceSec },
+    });
     const queued = await wake(t.current, agent.id);
     const running = await waitRunning(queued.id);
     const pgid = running.processGroupId as number;
@@ -21,7 +23,12 @@ describe("cancellation", () => {
     const res = await t.current.post(`/api/heartbeat-runs/${queued.id}/cancel`);
     expect(res.status, JSON.stringify(res.body)).toBe(200);
     expect(res.body).toMatchObject({ id: queued.id, status: "cancelled", errorCode: "cancelled" });
-    expect(res.body.resultJson).toMatchObject({ stopReason: "cancelled", effectiveTimeoutSec: 0, timeoutConfigured: false, timeoutFired: false });
+    expect(res.body.resultJson).toMatchObject({
+      stopReason: "cancelled",
+      effectiveTimeoutSec: 0,
+      timeoutConfigured: false,
+      timeoutFired: false,
+    });
     expect(res.body.finishedAt).toBeTruthy();
 
     await waitFor("process group gone", async () => processGroupGone(pgid), (graceSec + 3) * 1000);
@@ -33,7 +40,12 @@ describe("cancellation", () => {
     });
     const after = await getRun(queued.id);
     expect(after).toMatchObject({ status: "cancelled", errorCode: "cancelled", finishedAt: res.body.finishedAt });
-    expect(after.resultJson).toMatchObject({ stopReason: "cancelled", effectiveTimeoutSec: 0, timeoutConfigured: false, timeoutFired: false });
+    expect(after.resultJson).toMatchObject({
+      stopReason: "cancelled",
+      effectiveTimeoutSec: 0,
+      timeoutConfigured: false,
+      timeoutFired: false,
+    });
     expect(await wakeStatus(queued.wakeupRequestId)).toBe("cancelled");
 
     const activity = await t.current.tdb.db.query<{ actorType: string; details: any }>(
@@ -60,7 +72,10 @@ describe("cancellation", () => {
 
   it("cancels a queued run (never started); agent keys may not cancel", async () => {
     const company = await createCompany(t.current);
-    const agent = await createAgent(t.current, company.id, { adapterConfig: SLEEPER, runtimeConfig: { heartbeat: { maxConcurrentRuns: 1 } } });
+    const agent = await createAgent(t.current, company.id, {
+      adapterConfig: SLEEPER,
+      runtimeConfig: { heartbeat: { maxConcurrentRuns: 1 } },
+    });
     const key = await createAgentKey(t.current, agent.id);
     const first = await wake(t.current, agent.id, { reason: "long" });
     await waitRunning(first.id);
@@ -76,7 +91,12 @@ describe("cancellation", () => {
     const res = await t.current.post(`/api/heartbeat-runs/${second.id}/cancel`);
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ status: "cancelled", errorCode: "cancelled", startedAt: null, processPid: null });
-    expect(res.body.resultJson).toMatchObject({ stopReason: "cancelled", effectiveTimeoutSec: 0, timeoutConfigured: false, timeoutFired: false });
+    expect(res.body.resultJson).toMatchObject({
+      stopReason: "cancelled",
+      effectiveTimeoutSec: 0,
+      timeoutConfigured: false,
+      timeoutFired: false,
+    });
     expect(await wakeStatus(second.wakeupRequestId)).toBe("cancelled");
     const noLog = await t.current.get(`/api/heartbeat-runs/${second.id}/log`);
     expect(noLog.status).toBe(404);
@@ -135,7 +155,10 @@ describe("cancellation", () => {
 
   it("pausing an agent cancels its running run (process gone) and its queued runs; resume then wake works", async () => {
     const company = await createCompany(t.current);
-    const agent = await createAgent(t.current, company.id, { adapterConfig: SLEEPER, runtimeConfig: { heartbeat: { maxConcurrentRuns: 1 } } });
+    const agent = await createAgent(t.current, company.id, {
+      adapterConfig: SLEEPER,
+      runtimeConfig: { heartbeat: { maxConcurrentRuns: 1 } },
+    });
     const running = await wake(t.current, agent.id, { reason: "long" });
     const pgid = (await waitRunning(running.id)).processGroupId as number;
     const queued = await wake(t.current, agent.id, { reason: "long", payload: { taskKey: "queued-one" } });
@@ -176,7 +199,10 @@ describe("cancellation", () => {
 
   it("terminating an agent cancels its running and queued runs and stops the process", async () => {
     const company = await createCompany(t.current);
-    const agent = await createAgent(t.current, company.id, { adapterConfig: SLEEPER, runtimeConfig: { heartbeat: { maxConcurrentRuns: 1 } } });
+    const agent = await createAgent(t.current, company.id, {
+      adapterConfig: SLEEPER,
+      runtimeConfig: { heartbeat: { maxConcurrentRuns: 1 } },
+    });
     const running = await wake(t.current, agent.id, { reason: "long" });
     const pgid = (await waitRunning(running.id)).processGroupId as number;
     const queued = await wake(t.current, agent.id, { reason: "long", payload: { taskKey: "queued-two" } });
@@ -207,7 +233,9 @@ describe("graceful shutdown (process loss)", () => {
       const queued = { id: first.runId as string };
       const running = await waitRunning(queued.id, server);
       await waitFor("issue checked out", async () => {
-        const [row] = await server.tdb.db.query<{ checkoutRunId: string | null }>("SELECT checkout_run_id FROM issues WHERE id = $1", [issue.id]);
+        const [row] = await server.tdb.db.query<{ checkoutRunId: string | null }>("SELECT checkout_run_id FROM issues WHERE id = $1", [
+          issue.id,
+        ]);
         return row?.checkoutRunId === queued.id;
       });
       const pgid = running.processGroupId as number;
@@ -216,15 +244,27 @@ describe("graceful shutdown (process loss)", () => {
 
       const run = await getRun(queued.id, server);
       expect(run).toMatchObject({ status: "failed", errorCode: "server_shutdown" });
-      const retries = await server.tdb.db.query<{ id: string; status: string; retryOfRunId: string; processLossRetryCount: number; contextSnapshot: any }>(
+      const retries = await server.tdb.db.query<{
+        id: string;
+        status: string;
+        retryOfRunId: string;
+        processLossRetryCount: number;
+        contextSnapshot: any;
+      }>(
         "SELECT id, status, retry_of_run_id, process_loss_retry_count, context_snapshot FROM heartbeat_runs WHERE agent_id = $1 AND id <> $2",
         [agent.id, queued.id],
       );
       expect(retries).toHaveLength(1);
       expect(retries[0]).toMatchObject({ status: "queued", retryOfRunId: queued.id, processLossRetryCount: 1 });
-      expect(retries[0]!.contextSnapshot).toMatchObject({ issueId: issue.id, retryReason: "process_lost", wakeReason: "process_lost_retry" });
+      expect(retries[0]!.contextSnapshot).toMatchObject({
+        issueId: issue.id,
+        retryReason: "process_lost",
+        wakeReason: "process_lost_retry",
+      });
       // The issue's execution lock moved to the retry, so nobody else takes the work meanwhile.
-      const [locks] = await server.tdb.db.query<{ executionRunId: string | null }>("SELECT execution_run_id FROM issues WHERE id = $1", [issue.id]);
+      const [locks] = await server.tdb.db.query<{ executionRunId: string | null }>("SELECT execution_run_id FROM issues WHERE id = $1", [
+        issue.id,
+      ]);
       expect(locks!.executionRunId).toBe(retries[0]!.id);
       await waitFor("process group gone", async () => processGroupGone(pgid), 5_000);
     } finally {

@@ -27,10 +27,20 @@ describe("checkout and execution locks", () => {
 
     const ok = await t.current.post(`/api/issues/${issue.id}/checkout`, body, { token: tokenA, runId: runA });
     expect(ok.status, JSON.stringify(ok.body)).toBe(200);
-    expect(ok.body).toMatchObject({ id: issue.id, status: "in_progress", assigneeAgentId: a.id, checkoutRunId: runA, executionRunId: runA });
+    expect(ok.body).toMatchObject({
+      id: issue.id,
+      status: "in_progress",
+      assigneeAgentId: a.id,
+      checkoutRunId: runA,
+      executionRunId: runA,
+    });
     expect(ok.body.startedAt).toBeTruthy();
 
-    const again = await t.current.post(`/api/issues/${issue.id}/checkout`, { agentId: a.id, expectedStatuses: ["todo", "in_progress"] }, { token: tokenA });
+    const again = await t.current.post(
+      `/api/issues/${issue.id}/checkout`,
+      { agentId: a.id, expectedStatuses: ["todo", "in_progress"] },
+      { token: tokenA },
+    );
     expect(again.status, JSON.stringify(again.body)).toBe(200);
     expect(again.body).toMatchObject({ status: "in_progress", assigneeAgentId: a.id, checkoutRunId: runA, executionRunId: runA });
 
@@ -38,7 +48,11 @@ describe("checkout and execution locks", () => {
     const tokenB = jwtFor(b, runB);
     const asOther = await t.current.post(`/api/issues/${issue.id}/checkout`, body, { token: tokenB });
     expect(asOther.status).toBe(403);
-    const selfB = await t.current.post(`/api/issues/${issue.id}/checkout`, { agentId: b.id, expectedStatuses: ["todo", "in_progress"] }, { token: tokenB });
+    const selfB = await t.current.post(
+      `/api/issues/${issue.id}/checkout`,
+      { agentId: b.id, expectedStatuses: ["todo", "in_progress"] },
+      { token: tokenB },
+    );
     expect(selfB.status).toBe(409);
     expect(selfB.body.error).toBe("Issue checkout conflict");
 
@@ -75,9 +89,18 @@ describe("checkout and execution locks", () => {
     const failedRun = await insertRun(company.id, agent.id, "failed");
     const liveRun = await insertRun(company.id, agent.id, "running");
     const issue = await createIssue(t.current, company.id, { status: "todo" });
-    await setIssueLocks(issue.id, { status: "in_progress", assigneeAgentId: agent.id, checkoutRunId: failedRun, executionRunId: failedRun });
+    await setIssueLocks(issue.id, {
+      status: "in_progress",
+      assigneeAgentId: agent.id,
+      checkoutRunId: failedRun,
+      executionRunId: failedRun,
+    });
 
-    const res = await t.current.post(`/api/issues/${issue.id}/checkout`, { agentId: agent.id, expectedStatuses: ["todo"] }, { token: jwtFor(agent, liveRun) });
+    const res = await t.current.post(
+      `/api/issues/${issue.id}/checkout`,
+      { agentId: agent.id, expectedStatuses: ["todo"] },
+      { token: jwtFor(agent, liveRun) },
+    );
     expect(res.status, JSON.stringify(res.body)).toBe(200);
     expect(res.body).toMatchObject({ status: "in_progress", assigneeAgentId: agent.id, checkoutRunId: liveRun, executionRunId: liveRun });
     const adopted = await t.current.tdb.db.query<{ details: any }>(
@@ -129,7 +152,11 @@ describe("checkout and execution locks", () => {
     const issue = await createIssue(t.current, company.id, { status: "todo" });
     await setIssueLocks(issue.id, { status: "in_progress", assigneeAgentId: agent.id, checkoutRunId: null, executionRunId: failedRun });
 
-    const res = await t.current.patch(`/api/issues/${issue.id}`, { title: "Recovered execution lock" }, { token: jwtFor(agent, currentRun) });
+    const res = await t.current.patch(
+      `/api/issues/${issue.id}`,
+      { title: "Recovered execution lock" },
+      { token: jwtFor(agent, currentRun) },
+    );
     expect(res.status, JSON.stringify(res.body)).toBe(200);
     expect(res.body.title).toBe("Recovered execution lock");
     const row = await issueRow(issue.id);
@@ -143,7 +170,12 @@ describe("checkout and execution locks", () => {
     const failedRun = await insertRun(company.id, agent.id, "failed");
     const currentRun = await insertRun(company.id, agent.id, "running");
     const issue = await createIssue(t.current, company.id, { status: "todo" });
-    await setIssueLocks(issue.id, { status: "in_progress", assigneeAgentId: agent.id, checkoutRunId: failedRun, executionRunId: failedRun });
+    await setIssueLocks(issue.id, {
+      status: "in_progress",
+      assigneeAgentId: agent.id,
+      checkoutRunId: failedRun,
+      executionRunId: failedRun,
+    });
 
     const res = await t.current.post(`/api/issues/${issue.id}/release`, undefined, { token: jwtFor(agent, currentRun) });
     expect(res.status, JSON.stringify(res.body)).toBe(200);
@@ -171,7 +203,12 @@ describe("checkout and execution locks", () => {
     await setIssueLocks(other.id, { status: "in_progress", assigneeAgentId: agent.id, checkoutRunId: holder, executionRunId: holder });
     const refused = await t.current.post(`/api/issues/${other.id}/release`, undefined, { token: jwtFor(agent, currentRun) });
     expect(refused.status).toBe(409);
-    expect(await issueRow(other.id)).toMatchObject({ status: "in_progress", assigneeAgentId: agent.id, checkoutRunId: holder, executionRunId: holder });
+    expect(await issueRow(other.id)).toMatchObject({
+      status: "in_progress",
+      assigneeAgentId: agent.id,
+      checkoutRunId: holder,
+      executionRunId: holder,
+    });
     // The holder itself may release.
     const byHolder = await t.current.post(`/api/issues/${other.id}/release`, undefined, { token: jwtFor(agent, holder) });
     expect(byHolder.status).toBe(200);
@@ -184,7 +221,12 @@ describe("checkout and execution locks", () => {
     const failedRun = await insertRun(company.id, agent.id, "failed");
     const currentRun = await insertRun(company.id, agent.id, "running");
     const issue = await createIssue(t.current, company.id, { status: "todo" });
-    await setIssueLocks(issue.id, { status: "in_progress", assigneeAgentId: agent.id, checkoutRunId: currentRun, executionRunId: failedRun });
+    await setIssueLocks(issue.id, {
+      status: "in_progress",
+      assigneeAgentId: agent.id,
+      checkoutRunId: currentRun,
+      executionRunId: failedRun,
+    });
 
     const asAgent = await t.current.post(`/api/issues/${issue.id}/admin/force-release`, undefined, { token: jwtFor(agent, currentRun) });
     expect(asAgent.status).toBe(403);
@@ -192,14 +234,37 @@ describe("checkout and execution locks", () => {
 
     const kept = await t.current.post(`/api/issues/${issue.id}/admin/force-release`);
     expect(kept.status, JSON.stringify(kept.body)).toBe(200);
-    expect(kept.body.issue).toMatchObject({ id: issue.id, assigneeAgentId: agent.id, checkoutRunId: null, executionRunId: null, executionLockedAt: null });
+    expect(kept.body.issue).toMatchObject({
+      id: issue.id,
+      assigneeAgentId: agent.id,
+      checkoutRunId: null,
+      executionRunId: null,
+      executionLockedAt: null,
+    });
     expect(kept.body.previous).toEqual({ checkoutRunId: currentRun, executionRunId: failedRun });
-    expect(await issueRow(issue.id)).toMatchObject({ assigneeAgentId: agent.id, checkoutRunId: null, executionRunId: null, executionAgentNameKey: null, executionLockedAt: null });
+    expect(await issueRow(issue.id)).toMatchObject({
+      assigneeAgentId: agent.id,
+      checkoutRunId: null,
+      executionRunId: null,
+      executionAgentNameKey: null,
+      executionLockedAt: null,
+    });
 
-    await setIssueLocks(issue.id, { status: "in_progress", assigneeAgentId: agent.id, checkoutRunId: currentRun, executionRunId: failedRun });
+    await setIssueLocks(issue.id, {
+      status: "in_progress",
+      assigneeAgentId: agent.id,
+      checkoutRunId: currentRun,
+      executionRunId: failedRun,
+    });
     const cleared = await t.current.post(`/api/issues/${issue.id}/admin/force-release?clearAssignee=true`);
     expect(cleared.status, JSON.stringify(cleared.body)).toBe(200);
-    expect(cleared.body.issue).toMatchObject({ id: issue.id, assigneeAgentId: null, checkoutRunId: null, executionRunId: null, executionLockedAt: null });
+    expect(cleared.body.issue).toMatchObject({
+      id: issue.id,
+      assigneeAgentId: null,
+      checkoutRunId: null,
+      executionRunId: null,
+      executionLockedAt: null,
+    });
     expect(cleared.body.previous).toEqual({ checkoutRunId: currentRun, executionRunId: failedRun });
 
     const audit = await t.current.tdb.db.query<{ actorType: string; actorId: string; details: any }>(
@@ -207,11 +272,23 @@ describe("checkout and execution locks", () => {
       [issue.id],
     );
     expect(audit).toHaveLength(2);
-    expect(audit[0]!.details).toEqual({ issueId: issue.id, actorUserId: "local-board", prevCheckoutRunId: currentRun, prevExecutionRunId: failedRun, clearAssignee: false });
+    expect(audit[0]!.details).toEqual({
+      issueId: issue.id,
+      actorUserId: "local-board",
+      prevCheckoutRunId: currentRun,
+      prevExecutionRunId: failedRun,
+      clearAssignee: false,
+    });
     expect(audit[1]).toMatchObject({
       actorType: "user",
       actorId: "local-board",
-      details: { issueId: issue.id, actorUserId: "local-board", prevCheckoutRunId: currentRun, prevExecutionRunId: failedRun, clearAssignee: true },
+      details: {
+        issueId: issue.id,
+        actorUserId: "local-board",
+        prevCheckoutRunId: currentRun,
+        prevExecutionRunId: failedRun,
+        clearAssignee: true,
+      },
     });
 
     expect((await t.current.post(`/api/issues/${UNKNOWN_UUID}/admin/force-release`)).status).toBe(404);
@@ -225,7 +302,11 @@ describe("checkout and execution locks", () => {
     const issue = await createIssue(t.current, company.id, { status: "todo" });
     await setIssueLocks(issue.id, { status: "in_progress", assigneeAgentId: agent.id, checkoutRunId: owner, executionRunId: owner });
 
-    const res = await t.current.post(`/api/issues/${issue.id}/comments`, { body: "from the wrong run" }, { token: jwtFor(agent, intruder) });
+    const res = await t.current.post(
+      `/api/issues/${issue.id}/comments`,
+      { body: "from the wrong run" },
+      { token: jwtFor(agent, intruder) },
+    );
     expect(res.status).toBe(409);
     expect(res.body.error).toBe("Issue run ownership conflict");
     const comments = await t.current.tdb.db.query("SELECT id FROM issue_comments WHERE issue_id = $1", [issue.id]);

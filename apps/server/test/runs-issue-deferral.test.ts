@@ -7,7 +7,23 @@ import { signAgentJwt } from "../src/auth/agent-jwt.js";
 
 /** Issue execution: wakes deferred behind a running run, same-name folding, lazy execution locks, claim-time staleness. */
 
-const { t, db, openGate, quickAgent, gatedAgent, runRow, runsOfIssue, wakesOf, wakeRow, issueRow, nameKeyOf, waitForRunStatus, waitForAgentRun, comment, patchIssue } = useIssueWakeServer();
+const {
+  t,
+  db,
+  openGate,
+  quickAgent,
+  gatedAgent,
+  runRow,
+  runsOfIssue,
+  wakesOf,
+  wakeRow,
+  issueRow,
+  nameKeyOf,
+  waitForRunStatus,
+  waitForAgentRun,
+  comment,
+  patchIssue,
+} = useIssueWakeServer();
 
 describe("issue execution: deferral, locks, claim-time staleness", () => {
   it("comments during a running run defer into one wake and are promoted as one batched run", async () => {
@@ -67,7 +83,12 @@ describe("issue execution: deferral, locks, claim-time staleness", () => {
       expect(w).toMatchObject({ reason: "issue_execution_same_name", runId: queued.id, coalescedCount: 1 });
     }
     expect((await runsOfIssue(issue.id)).map((r) => r.id)).toEqual([queued.id]);
-    expect((await runRow(queued.id)).contextSnapshot).toMatchObject({ issueId: issue.id, wakeReason: "issue_commented", wakeCommentIds: [c1.id, c2.id], commentId: c2.id });
+    expect((await runRow(queued.id)).contextSnapshot).toMatchObject({
+      issueId: issue.id,
+      wakeReason: "issue_commented",
+      wakeCommentIds: [c1.id, c2.id],
+      commentId: c2.id,
+    });
 
     openGate(hold.body.id);
     await waitForRunStatus(queued.id, ["running"]);
@@ -87,9 +108,18 @@ describe("issue execution: deferral, locks, claim-time staleness", () => {
     const run = await waitForRunStatus(wake.body.id, ["running"]);
     expect(run.issueId).toBeNull();
     const token = signAgentJwt({ agentId: agent.id, companyId: company.id, adapterType: "process", runId: run.id }, TEST_JWT_SECRET, 3600);
-    const checkout = await t.current.post(`/api/issues/${issue.id}/checkout`, { agentId: agent.id, expectedStatuses: ["todo"] }, { token, runId: run.id });
+    const checkout = await t.current.post(
+      `/api/issues/${issue.id}/checkout`,
+      { agentId: agent.id, expectedStatuses: ["todo"] },
+      { token, runId: run.id },
+    );
     expect(checkout.status, JSON.stringify(checkout.body)).toBe(200);
-    expect(await issueRow(issue.id)).toMatchObject({ status: "in_progress", assigneeAgentId: agent.id, executionRunId: run.id, checkoutRunId: run.id });
+    expect(await issueRow(issue.id)).toMatchObject({
+      status: "in_progress",
+      assigneeAgentId: agent.id,
+      executionRunId: run.id,
+      checkoutRunId: run.id,
+    });
 
     const c = await comment(issue.id, "Note for whoever works on this.");
     const deferred = (await wakesOf(agent.id)).filter((w) => w.issueId === issue.id);
@@ -100,7 +130,7 @@ describe("issue execution: deferral, locks, claim-time staleness", () => {
     expect((await waitForRunStatus(run.id, TERMINAL)).status).toBe("succeeded");
     const promoted = await waitForAgentRun(agent.id, "promoted comment run", (r) => r.issueId === issue.id);
     expect(promoted.contextSnapshot).toMatchObject({ issueId: issue.id, wakeReason: "issue_commented", wakeCommentIds: [c.id] });
-    expect((await wakeRow(deferred[0]!.id))).toMatchObject({ reason: "issue_execution_promoted", runId: promoted.id });
+    expect(await wakeRow(deferred[0]!.id)).toMatchObject({ reason: "issue_execution_promoted", runId: promoted.id });
     await waitForRunStatus(promoted.id, ["running"]);
     openGate(promoted.id);
     expect((await waitForRunStatus(promoted.id, TERMINAL)).status).toBe("succeeded");

@@ -5,7 +5,24 @@ import { TERMINAL, useIssueWakeServer } from "./helpers/issue-wake-kit.js";
 
 /** Wakes caused by issue mutations other than comments: create, assign, status, cancellation, blockers and children. */
 
-const { t, db, openGate, quickAgent, gatedAgent, runRow, runsOfAgent, wakesOf, wakeRow, issueRow, waitForRunStatus, waitForAgentRun, onlyWake, assignedIssueSettled, comment, patchIssue } = useIssueWakeServer();
+const {
+  t,
+  db,
+  openGate,
+  quickAgent,
+  gatedAgent,
+  runRow,
+  runsOfAgent,
+  wakesOf,
+  wakeRow,
+  issueRow,
+  waitForRunStatus,
+  waitForAgentRun,
+  onlyWake,
+  assignedIssueSettled,
+  comment,
+  patchIssue,
+} = useIssueWakeServer();
 
 describe("mutation wakes: issue create, assign, status", () => {
   it("creating an issue assigned to an agent (todo) queues an issue_assigned run that runs to success", async () => {
@@ -22,7 +39,13 @@ describe("mutation wakes: issue create, assign, status", () => {
 
     const run = await runRow(wake.runId!);
     expect(run).toMatchObject({ agentId: agent.id, issueId: issue.id, invocationSource: "assignment", wakeupRequestId: wake.id });
-    expect(run.contextSnapshot).toMatchObject({ issueId: issue.id, taskId: issue.id, taskKey: issue.id, wakeReason: "issue_assigned", wakeSource: "assignment" });
+    expect(run.contextSnapshot).toMatchObject({
+      issueId: issue.id,
+      taskId: issue.id,
+      taskKey: issue.id,
+      wakeReason: "issue_assigned",
+      wakeSource: "assignment",
+    });
 
     expect((await waitForRunStatus(run.id, TERMINAL)).status).toBe("succeeded");
     expect((await wakeRow(wake.id)).status).toBe("completed");
@@ -37,7 +60,10 @@ describe("mutation wakes: issue create, assign, status", () => {
     await createIssue(t.current, company.id, { status: "todo" });
     await createIssue(t.current, company.id, { assigneeUserId: "local-board" });
     await createIssue(t.current, company.id, { assigneeAgentId: agent.id, status: "done" });
-    const [{ wakes }] = (await db().query<{ wakes: number }>("SELECT count(*)::int AS wakes FROM agent_wakeup_requests WHERE company_id = $1", [company.id])) as [{ wakes: number }];
+    const [{ wakes }] = (await db().query<{ wakes: number }>(
+      "SELECT count(*)::int AS wakes FROM agent_wakeup_requests WHERE company_id = $1",
+      [company.id],
+    )) as [{ wakes: number }];
     expect(wakes).toBe(0);
     expect(await runsOfAgent(agent.id)).toEqual([]);
   });
@@ -111,7 +137,9 @@ describe("mutation wakes: cancellation, dependencies, children", () => {
     await waitForRunStatus(finishedRun.id, ["running"]);
     await patchIssue(finished.id, { status: "done" });
     expect((await runRow(finishedRun.id)).status).toBe("running");
-    const noCancel = await db().query("SELECT 1 FROM activity_log WHERE action = 'heartbeat.cancelled' AND entity_id = $1", [finishedRun.id]);
+    const noCancel = await db().query("SELECT 1 FROM activity_log WHERE action = 'heartbeat.cancelled' AND entity_id = $1", [
+      finishedRun.id,
+    ]);
     expect(noCancel).toEqual([]);
     openGate(finishedRun.id);
     expect((await waitForRunStatus(finishedRun.id, TERMINAL)).status).toBe("succeeded");
@@ -171,7 +199,12 @@ describe("mutation wakes: cancellation, dependencies, children", () => {
     const c = await comment(issue.id, "Any idea how to unblock this?");
     const wake = await onlyWake(agent.id, "issue_commented");
     const run = await runRow(wake.runId!);
-    expect(run.contextSnapshot).toMatchObject({ wakeReason: "issue_commented", commentId: c.id, dependencyBlockedInteraction: true, unresolvedBlockerIssueIds: [blocker.id] });
+    expect(run.contextSnapshot).toMatchObject({
+      wakeReason: "issue_commented",
+      commentId: c.id,
+      dependencyBlockedInteraction: true,
+      unresolvedBlockerIssueIds: [blocker.id],
+    });
     expect((await waitForRunStatus(run.id, TERMINAL)).status).toBe("succeeded");
   });
 

@@ -6,7 +6,24 @@ import { signAgentJwt } from "../src/auth/agent-jwt.js";
 
 /** Wakes caused by comments: the assignee, mentions, self-comments from a run, and reopening a done issue. */
 
-const { t, db, openGate, quickAgent, gatedAgent, runRow, wakesOf, wakeRow, issueRow, waitForRunStatus, waitForAgentRun, onlyWake, assignedIssueSettled, comment, patchIssue, insertLiveRun } = useIssueWakeServer();
+const {
+  t,
+  db,
+  openGate,
+  quickAgent,
+  gatedAgent,
+  runRow,
+  wakesOf,
+  wakeRow,
+  issueRow,
+  waitForRunStatus,
+  waitForAgentRun,
+  onlyWake,
+  assignedIssueSettled,
+  comment,
+  patchIssue,
+  insertLiveRun,
+} = useIssueWakeServer();
 
 describe("mutation wakes: comments and mentions", () => {
   it("a board comment on the agent's open issue wakes it with issue_commented and the comment id", async () => {
@@ -55,7 +72,10 @@ describe("mutation wakes: comments and mentions", () => {
       expect(helperWakes).toHaveLength(1);
       expect(helperWakes[0]).toMatchObject({ status: "deferred_issue_execution", issueId: issue.id, requestedByActorType: "agent" });
       expect(helperWakes[0]!.payload).toMatchObject({ issueId: issue.id, commentId: handoff.id });
-      expect(helperWakes[0]!.payload!._paperclipWakeContext).toMatchObject({ wakeReason: "issue_comment_mentioned", commentId: handoff.id });
+      expect(helperWakes[0]!.payload!._paperclipWakeContext).toMatchObject({
+        wakeReason: "issue_comment_mentioned",
+        commentId: handoff.id,
+      });
       expect(await wakesOf(agent.id)).toEqual(wakesBefore);
 
       // When the author's run ends (here: cancelled), the issue is released and the mention promoted.
@@ -102,7 +122,12 @@ describe("mutation wakes: comments and mentions", () => {
       expect(wakes[0]).toMatchObject({ source: "automation", issueId: issue.id });
       expect(wakes[0]!.payload).toMatchObject({ issueId: issue.id, commentId: c.id });
       const run = await waitForAgentRun(agent.id, "mention run", (r) => r.issueId === issue.id);
-      expect(run.contextSnapshot).toMatchObject({ issueId: issue.id, wakeReason: "issue_comment_mentioned", commentId: c.id, source: "comment.mention" });
+      expect(run.contextSnapshot).toMatchObject({
+        issueId: issue.id,
+        wakeReason: "issue_comment_mentioned",
+        commentId: c.id,
+        source: "comment.mention",
+      });
       expect((await waitForRunStatus(run.id, TERMINAL)).status).toBe("succeeded");
     }
     expect(await wakesOf(bystander.id)).toEqual([]);
@@ -163,7 +188,10 @@ describe("mutation wakes: comments and mentions", () => {
     const issue = await createIssue(t.current, company.id, { status: "done" });
     await comment(issue.id, "Just a note.");
     expect((await issueRow(issue.id)).status).toBe("done");
-    const [{ wakes }] = (await db().query<{ wakes: number }>("SELECT count(*)::int AS wakes FROM agent_wakeup_requests WHERE company_id = $1", [company.id])) as [{ wakes: number }];
+    const [{ wakes }] = (await db().query<{ wakes: number }>(
+      "SELECT count(*)::int AS wakes FROM agent_wakeup_requests WHERE company_id = $1",
+      [company.id],
+    )) as [{ wakes: number }];
     expect(wakes).toBe(0);
     expect(await wakesOf(agent.id)).toEqual([]);
   });

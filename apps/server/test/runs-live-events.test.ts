@@ -50,7 +50,12 @@ describe("live events", () => {
   function hasRunLifecycle(events: SeenEvent[], runId: string, finalStatus: string) {
     const forRun = (type: string, status?: string) =>
       events.some((e) => e.type === type && e.payload?.runId === runId && (status === undefined || e.payload?.status === status));
-    return forRun("heartbeat.run.queued") && forRun("heartbeat.run.status", "running") && forRun("heartbeat.run.status", finalStatus) && events.some((e) => e.type === "activity.logged");
+    return (
+      forRun("heartbeat.run.queued") &&
+      forRun("heartbeat.run.status", "running") &&
+      forRun("heartbeat.run.status", finalStatus) &&
+      events.some((e) => e.type === "activity.logged")
+    );
   }
 
   it("SSE and WebSocket clients receive heartbeat.run.* and activity.logged events of the company", async () => {
@@ -58,21 +63,31 @@ describe("live events", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "staple-live-"));
     // Echoes its run token: the live log feed must carry it redacted.
     const script = `require("fs").writeFileSync(process.env.OUT_DIR + "/token.txt", process.env.PAPERCLIP_API_KEY); console.log("live token=" + process.env.PAPERCLIP_API_KEY);`;
-    const agent = await createAgent(t.current, company.id, { adapterConfig: { command: process.execPath, args: ["-e", script], env: { OUT_DIR: dir } } });
+    const agent = await createAgent(t.current, company.id, {
+      adapterConfig: { command: process.execPath, args: ["-e", script], env: { OUT_DIR: dir } },
+    });
 
     const sseEvents: SeenEvent[] = [];
     const abort = new AbortController();
-    const sse = await fetch(`${t.current.url}/api/companies/${company.id}/events`, { signal: abort.signal, headers: { accept: "text/event-stream", authorization: `Bearer ${t.current.boardToken}` } });
+    const sse = await fetch(`${t.current.url}/api/companies/${company.id}/events`, {
+      signal: abort.signal,
+      headers: { accept: "text/event-stream", authorization: `Bearer ${t.current.boardToken}` },
+    });
     expect(sse.status).toBe(200);
     expect(sse.headers.get("content-type")).toContain("text/event-stream");
     const pumping = pumpSse(sse, sseEvents);
 
     const wsEvents: SeenEvent[] = [];
-    const ws = new WebSocket(`${t.current.url.replace(/^http/, "ws")}/api/companies/${company.id}/events/ws`, { headers: { authorization: `Bearer ${t.current.boardToken}` } });
+    const ws = new WebSocket(`${t.current.url.replace(/^http/, "ws")}/api/companies/${company.id}/events/ws`, {
+      headers: { authorization: `Bearer ${t.current.boardToken}` },
+    });
     ws.on("message", (data) => wsEvents.push(JSON.parse(String(data))));
     try {
       await waitFor("ws open", async () => ws.readyState === WebSocket.OPEN);
-      await waitFor("both streams ready", async () => sseEvents.some((e) => e.type === "ready") && wsEvents.some((e) => e.type === "ready"));
+      await waitFor(
+        "both streams ready",
+        async () => sseEvents.some((e) => e.type === "ready") && wsEvents.some((e) => e.type === "ready"),
+      );
 
       const queued = await wake(t.current, agent.id);
       await waitFor("SSE lifecycle events", async () => hasRunLifecycle(sseEvents, queued.id, "succeeded"), 15_000);
@@ -85,7 +100,10 @@ describe("live events", () => {
       const token = fs.readFileSync(path.join(dir, "token.txt"), "utf8");
       expect(token.length).toBeGreaterThan(20);
       await waitFor("live log chunk", async () =>
-        sseEvents.some((e) => e.type === "heartbeat.run.log" && e.payload?.runId === queued.id && String(e.payload?.chunk).includes("live token=[REDACTED]")),
+        sseEvents.some(
+          (e) =>
+            e.type === "heartbeat.run.log" && e.payload?.runId === queued.id && String(e.payload?.chunk).includes("live token=[REDACTED]"),
+        ),
       );
       expect(JSON.stringify(sseEvents)).not.toContain(token);
       expect(JSON.stringify(wsEvents)).not.toContain(token);
@@ -111,7 +129,9 @@ describe("live events", () => {
     await bad.body?.cancel();
 
     const status = await new Promise<number>((resolve, reject) => {
-      const ws = new WebSocket(`${t.current.url.replace(/^http/, "ws")}/api/companies/${company.id}/events/ws`, { headers: { authorization: `Bearer ${key.token}` } });
+      const ws = new WebSocket(`${t.current.url.replace(/^http/, "ws")}/api/companies/${company.id}/events/ws`, {
+        headers: { authorization: `Bearer ${key.token}` },
+      });
       const timer = setTimeout(() => reject(new Error("no answer to the upgrade")), 10_000);
       ws.on("unexpected-response", (_req, res) => {
         clearTimeout(timer);
@@ -129,7 +149,10 @@ describe("live events", () => {
 
     // Its own company's stream is fine for the agent.
     const own = new AbortController();
-    const mine = await fetch(`${t.current.url}/api/companies/${other.id}/events`, { headers: { authorization: `Bearer ${key.token}` }, signal: own.signal });
+    const mine = await fetch(`${t.current.url}/api/companies/${other.id}/events`, {
+      headers: { authorization: `Bearer ${key.token}` },
+      signal: own.signal,
+    });
     expect(mine.status).toBe(200);
     own.abort();
     await mine.body?.cancel().catch(() => undefined);

@@ -16,13 +16,24 @@ describe("run outcomes and finalization", () => {
     expect(queued.status).toBe("queued");
     const run = await waitRunDone(queued.id);
     expect(run).toMatchObject({ status: "succeeded", exitCode: 0, error: null, errorCode: null });
-    expect(run.resultJson).toMatchObject({ stopReason: "completed", timeoutFired: false, timeoutConfigured: true, effectiveTimeoutSec: 3600 }); // the process adapter's default timeout
+    expect(run.resultJson).toMatchObject({
+      stopReason: "completed",
+      timeoutFired: false,
+      timeoutConfigured: true,
+      effectiveTimeoutSec: 3600,
+    }); // the process adapter's default timeout
     expect(await wakeStatus(run.wakeupRequestId)).toBe("completed");
     await waitFor("agent idle", async () => (await agentStatus(agent.id)) === "idle");
 
     const state = await t.current.get(`/api/agents/${agent.id}/runtime-state`);
     expect(state.status).toBe(200);
-    expect(state.body).toMatchObject({ agentId: agent.id, totalRuns: 1, lastRunStatus: "succeeded", lastRunId: run.id, adapterType: "process" });
+    expect(state.body).toMatchObject({
+      agentId: agent.id,
+      totalRuns: 1,
+      lastRunStatus: "succeeded",
+      lastRunId: run.id,
+      adapterType: "process",
+    });
 
     await waitRunDone((await wake(agent.id)).id);
     const again = await t.current.get(`/api/agents/${agent.id}/runtime-state`);
@@ -31,7 +42,9 @@ describe("run outcomes and finalization", () => {
 
   it("exit 3 -> failed with adapter_failed (detail process_exit_nonzero), wake failed, agent status error", async () => {
     const company = await createCompany(t.current);
-    const agent = await createAgent(t.current, company.id, { adapterConfig: { command: "/bin/sh", args: ["-c", "echo failing >&2; exit 3"] } });
+    const agent = await createAgent(t.current, company.id, {
+      adapterConfig: { command: "/bin/sh", args: ["-c", "echo failing >&2; exit 3"] },
+    });
     const run = await waitRunDone((await wake(agent.id)).id);
     expect(run).toMatchObject({ status: "failed", errorCode: "adapter_failed", exitCode: 3 });
     expect(run.resultJson).toMatchObject({ errorDetailCode: "process_exit_nonzero" });

@@ -63,15 +63,28 @@ describe("run reads", () => {
     expect(log.body.nextOffset).toBeUndefined();
     const content = log.body.content as string;
     expect(Buffer.byteLength(content)).toBe(run.logBytes);
-    const lines = content.split("\n").filter(Boolean).map((l) => JSON.parse(l));
+    const lines = content
+      .split("\n")
+      .filter(Boolean)
+      .map((l) => JSON.parse(l));
     expect(lines.length).toBeGreaterThan(0);
     for (const line of lines) {
       expect(Object.keys(line).sort()).toEqual(["chunk", "stream", "ts"]);
       expect(["stdout", "stderr", "system"]).toContain(line.stream);
       expect(Number.isNaN(Date.parse(line.ts))).toBe(false);
     }
-    expect(lines.filter((l) => l.stream === "stdout").map((l) => l.chunk).join("")).toContain("line-one");
-    expect(lines.filter((l) => l.stream === "stderr").map((l) => l.chunk).join("")).toContain("line-two");
+    expect(
+      lines
+        .filter((l) => l.stream === "stdout")
+        .map((l) => l.chunk)
+        .join(""),
+    ).toContain("line-one");
+    expect(
+      lines
+        .filter((l) => l.stream === "stderr")
+        .map((l) => l.chunk)
+        .join(""),
+    ).toContain("line-two");
 
     // Paging by bytes reassembles the same content.
     let offset = 0;

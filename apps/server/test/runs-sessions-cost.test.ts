@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { type AdapterResult } from "@staple/adapter-kit";
+import type { AdapterResult } from "@staple/adapter-kit";
 import { createAgent, createCompany } from "./helpers/fixtures.js";
 import { useRunExecutionServer } from "./helpers/run-execution-kit.js";
 
@@ -28,7 +28,15 @@ describe("sessions, usage and cost", () => {
 
     const first = await waitRunDone((await wake(agent.id, { payload: { taskKey: "task-a" } })).id);
     expect(first.status, JSON.stringify(first)).toBe("succeeded");
-    expect(first.usageJson).toMatchObject({ inputTokens: 100, outputTokens: 50, cachedInputTokens: 10, costUsd: 0.1234, billingType: "api", provider: "anthropic", model: "m" });
+    expect(first.usageJson).toMatchObject({
+      inputTokens: 100,
+      outputTokens: 50,
+      cachedInputTokens: 10,
+      costUsd: 0.1234,
+      billingType: "api",
+      provider: "anthropic",
+      model: "m",
+    });
     expect(first.sessionIdBefore).toBeNull();
     expect(first.sessionIdAfter).toBe("s-1");
     expect(callsOf(agent.id)[0]!.runtime).toMatchObject({ sessionId: null, taskKey: "task-a" });
@@ -51,18 +59,29 @@ describe("sessions, usage and cost", () => {
       },
     ]);
     const state = await t.current.get(`/api/agents/${agent.id}/runtime-state`);
-    expect(state.body).toMatchObject({ totalRuns: 1, totalInputTokens: 100, totalOutputTokens: 50, totalCachedInputTokens: 10, totalCostCents: 12, lastRunStatus: "succeeded" });
+    expect(state.body).toMatchObject({
+      totalRuns: 1,
+      totalInputTokens: 100,
+      totalOutputTokens: 50,
+      totalCachedInputTokens: 10,
+      totalCostCents: 12,
+      lastRunStatus: "succeeded",
+    });
     const [spend] = await t.current.tdb.db.query<{ agent: number; company: number }>(
       "SELECT a.spent_monthly_cents AS agent, c.spent_monthly_cents AS company FROM agents a JOIN companies c ON c.id = a.company_id WHERE a.id = $1",
       [agent.id],
     );
     expect(spend).toEqual({ agent: 12, company: 12 });
 
-    const sessions = await t.current.tdb.db.query<{ taskKey: string; sessionParamsJson: unknown; sessionDisplayId: string; lastRunId: string }>(
-      "SELECT task_key, session_params_json, session_display_id, last_run_id FROM agent_task_sessions WHERE agent_id = $1",
-      [agent.id],
-    );
-    expect(sessions).toEqual([{ taskKey: "task-a", sessionParamsJson: { sessionId: "s-1" }, sessionDisplayId: "s-1", lastRunId: first.id }]);
+    const sessions = await t.current.tdb.db.query<{
+      taskKey: string;
+      sessionParamsJson: unknown;
+      sessionDisplayId: string;
+      lastRunId: string;
+    }>("SELECT task_key, session_params_json, session_display_id, last_run_id FROM agent_task_sessions WHERE agent_id = $1", [agent.id]);
+    expect(sessions).toEqual([
+      { taskKey: "task-a", sessionParamsJson: { sessionId: "s-1" }, sessionDisplayId: "s-1", lastRunId: first.id },
+    ]);
     const viaApi = await t.current.get(`/api/agents/${agent.id}/task-sessions`);
     expect(viaApi.status).toBe(200);
     expect(viaApi.body).toEqual([expect.objectContaining({ taskKey: "task-a", adapterType: "claude_local", sessionDisplayId: "s-1" })]);
@@ -79,7 +98,13 @@ describe("sessions, usage and cost", () => {
     expect(callsOf(agent.id)[2]!.runtime).toMatchObject({ sessionId: null, taskKey: "task-b" });
 
     const totals = await t.current.get(`/api/agents/${agent.id}/runtime-state`);
-    expect(totals.body).toMatchObject({ totalRuns: 3, totalInputTokens: 200, totalOutputTokens: 100, totalCachedInputTokens: 20, totalCostCents: 24 });
+    expect(totals.body).toMatchObject({
+      totalRuns: 3,
+      totalInputTokens: 200,
+      totalOutputTokens: 100,
+      totalCachedInputTokens: 20,
+      totalCostCents: 24,
+    });
     // A run without usage or cost books nothing.
     const costRows = await t.current.tdb.db.query("SELECT id FROM cost_events WHERE agent_id = $1", [agent.id]);
     expect(costRows).toHaveLength(2);
@@ -90,7 +115,9 @@ describe("sessions, usage and cost", () => {
     const agent = await createAgent(t.current, company.id, { adapterType: "claude_local", adapterConfig: {} });
     fakeBehaviour.set(agent.id, () => metered);
     await waitRunDone((await wake(agent.id, { payload: { taskKey: "task-c" } })).id);
-    const saved = await t.current.tdb.db.query("SELECT id FROM agent_task_sessions WHERE agent_id = $1 AND task_key = 'task-c'", [agent.id]);
+    const saved = await t.current.tdb.db.query("SELECT id FROM agent_task_sessions WHERE agent_id = $1 AND task_key = 'task-c'", [
+      agent.id,
+    ]);
     expect(saved).toHaveLength(1);
 
     fakeBehaviour.set(agent.id, () => ({ exitCode: 0, signal: null, timedOut: false, clearSession: true }));
@@ -121,7 +148,9 @@ describe("sessions, usage and cost", () => {
     expect(costs).toEqual([{ costCents: 0, billingType: "subscription_included", inputTokens: 100 }]);
     const state = await t.current.get(`/api/agents/${agent.id}/runtime-state`);
     expect(state.body).toMatchObject({ totalCostCents: 0, totalInputTokens: 100 });
-    const [spend] = await t.current.tdb.db.query<{ spent: number }>("SELECT spent_monthly_cents AS spent FROM agents WHERE id = $1", [agent.id]);
+    const [spend] = await t.current.tdb.db.query<{ spent: number }>("SELECT spent_monthly_cents AS spent FROM agents WHERE id = $1", [
+      agent.id,
+    ]);
     expect(spend!.spent).toBe(0);
   });
 });

@@ -11,22 +11,39 @@ describe("timer heartbeats", () => {
     const company = await createCompany(t.current);
     const enabled = await createAgent(t.current, company.id, { runtimeConfig: { heartbeat: { enabled: true, intervalSec: 1 } } });
     const disabled = await createAgent(t.current, company.id, { runtimeConfig: { heartbeat: { enabled: false, intervalSec: 1 } } });
-    await t.current.tdb.db.query("UPDATE agents SET last_heartbeat_at = now() - interval '1 hour' WHERE id = ANY($1::uuid[])", [[enabled.id, disabled.id]]);
+    await t.current.tdb.db.query("UPDATE agents SET last_heartbeat_at = now() - interval '1 hour' WHERE id = ANY($1::uuid[])", [
+      [enabled.id, disabled.id],
+    ]);
 
     await t.current.services.engine.runPeriodicPass();
 
-    const timerRuns = await t.current.tdb.db.query<{ id: string; invocationSource: string; triggerDetail: string; taskKey: string; contextSnapshot: any }>(
+    const timerRuns = await t.current.tdb.db.query<{
+      id: string;
+      invocationSource: string;
+      triggerDetail: string;
+      taskKey: string;
+      contextSnapshot: any;
+    }>(
       "SELECT id, invocation_source, trigger_detail, task_key, context_snapshot FROM heartbeat_runs WHERE agent_id = $1 ORDER BY created_at",
       [enabled.id],
     );
     expect(timerRuns.length).toBeGreaterThanOrEqual(1);
     expect(timerRuns[0]).toMatchObject({ invocationSource: "timer", triggerDetail: "system", taskKey: "__heartbeat__" });
     expect(timerRuns[0]!.contextSnapshot).toMatchObject({ wakeReason: "heartbeat_timer", source: "scheduler", reason: "interval_elapsed" });
-    const [wakeRow] = await t.current.tdb.db.query<{ source: string; reason: string; requestedByActorType: string; requestedByActorId: string }>(
-      "SELECT source, reason, requested_by_actor_type, requested_by_actor_id FROM agent_wakeup_requests WHERE run_id = $1",
-      [timerRuns[0]!.id],
-    );
-    expect(wakeRow).toEqual({ source: "timer", reason: "heartbeat_timer", requestedByActorType: "system", requestedByActorId: "heartbeat_scheduler" });
+    const [wakeRow] = await t.current.tdb.db.query<{
+      source: string;
+      reason: string;
+      requestedByActorType: string;
+      requestedByActorId: string;
+    }>("SELECT source, reason, requested_by_actor_type, requested_by_actor_id FROM agent_wakeup_requests WHERE run_id = $1", [
+      timerRuns[0]!.id,
+    ]);
+    expect(wakeRow).toEqual({
+      source: "timer",
+      reason: "heartbeat_timer",
+      requestedByActorType: "system",
+      requestedByActorId: "heartbeat_scheduler",
+    });
     const run = await waitRunDone(timerRuns[0]!.id);
     expect(run.status).toBe("succeeded");
 

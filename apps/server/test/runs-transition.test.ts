@@ -66,16 +66,21 @@ describe("the run state machine is enforced by the transition module", () => {
     expect(() => runTransitionSql({ from: ["queued", "succeeded"], to: "cancelled" })).toThrow(/succeeded -> cancelled/);
     expect(() => runTransitionSql({ from: [], to: "cancelled" })).toThrow(IllegalRunTransition);
     expect(() => assertRunTransition(["queued"], "paused")).toThrow(IllegalRunTransition);
-    expect(() => runTransitionSql({ from: ["queued"], to: "running", set: "started_at = now(), status = 'failed'" })).toThrow(/may not assign status/);
+    expect(() => runTransitionSql({ from: ["queued"], to: "running", set: "started_at = now(), status = 'failed'" })).toThrow(
+      /may not assign status/,
+    );
     expect(() => runTransitionSql({ from: ["queued"], to: "running", set: "r.status = 'failed'" })).toThrow(/may not assign status/);
     // issue_comment_status is another column.
-    expect(runTransitionSql({ from: ["running"], to: "failed", set: "issue_comment_status = 'x'" })).toContain("issue_comment_status = 'x'");
+    expect(runTransitionSql({ from: ["running"], to: "failed", set: "issue_comment_status = 'x'" })).toContain(
+      "issue_comment_status = 'x'",
+    );
   });
 
   it("creates runs only in an initial state", () => {
     for (const status of RUN_STATUSES) {
       const build = () => runInsertSql(status, ["id"], ["$1"]);
-      if ((INITIAL_RUN_STATUSES as readonly string[]).includes(status)) expect(build()).toBe(`INSERT INTO heartbeat_runs (status, id) VALUES ('${status}', $1)`);
+      if ((INITIAL_RUN_STATUSES as readonly string[]).includes(status))
+        expect(build()).toBe(`INSERT INTO heartbeat_runs (status, id) VALUES ('${status}', $1)`);
       else expect(build).toThrow(IllegalRunTransition);
     }
     expect(() => runInsertSql("queued", ["status"], ["'running'"])).toThrow(/initial/);
@@ -176,7 +181,13 @@ describe("one cancel path", () => {
     await db.query(
       `INSERT INTO agent_wakeup_requests (id, company_id, agent_id, source, trigger_detail, reason, payload, status, requested_by_actor_type, issue_id)
        VALUES ($1, $2, $3, 'on_demand', 'manual', 'issue_commented', $4::jsonb, 'deferred_issue_execution', 'agent', $5)`,
-      [deferredId, company.id, other.id, JSON.stringify({ issueId: issue.id, [DEFERRED_WAKE_CONTEXT_KEY]: { issueId: issue.id, wakeReason: "issue_commented" } }), issue.id],
+      [
+        deferredId,
+        company.id,
+        other.id,
+        JSON.stringify({ issueId: issue.id, [DEFERRED_WAKE_CONTEXT_KEY]: { issueId: issue.id, wakeReason: "issue_commented" } }),
+        issue.id,
+      ],
     );
     await db.query("UPDATE issues SET assignee_agent_id = $2 WHERE id = $1", [issue.id, newAssignee.id]);
 
@@ -199,13 +210,18 @@ describe("one cancel path", () => {
     // The wake is closed and the lifecycle event written.
     const [wake] = await db.query<{ status: string }>("SELECT status FROM agent_wakeup_requests WHERE id = $1", [retry.wakeupRequestId]);
     expect(wake!.status).toBe("cancelled");
-    const events = await db.query<{ message: string }>("SELECT message FROM heartbeat_run_events WHERE run_id = $1 ORDER BY seq", [retry.id]);
+    const events = await db.query<{ message: string }>("SELECT message FROM heartbeat_run_events WHERE run_id = $1 ORDER BY seq", [
+      retry.id,
+    ]);
     expect(events.map((e) => e.message)).toContain("run cancelled");
     // Its environment lease is released.
     const [lease] = await db.query<{ status: string }>("SELECT status FROM environment_leases WHERE heartbeat_run_id = $1", [retry.id]);
     expect(lease!.status).toBe("released");
     // The lock is released and the deferred wake promoted into a queued run.
-    const [promoted] = await db.query<{ status: string; runId: string | null }>("SELECT status, run_id FROM agent_wakeup_requests WHERE id = $1", [deferredId]);
+    const [promoted] = await db.query<{ status: string; runId: string | null }>(
+      "SELECT status, run_id FROM agent_wakeup_requests WHERE id = $1",
+      [deferredId],
+    );
     expect(promoted!.status).toBe("queued");
     expect((await findRun(db, promoted!.runId!))!).toMatchObject({ agentId: other.id, issueId: issue.id, status: "queued" });
     const [row] = await db.query<{ executionRunId: string | null }>("SELECT execution_run_id FROM issues WHERE id = $1", [issue.id]);

@@ -16,24 +16,70 @@ import { buildAgentEnv } from "../src/runs/agent-env.js";
 const t = useTestApp();
 
 describe("decideIssueWake", () => {
-  const base: IssueWakeFacts = { activeRun: null, agentNameKey: "alpha", dependencyBlocked: false, interaction: false, needsFollowup: false };
+  const base: IssueWakeFacts = {
+    activeRun: null,
+    agentNameKey: "alpha",
+    dependencyBlocked: false,
+    interaction: false,
+    needsFollowup: false,
+  };
   const run = (status: string, agentNameKey: string | null = "alpha") => ({ id: "run-1", status, agentNameKey });
   const cases: [string, Partial<IssueWakeFacts>, ReturnType<typeof decideIssueWake>][] = [
     ["no active run -> queue", {}, { kind: "queue", dependencyBlockedInteraction: false }],
     ["no active run, follow-up -> queue", { needsFollowup: true }, { kind: "queue", dependencyBlockedInteraction: false }],
     ["blocked, not interaction -> skip", { dependencyBlocked: true }, { kind: "skip", reason: "issue_dependencies_blocked" }],
-    ["blocked, follow-up but not interaction -> skip", { dependencyBlocked: true, needsFollowup: true }, { kind: "skip", reason: "issue_dependencies_blocked" }],
-    ["blocked interaction -> queue flagged", { dependencyBlocked: true, interaction: true, needsFollowup: true }, { kind: "queue", dependencyBlockedInteraction: true }],
-    ["same agent queued -> coalesce", { activeRun: run("queued") }, { kind: "coalesce", runId: "run-1", reason: "issue_execution_same_name" }],
-    ["same agent queued, follow-up -> coalesce (not running yet)", { activeRun: run("queued"), needsFollowup: true }, { kind: "coalesce", runId: "run-1", reason: "issue_execution_same_name" }],
-    ["same agent scheduled_retry, follow-up -> coalesce", { activeRun: run("scheduled_retry"), needsFollowup: true }, { kind: "coalesce", runId: "run-1", reason: "issue_execution_same_name" }],
-    ["same agent running -> coalesce", { activeRun: run("running") }, { kind: "coalesce", runId: "run-1", reason: "issue_execution_same_name" }],
-    ["same agent running, follow-up -> defer", { activeRun: run("running"), needsFollowup: true }, { kind: "defer", reason: "issue_execution_deferred" }],
+    [
+      "blocked, follow-up but not interaction -> skip",
+      { dependencyBlocked: true, needsFollowup: true },
+      { kind: "skip", reason: "issue_dependencies_blocked" },
+    ],
+    [
+      "blocked interaction -> queue flagged",
+      { dependencyBlocked: true, interaction: true, needsFollowup: true },
+      { kind: "queue", dependencyBlockedInteraction: true },
+    ],
+    [
+      "same agent queued -> coalesce",
+      { activeRun: run("queued") },
+      { kind: "coalesce", runId: "run-1", reason: "issue_execution_same_name" },
+    ],
+    [
+      "same agent queued, follow-up -> coalesce (not running yet)",
+      { activeRun: run("queued"), needsFollowup: true },
+      { kind: "coalesce", runId: "run-1", reason: "issue_execution_same_name" },
+    ],
+    [
+      "same agent scheduled_retry, follow-up -> coalesce",
+      { activeRun: run("scheduled_retry"), needsFollowup: true },
+      { kind: "coalesce", runId: "run-1", reason: "issue_execution_same_name" },
+    ],
+    [
+      "same agent running -> coalesce",
+      { activeRun: run("running") },
+      { kind: "coalesce", runId: "run-1", reason: "issue_execution_same_name" },
+    ],
+    [
+      "same agent running, follow-up -> defer",
+      { activeRun: run("running"), needsFollowup: true },
+      { kind: "defer", reason: "issue_execution_deferred" },
+    ],
     ["other agent queued -> defer", { activeRun: run("queued", "beta") }, { kind: "defer", reason: "issue_execution_deferred" }],
-    ["other agent running -> defer", { activeRun: run("running", "beta"), interaction: true, needsFollowup: true }, { kind: "defer", reason: "issue_execution_deferred" }],
+    [
+      "other agent running -> defer",
+      { activeRun: run("running", "beta"), interaction: true, needsFollowup: true },
+      { kind: "defer", reason: "issue_execution_deferred" },
+    ],
     ["active run without name key -> defer", { activeRun: run("running", null) }, { kind: "defer", reason: "issue_execution_deferred" }],
-    ["active run wins over open blockers (same agent) -> coalesce", { activeRun: run("running"), dependencyBlocked: true }, { kind: "coalesce", runId: "run-1", reason: "issue_execution_same_name" }],
-    ["active run wins over open blockers (other agent) -> defer", { activeRun: run("queued", "beta"), dependencyBlocked: true }, { kind: "defer", reason: "issue_execution_deferred" }],
+    [
+      "active run wins over open blockers (same agent) -> coalesce",
+      { activeRun: run("running"), dependencyBlocked: true },
+      { kind: "coalesce", runId: "run-1", reason: "issue_execution_same_name" },
+    ],
+    [
+      "active run wins over open blockers (other agent) -> defer",
+      { activeRun: run("queued", "beta"), dependencyBlocked: true },
+      { kind: "defer", reason: "issue_execution_deferred" },
+    ],
   ];
   it.each(cases)("%s", (_name, facts, expected) => {
     expect(decideIssueWake({ ...base, ...facts })).toEqual(expected);
@@ -73,18 +119,38 @@ describe("claimGate", () => {
     ["ready issue of the assignee -> claim", {}, "claim"],
     ["blocked, not interaction -> cancel", { issue: { ...open, blocked: true } }, "issue_dependencies_blocked"],
     ["blocked, interaction -> claim", { issue: { ...open, blocked: true }, context: comment }, "claim"],
-    ["blocked, comment reason without comment id -> cancel", { issue: { ...open, blocked: true }, context: { wakeReason: "issue_commented" } }, "issue_dependencies_blocked"],
-    ["blocked and reassigned -> blocked wins", { issue: { ...open, blocked: true, assigneeAgentId: "agent-2" } }, "issue_dependencies_blocked"],
+    [
+      "blocked, comment reason without comment id -> cancel",
+      { issue: { ...open, blocked: true }, context: { wakeReason: "issue_commented" } },
+      "issue_dependencies_blocked",
+    ],
+    [
+      "blocked and reassigned -> blocked wins",
+      { issue: { ...open, blocked: true, assigneeAgentId: "agent-2" } },
+      "issue_dependencies_blocked",
+    ],
     ["reassigned -> cancel", { issue: { ...open, assigneeAgentId: "agent-2" } }, "issue_assignee_changed"],
     ["unassigned, not interaction -> cancel", { issue: { ...open, assigneeAgentId: null } }, "issue_assignee_changed"],
-    ["not the assignee, mention -> claim", { issue: { ...open, assigneeAgentId: "agent-2" }, context: { wakeReason: "issue_comment_mentioned", wakeCommentIds: ["c-1"] } }, "claim"],
+    [
+      "not the assignee, mention -> claim",
+      { issue: { ...open, assigneeAgentId: "agent-2" }, context: { wakeReason: "issue_comment_mentioned", wakeCommentIds: ["c-1"] } },
+      "claim",
+    ],
     ["done -> cancel", { issue: { ...open, status: "done" } }, "issue_terminal_status"],
     ["cancelled -> cancel", { issue: { ...open, status: "cancelled" } }, "issue_terminal_status"],
     ["done with resumeIntent -> claim", { issue: { ...open, status: "done" }, context: { resumeIntent: true } }, "claim"],
     ["done with followUpRequested -> claim", { issue: { ...open, status: "done" }, context: { followUpRequested: true } }, "claim"],
-    ["done, resumeIntent not literally true -> cancel", { issue: { ...open, status: "done" }, context: { resumeIntent: "yes" } }, "issue_terminal_status"],
+    [
+      "done, resumeIntent not literally true -> cancel",
+      { issue: { ...open, status: "done" }, context: { resumeIntent: "yes" } },
+      "issue_terminal_status",
+    ],
     ["done with a comment -> claim", { issue: { ...open, status: "done" }, context: comment }, "claim"],
-    ["done with a comment id under another reason -> claim", { issue: { ...open, status: "done" }, context: { wakeReason: "issue_assigned", commentId: "c-9" } }, "claim"],
+    [
+      "done with a comment id under another reason -> claim",
+      { issue: { ...open, status: "done" }, context: { wakeReason: "issue_assigned", commentId: "c-9" } },
+      "claim",
+    ],
     ["in_progress, in_review, blocked (no open blockers) -> claim", { issue: { ...open, status: "in_review" } }, "claim"],
   ];
   it.each(cases)("%s", (_name, facts, expected) => {
@@ -116,7 +182,12 @@ describe("enrichWakeContext", () => {
   });
 
   it("an issue payload sets issueId, taskId and taskKey; its comment becomes the comment list", () => {
-    const out = enrichWakeContext({ source: "automation", triggerDetail: "system", reason: "issue_commented", payload: { issueId: "I", commentId: "C" } });
+    const out = enrichWakeContext({
+      source: "automation",
+      triggerDetail: "system",
+      reason: "issue_commented",
+      payload: { issueId: "I", commentId: "C" },
+    });
     expect(out.issueId).toBe("I");
     expect(out.taskKey).toBe("I");
     expect(out.commentId).toBe("C");
@@ -136,26 +207,63 @@ describe("enrichWakeContext", () => {
   it("given context values win over the request; the newest comment is last and ids stay unique", () => {
     const given = { wakeReason: "custom", taskKey: "T", wakeCommentIds: ["A", "B"], wakeSource: "timer" };
     const snapshot = JSON.parse(JSON.stringify(given));
-    const out = enrichWakeContext({ source: "on_demand", triggerDetail: null, reason: "ignored", payload: { issueId: "I", commentId: "C" }, context: given });
-    expect(out.context).toMatchObject({ wakeReason: "custom", taskKey: "T", issueId: "I", taskId: "I", wakeCommentIds: ["A", "B", "C"], commentId: "C", wakeCommentId: "C", wakeSource: "timer" });
+    const out = enrichWakeContext({
+      source: "on_demand",
+      triggerDetail: null,
+      reason: "ignored",
+      payload: { issueId: "I", commentId: "C" },
+      context: given,
+    });
+    expect(out.context).toMatchObject({
+      wakeReason: "custom",
+      taskKey: "T",
+      issueId: "I",
+      taskId: "I",
+      wakeCommentIds: ["A", "B", "C"],
+      commentId: "C",
+      wakeCommentId: "C",
+      wakeSource: "timer",
+    });
     expect(out.taskKey).toBe("T");
     expect(out.context).not.toHaveProperty("wakeTriggerDetail");
     expect(given).toEqual(snapshot); // the caller's object is not modified
 
-    const dup = enrichWakeContext({ source: "automation", triggerDetail: null, reason: null, payload: { commentId: "B" }, context: { wakeCommentIds: ["A", "B"] } });
+    const dup = enrichWakeContext({
+      source: "automation",
+      triggerDetail: null,
+      reason: null,
+      payload: { commentId: "B" },
+      context: { wakeCommentIds: ["A", "B"] },
+    });
     expect(dup.context.wakeCommentIds).toEqual(["A", "B"]);
     expect(dup.commentId).toBe("B");
   });
 
   it("blank strings are absent values; forceFreshSession only when literally true", () => {
-    const blank = enrichWakeContext({ source: "on_demand", triggerDetail: null, reason: null, payload: { issueId: "  ", taskKey: "", commentId: " " } });
+    const blank = enrichWakeContext({
+      source: "on_demand",
+      triggerDetail: null,
+      reason: null,
+      payload: { issueId: "  ", taskKey: "", commentId: " " },
+    });
     expect(blank).toEqual({ context: { wakeSource: "on_demand" }, issueId: null, taskKey: null, commentId: null });
-    expect(enrichWakeContext({ source: "on_demand", triggerDetail: null, reason: null, payload: { forceFreshSession: true } }).context.forceFreshSession).toBe(true);
-    expect(enrichWakeContext({ source: "on_demand", triggerDetail: null, reason: null, payload: { forceFreshSession: "true" } }).context).not.toHaveProperty("forceFreshSession");
+    expect(
+      enrichWakeContext({ source: "on_demand", triggerDetail: null, reason: null, payload: { forceFreshSession: true } }).context
+        .forceFreshSession,
+    ).toBe(true);
+    expect(
+      enrichWakeContext({ source: "on_demand", triggerDetail: null, reason: null, payload: { forceFreshSession: "true" } }).context,
+    ).not.toHaveProperty("forceFreshSession");
   });
 
   it("a legacy single commentId in the context seeds the list", () => {
-    const out = enrichWakeContext({ source: "automation", triggerDetail: null, reason: null, payload: { commentId: "N" }, context: { commentId: "OLD" } });
+    const out = enrichWakeContext({
+      source: "automation",
+      triggerDetail: null,
+      reason: null,
+      payload: { commentId: "N" },
+      context: { commentId: "OLD" },
+    });
     expect(out.context.wakeCommentIds).toEqual(["OLD", "N"]);
     expect(out.context.commentId).toBe("N");
   });
@@ -187,7 +295,11 @@ describe("mergeContexts", () => {
   });
 
   it("a legacy single commentId is kept ahead of new ids", () => {
-    expect(mergeContexts({ commentId: "OLD" }, { wakeCommentIds: ["NEW"] })).toMatchObject({ wakeCommentIds: ["OLD", "NEW"], commentId: "NEW", wakeCommentId: "NEW" });
+    expect(mergeContexts({ commentId: "OLD" }, { wakeCommentIds: ["NEW"] })).toMatchObject({
+      wakeCommentIds: ["OLD", "NEW"],
+      commentId: "NEW",
+      wakeCommentId: "NEW",
+    });
   });
 
   it.each([null, undefined, "text", 5, ["A"]])("a non-object existing context (%j) is treated as empty", (existing) => {
@@ -271,21 +383,47 @@ describe("updateWakeReason", () => {
 
 describe("commentWakePlan", () => {
   const plan = (over: Partial<Parameters<typeof commentWakePlan>[0]>) =>
-    commentWakePlan({ issue: { status: "todo", assigneeAgentId: "A" }, reopened: false, authorAgentId: null, mentionedAgentIds: [], ...over });
+    commentWakePlan({
+      issue: { status: "todo", assigneeAgentId: "A" },
+      reopened: false,
+      authorAgentId: null,
+      mentionedAgentIds: [],
+      ...over,
+    });
   const cases: [string, Partial<Parameters<typeof commentWakePlan>[0]>, ReturnType<typeof commentWakePlan>][] = [
     ["board comment on an open issue", {}, { assigneeReason: "issue_commented", mentioned: [] }],
     ["the assignee's own comment", { authorAgentId: "A" }, { assigneeReason: null, mentioned: [] }],
     ["another agent's comment", { authorAgentId: "B" }, { assigneeReason: "issue_commented", mentioned: [] }],
-    ["comment that reopened the issue", { issue: { status: "todo", assigneeAgentId: "A" }, reopened: true }, { assigneeReason: "issue_reopened_via_comment", mentioned: [] }],
+    [
+      "comment that reopened the issue",
+      { issue: { status: "todo", assigneeAgentId: "A" }, reopened: true },
+      { assigneeReason: "issue_reopened_via_comment", mentioned: [] },
+    ],
     ["closed, not reopened", { issue: { status: "done", assigneeAgentId: "A" } }, { assigneeReason: null, mentioned: [] }],
     ["cancelled, not reopened", { issue: { status: "cancelled", assigneeAgentId: "A" } }, { assigneeReason: null, mentioned: [] }],
     ["blocked issue is open", { issue: { status: "blocked", assigneeAgentId: "A" } }, { assigneeReason: "issue_commented", mentioned: [] }],
-    ["no assignee, mentions only", { issue: { status: "todo", assigneeAgentId: null }, mentionedAgentIds: ["B", "C"] }, { assigneeReason: null, mentioned: ["B", "C"] }],
-    ["mention of the author is dropped", { authorAgentId: "B", mentionedAgentIds: ["B", "C"] }, { assigneeReason: "issue_commented", mentioned: ["C"] }],
+    [
+      "no assignee, mentions only",
+      { issue: { status: "todo", assigneeAgentId: null }, mentionedAgentIds: ["B", "C"] },
+      { assigneeReason: null, mentioned: ["B", "C"] },
+    ],
+    [
+      "mention of the author is dropped",
+      { authorAgentId: "B", mentionedAgentIds: ["B", "C"] },
+      { assigneeReason: "issue_commented", mentioned: ["C"] },
+    ],
     ["the woken assignee is not woken twice", { mentionedAgentIds: ["A", "C"] }, { assigneeReason: "issue_commented", mentioned: ["C"] }],
-    ["assignee not woken as assignee is woken by its mention", { issue: { status: "done", assigneeAgentId: "A" }, authorAgentId: "B", mentionedAgentIds: ["A"] }, { assigneeReason: null, mentioned: ["A"] }],
+    [
+      "assignee not woken as assignee is woken by its mention",
+      { issue: { status: "done", assigneeAgentId: "A" }, authorAgentId: "B", mentionedAgentIds: ["A"] },
+      { assigneeReason: null, mentioned: ["A"] },
+    ],
     ["the assignee mentioning itself", { authorAgentId: "A", mentionedAgentIds: ["A"] }, { assigneeReason: null, mentioned: [] }],
-    ["duplicate mentions once, order kept", { issue: { status: "todo", assigneeAgentId: null }, mentionedAgentIds: ["C", "B", "C"] }, { assigneeReason: null, mentioned: ["C", "B"] }],
+    [
+      "duplicate mentions once, order kept",
+      { issue: { status: "todo", assigneeAgentId: null }, mentionedAgentIds: ["C", "B", "C"] },
+      { assigneeReason: null, mentioned: ["C", "B"] },
+    ],
   ];
   it.each(cases)("%s", (_name, over, expected) => {
     expect(plan(over)).toEqual(expected);
@@ -319,8 +457,16 @@ describe("commentReopensIssue", () => {
     ["explicit reopen of an unassigned done issue", { assigneeAgentId: null, explicitReopen: true }, true],
     ["explicit reopen of an open issue", { status: "todo", explicitReopen: true }, false],
     ["explicit reopen of a blocked issue", { status: "blocked", explicitReopen: true }, false],
-    ["posted from the lock-owning run", { authorIsUser: false, authorAgentId: "B", authorRunId: "R", executionRunId: "R", explicitReopen: true }, false],
-    ["run id differs from the lock", { authorIsUser: false, authorAgentId: "B", authorRunId: "R", executionRunId: "S", explicitReopen: true }, true],
+    [
+      "posted from the lock-owning run",
+      { authorIsUser: false, authorAgentId: "B", authorRunId: "R", executionRunId: "R", explicitReopen: true },
+      false,
+    ],
+    [
+      "run id differs from the lock",
+      { authorIsUser: false, authorAgentId: "B", authorRunId: "R", executionRunId: "S", explicitReopen: true },
+      true,
+    ],
     ["no run on either side is not a match", { authorRunId: null, executionRunId: null }, true],
   ];
   it.each(cases)("%s", (_name, over, expected) => {
@@ -332,19 +478,97 @@ describe("mapRunOutcome", () => {
   const ok: AdapterResult = { exitCode: 0, signal: null, timedOut: false };
   const cases: [string, AdapterResult | null, unknown, boolean, ReturnType<typeof mapRunOutcome>][] = [
     ["exit 0", ok, undefined, false, { status: "succeeded", error: null, errorCode: null, stopReason: "completed" }],
-    ["aborted wins over success", ok, undefined, true, { status: "cancelled", error: "Cancelled by control plane", errorCode: "cancelled", stopReason: "cancelled" }],
-    ["aborted wins over a throw", null, new Error("x"), true, { status: "cancelled", error: "Cancelled by control plane", errorCode: "cancelled", stopReason: "cancelled" }],
-    ["thrown Error", null, new Error("boom"), false, { status: "failed", error: "boom", errorCode: "adapter_failed", stopReason: "adapter_failed" }],
-    ["thrown non-Error", null, "bad thing", false, { status: "failed", error: "bad thing", errorCode: "adapter_failed", stopReason: "adapter_failed" }],
-    ["thrown beside a result", ok, new Error("late"), false, { status: "failed", error: "late", errorCode: "adapter_failed", stopReason: "adapter_failed" }],
-    ["no result", null, undefined, false, { status: "failed", error: "Adapter returned no result", errorCode: "adapter_failed", stopReason: "adapter_failed" }],
-    ["timed out", { exitCode: null, signal: "SIGTERM", timedOut: true }, undefined, false, { status: "timed_out", error: "Timed out", errorCode: "timeout", stopReason: "timeout" }],
-    ["timed out with adapter message and code", { exitCode: null, signal: null, timedOut: true, errorMessage: "took too long", errorCode: "adapter_timeout" }, undefined, false, { status: "timed_out", error: "took too long", errorCode: "adapter_timeout", stopReason: "timeout" }],
-    ["timeout wins over exit 0", { exitCode: 0, signal: null, timedOut: true }, undefined, false, { status: "timed_out", error: "Timed out", errorCode: "timeout", stopReason: "timeout" }],
-    ["non-zero exit", { exitCode: 2, signal: null, timedOut: false }, undefined, false, { status: "failed", error: "Process exited with code 2", errorCode: "adapter_failed", stopReason: "adapter_failed" }],
-    ["killed by a signal", { exitCode: null, signal: "SIGKILL", timedOut: false }, undefined, false, { status: "failed", error: "Adapter failed", errorCode: "adapter_failed", stopReason: "adapter_failed" }],
-    ["exit 0 with an error message", { exitCode: 0, signal: null, timedOut: false, errorMessage: "auth required", errorCode: "claude_auth_required" }, undefined, false, { status: "failed", error: "auth required", errorCode: "claude_auth_required", stopReason: "adapter_failed" }],
-    ["adapter error code kept", { exitCode: 1, signal: null, timedOut: false, errorCode: "max_turns_exhausted" }, undefined, false, { status: "failed", error: "Process exited with code 1", errorCode: "max_turns_exhausted", stopReason: "adapter_failed" }],
+    [
+      "aborted wins over success",
+      ok,
+      undefined,
+      true,
+      { status: "cancelled", error: "Cancelled by control plane", errorCode: "cancelled", stopReason: "cancelled" },
+    ],
+    [
+      "aborted wins over a throw",
+      null,
+      new Error("x"),
+      true,
+      { status: "cancelled", error: "Cancelled by control plane", errorCode: "cancelled", stopReason: "cancelled" },
+    ],
+    [
+      "thrown Error",
+      null,
+      new Error("boom"),
+      false,
+      { status: "failed", error: "boom", errorCode: "adapter_failed", stopReason: "adapter_failed" },
+    ],
+    [
+      "thrown non-Error",
+      null,
+      "bad thing",
+      false,
+      { status: "failed", error: "bad thing", errorCode: "adapter_failed", stopReason: "adapter_failed" },
+    ],
+    [
+      "thrown beside a result",
+      ok,
+      new Error("late"),
+      false,
+      { status: "failed", error: "late", errorCode: "adapter_failed", stopReason: "adapter_failed" },
+    ],
+    [
+      "no result",
+      null,
+      undefined,
+      false,
+      { status: "failed", error: "Adapter returned no result", errorCode: "adapter_failed", stopReason: "adapter_failed" },
+    ],
+    [
+      "timed out",
+      { exitCode: null, signal: "SIGTERM", timedOut: true },
+      undefined,
+      false,
+      { status: "timed_out", error: "Timed out", errorCode: "timeout", stopReason: "timeout" },
+    ],
+    [
+      "timed out with adapter message and code",
+      { exitCode: null, signal: null, timedOut: true, errorMessage: "took too long", errorCode: "adapter_timeout" },
+      undefined,
+      false,
+      { status: "timed_out", error: "took too long", errorCode: "adapter_timeout", stopReason: "timeout" },
+    ],
+    [
+      "timeout wins over exit 0",
+      { exitCode: 0, signal: null, timedOut: true },
+      undefined,
+      false,
+      { status: "timed_out", error: "Timed out", errorCode: "timeout", stopReason: "timeout" },
+    ],
+    [
+      "non-zero exit",
+      { exitCode: 2, signal: null, timedOut: false },
+      undefined,
+      false,
+      { status: "failed", error: "Process exited with code 2", errorCode: "adapter_failed", stopReason: "adapter_failed" },
+    ],
+    [
+      "killed by a signal",
+      { exitCode: null, signal: "SIGKILL", timedOut: false },
+      undefined,
+      false,
+      { status: "failed", error: "Adapter failed", errorCode: "adapter_failed", stopReason: "adapter_failed" },
+    ],
+    [
+      "exit 0 with an error message",
+      { exitCode: 0, signal: null, timedOut: false, errorMessage: "auth required", errorCode: "claude_auth_required" },
+      undefined,
+      false,
+      { status: "failed", error: "auth required", errorCode: "claude_auth_required", stopReason: "adapter_failed" },
+    ],
+    [
+      "adapter error code kept",
+      { exitCode: 1, signal: null, timedOut: false, errorCode: "max_turns_exhausted" },
+      undefined,
+      false,
+      { status: "failed", error: "Process exited with code 1", errorCode: "max_turns_exhausted", stopReason: "adapter_failed" },
+    ],
   ];
   it.each(cases)("%s", (_name, result, thrown, aborted, expected) => {
     expect(mapRunOutcome(result, thrown, aborted)).toEqual(expected);
@@ -435,7 +659,9 @@ describe("boundPayload", () => {
     for (let i = 0; i < 9; i++) deep = { a: deep };
     const bounded = boundPayload(deep) as any;
     expect(bounded.a.a.a.a.a.a).toBe("[depth limit]");
-    expect(boundPayload({ a: { a: { a: { a: { a: { a: "scalar at depth 6" } } } } } })).toEqual({ a: { a: { a: { a: { a: { a: "scalar at depth 6" } } } } } });
+    expect(boundPayload({ a: { a: { a: { a: { a: { a: "scalar at depth 6" } } } } } })).toEqual({
+      a: { a: { a: { a: { a: { a: "scalar at depth 6" } } } } },
+    });
     expect((boundPayload([[[[[[["x"]]]]]]]) as any)[0][0][0][0][0][0]).toBe("[depth limit]");
   });
 
@@ -463,7 +689,9 @@ describe("compactChunk", () => {
     const two = `${image} and data:image/svg+xml;base64,${"B".repeat(250)}`;
     expect(compactChunk(two)).toBe("[inline image omitted] and [inline image omitted]");
     // Output after the image (same line or the next ones) is kept.
-    expect(compactChunk(`${image}\nBuild succeeded\nAll tests passed\n`)).toBe("[inline image omitted]\nBuild succeeded\nAll tests passed\n");
+    expect(compactChunk(`${image}\nBuild succeeded\nAll tests passed\n`)).toBe(
+      "[inline image omitted]\nBuild succeeded\nAll tests passed\n",
+    );
     expect(compactChunk(`![shot](${image}) done`)).toBe("![shot]([inline image omitted]) done");
   });
 
@@ -504,7 +732,14 @@ describe("buildAgentEnv", () => {
       AGENT_HOME: "/home/agent-1",
       PAPERCLIP_WAKE_PAYLOAD_JSON: expect.any(String),
     });
-    expect(JSON.parse(env.PAPERCLIP_WAKE_PAYLOAD_JSON!)).toEqual({ reason: null, source: null, issueId: null, taskKey: null, commentIds: [], retryReason: null });
+    expect(JSON.parse(env.PAPERCLIP_WAKE_PAYLOAD_JSON!)).toEqual({
+      reason: null,
+      source: null,
+      issueId: null,
+      taskKey: null,
+      commentIds: [],
+      retryReason: null,
+    });
   });
 
   it("exposes the wake: task, reason, newest comment and a JSON summary", () => {
@@ -542,9 +777,22 @@ describe("buildAgentEnv", () => {
     const env = buildAgentEnv({
       ...input,
       context: { wakeReason: "issue_assigned" },
-      projectEnv: { FOO: "bar", PAPERCLIP_RUN_ID: "spoofed", PAPERCLIP_API_KEY: "stolen", PAPERCLIP_AGENT_ID: "other", AGENT_HOME: "/tmp/x" },
+      projectEnv: {
+        FOO: "bar",
+        PAPERCLIP_RUN_ID: "spoofed",
+        PAPERCLIP_API_KEY: "stolen",
+        PAPERCLIP_AGENT_ID: "other",
+        AGENT_HOME: "/tmp/x",
+      },
     });
-    expect(env).toMatchObject({ FOO: "bar", PAPERCLIP_RUN_ID: "run-1", PAPERCLIP_API_KEY: "jwt-token", PAPERCLIP_AGENT_ID: "agent-1", AGENT_HOME: "/home/agent-1", PAPERCLIP_WAKE_REASON: "issue_assigned" });
+    expect(env).toMatchObject({
+      FOO: "bar",
+      PAPERCLIP_RUN_ID: "run-1",
+      PAPERCLIP_API_KEY: "jwt-token",
+      PAPERCLIP_AGENT_ID: "agent-1",
+      AGENT_HOME: "/home/agent-1",
+      PAPERCLIP_WAKE_REASON: "issue_assigned",
+    });
   });
 });
 

@@ -99,10 +99,14 @@ async function invokedActivity(agentId: string) {
 }
 
 async function waitForRunStatus(runId: string, statuses: string[], what = `run ${runId} ${statuses.join("/")}`): Promise<RunDbRow> {
-  return waitFor(what, async () => {
-    const row = await runRow(runId);
-    return statuses.includes(row.status) ? row : null;
-  }, 20_000);
+  return waitFor(
+    what,
+    async () => {
+      const row = await runRow(runId);
+      return statuses.includes(row.status) ? row : null;
+    },
+    20_000,
+  );
 }
 
 async function wake(agentId: string, body?: unknown, path: (typeof WAKE_PATHS)[number] = "wakeup", token?: string) {
@@ -127,7 +131,13 @@ describe("POST /api/agents/:id/wakeup and /heartbeat/invoke", () => {
     expect(res.body.wakeupRequestId).toMatch(/^[0-9a-f-]{36}$/);
 
     const queuedWake = await wakeRow(res.body.wakeupRequestId);
-    expect(queuedWake).toMatchObject({ source: "on_demand", reason: "manual_poke", runId: res.body.id, requestedByActorType: "user", requestedByActorId: "local-board" });
+    expect(queuedWake).toMatchObject({
+      source: "on_demand",
+      reason: "manual_poke",
+      runId: res.body.id,
+      requestedByActorType: "user",
+      requestedByActorId: "local-board",
+    });
     expect(queuedWake.payload).toEqual({ taskKey: "task-x", note: 1 });
 
     const done = await waitForRunStatus(res.body.id, TERMINAL);
@@ -178,7 +188,11 @@ describe("POST /api/agents/:id/wakeup and /heartbeat/invoke", () => {
       const agent = await scriptAgent(company.id, "true");
       const noBody = await wake(agent.id, undefined, path);
       expect(noBody.status, JSON.stringify(noBody.body)).toBe(202);
-      expect(noBody.body).toMatchObject({ agentId: agent.id, invocationSource: "on_demand", triggerDetail: path === "wakeup" ? null : "manual" });
+      expect(noBody.body).toMatchObject({
+        agentId: agent.id,
+        invocationSource: "on_demand",
+        triggerDetail: path === "wakeup" ? null : "manual",
+      });
       expect(noBody.body.contextSnapshot).toMatchObject({ wakeSource: "on_demand" });
       await waitForRunStatus(noBody.body.id, TERMINAL);
 
@@ -324,7 +338,9 @@ describe("POST /api/agents/:id/wakeup and /heartbeat/invoke", () => {
 
     // The timer gate is the heartbeat switch, not wakeOnDemand: an enabled heartbeat takes timer
     // wakes even when on-demand wakes are off.
-    const patched = await t.current.patch(`/api/agents/${agent.id}`, { runtimeConfig: { heartbeat: { enabled: true, intervalSec: 0, wakeOnDemand: false } } });
+    const patched = await t.current.patch(`/api/agents/${agent.id}`, {
+      runtimeConfig: { heartbeat: { enabled: true, intervalSec: 0, wakeOnDemand: false } },
+    });
     expect(patched.status, JSON.stringify(patched.body)).toBe(200);
     const timer = await wake(agent.id, { source: "timer", triggerDetail: "system", reason: "heartbeat_timer" });
     expect(timer.status, JSON.stringify(timer.body)).toBe(202);
@@ -340,7 +356,11 @@ describe("POST /api/agents/:id/wakeup and /heartbeat/invoke", () => {
     const missing = await wake(agent.id, { reason: "look", payload: { issueId: UNKNOWN_UUID } });
     expect(missing.status, JSON.stringify(missing.body)).toBe(202);
     expect(missing.body).toMatchObject({ status: "skipped", reason: "issue_execution_issue_not_found" });
-    expect(await wakeRow(missing.body.wakeupRequestId)).toMatchObject({ status: "skipped", reason: "issue_execution_issue_not_found", runId: null });
+    expect(await wakeRow(missing.body.wakeupRequestId)).toMatchObject({
+      status: "skipped",
+      reason: "issue_execution_issue_not_found",
+      runId: null,
+    });
 
     const blocker = await createIssue(t.current, company.id, { status: "todo" });
     const blocked = await createIssue(t.current, company.id, { status: "backlog", blockedByIssueIds: [blocker.id] });
@@ -396,14 +416,20 @@ describe("POST /api/agents/:id/wakeup and /heartbeat/invoke", () => {
     expect(first.body).toMatchObject({ status: "skipped", reason: "heartbeat.wakeOnDemand.disabled" });
     const second = await wake(agent.id, { idempotencyKey: "skip-key" });
     expect(second.status).toBe(202);
-    expect(second.body).toMatchObject({ status: "skipped", reason: "duplicate_idempotency_key", wakeupRequestId: first.body.wakeupRequestId });
+    expect(second.body).toMatchObject({
+      status: "skipped",
+      reason: "duplicate_idempotency_key",
+      wakeupRequestId: first.body.wakeupRequestId,
+    });
     expect(await wakesOf(agent.id)).toHaveLength(1);
     expect(await runsOf(agent.id)).toEqual([]);
   });
 
   it("non-issue coalescing: same task joins the running run, another task waits for the single slot", async () => {
     const company = await createCompany(t.current);
-    const agent = await scriptAgent(company.id, `${GATED_SCRIPT}; echo done-$PAPERCLIP_RUN_ID`, { runtimeConfig: { heartbeat: { maxConcurrentRuns: 1 } } });
+    const agent = await scriptAgent(company.id, `${GATED_SCRIPT}; echo done-$PAPERCLIP_RUN_ID`, {
+      runtimeConfig: { heartbeat: { maxConcurrentRuns: 1 } },
+    });
 
     const first = await wake(agent.id, { reason: "work x", payload: { taskKey: "X" } });
     expect(first.status, JSON.stringify(first.body)).toBe(202);
@@ -463,7 +489,11 @@ describe("POST /api/agents/:id/wakeup and /heartbeat/invoke", () => {
     const wakes = await wakesOf(agent.id);
     expect(wakes).toHaveLength(3);
     const byRun = (id: string) => wakes.filter((w) => w.runId === id);
-    expect(byRun(runA).map((w) => w.status).sort()).toEqual(["coalesced", "completed"]);
+    expect(
+      byRun(runA)
+        .map((w) => w.status)
+        .sort(),
+    ).toEqual(["coalesced", "completed"]);
     const coalescedWake = byRun(runA).find((w) => w.status === "coalesced")!;
     expect(coalescedWake).toMatchObject({ reason: "more x", coalescedCount: 1 });
     expect(coalescedWake.finishedAt).not.toBeNull();

@@ -109,7 +109,8 @@ const ENUM_CHECKS: Record<string, readonly string[]> = {
 };
 
 /** A CHECK that only compares one column with string literals: `col = ANY (ARRAY['a'::text, …])` or `col = 'a'::text`. */
-const ENUM_CHECK_DEF_RE = /^CHECK \(\(?\(?"?\w+"?\)? = (?:ANY \(\(?ARRAY\[(?:'(?:[^']|'')*'::text(?:, )?)+\]\)?(?:::text\[\])?\)|'(?:[^']|'')*'::text)\)\)?$/;
+const ENUM_CHECK_DEF_RE =
+  /^CHECK \(\(?\(?"?\w+"?\)? = (?:ANY \(\(?ARRAY\[(?:'(?:[^']|'')*'::text(?:, )?)+\]\)?(?:::text\[\])?\)|'(?:[^']|'')*'::text)\)\)?$/;
 
 function literalsOf(def: string): string[] {
   return [...def.matchAll(/'((?:[^']|'')*)'/g)].map((m) => m[1]!.replace(/''/g, "'"));
@@ -176,9 +177,10 @@ describe("enum CHECK constraints mirror the contracts constants", () => {
     }
     const [company] = await db.query<{ id: string }>("SELECT id FROM companies WHERE issue_prefix = 'ZZACTIVE'");
     await expect(
-      db.query("INSERT INTO activity_log (company_id, actor_type, actor_id, action, entity_type, entity_id) VALUES ($1, 'robot', 'r', 'a', 'b', 'c')", [
-        company!.id,
-      ]),
+      db.query(
+        "INSERT INTO activity_log (company_id, actor_type, actor_id, action, entity_type, entity_id) VALUES ($1, 'robot', 'r', 'a', 'b', 'c')",
+        [company!.id],
+      ),
     ).rejects.toMatchObject({ code: "23514" });
     for (const actorType of ACTOR_TYPES) {
       await db.query(
@@ -203,7 +205,10 @@ describe("migrations", () => {
   }
 
   it("the shipped migrations are numbered 1..n and named NNNN_description.sql", () => {
-    const files = fs.readdirSync(MIGRATIONS_DIR).filter((f) => f.endsWith(".sql")).sort();
+    const files = fs
+      .readdirSync(MIGRATIONS_DIR)
+      .filter((f) => f.endsWith(".sql"))
+      .sort();
     const migrations = loadMigrations();
     expect(migrations.length).toBe(files.length);
     expect(migrations.length).toBeGreaterThanOrEqual(2);
@@ -295,7 +300,11 @@ describe("splitStatements", () => {
     ["empty statements are dropped", ";;SELECT 1;;\n;", ["SELECT 1"]],
     ["a line comment with a semicolon", "SELECT 1; -- not; a statement\nSELECT 2;", ["SELECT 1", "SELECT 2"]],
     ["a comment at the end without a newline", "SELECT 1; -- trailing; comment", ["SELECT 1"]],
-    ["a comment inside a statement", "CREATE TABLE t (\n  a int, -- first; column\n  b int\n);", ["CREATE TABLE t (\n  a int, \n  b int\n)"]],
+    [
+      "a comment inside a statement",
+      "CREATE TABLE t (\n  a int, -- first; column\n  b int\n);",
+      ["CREATE TABLE t (\n  a int, \n  b int\n)"],
+    ],
     ["a quoted semicolon", "INSERT INTO t VALUES ('a;b'); SELECT 2;", ["INSERT INTO t VALUES ('a;b')", "SELECT 2"]],
     ["a quoted comment marker", "SELECT '-- not a comment;'; SELECT 2;", ["SELECT '-- not a comment;'", "SELECT 2"]],
     ["doubled quotes inside a string", "SELECT 'it''s; fine'; SELECT 2;", ["SELECT 'it''s; fine'", "SELECT 2"]],
@@ -310,7 +319,11 @@ describe("splitStatements", () => {
       ["DO $body$ BEGIN PERFORM 'x;'; PERFORM $$;$$; END $body$", "SELECT 3"],
     ],
     ["a positional parameter is not a dollar quote", "SELECT $1; SELECT 2;", ["SELECT $1", "SELECT 2"]],
-    ["statements keep their inner newlines", "CREATE TABLE a (\n  id int\n);\nCREATE INDEX a_idx ON a (id);", ["CREATE TABLE a (\n  id int\n)", "CREATE INDEX a_idx ON a (id)"]],
+    [
+      "statements keep their inner newlines",
+      "CREATE TABLE a (\n  id int\n);\nCREATE INDEX a_idx ON a (id);",
+      ["CREATE TABLE a (\n  id int\n)", "CREATE INDEX a_idx ON a (id)"],
+    ],
   ];
   for (const [name, sql, expected] of cases) {
     it(name, () => {

@@ -13,7 +13,11 @@ async function setup(companyBudgetCents = 15_000) {
   const company = await createCompany(t.current);
   const reporter = await createAgent(t.current, company.id);
   const other = await createAgent(t.current, company.id);
-  const policy = await t.current.post(`/api/companies/${company.id}/budgets/policies`, { scopeType: "company", scopeId: company.id, amount: companyBudgetCents });
+  const policy = await t.current.post(`/api/companies/${company.id}/budgets/policies`, {
+    scopeType: "company",
+    scopeId: company.id,
+    amount: companyBudgetCents,
+  });
   expect(policy.status, JSON.stringify(policy.body)).toBe(201);
   const key = await createAgentKey(t.current, reporter.id);
   return { company, reporter, other, key };
@@ -21,7 +25,10 @@ async function setup(companyBudgetCents = 15_000) {
 
 async function liveRun(companyId: string, agentId: string): Promise<string> {
   const id = randomUUID();
-  await t.current.tdb.db.query("INSERT INTO heartbeat_runs (id, company_id, agent_id, status, started_at) VALUES ($1, $2, $3, 'running', now())", [id, companyId, agentId]);
+  await t.current.tdb.db.query(
+    "INSERT INTO heartbeat_runs (id, company_id, agent_id, status, started_at) VALUES ($1, $2, $3, 'running', now())",
+    [id, companyId, agentId],
+  );
   return id;
 }
 
@@ -60,7 +67,10 @@ describe("agent-reported cost events cannot halt the company (D15)", () => {
 
   it("a self-report still trips the reporting agent's own budget", async () => {
     const { company, reporter, other, key } = await setup();
-    expect((await t.current.post(`/api/companies/${company.id}/budgets/policies`, { scopeType: "agent", scopeId: reporter.id, amount: 500 })).status).toBe(201);
+    expect(
+      (await t.current.post(`/api/companies/${company.id}/budgets/policies`, { scopeType: "agent", scopeId: reporter.id, amount: 500 }))
+        .status,
+    ).toBe(201);
     expect((await report(company.id, { agentId: reporter.id, costCents: 600 }, { token: key.token })).status).toBe(201);
     expect((await t.current.get(`/api/agents/${reporter.id}`)).body).toMatchObject({ status: "paused", pauseReason: "budget" });
     expect(await companyStatus(company.id)).toBe("active");
@@ -99,7 +109,11 @@ describe("agent-reported cost events cannot halt the company (D15)", () => {
     expect(viaJwt.body).toMatchObject({ agentReported: true, reportedRunId: jwtRun, heartbeatRunId: null });
 
     // A self-report never takes the run's own ledger row: the run's finalized cost still fits.
-    await t.current.tdb.db.query("INSERT INTO cost_events (company_id, agent_id, heartbeat_run_id, cost_cents) VALUES ($1, $2, $3, 7)", [company.id, reporter.id, jwtRun]);
+    await t.current.tdb.db.query("INSERT INTO cost_events (company_id, agent_id, heartbeat_run_id, cost_cents) VALUES ($1, $2, $3, 7)", [
+      company.id,
+      reporter.id,
+      jwtRun,
+    ]);
 
     // It may not name another run.
     const mismatch = await report(company.id, { agentId: reporter.id, costCents: 1, heartbeatRunId: runId }, { token: jwt });

@@ -40,7 +40,8 @@ function rawRequest(bytes: string | Buffer, timeoutMs = 5_000): Promise<RawRespo
   });
 }
 
-const UPGRADE_HEADERS = "Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n";
+const UPGRADE_HEADERS =
+  "Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n";
 
 async function expectHealthy() {
   const res = await fetch(`${s.current.url}/api/health`);
@@ -72,7 +73,9 @@ describe("D1: the WebSocket upgrade path never throws", () => {
       const socket = net.connect(Number(port), "127.0.0.1");
       socket.on("error", () => {});
       await new Promise<void>((resolve) => socket.once("connect", () => resolve()));
-      socket.write(`GET /api/companies/${company.id}/events/ws HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${s.current.boardToken}\r\n${UPGRADE_HEADERS}\r\n`);
+      socket.write(
+        `GET /api/companies/${company.id}/events/ws HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${s.current.boardToken}\r\n${UPGRADE_HEADERS}\r\n`,
+      );
       socket.resetAndDestroy();
     }
     await new Promise((r) => setTimeout(r, 200));
@@ -148,7 +151,12 @@ describe("D8a: integers stored in int4 columns are bounded in the schema", () =>
     const cases: [string, string, Record<string, unknown>, string][] = [
       ["post", "/api/companies", { name: "Overflow", budgetMonthlyCents: over }, "budgetMonthlyCents"],
       ["patch", `/api/companies/${company.id}`, { budgetMonthlyCents: over }, "budgetMonthlyCents"],
-      ["post", `/api/companies/${company.id}/agents`, { name: "Big", adapterType: "process", adapterConfig: { command: "/bin/true" }, budgetMonthlyCents: over }, "budgetMonthlyCents"],
+      [
+        "post",
+        `/api/companies/${company.id}/agents`,
+        { name: "Big", adapterType: "process", adapterConfig: { command: "/bin/true" }, budgetMonthlyCents: over },
+        "budgetMonthlyCents",
+      ],
       ["patch", `/api/agents/${agent.id}`, { budgetMonthlyCents: over }, "budgetMonthlyCents"],
       ["post", `/api/companies/${company.id}/budgets/policies`, { scopeType: "company", amount: over }, "amount"],
     ];
@@ -158,11 +166,13 @@ describe("D8a: integers stored in int4 columns are bounded in the schema", () =>
       expect(res.body.details.map((d: { path: unknown[] }) => d.path.join("."))).toContain(field);
     }
     expect((await s.current.patch(`/api/companies/${company.id}`, { budgetMonthlyCents: INT4_MAX })).status).toBe(200);
-    expect((await s.current.post(`/api/companies/${company.id}/budgets/policies`, { scopeType: "company", amount: INT4_MAX })).status).toBe(201);
+    expect((await s.current.post(`/api/companies/${company.id}/budgets/policies`, { scopeType: "company", amount: INT4_MAX })).status).toBe(
+      201,
+    );
   });
 });
 
-const nested = (depth: number) => "{\"a\":".repeat(depth) + "1" + "}".repeat(depth);
+const nested = (depth: number) => `${'{"a":'.repeat(depth)}1${"}".repeat(depth)}`;
 
 describe("D8b: JSON nesting depth is limited before anything recurses on the body", () => {
   it(`a body nested deeper than ${MAX_JSON_DEPTH} levels -> 400 naming the limit (6,000 levels used to be a 500)`, async () => {
@@ -180,14 +190,18 @@ describe("D8b: JSON nesting depth is limited before anything recurses on the bod
     });
     expect(ok.status).toBe(201);
     // Brackets inside strings are text, not nesting.
-    const text = await s.current.patch(`/api/agents/${(await createAgent(s.current, company.id)).id}`, { metadata: { k: "[{".repeat(5_000) } });
+    const text = await s.current.patch(`/api/agents/${(await createAgent(s.current, company.id)).id}`, {
+      metadata: { k: "[{".repeat(5_000) },
+    });
     expect(text.status).toBe(200);
   });
 
   it("a million-deep array is refused quickly, not parsed", async () => {
     const company = await createCompany(s.current);
     const started = Date.now();
-    const res = await s.current.call("POST", `/api/companies/${company.id}/issues`, { rawBody: "[".repeat(1_000_000) + "]".repeat(1_000_000) });
+    const res = await s.current.call("POST", `/api/companies/${company.id}/issues`, {
+      rawBody: "[".repeat(1_000_000) + "]".repeat(1_000_000),
+    });
     expect(res.status).toBe(400);
     expect(Date.now() - started).toBeLessThan(2_000);
   });
@@ -202,7 +216,12 @@ describe("D8c: text Postgres cannot store is a 400 naming its path, wherever it 
       ["PATCH", `/api/agents/${agent.id}`, '{"metadata":{"k":"a\\u0000b"}}', "metadata.k"],
       ["PATCH", `/api/agents/${agent.id}`, '{"metadata":{"a\\u0000b":1}}', "metadata.a\u0000b"],
       ["PATCH", `/api/agents/${agent.id}`, '{"metadata":{"list":[1,"\\ud800"]}}', "metadata.list.1"],
-      ["POST", `/api/issues/${issue.id}/work-products`, '{"type":"commit","provider":"git","title":"t","metadata":{"k":"a\\u0000b"}}', "metadata.k"],
+      [
+        "POST",
+        `/api/issues/${issue.id}/work-products`,
+        '{"type":"commit","provider":"git","title":"t","metadata":{"k":"a\\u0000b"}}',
+        "metadata.k",
+      ],
       ["POST", `/api/agents/${agent.id}/wakeup`, '{"payload":{"x":"a\\u0000b"}}', "payload.x"],
       ["POST", `/api/companies/${company.id}/issues`, '{"title":"ok","description":"\\udc00 lone low"}', "description"],
     ];

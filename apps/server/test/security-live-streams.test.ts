@@ -29,7 +29,10 @@ interface OpenStream {
 
 async function openSse(companyId: string, token: string): Promise<OpenStream> {
   const controller = new AbortController();
-  const res = await fetch(`${s.current.url}/api/companies/${companyId}/events`, { headers: { authorization: `Bearer ${token}` }, signal: controller.signal });
+  const res = await fetch(`${s.current.url}/api/companies/${companyId}/events`, {
+    headers: { authorization: `Bearer ${token}` },
+    signal: controller.signal,
+  });
   expect(res.status).toBe(200);
   const received: Received[] = [];
   let ended = false;
@@ -61,7 +64,9 @@ async function openSse(companyId: string, token: string): Promise<OpenStream> {
 }
 
 async function openWs(companyId: string, token: string): Promise<OpenStream> {
-  const ws = new WebSocket(`${s.current.url.replace("http", "ws")}/api/companies/${companyId}/events/ws`, { headers: { authorization: `Bearer ${token}` } });
+  const ws = new WebSocket(`${s.current.url.replace("http", "ws")}/api/companies/${companyId}/events/ws`, {
+    headers: { authorization: `Bearer ${token}` },
+  });
   const received: Received[] = [];
   let info: { code: number; reason: string } | undefined;
   ws.on("message", (raw) => {

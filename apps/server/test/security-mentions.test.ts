@@ -79,7 +79,7 @@ describe("parseMentions on normal comments (unchanged behaviour)", () => {
     ["a hyphen continues the word", "@Echo-x", []],
     ["after a blanked longer mention", "@Echo Bot@Echo", [ECHO_BOT, ECHO]],
     ["each agent once", "@Echo @echo @ECHO", [ECHO]],
-    ["multi-line text", "line one\n@Echo\n[@x](agent://" + ECHO_BOT + ")\n", [ECHO, ECHO_BOT]],
+    ["multi-line text", `line one\n@Echo\n[@x](agent://${ECHO_BOT})\n`, [ECHO, ECHO_BOT]],
     ["no @ at all", "nothing to see", []],
   ] as [string, string, string[]][])("%s", (_label, body, expected) => {
     expect(parseMentions(body, agents)).toEqual(expected);

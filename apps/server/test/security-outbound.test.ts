@@ -54,10 +54,14 @@ async function runHttpAgent(companyId: string, adapterConfig: Record<string, unk
   const agent = await createAgent(t.current, companyId, { adapterType: "http", adapterConfig });
   const wake = await t.current.post(`/api/agents/${agent.id}/wakeup`, { source: "on_demand", reason: "test" });
   expect(wake.status, JSON.stringify(wake.body)).toBe(202);
-  return waitFor(`run ${wake.body.id} terminal`, async () => {
-    const res = await t.current.get(`/api/heartbeat-runs/${wake.body.id}`);
-    return TERMINAL.includes(res.body.status) ? (res.body as Record<string, any>) : null;
-  }, 20_000);
+  return waitFor(
+    `run ${wake.body.id} terminal`,
+    async () => {
+      const res = await t.current.get(`/api/heartbeat-runs/${wake.body.id}`);
+      return TERMINAL.includes(res.body.status) ? (res.body as Record<string, any>) : null;
+    },
+    20_000,
+  );
 }
 
 async function setAllow(allow: string[]) {
@@ -69,7 +73,11 @@ async function setAllow(allow: string[]) {
 describe("STAPLE_OUTBOUND_ALLOW", () => {
   it("is split on commas and whitespace; empty by default", () => {
     expect(loadConfig({}).outboundAllow).toEqual([]);
-    expect(loadConfig({ STAPLE_OUTBOUND_ALLOW: "10.0.0.0/8, hooks.lan:8080 [::1]:9000" }).outboundAllow).toEqual(["10.0.0.0/8", "hooks.lan:8080", "[::1]:9000"]);
+    expect(loadConfig({ STAPLE_OUTBOUND_ALLOW: "10.0.0.0/8, hooks.lan:8080 [::1]:9000" }).outboundAllow).toEqual([
+      "10.0.0.0/8",
+      "hooks.lan:8080",
+      "[::1]:9000",
+    ]);
   });
 
   it("refuses to start with an entry that does not parse, naming it", () => {
@@ -80,15 +88,24 @@ describe("STAPLE_OUTBOUND_ALLOW", () => {
 
 describe("outbound allow-list settings", () => {
   it("the board reads and replaces it; the operator's entries are shown apart", async () => {
-    expect(await t.current.get("/api/instance/settings/outbound")).toMatchObject({ status: 200, body: { allow: [], envAllow: ["operator-hooks.lan:8443"] } });
+    expect(await t.current.get("/api/instance/settings/outbound")).toMatchObject({
+      status: 200,
+      body: { allow: [], envAllow: ["operator-hooks.lan:8443"] },
+    });
     const body = await setAllow(["10.0.0.0/8", " hooks.lan:8080 ", "hooks.lan:8080", "[::1]:9000"]);
-    expect(body).toMatchObject({ allow: ["10.0.0.0/8", "hooks.lan:8080", "[::1]:9000"], envAllow: ["operator-hooks.lan:8443"], updatedBy: expect.any(String) });
+    expect(body).toMatchObject({
+      allow: ["10.0.0.0/8", "hooks.lan:8080", "[::1]:9000"],
+      envAllow: ["operator-hooks.lan:8443"],
+      updatedBy: expect.any(String),
+    });
     expect((await t.current.get("/api/instance/settings/outbound")).body.allow).toEqual(["10.0.0.0/8", "hooks.lan:8080", "[::1]:9000"]);
     await setAllow([]);
   });
 
   it("refuses bad entries with a 400 naming each of them, and stores nothing", async () => {
-    const res = await t.current.patch("/api/instance/settings/outbound", { allow: ["10.0.0.0/33", "ok.lan", "http://x.lan/", "a.lan:99999"] });
+    const res = await t.current.patch("/api/instance/settings/outbound", {
+      allow: ["10.0.0.0/33", "ok.lan", "http://x.lan/", "a.lan:99999"],
+    });
     expect(res.status).toBe(400);
     expect(res.body.error).toContain("10.0.0.0/33");
     expect(res.body.error).toContain("http://x.lan/");
@@ -125,7 +142,11 @@ describe("http agents and the outbound guard", () => {
 
   it("refuses the cloud metadata address and a host name that resolves to loopback", async () => {
     const company = await createCompany(t.current);
-    const metadata = await runHttpAgent(company.id, { url: "http://169.254.169.254/latest/meta-data/iam/", method: "GET", timeoutMs: 5000 });
+    const metadata = await runHttpAgent(company.id, {
+      url: "http://169.254.169.254/latest/meta-data/iam/",
+      method: "GET",
+      timeoutMs: 5000,
+    });
     expect(metadata).toMatchObject({ status: "failed", errorCode: "outbound_blocked" });
     expect(metadata.error).toContain("169.254.169.254 is a cloud metadata address");
     const named = await runHttpAgent(company.id, { url: `http://localhost:${hookPort}/`, method: "GET" });

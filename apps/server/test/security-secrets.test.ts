@@ -16,14 +16,20 @@ async function secretHolder(companyId: string, env: Record<string, unknown> = {}
   const res = await t.current.post(`/api/companies/${companyId}/agents`, {
     name: `Secret holder ${Math.random().toString(36).slice(2, 8)}`,
     adapterType: "process",
-    adapterConfig: { command: "/bin/true", env: { MY_KEY: { type: "secret", value: SECRET }, SHORT_KEY: { type: "secret", value: SHORT }, PLAIN: "visible", ...env } },
+    adapterConfig: {
+      command: "/bin/true",
+      env: { MY_KEY: { type: "secret", value: SECRET }, SHORT_KEY: { type: "secret", value: SHORT }, PLAIN: "visible", ...env },
+    },
   });
   expect(res.status, JSON.stringify(res.body)).toBe(201);
   return res.body as { id: string; adapterConfig: { env: Record<string, any> } };
 }
 
 async function storedEnv(agentId: string): Promise<Record<string, any>> {
-  const [row] = await t.current.tdb.db.query<{ env: Record<string, any> }>("SELECT adapter_config->'env' AS env FROM agents WHERE id = $1", [agentId]);
+  const [row] = await t.current.tdb.db.query<{ env: Record<string, any> }>(
+    "SELECT adapter_config->'env' AS env FROM agents WHERE id = $1",
+    [agentId],
+  );
   return row!.env;
 }
 
@@ -41,7 +47,13 @@ describe("D4: secret env values are write-only", () => {
     const ownKey = (await createAgentKey(t.current, created.id)).token;
     const reads: [string, string | undefined][] = [];
     for (const token of [undefined, otherKey]) {
-      for (const p of [`/api/agents/${created.id}`, `/api/agents/${created.id}/configuration`, `/api/companies/${company.id}/agents`, `/api/companies/${company.id}/org`, `/api/companies/${company.id}/activity`]) {
+      for (const p of [
+        `/api/agents/${created.id}`,
+        `/api/agents/${created.id}/configuration`,
+        `/api/companies/${company.id}/agents`,
+        `/api/companies/${company.id}/org`,
+        `/api/companies/${company.id}/activity`,
+      ]) {
         reads.push([p, token]);
       }
     }
@@ -69,32 +81,49 @@ describe("D4: secret env values are write-only", () => {
     const company = await createCompany(t.current);
     const agent = await secretHolder(company.id);
     const config = (await t.current.get(`/api/agents/${agent.id}/configuration`)).body.adapterConfig;
-    const roundTrip = await t.current.patch(`/api/agents/${agent.id}`, { adapterConfig: { ...config, env: { ...config.env, PLAIN: "changed" } } });
+    const roundTrip = await t.current.patch(`/api/agents/${agent.id}`, {
+      adapterConfig: { ...config, env: { ...config.env, PLAIN: "changed" } },
+    });
     expect(roundTrip.status, JSON.stringify(roundTrip.body)).toBe(200);
     expect(JSON.stringify(roundTrip.body)).not.toContain(SECRET);
     expect(roundTrip.body.adapterConfig.env.MY_KEY).toEqual(config.env.MY_KEY);
-    expect(await storedEnv(agent.id)).toEqual({ MY_KEY: { type: "secret", value: SECRET }, SHORT_KEY: { type: "secret", value: SHORT }, PLAIN: "changed" });
+    expect(await storedEnv(agent.id)).toEqual({
+      MY_KEY: { type: "secret", value: SECRET },
+      SHORT_KEY: { type: "secret", value: SHORT },
+      PLAIN: "changed",
+    });
 
     // A masked entry under a name with no stored secret has nothing to keep: 400 naming the entry.
     const orphan = await t.current.patch(`/api/agents/${agent.id}`, { adapterConfig: { ...config, env: { OTHER: config.env.MY_KEY } } });
     expect(orphan.status).toBe(400);
     expect(orphan.body.error).toContain("adapterConfig.env.OTHER");
     // A fingerprint that no longer matches the stored value (changed meanwhile, or forged): 409.
-    const forged = await t.current.patch(`/api/agents/${agent.id}`, { adapterConfig: { ...config, env: { MY_KEY: { type: "secret", masked: true, fingerprint: "hmac-sha256:000000000000" } } } });
+    const forged = await t.current.patch(`/api/agents/${agent.id}`, {
+      adapterConfig: { ...config, env: { MY_KEY: { type: "secret", masked: true, fingerprint: "hmac-sha256:000000000000" } } },
+    });
     expect(forged.status).toBe(409);
     expect(forged.body.code).toBe("secret_env_changed");
     // Create cannot reference a stored secret.
-    const create = await t.current.post(`/api/companies/${company.id}/agents`, { name: "Copycat", adapterType: "process", adapterConfig: { command: "/bin/true", env: { MY_KEY: config.env.MY_KEY } } });
+    const create = await t.current.post(`/api/companies/${company.id}/agents`, {
+      name: "Copycat",
+      adapterType: "process",
+      adapterConfig: { command: "/bin/true", env: { MY_KEY: config.env.MY_KEY } },
+    });
     expect(create.status).toBe(400);
     expect(create.body.error).toContain("adapterConfig.env.MY_KEY");
 
-    const replaced = await t.current.patch(`/api/agents/${agent.id}`, { adapterConfig: { ...config, env: { MY_KEY: { type: "secret", value: "sk-live-ROTATED456" } } } });
+    const replaced = await t.current.patch(`/api/agents/${agent.id}`, {
+      adapterConfig: { ...config, env: { MY_KEY: { type: "secret", value: "sk-live-ROTATED456" } } },
+    });
     expect(replaced.status).toBe(200);
     expect(JSON.stringify(replaced.body)).not.toContain("sk-live-ROTATED456");
     expect(replaced.body.adapterConfig.env.MY_KEY.fingerprint).not.toBe(config.env.MY_KEY.fingerprint);
     expect(await storedEnv(agent.id)).toEqual({ MY_KEY: { type: "secret", value: "sk-live-ROTATED456" } });
 
-    const leaks = await t.current.tdb.db.query("SELECT id FROM activity_log WHERE company_id = $1 AND (details::text LIKE '%sk-live-%' OR details::text LIKE $2)", [company.id, `%${SHORT}%`]);
+    const leaks = await t.current.tdb.db.query(
+      "SELECT id FROM activity_log WHERE company_id = $1 AND (details::text LIKE '%sk-live-%' OR details::text LIKE $2)",
+      [company.id, `%${SHORT}%`],
+    );
     expect(leaks).toEqual([]);
   });
 
@@ -124,7 +153,10 @@ describe("D4: secret env values are write-only", () => {
     });
     expect(fs.readFileSync(out, "utf8")).toBe(SECRET);
     const reader = (await createAgentKey(t.current, (await createAgent(t.current, company.id)).id)).token;
-    const comments = (await t.current.get(`/api/issues/${issue.id}/comments`, { token: reader })).body as { body: string; authorType: string }[];
+    const comments = (await t.current.get(`/api/issues/${issue.id}/comments`, { token: reader })).body as {
+      body: string;
+      authorType: string;
+    }[];
     const written = comments.find((c) => c.body.startsWith("my key is"));
     expect(written?.body).toBe("my key is [REDACTED] and my token is [REDACTED]");
   });
@@ -141,17 +173,40 @@ describe("D11: what an agent writes through the API is redacted", () => {
 
     const issue = await createIssue(t.current, company.id, { title: `title ${SECRET}`, description: leak }, writerKey);
     expect(issue.title).toBe("title [REDACTED]");
-    const patched = await t.current.patch(`/api/issues/${issue.id}`, { description: `desc leak ${SECRET}`, comment: `via update ${SECRET}` }, { token: writerKey });
+    const patched = await t.current.patch(
+      `/api/issues/${issue.id}`,
+      { description: `desc leak ${SECRET}`, comment: `via update ${SECRET}` },
+      { token: writerKey },
+    );
     expect(patched.status, JSON.stringify(patched.body)).toBe(200);
-    const comment = await t.current.post(`/api/issues/${issue.id}/comments`, { body: `${leak}; my api key is ${writerKey}; short ${SHORT}` }, { token: writerKey });
+    const comment = await t.current.post(
+      `/api/issues/${issue.id}/comments`,
+      { body: `${leak}; my api key is ${writerKey}; short ${SHORT}` },
+      { token: writerKey },
+    );
     expect(comment.status).toBe(201);
-    const doc = await t.current.put(`/api/issues/${issue.id}/documents/plan`, { title: `plan ${SECRET}`, format: "markdown", body: leak, changeSummary: SECRET }, { token: writerKey });
+    const doc = await t.current.put(
+      `/api/issues/${issue.id}/documents/plan`,
+      { title: `plan ${SECRET}`, format: "markdown", body: leak, changeSummary: SECRET },
+      { token: writerKey },
+    );
     expect(doc.status, JSON.stringify(doc.body)).toBe(201);
-    const rev = await t.current.put(`/api/issues/${issue.id}/documents/plan`, { format: "markdown", body: `${leak} (rev 2)`, baseRevisionId: doc.body.latestRevisionId }, { token: writerKey });
+    const rev = await t.current.put(
+      `/api/issues/${issue.id}/documents/plan`,
+      { format: "markdown", body: `${leak} (rev 2)`, baseRevisionId: doc.body.latestRevisionId },
+      { token: writerKey },
+    );
     expect(rev.status, JSON.stringify(rev.body)).toBe(200);
     const wp = await t.current.post(
       `/api/issues/${issue.id}/work-products`,
-      { type: "artifact", provider: "custom", title: leak, summary: leak, url: `https://files.example/x?k=${SECRET}`, metadata: { token: SECRET, nested: [leak] } },
+      {
+        type: "artifact",
+        provider: "custom",
+        title: leak,
+        summary: leak,
+        url: `https://files.example/x?k=${SECRET}`,
+        metadata: { token: SECRET, nested: [leak] },
+      },
       { token: writerKey },
     );
     expect(wp.status, JSON.stringify(wp.body)).toBe(201);

@@ -57,8 +57,8 @@ describe("board UI at /", () => {
     const missing = await app.request("/assets/missing.js");
     expect(missing.status).toBe(404);
     expect(missing.headers.get("cache-control")).not.toMatch(/immutable/);
-    const escape = await app.request("/..%2f..%2fetc%2fpasswd");
-    expect(await escape.text()).not.toContain("root:");
+    const escaped = await app.request("/..%2f..%2fetc%2fpasswd");
+    expect(await escaped.text()).not.toContain("root:");
     for (const p of ["/%2e%2e/%2e%2e/%2e%2e/etc/passwd", "/assets/..%2f..%2f..%2fetc%2fpasswd", "/assets%5c..%5c..%5cetc%5cpasswd"]) {
       const res = await app.request(p);
       expect(await res.text(), p).not.toContain("root:");
@@ -86,7 +86,7 @@ describe("board UI at /", () => {
   });
 
   it("without a built UI, / is a short page saying to run npm run build", async () => {
-    const app = appWith(path.join(os.tmpdir(), "staple-ui-missing-" + process.pid));
+    const app = appWith(path.join(os.tmpdir(), `staple-ui-missing-${process.pid}`));
     for (const p of ["/", "/issues/ACM-1"]) {
       const res = await app.request(p);
       expect(res.status).toBe(200);

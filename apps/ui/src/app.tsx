@@ -109,7 +109,7 @@ function ScrollToTop() {
   const navigation = useNavigationType();
   useEffect(() => {
     if (navigation !== "POP") window.scrollTo(0, 0);
-  }, [pathname, navigation]);
+  }, [navigation]);
   return null;
 }
 
@@ -185,7 +185,8 @@ function Layout() {
   const live = useLiveState();
   const navigate = useNavigate();
   const { company, companies, base } = useCompany();
-  const pendingApprovals = useQuery({ ...queries.approvals(useApi(), company.id), select: (list) => list.filter((a) => a.status === "pending").length }).data ?? 0;
+  const pendingApprovals =
+    useQuery({ ...queries.approvals(useApi(), company.id), select: (list) => list.filter((a) => a.status === "pending").length }).data ?? 0;
   return (
     <div className="shell">
       <a className="skip" href="#main">
@@ -200,7 +201,11 @@ function Layout() {
         </Link>
         <div className="switcher">
           <label htmlFor="company-switcher">Company</label>
-          <select id="company-switcher" value={company.id} onChange={(e) => navigate(e.target.value === "__new" ? PATHS.onboarding : `/c/${e.target.value}`)}>
+          <select
+            id="company-switcher"
+            value={company.id}
+            onChange={(e) => navigate(e.target.value === "__new" ? PATHS.onboarding : `/c/${e.target.value}`)}
+          >
             {companies.map((c) => (
               <option key={c.id} value={c.id}>
                 {c.name}
@@ -222,7 +227,11 @@ function Layout() {
           {NAV.map((n) => (
             <li key={n.path}>
               {/* NavLink marks the current section (aria-current="page"); the dashboard only on its own page. */}
-              <NavLink to={base + n.path} end={n.path === ""} aria-label={n.path === "/approvals" && pendingApprovals ? `${n.label} (${pendingApprovals} pending)` : undefined}>
+              <NavLink
+                to={base + n.path}
+                end={n.path === ""}
+                aria-label={n.path === "/approvals" && pendingApprovals ? `${n.label} (${pendingApprovals} pending)` : undefined}
+              >
                 {n.label}
                 {n.path === "/approvals" && pendingApprovals ? (
                   <span className="nav-count" aria-hidden="true">

@@ -37,7 +37,16 @@ describe("buildAdapterConfig", () => {
     expect(buildAdapterConfig("claude_local", v({ command: "" }))).toEqual({ command: "claude" });
     const config = buildAdapterConfig(
       "claude_local",
-      v({ command: "claude", cwd: "/repo", model: "opus", effort: "xhigh", maxTurns: "12", permissionMode: "acceptEdits", timeoutSec: "600", apiKey: " sk-ant-x " }),
+      v({
+        command: "claude",
+        cwd: "/repo",
+        model: "opus",
+        effort: "xhigh",
+        maxTurns: "12",
+        permissionMode: "acceptEdits",
+        timeoutSec: "600",
+        apiKey: " sk-ant-x ",
+      }),
     );
     expect(config).toEqual({
       command: "claude",
@@ -53,7 +62,10 @@ describe("buildAdapterConfig", () => {
   });
 
   it("codex_local: a chosen sandbox turns the bypass off; the default sends neither", () => {
-    expect(buildAdapterConfig("codex_local", v({ command: "codex", reasoningEffort: "high" }))).toEqual({ command: "codex", reasoningEffort: "high" });
+    expect(buildAdapterConfig("codex_local", v({ command: "codex", reasoningEffort: "high" }))).toEqual({
+      command: "codex",
+      reasoningEffort: "high",
+    });
     expect(buildAdapterConfig("codex_local", v({ command: "codex", sandbox: "workspace-write", apiKey: "sk-1" }))).toEqual({
       command: "codex",
       sandbox: "workspace-write",
@@ -63,11 +75,19 @@ describe("buildAdapterConfig", () => {
   });
 
   it("keeps config keys the form has no field for, and other env entries; an emptied key is removed", () => {
-    const loaded = { command: "claude", extraArgs: ["--verbose"], env: { FOO: "bar", ANTHROPIC_API_KEY: { type: "secret", value: "old" } } };
+    const loaded = {
+      command: "claude",
+      extraArgs: ["--verbose"],
+      env: { FOO: "bar", ANTHROPIC_API_KEY: { type: "secret", value: "old" } },
+    };
     const values = v(valuesFromConfig("claude_local", loaded));
     expect(values.apiKey).toBe("old");
     expect(buildAdapterConfig("claude_local", values)).toEqual(loaded);
-    expect(buildAdapterConfig("claude_local", { ...values, apiKey: "" })).toEqual({ command: "claude", extraArgs: ["--verbose"], env: { FOO: "bar" } });
+    expect(buildAdapterConfig("claude_local", { ...values, apiKey: "" })).toEqual({
+      command: "claude",
+      extraArgs: ["--verbose"],
+      env: { FOO: "bar" },
+    });
   });
 
   it("a masked API key (as the server returns secrets) is kept when untouched, replaced when typed, dropped when removed", () => {
@@ -80,7 +100,10 @@ describe("buildAdapterConfig", () => {
     expect(kept).toEqual(loaded);
     // The masked entry stands for the stored secret: the form checks it as the server does once resolved.
     expect(adapterConfigIssues("claude_local", kept)).toEqual([]);
-    expect(buildAdapterConfig("claude_local", { ...values, apiKey: "sk-new" })).toEqual({ command: "claude", env: { FOO: "bar", ANTHROPIC_API_KEY: { type: "secret", value: "sk-new" } } });
+    expect(buildAdapterConfig("claude_local", { ...values, apiKey: "sk-new" })).toEqual({
+      command: "claude",
+      env: { FOO: "bar", ANTHROPIC_API_KEY: { type: "secret", value: "sk-new" } },
+    });
     expect(buildAdapterConfig("claude_local", { ...values, apiKeyMasked: "" })).toEqual({ command: "claude", env: { FOO: "bar" } });
   });
 
@@ -141,7 +164,9 @@ describe("validation with the adapters' own schemas", () => {
     const env = adapterConfigErrors("process", { command: "/bin/true", env: { "1BAD": "x", OK: "a\0b" } });
     expect(Object.keys(env).sort()).toEqual(["adapterConfig.env.1BAD", "adapterConfig.env.OK"]);
     expect(env["adapterConfig.env.OK"]).toMatch(/NUL/);
-    expect(Object.keys(adapterConfigErrors("process", buildAdapterConfig("process", v({ command: "  " }))))).toEqual(["adapterConfig.command"]);
+    expect(Object.keys(adapterConfigErrors("process", buildAdapterConfig("process", v({ command: "  " }))))).toEqual([
+      "adapterConfig.command",
+    ]);
     expect(Object.keys(adapterConfigErrors("http", buildAdapterConfig("http", v({ url: "ftp://x/" }))))).toEqual(["adapterConfig.url"]);
     expect(adapterConfigErrors("http", buildAdapterConfig("http", v({ url: "https://a.example/hb", timeoutSec: "0" })))).toEqual({});
     expect(adapterConfigErrors("other", { anything: 1 })).toEqual({});
@@ -150,7 +175,9 @@ describe("validation with the adapters' own schemas", () => {
   it("a masked secret env entry is accepted only where a stored secret could stand behind it (env values)", () => {
     const masked = { type: "secret", masked: true, fingerprint: "hmac-sha256:0123456789ab" };
     expect(adapterConfigIssues("codex_local", { env: { OPENAI_API_KEY: masked } })).toEqual([]);
-    expect(adapterConfigIssues("codex_local", { env: { "BAD NAME": masked } }).map((i) => i.path.join("."))).toEqual(["adapterConfig.env.BAD NAME"]);
+    expect(adapterConfigIssues("codex_local", { env: { "BAD NAME": masked } }).map((i) => i.path.join("."))).toEqual([
+      "adapterConfig.env.BAD NAME",
+    ]);
   });
 
   it("defaults come from the schemas", () => {

@@ -29,9 +29,21 @@ function approval(n: number, fields: Partial<Approval>): Approval {
   };
 }
 
-const decided = approval(1, { status: "approved", payload: { title: "Old strategy" }, decidedAt: "2026-12-02T10:00:00.000Z", decisionNote: "Fine by us" });
-const hire = approval(2, { type: "hire_agent", payload: { name: "Night Owl", role: "engineer", title: "Night shift", adapterType: "process", agentId: "ag9" } });
-const budget = approval(3, { type: "budget_override_required", requestedByAgentId: null, payload: { scopeType: "agent", scopeId: "ag1", amount: 5000, observed: 6250 } });
+const decided = approval(1, {
+  status: "approved",
+  payload: { title: "Old strategy" },
+  decidedAt: "2026-12-02T10:00:00.000Z",
+  decisionNote: "Fine by us",
+});
+const hire = approval(2, {
+  type: "hire_agent",
+  payload: { name: "Night Owl", role: "engineer", title: "Night shift", adapterType: "process", agentId: "ag9" },
+});
+const budget = approval(3, {
+  type: "budget_override_required",
+  requestedByAgentId: null,
+  payload: { scopeType: "agent", scopeId: "ag1", amount: 5000, observed: 6250 },
+});
 
 function routes(extra: FakeRoutes = {}): FakeRoutes {
   return {
@@ -40,8 +52,23 @@ function routes(extra: FakeRoutes = {}): FakeRoutes {
     "GET /api/auth/get-session": { body: { user: { id: "u" }, session: { id: null, source: "local" } } },
     // The server lists newest first; the page puts pending (oldest first) above decided.
     "GET /api/companies/co1/approvals": { body: [budget, hire, decided] },
-    [`GET /api/approvals/${hire.id}/issues`]: { body: [{ id: uuid(50), identifier: "ACM-4", title: "Staff the night shift", status: "todo" }] },
-    [`GET /api/approvals/${hire.id}/comments`]: { body: [{ id: uuid(60), companyId: "co1", approvalId: hire.id, authorAgentId: "ag1", authorUserId: null, body: "We need cover at night", createdAt: "2026-12-02T11:00:00.000Z", updatedAt: "2026-12-02T11:00:00.000Z" }] },
+    [`GET /api/approvals/${hire.id}/issues`]: {
+      body: [{ id: uuid(50), identifier: "ACM-4", title: "Staff the night shift", status: "todo" }],
+    },
+    [`GET /api/approvals/${hire.id}/comments`]: {
+      body: [
+        {
+          id: uuid(60),
+          companyId: "co1",
+          approvalId: hire.id,
+          authorAgentId: "ag1",
+          authorUserId: null,
+          body: "We need cover at night",
+          createdAt: "2026-12-02T11:00:00.000Z",
+          updatedAt: "2026-12-02T11:00:00.000Z",
+        },
+      ],
+    },
     [`GET /api/approvals/${budget.id}/issues`]: { body: [] },
     [`GET /api/approvals/${budget.id}/comments`]: { body: [] },
     ...extra,
@@ -76,7 +103,13 @@ describe("approvals page", () => {
 
   it("deciding sends the note, then the decision buttons disappear", async () => {
     let current: Approval[] = [budget, hire, decided];
-    const approved = { ...hire, status: "approved" as const, decisionNote: "Welcome aboard", decidedAt: "2026-12-05T10:00:00.000Z", decidedByUserId: "u" };
+    const approved = {
+      ...hire,
+      status: "approved" as const,
+      decisionNote: "Welcome aboard",
+      decidedAt: "2026-12-05T10:00:00.000Z",
+      decidedByUserId: "u",
+    };
     const api = fakeApi(
       routes({
         "GET /api/companies/co1/approvals": () => ({ body: current }),
@@ -105,7 +138,13 @@ describe("approvals page", () => {
     const api = fakeApi(
       routes({
         "GET /api/companies/co1/dashboard": {
-          body: { companyId: "co1", agents: { total: 2, byStatus: {} }, issues: { total: 0, byStatus: {} }, costs: { monthSpendCents: 0, monthBudgetCents: 0 }, pendingApprovals: 2 },
+          body: {
+            companyId: "co1",
+            agents: { total: 2, byStatus: {} },
+            issues: { total: 0, byStatus: {} },
+            costs: { monthSpendCents: 0, monthBudgetCents: 0 },
+            pendingApprovals: 2,
+          },
         },
       }),
     );

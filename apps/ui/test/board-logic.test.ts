@@ -24,7 +24,10 @@ describe("mentions", () => {
   });
 
   it("matches names by prefix first, then word prefix, then substring, case-insensitively", () => {
-    const agents = [{ name: "Alpha Bot" }, { name: "Botanist" }, { name: "Robot" }, { name: "Carol" }].map((a, i) => ({ ...a, id: String(i) }));
+    const agents = [{ name: "Alpha Bot" }, { name: "Botanist" }, { name: "Robot" }, { name: "Carol" }].map((a, i) => ({
+      ...a,
+      id: String(i),
+    }));
     expect(matchNames(agents, "bot").map((a) => a.name)).toEqual(["Botanist", "Alpha Bot", "Robot"]);
     expect(matchNames(agents, "").map((a) => a.name)).toEqual(["Alpha Bot", "Botanist", "Robot", "Carol"]);
     expect(matchNames(agents, "zzz")).toEqual([]);
@@ -93,7 +96,10 @@ describe("confirmation state", () => {
   });
 
   it("a failure keeps the dialog open with the message; retrying clears it", () => {
-    let s = confirmReducer(confirmReducer(confirmReducer(closed, { type: "open", subject: "k" }), { type: "confirm" }), { type: "failed", error: "Run is live" });
+    let s = confirmReducer(confirmReducer(confirmReducer(closed, { type: "open", subject: "k" }), { type: "confirm" }), {
+      type: "failed",
+      error: "Run is live",
+    });
     expect(s).toEqual({ phase: "asking", subject: "k", error: "Run is live" });
     s = confirmReducer(s, { type: "confirm" });
     expect(s.phase).toBe("working");
@@ -117,7 +123,11 @@ describe("field errors", () => {
     { path: [], message: "Bad body" },
   ]);
   it("groups zod issues by path", () => {
-    expect(fieldErrors(validation)).toEqual({ "adapterConfig.command": "Required", budgetMonthlyCents: "Too small; Not an integer", "": "Bad body" });
+    expect(fieldErrors(validation)).toEqual({
+      "adapterConfig.command": "Required",
+      budgetMonthlyCents: "Too small; Not an integer",
+      "": "Bad body",
+    });
     expect(fieldErrors(new ApiError(409, "Conflict"))).toEqual({});
     expect(fieldErrors(new Error("x"))).toEqual({});
   });

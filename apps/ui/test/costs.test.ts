@@ -18,7 +18,9 @@ describe("costs helpers", () => {
   });
   it("reloads on run status and cost activity only", () => {
     expect(isCostEvent({ type: "heartbeat.run.status", companyId: "c", payload: { status: "succeeded" } })).toBe(true);
-    expect(isCostEvent({ type: "activity.logged", companyId: "c", payload: { action: "cost.recorded", entityType: "cost_event" } })).toBe(true);
+    expect(isCostEvent({ type: "activity.logged", companyId: "c", payload: { action: "cost.recorded", entityType: "cost_event" } })).toBe(
+      true,
+    );
     expect(isCostEvent({ type: "activity.logged", companyId: "c", payload: { action: "issue.updated", entityType: "issue" } })).toBe(false);
     expect(isCostEvent({ type: "heartbeat.run.log", companyId: "c", payload: {} })).toBe(false);
   });

@@ -27,13 +27,23 @@ describe("approvals logic", () => {
   });
 
   it("summarizes a hire and a budget override", () => {
-    expect(summarizePayload({ type: "hire_agent", payload: { name: "Owl", role: "engineer", adapterType: "process", budgetMonthlyCents: 2500 } })).toEqual([
+    expect(
+      summarizePayload({
+        type: "hire_agent",
+        payload: { name: "Owl", role: "engineer", adapterType: "process", budgetMonthlyCents: 2500 },
+      }),
+    ).toEqual([
       { label: "Agent", value: "Owl" },
       { label: "Role", value: "engineer" },
       { label: "Adapter", value: "process" },
       { label: "Monthly budget", value: "$25.00" },
     ]);
-    expect(summarizePayload({ type: "budget_override_required", payload: { scopeType: "project", scopeId: "x", amount: 1000, observed: 1000 } }, "Website")).toEqual([
+    expect(
+      summarizePayload(
+        { type: "budget_override_required", payload: { scopeType: "project", scopeId: "x", amount: 1000, observed: 1000 } },
+        "Website",
+      ),
+    ).toEqual([
       { label: "Scope", value: "project: Website" },
       { label: "Budget", value: "$10.00" },
       { label: "Spent", value: "$10.00" },
@@ -75,7 +85,10 @@ describe("issue thread", () => {
   it("interleaves comments and interaction cards by creation time", () => {
     const c = (id: string, createdAt: string) => ({ id, createdAt }) as Comment;
     const i = (id: string, createdAt: string) => ({ id, createdAt }) as Interaction;
-    const thread = mergeThread([c("c1", "2026-01-01T10:00:00Z"), c("c2", "2026-01-01T12:00:00Z")], [i("i1", "2026-01-01T11:00:00Z"), i("i0", "2026-01-01T10:00:00Z")]);
+    const thread = mergeThread(
+      [c("c1", "2026-01-01T10:00:00Z"), c("c2", "2026-01-01T12:00:00Z")],
+      [i("i1", "2026-01-01T11:00:00Z"), i("i0", "2026-01-01T10:00:00Z")],
+    );
     expect(thread.map((e) => (e.kind === "comment" ? e.comment.id : e.interaction.id))).toEqual(["c1", "i0", "i1", "c2"]);
   });
 });

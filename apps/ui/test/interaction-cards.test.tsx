@@ -63,7 +63,11 @@ describe("interaction cards", () => {
   });
 
   it("request_confirmation: a required reject reason is asked for and sent", async () => {
-    const i = card("request_confirmation", { prompt: "Merge the plan?", rejectRequiresReason: true, rejectReasonLabel: "What should change?" });
+    const i = card("request_confirmation", {
+      prompt: "Merge the plan?",
+      rejectRequiresReason: true,
+      rejectReasonLabel: "What should change?",
+    });
     const api = apiFor(i);
     renderInCompany(<InteractionCard interaction={i} />, api);
     const reject = screen.getByRole("button", { name: "Reject" }) as HTMLButtonElement;
@@ -132,8 +136,26 @@ describe("interaction cards", () => {
       title: "A few questions",
       submitLabel: "Answer",
       questions: [
-        { id: "db", prompt: "Which database?", selectionMode: "single", required: true, options: [{ id: "pg", label: "Postgres" }, { id: "lite", label: "SQLite" }] },
-        { id: "os", prompt: "Which platforms?", selectionMode: "multi", allowOther: true, options: [{ id: "linux", label: "Linux" }, { id: "mac", label: "macOS" }] },
+        {
+          id: "db",
+          prompt: "Which database?",
+          selectionMode: "single",
+          required: true,
+          options: [
+            { id: "pg", label: "Postgres" },
+            { id: "lite", label: "SQLite" },
+          ],
+        },
+        {
+          id: "os",
+          prompt: "Which platforms?",
+          selectionMode: "multi",
+          allowOther: true,
+          options: [
+            { id: "linux", label: "Linux" },
+            { id: "mac", label: "macOS" },
+          ],
+        },
       ],
     });
     const api = apiFor(i);
@@ -183,12 +205,30 @@ describe("interaction cards", () => {
   it("an accepted suggest_tasks card links the created sub-issues and has no buttons", () => {
     const i = card(
       "suggest_tasks",
-      { tasks: [{ clientKey: "t1", title: "Write the parser" }, { clientKey: "t2", title: "Benchmark it" }] },
+      {
+        tasks: [
+          { clientKey: "t1", title: "Write the parser" },
+          { clientKey: "t2", title: "Benchmark it" },
+        ],
+      },
       {
         status: "accepted",
         resolvedByUserId: "local-board",
         resolvedAt: "2026-12-01T11:00:00.000Z",
-        result: { version: 1, createdTasks: [{ clientKey: "t1", issueId: "33333333-3333-4333-8333-333333333333", identifier: "ACM-7", title: "Write the parser", parentIssueId: ISSUE, parentIdentifier: "ACM-1" }], skippedClientKeys: ["t2"] },
+        result: {
+          version: 1,
+          createdTasks: [
+            {
+              clientKey: "t1",
+              issueId: "33333333-3333-4333-8333-333333333333",
+              identifier: "ACM-7",
+              title: "Write the parser",
+              parentIssueId: ISSUE,
+              parentIdentifier: "ACM-1",
+            },
+          ],
+          skippedClientKeys: ["t2"],
+        },
       },
     );
     renderInCompany(<InteractionCard interaction={i} />, fakeApi({}));
@@ -203,9 +243,17 @@ describe("interaction cards", () => {
     const answered = card(
       "ask_user_questions",
       { questions: [{ id: "db", prompt: "Which database?", selectionMode: "single", options: [{ id: "pg", label: "Postgres" }] }] },
-      { status: "answered", resolvedByUserId: "u", result: { version: 1, answers: [{ questionId: "db", optionIds: ["pg"] }], summaryMarkdown: null } },
+      {
+        status: "answered",
+        resolvedByUserId: "u",
+        result: { version: 1, answers: [{ questionId: "db", optionIds: ["pg"] }], summaryMarkdown: null },
+      },
     );
-    const expired = card("request_confirmation", { prompt: "Approve rev 3?" }, { status: "expired", result: { version: 1, outcome: "stale_target" } });
+    const expired = card(
+      "request_confirmation",
+      { prompt: "Approve rev 3?" },
+      { status: "expired", result: { version: 1, outcome: "stale_target" } },
+    );
     const rejected = card(
       "request_checkbox_confirmation",
       { prompt: "Pick", options: [{ id: "x", label: "Option X" }] },
@@ -224,28 +272,70 @@ describe("interaction cards", () => {
     expect(screen.getByText("Stale target", { exact: false })).toBeTruthy();
     expect(screen.getByText("Not now")).toBeTruthy();
     expect((screen.getByLabelText("Option X") as HTMLInputElement).disabled).toBe(true);
-    expect([...document.querySelectorAll(".interaction-card .badge")].map((b) => b.textContent)).toEqual(["Answered", "Expired", "Rejected"]);
+    expect([...document.querySelectorAll(".interaction-card .badge")].map((b) => b.textContent)).toEqual([
+      "Answered",
+      "Expired",
+      "Rejected",
+    ]);
   });
 });
 
 describe("the issue thread", () => {
   it("shows each interaction card among the comments at its time", async () => {
-    const comment = (id: string, body: string, createdAt: string) => ({ id, companyId: "co1", issueId: ISSUE, authorType: "agent", authorAgentId: "ag1", authorUserId: null, body, createdByRunId: null, createdAt, updatedAt: createdAt });
+    const comment = (id: string, body: string, createdAt: string) => ({
+      id,
+      companyId: "co1",
+      issueId: ISSUE,
+      authorType: "agent",
+      authorAgentId: "ag1",
+      authorUserId: null,
+      body,
+      createdByRunId: null,
+      createdAt,
+      updatedAt: createdAt,
+    });
     const api = fakeApi({
-      "GET /api/companies": { body: [{ id: "co1", name: "Acme", status: "active", description: null, spentMonthlyCents: 0, budgetMonthlyCents: 0 }] },
+      "GET /api/companies": {
+        body: [{ id: "co1", name: "Acme", status: "active", description: null, spentMonthlyCents: 0, budgetMonthlyCents: 0 }],
+      },
       "GET /api/companies/co1/agents": { body: [{ id: "ag1", name: "Script Bot", status: "idle" }] },
       "GET /api/auth/get-session": { body: { user: { id: "u" }, session: { id: null, source: "local" } } },
       "GET /api/issues/ACM-1": {
-        body: { id: ISSUE, companyId: "co1", identifier: "ACM-1", title: "Plan the launch", description: null, status: "in_progress", priority: "high", assigneeAgentId: "ag1", updatedAt: "2026-12-01T12:00:00.000Z", ancestors: [], children: [], blockedBy: [], blocks: [], labels: [], labelIds: [] },
+        body: {
+          id: ISSUE,
+          companyId: "co1",
+          identifier: "ACM-1",
+          title: "Plan the launch",
+          description: null,
+          status: "in_progress",
+          priority: "high",
+          assigneeAgentId: "ag1",
+          updatedAt: "2026-12-01T12:00:00.000Z",
+          ancestors: [],
+          children: [],
+          blockedBy: [],
+          blocks: [],
+          labels: [],
+          labelIds: [],
+        },
       },
-      [`GET /api/issues/${ISSUE}/comments`]: { body: [comment("c1", "Here is my plan", "2026-12-01T09:00:00.000Z"), comment("c2", "Thanks, starting now", "2026-12-01T11:00:00.000Z")] },
+      [`GET /api/issues/${ISSUE}/comments`]: {
+        body: [
+          comment("c1", "Here is my plan", "2026-12-01T09:00:00.000Z"),
+          comment("c2", "Thanks, starting now", "2026-12-01T11:00:00.000Z"),
+        ],
+      },
       [`GET /api/issues/${ISSUE}/interactions`]: { body: [card("request_confirmation", { prompt: "Go ahead with the plan?" })] },
     });
     renderBoard("/c/co1/issues/ACM-1", api);
     const thread = await screen.findByRole("list", { name: "Comments" });
     await within(thread).findByText("Go ahead with the plan?");
-    const entries = within(thread).getAllByRole("listitem").filter((li) => li.parentElement === thread);
-    expect(entries.map((li) => (li.querySelector("[data-interaction-id]") ? "card" : li.textContent?.includes("plan") ? "c1" : "c2"))).toEqual(["c1", "card", "c2"]);
+    const entries = within(thread)
+      .getAllByRole("listitem")
+      .filter((li) => li.parentElement === thread);
+    expect(
+      entries.map((li) => (li.querySelector("[data-interaction-id]") ? "card" : li.textContent?.includes("plan") ? "c1" : "c2")),
+    ).toEqual(["c1", "card", "c2"]);
     expect(within(thread).getByRole("button", { name: "Confirm" })).toBeTruthy();
   });
 });

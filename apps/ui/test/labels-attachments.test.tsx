@@ -7,7 +7,14 @@ import { IssueLabelsSection } from "../src/components/issue-labels.js";
 import { fakeApi, renderBoard, renderInCompany } from "./helpers/board.js";
 
 const ISSUE = "11111111-1111-4111-8111-111111111111";
-const label = (id: string, name: string, color: string): Label => ({ id, companyId: "co1", name, color, createdAt: "2026-12-01T00:00:00.000Z", updatedAt: "2026-12-01T00:00:00.000Z" });
+const label = (id: string, name: string, color: string): Label => ({
+  id,
+  companyId: "co1",
+  name,
+  color,
+  createdAt: "2026-12-01T00:00:00.000Z",
+  updatedAt: "2026-12-01T00:00:00.000Z",
+});
 const bug = label("aaaaaaaa-0000-4000-8000-000000000001", "bug", "#be123c");
 const docs = label("aaaaaaaa-0000-4000-8000-000000000002", "docs", "#fde68a");
 const issue = { id: ISSUE, companyId: "co1", identifier: "ACM-1", labels: [bug], labelIds: [bug.id] } as unknown as IssueDetail;
@@ -16,13 +23,29 @@ describe("labels", () => {
   it("issue rows show label chips with readable text, and the label filter is a URL parameter sent as labelId", async () => {
     const seen: string[] = [];
     const api = fakeApi({
-      "GET /api/companies": { body: [{ id: "co1", name: "Acme", status: "active", description: null, spentMonthlyCents: 0, budgetMonthlyCents: 0 }] },
+      "GET /api/companies": {
+        body: [{ id: "co1", name: "Acme", status: "active", description: null, spentMonthlyCents: 0, budgetMonthlyCents: 0 }],
+      },
       "GET /api/companies/co1/agents": { body: [] },
       "GET /api/auth/get-session": { body: { user: { id: "u" }, session: { id: null, source: "local" } } },
       "GET /api/companies/co1/labels": { body: [bug, docs] },
       "GET /api/companies/co1/issues": (url) => {
         seen.push(url.searchParams.get("labelId") ?? "");
-        return { body: [{ id: "i1", identifier: "ACM-1", title: "Crash on save", status: "todo", priority: "high", assigneeAgentId: null, updatedAt: new Date().toISOString(), labels: [bug, docs], labelIds: [bug.id, docs.id] }] };
+        return {
+          body: [
+            {
+              id: "i1",
+              identifier: "ACM-1",
+              title: "Crash on save",
+              status: "todo",
+              priority: "high",
+              assigneeAgentId: null,
+              updatedAt: new Date().toISOString(),
+              labels: [bug, docs],
+              labelIds: [bug.id, docs.id],
+            },
+          ],
+        };
       },
     });
     renderBoard(`/c/co1/issues?label=${docs.id}`, api);
@@ -100,7 +123,11 @@ describe("attachments", () => {
     expect(within(list).getByText(/image\/png · 2\.0 KB/)).toBeTruthy();
     expect(within(list).getByText(/image\/svg\+xml · 900 B/)).toBeTruthy();
     // An SVG is served as a download (it could carry script), so it gets no <img>.
-    expect(within(list).getAllByRole("img").map((i) => i.getAttribute("src"))).toEqual([png.contentPath]);
+    expect(
+      within(list)
+        .getAllByRole("img")
+        .map((i) => i.getAttribute("src")),
+    ).toEqual([png.contentPath]);
     expect(within(list).getByRole("link", { name: "logo.svg" }).getAttribute("download")).toBe("logo.svg");
 
     const file = new File([new Uint8Array([137, 80, 78, 71])], "new.png", { type: "image/png" });

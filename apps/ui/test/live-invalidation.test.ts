@@ -23,7 +23,11 @@ describe("live invalidation table", () => {
 
   it("an issue's activity refreshes that issue, the issue lists and issue pages, not agents or runs", () => {
     const keys = ids(keysToInvalidate(ev("activity.logged", { entityType: "issue", entityId: "is1", action: "issue.comment_added" })));
-    expect(keys).toEqual(expect.arrayContaining(ids([k.issue("is1"), k.issueRuns("is1"), k.issues("co1"), k.issuePages(), k.activity("co1"), k.dashboard("co1")])));
+    expect(keys).toEqual(
+      expect.arrayContaining(
+        ids([k.issue("is1"), k.issueRuns("is1"), k.issues("co1"), k.issuePages(), k.activity("co1"), k.dashboard("co1")]),
+      ),
+    );
     expect(keys).not.toContain(JSON.stringify(k.agents("co1")));
     expect(keys).not.toContain(JSON.stringify(k.issue("is2")));
     expect(keys.some((key) => key.startsWith('["run"'))).toBe(false);
@@ -32,7 +36,9 @@ describe("live invalidation table", () => {
   it("a run status change refreshes the run, run lists, issue runs and locks, costs and its agent", () => {
     const keys = ids(keysToInvalidate(ev("heartbeat.run.status", { runId: "r1", agentId: "ag1", status: "succeeded" })));
     expect(keys).toEqual(
-      expect.arrayContaining(ids([k.run("r1"), k.runs("co1"), k.liveRuns("co1"), k.anyIssueRuns(), k.issuePages(), k.costs("co1"), k.agent("ag1")])),
+      expect.arrayContaining(
+        ids([k.run("r1"), k.runs("co1"), k.liveRuns("co1"), k.anyIssueRuns(), k.issuePages(), k.costs("co1"), k.agent("ag1")]),
+      ),
     );
     expect(keys).not.toContain(JSON.stringify(k.issues("co1")));
   });
@@ -45,7 +51,9 @@ describe("live invalidation table", () => {
   });
 
   it("cost activity refreshes costs; an unknown event type refreshes nothing", () => {
-    expect(ids(keysToInvalidate(ev("activity.logged", { entityType: "cost_event", action: "cost.reported" })))).toContain(JSON.stringify(k.costs("co1")));
+    expect(ids(keysToInvalidate(ev("activity.logged", { entityType: "cost_event", action: "cost.reported" })))).toContain(
+      JSON.stringify(k.costs("co1")),
+    );
     // A run's status also refreshes its events table (the run family).
     expect(ids(keysToInvalidate(ev("heartbeat.run.status", { runId: "r1" })))).toContain(JSON.stringify(k.run("r1")));
     expect(keysToInvalidate({ type: "something.new", companyId: "co1", payload: {} } as unknown as LiveEvent)).toEqual([]);
@@ -59,7 +67,9 @@ describe("live invalidation table", () => {
     expect(hardStop).toContain(JSON.stringify(k.approvals("co1")));
     const label = ids(keysToInvalidate(ev("activity.logged", { entityType: "label", entityId: "l1", action: "label.updated" })));
     expect(label).toEqual(expect.arrayContaining(ids([k.labels("co1"), k.issues("co1"), k.issuePages()])));
-    expect(ids(keysToInvalidate(ev("activity.logged", { entityType: "issue", entityId: "is1" })))).not.toContain(JSON.stringify(k.approvals("co1")));
+    expect(ids(keysToInvalidate(ev("activity.logged", { entityType: "issue", entityId: "is1" })))).not.toContain(
+      JSON.stringify(k.approvals("co1")),
+    );
     // Interaction cards and attachments live under the issue's family, which its activity refreshes.
     expect(k.issueInteractions("is1").slice(0, 2)).toEqual(k.issue("is1"));
     expect(k.issueAttachments("is1").slice(0, 2)).toEqual(k.issue("is1"));

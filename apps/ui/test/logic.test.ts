@@ -54,7 +54,10 @@ describe("pagination", () => {
 
 describe("live events", () => {
   it("parses SSE data", () => {
-    expect(parseLiveEvent('{"type":"agent.status","companyId":"c","payload":{"agentId":"a"}}')).toMatchObject({ type: "agent.status", payload: { agentId: "a" } });
+    expect(parseLiveEvent('{"type":"agent.status","companyId":"c","payload":{"agentId":"a"}}')).toMatchObject({
+      type: "agent.status",
+      payload: { agentId: "a" },
+    });
     expect(parseLiveEvent("not json")).toBeNull();
     expect(parseLiveEvent("{}")).toBeNull();
   });
@@ -84,7 +87,7 @@ describe("transcript", () => {
       JSON.stringify({ type: "result", result: "All done" }),
       "plain line",
     ];
-    const log = JSON.stringify({ ts: "1", stream: "stdout", chunk: lines.join("\n") + "\n" });
+    const log = JSON.stringify({ ts: "1", stream: "stdout", chunk: `${lines.join("\n")}\n` });
     expect(buildTranscript(parseLog(log))).toEqual([{ stream: "stdout", text: "Hello board\nAll done\nplain line" }]);
   });
 });

@@ -47,7 +47,9 @@ export const ArgsField = nullAsUnset(z.array(ProcessText).default([]));
 
 /** Seconds, 0..MAX_CONFIG_SECONDS; absent or null -> `fallback`. */
 export const secondsField = (fallback: number) =>
-  nullAsUnset(z.number().min(0, "must be a number >= 0").max(MAX_CONFIG_SECONDS, `must be at most ${MAX_CONFIG_SECONDS} (7 days)`).default(fallback));
+  nullAsUnset(
+    z.number().min(0, "must be a number >= 0").max(MAX_CONFIG_SECONDS, `must be at most ${MAX_CONFIG_SECONDS} (7 days)`).default(fallback),
+  );
 
 /**
  * An env value as written in a config: a bare string (plain) or `{type: "plain" | "secret", value}`. The
@@ -66,7 +68,11 @@ export const EnvField = nullAsUnset(
   z
     .record(z.string().regex(ENV_NAME_PATTERN), EnvValue, {
       error: (issue) =>
-        issue.code === "invalid_key" ? "invalid name: use letters, digits and _, not starting with a digit" : issue.code === "invalid_type" ? "must be an object" : undefined,
+        issue.code === "invalid_key"
+          ? "invalid name: use letters, digits and _, not starting with a digit"
+          : issue.code === "invalid_type"
+            ? "must be an object"
+            : undefined,
     })
     .default({}),
 );
@@ -83,7 +89,11 @@ export interface ConfigIssue {
 
 /** The config's issues, paths relative to `adapterConfig`. */
 export function configIssues(error: z.ZodError): ConfigIssue[] {
-  return error.issues.map((issue) => ({ code: issue.code, path: issue.path.map((p) => (typeof p === "symbol" ? String(p) : p)), message: issue.message }));
+  return error.issues.map((issue) => ({
+    code: issue.code,
+    path: issue.path.map((p) => (typeof p === "symbol" ? String(p) : p)),
+    message: issue.message,
+  }));
 }
 
 /** "adapterConfig.maxTurns must be a positive integer; adapterConfig.url: Invalid input: …" (a "must …" message reads on from the path). */

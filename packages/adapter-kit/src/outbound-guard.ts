@@ -28,13 +28,53 @@ type Family = "ipv4" | "ipv6";
 
 /** Checked in this order, so the most specific reason names an address (metadata before link-local). */
 const BLOCKED_RANGES: ReadonlyArray<[BlockReason, ReadonlyArray<[string, number, Family]>]> = [
-  ["cloud metadata", [["169.254.169.254", 32, "ipv4"], ["fd00:ec2::254", 128, "ipv6"], ["100.100.100.200", 32, "ipv4"]]],
-  ["loopback", [["127.0.0.0", 8, "ipv4"], ["::1", 128, "ipv6"]]],
-  ["unspecified", [["0.0.0.0", 8, "ipv4"], ["::", 128, "ipv6"]]],
-  ["link-local", [["169.254.0.0", 16, "ipv4"], ["fe80::", 10, "ipv6"]]],
-  ["private", [["10.0.0.0", 8, "ipv4"], ["172.16.0.0", 12, "ipv4"], ["192.168.0.0", 16, "ipv4"], ["fc00::", 7, "ipv6"], ["fec0::", 10, "ipv6"]]],
+  [
+    "cloud metadata",
+    [
+      ["169.254.169.254", 32, "ipv4"],
+      ["fd00:ec2::254", 128, "ipv6"],
+      ["100.100.100.200", 32, "ipv4"],
+    ],
+  ],
+  [
+    "loopback",
+    [
+      ["127.0.0.0", 8, "ipv4"],
+      ["::1", 128, "ipv6"],
+    ],
+  ],
+  [
+    "unspecified",
+    [
+      ["0.0.0.0", 8, "ipv4"],
+      ["::", 128, "ipv6"],
+    ],
+  ],
+  [
+    "link-local",
+    [
+      ["169.254.0.0", 16, "ipv4"],
+      ["fe80::", 10, "ipv6"],
+    ],
+  ],
+  [
+    "private",
+    [
+      ["10.0.0.0", 8, "ipv4"],
+      ["172.16.0.0", 12, "ipv4"],
+      ["192.168.0.0", 16, "ipv4"],
+      ["fc00::", 7, "ipv6"],
+      ["fec0::", 10, "ipv6"],
+    ],
+  ],
   ["shared (CGNAT)", [["100.64.0.0", 10, "ipv4"]]],
-  ["multicast", [["224.0.0.0", 4, "ipv4"], ["ff00::", 8, "ipv6"]]],
+  [
+    "multicast",
+    [
+      ["224.0.0.0", 4, "ipv4"],
+      ["ff00::", 8, "ipv6"],
+    ],
+  ],
   [
     "reserved",
     [
@@ -177,7 +217,10 @@ export function splitAllowList(text: string | undefined): string[] {
 }
 
 function normalizeHost(host: string): string {
-  return host.toLowerCase().replace(/^\[|\]$/g, "").replace(/\.$/, "");
+  return host
+    .toLowerCase()
+    .replace(/^\[|\]$/g, "")
+    .replace(/\.$/, "");
 }
 
 export class OutboundBlockedError extends Error {
@@ -211,10 +254,19 @@ const systemLookup: LookupAll = (hostname) => dns.promises.lookup(hostname, { al
  * Resolves `url`'s host and approves one address to connect to, or throws OutboundBlockedError naming
  * the host and why. DNS failures are thrown as the resolver reported them (not as blocked).
  */
-export async function checkDestination(url: URL, allow: readonly AllowEntry[], lookup: LookupAll = systemLookup): Promise<ApprovedDestination> {
+export async function checkDestination(
+  url: URL,
+  allow: readonly AllowEntry[],
+  lookup: LookupAll = systemLookup,
+): Promise<ApprovedDestination> {
   const hostname = normalizeHost(url.hostname);
   if (url.protocol !== "http:" && url.protocol !== "https:") {
-    throw new OutboundBlockedError(url.host, "", "unsupported scheme", `outbound call to ${url.href} refused: only http and https are allowed`);
+    throw new OutboundBlockedError(
+      url.host,
+      "",
+      "unsupported scheme",
+      `outbound call to ${url.href} refused: only http and https are allowed`,
+    );
   }
   const port = url.port ? Number(url.port) : url.protocol === "https:" ? 443 : 80;
   const destination = `${url.hostname}:${port}`;

@@ -2,10 +2,7 @@ import fs from "node:fs/promises";
 import { constants } from "node:fs";
 import path from "node:path";
 
-export type CommandResolution =
-  | { status: "found"; path: string }
-  | { status: "not_executable"; path: string }
-  | { status: "not_found" };
+export type CommandResolution = { status: "found"; path: string } | { status: "not_executable"; path: string } | { status: "not_found" };
 
 /**
  * Finds the file `command` would run, the way execvp does: a name containing "/" is a path (relative to

@@ -8,8 +8,8 @@ import { fileURLToPath } from "node:url";
 export interface SpawnedChild extends EventEmitter {
   readonly pid?: number | undefined;
   readonly stdin: Writable | null;
-  readonly stdout: NodeJS.ReadableStream & { setEncoding(e: BufferEncoding): unknown; destroy(): unknown } | null;
-  readonly stderr: NodeJS.ReadableStream & { setEncoding(e: BufferEncoding): unknown; destroy(): unknown } | null;
+  readonly stdout: (NodeJS.ReadableStream & { setEncoding(e: BufferEncoding): unknown; destroy(): unknown }) | null;
+  readonly stderr: (NodeJS.ReadableStream & { setEncoding(e: BufferEncoding): unknown; destroy(): unknown }) | null;
 }
 
 export interface SpawnRequest {
@@ -23,7 +23,13 @@ export interface SpawnRequest {
 export type SpawnFunction = (request: SpawnRequest) => SpawnedChild;
 
 export const localSpawn: SpawnFunction = (r) =>
-  nodeSpawn(r.command, [...r.args], { cwd: r.cwd, env: r.env, detached: true, stdio: ["pipe", "pipe", "pipe"], windowsHide: true }) as ChildProcess;
+  nodeSpawn(r.command, [...r.args], {
+    cwd: r.cwd,
+    env: r.env,
+    detached: true,
+    stdio: ["pipe", "pipe", "pipe"],
+    windowsHide: true,
+  }) as ChildProcess;
 
 const HOST_SCRIPT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../spawn-host.mjs");
 
@@ -40,7 +46,10 @@ class RemoteChild extends EventEmitter implements SpawnedChild {
   readonly stdout = new PassThrough();
   readonly stderr = new PassThrough();
   readonly stdin: Writable;
-  constructor(readonly id: number, private readonly host: ChildProcess) {
+  constructor(
+    readonly id: number,
+    private readonly host: ChildProcess,
+  ) {
     super();
     this.stdin = new Writable({
       write: (chunk: Buffer | string, _enc, done) => {

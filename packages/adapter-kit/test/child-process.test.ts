@@ -54,7 +54,14 @@ describe("runChildProcess", () => {
     expect(r.stdout.join("")).toBe(expected);
     expect(r.stderr.join("")).toBe("done\n");
     expect(r.events[0]).toBe("spawn");
-    expect(result).toMatchObject({ exitCode: 0, signal: null, timedOut: false, aborted: false, stdoutTail: expected, stderrTail: "done\n" });
+    expect(result).toMatchObject({
+      exitCode: 0,
+      signal: null,
+      timedOut: false,
+      aborted: false,
+      stdoutTail: expected,
+      stderrTail: "done\n",
+    });
     expect(result.spawnError).toBeUndefined();
     const info = r.spawnInfo();
     expect(info?.pid).toBeGreaterThan(1);

@@ -18,7 +18,9 @@ const ALLOWED = new Set(["zod", "@staple/adapter-kit/config"]);
 
 describe("browser-safe config entry points", () => {
   it.each(SUBPATHS)("%s exports ./config from %s, which imports only zod and the kit's config", (pkgDir, file) => {
-    const pkg = JSON.parse(fs.readFileSync(path.join(root, pkgDir, "package.json"), "utf8")) as { exports: Record<string, Record<string, string>> };
+    const pkg = JSON.parse(fs.readFileSync(path.join(root, pkgDir, "package.json"), "utf8")) as {
+      exports: Record<string, Record<string, string>>;
+    };
     expect(pkg.exports["./config"]).toMatchObject({ types: `./${file}`, default: `./dist/${path.basename(file, ".ts")}.js` });
     const source = fs.readFileSync(path.join(root, pkgDir, file), "utf8");
     const specifiers = [...source.matchAll(/^\s*(?:import|export)\s[^;]*?from\s+"([^"]+)"/gm)].map((m) => m[1]);

@@ -30,7 +30,9 @@ describe("createFakeAdapter", () => {
   });
 
   it("runs a custom script and type", async () => {
-    const adapter = createFakeAdapter(async () => ({ exitCode: 1, signal: null, timedOut: false, errorMessage: "boom", errorCode: "x" }), { type: "scripted" });
+    const adapter = createFakeAdapter(async () => ({ exitCode: 1, signal: null, timedOut: false, errorMessage: "boom", errorCode: "x" }), {
+      type: "scripted",
+    });
     expect(adapter.type).toBe("scripted");
     expect(await adapter.execute(makeCtx([]), new AbortController().signal)).toMatchObject({ errorCode: "x" });
   });
@@ -58,7 +60,12 @@ describe("createFakeAdapter", () => {
       ran = true;
       return { exitCode: 0, signal: null, timedOut: false };
     });
-    expect(await adapter.execute(makeCtx([]), controller.signal)).toEqual({ exitCode: null, signal: "SIGTERM", timedOut: false, errorMessage: "cancelled" });
+    expect(await adapter.execute(makeCtx([]), controller.signal)).toEqual({
+      exitCode: null,
+      signal: "SIGTERM",
+      timedOut: false,
+      errorMessage: "cancelled",
+    });
     expect(ran).toBe(false);
   });
 

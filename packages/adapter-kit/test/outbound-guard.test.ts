@@ -97,7 +97,22 @@ describe("parseAllowEntry", () => {
     expect(typeof entry === "string" ? entry : entry.kind).toBe(kind);
   });
 
-  const invalid = ["", "  ", "10.0.0.0/33", "::/129", "nothost/8", "hooks.lan:0", "hooks.lan:70000", "hooks.lan:http", "[::1", "[nope]:80", "a b", "http://hooks.lan", "-bad.lan", "x".repeat(400)];
+  const invalid = [
+    "",
+    "  ",
+    "10.0.0.0/33",
+    "::/129",
+    "nothost/8",
+    "hooks.lan:0",
+    "hooks.lan:70000",
+    "hooks.lan:http",
+    "[::1",
+    "[nope]:80",
+    "a b",
+    "http://hooks.lan",
+    "-bad.lan",
+    "x".repeat(400),
+  ];
   it.each(invalid)("%j is refused with a message", (text) => {
     const entry = parseAllowEntry(text);
     expect(typeof entry).toBe("string");
@@ -111,11 +126,13 @@ describe("parseAllowEntry", () => {
 });
 
 describe("checkDestination", () => {
-  const resolver = (table: Record<string, string[]>): LookupAll => async (host) => {
-    const addresses = table[host];
-    if (!addresses) throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${host}`), { code: "ENOTFOUND" });
-    return addresses.map((address) => ({ address, family: address.includes(":") ? 6 : 4 }));
-  };
+  const resolver =
+    (table: Record<string, string[]>): LookupAll =>
+    async (host) => {
+      const addresses = table[host];
+      if (!addresses) throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${host}`), { code: "ENOTFOUND" });
+      return addresses.map((address) => ({ address, family: address.includes(":") ? 6 : 4 }));
+    };
   const lookup = resolver({
     "public.test": ["93.184.215.14"],
     "mixed.test": ["93.184.215.14", "10.0.0.7"],
@@ -133,7 +150,12 @@ describe("checkDestination", () => {
   };
 
   it("approves a public host and returns the address to connect to", async () => {
-    expect(await checkDestination(new URL("https://public.test/x"), [], lookup)).toEqual({ hostname: "public.test", port: 443, address: "93.184.215.14", family: 4 });
+    expect(await checkDestination(new URL("https://public.test/x"), [], lookup)).toEqual({
+      hostname: "public.test",
+      port: 443,
+      address: "93.184.215.14",
+      family: 4,
+    });
   });
 
   it("refuses when any resolved address is not public, naming host, address and reason", async () => {
@@ -150,10 +172,14 @@ describe("checkDestination", () => {
   });
 
   it("lets the allow-list through by exact host[:port], address[:port] or CIDR, and nothing more", async () => {
-    expect((await checkDestination(new URL("http://lan.test:8080/"), compileAllowList(["lan.test:8080"]), lookup)).address).toBe("192.168.7.7");
+    expect((await checkDestination(new URL("http://lan.test:8080/"), compileAllowList(["lan.test:8080"]), lookup)).address).toBe(
+      "192.168.7.7",
+    );
     expect((await checkDestination(new URL("http://LAN.test./"), compileAllowList(["lan.test"]), lookup)).address).toBe("192.168.7.7");
     expect((await checkDestination(new URL("http://lan.test/"), compileAllowList(["192.168.0.0/16"]), lookup)).address).toBe("192.168.7.7");
-    expect((await checkDestination(new URL("http://lan.test:81/"), compileAllowList(["192.168.7.7:81"]), lookup)).address).toBe("192.168.7.7");
+    expect((await checkDestination(new URL("http://lan.test:81/"), compileAllowList(["192.168.7.7:81"]), lookup)).address).toBe(
+      "192.168.7.7",
+    );
     expect((await checkDestination(new URL("http://[::1]:9/"), compileAllowList(["[::1]:9"]), lookup)).address).toBe("::1");
     await refused("http://lan.test:8081/", ["lan.test:8080"]);
     await refused("http://lan.test:82/", ["192.168.7.7:81"]);

@@ -15,7 +15,13 @@ function listen(name: "a" | "b"): Promise<[Server, number]> {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
-      seen.push({ server: name, method: req.method ?? "", url: req.url ?? "", headers: req.headers, body: Buffer.concat(chunks).toString() });
+      seen.push({
+        server: name,
+        method: req.method ?? "",
+        url: req.url ?? "",
+        headers: req.headers,
+        body: Buffer.concat(chunks).toString(),
+      });
       const url = new URL(req.url ?? "/", "http://x");
       const to = url.searchParams.get("to");
       if (url.pathname === "/redirect" && to) {
@@ -52,7 +58,9 @@ const text = async (body: AsyncIterable<Buffer>) => {
 
 describe("outboundRequest", () => {
   it("refuses loopback without an allow-list, before connecting", async () => {
-    await expect(outboundRequest(new URL(`http://127.0.0.1:${aPort}/`), { method: "GET", headers: {}, allow: [] })).rejects.toBeInstanceOf(OutboundBlockedError);
+    await expect(outboundRequest(new URL(`http://127.0.0.1:${aPort}/`), { method: "GET", headers: {}, allow: [] })).rejects.toBeInstanceOf(
+      OutboundBlockedError,
+    );
     await expect(outboundRequest(new URL(`http://localhost:${aPort}/`), { method: "GET", headers: {}, allow: [] })).rejects.toThrow(
       `outbound call to localhost:${aPort} refused: localhost resolves to`,
     );
@@ -63,7 +71,12 @@ describe("outboundRequest", () => {
     let calls = 0;
     // A rebinding resolver: the first answer is the allow-listed address, any later one would be elsewhere.
     const lookup: LookupAll = async () => (calls++ === 0 ? [{ address: "127.0.0.1", family: 4 }] : [{ address: "127.0.0.2", family: 4 }]);
-    const response = await outboundRequest(new URL(`http://rebind.test:${aPort}/hello`), { method: "GET", headers: {}, allow: [`127.0.0.1:${aPort}`], lookup });
+    const response = await outboundRequest(new URL(`http://rebind.test:${aPort}/hello`), {
+      method: "GET",
+      headers: {},
+      allow: [`127.0.0.1:${aPort}`],
+      lookup,
+    });
     expect(response.status).toBe(200);
     expect(await text(response.body)).toBe("hello from a");
     expect(calls).toBe(1);
@@ -101,12 +114,15 @@ describe("outboundRequest", () => {
     expect(seen[1]?.headers["content-type"]).toBeUndefined();
 
     seen = [];
-    const r307 = await outboundRequest(new URL(`http://127.0.0.1:${aPort}/redirect?status=307&to=${encodeURIComponent(`http://127.0.0.1:${bPort}/in`)}`), {
-      method: "POST",
-      headers: { "content-type": "application/json", authorization: "Bearer for-a-only", "x-api-key": "k", accept: "text/plain" },
-      body: '{"x":1}',
-      allow,
-    });
+    const r307 = await outboundRequest(
+      new URL(`http://127.0.0.1:${aPort}/redirect?status=307&to=${encodeURIComponent(`http://127.0.0.1:${bPort}/in`)}`),
+      {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: "Bearer for-a-only", "x-api-key": "k", accept: "text/plain" },
+        body: '{"x":1}',
+        allow,
+      },
+    );
     expect(await text(r307.body)).toBe("hello from b");
     expect(seen[1]).toMatchObject({ server: "b", method: "POST", body: '{"x":1}' });
     expect(seen[1]?.headers.authorization).toBeUndefined();
@@ -115,9 +131,12 @@ describe("outboundRequest", () => {
   });
 
   it("stops after the redirect bound", async () => {
-    const error = await outboundRequest(new URL(`http://127.0.0.1:${aPort}/loop`), { method: "GET", headers: {}, allow: [`127.0.0.1:${aPort}`], maxRedirects: 3 }).catch(
-      (e: unknown) => e,
-    );
+    const error = await outboundRequest(new URL(`http://127.0.0.1:${aPort}/loop`), {
+      method: "GET",
+      headers: {},
+      allow: [`127.0.0.1:${aPort}`],
+      maxRedirects: 3,
+    }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(OutboundRedirectError);
     expect(seen).toHaveLength(4);
   });

@@ -7,7 +7,12 @@ describe("createRedactor", () => {
     { name: "replaces every occurrence", secrets: ["abcdef"], input: "abcdef and abcdef", expected: `${REDACTED} and ${REDACTED}` },
     { name: "ignores secrets shorter than 6", secrets: ["abcde", "true"], input: "abcde true", expected: "abcde true" },
     { name: "exactly 6 chars counts", secrets: ["123456"], input: "pin=123456", expected: `pin=${REDACTED}` },
-    { name: "longest first when one contains another", secrets: ["secret", "secret-token-xyz"], input: "x secret-token-xyz y secret", expected: `x ${REDACTED} y ${REDACTED}` },
+    {
+      name: "longest first when one contains another",
+      secrets: ["secret", "secret-token-xyz"],
+      input: "x secret-token-xyz y secret",
+      expected: `x ${REDACTED} y ${REDACTED}`,
+    },
     { name: "overlapping prefixes prefer the longer", secrets: ["abcdef", "abcdefgh"], input: "abcdefgh", expected: REDACTED },
     { name: "regex metacharacters are literal", secrets: ["a.b*c+(d)"], input: "a.b*c+(d) axbbbcd", expected: `${REDACTED} axbbbcd` },
     { name: "dollar patterns are not expanded", secrets: ["$&$1xx"], input: "v=$&$1xx", expected: `v=${REDACTED}` },

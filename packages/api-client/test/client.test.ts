@@ -10,9 +10,11 @@ const server = http.createServer((req, res) => {
   req.on("data", (c: Buffer) => (body += c.toString()));
   req.on("end", () => {
     received.push({ method: req.method!, url: req.url!, headers: req.headers, body });
-    const json = (status: number, value: unknown) => res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(value));
+    const json = (status: number, value: unknown) =>
+      res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(value));
     if (req.url === "/api/companies" && req.method === "POST") return json(201, { id: "c1", ...JSON.parse(body) });
-    if (req.url?.startsWith("/api/issues/a%2Fb%20c/comments")) return json(400, { error: "Validation failed", code: "validation", details: [{ path: ["body"], message: "Too small" }] });
+    if (req.url?.startsWith("/api/issues/a%2Fb%20c/comments"))
+      return json(400, { error: "Validation failed", code: "validation", details: [{ path: ["body"], message: "Too small" }] });
     if (req.url === "/api/companies") return json(401, { error: "Authentication required" });
     if (req.url === "/api/health") return res.writeHead(502, { "content-type": "text/plain" }).end("bad gateway");
     json(404, { error: "API route not found" });
@@ -39,7 +41,9 @@ describe("@staple/api-client from Node (global fetch)", () => {
 
   it("encodes path parameters; error bodies become ApiError with status, code and details", async () => {
     const client = createStapleClient({ baseUrl });
-    const err = await unwrap(client.GET("/api/issues/{id}/comments", { params: { path: { id: "a/b c" }, query: { order: "asc" } } })).catch((e: unknown) => e);
+    const err = await unwrap(client.GET("/api/issues/{id}/comments", { params: { path: { id: "a/b c" }, query: { order: "asc" } } })).catch(
+      (e: unknown) => e,
+    );
     expect(received.at(-1)!.url).toBe("/api/issues/a%2Fb%20c/comments?order=asc");
     expect(err).toBeInstanceOf(ApiError);
     expect(err).toMatchObject({ status: 400, code: "validation" });

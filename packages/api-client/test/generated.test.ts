@@ -13,7 +13,7 @@ const serverPackage = path.resolve(root, "../../apps/server/package.json");
 /** The document exactly as apps/server/scripts/write-openapi.mjs writes it, from the route table in source. */
 function currentDocument(): string {
   const { version } = JSON.parse(fs.readFileSync(serverPackage, "utf8")) as { version: string };
-  return JSON.stringify(buildOpenApi(allRoutes, version), null, 2) + "\n";
+  return `${JSON.stringify(buildOpenApi(allRoutes, version), null, 2)}\n`;
 }
 
 describe("generated API client", () => {

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { ACTOR_TYPES, AGENT_STATUSES, ISSUE_STATUSES } from "./enums.js";
-import { JsonObject, QueryInt, Timestamp, Uuid } from "./common.js";
+import { JsonObject, Timestamp, Uuid } from "./common.js";
 
 export const ACTIVITY_LIMIT_DEFAULT = 100;
 export const ACTIVITY_LIMIT_MAX = 500;
@@ -49,5 +49,3 @@ export const Dashboard = z
 export const Health = z
   .object({ status: z.enum(["ok", "degraded"]), version: z.string(), deploymentMode: z.string(), database: z.string() })
   .meta({ id: "Health" });
-
-

@@ -39,7 +39,13 @@ export const AgentConfigRevision = z
 /** `path: null` clears it; `adapterConfigKey` names the adapter config field (default per adapter type). */
 export const InstructionsPathBody = z.strictObject({
   path: z.string().trim().min(1).max(4096).nullable(),
-  adapterConfigKey: z.string().trim().min(1).max(100).regex(/^[A-Za-z][A-Za-z0-9_]*$/, "adapterConfigKey must be an identifier").optional(),
+  adapterConfigKey: z
+    .string()
+    .trim()
+    .min(1)
+    .max(100)
+    .regex(/^[A-Za-z][A-Za-z0-9_]*$/, "adapterConfigKey must be an identifier")
+    .optional(),
 });
 
 export const InstructionsPathResult = z

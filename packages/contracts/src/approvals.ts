@@ -85,13 +85,14 @@ export const AgentHireBody = z.strictObject({
   ...CreateAgentBody.shape,
   sourceIssueId: Uuid.optional(),
   sourceIssueIds: z.array(Uuid).max(MAX_APPROVAL_ISSUE_LINKS).optional(),
-  desiredSkills: z.array(z.union([NonEmptyTrimmed.max(200), z.looseObject({ key: NonEmptyTrimmed.max(200) })])).max(100).optional(),
+  desiredSkills: z
+    .array(z.union([NonEmptyTrimmed.max(200), z.looseObject({ key: NonEmptyTrimmed.max(200) })]))
+    .max(100)
+    .optional(),
   instructionsBundle: z
     .looseObject({ entryFile: NonEmptyTrimmed.max(500).optional(), files: z.record(z.string().max(500), z.string().max(64_000)) })
     .optional(),
 });
 export type AgentHireBody = z.infer<typeof AgentHireBody>;
 
-export const AgentHireResult = z
-  .object({ agent: Agent, approval: Approval.nullable() })
-  .meta({ id: "AgentHireResult" });
+export const AgentHireResult = z.object({ agent: Agent, approval: Approval.nullable() }).meta({ id: "AgentHireResult" });

@@ -87,5 +87,3 @@ export const CreateWorkProductBody = z.strictObject({
   projectId: Uuid.nullable().optional(),
 });
 export type CreateWorkProductBody = z.infer<typeof CreateWorkProductBody>;
-
-

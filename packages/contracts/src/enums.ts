@@ -35,15 +35,7 @@ export const AGENT_ROLES = frozen([
 ]);
 export type AgentRole = (typeof AGENT_ROLES)[number];
 
-export const AGENT_STATUSES = frozen([
-  "active",
-  "paused",
-  "idle",
-  "running",
-  "error",
-  "pending_approval",
-  "terminated",
-]);
+export const AGENT_STATUSES = frozen(["active", "paused", "idle", "running", "error", "pending_approval", "terminated"]);
 export type AgentStatus = (typeof AGENT_STATUSES)[number];
 /** Agents in these states may not be woken, claimed or authenticated as. */
 export const NON_INVOKABLE_AGENT_STATUSES = frozen(["paused", "terminated", "pending_approval"]);
@@ -57,15 +49,7 @@ export const STOPPED_AGENT_STATUSES = frozen(["paused", "terminated"]);
 export const ADAPTER_TYPES = frozen(["process", "http", "claude_local", "codex_local"]);
 export type AdapterType = (typeof ADAPTER_TYPES)[number];
 
-export const ISSUE_STATUSES = frozen([
-  "backlog",
-  "todo",
-  "in_progress",
-  "in_review",
-  "done",
-  "blocked",
-  "cancelled",
-]);
+export const ISSUE_STATUSES = frozen(["backlog", "todo", "in_progress", "in_review", "done", "blocked", "cancelled"]);
 export type IssueStatus = (typeof ISSUE_STATUSES)[number];
 /** Statuses in which an issue is finished; blockers in `done` are resolved, `cancelled` ones are not. */
 export const CLOSED_ISSUE_STATUSES = frozen(["done", "cancelled"]);
@@ -109,15 +93,7 @@ export const RESERVED_DOCUMENT_KEYS = frozen(["plan", "continuation-summary"]);
 export const PLAN_DOCUMENT_KEY = RESERVED_DOCUMENT_KEYS[0];
 export const CONTINUATION_SUMMARY_DOCUMENT_KEY = RESERVED_DOCUMENT_KEYS[1];
 
-export const WORK_PRODUCT_TYPES = frozen([
-  "preview_url",
-  "runtime_service",
-  "pull_request",
-  "branch",
-  "commit",
-  "artifact",
-  "document",
-]);
+export const WORK_PRODUCT_TYPES = frozen(["preview_url", "runtime_service", "pull_request", "branch", "commit", "artifact", "document"]);
 export const WORK_PRODUCT_STATUSES = frozen([
   "active",
   "ready_for_review",
@@ -156,15 +132,7 @@ export const FINISHED_WAKEUP_STATUSES = frozen(["completed", "failed", "cancelle
  * Heartbeat run states. `queued`, `scheduled_retry` and `running` are the execution path (the run
  * may still do work and may hold an issue's execution lock); the other four are terminal.
  */
-export const RUN_STATUSES = frozen([
-  "queued",
-  "scheduled_retry",
-  "running",
-  "succeeded",
-  "failed",
-  "cancelled",
-  "timed_out",
-]);
+export const RUN_STATUSES = frozen(["queued", "scheduled_retry", "running", "succeeded", "failed", "cancelled", "timed_out"]);
 export type RunStatus = (typeof RUN_STATUSES)[number];
 export const EXECUTION_PATH_RUN_STATUSES = frozen(["queued", "scheduled_retry", "running"]);
 export const TERMINAL_RUN_STATUSES = frozen(["succeeded", "failed", "cancelled", "timed_out"]);
@@ -198,15 +166,7 @@ export const RUN_TRANSITIONS: Readonly<Record<RunStatus, readonly RunStatus[]>> 
   timed_out: frozen([]),
 });
 
-export const RUN_LIVENESS_STATES = frozen([
-  "completed",
-  "advanced",
-  "plan_only",
-  "empty_response",
-  "blocked",
-  "failed",
-  "needs_followup",
-]);
+export const RUN_LIVENESS_STATES = frozen(["completed", "advanced", "plan_only", "empty_response", "blocked", "failed", "needs_followup"]);
 
 export const ISSUE_COMMENT_STATUSES = frozen(["not_applicable", "satisfied", "retry_queued", "retry_exhausted"]);
 

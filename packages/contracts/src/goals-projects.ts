@@ -92,7 +92,10 @@ const projectFields = {
   leadAgentId: Uuid.nullable().optional(),
   targetDate: z.iso.date().nullable().optional(),
   color: z.string().max(50).nullable().optional(),
-  env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "Invalid environment variable name"), z.string()).nullable().optional(),
+  env: z
+    .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "Invalid environment variable name"), z.string())
+    .nullable()
+    .optional(),
 };
 export const CreateProjectBody = z.strictObject({
   ...projectFields,

@@ -144,14 +144,22 @@ export const SuggestTasksPayload = z
     payload.tasks.forEach((task, i) => {
       if (!task.parentClientKey) return;
       if (!keys.has(task.parentClientKey)) {
-        ctx.addIssue({ code: "custom", message: `Unknown parentClientKey: ${task.parentClientKey}`, path: ["tasks", i, "parentClientKey"] });
+        ctx.addIssue({
+          code: "custom",
+          message: `Unknown parentClientKey: ${task.parentClientKey}`,
+          path: ["tasks", i, "parentClientKey"],
+        });
         return;
       }
       // Walk up at most tasks.length steps: a longer chain is a cycle.
       let cursor: string | null | undefined = task.parentClientKey;
       for (let steps = 0; cursor && steps <= payload.tasks.length; steps++) {
         if (cursor === task.clientKey) {
-          ctx.addIssue({ code: "custom", message: "Suggested tasks contain a parentClientKey cycle", path: ["tasks", i, "parentClientKey"] });
+          ctx.addIssue({
+            code: "custom",
+            message: "Suggested tasks contain a parentClientKey cycle",
+            path: ["tasks", i, "parentClientKey"],
+          });
           return;
         }
         cursor = keys.get(cursor)?.parentClientKey;
@@ -210,7 +218,11 @@ export const RequestConfirmationPayload = z.strictObject({
 });
 export type RequestConfirmationPayload = z.infer<typeof RequestConfirmationPayload>;
 
-export const CheckboxOption = z.strictObject({ id: text(1, 120), label: text(1, 120), description: z.string().max(500).nullable().optional() });
+export const CheckboxOption = z.strictObject({
+  id: text(1, 120),
+  label: text(1, 120),
+  description: z.string().max(500).nullable().optional(),
+});
 
 export const RequestCheckboxConfirmationPayload = z
   .strictObject({
@@ -230,10 +242,12 @@ export const RequestCheckboxConfirmationPayload = z
       if (!ids.has(id)) ctx.addIssue({ code: "custom", message: `Unknown option id: ${id}`, path: ["defaultSelectedOptionIds", i] });
     });
     const min = p.minSelected ?? 0;
-    if (min > p.options.length) ctx.addIssue({ code: "custom", message: "minSelected cannot exceed the number of options", path: ["minSelected"] });
+    if (min > p.options.length)
+      ctx.addIssue({ code: "custom", message: "minSelected cannot exceed the number of options", path: ["minSelected"] });
     if (p.maxSelected != null) {
       if (p.maxSelected < min) ctx.addIssue({ code: "custom", message: "maxSelected must be at least minSelected", path: ["maxSelected"] });
-      if (p.maxSelected > p.options.length) ctx.addIssue({ code: "custom", message: "maxSelected cannot exceed the number of options", path: ["maxSelected"] });
+      if (p.maxSelected > p.options.length)
+        ctx.addIssue({ code: "custom", message: "maxSelected cannot exceed the number of options", path: ["maxSelected"] });
       if ((p.defaultSelectedOptionIds?.length ?? 0) > p.maxSelected) {
         ctx.addIssue({ code: "custom", message: "defaultSelectedOptionIds exceeds maxSelected", path: ["defaultSelectedOptionIds"] });
       }
@@ -270,7 +284,12 @@ export const RequestItemVerdictsPayload = z
       ctx.addIssue({ code: "custom", message: "verdicts must include approve and reject", path: ["verdicts"] });
     }
     (p.requireReasonOn ?? []).forEach((v, i) => {
-      if (!enabled.has(v)) ctx.addIssue({ code: "custom", message: `requireReasonOn names a verdict that is not enabled: ${v}`, path: ["requireReasonOn", i] });
+      if (!enabled.has(v))
+        ctx.addIssue({
+          code: "custom",
+          message: `requireReasonOn names a verdict that is not enabled: ${v}`,
+          path: ["requireReasonOn", i],
+        });
     });
   });
 export type RequestItemVerdictsPayload = z.infer<typeof RequestItemVerdictsPayload>;
@@ -326,7 +345,13 @@ export type InteractionReasonBody = z.infer<typeof InteractionReasonBody>;
 
 export const RespondInteractionBody = z.strictObject({
   answers: z
-    .array(z.strictObject({ questionId: text(1, 160), optionIds: z.array(text(1, 160)).max(200), otherText: z.string().max(20_000).nullable().optional() }))
+    .array(
+      z.strictObject({
+        questionId: text(1, 160),
+        optionIds: z.array(text(1, 160)).max(200),
+        otherText: z.string().max(20_000).nullable().optional(),
+      }),
+    )
     .max(50),
   summaryMarkdown: z.string().max(20_000).nullable().optional(),
 });

@@ -75,7 +75,9 @@ export const IssueDetail = IssueWithRelations.extend({
   children: z.array(IssueRef),
   project: z.object({ id: Uuid, name: z.string(), status: z.string() }).nullable(),
   goal: z.object({ id: Uuid, title: z.string(), status: z.string() }).nullable(),
-  documents: z.array(z.object({ key: z.string(), title: z.string().nullable(), latestRevisionNumber: z.number().int(), updatedAt: Timestamp })),
+  documents: z.array(
+    z.object({ key: z.string(), title: z.string().nullable(), latestRevisionNumber: z.number().int(), updatedAt: Timestamp }),
+  ),
   workProducts: z.array(JsonObject),
 }).meta({ id: "IssueDetail" });
 
@@ -241,7 +243,14 @@ export const HeartbeatContext = z
     commentCursor: z.object({ totalComments: z.number().int(), latestCommentId: Uuid.nullable(), latestCommentAt: NullableTimestamp }),
     wakeComment: JsonObject.nullable(),
     attachments: z.array(
-      z.object({ id: Uuid, filename: z.string(), contentType: z.string(), byteSize: z.number().int(), contentPath: z.string(), createdAt: Timestamp }),
+      z.object({
+        id: Uuid,
+        filename: z.string(),
+        contentType: z.string(),
+        byteSize: z.number().int(),
+        contentPath: z.string(),
+        createdAt: Timestamp,
+      }),
     ),
   })
   .meta({ id: "HeartbeatContext" });

@@ -51,7 +51,9 @@ export type LiveEventPayloadInput<T extends LiveEventType> = z.input<(typeof LIV
 export type LiveEventPayload<T extends LiveEventType> = z.output<(typeof LIVE_EVENT_PAYLOADS)[T]>;
 
 const envelope = <T extends LiveEventType>(type: T) =>
-  z.object({ type: z.literal(type), companyId: Uuid, at: z.string(), payload: LIVE_EVENT_PAYLOADS[type] }).meta({ id: `LiveEvent_${type.replaceAll(".", "_")}` });
+  z
+    .object({ type: z.literal(type), companyId: Uuid, at: z.string(), payload: LIVE_EVENT_PAYLOADS[type] })
+    .meta({ id: `LiveEvent_${type.replaceAll(".", "_")}` });
 
 /** One live event: `{type, companyId, at, payload}`, discriminated by `type`. */
 export const LiveEvent = z

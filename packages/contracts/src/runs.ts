@@ -90,7 +90,13 @@ export const RunEventsQuery = z.strictObject({
 });
 export const RunLogQuery = z.strictObject({
   offset: QueryInt.optional(),
-  limitBytes: QueryInt.pipe(z.number().int().min(1).max(1024 * 1024)).optional(),
+  limitBytes: QueryInt.pipe(
+    z
+      .number()
+      .int()
+      .min(1)
+      .max(1024 * 1024),
+  ).optional(),
 });
 
 /** A row of `GET /issues/:id/runs`: the runs aimed at the issue or that wrote activity on it (result trimmed). */

@@ -25,4 +25,6 @@ export const TreeHold = z
 export type TreeHold = z.infer<typeof TreeHold>;
 
 /** A new hold, with how many issues it covers and how many runs it cancelled. */
-export const CreatedTreeHold = TreeHold.extend({ memberCount: z.number().int(), cancelledRuns: z.number().int() }).meta({ id: "CreatedTreeHold" });
+export const CreatedTreeHold = TreeHold.extend({ memberCount: z.number().int(), cancelledRuns: z.number().int() }).meta({
+  id: "CreatedTreeHold",
+});

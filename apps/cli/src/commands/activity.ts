@@ -36,7 +36,11 @@ export const activityGroup: CommandGroup = {
         ctx.print(
           renderTable(entries, [
             { header: "TIME", value: (e) => formatTime(e.createdAt) },
-            { header: "ACTOR", value: (e) => (e.actorType === "agent" ? `agent:${names.get(e.actorId) ?? e.actorId}` : `${e.actorType}:${e.actorId}`), max: 30 },
+            {
+              header: "ACTOR",
+              value: (e) => (e.actorType === "agent" ? `agent:${names.get(e.actorId) ?? e.actorId}` : `${e.actorType}:${e.actorId}`),
+              max: 30,
+            },
             { header: "ACTION", value: (e) => e.action },
             { header: "ENTITY", value: (e) => `${e.entityType}:${e.entityId}`, max: 60 },
             { header: "RUN", value: (e) => e.runId },

@@ -64,7 +64,10 @@ function adapterConfig(parsed: Parsed): Record<string, unknown> | undefined {
   }
   const [restCommand, ...restArgs] = parsed.rest;
   const command = stringOption(parsed, "command") ?? restCommand;
-  const args = [...((parsed.values.arg as string[] | undefined) ?? []), ...(stringOption(parsed, "command") === undefined ? restArgs : parsed.rest)];
+  const args = [
+    ...((parsed.values.arg as string[] | undefined) ?? []),
+    ...(stringOption(parsed, "command") === undefined ? restArgs : parsed.rest),
+  ];
   if (command !== undefined) config.command = command;
   if (args.length) config.args = args;
   const cwd = stringOption(parsed, "cwd");
@@ -79,7 +82,9 @@ function adapterConfig(parsed: Parsed): Record<string, unknown> | undefined {
 async function transition(ctx: Context, parsed: Parsed, action: "pause" | "resume") {
   noExtraPositionals(parsed, 1, usage);
   const id = await resolveAgentId(ctx, requirePositional(parsed, 0, "agent", usage));
-  const agent = await ctx.call(ctx.client.POST(action === "pause" ? "/api/agents/{id}/pause" : "/api/agents/{id}/resume", { params: { path: { id } } }));
+  const agent = await ctx.call(
+    ctx.client.POST(action === "pause" ? "/api/agents/{id}/pause" : "/api/agents/{id}/resume", { params: { path: { id } } }),
+  );
   if (ctx.globals.json) return ctx.printJson(agent);
   ctx.print(`Agent ${agent.name} is now ${agent.status}.`);
 }
@@ -102,9 +107,13 @@ async function listKeys(ctx: Context, agentRef: string) {
 
 async function createKey(ctx: Context, agentRef: string, name: string | undefined) {
   const id = await resolveAgentId(ctx, agentRef);
-  const key = await ctx.call(ctx.client.POST("/api/agents/{id}/keys", { params: { path: { id } }, body: name === undefined ? undefined : { name } }));
+  const key = await ctx.call(
+    ctx.client.POST("/api/agents/{id}/keys", { params: { path: { id } }, body: name === undefined ? undefined : { name } }),
+  );
   if (ctx.globals.json) return ctx.printJson(key);
-  ctx.note(`Created API key "${key.name}" (${key.id}). The token below is shown only once; the agent sends it as "Authorization: Bearer <token>":`);
+  ctx.note(
+    `Created API key "${key.name}" (${key.id}). The token below is shown only once; the agent sends it as "Authorization: Bearer <token>":`,
+  );
   ctx.print(key.token);
 }
 
@@ -170,7 +179,10 @@ export const agentGroup: CommandGroup = {
         const id = await resolveAgentId(ctx, requirePositional(parsed, 0, "agent", usage));
         const reason = stringOption(parsed, "reason");
         const run = await ctx.call(
-          ctx.client.POST("/api/agents/{id}/wakeup", { params: { path: { id } }, body: { source: "on_demand", ...(reason ? { reason } : {}) } }),
+          ctx.client.POST("/api/agents/{id}/wakeup", {
+            params: { path: { id } },
+            body: { source: "on_demand", ...(reason ? { reason } : {}) },
+          }),
         );
         if (!("id" in run)) {
           // Skipped or deferred: no run to follow.

@@ -21,7 +21,7 @@ Global options: --json, --api <url>, --api-key <key>, --home <dir>
 function openInBrowser(ctx: Context, url: string): Promise<void> {
   const command = process.platform === "darwin" ? "open" : process.platform === "win32" ? "explorer" : "xdg-open";
   return new Promise((resolve) => {
-    let child;
+    let child: ReturnType<typeof spawn>;
     try {
       child = spawn(command, [url], { stdio: "ignore", detached: true });
     } catch {

@@ -33,7 +33,10 @@ export const companyGroup: CommandGroup = {
             { header: "PREFIX", value: (c) => c.issuePrefix },
             { header: "NAME", value: (c) => c.name },
             { header: "STATUS", value: (c) => c.status },
-            { header: "BUDGET", value: (c) => (c.budgetMonthlyCents ? `${formatCents(c.spentMonthlyCents)}/${formatCents(c.budgetMonthlyCents)}` : "-") },
+            {
+              header: "BUDGET",
+              value: (c) => (c.budgetMonthlyCents ? `${formatCents(c.spentMonthlyCents)}/${formatCents(c.budgetMonthlyCents)}` : "-"),
+            },
             { header: "CREATED", value: (c) => formatTime(c.createdAt) },
           ]),
         );

@@ -34,13 +34,25 @@ export function checkNode(version = process.versions.node): Check {
   const required = `${MIN_NODE.join(".")} or newer`;
   return ok
     ? { name: "node", status: "ok", detail: `v${version} (${required} required)` }
-    : { name: "node", status: "fail", detail: `v${version} is too old (${required} required)`, fix: `install Node.js ${required} (https://nodejs.org, or \`nvm install 22\`) and run staple with it` };
+    : {
+        name: "node",
+        status: "fail",
+        detail: `v${version} is too old (${required} required)`,
+        fix: `install Node.js ${required} (https://nodejs.org, or \`nvm install 22\`) and run staple with it`,
+      };
 }
 
 /** The server's own configuration parser, so doctor judges the environment exactly as the server will. */
 export async function checkConfig(env: NodeJS.ProcessEnv): Promise<{ check: Check; config?: Config }> {
   if (!fs.existsSync(serverDist("config.js"))) {
-    return { check: { name: "server build", status: "fail", detail: `${serverDist("main.js")} is missing`, fix: "run `npm run build` at the repository root" } };
+    return {
+      check: {
+        name: "server build",
+        status: "fail",
+        detail: `${serverDist("main.js")} is missing`,
+        fix: "run `npm run build` at the repository root",
+      },
+    };
   }
   const { loadConfig, ConfigError } = await import("@staple/server/dist/config.js");
   try {
@@ -66,7 +78,12 @@ export function checkDataDir(home: string): Check {
     const code = (error as NodeJS.ErrnoException).code ?? "error";
     const other = path.join(os.homedir(), ".staple");
     if (code === "ENOTDIR" || code === "EEXIST") {
-      return { name, status: "fail", detail: `${home} is not a directory (${code})`, fix: `STAPLE_HOME must be a directory: remove or rename the file at ${home}, or set STAPLE_HOME to a directory (default ${other})` };
+      return {
+        name,
+        status: "fail",
+        detail: `${home} is not a directory (${code})`,
+        fix: `STAPLE_HOME must be a directory: remove or rename the file at ${home}, or set STAPLE_HOME to a directory (default ${other})`,
+      };
     }
     return {
       name,
@@ -91,25 +108,56 @@ export function checkBoardToken(home: string): Check {
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === "ENOENT") return { name, status: "skip", detail: `no ${file} yet: the server writes it (mode 0600) at its first start` };
-    return { name, status: "fail", detail: `${file} cannot be inspected (${code})`, fix: `make ${home} accessible to you, or set STAPLE_HOME to your own data dir` };
+    return {
+      name,
+      status: "fail",
+      detail: `${file} cannot be inspected (${code})`,
+      fix: `make ${home} accessible to you, or set STAPLE_HOME to your own data dir`,
+    };
   }
-  if (!stat.isFile()) return { name, status: "fail", detail: `${file} is not a file`, fix: `remove it (\`rm -r ${file}\`): the server writes a new token file at its next start` };
+  if (!stat.isFile())
+    return {
+      name,
+      status: "fail",
+      detail: `${file} is not a file`,
+      fix: `remove it (\`rm -r ${file}\`): the server writes a new token file at its next start`,
+    };
   const mode = stat.mode & 0o777;
   const octal = mode.toString(8).padStart(4, "0");
   if ((mode & 0o077) !== 0) {
-    return { name, status: "fail", detail: `${file} has mode ${octal}: other users can read the board's credential`, fix: `chmod 600 ${file} (and, if others may have read it, delete it: the server writes a new token at its next start)` };
+    return {
+      name,
+      status: "fail",
+      detail: `${file} has mode ${octal}: other users can read the board's credential`,
+      fix: `chmod 600 ${file} (and, if others may have read it, delete it: the server writes a new token at its next start)`,
+    };
   }
   if (typeof process.getuid === "function" && stat.uid !== process.getuid()) {
-    return { name, status: "warn", detail: `${file} belongs to uid ${stat.uid}, not to you (uid ${process.getuid()}): the CLI cannot use it`, fix: "run staple as the user that runs the server, or pass --api-key" };
+    return {
+      name,
+      status: "warn",
+      detail: `${file} belongs to uid ${stat.uid}, not to you (uid ${process.getuid()}): the CLI cannot use it`,
+      fix: "run staple as the user that runs the server, or pass --api-key",
+    };
   }
   let token = "";
   try {
     token = fs.readFileSync(file, "utf8").trim();
   } catch (error) {
-    return { name, status: "fail", detail: `${file} cannot be read (${(error as NodeJS.ErrnoException).code})`, fix: `chmod 600 ${file}, owned by the user that runs the server` };
+    return {
+      name,
+      status: "fail",
+      detail: `${file} cannot be read (${(error as NodeJS.ErrnoException).code})`,
+      fix: `chmod 600 ${file}, owned by the user that runs the server`,
+    };
   }
   if (!BOARD_TOKEN_RE.test(token)) {
-    return { name, status: "fail", detail: `${file} does not hold a board token (stb_ and 48 hex digits)`, fix: `delete it (\`rm ${file}\`): the server writes a new one at its next start` };
+    return {
+      name,
+      status: "fail",
+      detail: `${file} does not hold a board token (stb_ and 48 hex digits)`,
+      fix: `delete it (\`rm ${file}\`): the server writes a new one at its next start`,
+    };
   }
   return { name, status: "ok", detail: `${file} (mode ${octal}); the CLI sends it to a server on this machine` };
 }
@@ -122,7 +170,9 @@ export async function checkDatabase(config: Config): Promise<Check> {
     import("@staple/server/dist/logger.js"),
     import("@staple/server/dist/db/data-dir-lock.js"),
   ]);
-  const where = config.databaseUrl ? `Postgres at ${redactUrl(config.databaseUrl)}` : `embedded database in ${path.join(config.home, "db")}`;
+  const where = config.databaseUrl
+    ? `Postgres at ${redactUrl(config.databaseUrl)}`
+    : `embedded database in ${path.join(config.home, "db")}`;
   let timer: NodeJS.Timeout | undefined;
   try {
     const opening = openDatabase(config, createLogger("silent"));
@@ -166,9 +216,26 @@ export async function checkPort(host: string, port: number): Promise<Check> {
         : `stop the process using it (find it with \`lsof -i :${port}\`), or choose a free port: PORT=${port + 1} staple start`,
     };
   }
-  if (code === "EACCES") return { name, status: "fail", detail: `binding ${host}:${port} is not permitted (EACCES)`, fix: "ports below 1024 need privileges: use PORT=3100 (the default)" };
-  if (code === "EADDRNOTAVAIL") return { name, status: "fail", detail: `${host} is not an address of this machine (EADDRNOTAVAIL)`, fix: "set HOST=127.0.0.1 (the default)" };
-  return { name, status: "fail", detail: `cannot bind ${host}:${port} (${code})`, fix: `choose another port (PORT=${port + 1}) or host (HOST=127.0.0.1)` };
+  if (code === "EACCES")
+    return {
+      name,
+      status: "fail",
+      detail: `binding ${host}:${port} is not permitted (EACCES)`,
+      fix: "ports below 1024 need privileges: use PORT=3100 (the default)",
+    };
+  if (code === "EADDRNOTAVAIL")
+    return {
+      name,
+      status: "fail",
+      detail: `${host} is not an address of this machine (EADDRNOTAVAIL)`,
+      fix: "set HOST=127.0.0.1 (the default)",
+    };
+  return {
+    name,
+    status: "fail",
+    detail: `cannot bind ${host}:${port} (${code})`,
+    fix: `choose another port (PORT=${port + 1}) or host (HOST=127.0.0.1)`,
+  };
 }
 
 async function probeStaple(host: string, port: number): Promise<string | undefined> {
@@ -192,7 +259,12 @@ export function checkAdapterBinaries(env: NodeJS.ProcessEnv): Check[] {
     const found = findOnPath(bin, env.PATH ?? "");
     return found
       ? { name: bin, status: "ok", detail: `${found} (adapter ${adapter})` }
-      : { name: bin, status: "warn", detail: `not found on PATH: ${adapter} agents cannot run`, fix: `${install}, or set the agent's adapterConfig.command to its full path` };
+      : {
+          name: bin,
+          status: "warn",
+          detail: `not found on PATH: ${adapter} agents cannot run`,
+          fix: `${install}, or set the agent's adapterConfig.command to its full path`,
+        };
   });
 }
 

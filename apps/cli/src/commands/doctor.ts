@@ -3,7 +3,16 @@ import path from "node:path";
 import { noExtraPositionals } from "../args.js";
 import type { CommandGroup } from "../command.js";
 import { EXIT_FAILURE, EXIT_OK } from "../errors.js";
-import { checkAdapterBinaries, checkBoardToken, checkConfig, checkDataDir, checkDatabase, checkNode, checkPort, type Check } from "./doctor-checks.js";
+import {
+  checkAdapterBinaries,
+  checkBoardToken,
+  checkConfig,
+  checkDataDir,
+  checkDatabase,
+  checkNode,
+  checkPort,
+  type Check,
+} from "./doctor-checks.js";
 
 const usage = `Usage: staple doctor [--json]
 
@@ -22,9 +31,14 @@ async function runChecks(env: NodeJS.ProcessEnv): Promise<Check[]> {
   const home = config?.home ?? path.resolve(env.STAPLE_HOME || path.join(os.homedir(), ".staple"));
   const dataDir = checkDataDir(home);
   checks.push(dataDir);
-  checks.push(dataDir.status === "fail" ? { name: "board token", status: "skip", detail: "skipped: the data dir is not usable" } : checkBoardToken(home));
+  checks.push(
+    dataDir.status === "fail"
+      ? { name: "board token", status: "skip", detail: "skipped: the data dir is not usable" }
+      : checkBoardToken(home),
+  );
   if (!config) checks.push({ name: "database", status: "skip", detail: `skipped: ${configCheck.name} failed` });
-  else if (dataDir.status === "fail" && !config.databaseUrl) checks.push({ name: "database", status: "skip", detail: "skipped: the data dir is not usable" });
+  else if (dataDir.status === "fail" && !config.databaseUrl)
+    checks.push({ name: "database", status: "skip", detail: "skipped: the data dir is not usable" });
   else checks.push(await checkDatabase(config));
   if (config) checks.push(await checkPort(config.host, config.port));
   else checks.push({ name: "port", status: "skip", detail: `skipped: ${configCheck.name} failed` });
@@ -41,8 +55,13 @@ function render(checks: readonly Check[]): string {
   const failed = checks.filter((c) => c.status === "fail").length;
   const warned = checks.filter((c) => c.status === "warn").length;
   const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
-  lines.push("", failed ? `${plural(failed, "check")} failed${warned ? `, ${plural(warned, "warning")}` : ""}.` : `All checks passed${warned ? ` (${plural(warned, "warning")})` : ""}.`);
-  return lines.join("\n") + "\n";
+  lines.push(
+    "",
+    failed
+      ? `${plural(failed, "check")} failed${warned ? `, ${plural(warned, "warning")}` : ""}.`
+      : `All checks passed${warned ? ` (${plural(warned, "warning")})` : ""}.`,
+  );
+  return `${lines.join("\n")}\n`;
 }
 
 export const doctorGroup: CommandGroup = {

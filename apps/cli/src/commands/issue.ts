@@ -64,7 +64,11 @@ export const issueGroup: CommandGroup = {
             { header: "ISSUE", value: (i) => i.identifier },
             { header: "STATUS", value: (i) => i.status },
             { header: "PRIORITY", value: (i) => i.priority },
-            { header: "ASSIGNEE", value: (i) => (i.assigneeAgentId ? (names.get(i.assigneeAgentId) ?? i.assigneeAgentId) : i.assigneeUserId), max: 24 },
+            {
+              header: "ASSIGNEE",
+              value: (i) => (i.assigneeAgentId ? (names.get(i.assigneeAgentId) ?? i.assigneeAgentId) : i.assigneeUserId),
+              max: 24,
+            },
             { header: "UPDATED", value: (i) => formatTime(i.updatedAt) },
             { header: "TITLE", value: (i) => i.title, max: 80 },
           ]),
@@ -94,7 +98,8 @@ export const issueGroup: CommandGroup = {
         const assignee = stringOption(parsed, "assignee");
         if (assignee !== undefined) body.assigneeAgentId = await assigneeId(ctx, assignee, companyId);
         const parent = stringOption(parsed, "parent");
-        if (parent !== undefined) body.parentId = (await ctx.call(ctx.client.GET("/api/issues/{id}", { params: { path: { id: parent } } }))).id;
+        if (parent !== undefined)
+          body.parentId = (await ctx.call(ctx.client.GET("/api/issues/{id}", { params: { path: { id: parent } } }))).id;
         const issue = await ctx.call(ctx.client.POST("/api/companies/{companyId}/issues", { params: { path: { companyId } }, body }));
         if (ctx.globals.json) return ctx.printJson(issue);
         ctx.print(`Created ${issue.identifier} (${issue.status}, ${issue.priority}): ${issue.title}`);
@@ -106,7 +111,9 @@ export const issueGroup: CommandGroup = {
         const ref = requirePositional(parsed, 0, "issue", usage);
         const issue = await ctx.call(ctx.client.GET("/api/issues/{id}", { params: { path: { id: ref } } }));
         if (ctx.globals.json) return ctx.printJson(issue);
-        const comments = await ctx.call(ctx.client.GET("/api/issues/{id}/comments", { params: { path: { id: issue.id }, query: { order: "asc" } } }));
+        const comments = await ctx.call(
+          ctx.client.GET("/api/issues/{id}/comments", { params: { path: { id: issue.id }, query: { order: "asc" } } }),
+        );
         const names = await agentNames(ctx, issue.companyId);
         const refs = (list: { identifier: string; status: string }[]) => list.map((r) => `${r.identifier} (${r.status})`).join(", ");
         ctx.print(
@@ -115,7 +122,10 @@ export const issueGroup: CommandGroup = {
             ["Id", issue.id],
             ["Status", issue.status],
             ["Priority", issue.priority],
-            ["Assignee", issue.assigneeAgentId ? `${names.get(issue.assigneeAgentId) ?? "?"} (${issue.assigneeAgentId})` : issue.assigneeUserId],
+            [
+              "Assignee",
+              issue.assigneeAgentId ? `${names.get(issue.assigneeAgentId) ?? "?"} (${issue.assigneeAgentId})` : issue.assigneeUserId,
+            ],
             ["Parent", issue.ancestors[0] ? refs([issue.ancestors[0]]) : null],
             ["Blocked by", refs(issue.blockedBy)],
             ["Blocks", refs(issue.blocks)],
@@ -139,7 +149,10 @@ export const issueGroup: CommandGroup = {
         const ref = requirePositional(parsed, 0, "issue", usage);
         const body = commentBody(parsed);
         const comment = await ctx.call(
-          ctx.client.POST("/api/issues/{id}/comments", { params: { path: { id: ref } }, body: { body, ...(parsed.values.reopen ? { reopen: true } : {}) } }),
+          ctx.client.POST("/api/issues/{id}/comments", {
+            params: { path: { id: ref } },
+            body: { body, ...(parsed.values.reopen ? { reopen: true } : {}) },
+          }),
         );
         if (ctx.globals.json) return ctx.printJson(comment);
         ctx.print(`Commented on ${ref}: ${comment.id}`);
@@ -153,9 +166,15 @@ export const issueGroup: CommandGroup = {
         const issue = await ctx.call(ctx.client.GET("/api/issues/{id}", { params: { path: { id: ref } } }));
         // Names resolve in the issue's own company, whatever --company says.
         const agentId = await assigneeId(ctx, who, issue.companyId);
-        const updated = await ctx.call(ctx.client.PATCH("/api/issues/{id}", { params: { path: { id: issue.id } }, body: { assigneeAgentId: agentId } }));
+        const updated = await ctx.call(
+          ctx.client.PATCH("/api/issues/{id}", { params: { path: { id: issue.id } }, body: { assigneeAgentId: agentId } }),
+        );
         if (ctx.globals.json) return ctx.printJson(updated);
-        ctx.print(agentId ? `Assigned ${updated.identifier} to ${who} (${updated.status}).` : `Unassigned ${updated.identifier} (${updated.status}).`);
+        ctx.print(
+          agentId
+            ? `Assigned ${updated.identifier} to ${who} (${updated.status}).`
+            : `Unassigned ${updated.identifier} (${updated.status}).`,
+        );
       },
     },
   },

@@ -41,7 +41,9 @@ export const runGroup: CommandGroup = {
           status: stringOption(parsed, "status"),
           limit: limit === undefined ? undefined : String(limit),
         };
-        const runs = await ctx.call(ctx.client.GET("/api/companies/{companyId}/heartbeat-runs", { params: { path: { companyId }, query } }));
+        const runs = await ctx.call(
+          ctx.client.GET("/api/companies/{companyId}/heartbeat-runs", { params: { path: { companyId }, query } }),
+        );
         if (ctx.globals.json) return ctx.printJson(runs);
         if (runs.length === 0) return ctx.print("No runs.");
         const names = await agentNames(ctx, companyId);
@@ -65,7 +67,9 @@ export const runGroup: CommandGroup = {
         const id = requirePositional(parsed, 0, "run", usage);
         const run = await ctx.call(ctx.client.GET("/api/heartbeat-runs/{id}", { params: { path: { id } } }));
         if (ctx.globals.json) return ctx.printJson(run);
-        const events = await ctx.call(ctx.client.GET("/api/heartbeat-runs/{id}/events", { params: { path: { id }, query: { limit: "1000" } } }));
+        const events = await ctx.call(
+          ctx.client.GET("/api/heartbeat-runs/{id}/events", { params: { path: { id }, query: { limit: "1000" } } }),
+        );
         const names = await agentNames(ctx, run.companyId);
         ctx.print(
           renderFields([
@@ -105,7 +109,11 @@ export const runGroup: CommandGroup = {
         if (parsed.values.follow) return followRun(ctx, id, { timeoutMs, json: ctx.globals.json });
         if (ctx.globals.json) {
           // The server's answer as is (one slice from the start, up to 1 MiB; nextOffset says if more remains).
-          return ctx.printJson(await ctx.call(ctx.client.GET("/api/heartbeat-runs/{id}/log", { params: { path: { id }, query: { limitBytes: String(1024 * 1024) } } })));
+          return ctx.printJson(
+            await ctx.call(
+              ctx.client.GET("/api/heartbeat-runs/{id}/log", { params: { path: { id }, query: { limitBytes: String(1024 * 1024) } } }),
+            ),
+          );
         }
         await ctx.call(ctx.client.GET("/api/heartbeat-runs/{id}", { params: { path: { id } } })); // an unknown run is the server's 404, not an empty log
         await drainLog(ctx, id, 0, false);

@@ -19,6 +19,7 @@ export function serverDist(file: string): string {
 
 export function requireBuiltServer(): string {
   const main = serverDist("main.js");
-  if (!fs.existsSync(main)) throw new CliError(`the server is not built (${main} is missing): run \`npm run build\` at the repository root`);
+  if (!fs.existsSync(main))
+    throw new CliError(`the server is not built (${main} is missing): run \`npm run build\` at the repository root`);
   return main;
 }

@@ -50,7 +50,10 @@ export const startGroup: CommandGroup = {
         noExtraPositionals(parsed, 0, usage);
         const main = requireBuiltServer();
         const env = { ...ctx.env }; // --home is already STAPLE_HOME here
-        for (const [flag, variable] of [["port", "PORT"], ["host", "HOST"]] as const) {
+        for (const [flag, variable] of [
+          ["port", "PORT"],
+          ["host", "HOST"],
+        ] as const) {
           const value = stringOption(parsed, flag);
           if (value !== undefined) env[variable] = value;
         }

@@ -25,7 +25,14 @@ export interface CliResult {
  */
 export function runCli(args: string[], env: Record<string, string | undefined> = {}, timeoutMs = 30_000): Promise<CliResult> {
   const childEnv: Record<string, string> = {};
-  for (const [key, value] of Object.entries({ ...process.env, STAPLE_API_URL: undefined, STAPLE_API_KEY: undefined, STAPLE_COMPANY_ID: undefined, STAPLE_HOME: NO_HOME, ...env })) {
+  for (const [key, value] of Object.entries({
+    ...process.env,
+    STAPLE_API_URL: undefined,
+    STAPLE_API_KEY: undefined,
+    STAPLE_COMPANY_ID: undefined,
+    STAPLE_HOME: NO_HOME,
+    ...env,
+  })) {
     if (value !== undefined) childEnv[key] = value;
   }
   const started = Date.now();
@@ -53,7 +60,8 @@ export function runCli(args: string[], env: Record<string, string | undefined> =
 /** Like runCli, but fails the test (with the output) unless the exit code is 0; returns stdout. */
 export async function ok(args: string[], env: Record<string, string | undefined> = {}, timeoutMs?: number): Promise<string> {
   const result = await runCli(args, env, timeoutMs);
-  if (result.code !== 0) throw new Error(`staple ${args.join(" ")} exited ${result.code}\nstdout: ${result.stdout}\nstderr: ${result.stderr}`);
+  if (result.code !== 0)
+    throw new Error(`staple ${args.join(" ")} exited ${result.code}\nstdout: ${result.stdout}\nstderr: ${result.stderr}`);
   return result.stdout;
 }
 

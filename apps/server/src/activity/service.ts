@@ -9,7 +9,17 @@ export function normalizeActivityLimit(limit: number | undefined): number {
 
 /** The columns an activity entry reads (test/row-types.test.ts checks them against the migrated schema). */
 export const ACTIVITY_ROW = tableColumns("activity_log", [
-  "id", "company_id", "actor_type", "actor_id", "action", "entity_type", "entity_id", "agent_id", "run_id", "details", "created_at",
+  "id",
+  "company_id",
+  "actor_type",
+  "actor_id",
+  "action",
+  "entity_type",
+  "entity_id",
+  "agent_id",
+  "run_id",
+  "details",
+  "created_at",
 ]);
 const COLUMNS = selectList(ACTIVITY_ROW, "a");
 

@@ -75,7 +75,10 @@ export function createConfigRevisionService(db: Database, agents: AgentService) 
 
   async function find(agentId: string, revisionId: string): Promise<RevisionRow> {
     const [row] = isUuid(revisionId)
-      ? await db.query<RevisionRow>(`SELECT ${REVISION_COLUMNS} FROM agent_config_revisions WHERE id = $1 AND agent_id = $2`, [revisionId, agentId])
+      ? await db.query<RevisionRow>(`SELECT ${REVISION_COLUMNS} FROM agent_config_revisions WHERE id = $1 AND agent_id = $2`, [
+          revisionId,
+          agentId,
+        ])
       : [];
     if (!row) throw notFound("Revision not found");
     return row;

@@ -42,10 +42,18 @@ export async function setInstructionsPath(agents: AgentService, actor: Actor, ag
 function resolveAgainstCwd(candidate: string, cwd: unknown): string {
   if (path.isAbsolute(candidate)) return candidate;
   if (typeof cwd !== "string" || cwd.trim() === "") {
-    throw ruleViolation("A relative instructions path needs adapterConfig.cwd set to an absolute path", undefined, "instructions_path_relative");
+    throw ruleViolation(
+      "A relative instructions path needs adapterConfig.cwd set to an absolute path",
+      undefined,
+      "instructions_path_relative",
+    );
   }
   if (!path.isAbsolute(cwd)) {
-    throw ruleViolation("adapterConfig.cwd must be an absolute path to resolve a relative instructions path", undefined, "instructions_path_relative");
+    throw ruleViolation(
+      "adapterConfig.cwd must be an absolute path to resolve a relative instructions path",
+      undefined,
+      "instructions_path_relative",
+    );
   }
   return path.resolve(cwd, candidate);
 }

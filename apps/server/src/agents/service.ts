@@ -1,13 +1,7 @@
-import {
-  normalizeHeartbeatPolicy,
-  isUuid,
-  type AdapterType,
-  type CreateAgentBody,
-  type UpdateAgentBody,
-} from "@staple/contracts";
+import { normalizeHeartbeatPolicy, isUuid, type AdapterType, type CreateAgentBody, type UpdateAgentBody } from "@staple/contracts";
 import { pgConstraint, pgErrorCode, PG_UNIQUE_VIOLATION, type Database, type Queryable } from "../db/database.js";
 import { selectList, tableColumns, type Assert, type ColumnsOf, type RowMatches } from "../db/row-columns.js";
-import { conflict, DomainError, forbidden, notFound, ruleViolation } from "../errors.js";
+import { conflict, type DomainError, forbidden, notFound, ruleViolation } from "../errors.js";
 import type { Actor } from "../auth/actor.js";
 import { assertCanSee, assertCompanyAccess } from "../auth/access.js";
 import { recordActivity } from "../activity/record.js";
@@ -19,9 +13,30 @@ import { assertAdapterConfig } from "./adapter-registry.js";
 
 /** The columns an agent row reads (test/row-types.test.ts checks them against the migrated schema). */
 export const AGENT_ROW = tableColumns("agents", [
-  "id", "company_id", "name", "url_key", "role", "title", "icon", "status", "reports_to", "capabilities",
-  "adapter_type", "adapter_config", "runtime_config", "default_environment_id", "budget_monthly_cents", "spent_monthly_cents",
-  "pause_reason", "paused_at", "error_reason", "permissions", "last_heartbeat_at", "metadata", "created_at", "updated_at",
+  "id",
+  "company_id",
+  "name",
+  "url_key",
+  "role",
+  "title",
+  "icon",
+  "status",
+  "reports_to",
+  "capabilities",
+  "adapter_type",
+  "adapter_config",
+  "runtime_config",
+  "default_environment_id",
+  "budget_monthly_cents",
+  "spent_monthly_cents",
+  "pause_reason",
+  "paused_at",
+  "error_reason",
+  "permissions",
+  "last_heartbeat_at",
+  "metadata",
+  "created_at",
+  "updated_at",
 ]);
 export const AGENT_COLUMNS = selectList(AGENT_ROW);
 
@@ -141,7 +156,10 @@ export function createAgentService(db: Database, companies: CompanyService, secr
       const where = ["company_id = $1"];
       if (filter.status?.length) where.push(`status = ANY($${params.push(filter.status)}::text[])`);
       else if (filter.includeTerminated === false) where.push("status <> 'terminated'");
-      const rows = await db.query<AgentRow>(`SELECT ${AGENT_COLUMNS} FROM agents WHERE ${where.join(" AND ")} ORDER BY created_at, id`, params);
+      const rows = await db.query<AgentRow>(
+        `SELECT ${AGENT_COLUMNS} FROM agents WHERE ${where.join(" AND ")} ORDER BY created_at, id`,
+        params,
+      );
       return rows.map(present);
     },
 
@@ -216,7 +234,11 @@ export function createAgentService(db: Database, companies: CompanyService, secr
       if (existing.status === "terminated") throw conflict("Agent is terminated", undefined, "agent_terminated");
       // Changing the adapter type re-validates the stored config against the new type's schema.
       if (body.adapterType && body.adapterType !== existing.adapterType && body.adapterConfig === undefined) {
-        assertAdapterConfig(body.adapterType, existing.adapterConfig, `adapterConfig must be given when switching to adapter type ${body.adapterType}`);
+        assertAdapterConfig(
+          body.adapterType,
+          existing.adapterConfig,
+          `adapterConfig must be given when switching to adapter type ${body.adapterType}`,
+        );
       }
       try {
         return await db.tx(async (q) => {
@@ -243,9 +265,11 @@ export function createAgentService(db: Database, companies: CompanyService, secr
             assertAdapterConfig(body.adapterType ?? existing.adapterType, adapterConfig);
             set("adapter_config", JSON.stringify(adapterConfig), "::jsonb");
           }
-          if (body.runtimeConfig !== undefined) set("runtime_config", JSON.stringify(normalizeRuntimeConfig(body.runtimeConfig)), "::jsonb");
+          if (body.runtimeConfig !== undefined)
+            set("runtime_config", JSON.stringify(normalizeRuntimeConfig(body.runtimeConfig)), "::jsonb");
           if (body.budgetMonthlyCents !== undefined) set("budget_monthly_cents", body.budgetMonthlyCents);
-          if (body.permissions !== undefined) set("permissions", JSON.stringify({ ...existing.permissions, ...body.permissions }), "::jsonb");
+          if (body.permissions !== undefined)
+            set("permissions", JSON.stringify({ ...existing.permissions, ...body.permissions }), "::jsonb");
           if (body.metadata !== undefined) set("metadata", body.metadata ? JSON.stringify(body.metadata) : null, "::jsonb");
           const [agent] = await q.query<AgentRow>(
             `UPDATE agents SET ${[...sets, "updated_at = now()"].join(", ")} WHERE id = $1 AND status <> 'terminated'

@@ -19,7 +19,19 @@ const FROM: Record<Decision, readonly string[]> = {
 };
 
 /** The agent fields a `hire_agent` payload without an agent id may carry (an approval created by hand). */
-const HIRE_FIELDS = ["name", "role", "title", "icon", "capabilities", "reportsTo", "adapterType", "adapterConfig", "runtimeConfig", "budgetMonthlyCents", "metadata"] as const;
+const HIRE_FIELDS = [
+  "name",
+  "role",
+  "title",
+  "icon",
+  "capabilities",
+  "reportsTo",
+  "adapterType",
+  "adapterConfig",
+  "runtimeConfig",
+  "budgetMonthlyCents",
+  "metadata",
+] as const;
 
 /**
  * The board's decisions (approve, reject, request revision). Each is one transaction: a guarded
@@ -43,7 +55,12 @@ export function createApprovalDecisions(db: Database, agents: AgentService, engi
     );
     const primary = own?.issueId ?? null;
     const wakeReason = `approval_${approval.status}`;
-    const ids = { approvalId: approval.id, approvalStatus: approval.status, issueIds, ...(primary ? { issueId: primary } : { taskKey: `approval:${approval.id}` }) };
+    const ids = {
+      approvalId: approval.id,
+      approvalStatus: approval.status,
+      issueIds,
+      ...(primary ? { issueId: primary } : { taskKey: `approval:${approval.id}` }),
+    };
     try {
       await engine.wake(
         {
@@ -64,7 +81,14 @@ export function createApprovalDecisions(db: Database, agents: AgentService, engi
   }
 
   /** Inside `q`: the guarded transition, its effect and the wake. `hiredAgentId` names an agent just created for the hire. */
-  async function decideIn(q: Queryable, actor: Actor, existing: ApprovalRow, decision: Decision, note: string | null, hiredAgentId?: string): Promise<ApprovalRow> {
+  async function decideIn(
+    q: Queryable,
+    actor: Actor,
+    existing: ApprovalRow,
+    decision: Decision,
+    note: string | null,
+    hiredAgentId?: string,
+  ): Promise<ApprovalRow> {
     const [approval] = await q.query<ApprovalRow>(
       `UPDATE approvals SET status = $2, decision_note = $3, decided_by_user_id = $4, decided_at = now(), updated_at = now(),
               payload = CASE WHEN $5::uuid IS NULL THEN payload ELSE coalesce(payload, '{}'::jsonb) || jsonb_build_object('agentId', $5::uuid) END
@@ -75,7 +99,11 @@ export function createApprovalDecisions(db: Database, agents: AgentService, engi
       const current = (await findApproval(q, existing.id))!;
       // The hire's agent was created for this decision: roll it back with the lost race.
       if (current.status === decision && !hiredAgentId) return current;
-      throw ruleViolation(`Approval is ${current.status}; it cannot become ${decision}`, { status: current.status }, "approval_already_decided");
+      throw ruleViolation(
+        `Approval is ${current.status}; it cannot become ${decision}`,
+        { status: current.status },
+        "approval_already_decided",
+      );
     }
     const hireAgentId = hiredAgentId ?? (typeof approval.payload.agentId === "string" ? approval.payload.agentId : null);
     if (approval.type === "hire_agent" && hireAgentId && decision !== "revision_requested") {
@@ -119,7 +147,10 @@ export function createApprovalDecisions(db: Database, agents: AgentService, engi
       assertCanSee(actor, existing.companyId, "Approval");
       const note = body?.decisionNote ?? null;
       const needsAgent =
-        decision === "approved" && existing.type === "hire_agent" && typeof existing.payload.agentId !== "string" && FROM.approved.includes(existing.status);
+        decision === "approved" &&
+        existing.type === "hire_agent" &&
+        typeof existing.payload.agentId !== "string" &&
+        FROM.approved.includes(existing.status);
       if (!needsAgent) return db.tx((q) => decideIn(q, actor, existing, decision, note));
       // A hire approval created by hand describes the agent in its payload: create it (validated like
       // a direct create; a bad payload is a 400 and nothing changes) in the decision's transaction.

@@ -15,7 +15,7 @@ import { APPROVAL_COLUMNS, type ApprovalRow } from "./rows.js";
  *   approval whose payload describes the hire and names the agent (`payload.agentId`); approving
  *   activates it, rejecting terminates it (decide.ts). Both rows commit in one transaction.
  */
-export function createHireService(db: Database, companies: CompanyService, agents: AgentService, approvals: ApprovalService) {
+export function createHireService(_db: Database, companies: CompanyService, agents: AgentService, approvals: ApprovalService) {
   return {
     async hire(actor: Actor, companyId: string, body: AgentHireBody): Promise<{ agent: AgentRow; approval: ApprovalRow | null }> {
       const { sourceIssueId, sourceIssueIds, desiredSkills, instructionsBundle, ...agentFields } = body;

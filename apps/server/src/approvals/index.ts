@@ -16,4 +16,3 @@ export function createApprovalModule(services: Omit<Services, "approvals" | "int
   };
 }
 export type ApprovalModule = ReturnType<typeof createApprovalModule>;
-

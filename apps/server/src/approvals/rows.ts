@@ -37,6 +37,9 @@ export async function findApproval(q: Queryable, id: string, lock = false): Prom
 
 /** Ids of the issues linked to an approval, oldest link first (the first is the "primary" issue). */
 export async function linkedIssueIds(q: Queryable, approvalId: string): Promise<string[]> {
-  const rows = await q.query<{ issueId: string }>("SELECT issue_id FROM issue_approvals WHERE approval_id = $1 ORDER BY created_at, issue_id", [approvalId]);
+  const rows = await q.query<{ issueId: string }>(
+    "SELECT issue_id FROM issue_approvals WHERE approval_id = $1 ORDER BY created_at, issue_id",
+    [approvalId],
+  );
   return rows.map((r) => r.issueId);
 }

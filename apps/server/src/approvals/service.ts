@@ -31,7 +31,9 @@ export function createApprovalService(db: Database) {
     const unique = [...new Set(issueIds)];
     if (unique.length === 0) return;
     const rows = await q.query<{ id: string; companyId: string }>("SELECT id, company_id FROM issues WHERE id = ANY($1::uuid[])", [unique]);
-    const visibleRows = rows.filter((r) => (actor.kind === "agent" ? r.companyId === actor.companyId : actor.companyIds === "all" || actor.companyIds.includes(r.companyId)));
+    const visibleRows = rows.filter((r) =>
+      actor.kind === "agent" ? r.companyId === actor.companyId : actor.companyIds === "all" || actor.companyIds.includes(r.companyId),
+    );
     if (visibleRows.length !== unique.length) {
       const found = new Set(visibleRows.map((r) => r.id));
       throw notFound(`Issue not found: ${unique.find((id) => !found.has(id))}`);
@@ -52,7 +54,10 @@ export function createApprovalService(db: Database) {
   async function assertMayManageLinks(actor: Actor, companyId: string) {
     assertCompanyAccess(actor, companyId);
     if (actor.kind === "board") return;
-    const [agent] = await db.query<{ role: string; permissions: Record<string, unknown> | null }>("SELECT role, permissions FROM agents WHERE id = $1", [actor.agentId]);
+    const [agent] = await db.query<{ role: string; permissions: Record<string, unknown> | null }>(
+      "SELECT role, permissions FROM agents WHERE id = $1",
+      [actor.agentId],
+    );
     if (agent && (agent.role === "ceo" || agent.permissions?.canCreateAgents === true)) return;
     throw forbidden("Missing permission to link approvals", "approval_link_forbidden");
   }
@@ -78,19 +83,27 @@ export function createApprovalService(db: Database) {
       assertCompanyAccess(actor, companyId);
       const params: unknown[] = [companyId];
       const where = status ? `AND status = $${params.push(status)}` : "";
-      return db.query<ApprovalRow>(`SELECT ${APPROVAL_COLUMNS} FROM approvals WHERE company_id = $1 ${where} ORDER BY created_at DESC, id LIMIT 500`, params);
+      return db.query<ApprovalRow>(
+        `SELECT ${APPROVAL_COLUMNS} FROM approvals WHERE company_id = $1 ${where} ORDER BY created_at DESC, id LIMIT 500`,
+        params,
+      );
     },
 
     async create(actor: Actor, companyId: string, body: CreateApprovalBody): Promise<ApprovalRow> {
       assertCompanyAccess(actor, companyId);
       let requester: string | null = body.requestedByAgentId ?? null;
       if (actor.kind === "agent") {
-        if (requester && requester !== actor.agentId) throw forbidden("An agent can request approvals only for itself", "approval_requester_forbidden");
+        if (requester && requester !== actor.agentId)
+          throw forbidden("An agent can request approvals only for itself", "approval_requester_forbidden");
         requester = actor.agentId;
       } else if (requester) {
         const [agent] = await db.query<{ companyId: string }>("SELECT company_id FROM agents WHERE id = $1", [requester]);
         if (!agent || agent.companyId !== companyId) {
-          throw ruleViolation("requestedByAgentId must be an agent of the company", { requestedByAgentId: requester }, "approval_requester_invalid");
+          throw ruleViolation(
+            "requestedByAgentId must be an agent of the company",
+            { requestedByAgentId: requester },
+            "approval_requester_invalid",
+          );
         }
       }
       const stamp = actorStamp(actor);
@@ -126,9 +139,20 @@ export function createApprovalService(db: Database) {
         );
         if (!approval) {
           const current = (await findApproval(q, id))!;
-          throw ruleViolation("Only approvals in revision_requested can be resubmitted", { status: current.status }, "approval_not_resubmittable");
+          throw ruleViolation(
+            "Only approvals in revision_requested can be resubmitted",
+            { status: current.status },
+            "approval_not_resubmittable",
+          );
         }
-        await recordActivity(q, { companyId: approval.companyId, actor, action: "approval.resubmitted", entityType: "approval", entityId: id, details: { type: approval.type } });
+        await recordActivity(q, {
+          companyId: approval.companyId,
+          actor,
+          action: "approval.resubmitted",
+          entityType: "approval",
+          entityId: id,
+          details: { type: approval.type },
+        });
         return approval;
       });
     },
@@ -148,15 +172,27 @@ export function createApprovalService(db: Database) {
            VALUES ($1, $2, $3, $4, $5) RETURNING ${COMMENT_COLUMNS}`,
           [approval.companyId, id, stamp.agentId, stamp.actorType === "user" ? stamp.actorId : null, body.body],
         );
-        await recordActivity(q, { companyId: approval.companyId, actor, action: "approval.comment_added", entityType: "approval", entityId: id, details: { commentId: comment!.id } });
+        await recordActivity(q, {
+          companyId: approval.companyId,
+          actor,
+          action: "approval.comment_added",
+          entityType: "approval",
+          entityId: id,
+          details: { commentId: comment!.id },
+        });
         return comment!;
       });
     },
 
     async listIssues(actor: Actor, id: string) {
       await visible(actor, id);
-      const cols = ISSUE_COLUMNS.split(",").map((c) => `i.${c.trim()}`).join(", ");
-      return db.query(`SELECT ${cols} FROM issue_approvals l JOIN issues i ON i.id = l.issue_id WHERE l.approval_id = $1 ORDER BY l.created_at DESC, i.id`, [id]);
+      const cols = ISSUE_COLUMNS.split(",")
+        .map((c) => `i.${c.trim()}`)
+        .join(", ");
+      return db.query(
+        `SELECT ${cols} FROM issue_approvals l JOIN issues i ON i.id = l.issue_id WHERE l.approval_id = $1 ORDER BY l.created_at DESC, i.id`,
+        [id],
+      );
     },
 
     async listForIssue(actor: Actor, issueRef: string) {
@@ -170,7 +206,14 @@ export function createApprovalService(db: Database) {
       const approval = await visible(actor, approvalId);
       await db.tx(async (q) => {
         await linkIssues(q, actor, approval, [issue.id]);
-        await recordActivity(q, { companyId: issue.companyId, actor, action: "issue.approval_linked", entityType: "issue", entityId: issue.id, details: { approvalId } });
+        await recordActivity(q, {
+          companyId: issue.companyId,
+          actor,
+          action: "issue.approval_linked",
+          entityType: "issue",
+          entityId: issue.id,
+          details: { approvalId },
+        });
       });
       return listForIssue(issue.id);
     },
@@ -180,9 +223,19 @@ export function createApprovalService(db: Database) {
       await assertMayManageLinks(actor, issue.companyId);
       await visible(actor, approvalId);
       await db.tx(async (q) => {
-        const removed = await q.query("DELETE FROM issue_approvals WHERE issue_id = $1 AND approval_id = $2 RETURNING approval_id", [issue.id, approvalId]);
+        const removed = await q.query("DELETE FROM issue_approvals WHERE issue_id = $1 AND approval_id = $2 RETURNING approval_id", [
+          issue.id,
+          approvalId,
+        ]);
         if (removed.length) {
-          await recordActivity(q, { companyId: issue.companyId, actor, action: "issue.approval_unlinked", entityType: "issue", entityId: issue.id, details: { approvalId } });
+          await recordActivity(q, {
+            companyId: issue.companyId,
+            actor,
+            action: "issue.approval_unlinked",
+            entityType: "issue",
+            entityId: issue.id,
+            details: { approvalId },
+          });
         }
       });
       return { ok: true as const };

@@ -23,7 +23,11 @@ export function sanitizeFilename(raw: string | undefined | null): string | null 
     const dot = name.lastIndexOf(".");
     const ext = dot > 0 ? [...name.slice(dot)] : [];
     const keep = ext.length > 0 && ext.length <= KEPT_EXTENSION_MAX ? ext : [];
-    name = chars.slice(0, ATTACHMENT_FILENAME_MAX - keep.length).join("").trimEnd() + keep.join("");
+    name =
+      chars
+        .slice(0, ATTACHMENT_FILENAME_MAX - keep.length)
+        .join("")
+        .trimEnd() + keep.join("");
   }
   return name;
 }

@@ -41,7 +41,13 @@ export type AttachmentView = AttachmentRow & Pick<Attachment, "assetId" | "provi
 
 /** Paperclip's field names, plus Staple's createdByRunId (the same run as originatingRunId). */
 function present(row: AttachmentRow): AttachmentView {
-  return { ...row, assetId: row.id, provider: "postgres", originatingRunId: row.createdByRunId, contentPath: attachmentContentPath(row.id) };
+  return {
+    ...row,
+    assetId: row.id,
+    provider: "postgres",
+    originatingRunId: row.createdByRunId,
+    contentPath: attachmentContentPath(row.id),
+  };
 }
 
 export interface NewAttachment {
@@ -80,7 +86,9 @@ export async function listIssueAttachmentsCompact(q: Queryable, issueId: string)
  */
 export function createAttachmentService(db: Database) {
   async function visible(actor: Actor, attachmentId: string): Promise<AttachmentRow> {
-    const [row] = isUuid(attachmentId) ? await db.query<AttachmentRow>(`SELECT ${COLUMNS} FROM issue_attachments WHERE id = $1`, [attachmentId]) : [];
+    const [row] = isUuid(attachmentId)
+      ? await db.query<AttachmentRow>(`SELECT ${COLUMNS} FROM issue_attachments WHERE id = $1`, [attachmentId])
+      : [];
     if (!row) throw notFound("Attachment not found");
     assertCanSee(actor, row.companyId, "Attachment");
     return row;
@@ -157,9 +165,10 @@ export function createAttachmentService(db: Database) {
       const issue = await findIssue(db, issueRef);
       if (!issue) throw notFound("Issue not found");
       assertCanSee(actor, issue.companyId, "Issue");
-      const rows = await db.query<AttachmentRow>(`SELECT ${COLUMNS} FROM issue_attachments WHERE issue_id = $1 ORDER BY created_at DESC, id DESC`, [
-        issue.id,
-      ]);
+      const rows = await db.query<AttachmentRow>(
+        `SELECT ${COLUMNS} FROM issue_attachments WHERE issue_id = $1 ORDER BY created_at DESC, id DESC`,
+        [issue.id],
+      );
       return rows.map(present);
     },
 

@@ -54,7 +54,15 @@ export const AUTHENTICATION_REQUIRED_MESSAGE =
  */
 export function createAuthenticator({ db, jwtSecret, unauthenticatedBoard = false }: AuthenticatorDeps) {
   const board = createBoardCredentials(db);
-  return async function authenticate({ authorization, runIdHeader, cookie, method, origin, host, secFetchSite }: Credentials): Promise<Actor> {
+  return async function authenticate({
+    authorization,
+    runIdHeader,
+    cookie,
+    method,
+    origin,
+    host,
+    secFetchSite,
+  }: Credentials): Promise<Actor> {
     const runIdFromHeader = runIdHeader?.trim() || undefined;
     if (runIdFromHeader !== undefined && !isUuid(runIdFromHeader)) {
       throw validationError("X-Paperclip-Run-Id must be a uuid");
@@ -63,7 +71,8 @@ export function createAuthenticator({ db, jwtSecret, unauthenticatedBoard = fals
       const sessionToken = readCookie(cookie, SESSION_COOKIE);
       if (sessionToken !== undefined) {
         const session = await board.resolveSession(sessionToken);
-        if (!session) throw unauthenticated("Board session expired or signed out; open a new login link (`npx staple board`)", "session_invalid");
+        if (!session)
+          throw unauthenticated("Board session expired or signed out; open a new login link (`npx staple board`)", "session_invalid");
         // Cookies ride along on cross-site requests: a write must come from this origin.
         checkSameOrigin({ method: method ?? "GET", origin, host, secFetchSite });
         return { kind: "board", userId: session.userId, source: "session", companyIds: "all", credentialId: session.credentialId };
@@ -79,7 +88,13 @@ export function createAuthenticator({ db, jwtSecret, unauthenticatedBoard = fals
     if (BOARD_KEY_RE.test(token)) {
       const key = await board.resolveKey(token);
       if (!key) throw unauthenticated("Invalid, expired or revoked board API key", "invalid_board_key");
-      return { kind: "board", userId: key.userId ?? LOCAL_BOARD_USER_ID, source: "board_key", companyIds: "all", credentialId: key.credentialId };
+      return {
+        kind: "board",
+        userId: key.userId ?? LOCAL_BOARD_USER_ID,
+        source: "board_key",
+        companyIds: "all",
+        credentialId: key.credentialId,
+      };
     }
 
     if (AGENT_KEY_RE.test(token)) {
@@ -131,7 +146,13 @@ export function createAuthenticator({ db, jwtSecret, unauthenticatedBoard = fals
       if (runIdFromHeader && runIdFromHeader !== claims.run_id) {
         throw ruleViolation("X-Paperclip-Run-Id does not match the run of this token", undefined, "agent_jwt_run_id_mismatch");
       }
-      const [row] = await db.query<{ companyId: string; status: string; runStatus: string | null; runAgentId: string | null; runErrorCode: string | null }>(
+      const [row] = await db.query<{
+        companyId: string;
+        status: string;
+        runStatus: string | null;
+        runAgentId: string | null;
+        runErrorCode: string | null;
+      }>(
         `SELECT a.company_id, a.status, r.status AS run_status, r.agent_id AS run_agent_id, r.error_code AS run_error_code
            FROM agents a LEFT JOIN heartbeat_runs r ON r.id = $2
           WHERE a.id = $1`,

@@ -19,7 +19,11 @@ export const BOARD_KEY_RE = /^stb_[0-9a-f]{48}$/;
 export const BOARD_TOKEN_FILE = "board-token";
 export const SESSION_COOKIE = "staple_session";
 /** Environment variables that may carry a board credential; never passed to agent processes. */
-export const BOARD_CREDENTIAL_ENV_VARS: readonly string[] = Object.freeze(["STAPLE_API_KEY", "STAPLE_BOARD_TOKEN", "PAPERCLIP_BOARD_API_KEY"]);
+export const BOARD_CREDENTIAL_ENV_VARS: readonly string[] = Object.freeze([
+  "STAPLE_API_KEY",
+  "STAPLE_BOARD_TOKEN",
+  "PAPERCLIP_BOARD_API_KEY",
+]);
 
 export const SESSION_TTL_MS = 30 * 24 * 3600_000;
 export const LOGIN_LINK_TTL_MS = 24 * 3600_000;
@@ -125,7 +129,10 @@ export function createBoardCredentials(db: Queryable) {
      * Redeems a login code exactly once (a guarded update: two concurrent redemptions cannot both
      * win) and opens a session. Null when the code is unknown, used or expired.
      */
-    async redeemLoginLink(code: string, userAgent: string | undefined): Promise<{ token: string; sessionId: string; expiresAt: string } | null> {
+    async redeemLoginLink(
+      code: string,
+      userAgent: string | undefined,
+    ): Promise<{ token: string; sessionId: string; expiresAt: string } | null> {
       const [link] = await db.query<{ userId: string }>(
         `UPDATE board_login_links SET used_at = now()
           WHERE code_hash = $1 AND used_at IS NULL AND expires_at > now()

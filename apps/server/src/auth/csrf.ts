@@ -9,7 +9,12 @@ const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
  * `Sec-Fetch-Site` where they support it. A write with neither is refused too: a cookie-holding
  * client that is not a browser can send an Origin header or use a bearer token.
  */
-export function checkSameOrigin(req: { method: string; origin: string | undefined; host: string | undefined; secFetchSite: string | undefined }): void {
+export function checkSameOrigin(req: {
+  method: string;
+  origin: string | undefined;
+  host: string | undefined;
+  secFetchSite: string | undefined;
+}): void {
   if (SAFE_METHODS.has(req.method.toUpperCase())) return;
   if (req.secFetchSite !== undefined && req.secFetchSite !== "same-origin" && req.secFetchSite !== "none") {
     throw forbidden(`Cross-site request refused (Sec-Fetch-Site: ${req.secFetchSite})`, "csrf_rejected");

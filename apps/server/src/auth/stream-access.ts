@@ -47,9 +47,19 @@ const BLOCKED_AGENT_STATUSES: readonly string[] = NON_INVOKABLE_AGENT_STATUSES;
  * A database failure leaves every stream open (logged); the next pass tries again.
  */
 export function createStreamAccessCheck(deps: StreamAccessDeps) {
-  async function checkAgents(items: { index: number; actor: AgentActor; expiresAtMs?: number; companyId: string }[], out: (StreamRevocation | null)[]) {
+  async function checkAgents(
+    items: { index: number; actor: AgentActor; expiresAtMs?: number; companyId: string }[],
+    out: (StreamRevocation | null)[],
+  ) {
     if (items.length === 0) return;
-    const rows = await deps.db.query<{ i: number; agentStatus: string | null; agentCompanyId: string | null; keyLive: boolean | null; runStatus: string | null; runAgentId: string | null }>(
+    const rows = await deps.db.query<{
+      i: number;
+      agentStatus: string | null;
+      agentCompanyId: string | null;
+      keyLive: boolean | null;
+      runStatus: string | null;
+      runAgentId: string | null;
+    }>(
       `SELECT s.i, a.status AS agent_status, a.company_id AS agent_company_id,
               (k.id IS NOT NULL AND k.revoked_at IS NULL) AS key_live,
               r.status AS run_status, r.agent_id AS run_agent_id
@@ -57,7 +67,16 @@ export function createStreamAccessCheck(deps: StreamAccessDeps) {
          LEFT JOIN agents a ON a.id = s.agent_id
          LEFT JOIN agent_api_keys k ON k.id = s.key_id AND k.agent_id = s.agent_id
          LEFT JOIN heartbeat_runs r ON r.id = s.run_id`,
-      [JSON.stringify(items.map(({ index, actor }) => ({ i: index, agent_id: actor.agentId, key_id: actor.via === "api_key" ? actor.keyId : null, run_id: actor.via === "run_jwt" ? actor.runId : null })))],
+      [
+        JSON.stringify(
+          items.map(({ index, actor }) => ({
+            i: index,
+            agent_id: actor.agentId,
+            key_id: actor.via === "api_key" ? actor.keyId : null,
+            run_id: actor.via === "run_jwt" ? actor.runId : null,
+          })),
+        ),
+      ],
     );
     const byIndex = new Map(rows.map((row) => [row.i, row]));
     const now = Date.now();
@@ -67,7 +86,8 @@ export function createStreamAccessCheck(deps: StreamAccessDeps) {
       if (!row || row.agentStatus === null || row.agentCompanyId !== actor.companyId) verdict = "credential_revoked";
       else if (actor.via === "api_key" && !row.keyLive) verdict = "credential_revoked";
       else if (actor.via === "run_jwt" && expiresAtMs !== undefined && expiresAtMs <= now) verdict = "credential_expired";
-      else if (actor.via === "run_jwt" && (row.runAgentId !== actor.agentId || !LIVE_RUN_STATUSES.includes(row.runStatus ?? ""))) verdict = "run_finished";
+      else if (actor.via === "run_jwt" && (row.runAgentId !== actor.agentId || !LIVE_RUN_STATUSES.includes(row.runStatus ?? "")))
+        verdict = "run_finished";
       else if (BLOCKED_AGENT_STATUSES.includes(row.agentStatus)) verdict = `agent_${row.agentStatus}` as StreamRevocation;
       else if (actor.companyId !== companyId) verdict = "access_revoked";
       out[index] = verdict;

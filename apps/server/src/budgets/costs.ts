@@ -46,7 +46,13 @@ const TOTALS = `coalesce(sum(e.cost_cents), 0)::bigint AS cost_cents, coalesce(s
   count(DISTINCT e.heartbeat_run_id)::int AS run_count`;
 const WINDOW = "($2::timestamptz IS NULL OR e.occurred_at >= $2) AND ($3::timestamptz IS NULL OR e.occurred_at < $3)";
 
-type Totals = { costCents: string | number; inputTokens: string | number; cachedInputTokens: string | number; outputTokens: string | number; runCount: number };
+type Totals = {
+  costCents: string | number;
+  inputTokens: string | number;
+  cachedInputTokens: string | number;
+  outputTokens: string | number;
+  runCount: number;
+};
 const numbers = <T extends Totals>(row: T) => ({
   ...row,
   costCents: Number(row.costCents),
@@ -65,7 +71,8 @@ export function agentReportLimitCents(agentBudgetMonthlyCents: number): number {
 
 export function createCostService(db: Database) {
   const window = (companyId: string, w: CostWindowQuery) => {
-    if (w.from && w.to && Date.parse(w.from) >= Date.parse(w.to)) throw validationError("`from` must be before `to`", [{ path: ["from"], message: "must be before to" }]);
+    if (w.from && w.to && Date.parse(w.from) >= Date.parse(w.to))
+      throw validationError("`from` must be before `to`", [{ path: ["from"], message: "must be before to" }]);
     return [companyId, w.from ?? null, w.to ?? null];
   };
   return {
@@ -131,24 +138,39 @@ export function createCostService(db: Database) {
       assertCompanyAccess(actor, companyId);
       if (actor.kind === "agent" && actor.agentId !== body.agentId) throw forbidden("An agent may only report its own costs");
       if (actor.kind !== "agent") assertBoard(actor);
-      if (body.costCents !== undefined && body.costUsd !== undefined) throw validationError("Give costCents or costUsd, not both", [{ path: ["costUsd"], message: "conflicts with costCents" }]);
+      if (body.costCents !== undefined && body.costUsd !== undefined)
+        throw validationError("Give costCents or costUsd, not both", [{ path: ["costUsd"], message: "conflicts with costCents" }]);
       const agentReport = actor.kind === "agent";
       const reportedRunId = actor.kind === "agent" ? actor.runId : null;
       if (agentReport && body.heartbeatRunId && body.heartbeatRunId.toLowerCase() !== reportedRunId?.toLowerCase()) {
-        throw ruleViolation("An agent reports costs only for the run it is reporting from (heartbeatRunId must be that run)", { heartbeatRunId: body.heartbeatRunId, runId: reportedRunId }, "cost_event_run_mismatch");
+        throw ruleViolation(
+          "An agent reports costs only for the run it is reporting from (heartbeatRunId must be that run)",
+          { heartbeatRunId: body.heartbeatRunId, runId: reportedRunId },
+          "cost_event_run_mismatch",
+        );
       }
       const billingType = normalizeBillingType(body.billingType ?? null);
       const cents = body.costCents ?? billedCents(body.costUsd ?? null, billingType);
       return db.tx(async (q) => {
-        const [agent] = await q.query<{ id: string; budgetMonthlyCents: number }>("SELECT id, budget_monthly_cents FROM agents WHERE id = $1 AND company_id = $2", [body.agentId, companyId]);
+        const [agent] = await q.query<{ id: string; budgetMonthlyCents: number }>(
+          "SELECT id, budget_monthly_cents FROM agents WHERE id = $1 AND company_id = $2",
+          [body.agentId, companyId],
+        );
         if (!agent) throw notFound("Agent not found in this company");
         if (agentReport && cents > agentReportLimitCents(agent.budgetMonthlyCents)) {
           const limitCents = agentReportLimitCents(agent.budgetMonthlyCents);
-          throw ruleViolation(`An agent may report at most ${limitCents} cents per cost event`, { costCents: cents, limitCents }, "cost_event_over_limit");
+          throw ruleViolation(
+            `An agent may report at most ${limitCents} cents per cost event`,
+            { costCents: cents, limitCents },
+            "cost_event_over_limit",
+          );
         }
         let projectId = body.projectId ?? null;
         if (body.issueId) {
-          const [issue] = await q.query<{ projectId: string | null }>("SELECT project_id FROM issues WHERE id = $1 AND company_id = $2", [body.issueId, companyId]);
+          const [issue] = await q.query<{ projectId: string | null }>("SELECT project_id FROM issues WHERE id = $1 AND company_id = $2", [
+            body.issueId,
+            companyId,
+          ]);
           if (!issue) throw notFound("Issue not found in this company");
           projectId ??= issue.projectId;
         }
@@ -168,9 +190,26 @@ export function createCostService(db: Database) {
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, coalesce($9, 'unknown'), $10, $11, $12, $13, $14, $15, coalesce($16::timestamptz, now()), $17, $18)
            ON CONFLICT (heartbeat_run_id) WHERE heartbeat_run_id IS NOT NULL DO NOTHING
            RETURNING *`,
-          [companyId, body.agentId, body.issueId ?? null, projectId, body.goalId ?? null, agentReport ? null : (body.heartbeatRunId ?? null),
-            body.billingCode ?? null, body.provider ?? null, body.biller ?? null, billingType, body.model ?? null, body.inputTokens,
-            body.cachedInputTokens, body.outputTokens, cents, body.occurredAt ?? null, agentReport, reportedRunId],
+          [
+            companyId,
+            body.agentId,
+            body.issueId ?? null,
+            projectId,
+            body.goalId ?? null,
+            agentReport ? null : (body.heartbeatRunId ?? null),
+            body.billingCode ?? null,
+            body.provider ?? null,
+            body.biller ?? null,
+            billingType,
+            body.model ?? null,
+            body.inputTokens,
+            body.cachedInputTokens,
+            body.outputTokens,
+            cents,
+            body.occurredAt ?? null,
+            agentReport,
+            reportedRunId,
+          ],
         );
         // One cost event per run (the ledger's unique index): a second report for the same run is a conflict.
         if (!event) throw conflict("This run already has a cost event");
@@ -180,7 +219,14 @@ export function createCostService(db: Database) {
         for (const agentId of await applySpend(q, spend)) {
           await q.query(`SELECT pg_notify('${DISPATCH_CHANNEL}', $1::text)`, [agentId]);
         }
-        await recordActivity(q, { companyId, actor, action: "cost.reported", entityType: "cost_event", entityId: String(event!.id), details: { agentId: body.agentId, costCents: cents, agentReported: agentReport, reportedRunId } });
+        await recordActivity(q, {
+          companyId,
+          actor,
+          action: "cost.reported",
+          entityType: "cost_event",
+          entityId: String(event!.id),
+          details: { agentId: body.agentId, costCents: cents, agentReported: agentReport, reportedRunId },
+        });
         return event!;
       });
     },

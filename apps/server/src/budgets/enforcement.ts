@@ -17,8 +17,20 @@ export interface ScopeToPause {
  * the scopes newly paused (the caller cancels their work). Incidents are unique per (policy,
  * window, threshold), so concurrent costs record each crossing once.
  */
-export async function evaluateBudgets(q: Queryable, cost: { companyId: string; agentId: string | null; projectId: string | null }): Promise<ScopeToPause[]> {
-  const policies = await q.query<{ id: string; scopeType: ScopeToPause["scopeType"]; scopeId: string; amount: number; warnPercent: number; hardStopEnabled: boolean; windowStart: string; total: number }>(
+export async function evaluateBudgets(
+  q: Queryable,
+  cost: { companyId: string; agentId: string | null; projectId: string | null },
+): Promise<ScopeToPause[]> {
+  const policies = await q.query<{
+    id: string;
+    scopeType: ScopeToPause["scopeType"];
+    scopeId: string;
+    amount: number;
+    warnPercent: number;
+    hardStopEnabled: boolean;
+    windowStart: string;
+    total: number;
+  }>(
     `SELECT p.id, p.scope_type, p.scope_id, p.amount, p.warn_percent, p.hard_stop_enabled,
             CASE WHEN p.window_kind = 'lifetime' THEN 'epoch'::timestamptz ELSE ${MONTH_START_SQL} END AS window_start, obs.total
        FROM budget_policies p
@@ -57,11 +69,20 @@ export async function evaluateBudgets(q: Queryable, cost: { companyId: string; a
     );
     await q.query("UPDATE budget_incidents SET approval_id = $2 WHERE id = $1", [incident.id, approval!.id]);
     if (p.scopeType === "agent") {
-      await q.query(`UPDATE agents SET status = 'paused', pause_reason = 'budget', paused_at = now(), updated_at = now() WHERE id = $1 AND status NOT IN ${sqlList(STOPPED_AGENT_STATUSES)}`, [p.scopeId]);
+      await q.query(
+        `UPDATE agents SET status = 'paused', pause_reason = 'budget', paused_at = now(), updated_at = now() WHERE id = $1 AND status NOT IN ${sqlList(STOPPED_AGENT_STATUSES)}`,
+        [p.scopeId],
+      );
     } else if (p.scopeType === "project") {
-      await q.query("UPDATE projects SET pause_reason = 'budget', paused_at = now(), updated_at = now() WHERE id = $1 AND paused_at IS NULL", [p.scopeId]);
+      await q.query(
+        "UPDATE projects SET pause_reason = 'budget', paused_at = now(), updated_at = now() WHERE id = $1 AND paused_at IS NULL",
+        [p.scopeId],
+      );
     } else {
-      await q.query("UPDATE companies SET status = 'paused', pause_reason = 'budget', paused_at = now(), updated_at = now() WHERE id = $1 AND status = 'active'", [p.scopeId]);
+      await q.query(
+        "UPDATE companies SET status = 'paused', pause_reason = 'budget', paused_at = now(), updated_at = now() WHERE id = $1 AND status = 'active'",
+        [p.scopeId],
+      );
     }
     await recordActivity(q, {
       companyId: cost.companyId,

@@ -19,7 +19,13 @@ export async function getInvocationBlock(
   q: Queryable,
   scope: { companyId: string; agentId: string; projectId?: string | null },
 ): Promise<InvocationBlock | null> {
-  const [row] = await q.query<{ kind: string; scopeType: InvocationBlock["scopeType"]; scopeId: string; amount: number | null; total: number | null }>(
+  const [row] = await q.query<{
+    kind: string;
+    scopeType: InvocationBlock["scopeType"];
+    scopeId: string;
+    amount: number | null;
+    total: number | null;
+  }>(
     `SELECT * FROM (
        SELECT 0 AS ord, 'company_paused' AS kind, 'company' AS scope_type, c.id AS scope_id, NULL::int AS amount, NULL::int AS total
          FROM companies c WHERE c.id = $1 AND c.status = 'paused'

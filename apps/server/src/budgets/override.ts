@@ -12,7 +12,12 @@ import { recordActivity } from "../activity/record.js";
  * Runs in the decision's transaction. Only scopes paused *for budget* are resumed; a manual pause
  * stays. The incident is found by its approval id, never from the approval's payload.
  */
-export async function applyBudgetOverrideDecision(q: Queryable, approval: { id: string; companyId: string }, decision: "approved" | "rejected", actor: Actor): Promise<void> {
+export async function applyBudgetOverrideDecision(
+  q: Queryable,
+  approval: { id: string; companyId: string },
+  decision: "approved" | "rejected",
+  actor: Actor,
+): Promise<void> {
   const incidents = await q.query<{ id: string; scopeType: "company" | "agent" | "project"; scopeId: string }>(
     `UPDATE budget_incidents bi SET status = $2, updated_at = now()
        FROM budget_policies p

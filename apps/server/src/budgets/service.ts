@@ -52,9 +52,25 @@ export function createBudgetService(db: Database) {
         const [policy] = await q.query<{ id: string }>(
           `INSERT INTO budget_policies (company_id, scope_type, scope_id, window_kind, amount, warn_percent, hard_stop_enabled, notify_enabled)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING ${POLICY_COLUMNS}`,
-          [companyId, body.scopeType, scopeId, body.windowKind ?? "calendar_month_utc", body.amount, body.warnPercent ?? 80, body.hardStopEnabled ?? true, body.notifyEnabled ?? true],
+          [
+            companyId,
+            body.scopeType,
+            scopeId,
+            body.windowKind ?? "calendar_month_utc",
+            body.amount,
+            body.warnPercent ?? 80,
+            body.hardStopEnabled ?? true,
+            body.notifyEnabled ?? true,
+          ],
         );
-        await recordActivity(q, { companyId, actor, action: "budget.policy_created", entityType: "budget_policy", entityId: policy!.id, details: { scopeType: body.scopeType, scopeId, amount: body.amount } });
+        await recordActivity(q, {
+          companyId,
+          actor,
+          action: "budget.policy_created",
+          entityType: "budget_policy",
+          entityId: policy!.id,
+          details: { scopeType: body.scopeType, scopeId, amount: body.amount },
+        });
         return policy!;
       });
     },

@@ -9,7 +9,10 @@ import { evaluateBudgets } from "./enforcement.js";
  * changed (the caller pokes their dispatch). Used by both run finalization and reported cost
  * events, so the two can never enforce differently.
  */
-export async function applySpend(q: Queryable, cost: { companyId: string; agentId: string; projectId: string | null; cents: number }): Promise<string[]> {
+export async function applySpend(
+  q: Queryable,
+  cost: { companyId: string; agentId: string; projectId: string | null; cents: number },
+): Promise<string[]> {
   if (cost.cents <= 0) return [];
   await q.query("UPDATE agents SET spent_monthly_cents = spent_monthly_cents + $2 WHERE id = $1", [cost.agentId, cost.cents]);
   await q.query("UPDATE companies SET spent_monthly_cents = spent_monthly_cents + $2 WHERE id = $1", [cost.companyId, cost.cents]);

@@ -10,9 +10,21 @@ import { baseIssuePrefix, nextFreeIssuePrefix } from "./issue-prefix.js";
 
 /** The columns a company row reads (test/row-types.test.ts checks them against the migrated schema). */
 export const COMPANY_ROW = tableColumns("companies", [
-  "id", "name", "description", "status", "pause_reason", "paused_at", "issue_prefix", "issue_counter",
-  "budget_monthly_cents", "spent_monthly_cents", "require_board_approval_for_new_agents", "brand_color", "archived_at",
-  "created_at", "updated_at",
+  "id",
+  "name",
+  "description",
+  "status",
+  "pause_reason",
+  "paused_at",
+  "issue_prefix",
+  "issue_counter",
+  "budget_monthly_cents",
+  "spent_monthly_cents",
+  "require_board_approval_for_new_agents",
+  "brand_color",
+  "archived_at",
+  "created_at",
+  "updated_at",
 ]);
 export const COMPANY_COLUMNS = selectList(COMPANY_ROW);
 
@@ -81,10 +93,9 @@ export function createCompanyService(db: Database) {
       for (let attempt = 0; attempt < PREFIX_ATTEMPTS; attempt++) {
         try {
           return await db.tx(async (q) => {
-            const taken = await q.query<{ issuePrefix: string }>(
-              "SELECT issue_prefix FROM companies WHERE issue_prefix LIKE $1 || '%'",
-              [base],
-            );
+            const taken = await q.query<{ issuePrefix: string }>("SELECT issue_prefix FROM companies WHERE issue_prefix LIKE $1 || '%'", [
+              base,
+            ]);
             const prefix = nextFreeIssuePrefix(base, new Set(taken.map((t) => t.issuePrefix)));
             const [company] = await q.query<CompanyRow>(
               `INSERT INTO companies (name, description, issue_prefix, budget_monthly_cents,

@@ -13,7 +13,9 @@ export function createDashboardService(db: Queryable) {
     async get(actor: Actor, companyId: string, company: { budgetMonthlyCents: number; spentMonthlyCents: number }) {
       assertCompanyAccess(actor, companyId);
       const [agents, issues, approvals] = await Promise.all([
-        db.query<{ status: string; n: number }>("SELECT status, count(*)::int AS n FROM agents WHERE company_id = $1 GROUP BY status", [companyId]),
+        db.query<{ status: string; n: number }>("SELECT status, count(*)::int AS n FROM agents WHERE company_id = $1 GROUP BY status", [
+          companyId,
+        ]),
         db.query<{ status: string; n: number }>(
           "SELECT status, count(*)::int AS n FROM issues WHERE company_id = $1 AND hidden_at IS NULL GROUP BY status",
           [companyId],

@@ -44,8 +44,7 @@ export interface EmbeddedDatabase extends Database {
  */
 export async function openEmbedded(options: EmbeddedOptions = {}): Promise<EmbeddedDatabase> {
   const { dataDir, template } = options;
-  const loadDataDir =
-    template && (!dataDir || isEmptyDir(dataDir)) ? new Blob([new Uint8Array(template)]) : undefined;
+  const loadDataDir = template && (!dataDir || isEmptyDir(dataDir)) ? new Blob([new Uint8Array(template)]) : undefined;
   if (dataDir) fs.mkdirSync(dataDir, { recursive: true });
   const pg = await PGlite.create(dataDir ?? "memory://", { parsers, loadDataDir });
   const base = wrap(pg);

@@ -17,7 +17,10 @@ export interface Migration {
 }
 
 export function loadMigrations(dir = MIGRATIONS_DIR): Migration[] {
-  const files = fs.readdirSync(dir).filter((f) => f.endsWith(".sql")).sort();
+  const files = fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith(".sql"))
+    .sort();
   const migrations = files.map((file) => {
     const match = FILE_RE.exec(file);
     if (!match) throw new Error(`Migration file name must look like 0001_description.sql: ${file}`);
@@ -53,9 +56,7 @@ export async function migrate(db: Database, migrations = loadMigrations()): Prom
 }
 
 export async function pendingMigrations(db: Database, migrations = loadMigrations()): Promise<number> {
-  const rows = await db
-    .query<{ id: number }>("SELECT id FROM staple_migrations")
-    .catch(() => [] as { id: number }[]);
+  const rows = await db.query<{ id: number }>("SELECT id FROM staple_migrations").catch(() => [] as { id: number }[]);
   const done = new Set(rows.map((r) => r.id));
   return migrations.filter((m) => !done.has(m.id)).length;
 }

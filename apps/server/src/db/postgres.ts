@@ -27,7 +27,10 @@ async function listenWithReconnect(
   let timer: NodeJS.Timeout | undefined;
   const connect = async (attempt: number): Promise<void> => {
     if (stopped) return;
-    const c = new pg.Client({ connectionString: options.connectionString, application_name: `${options.applicationName ?? "staple"}-listen` });
+    const c = new pg.Client({
+      connectionString: options.connectionString,
+      application_name: `${options.applicationName ?? "staple"}-listen`,
+    });
     c.on("notification", (msg) => {
       if (msg.channel === channel) handler(msg.payload ?? "");
     });

@@ -15,7 +15,14 @@ import { agentWriteRedactor } from "../secrets/agent-writes.js";
  */
 export const ISSUE_DOCUMENT_ROW = tableColumns("issue_documents", ["id", "company_id", "issue_id", "key"]);
 export const DOCUMENT_ROW = tableColumns("documents", [
-  "id", "title", "format", "latest_body", "latest_revision_id", "latest_revision_number", "created_at", "updated_at",
+  "id",
+  "title",
+  "format",
+  "latest_body",
+  "latest_revision_id",
+  "latest_revision_number",
+  "created_at",
+  "updated_at",
 ]);
 const DOC_COLUMNS = [
   ...ISSUE_DOCUMENT_ROW.columns.map((c) => (c === "id" ? "d.id AS link_id" : `d.${c}`)),
@@ -41,7 +48,10 @@ interface DocRow {
   updatedAt: Date;
 }
 export type DocRowCheck = Assert<
-  RowMatches<DocRow, Exclude<ColumnsOf<typeof ISSUE_DOCUMENT_ROW>, "id"> | "link_id" | Exclude<ColumnsOf<typeof DOCUMENT_ROW>, "latest_body"> | "body">
+  RowMatches<
+    DocRow,
+    Exclude<ColumnsOf<typeof ISSUE_DOCUMENT_ROW>, "id"> | "link_id" | Exclude<ColumnsOf<typeof DOCUMENT_ROW>, "latest_body"> | "body"
+  >
 >;
 
 function checkKey(key: string): string {
@@ -112,7 +122,12 @@ export function createDocumentService(db: Database, issues: IssueService, hooks:
       const visible = await issues.visibleIssue(actor, issueRef);
       // Secrets an agent writes are stored as [REDACTED], in the document and its revision alike.
       const redactor = await agentWriteRedactor(db, actor, visible.companyId, [sent.title, sent.body, sent.changeSummary]);
-      const body = { ...sent, title: redactor.text(sent.title), body: redactor.text(sent.body), changeSummary: redactor.text(sent.changeSummary) };
+      const body = {
+        ...sent,
+        title: redactor.text(sent.title),
+        body: redactor.text(sent.body),
+        changeSummary: redactor.text(sent.changeSummary),
+      };
       const stamp = actorStamp(actor);
       const userId = actor.kind === "board" ? actor.userId : null;
       return db.tx(async (q) => {
@@ -154,7 +169,12 @@ export function createDocumentService(db: Database, issues: IssueService, hooks:
         if (body.baseRevisionId && body.baseRevisionId !== existing.latestRevisionId) {
           throw conflict(
             "Document was changed since baseRevisionId; reload it and reapply your change",
-            { key, baseRevisionId: body.baseRevisionId, currentRevisionId: existing.latestRevisionId, currentRevisionNumber: existing.latestRevisionNumber },
+            {
+              key,
+              baseRevisionId: body.baseRevisionId,
+              currentRevisionId: existing.latestRevisionId,
+              currentRevisionNumber: existing.latestRevisionNumber,
+            },
             "document_base_stale",
           );
         }
@@ -182,7 +202,11 @@ export function createDocumentService(db: Database, issues: IssueService, hooks:
           entityId: issue.id,
           details: { identifier: issue.identifier, key, documentId: existing.id, revisionId: rev!.id, revisionNumber: number },
         });
-        await hooks.afterRevision?.(q, { companyId: issue.companyId, issueId: issue.id, documentId: existing.id, key, revisionId: rev!.id, revisionNumber: number }, actor);
+        await hooks.afterRevision?.(
+          q,
+          { companyId: issue.companyId, issueId: issue.id, documentId: existing.id, key, revisionId: rev!.id, revisionNumber: number },
+          actor,
+        );
         return { created: false, document: publicDoc((await findDoc(q, issue.id, key))!) };
       });
     },
@@ -202,7 +226,11 @@ export function createDocumentService(db: Database, issues: IssueService, hooks:
           entityId: visible.id,
           details: { identifier: visible.identifier, key, documentId: doc.id },
         });
-        await hooks.afterRevision?.(q, { companyId: visible.companyId, issueId: visible.id, documentId: doc.id, key, revisionId: null, revisionNumber: null }, actor);
+        await hooks.afterRevision?.(
+          q,
+          { companyId: visible.companyId, issueId: visible.id, documentId: doc.id, key, revisionId: null, revisionNumber: null },
+          actor,
+        );
         return { ok: true as const };
       });
     },

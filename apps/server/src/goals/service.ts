@@ -7,7 +7,14 @@ import { assertCanSee, assertCompanyAccess } from "../auth/access.js";
 import { recordActivity } from "../activity/record.js";
 
 const GOAL_COLUMNS = "id, company_id, title, description, level, status, parent_id, owner_agent_id, created_at, updated_at";
-const FIELDS = { title: "title", description: "description", level: "level", status: "status", parentId: "parent_id", ownerAgentId: "owner_agent_id" };
+const FIELDS = {
+  title: "title",
+  description: "description",
+  level: "level",
+  status: "status",
+  parentId: "parent_id",
+  ownerAgentId: "owner_agent_id",
+};
 
 export interface GoalRow {
   id: string;
@@ -69,9 +76,24 @@ export function createGoalService(db: Database) {
         const [goal] = await q.query<GoalRow>(
           `INSERT INTO goals (company_id, title, description, level, status, parent_id, owner_agent_id)
            VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING ${GOAL_COLUMNS}`,
-          [companyId, body.title, body.description ?? null, body.level ?? "task", body.status ?? "planned", body.parentId ?? null, body.ownerAgentId ?? null],
+          [
+            companyId,
+            body.title,
+            body.description ?? null,
+            body.level ?? "task",
+            body.status ?? "planned",
+            body.parentId ?? null,
+            body.ownerAgentId ?? null,
+          ],
         );
-        await recordActivity(q, { companyId, actor, action: "goal.created", entityType: "goal", entityId: goal!.id, details: { title: goal!.title } });
+        await recordActivity(q, {
+          companyId,
+          actor,
+          action: "goal.created",
+          entityType: "goal",
+          entityId: goal!.id,
+          details: { title: goal!.title },
+        });
         return goal!;
       });
     },
@@ -86,7 +108,14 @@ export function createGoalService(db: Database) {
           `UPDATE goals SET ${[...sets, "updated_at = now()"].join(", ")} WHERE id = $1 RETURNING ${GOAL_COLUMNS}`,
           params,
         );
-        await recordActivity(q, { companyId: goal.companyId, actor, action: "goal.updated", entityType: "goal", entityId: id, details: { changes: body } });
+        await recordActivity(q, {
+          companyId: goal.companyId,
+          actor,
+          action: "goal.updated",
+          entityType: "goal",
+          entityId: id,
+          details: { changes: body },
+        });
         return updated!;
       });
     },
@@ -95,7 +124,14 @@ export function createGoalService(db: Database) {
       assertBoardWrites(actor);
       return db.tx(async (q) => {
         await q.query("DELETE FROM goals WHERE id = $1", [id]);
-        await recordActivity(q, { companyId: goal.companyId, actor, action: "goal.deleted", entityType: "goal", entityId: id, details: { title: goal.title } });
+        await recordActivity(q, {
+          companyId: goal.companyId,
+          actor,
+          action: "goal.deleted",
+          entityType: "goal",
+          entityId: id,
+          details: { title: goal.title },
+        });
         return goal;
       });
     },

@@ -98,11 +98,19 @@ export function createApp(deps: AppDeps) {
           limits,
         };
         const reply = await route.handler(ctx);
-        for (const [name, value] of Object.entries(reply.headers ?? {})) c.header(name, value, { append: name.toLowerCase() === "set-cookie" });
-        logger.debug("request", { requestId, method: route.method, path: c.req.path, status: reply.status, ms: Math.round(performance.now() - started) });
+        for (const [name, value] of Object.entries(reply.headers ?? {}))
+          c.header(name, value, { append: name.toLowerCase() === "set-cookie" });
+        logger.debug("request", {
+          requestId,
+          method: route.method,
+          path: c.req.path,
+          status: reply.status,
+          ms: Math.round(performance.now() - started),
+        });
         if (reply.rawBinary) return c.body(reply.rawBinary.body, reply.status as 200, { "content-type": reply.rawBinary.contentType });
         if (reply.rawText) return c.body(reply.rawText.text, reply.status as 200, { "content-type": reply.rawText.contentType });
-        if (reply.rawJson !== undefined) return c.body(reply.rawJson, reply.status as 200, { "content-type": "application/json; charset=UTF-8" });
+        if (reply.rawJson !== undefined)
+          return c.body(reply.rawJson, reply.status as 200, { "content-type": "application/json; charset=UTF-8" });
         return c.json(reply.body as object, reply.status as 200);
       } catch (error) {
         const { status, body } = errorToResponse(error, logger, { requestId, method: route.method, path: c.req.path });

@@ -19,7 +19,11 @@ export class BodyTooLargeError extends Error {}
  * The one place where errors become HTTP answers `{error, code?, details?}`. Anything unexpected
  * is logged with its stack and answered with a generic 500 (no internals leak to the client).
  */
-export function errorToResponse(error: unknown, logger: Logger, context: Record<string, unknown>): { status: number; body: Record<string, unknown> } {
+export function errorToResponse(
+  error: unknown,
+  logger: Logger,
+  context: Record<string, unknown>,
+): { status: number; body: Record<string, unknown> } {
   if (error instanceof DomainError) {
     const body: Record<string, unknown> = { error: error.message };
     if (error.code) body.code = error.code;

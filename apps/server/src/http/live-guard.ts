@@ -83,7 +83,9 @@ export function createLiveGuard(deps: { bus: LiveBus; check: StreamAccessCheck; 
     try {
       do {
         state.again = false;
-        await apply(checkedEntries(state)).catch((error: unknown) => deps.logger.warn("live stream re-check failed", { companyId, err: error }));
+        await apply(checkedEntries(state)).catch((error: unknown) =>
+          deps.logger.warn("live stream re-check failed", { companyId, err: error }),
+        );
       } while (state.again);
     } finally {
       state.checking = false;

@@ -66,7 +66,6 @@ async function authorize(
   return principal;
 }
 
-
 /**
  * Server-sent events: `event: <type>` / `data: <json>` for every live event of the company. A stream
  * whose credential stops being valid gets `event: stream.closed` with `{"reason": …}` and ends.
@@ -230,7 +229,12 @@ export function attachLiveWebSocket(server: Server, deps: LiveStreamDeps, _bus: 
         return refuseUpgrade(socket, 400, { error: "Malformed percent-encoding in the company id" });
       }
       if (!isUuid(companyId)) return refuseUpgrade(socket, 404, { error: "Company not found" });
-      authorize(deps, companyId, req.headers.authorization, { cookie: req.headers.cookie, origin: req.headers.origin, host: req.headers.host, websocket: true })
+      authorize(deps, companyId, req.headers.authorization, {
+        cookie: req.headers.cookie,
+        origin: req.headers.origin,
+        host: req.headers.host,
+        websocket: true,
+      })
         .then(
           (principal) => accept(req, socket, head, principal),
           (error: unknown) => {

@@ -42,12 +42,24 @@ export function buildOpenApi(routes: readonly AnyRoute[], version: string): Json
       responses[status] = spec.schema
         ? { description: spec.description, content: { "application/json": { schema: convert(spec.schema, "output") } } }
         : spec.contentType
-          ? { description: spec.description, content: { [spec.contentType]: { schema: spec.contentType.startsWith("text/") ? { type: "string" } : { type: "string", format: "binary" } } } }
+          ? {
+              description: spec.description,
+              content: {
+                [spec.contentType]: {
+                  schema: spec.contentType.startsWith("text/") ? { type: "string" } : { type: "string", format: "binary" },
+                },
+              },
+            }
           : { description: spec.description };
     }
     for (const [status, description] of [
       ["400", "Invalid request"],
-      ...(route.access === "public" ? [] : [["401", "Unauthenticated"], ["403", "Forbidden"]]),
+      ...(route.access === "public"
+        ? []
+        : [
+            ["401", "Unauthenticated"],
+            ["403", "Forbidden"],
+          ]),
     ] as const) {
       responses[status] ??= { description, content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } } };
     }
@@ -82,7 +94,9 @@ export function buildOpenApi(routes: readonly AnyRoute[], version: string): Json
   const liveEvents = {
     streams: ["/api/companies/{companyId}/events", "/api/companies/{companyId}/events/ws"],
     message: liveMessage,
-    types: Object.fromEntries(LIVE_EVENT_TYPES.map((type) => [type, { $ref: `#/components/schemas/LiveEvent_${type.replaceAll(".", "_")}` }])),
+    types: Object.fromEntries(
+      LIVE_EVENT_TYPES.map((type) => [type, { $ref: `#/components/schemas/LiveEvent_${type.replaceAll(".", "_")}` }]),
+    ),
   };
 
   return {
@@ -97,7 +111,12 @@ export function buildOpenApi(routes: readonly AnyRoute[], version: string): Json
     components: {
       schemas: components,
       securitySchemes: {
-        LocalBoard: { type: "apiKey", in: "header", name: "X-Staple-Local-Board", description: "local_trusted: requests without credentials act as the board" },
+        LocalBoard: {
+          type: "apiKey",
+          in: "header",
+          name: "X-Staple-Local-Board",
+          description: "local_trusted: requests without credentials act as the board",
+        },
         AgentBearer: { type: "http", scheme: "bearer", description: "Agent API key (pcp_…) or run-scoped agent JWT" },
       },
     },

@@ -38,7 +38,9 @@ export function createInboxService(db: Database, issues: IssueService) {
   return {
     /** The agent's open assignments (todo, in_progress, blocked), newest activity first. */
     async lite(actor: AgentActor) {
-      const rows = await db.query<Record<string, unknown> & { id: string; executionRunId: string | null; unresolvedBlockerIssueIds: string[] }>(
+      const rows = await db.query<
+        Record<string, unknown> & { id: string; executionRunId: string | null; unresolvedBlockerIssueIds: string[] }
+      >(
         `SELECT i.id, i.identifier, i.title, i.status, i.priority, i.project_id, i.goal_id, i.parent_id, i.updated_at, i.execution_run_id,
                 COALESCE((SELECT array_agg(b.id ORDER BY b.issue_number) FROM issue_relations rel JOIN issues b ON b.id = rel.issue_id
                            WHERE rel.related_issue_id = i.id AND ${openBlockerSql("rel", "b")}), '{}') AS unresolved_blocker_issue_ids
@@ -65,7 +67,9 @@ export function createInboxService(db: Database, issues: IssueService) {
       const statuses = parseStatusList(status);
       const params: unknown[] = [actor.companyId, userId];
       const statusSql = statuses ? ` AND i.status = ANY($${params.push(statuses)}::text[])` : "";
-      const columns = ISSUE_COLUMNS.split(",").map((c) => `i.${c.trim()}`).join(", ");
+      const columns = ISSUE_COLUMNS.split(",")
+        .map((c) => `i.${c.trim()}`)
+        .join(", ");
       const rows = await db.query<Record<string, unknown> & { myLastTouchAt: Date | null; lastExternalCommentAt: Date | null }>(
         `SELECT ${columns},
                 NULLIF(GREATEST(
@@ -120,10 +124,10 @@ export function createInboxService(db: Database, issues: IssueService) {
       const issue = await issues.visibleIssue(actor, issueRef);
       const target = targetUser(actor, explicitUserId);
       return db.tx(async (q: Queryable) => {
-        const [removed] = await q.query(`DELETE FROM issue_inbox_archives WHERE issue_id = $1 AND user_id = $2 RETURNING ${ARCHIVE_COLUMNS}`, [
-          issue.id,
-          target.userId,
-        ]);
+        const [removed] = await q.query(
+          `DELETE FROM issue_inbox_archives WHERE issue_id = $1 AND user_id = $2 RETURNING ${ARCHIVE_COLUMNS}`,
+          [issue.id, target.userId],
+        );
         await recordActivity(q, {
           companyId: issue.companyId,
           actor,

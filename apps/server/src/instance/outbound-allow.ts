@@ -15,7 +15,9 @@ export interface OutboundSettings {
 }
 
 /** The board's stored allow-list (empty when never set). */
-export async function readStoredOutboundAllow(q: Queryable): Promise<{ allow: string[]; updatedAt: string | null; updatedBy: string | null }> {
+export async function readStoredOutboundAllow(
+  q: Queryable,
+): Promise<{ allow: string[]; updatedAt: string | null; updatedBy: string | null }> {
   const [row] = await q.query<{ allowEntries: string[]; updatedAt: Date | string; updatedBy: string | null }>(
     "SELECT allow_entries, updated_at, updated_by FROM instance_outbound_settings WHERE id = 1",
   );

@@ -29,7 +29,13 @@ export function administrativeResult(row: InteractionRow, outcome: string, extra
   return { version: 1, outcome, ...extra };
 }
 
-async function expireAll(q: Queryable, rows: InteractionRow[], actor: Actor | "system", build: (row: InteractionRow) => { result: Record<string, unknown>; payload?: Record<string, unknown> }, outcome: string) {
+async function expireAll(
+  q: Queryable,
+  rows: InteractionRow[],
+  actor: Actor | "system",
+  build: (row: InteractionRow) => { result: Record<string, unknown>; payload?: Record<string, unknown> },
+  outcome: string,
+) {
   const expired: InteractionRow[] = [];
   for (const row of rows) {
     const { result, payload } = build(row);
@@ -47,14 +53,25 @@ export async function expireForClosedIssue(q: Queryable, issue: { id: string }, 
     `SELECT ${INTERACTION_COLUMNS} FROM issue_thread_interactions WHERE issue_id = $1 AND status = 'pending' ORDER BY created_at, id FOR UPDATE`,
     [issue.id],
   );
-  return expireAll(q, rows, actor, (row) => ({ result: administrativeResult(row, "issue_closed", row.kind === "ask_user_questions" ? {} : { reason: null }) }), "issue_closed");
+  return expireAll(
+    q,
+    rows,
+    actor,
+    (row) => ({ result: administrativeResult(row, "issue_closed", row.kind === "ask_user_questions" ? {} : { reason: null }) }),
+    "issue_closed",
+  );
 }
 
 /**
  * A board user's own comment (not one written from an agent run) supersedes the pending cards that
  * asked for it (`payload.supersedeOnUserComment`, true by default): the human answered in prose.
  */
-export async function supersedeByComment(q: Queryable, issue: { id: string }, comment: CommentRow, actor: Actor): Promise<InteractionRow[]> {
+export async function supersedeByComment(
+  q: Queryable,
+  issue: { id: string },
+  comment: CommentRow,
+  actor: Actor,
+): Promise<InteractionRow[]> {
   if (actor.kind !== "board" || comment.authorType !== "user" || comment.createdByRunId) return [];
   const rows = await q.query<InteractionRow>(
     `SELECT ${INTERACTION_COLUMNS} FROM issue_thread_interactions
@@ -93,7 +110,14 @@ export async function expireStaleTargets(q: Queryable, change: DocumentRevisionC
     [change.companyId, TARGET_BOUND_INTERACTION_KINDS, change.key, change.issueId, change.documentId, change.revisionId],
   );
   const current = change.revisionId
-    ? { type: "issue_document", issueId: change.issueId, documentId: change.documentId, key: change.key, revisionId: change.revisionId, revisionNumber: change.revisionNumber }
+    ? {
+        type: "issue_document",
+        issueId: change.issueId,
+        documentId: change.documentId,
+        key: change.key,
+        revisionId: change.revisionId,
+        revisionNumber: change.revisionNumber,
+      }
     : null;
   return expireAll(
     q,

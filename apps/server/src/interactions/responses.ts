@@ -37,7 +37,10 @@ export function selectCheckboxOptions(payload: RequestCheckboxConfirmationPayloa
  * The suggested tasks to create, parents before children, and the keys left out. A selected task
  * needs its whole parent chain selected (a child cannot be created under a task that will not exist).
  */
-export function selectSuggestedTasks(payload: SuggestTasksPayload, sent: readonly string[] | undefined): { ordered: SuggestedTask[]; skippedClientKeys: string[] } {
+export function selectSuggestedTasks(
+  payload: SuggestTasksPayload,
+  sent: readonly string[] | undefined,
+): { ordered: SuggestedTask[]; skippedClientKeys: string[] } {
   const byKey = new Map(payload.tasks.map((t) => [t.clientKey, t]));
   const chosen = new Set<string>();
   for (const key of sent ?? payload.tasks.map((t) => t.clientKey)) {

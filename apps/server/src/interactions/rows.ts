@@ -59,7 +59,9 @@ export function toInteraction(row: InteractionRow): IssueInteraction {
 }
 
 export async function lockInteraction(q: Queryable, id: string): Promise<InteractionRow | undefined> {
-  const [row] = await q.query<InteractionRow>(`SELECT ${INTERACTION_COLUMNS} FROM issue_thread_interactions WHERE id = $1 FOR UPDATE`, [id]);
+  const [row] = await q.query<InteractionRow>(`SELECT ${INTERACTION_COLUMNS} FROM issue_thread_interactions WHERE id = $1 FOR UPDATE`, [
+    id,
+  ]);
   return row;
 }
 

@@ -17,7 +17,9 @@ import {
 export type InteractionAction = "accept" | "reject" | "respond" | "verdicts" | "withdraw" | "cancel" | "skip";
 
 /** The kinds each action applies to; anything else is a 422 naming the kind. */
-export const ACTION_KINDS: Readonly<Record<InteractionAction, readonly InteractionKind[] | "any">> = Object.freeze<Record<InteractionAction, readonly InteractionKind[] | "any">>({
+export const ACTION_KINDS: Readonly<Record<InteractionAction, readonly InteractionKind[] | "any">> = Object.freeze<
+  Record<InteractionAction, readonly InteractionKind[] | "any">
+>({
   accept: ["request_confirmation", "request_checkbox_confirmation", "suggest_tasks"],
   reject: ["request_confirmation", "request_checkbox_confirmation", "suggest_tasks"],
   respond: ["ask_user_questions"],
@@ -47,18 +49,30 @@ export function terminalRefusal(result: unknown): Refusal {
   return { kind: "conflict", code: "interaction_already_resolved", message: "Interaction has already been resolved" };
 }
 
-const ISSUE_CLOSED: Refusal = { kind: "conflict", code: "interaction_issue_closed", message: "Interaction is no longer actionable because the issue is closed" };
+const ISSUE_CLOSED: Refusal = {
+  kind: "conflict",
+  code: "interaction_issue_closed",
+  message: "Interaction is no longer actionable because the issue is closed",
+};
 
 /**
  * Whether `action` may run on a card of `kind` in `status` on an issue in `issueStatus`. Order: a
  * closed issue, then a card that already ended, then an action that does not fit the kind.
  */
-export function actionRefusal(action: InteractionAction, card: { kind: InteractionKind; status: InteractionStatus; result: unknown }, issueStatus: string): Refusal | null {
+export function actionRefusal(
+  action: InteractionAction,
+  card: { kind: InteractionKind; status: InteractionStatus; result: unknown },
+  issueStatus: string,
+): Refusal | null {
   if (isClosedIssueStatus(issueStatus)) return ISSUE_CLOSED;
   if (card.status !== "pending") return terminalRefusal(card.result);
   const kinds = ACTION_KINDS[action];
   if (kinds !== "any" && !kinds.includes(card.kind)) {
-    return { kind: "rule_violation", code: "interaction_kind_mismatch", message: `Interactions of kind ${card.kind} cannot be handled by ${action}` };
+    return {
+      kind: "rule_violation",
+      code: "interaction_kind_mismatch",
+      message: `Interactions of kind ${card.kind} cannot be handled by ${action}`,
+    };
   }
   return null;
 }
@@ -84,10 +98,18 @@ export function resolverRefusal(card: AudienceFacts, actor: ResolverActor): Refu
   const notCreator = card.effectiveResolverPolicy === "not_creator";
   if (actor.kind === "board") {
     if (card.addresseeUserId && card.addresseeUserId !== actor.userId) {
-      return { kind: "forbidden", code: "interaction_addressee_mismatch", message: "Only the addressed user may resolve this issue-thread interaction" };
+      return {
+        kind: "forbidden",
+        code: "interaction_addressee_mismatch",
+        message: "Only the addressed user may resolve this issue-thread interaction",
+      };
     }
     if (notCreator && card.createdByUserId === actor.userId) {
-      return { kind: "forbidden", code: "interaction_creator_excluded", message: "This issue-thread interaction requires a resolver other than its creator" };
+      return {
+        kind: "forbidden",
+        code: "interaction_creator_excluded",
+        message: "This issue-thread interaction requires a resolver other than its creator",
+      };
     }
     return null;
   }
@@ -102,7 +124,11 @@ export function resolverRefusal(card: AudienceFacts, actor: ResolverActor): Refu
     return { kind: "forbidden", code: "interaction_human_only", message: "This issue-thread interaction is human-only" };
   }
   if (card.addresseeUserId) {
-    return { kind: "forbidden", code: "interaction_addressee_mismatch", message: "This issue-thread interaction is addressed to a specific user" };
+    return {
+      kind: "forbidden",
+      code: "interaction_addressee_mismatch",
+      message: "This issue-thread interaction is addressed to a specific user",
+    };
   }
   if (card.addresseeAgentId && card.addresseeAgentId !== actor.agentId) {
     return {
@@ -122,7 +148,11 @@ export function resolverRefusal(card: AudienceFacts, actor: ResolverActor): Refu
 }
 
 /** Withdrawing is for the board, the creating agent, or the issue's current assignee agent. */
-export function withdrawRefusal(card: { createdByAgentId: string | null }, issue: { assigneeAgentId: string | null }, actor: ResolverActor): Refusal | null {
+export function withdrawRefusal(
+  card: { createdByAgentId: string | null },
+  issue: { assigneeAgentId: string | null },
+  actor: ResolverActor,
+): Refusal | null {
   if (actor.kind === "board") return null;
   if (card.createdByAgentId === actor.agentId || issue.assigneeAgentId === actor.agentId) return null;
   return {
@@ -133,7 +163,10 @@ export function withdrawRefusal(card: { createdByAgentId: string | null }, issue
 }
 
 /** The stored policy for a create: canonical value, and whether the caller chose it. */
-export function normalizeResolverPolicy(input: string | undefined): { policy: InteractionResolverPolicy; provenance: InteractionResolverProvenance } {
+export function normalizeResolverPolicy(input: string | undefined): {
+  policy: InteractionResolverPolicy;
+  provenance: InteractionResolverProvenance;
+} {
   if (input === undefined) return { policy: "anyone", provenance: "inherited" };
   if (input === "board_or_agents") return { policy: "anyone", provenance: "explicit" };
   if (input === "board_only") return { policy: "human_only", provenance: "explicit" };
@@ -147,7 +180,10 @@ export function legacyResolverAlias(policy: InteractionResolverPolicy): string |
   return null;
 }
 
-export function continuationPolicyFor(kind: InteractionKind, requested: InteractionContinuationPolicy | undefined): InteractionContinuationPolicy {
+export function continuationPolicyFor(
+  kind: InteractionKind,
+  requested: InteractionContinuationPolicy | undefined,
+): InteractionContinuationPolicy {
   return requested ?? DEFAULT_CONTINUATION_POLICY[kind];
 }
 

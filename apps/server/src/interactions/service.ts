@@ -45,8 +45,16 @@ const fail = (r: Refusal, details?: unknown) => new DomainError(r.kind, r.messag
 const resolverOf = (actor: Actor): ResolverActor =>
   actor.kind === "board" ? { kind: "board", userId: actor.userId } : { kind: "agent", agentId: actor.agentId, runId: actor.runId };
 
-type Target = { type?: string; issueId?: string | null; documentId?: string | null; key?: string; revisionId?: string; revisionNumber?: number | null };
-const targetOf = (payload: Record<string, unknown>): Target | null => (payload.target && typeof payload.target === "object" ? (payload.target as Target) : null);
+type Target = {
+  type?: string;
+  issueId?: string | null;
+  documentId?: string | null;
+  key?: string;
+  revisionId?: string;
+  revisionNumber?: number | null;
+};
+const targetOf = (payload: Record<string, unknown>): Target | null =>
+  payload.target && typeof payload.target === "object" ? (payload.target as Target) : null;
 
 /** What a resolving action did: the card after it, its activity, and how (if at all) it wakes the assignee. */
 interface Outcome {
@@ -56,7 +64,12 @@ interface Outcome {
   wake: { source: string; newlyResolvedItemIds?: string[] } | null;
 }
 
-export function createInteractionService(db: Database, issues: IssueService, engine: Pick<RunEngine, "wake">, issueHooks: Pick<IssueMutationHooks, "afterCreate">) {
+export function createInteractionService(
+  db: Database,
+  issues: IssueService,
+  engine: Pick<RunEngine, "wake">,
+  issueHooks: Pick<IssueMutationHooks, "afterCreate">,
+) {
   async function continuation(q: Queryable, issue: IssueRow, row: InteractionRow, actor: Actor, wake: NonNullable<Outcome["wake"]>) {
     const target = targetOf(row.payload);
     const rejectedOwnPlan = target?.type === "issue_document" && target.key === "plan" && (target.issueId ?? row.issueId) === issue.id;
@@ -81,7 +94,10 @@ export function createInteractionService(db: Database, issues: IssueService, eng
     const extra = {
       ...(selected ? { checkboxSelection: { selectedOptionIds: selected } } : {}),
       ...(wake.newlyResolvedItemIds
-        ? { itemVerdicts: { newlyResolvedItemIds: wake.newlyResolvedItemIds, coalesceWindowMs: VERDICT_WAKE_WINDOW_MS }, newlyResolvedItemIds: wake.newlyResolvedItemIds }
+        ? {
+            itemVerdicts: { newlyResolvedItemIds: wake.newlyResolvedItemIds, coalesceWindowMs: VERDICT_WAKE_WINDOW_MS },
+            newlyResolvedItemIds: wake.newlyResolvedItemIds,
+          }
         : {}),
     };
     const stamp = actorStamp(actor);
@@ -129,7 +145,11 @@ export function createInteractionService(db: Database, issues: IssueService, eng
       if (!row || row.issueId !== issue.id) throw notFoundInteraction();
       const who = resolverOf(actor);
       const audience =
-        action === "withdraw" ? withdrawRefusal(row, issue, who) : action === "skip" || action === "cancel" ? null : resolverRefusal(row, who);
+        action === "withdraw"
+          ? withdrawRefusal(row, issue, who)
+          : action === "skip" || action === "cancel"
+            ? null
+            : resolverRefusal(row, who);
       if (audience) throw fail(audience, { effectiveResolverPolicy: row.effectiveResolverPolicy });
       const shortcut = early?.(issue, row);
       if (shortcut) return shortcut;
@@ -142,7 +162,13 @@ export function createInteractionService(db: Database, issues: IssueService, eng
     });
   }
 
-  async function finish(q: Queryable, row: InteractionRow, status: InteractionRow["status"], result: Record<string, unknown>, actor: Actor) {
+  async function finish(
+    q: Queryable,
+    row: InteractionRow,
+    status: InteractionRow["status"],
+    result: Record<string, unknown>,
+    actor: Actor,
+  ) {
     const done = await finishCard(q, row.id, status, result, actor);
     // The card row is locked by this transaction, so the guarded update cannot lose a race.
     if (!done) throw fail({ kind: "conflict", code: "interaction_already_resolved", message: "Interaction has already been resolved" });
@@ -151,23 +177,34 @@ export function createInteractionService(db: Database, issues: IssueService, eng
 
   async function validateCreate(q: Queryable, issue: IssueRow, body: CreateInteractionBody, actor: Actor) {
     if (body.addresseeAgentId && body.addresseeUserId) {
-      throw ruleViolation("An issue-thread interaction cannot address both an agent and a user", undefined, "interaction_addressee_invalid");
+      throw ruleViolation(
+        "An issue-thread interaction cannot address both an agent and a user",
+        undefined,
+        "interaction_addressee_invalid",
+      );
     }
     if (body.addresseeAgentId) {
       if (actor.kind === "agent" && body.addresseeAgentId === actor.agentId) {
         throw ruleViolation("Agents cannot address issue-thread interactions to themselves", undefined, "interaction_addressee_invalid");
       }
-      const [agent] = await q.query<{ companyId: string; status: string }>("SELECT company_id, status FROM agents WHERE id = $1", [body.addresseeAgentId]);
+      const [agent] = await q.query<{ companyId: string; status: string }>("SELECT company_id, status FROM agents WHERE id = $1", [
+        body.addresseeAgentId,
+      ]);
       if (!agent || agent.companyId !== issue.companyId) {
         throw ruleViolation("addresseeAgentId must belong to the same company", undefined, "interaction_addressee_invalid");
       }
       if ((NON_INVOKABLE_AGENT_STATUSES as readonly string[]).includes(agent.status)) {
-        throw ruleViolation("addresseeAgentId must reference an invokable agent", { status: agent.status }, "interaction_addressee_invalid");
+        throw ruleViolation(
+          "addresseeAgentId must reference an invokable agent",
+          { status: agent.status },
+          "interaction_addressee_invalid",
+        );
       }
     }
     if (body.sourceCommentId) {
       const [comment] = await q.query("SELECT 1 FROM issue_comments WHERE id = $1 AND issue_id = $2", [body.sourceCommentId, issue.id]);
-      if (!comment) throw ruleViolation("sourceCommentId must belong to the same issue and company", undefined, "interaction_source_invalid");
+      if (!comment)
+        throw ruleViolation("sourceCommentId must belong to the same issue and company", undefined, "interaction_source_invalid");
     }
     if (actor.kind === "board" && body.sourceRunId) {
       const [run] = await q.query("SELECT 1 FROM heartbeat_runs WHERE id = $1 AND company_id = $2", [body.sourceRunId, issue.companyId]);
@@ -188,11 +225,15 @@ export function createInteractionService(db: Database, issues: IssueService, eng
         (!target.documentId || target.documentId === doc.documentId) &&
         (target.revisionNumber == null || target.revisionNumber === doc.latestRevisionNumber);
       if (!current) {
-        throw ruleViolation(`${body.kind} target must reference the current issue document revision`, {
-          key: target.key,
-          currentRevisionId: doc?.latestRevisionId ?? null,
-          currentRevisionNumber: doc?.latestRevisionNumber ?? null,
-        }, "interaction_target_not_current");
+        throw ruleViolation(
+          `${body.kind} target must reference the current issue document revision`,
+          {
+            key: target.key,
+            currentRevisionId: doc?.latestRevisionId ?? null,
+            currentRevisionNumber: doc?.latestRevisionNumber ?? null,
+          },
+          "interaction_target_not_current",
+        );
       }
     }
   }
@@ -208,10 +249,20 @@ export function createInteractionService(db: Database, issues: IssueService, eng
     for (const sibling of siblings) {
       const result =
         sibling.kind === "ask_user_questions"
-          ? { version: 1, answers: [], expirationReason: "superseded_by_newer_interaction", supersededByInteractionId: created.id, summaryMarkdown: null }
+          ? {
+              version: 1,
+              answers: [],
+              expirationReason: "superseded_by_newer_interaction",
+              supersededByInteractionId: created.id,
+              summaryMarkdown: null,
+            }
           : { version: 1, outcome: "superseded_by_newer_request", supersededByInteractionId: created.id };
       const done = await finishCard(q, sibling.id, "expired", result, actor);
-      if (done) await recordInteractionActivity(q, actor, done, "expired", { outcome: "superseded_by_newer_request", supersededByInteractionId: created.id });
+      if (done)
+        await recordInteractionActivity(q, actor, done, "expired", {
+          outcome: "superseded_by_newer_request",
+          supersededByInteractionId: created.id,
+        });
     }
   }
 
@@ -236,7 +287,11 @@ export function createInteractionService(db: Database, issues: IssueService, eng
      * Creates a pending card. With an idempotencyKey already used on this issue, the same request
      * gets the existing card back (`replayed`); a different request under that key is a 409.
      */
-    async create(actor: Actor, issueRef: string, sent: CreateInteractionBody): Promise<{ interaction: IssueInteraction; replayed: boolean }> {
+    async create(
+      actor: Actor,
+      issueRef: string,
+      sent: CreateInteractionBody,
+    ): Promise<{ interaction: IssueInteraction; replayed: boolean }> {
       const visible = await issues.visibleIssue(actor, issueRef);
       if (actor.kind === "agent" && !actor.runId) throw unauthenticated("Agent run id required", "agent_run_id_required");
       const redactor = await agentWriteRedactor(db, actor, visible.companyId, [sent.title, sent.summary, sent.payload]);
@@ -271,12 +326,17 @@ export function createInteractionService(db: Database, issues: IssueService, eng
               existing.summary === (body.summary ?? null) &&
               isDeepStrictEqual(existing.payload, JSON.parse(JSON.stringify(payload)));
             if (!same) {
-              throw conflict("Interaction idempotency key already exists for a different request", { idempotencyKey: body.idempotencyKey, interactionId: existing.id }, "interaction_idempotency_conflict");
+              throw conflict(
+                "Interaction idempotency key already exists for a different request",
+                { idempotencyKey: body.idempotencyKey, interactionId: existing.id },
+                "interaction_idempotency_conflict",
+              );
             }
             return { interaction: toInteraction(existing), replayed: true };
           }
         }
-        if (isClosedIssueStatus(issue.status)) throw conflict("Cannot create an interaction on a closed issue", { status: issue.status }, "interaction_issue_closed");
+        if (isClosedIssueStatus(issue.status))
+          throw conflict("Cannot create an interaction on a closed issue", { status: issue.status }, "interaction_issue_closed");
         await validateCreate(q, issue, body, actor);
         // The issue row lock serialises creates on this issue, so the idempotency check above cannot race.
         const [row] = await q.query<InteractionRow>(
@@ -313,7 +373,13 @@ export function createInteractionService(db: Database, issues: IssueService, eng
         });
         if (row!.addresseeAgentId) {
           try {
-            const ids = { issueId: issue.id, interactionId: row!.id, interactionKind: row!.kind, sourceCommentId: row!.sourceCommentId, sourceRunId: row!.sourceRunId };
+            const ids = {
+              issueId: issue.id,
+              interactionId: row!.id,
+              interactionKind: row!.kind,
+              sourceCommentId: row!.sourceCommentId,
+              sourceRunId: row!.sourceRunId,
+            };
             await engine.wake(
               {
                 agentId: row!.addresseeAgentId,
@@ -337,7 +403,8 @@ export function createInteractionService(db: Database, issues: IssueService, eng
 
     accept(actor: Actor, issueRef: string, id: string, body: AcceptInteractionBody) {
       return act(actor, issueRef, id, "accept", async (q, issue, row) => {
-        if (body.rememberAction) throw ruleViolation("Remembered permission is only supported for tool reviews", undefined, "interaction_remember_unsupported");
+        if (body.rememberAction)
+          throw ruleViolation("Remembered permission is only supported for tool reviews", undefined, "interaction_remember_unsupported");
         let result: Record<string, unknown>;
         let details: Record<string, unknown> = {};
         if (row.kind === "suggest_tasks") {
@@ -347,12 +414,20 @@ export function createInteractionService(db: Database, issues: IssueService, eng
           result = { version: 1, createdTasks, ...(skippedClientKeys.length ? { skippedClientKeys } : {}) };
           details = { createdTaskCount: createdTasks.length, skippedTaskCount: skippedClientKeys.length };
         } else if (row.kind === "request_checkbox_confirmation") {
-          const selectedOptionIds = selectCheckboxOptions(INTERACTION_PAYLOADS.request_checkbox_confirmation.parse(row.payload), body.selectedOptionIds);
+          const selectedOptionIds = selectCheckboxOptions(
+            INTERACTION_PAYLOADS.request_checkbox_confirmation.parse(row.payload),
+            body.selectedOptionIds,
+          );
           result = { version: 1, outcome: "accepted", selectedOptionIds };
         } else {
           result = { version: 1, outcome: "accepted" };
         }
-        return { row: await finish(q, row, "accepted", result, actor), activity: "accepted", details, wake: { source: "issue.interaction.accept" } };
+        return {
+          row: await finish(q, row, "accepted", result, actor),
+          activity: "accepted",
+          details,
+          wake: { source: "issue.interaction.accept" },
+        };
       });
     },
 
@@ -368,7 +443,12 @@ export function createInteractionService(db: Database, issues: IssueService, eng
           }
           result = { version: 1, outcome: "rejected", reason };
         }
-        return { row: await finish(q, row, "rejected", result, actor), activity: "rejected", details: { rejectionReason: reason }, wake: { source: "issue.interaction.reject" } };
+        return {
+          row: await finish(q, row, "rejected", result, actor),
+          activity: "rejected",
+          details: { rejectionReason: reason },
+          wake: { source: "issue.interaction.reject" },
+        };
       });
     },
 
@@ -376,7 +456,12 @@ export function createInteractionService(db: Database, issues: IssueService, eng
       return act(actor, issueRef, id, "respond", async (q, _issue, row) => {
         const answers = normalizeAnswers(INTERACTION_PAYLOADS.ask_user_questions.parse(row.payload), body.answers);
         const result = { version: 1, answers, summaryMarkdown: body.summaryMarkdown ?? null };
-        return { row: await finish(q, row, "answered", result, actor), activity: "answered", details: { answeredQuestionCount: answers.length }, wake: { source: "issue.interaction.respond" } };
+        return {
+          row: await finish(q, row, "answered", result, actor),
+          activity: "answered",
+          details: { answeredQuestionCount: answers.length },
+          wake: { source: "issue.interaction.respond" },
+        };
       });
     },
 
@@ -390,7 +475,11 @@ export function createInteractionService(db: Database, issues: IssueService, eng
           const payload = INTERACTION_PAYLOADS.request_item_verdicts.parse(row.payload);
           const stamp = actorStamp(actor);
           const existing = Array.isArray(row.result?.items) ? (row.result!.items as never[]) : [];
-          const by = { userId: actor.kind === "board" ? actor.userId : undefined, agentId: stamp.agentId ?? undefined, runId: stamp.runId ?? undefined };
+          const by = {
+            userId: actor.kind === "board" ? actor.userId : undefined,
+            agentId: stamp.agentId ?? undefined,
+            runId: stamp.runId ?? undefined,
+          };
           const merged = applyVerdicts(payload, existing, body.verdicts, by, new Date().toISOString());
           if (merged.newlyResolvedItemIds.length === 0) return { row, activity: null, wake: null };
           const result = { version: 1, outcome: "resolved", complete: merged.complete, items: merged.items };
@@ -430,7 +519,12 @@ export function createInteractionService(db: Database, issues: IssueService, eng
         const done = await finish(q, row, "cancelled", administrativeResult(row, "withdrawn", { reason }), actor);
         // The assignee withdrawing its own waiting card does not wake itself.
         const selfWithdrawal = actor.kind === "agent" && actor.agentId === issue.assigneeAgentId;
-        return { row: done, activity: "withdrawn", details: { reason }, wake: selfWithdrawal ? null : { source: "issue.interaction.withdraw" } };
+        return {
+          row: done,
+          activity: "withdrawn",
+          details: { reason },
+          wake: selfWithdrawal ? null : { source: "issue.interaction.withdraw" },
+        };
       });
     },
 
@@ -438,7 +532,12 @@ export function createInteractionService(db: Database, issues: IssueService, eng
       return act(actor, issueRef, id, "cancel", async (q, _issue, row) => {
         const reason = body.reason?.trim() || null;
         const result = { version: 1, answers: [], cancelled: true, cancellationReason: reason, summaryMarkdown: null };
-        return { row: await finish(q, row, "cancelled", result, actor), activity: "cancelled", details: { cancellationReason: reason }, wake: { source: "issue.interaction.cancel" } };
+        return {
+          row: await finish(q, row, "cancelled", result, actor),
+          activity: "cancelled",
+          details: { cancellationReason: reason },
+          wake: { source: "issue.interaction.cancel" },
+        };
       });
     },
 
@@ -447,7 +546,12 @@ export function createInteractionService(db: Database, issues: IssueService, eng
       return act(actor, issueRef, id, "skip", async (q, _issue, row) => {
         const reason = body.reason?.trim() || null;
         const extra = row.kind === "ask_user_questions" ? { reason, cancelled: true, cancellationReason: reason } : { reason };
-        return { row: await finish(q, row, "cancelled", administrativeResult(row, "skipped", extra), actor), activity: "skipped", details: { reason }, wake: null };
+        return {
+          row: await finish(q, row, "cancelled", administrativeResult(row, "skipped", extra), actor),
+          activity: "skipped",
+          details: { reason },
+          wake: null,
+        };
       });
     },
   };

@@ -23,11 +23,16 @@ const distinct = (values: (string | null | undefined)[]) => [...new Set(values.f
 async function assertAllInCompany(q: Queryable, table: "agents" | "projects" | "goals", ids: string[], companyId: string, what: string) {
   if (ids.length === 0) return;
   const extra = table === "agents" ? " AND status <> 'terminated'" : "";
-  const [{ n }] = (await q.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table} WHERE id = ANY($1::uuid[]) AND company_id = $2${extra}`, [
-    ids,
-    companyId,
-  ])) as [{ n: number }];
-  if (n !== ids.length) throw ruleViolation(`Suggested tasks reference a ${what} that is not in this company (or is terminated)`, undefined, "suggested_task_reference_invalid");
+  const [{ n }] = (await q.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM ${table} WHERE id = ANY($1::uuid[]) AND company_id = $2${extra}`,
+    [ids, companyId],
+  )) as [{ n: number }];
+  if (n !== ids.length)
+    throw ruleViolation(
+      `Suggested tasks reference a ${what} that is not in this company (or is terminated)`,
+      undefined,
+      "suggested_task_reference_invalid",
+    );
 }
 
 /**
@@ -65,7 +70,9 @@ export async function createSuggestedTasks(
       throw ruleViolation(`Unknown user: ${task.assigneeUserId}`, undefined, "assignee_user_invalid");
     }
     assertAssignmentRules({ status: "todo", assigneeAgentId: task.assigneeAgentId ?? null, assigneeUserId: task.assigneeUserId ?? null });
-    const parentId = task.parentClientKey ? created.get(task.parentClientKey)!.issueId : (task.parentId ?? payload.defaultParentId ?? issue.id);
+    const parentId = task.parentClientKey
+      ? created.get(task.parentClientKey)!.issueId
+      : (task.parentId ?? payload.defaultParentId ?? issue.id);
     const requestDepth = (depthOf.get(parentId) ?? 0) + (actor.kind === "agent" ? 1 : 0);
     if (requestDepth > MAX_REQUEST_DEPTH) throw ruleViolation("Issue delegation is nested too deeply", undefined, "request_depth");
     const child = await insertIssueRow(

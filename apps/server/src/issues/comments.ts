@@ -15,8 +15,17 @@ import { agentWriteRedactor } from "../secrets/agent-writes.js";
 
 /** The columns a comment row reads (test/row-types.test.ts checks them against the migrated schema). */
 export const COMMENT_ROW = tableColumns("issue_comments", [
-  "id", "company_id", "issue_id", "author_agent_id", "author_user_id", "author_type", "created_by_run_id",
-  "body", "mentioned_agent_ids", "created_at", "updated_at",
+  "id",
+  "company_id",
+  "issue_id",
+  "author_agent_id",
+  "author_user_id",
+  "author_type",
+  "created_by_run_id",
+  "body",
+  "mentioned_agent_ids",
+  "created_at",
+  "updated_at",
 ]);
 export const COMMENT_COLUMNS = selectList(COMMENT_ROW);
 
@@ -54,16 +63,7 @@ export async function insertComment(q: Queryable, issue: IssueRow, actor: Actor,
     `INSERT INTO issue_comments (company_id, issue_id, author_agent_id, author_user_id, author_type, created_by_run_id, body,
        mentioned_agent_ids)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8::uuid[]) RETURNING ${COMMENT_COLUMNS}`,
-    [
-      issue.companyId,
-      issue.id,
-      stamp.agentId,
-      actor.kind === "board" ? actor.userId : null,
-      stamp.actorType,
-      stamp.runId,
-      body,
-      mentioned,
-    ],
+    [issue.companyId, issue.id, stamp.agentId, actor.kind === "board" ? actor.userId : null, stamp.actorType, stamp.runId, body, mentioned],
   );
   await q.query("UPDATE issues SET updated_at = now() WHERE id = $1", [issue.id]);
   await recordActivity(q, {
@@ -150,7 +150,12 @@ export function createCommentService(db: Database, hooks: IssueMutationHooks = n
               action: "issue.updated",
               entityType: "issue",
               entityId: locked.id,
-              details: { identifier: locked.identifier, changes: { status: { from: locked.status, to: "todo" } }, via: "comment_reopen", commentId: comment.id },
+              details: {
+                identifier: locked.identifier,
+                changes: { status: { from: locked.status, to: "todo" } },
+                via: "comment_reopen",
+                commentId: comment.id,
+              },
             });
           }
         }

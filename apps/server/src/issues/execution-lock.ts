@@ -82,11 +82,10 @@ export async function releaseForEndedRun(q: Queryable, issueId: string, runId: s
 
 /** Moves the lock from a failed run to its scheduled retry (compare-and-set on the old holder). */
 export async function transfer(q: Queryable, issueId: string, fromRunId: string, toRunId: string): Promise<void> {
-  await q.query(`UPDATE issues SET execution_run_id = $3, execution_locked_at = now(), updated_at = now() WHERE id = $1 AND execution_run_id = $2`, [
-    issueId,
-    fromRunId,
-    toRunId,
-  ]);
+  await q.query(
+    `UPDATE issues SET execution_run_id = $3, execution_locked_at = now(), updated_at = now() WHERE id = $1 AND execution_run_id = $2`,
+    [issueId, fromRunId, toRunId],
+  );
 }
 
 /**

@@ -37,7 +37,7 @@ async function runIsLive(q: Queryable, runId: string | null): Promise<boolean> {
 export async function assertCheckoutOwner(q: Queryable, issueId: string, actor: Actor): Promise<IssueRow | undefined> {
   if (actor.kind !== "agent") return undefined;
   const locked = await findIssue(q, issueId, true);
-  if (!locked || locked.status !== "in_progress" || locked.assigneeAgentId !== actor.agentId) return locked;
+  if (locked?.status !== "in_progress" || locked.assigneeAgentId !== actor.agentId) return locked;
   if (!actor.runId) throw unauthenticated("Agent run id required", "agent_run_id_required");
   const issue = (await clearExecutionRunIfTerminal(q, issueId))!;
   if (issue.checkoutRunId === actor.runId) return issue;
@@ -45,7 +45,12 @@ export async function assertCheckoutOwner(q: Queryable, issueId: string, actor: 
   if (callerLive && issue.checkoutRunId === null && (issue.executionRunId === null || issue.executionRunId === actor.runId)) {
     return takeOwnership(q, issue.id, actor.runId, actor.agentId);
   }
-  if (callerLive && issue.checkoutRunId && !(await runIsLive(q, issue.checkoutRunId)) && (issue.executionRunId === null || issue.executionRunId === actor.runId)) {
+  if (
+    callerLive &&
+    issue.checkoutRunId &&
+    !(await runIsLive(q, issue.checkoutRunId)) &&
+    (issue.executionRunId === null || issue.executionRunId === actor.runId)
+  ) {
     const adopted = await takeOwnership(q, issue.id, actor.runId, actor.agentId);
     await recordActivity(q, {
       companyId: issue.companyId,
@@ -57,13 +62,17 @@ export async function assertCheckoutOwner(q: Queryable, issueId: string, actor: 
     });
     return adopted;
   }
-  throw conflict("Issue run ownership conflict", {
-    issueId: issue.id,
-    status: issue.status,
-    checkoutRunId: issue.checkoutRunId,
-    executionRunId: issue.executionRunId,
-    runId: actor.runId,
-  }, "issue_ownership_conflict");
+  throw conflict(
+    "Issue run ownership conflict",
+    {
+      issueId: issue.id,
+      status: issue.status,
+      checkoutRunId: issue.checkoutRunId,
+      executionRunId: issue.executionRunId,
+      runId: actor.runId,
+    },
+    "issue_ownership_conflict",
+  );
 }
 
 async function openBlockerIds(q: Queryable, issueId: string): Promise<string[]> {
@@ -92,7 +101,8 @@ export function createIssueExecutionService(db: Database) {
     /** Checkout as one conditional UPDATE; adoption rules for the assignee's live run; else 409. */
     async checkout(actor: Actor, ref: string, body: CheckoutBody, q?: Queryable): Promise<IssueRow> {
       const unknown = body.expectedStatuses.filter((s) => !(ISSUE_STATUSES as readonly string[]).includes(s));
-      if (unknown.length) throw ruleViolation(`Unknown status in expectedStatuses: ${unknown.join(", ")}`, undefined, "bad_expected_status");
+      if (unknown.length)
+        throw ruleViolation(`Unknown status in expectedStatuses: ${unknown.join(", ")}`, undefined, "bad_expected_status");
       let runId: string | null = null;
       if (actor.kind === "agent") {
         if (body.agentId !== actor.agentId) throw forbidden("Agent can only checkout as itself", "checkout_as_other_agent");
@@ -108,9 +118,15 @@ export function createIssueExecutionService(db: Database) {
         const current = await clearExecutionRunIfTerminal(tx, issueRef);
         if (!current) throw notFound("Issue not found");
         if (!agent || agent.companyId !== current.companyId) throw notFound("Agent not found");
-        if (agent.status === "terminated") throw ruleViolation("Cannot check out an issue for a terminated agent", undefined, "agent_terminated");
+        if (agent.status === "terminated")
+          throw ruleViolation("Cannot check out an issue for a terminated agent", undefined, "agent_terminated");
         const hold = await activePauseHold(tx, current.id);
-        if (hold) throw conflict("Issue is held by an active subtree pause", { holdId: hold.id, rootIssueId: hold.rootIssueId }, "issue_tree_hold_active");
+        if (hold)
+          throw conflict(
+            "Issue is held by an active subtree pause",
+            { holdId: hold.id, rootIssueId: hold.rootIssueId },
+            "issue_tree_hold_active",
+          );
         const blockers = await openBlockerIds(tx, current.id);
         if (blockers.length) {
           throw ruleViolation("Issue has unresolved blockers", { blockedByIssueIds: blockers }, "issue_blocked");
@@ -144,13 +160,17 @@ export function createIssueExecutionService(db: Database) {
           }
         }
         if (!result) {
-          throw conflict("Issue checkout conflict", {
-            issueId: current.id,
-            status: current.status,
-            assigneeAgentId: current.assigneeAgentId,
-            checkoutRunId: current.checkoutRunId,
-            executionRunId: current.executionRunId,
-          }, "issue_checkout_conflict");
+          throw conflict(
+            "Issue checkout conflict",
+            {
+              issueId: current.id,
+              status: current.status,
+              assigneeAgentId: current.assigneeAgentId,
+              checkoutRunId: current.checkoutRunId,
+              executionRunId: current.executionRunId,
+            },
+            "issue_checkout_conflict",
+          );
         }
         await recordActivity(tx, {
           companyId: current.companyId,
@@ -207,7 +227,10 @@ export function createIssueExecutionService(db: Database) {
         const assignee = clearAssignee
           ? `, assignee_agent_id = NULL, status = CASE WHEN status = 'in_progress' THEN 'todo' ELSE status END`
           : "";
-        const [row] = await q.query<IssueRow>(`UPDATE issues SET ${lockSql.forceRelease}${assignee}, updated_at = now() WHERE id = $1 RETURNING ${ISSUE_COLUMNS}`, [current.id]);
+        const [row] = await q.query<IssueRow>(
+          `UPDATE issues SET ${lockSql.forceRelease}${assignee}, updated_at = now() WHERE id = $1 RETURNING ${ISSUE_COLUMNS}`,
+          [current.id],
+        );
         await recordActivity(q, {
           companyId: current.companyId,
           actor,

@@ -28,14 +28,18 @@ export async function loadHeartbeatContext(q: Queryable, issue: IssueRow, wakeCo
   const [relations, ancestors, project, goal, cursor, latest, wakeComment, attachments] = await Promise.all([
     blockerRefs(q, issue.id),
     ancestorsOf(q, issue.parentId),
-    issue.projectId ? q.query("SELECT id, name, status, target_date::text AS target_date FROM projects WHERE id = $1", [issue.projectId]) : [],
+    issue.projectId
+      ? q.query("SELECT id, name, status, target_date::text AS target_date FROM projects WHERE id = $1", [issue.projectId])
+      : [],
     issue.goalId ? q.query("SELECT id, title, status, level, parent_id FROM goals WHERE id = $1", [issue.goalId]) : [],
     q.query<{ totalComments: number }>("SELECT count(*)::int AS total_comments FROM issue_comments WHERE issue_id = $1", [issue.id]),
     q.query<{ id: string; createdAt: Date }>(
       "SELECT id, created_at FROM issue_comments WHERE issue_id = $1 ORDER BY created_at DESC, id DESC LIMIT 1",
       [issue.id],
     ),
-    wakeCommentId ? q.query(`SELECT ${COMMENT_COLUMNS} FROM issue_comments WHERE id = $1 AND issue_id = $2`, [wakeCommentId, issue.id]) : [],
+    wakeCommentId
+      ? q.query(`SELECT ${COMMENT_COLUMNS} FROM issue_comments WHERE id = $1 AND issue_id = $2`, [wakeCommentId, issue.id])
+      : [],
     heartbeatContextAttachments(q, issue),
   ]);
   return {

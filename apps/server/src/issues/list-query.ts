@@ -49,12 +49,13 @@ export function buildIssueListQuery(companyId: string, f: IssueListFilter): { sq
   if (f.assigneeUser) where.push(`assignee_user_id = $${params.push(f.assigneeUser)}`);
   if (f.projectId) where.push(`project_id = $${params.push(f.projectId)}`);
   if (f.goalId) where.push(`goal_id = $${params.push(f.goalId)}`);
-  if (f.labelId) where.push(`EXISTS (SELECT 1 FROM issue_labels il WHERE il.issue_id = issues.id AND il.label_id = $${params.push(f.labelId)})`);
+  if (f.labelId)
+    where.push(`EXISTS (SELECT 1 FROM issue_labels il WHERE il.issue_id = issues.id AND il.label_id = $${params.push(f.labelId)})`);
   if (f.parentId === "null") where.push("parent_id IS NULL");
   else if (f.parentId) where.push(`parent_id = $${params.push(f.parentId)}`);
   if (f.originKind) where.push(`origin_kind = $${params.push(f.originKind)}`);
   if (f.originId) where.push(`origin_id = $${params.push(f.originId)}`);
-  if (f.q && f.q.trim()) {
+  if (f.q?.trim()) {
     const p = params.push(`%${f.q.trim().replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
     where.push(`(title ILIKE $${p} OR identifier ILIKE $${p} OR description ILIKE $${p})`);
   }

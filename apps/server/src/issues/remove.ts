@@ -24,9 +24,15 @@ export async function removeIssue(db: Database, actor: Actor, ref: string): Prom
   return db.tx(async (q) => {
     const issue = await findIssue(q, ref, true);
     if (!issue || (actor.companyIds !== "all" && !actor.companyIds.includes(issue.companyId))) throw notFound("Issue not found");
-    const live = await q.query<{ id: string }>(`SELECT id FROM heartbeat_runs WHERE issue_id = $1 AND status IN ${EXECUTION_PATH_SQL}`, [issue.id]);
+    const live = await q.query<{ id: string }>(`SELECT id FROM heartbeat_runs WHERE issue_id = $1 AND status IN ${EXECUTION_PATH_SQL}`, [
+      issue.id,
+    ]);
     if (live.length) {
-      throw conflict("Issue has a queued or running run; cancel it before deleting the issue", { runIds: live.map((r) => r.id) }, "issue_run_live");
+      throw conflict(
+        "Issue has a queued or running run; cancel it before deleting the issue",
+        { runIds: live.map((r) => r.id) },
+        "issue_run_live",
+      );
     }
     await q.query(
       `UPDATE agent_wakeup_requests SET status = 'cancelled', finished_at = now(), updated_at = now(), error = 'issue deleted'

@@ -1,4 +1,5 @@
-import type { CreateIssueBody, ListIssuesQuery, UpdateIssueBody } from "@staple/contracts";
+import { openBlockerIdsSql } from "../db/predicates.js";
+import { DORMANT_ISSUE_STATUSES, type CreateIssueBody, type ListIssuesQuery, type UpdateIssueBody } from "@staple/contracts";
 import type { Database, Queryable } from "../db/database.js";
 import { conflict, forbidden, notFound, ruleViolation } from "../errors.js";
 import { actorStamp, LOCAL_BOARD_USER_ID, type Actor } from "../auth/actor.js";
@@ -57,11 +58,7 @@ async function checkWorkspace(q: Queryable, workspaceId: string, projectId: stri
 
 /** Work may not start on an issue whose blockers are not all done: 422 (docs/issues.md#blockers). */
 async function assertNoOpenBlockers(q: Queryable, issueId: string) {
-  const open = await q.query<{ id: string }>(
-    `SELECT b.id FROM issue_relations rel JOIN issues b ON b.id = rel.issue_id
-      WHERE rel.related_issue_id = $1 AND rel.type = 'blocks' AND b.status <> 'done'`,
-    [issueId],
-  );
+  const open = await q.query<{ id: string }>(openBlockerIdsSql("$1"), [issueId]);
   if (open.length) throw ruleViolation("Issue has unresolved blockers", { blockedByIssueIds: open.map((o) => o.id) }, "issue_blocked");
 }
 
@@ -103,7 +100,10 @@ export function createIssueService(db: Database, companies: CompanyService, hook
     /** The same list as JSON text built by the database (the list route's fast path: no row parsing). */
     async listJson(actor: Actor, companyId: string, query: ListIssuesQuery): Promise<string> {
       const { sql, params } = listQuery(actor, companyId, query);
-      const [row] = await db.query<{ body: string }>(jsonArraySql(withIssueLabels(sql), `${ISSUE_COLUMNS}, ${ISSUE_LABEL_COLUMNS}`), params);
+      const [row] = await db.query<{ body: string }>(
+        jsonArraySql(withIssueLabels(sql), `${ISSUE_COLUMNS}, ${ISSUE_LABEL_COLUMNS}`),
+        params,
+      );
       return row!.body;
     },
 
@@ -150,7 +150,7 @@ export function createIssueService(db: Database, companies: CompanyService, hook
         billingCode: body.billingCode ?? null,
       };
       const activity = { actorType: stamp.actorType, actorId: stamp.actorId, agentId: stamp.agentId, runId: stamp.runId };
-      const wakesSomeone = Boolean(assigneeAgentId) && status !== "backlog" && status !== "done" && status !== "cancelled";
+      const wakesSomeone = Boolean(assigneeAgentId) && !(DORMANT_ISSUE_STATUSES as readonly string[]).includes(status);
       const guardDuplicates = body.allowDuplicate === false;
       if (!body.blockedByIssueIds?.length && !body.labelIds?.length && !wakesSomeone && !guardDuplicates) {
         // Fast path: number, insert and audit row in one statement (no transaction round trips).
@@ -160,7 +160,12 @@ export function createIssueService(db: Database, companies: CompanyService, hook
       return db.tx(async (q) => {
         if (guardDuplicates) {
           const existing = await lockAndFindRecentDuplicate(q, companyId, fields.parentId, fields.title);
-          if (existing) return { ...(await withRelations(q, existing)), deduplicated: true as const, deduplicationReason: "recent_open_title" as const };
+          if (existing)
+            return {
+              ...(await withRelations(q, existing)),
+              deduplicated: true as const,
+              deduplicationReason: "recent_open_title" as const,
+            };
         }
         const issue = await insertIssueRow(q, fields, activity);
         if (body.labelIds?.length) await replaceIssueLabels(q, companyId, issue.id, body.labelIds);

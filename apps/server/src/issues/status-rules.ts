@@ -51,9 +51,12 @@ export function statusEffects(prev: AssignmentState, next: AssignmentState): Sta
 
 /** Timestamps for a freshly created issue in `status`. */
 export function initialStatusTimestamps(status: string): Record<string, string> {
-  return statusEffects({ status: "__new__", assigneeAgentId: null, assigneeUserId: null }, {
-    status,
-    assigneeAgentId: null,
-    assigneeUserId: null,
-  }).set;
+  return statusEffects(
+    { status: "__new__", assigneeAgentId: null, assigneeUserId: null },
+    {
+      status,
+      assigneeAgentId: null,
+      assigneeUserId: null,
+    },
+  ).set;
 }

@@ -53,7 +53,12 @@ export async function isVerifiedInteraction(
 ): Promise<boolean> {
   const reason = typeof context.wakeReason === "string" ? context.wakeReason : null;
   const commentId = typeof context.commentId === "string" ? context.commentId : null;
-  if (!reason || !["issue_commented", "issue_reopened_via_comment", "issue_comment_mentioned"].includes(reason) || !commentId || !isUuid(commentId)) {
+  if (
+    !reason ||
+    !["issue_commented", "issue_reopened_via_comment", "issue_comment_mentioned"].includes(reason) ||
+    !commentId ||
+    !isUuid(commentId)
+  ) {
     return false;
   }
   const [row] = await q.query<{ ok: boolean }>(
@@ -92,7 +97,14 @@ export function createTreeHoldService(db: Database, hooks: TreeHoldHooks) {
       assertCanSee(actor, root.companyId, "Issue");
       const stamp = actorStamp(actor);
       return db.tx(async (q) => {
-        const members = await q.query<{ id: string; parentId: string | null; depth: number; status: string; assigneeAgentId: string | null; activeRunId: string | null }>(
+        const members = await q.query<{
+          id: string;
+          parentId: string | null;
+          depth: number;
+          status: string;
+          assigneeAgentId: string | null;
+          activeRunId: string | null;
+        }>(
           `WITH RECURSIVE down(id, parent_id, depth) AS (
              SELECT id, parent_id, 0 FROM issues WHERE id = $1
              UNION ALL
@@ -103,21 +115,50 @@ export function createTreeHoldService(db: Database, hooks: TreeHoldHooks) {
           [root.id],
         );
         // Pause holds gate; a second active pause on the same root would be redundant.
-        const [existing] = await q.query<{ id: string }>("SELECT id FROM issue_tree_holds WHERE root_issue_id = $1 AND status = 'active' AND mode = 'pause'", [root.id]);
-        if (existing && body.mode === "pause") throw conflict("This subtree is already paused", { holdId: existing.id }, "tree_hold_exists");
+        const [existing] = await q.query<{ id: string }>(
+          "SELECT id FROM issue_tree_holds WHERE root_issue_id = $1 AND status = 'active' AND mode = 'pause'",
+          [root.id],
+        );
+        if (existing && body.mode === "pause")
+          throw conflict("This subtree is already paused", { holdId: existing.id }, "tree_hold_exists");
         const [hold] = await q.query<{ id: string }>(
           `INSERT INTO issue_tree_holds (company_id, root_issue_id, mode, reason, created_by_actor_type, created_by_actor_id, created_by_run_id)
            VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING ${HOLD_COLUMNS}`,
-          [root.companyId, root.id, body.mode === "cancel" ? "cancel" : "pause", body.reason ?? null, stamp.actorType, stamp.actorId, stamp.runId],
+          [
+            root.companyId,
+            root.id,
+            body.mode === "cancel" ? "cancel" : "pause",
+            body.reason ?? null,
+            stamp.actorType,
+            stamp.actorId,
+            stamp.runId,
+          ],
         );
         await q.query(
           `INSERT INTO issue_tree_hold_members (hold_id, issue_id, parent_id, depth, status, assignee_agent_id, active_run_id, skipped)
            SELECT $1, m.id, m.parent_id, m.depth, m.status, m.assignee_agent_id, m.active_run_id, ${closedIssueSql("m")}
              FROM jsonb_to_recordset($2::jsonb) AS m(id uuid, parent_id uuid, depth int, status text, assignee_agent_id uuid, active_run_id uuid)`,
-          [hold!.id, JSON.stringify(members.map((m) => ({ id: m.id, parent_id: m.parentId, depth: m.depth, status: m.status, assignee_agent_id: m.assigneeAgentId, active_run_id: m.activeRunId })))],
+          [
+            hold!.id,
+            JSON.stringify(
+              members.map((m) => ({
+                id: m.id,
+                parent_id: m.parentId,
+                depth: m.depth,
+                status: m.status,
+                assignee_agent_id: m.assigneeAgentId,
+                active_run_id: m.activeRunId,
+              })),
+            ),
+          ],
         );
         const ids = members.map((m) => m.id);
-        const cancelledRuns = await hooks.cancelSubtreeWork(q, ids, body.mode === "cancel" ? "Cancelled because its issue tree was cancelled" : "Cancelled because its issue tree was paused", actor);
+        const cancelledRuns = await hooks.cancelSubtreeWork(
+          q,
+          ids,
+          body.mode === "cancel" ? "Cancelled because its issue tree was cancelled" : "Cancelled because its issue tree was paused",
+          actor,
+        );
         if (body.mode === "cancel") {
           await q.query(
             `UPDATE issues SET status = 'cancelled', cancelled_at = now(), ${lockSql.forceRelease}, updated_at = now()
@@ -131,7 +172,14 @@ export function createTreeHoldService(db: Database, hooks: TreeHoldHooks) {
           action: "issue.tree_hold_created",
           entityType: "issue",
           entityId: root.id,
-          details: { identifier: root.identifier, holdId: hold!.id, mode: body.mode, members: ids.length, cancelledRuns, reason: body.reason ?? null },
+          details: {
+            identifier: root.identifier,
+            holdId: hold!.id,
+            mode: body.mode,
+            members: ids.length,
+            cancelledRuns,
+            reason: body.reason ?? null,
+          },
         });
         return { ...hold!, memberCount: ids.length, cancelledRuns };
       });
@@ -152,11 +200,21 @@ export function createTreeHoldService(db: Database, hooks: TreeHoldHooks) {
           [holdId, root.id, stamp.actorType, stamp.actorId, reason ?? null],
         );
         if (!hold) {
-          const [current] = await q.query(`SELECT ${HOLD_COLUMNS} FROM issue_tree_holds WHERE id = $1 AND root_issue_id = $2`, [holdId, root.id]);
+          const [current] = await q.query(`SELECT ${HOLD_COLUMNS} FROM issue_tree_holds WHERE id = $1 AND root_issue_id = $2`, [
+            holdId,
+            root.id,
+          ]);
           if (!current) throw notFound("Tree hold not found");
           return current; // already released: idempotent
         }
-        await recordActivity(q, { companyId: root.companyId, actor, action: "issue.tree_hold_released", entityType: "issue", entityId: root.id, details: { identifier: root.identifier, holdId, reason: reason ?? null } });
+        await recordActivity(q, {
+          companyId: root.companyId,
+          actor,
+          action: "issue.tree_hold_released",
+          entityType: "issue",
+          entityId: root.id,
+          details: { identifier: root.identifier, holdId, reason: reason ?? null },
+        });
         return hold;
       });
     },

@@ -11,7 +11,9 @@ export interface IssueLabels {
 /** The labels an issue carries, ordered by name. */
 export async function issueLabels(q: Queryable, issueId: string): Promise<IssueLabels> {
   const labels = await q.query<Label>(
-    `SELECT ${LABEL_COLUMNS.split(", ").map((c) => `l.${c}`).join(", ")}
+    `SELECT ${LABEL_COLUMNS.split(", ")
+      .map((c) => `l.${c}`)
+      .join(", ")}
        FROM issue_labels il JOIN labels l ON l.id = il.label_id
       WHERE il.issue_id = $1 ORDER BY lower(l.name), l.id`,
     [issueId],
@@ -33,7 +35,10 @@ export async function replaceIssueLabels(
 ): Promise<{ from: string[]; to: string[] }> {
   const wanted = [...new Set(labelIds)];
   if (wanted.length) {
-    const found = await q.query<{ id: string }>("SELECT id FROM labels WHERE company_id = $1 AND id = ANY($2::uuid[])", [companyId, wanted]);
+    const found = await q.query<{ id: string }>("SELECT id FROM labels WHERE company_id = $1 AND id = ANY($2::uuid[])", [
+      companyId,
+      wanted,
+    ]);
     const known = new Set(found.map((r) => r.id));
     const invalid = wanted.filter((id) => !known.has(id));
     if (invalid.length) {

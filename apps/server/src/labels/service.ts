@@ -37,11 +37,10 @@ export function createLabelService(db: Database) {
       assertCompanyAccess(actor, companyId);
       try {
         return await db.tx(async (q) => {
-          const [label] = await q.query<Label>(`INSERT INTO labels (company_id, name, color) VALUES ($1, $2, $3) RETURNING ${LABEL_COLUMNS}`, [
-            companyId,
-            body.name,
-            body.color,
-          ]);
+          const [label] = await q.query<Label>(
+            `INSERT INTO labels (company_id, name, color) VALUES ($1, $2, $3) RETURNING ${LABEL_COLUMNS}`,
+            [companyId, body.name, body.color],
+          );
           await recordActivity(q, {
             companyId,
             actor,

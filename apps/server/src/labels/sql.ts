@@ -12,7 +12,8 @@ const labelsOf = (issueIdSql: string, select: string, empty: string) =>
   `coalesce((SELECT ${select} FROM issue_labels il JOIN labels l ON l.id = il.label_id WHERE il.issue_id = ${issueIdSql}), ${empty})`;
 
 export const labelIdsSql = (issueIdSql: string) => labelsOf(issueIdSql, "array_agg(l.id ORDER BY lower(l.name), l.id)", "'{}'::uuid[]");
-export const labelsJsonSql = (issueIdSql: string) => labelsOf(issueIdSql, `json_agg(${LABEL_JSON} ORDER BY lower(l.name), l.id)`, "'[]'::json");
+export const labelsJsonSql = (issueIdSql: string) =>
+  labelsOf(issueIdSql, `json_agg(${LABEL_JSON} ORDER BY lower(l.name), l.id)`, "'[]'::json");
 
 /** Extra columns `withIssueLabels` adds to an issue row query (for `jsonArraySql`'s column list). */
 export const ISSUE_LABEL_COLUMNS = "label_ids, labels";

@@ -67,7 +67,10 @@ async function insertWorkspace(q: Queryable, project: ProjectRow, body: CreateWo
   ])) as [{ count: number }];
   // The first workspace is always the primary one: a project with workspaces has exactly one.
   const primary = count === 0 || body.isPrimary === true;
-  if (primary) await q.query("UPDATE project_workspaces SET is_primary = false, updated_at = now() WHERE project_id = $1 AND is_primary", [project.id]);
+  if (primary)
+    await q.query("UPDATE project_workspaces SET is_primary = false, updated_at = now() WHERE project_id = $1 AND is_primary", [
+      project.id,
+    ]);
   // Workspaces created in one transaction (with their project) must still get increasing creation
   // times, since "oldest" decides list order and primary promotion: now() is the same for the whole
   // transaction and the embedded clock ticks in milliseconds, so stay past the project's newest one.
@@ -94,12 +97,17 @@ export function createProjectService(db: Database) {
     return project;
   }
   async function withWorkspaces(q: Queryable, project: ProjectRow) {
-    const workspaces = await q.query(`SELECT ${WORKSPACE_COLUMNS} FROM project_workspaces WHERE project_id = $1 ORDER BY created_at, id`, [project.id]);
+    const workspaces = await q.query(`SELECT ${WORKSPACE_COLUMNS} FROM project_workspaces WHERE project_id = $1 ORDER BY created_at, id`, [
+      project.id,
+    ]);
     return { ...project, workspaces };
   }
   async function getWorkspace(q: Queryable, project: ProjectRow, workspaceId: string): Promise<WorkspaceRow> {
     const [ws] = isUuid(workspaceId)
-      ? await q.query<WorkspaceRow>(`SELECT ${WORKSPACE_COLUMNS} FROM project_workspaces WHERE id = $1 AND project_id = $2`, [workspaceId, project.id])
+      ? await q.query<WorkspaceRow>(`SELECT ${WORKSPACE_COLUMNS} FROM project_workspaces WHERE id = $1 AND project_id = $2`, [
+          workspaceId,
+          project.id,
+        ])
       : [];
     if (!ws) throw notFound("Project workspace not found");
     return ws;
@@ -114,7 +122,9 @@ export function createProjectService(db: Database) {
 
     async list(actor: Actor, companyId: string) {
       assertCompanyAccess(actor, companyId);
-      const projects = await db.query<ProjectRow>(`SELECT ${PROJECT_COLUMNS} FROM projects WHERE company_id = $1 ORDER BY created_at, id`, [companyId]);
+      const projects = await db.query<ProjectRow>(`SELECT ${PROJECT_COLUMNS} FROM projects WHERE company_id = $1 ORDER BY created_at, id`, [
+        companyId,
+      ]);
       const workspaces = await db.query<WorkspaceRow>(
         `SELECT ${WORKSPACE_COLUMNS} FROM project_workspaces WHERE company_id = $1 ORDER BY created_at, id`,
         [companyId],
@@ -133,8 +143,17 @@ export function createProjectService(db: Database) {
         const [project] = await q.query<ProjectRow>(
           `INSERT INTO projects (company_id, goal_id, name, description, status, lead_agent_id, target_date, color, env)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb) RETURNING ${PROJECT_COLUMNS}`,
-          [companyId, body.goalId ?? null, body.name, body.description ?? null, body.status ?? "backlog", body.leadAgentId ?? null,
-            body.targetDate ?? null, body.color ?? null, body.env ? JSON.stringify(body.env) : null],
+          [
+            companyId,
+            body.goalId ?? null,
+            body.name,
+            body.description ?? null,
+            body.status ?? "backlog",
+            body.leadAgentId ?? null,
+            body.targetDate ?? null,
+            body.color ?? null,
+            body.env ? JSON.stringify(body.env) : null,
+          ],
         );
         for (const ws of body.workspaces ?? []) await insertWorkspace(q, project!, ws);
         await audit(q, actor, project!, "project.created", { name: project!.name });
@@ -191,7 +210,9 @@ export function createProjectService(db: Database) {
         const params: unknown[] = [workspaceId];
         const sets = buildSetClause(WORKSPACE_FIELDS, body, params);
         if (body.isPrimary === true && !ws.isPrimary) {
-          await q.query("UPDATE project_workspaces SET is_primary = false, updated_at = now() WHERE project_id = $1 AND is_primary", [projectId]);
+          await q.query("UPDATE project_workspaces SET is_primary = false, updated_at = now() WHERE project_id = $1 AND is_primary", [
+            projectId,
+          ]);
           sets.push("is_primary = true");
         } else if (body.isPrimary === false && ws.isPrimary) {
           throw ruleViolation("Mark another workspace primary instead of unmarking the primary one", undefined, "workspace_primary");

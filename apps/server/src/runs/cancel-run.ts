@@ -43,7 +43,9 @@ export async function cancelRunInTx(q: Queryable, runId: string, spec: CancelSpe
     set: `finished_at = now(), error = $2, error_code = $3, lease_expires_at = NULL, updated_at = now(),
             result_json = coalesce(r.result_json, '{}'::jsonb) || jsonb_build_object(
               'stopReason', $4::text, 'effectiveTimeoutSec', 0, 'timeoutConfigured', false, 'timeoutFired', false)`,
-    returning: `${RUN_COLUMNS.split(",").map((c) => `r.${c.trim()}`).join(", ")}, prev.status AS previous_status`,
+    returning: `${RUN_COLUMNS.split(",")
+      .map((c) => `r.${c.trim()}`)
+      .join(", ")}, prev.status AS previous_status`,
   });
   const [run] = await q.query<RunRow & { previousStatus: string }>(
     `WITH prev AS (SELECT id, status FROM heartbeat_runs WHERE id = $1 FOR UPDATE) ${update}`,
@@ -57,11 +59,21 @@ export async function cancelRunInTx(q: Queryable, runId: string, spec: CancelSpe
       [run.wakeupRequestId, spec.wakeStatus, spec.reason],
     );
   }
-  await appendRunEvent(q, run.id, { eventType: "lifecycle", level: "warn", message: "run cancelled", payload: { reason: spec.reason, errorCode: spec.errorCode } });
+  await appendRunEvent(q, run.id, {
+    eventType: "lifecycle",
+    level: "warn",
+    message: "run cancelled",
+    payload: { reason: spec.reason, errorCode: spec.errorCode },
+  });
   if (run.previousStatus === "running") await q.query(`SELECT pg_notify('${CANCEL_CHANNEL}', $1::text)`, [run.id]);
   // The board hears of every cancel, queued runs included (delivered on commit, once per server).
   await q.query(`SELECT pg_notify('${LIVE_CHANNEL}', $1::text)`, [
-    liveEventText("heartbeat.run.status", run.companyId, { runId: run.id, agentId: run.agentId, status: "cancelled", errorCode: spec.errorCode }),
+    liveEventText("heartbeat.run.status", run.companyId, {
+      runId: run.id,
+      agentId: run.agentId,
+      status: "cancelled",
+      errorCode: spec.errorCode,
+    }),
   ]);
   await releaseRunLeases(q, run, "cancelled", null);
   const { promotedAgentIds } = await releaseIssueExecutionAndPromote(q, run);

@@ -26,13 +26,30 @@ export async function cancelScopeWork(q: Queryable, scope: ScopeToPause): Promis
   );
   const agents = new Set<string>();
   for (const { id } of runs) {
-    const run = await cancelRunInTx(q, id, { reason: BUDGET_PAUSE_REASON, errorCode: "budget_paused", stopReason: "budget_paused", wakeStatus: "cancelled" });
+    const run = await cancelRunInTx(q, id, {
+      reason: BUDGET_PAUSE_REASON,
+      errorCode: "budget_paused",
+      stopReason: "budget_paused",
+      wakeStatus: "cancelled",
+    });
     if (!run) continue;
     agents.add(run.agentId);
-    await recordActivity(q, { companyId: run.companyId, actor: "system", action: "heartbeat.cancelled", entityType: "heartbeat_run", entityId: run.id, agentId: run.agentId, details: { agentId: run.agentId, reason: "budget_paused", scopeType: scope.scopeType, scopeId: scope.scopeId } });
+    await recordActivity(q, {
+      companyId: run.companyId,
+      actor: "system",
+      action: "heartbeat.cancelled",
+      entityType: "heartbeat_run",
+      entityId: run.id,
+      agentId: run.agentId,
+      details: { agentId: run.agentId, reason: "budget_paused", scopeType: scope.scopeType, scopeId: scope.scopeId },
+    });
   }
   const wakeWhere =
-    scope.scopeType === "agent" ? "agent_id = $1" : scope.scopeType === "project" ? "issue_id IN (SELECT id FROM issues WHERE project_id = $1)" : "company_id = $1";
+    scope.scopeType === "agent"
+      ? "agent_id = $1"
+      : scope.scopeType === "project"
+        ? "issue_id IN (SELECT id FROM issues WHERE project_id = $1)"
+        : "company_id = $1";
   await q.query(
     `UPDATE agent_wakeup_requests SET status = 'cancelled', finished_at = now(), error = $2, updated_at = now()
       WHERE ${wakeWhere} AND status IN ${sqlList(UNCLAIMED_WAKEUP_STATUSES)} AND run_id IS NULL`,

@@ -14,7 +14,16 @@ export interface ClaimFacts {
 
 export type ClaimGate =
   | { action: "claim" }
-  | { action: "cancel"; errorCode: "issue_not_found" | "issue_tree_hold_active" | "issue_dependencies_blocked" | "issue_assignee_changed" | "issue_terminal_status"; reason: string };
+  | {
+      action: "cancel";
+      errorCode:
+        | "issue_not_found"
+        | "issue_tree_hold_active"
+        | "issue_dependencies_blocked"
+        | "issue_assignee_changed"
+        | "issue_terminal_status";
+      reason: string;
+    };
 
 /**
  * Claim-time gate (docs/runs.md#claim-time-gate), pure. A queued run whose issue vanished, became
@@ -26,7 +35,11 @@ export function claimGate(f: ClaimFacts): ClaimGate {
   if (!f.issue) return { action: "cancel", errorCode: "issue_not_found", reason: "Cancelled because the target issue no longer exists" };
   const interaction = isInteractionWake(f.context);
   if (f.held && !(interaction && f.context?.treeHoldInteraction === true)) {
-    return { action: "cancel", errorCode: "issue_tree_hold_active", reason: "Cancelled because the issue is held by an active subtree pause" };
+    return {
+      action: "cancel",
+      errorCode: "issue_tree_hold_active",
+      reason: "Cancelled because the issue is held by an active subtree pause",
+    };
   }
   if (f.issue.blocked && !interaction) {
     return {

@@ -59,9 +59,17 @@ export async function claimQueuedRuns(db: Database, agentId: string, owner: stri
     if (!agent) return { claimed: [], cancelled: [] };
     if ((NON_INVOKABLE_AGENT_STATUSES as readonly string[]).includes(agent.status)) {
       const cancelled: RunRow[] = [];
-      const queued = await q.query<{ id: string }>("SELECT id FROM heartbeat_runs WHERE agent_id = $1 AND status = 'queued' FOR UPDATE SKIP LOCKED", [agentId]);
+      const queued = await q.query<{ id: string }>(
+        "SELECT id FROM heartbeat_runs WHERE agent_id = $1 AND status = 'queued' FOR UPDATE SKIP LOCKED",
+        [agentId],
+      );
       for (const { id } of queued) {
-        const run = await cancelRunInTx(q, id, { reason: "Cancelled because the agent is not invokable", errorCode: "agent_not_invokable", stopReason: "paused", wakeStatus: "cancelled" });
+        const run = await cancelRunInTx(q, id, {
+          reason: "Cancelled because the agent is not invokable",
+          errorCode: "agent_not_invokable",
+          stopReason: "paused",
+          wakeStatus: "cancelled",
+        });
         if (run) cancelled.push(run);
       }
       return { claimed: [], cancelled };
@@ -99,7 +107,12 @@ export async function claimQueuedRuns(db: Database, agentId: string, owner: stri
       const hold = c.issueId && c.issueFound ? await activePauseHold(q, c.issueId) : null;
       const budget = await getInvocationBlock(q, { companyId: agent.companyId, agentId, projectId: c.projectId });
       if (budget) {
-        const run = await cancelRunInTx(q, c.id, { reason: budget.reason, errorCode: "budget_blocked", stopReason: "budget_paused", wakeStatus: "cancelled" });
+        const run = await cancelRunInTx(q, c.id, {
+          reason: budget.reason,
+          errorCode: "budget_blocked",
+          stopReason: "budget_paused",
+          wakeStatus: "cancelled",
+        });
         if (run) cancelled.push(run);
         continue;
       }
@@ -111,10 +124,24 @@ export async function claimQueuedRuns(db: Database, agentId: string, owner: stri
         held: Boolean(hold),
       });
       if (gate.action === "cancel") {
-        const run = await cancelRunInTx(q, c.id, { reason: gate.reason, errorCode: gate.errorCode, stopReason: gate.errorCode, wakeStatus: gate.errorCode === "issue_tree_hold_active" ? "cancelled" : "skipped" });
+        const run = await cancelRunInTx(q, c.id, {
+          reason: gate.reason,
+          errorCode: gate.errorCode,
+          stopReason: gate.errorCode,
+          wakeStatus: gate.errorCode === "issue_tree_hold_active" ? "cancelled" : "skipped",
+        });
         if (run) cancelled.push(run);
         if (run && hold) {
-          await recordActivity(q, { companyId: run.companyId, actor: "system", action: "issue.tree_hold_run_interrupted", entityType: "heartbeat_run", entityId: run.id, agentId: run.agentId, runId: run.id, details: { issueId: c.issueId, holdId: hold.id, rootIssueId: hold.rootIssueId } });
+          await recordActivity(q, {
+            companyId: run.companyId,
+            actor: "system",
+            action: "issue.tree_hold_run_interrupted",
+            entityType: "heartbeat_run",
+            entityId: run.id,
+            agentId: run.agentId,
+            runId: run.id,
+            details: { issueId: c.issueId, holdId: hold.id, rootIssueId: hold.rootIssueId },
+          });
         }
         continue;
       }

@@ -47,7 +47,7 @@ export function createDispatcher(res: RunEngineResources, start: (run: RunRow) =
     /** Looks at every agent with queued work (startup and the periodic pass). */
     async resumeQueued(): Promise<number> {
       const rows = await res.db.query<{ agentId: string }>("SELECT DISTINCT agent_id FROM heartbeat_runs WHERE status = 'queued'");
-      rows.forEach((r) => poke(r.agentId));
+      for (const r of rows) poke(r.agentId);
       return rows.length;
     },
     /** Stops claiming; resolves when in-flight claim passes are done. */

@@ -144,7 +144,11 @@ export function createRunEngine(opts: RunEngineOptions) {
       const run = async (tx: Queryable) => {
         const outcome = await enqueuer.enqueue(req, tx);
         if (outcome.kind === "queued") {
-          await live.publish(tx, "heartbeat.run.queued", outcome.run.companyId, { runId: outcome.run.id, agentId: outcome.run.agentId, invocationSource: outcome.run.invocationSource });
+          await live.publish(tx, "heartbeat.run.queued", outcome.run.companyId, {
+            runId: outcome.run.id,
+            agentId: outcome.run.agentId,
+            invocationSource: outcome.run.invocationSource,
+          });
         }
         return outcome;
       };
@@ -213,10 +217,23 @@ export function createRunEngine(opts: RunEngineOptions) {
       );
       let cancelled = 0;
       for (const { id } of active) {
-        const run = await cancelRunInTx(q, id, { reason, errorCode: "issue_tree_hold_active", stopReason: "paused", wakeStatus: "cancelled" });
+        const run = await cancelRunInTx(q, id, {
+          reason,
+          errorCode: "issue_tree_hold_active",
+          stopReason: "paused",
+          wakeStatus: "cancelled",
+        });
         if (!run) continue;
         cancelled++;
-        await recordActivity(q, { companyId: run.companyId, actor, action: "heartbeat.cancelled", entityType: "heartbeat_run", entityId: run.id, agentId: run.agentId, details: { agentId: run.agentId, issueId: run.issueId, reason } });
+        await recordActivity(q, {
+          companyId: run.companyId,
+          actor,
+          action: "heartbeat.cancelled",
+          entityType: "heartbeat_run",
+          entityId: run.id,
+          agentId: run.agentId,
+          details: { agentId: run.agentId, issueId: run.issueId, reason },
+        });
         if (run.previousStatus === "running") await settleAgentStatus(q, run.agentId, "cancelled");
       }
       await q.query(

@@ -13,7 +13,15 @@ import { acquireIfFree, releaseIfHeldBy } from "../issues/execution-lock.js";
 import { activePauseHold, isVerifiedInteraction } from "../issues/tree-holds.js";
 import { recordActivity } from "../activity/record.js";
 import { decideIssueWake, pickNonIssueCoalesceTarget } from "./wake-decision.js";
-import { DEFERRED_WAKE_CONTEXT_KEY, enrichWakeContext, isInteractionWake, mergeContexts, needsFollowupRun, obj, type WakeContext } from "./wake-context.js";
+import {
+  DEFERRED_WAKE_CONTEXT_KEY,
+  enrichWakeContext,
+  isInteractionWake,
+  mergeContexts,
+  needsFollowupRun,
+  obj,
+  type WakeContext,
+} from "./wake-context.js";
 
 export interface WakeupRequest {
   agentId: string;
@@ -97,7 +105,20 @@ async function insertQueuedRun(
      ), r AS (
        ${runInsertSql(
          "queued",
-         ["id", "company_id", "agent_id", "invocation_source", "trigger_detail", "wakeup_request_id", "issue_id", "task_key", "context_snapshot", "retry_of_run_id", "process_loss_retry_count", "continuation_attempt"],
+         [
+           "id",
+           "company_id",
+           "agent_id",
+           "invocation_source",
+           "trigger_detail",
+           "wakeup_request_id",
+           "issue_id",
+           "task_key",
+           "context_snapshot",
+           "retry_of_run_id",
+           "process_loss_retry_count",
+           "continuation_attempt",
+         ],
          ["$2", "$3", "$4", "$5", "$6", "$1", "$12", "$13", "$14::jsonb", "$15", "$16", "$17"],
          RUN_COLUMNS,
        )}
@@ -152,11 +173,26 @@ export function createWakeupEnqueuer(db: Database) {
     if (!agent) throw notFound("Agent not found");
     // Budget first: a blocked wake is recorded as skipped (a trace of every attempt), the caller
     // answers 409 (docs/budgets.md#the-invocation-gate).
-    const wakeIssueId = (typeof req.context?.issueId === "string" ? req.context.issueId : null) ?? (typeof req.payload?.issueId === "string" ? req.payload.issueId : null);
-    const [scopeIssue] = wakeIssueId && isUuid(wakeIssueId) ? await q.query<{ projectId: string | null }>("SELECT project_id FROM issues WHERE id = $1", [wakeIssueId]) : [];
-    const budgetBlock = await getInvocationBlock(q, { companyId: agent.companyId, agentId: agent.id, projectId: scopeIssue?.projectId ?? null });
+    const wakeIssueId =
+      (typeof req.context?.issueId === "string" ? req.context.issueId : null) ??
+      (typeof req.payload?.issueId === "string" ? req.payload.issueId : null);
+    const [scopeIssue] =
+      wakeIssueId && isUuid(wakeIssueId)
+        ? await q.query<{ projectId: string | null }>("SELECT project_id FROM issues WHERE id = $1", [wakeIssueId])
+        : [];
+    const budgetBlock = await getInvocationBlock(q, {
+      companyId: agent.companyId,
+      agentId: agent.id,
+      projectId: scopeIssue?.projectId ?? null,
+    });
     if (budgetBlock) {
-      const wakeupId = await insertWakeup(q, agent, req, { status: "skipped", reason: "budget.blocked", payload: req.payload, issueId: null, finished: true });
+      const wakeupId = await insertWakeup(q, agent, req, {
+        status: "skipped",
+        reason: "budget.blocked",
+        payload: req.payload,
+        issueId: null,
+        finished: true,
+      });
       return { kind: "skipped", reason: "budget.blocked", wakeupId, budgetBlock };
     }
     if ((NON_INVOKABLE_AGENT_STATUSES as readonly string[]).includes(agent.status)) {
@@ -164,7 +200,10 @@ export function createWakeupEnqueuer(db: Database) {
     }
     if (req.idempotencyKey) {
       // Two wakes with one key arriving together: the second waits here, then finds the first.
-      await q.query("SELECT pg_advisory_xact_lock(hashtextextended('staple.wake:' || $1::text || ':' || $2::text, 0))", [agent.id, req.idempotencyKey]);
+      await q.query("SELECT pg_advisory_xact_lock(hashtextextended('staple.wake:' || $1::text || ':' || $2::text, 0))", [
+        agent.id,
+        req.idempotencyKey,
+      ]);
       const [dup] = await q.query<{ id: string; runId: string | null }>(
         "SELECT id, run_id FROM agent_wakeup_requests WHERE agent_id = $1 AND idempotency_key = $2",
         [agent.id, req.idempotencyKey],
@@ -203,7 +242,14 @@ export function createWakeupEnqueuer(db: Database) {
       const target = pickNonIssueCoalesceTarget(sameTask, needsFollowupRun(context));
       if (target) {
         const run = await coalesceInto(q, target.id, mergeContexts(target.contextSnapshot, context));
-        const wakeupId = await insertWakeup(q, agent, req, { status: "coalesced", reason: req.reason, payload: req.payload, runId: run.id, coalescedCount: 1, finished: true });
+        const wakeupId = await insertWakeup(q, agent, req, {
+          status: "coalesced",
+          reason: req.reason,
+          payload: req.payload,
+          runId: run.id,
+          coalescedCount: 1,
+          finished: true,
+        });
         return { kind: "coalesced", run, wakeupId, reason: "same_task_key" };
       }
       return { kind: "queued", ...(await insertQueuedRun(q, agent, req, context, null, taskKey)) };
@@ -281,9 +327,19 @@ export function createWakeupEnqueuer(db: Database) {
       case "skip":
         return skip(outcome.reason, { ...(req.payload ?? {}), issueId, unresolvedBlockerIssueIds: blockerIds }, issueId);
       case "coalesce": {
-        const [current] = await q.query<{ contextSnapshot: unknown }>("SELECT context_snapshot FROM heartbeat_runs WHERE id = $1", [outcome.runId]);
+        const [current] = await q.query<{ contextSnapshot: unknown }>("SELECT context_snapshot FROM heartbeat_runs WHERE id = $1", [
+          outcome.runId,
+        ]);
         const run = await coalesceInto(q, outcome.runId, mergeContexts(current?.contextSnapshot, context));
-        const wakeupId = await insertWakeup(q, agent, req, { status: "coalesced", reason: outcome.reason, payload: req.payload, runId: run.id, coalescedCount: 1, issueId, finished: true });
+        const wakeupId = await insertWakeup(q, agent, req, {
+          status: "coalesced",
+          reason: outcome.reason,
+          payload: req.payload,
+          runId: run.id,
+          coalescedCount: 1,
+          issueId,
+          finished: true,
+        });
         return { kind: "coalesced", run, wakeupId, reason: outcome.reason };
       }
       case "defer": {
@@ -294,7 +350,12 @@ export function createWakeupEnqueuer(db: Database) {
         );
         if (existing) {
           const prev = obj(existing.payload);
-          const merged = { ...prev, ...(req.payload ?? {}), issueId, [DEFERRED_WAKE_CONTEXT_KEY]: mergeContexts(prev[DEFERRED_WAKE_CONTEXT_KEY], context) };
+          const merged = {
+            ...prev,
+            ...(req.payload ?? {}),
+            issueId,
+            [DEFERRED_WAKE_CONTEXT_KEY]: mergeContexts(prev[DEFERRED_WAKE_CONTEXT_KEY], context),
+          };
           await q.query(
             "UPDATE agent_wakeup_requests SET payload = $2::jsonb, coalesced_count = coalesced_count + 1, updated_at = now() WHERE id = $1",
             [existing.id, JSON.stringify(merged)],
@@ -302,7 +363,12 @@ export function createWakeupEnqueuer(db: Database) {
           return { kind: "deferred", wakeupId: existing.id, reason: outcome.reason };
         }
         const payload = { ...(req.payload ?? {}), issueId, [DEFERRED_WAKE_CONTEXT_KEY]: context };
-        const wakeupId = await insertWakeup(q, agent, req, { status: "deferred_issue_execution", reason: outcome.reason, payload, issueId });
+        const wakeupId = await insertWakeup(q, agent, req, {
+          status: "deferred_issue_execution",
+          reason: outcome.reason,
+          payload,
+          issueId,
+        });
         return { kind: "deferred", wakeupId, reason: outcome.reason };
       }
       case "queue":
@@ -329,11 +395,21 @@ export type WakeupEnqueuer = ReturnType<typeof createWakeupEnqueuer>;
  * cancel: wake closed, event, NOTIFY, leases and issue lock released, deferred wakes promoted
  * (docs/runs.md#transient-retry).
  */
-export async function cancelStaleScheduledRetry(q: Queryable, runId: string, code: "issue_reassigned" | "issue_cancelled"): Promise<boolean> {
+export async function cancelStaleScheduledRetry(
+  q: Queryable,
+  runId: string,
+  code: "issue_reassigned" | "issue_cancelled",
+): Promise<boolean> {
   const reason =
     code === "issue_cancelled"
       ? "Cancelled because the issue was cancelled before the scheduled retry became due"
       : "Cancelled because the issue was reassigned before the scheduled retry became due";
-  const run = await cancelRunInTx(q, runId, { reason, errorCode: code, stopReason: code, wakeStatus: "cancelled", from: ["scheduled_retry"] });
+  const run = await cancelRunInTx(q, runId, {
+    reason,
+    errorCode: code,
+    stopReason: code,
+    wakeStatus: "cancelled",
+    from: ["scheduled_retry"],
+  });
   return run !== undefined;
 }

@@ -8,7 +8,10 @@ import type { Queryable } from "../db/database.js";
  * out; a reaped (process-lost) run's lease is `failed` too. Each change writes its activity row in
  * the same statement.
  */
-export async function acquireLocalLease(q: Queryable, run: { id: string; companyId: string; agentId: string; issueId: string | null }): Promise<void> {
+export async function acquireLocalLease(
+  q: Queryable,
+  run: { id: string; companyId: string; agentId: string; issueId: string | null },
+): Promise<void> {
   await q.query(
     `WITH created AS (
        INSERT INTO environments (company_id, name, driver) VALUES ($1, 'Local', 'local')
@@ -31,7 +34,12 @@ export async function acquireLocalLease(q: Queryable, run: { id: string; company
 }
 
 /** Ends the run's active leases: `failed` when the run failed or timed out, else `released`. */
-export async function releaseRunLeases(q: Queryable, run: { id: string; companyId: string; agentId: string }, runStatus: string, failureReason: string | null): Promise<void> {
+export async function releaseRunLeases(
+  q: Queryable,
+  run: { id: string; companyId: string; agentId: string },
+  runStatus: string,
+  failureReason: string | null,
+): Promise<void> {
   const failed = (FAILED_RUN_STATUSES as readonly string[]).includes(runStatus);
   await q.query(
     `WITH ended AS (

@@ -42,7 +42,12 @@ interface AgentForRun {
 const PROMPTED_ADAPTERS = new Set(["claude_local", "codex_local"]);
 
 /** Wake reasons that always start a fresh adapter session (docs/runs.md#executing-a-run). */
-const FRESH_SESSION_REASONS = new Set(["issue_assigned", "execution_review_requested", "execution_approval_requested", "execution_changes_requested"]);
+const FRESH_SESSION_REASONS = new Set([
+  "issue_assigned",
+  "execution_review_requested",
+  "execution_approval_requested",
+  "execution_changes_requested",
+]);
 /** lastOutput* columns are written at most this often while a run streams output. */
 const OUTPUT_FLUSH_MS = 60_000;
 /** Live log events are batched per run over this window (one NOTIFY per batch). */
@@ -89,7 +94,12 @@ export function createRunExecutor(res: RunEngineResources, registry: ExecutionRe
 
   function resolveSession(run: RunRow, agent: AgentForRun) {
     const ctx = obj(run.contextSnapshot);
-    if (ctx.forceFreshSession === true || FRESH_SESSION_REASONS.has(str(ctx.wakeReason) ?? "") || !run.taskKey || !agent.sessionParamsJson) {
+    if (
+      ctx.forceFreshSession === true ||
+      FRESH_SESSION_REASONS.has(str(ctx.wakeReason) ?? "") ||
+      !run.taskKey ||
+      !agent.sessionParamsJson
+    ) {
       return { sessionId: null, sessionParams: null, sessionDisplayId: null };
     }
     const params = agent.sessionParamsJson;
@@ -119,8 +129,12 @@ export function createRunExecutor(res: RunEngineResources, registry: ExecutionRe
     const ctx = obj(run.contextSnapshot);
     const reason = str(ctx.wakeReason);
     if (!run.issueId || !reason || reason === "issue_comment_mentioned" || reason.startsWith("execution_")) return null;
-    const [issue] = await db.query<{ status: string; assigneeAgentId: string | null }>("SELECT status, assignee_agent_id FROM issues WHERE id = $1", [run.issueId]);
-    if (!issue || issue.assigneeAgentId !== agent.id || !(HARNESS_CHECKOUT_ISSUE_STATUSES as readonly string[]).includes(issue.status)) return null;
+    const [issue] = await db.query<{ status: string; assigneeAgentId: string | null }>(
+      "SELECT status, assignee_agent_id FROM issues WHERE id = $1",
+      [run.issueId],
+    );
+    if (!issue || issue.assigneeAgentId !== agent.id || !(HARNESS_CHECKOUT_ISSUE_STATUSES as readonly string[]).includes(issue.status))
+      return null;
     const actor: AgentActor = { kind: "agent", agentId: agent.id, companyId: agent.companyId, via: "run_jwt", keyId: null, runId: run.id };
     try {
       await res.issueExecution.checkout(actor, run.issueId, { agentId: agent.id, expectedStatuses: [...CHECKOUT_FROM_ISSUE_STATUSES] });
@@ -131,7 +145,11 @@ export function createRunExecutor(res: RunEngineResources, registry: ExecutionRe
     }
   }
 
-  async function finalize(run: RunRow, agent: AgentForRun | undefined, fc: Omit<FinalizeContext, "q" | "transitioned" | "finalRun" | "pokes">) {
+  async function finalize(
+    run: RunRow,
+    agent: AgentForRun | undefined,
+    fc: Omit<FinalizeContext, "q" | "transitioned" | "finalRun" | "pokes">,
+  ) {
     const pokes = new Set<string>();
     let finalStatus: RunStatus = fc.outcome.status;
     try {
@@ -149,7 +167,7 @@ export function createRunExecutor(res: RunEngineResources, registry: ExecutionRe
           to: "failed",
           set: "finished_at = now(), error = 'Finalization failed', error_code = 'finalization_failed', lease_expires_at = NULL, updated_at = now()",
         });
-        if (row) (await releaseIssueExecutionAndPromote(q, run)).promotedAgentIds.forEach((id) => pokes.add(id));
+        if (row) for (const id of (await releaseIssueExecutionAndPromote(q, run)).promotedAgentIds) pokes.add(id);
         if (agent) await settleAgentStatus(q, agent.id, "failed");
       });
       finalStatus = "failed";
@@ -191,7 +209,11 @@ export function createRunExecutor(res: RunEngineResources, registry: ExecutionRe
 
     const config = agent.adapterConfig ?? {};
     const timeoutSec = typeof config.timeoutSec === "number" ? config.timeoutSec : (adapter.defaultTimeoutSec ?? 0);
-    const token = signAgentJwt({ agentId: agent.id, companyId: agent.companyId, adapterType: agent.adapterType, runId: run.id }, res.jwt.secret, res.jwt.ttlSeconds);
+    const token = signAgentJwt(
+      { agentId: agent.id, companyId: agent.companyId, adapterType: agent.adapterType, runId: run.id },
+      res.jwt.secret,
+      res.jwt.ttlSeconds,
+    );
     const secrets = [token];
     let redact = createRedactor(secrets);
     const addSecret = (value: string) => {
@@ -232,18 +254,21 @@ export function createRunExecutor(res: RunEngineResources, registry: ExecutionRe
       pendingMeta = null;
       if (meta) await appendRunEvent(db, run.id, { eventType: "adapter.invoke", message: "adapter invocation", payload: meta });
     };
-    const lease = setInterval(() => {
-      db.query<{ id: string }>(
-        `UPDATE heartbeat_runs SET lease_expires_at = now() + ($3::int * interval '1 millisecond')
+    const lease = setInterval(
+      () => {
+        db.query<{ id: string }>(
+          `UPDATE heartbeat_runs SET lease_expires_at = now() + ($3::int * interval '1 millisecond')
           WHERE id = $1 AND status = 'running' AND lease_owner = $2 RETURNING id`,
-        [run.id, res.instanceId, res.leaseMs],
-      )
-        .then((rows) => {
-          // The row left `running` or changed owner (cancelled elsewhere, reaped): stop the work.
-          if (rows.length === 0) controller.abort("lease_lost");
-        })
-        .catch((error: unknown) => logger.warn("lease renewal failed", { runId: run.id, err: error }));
-    }, Math.max(250, Math.floor(res.leaseMs / 3)));
+          [run.id, res.instanceId, res.leaseMs],
+        )
+          .then((rows) => {
+            // The row left `running` or changed owner (cancelled elsewhere, reaped): stop the work.
+            if (rows.length === 0) controller.abort("lease_lost");
+          })
+          .catch((error: unknown) => logger.warn("lease renewal failed", { runId: run.id, err: error }));
+      },
+      Math.max(250, Math.floor(res.leaseMs / 3)),
+    );
     lease.unref();
 
     let sessionIdBefore: string | null = null;
@@ -251,11 +276,17 @@ export function createRunExecutor(res: RunEngineResources, registry: ExecutionRe
       const session = resolveSession(run, agent);
       sessionIdBefore = session.sessionId;
       const checkedOut = await harnessCheckout(run, agent);
-      const context: Record<string, unknown> = { ...obj(run.contextSnapshot), ...(checkedOut === null ? {} : { paperclipHarnessCheckedOut: checkedOut }) };
+      const context: Record<string, unknown> = {
+        ...obj(run.contextSnapshot),
+        ...(checkedOut === null ? {} : { paperclipHarnessCheckedOut: checkedOut }),
+      };
       const cwd = await resolveCwd(run, agent);
       await acquireLocalLease(db, run);
       const [project] = run.issueId
-        ? await db.query<{ env: Record<string, string> | null }>("SELECT p.env FROM issues i JOIN projects p ON p.id = i.project_id WHERE i.id = $1", [run.issueId])
+        ? await db.query<{ env: Record<string, string> | null }>(
+            "SELECT p.env FROM issues i JOIN projects p ON p.id = i.project_id WHERE i.id = $1",
+            [run.issueId],
+          )
         : [];
       const env = buildAgentEnv({
         agent,
@@ -273,13 +304,28 @@ export function createRunExecutor(res: RunEngineResources, registry: ExecutionRe
          SELECT company_id, $1, agent_id, event_seq, 'lifecycle', 'system', 'info', 'run started', $3::jsonb FROM r`,
         [run.id, session.sessionId, JSON.stringify({ adapterType: agent.adapterType, cwd })],
       );
-      await res.live.publish(db, "heartbeat.run.status", run.companyId, { runId: run.id, agentId: run.agentId, status: "running", startedAt: run.startedAt?.toISOString() ?? null });
+      await res.live.publish(db, "heartbeat.run.status", run.companyId, {
+        runId: run.id,
+        agentId: run.agentId,
+        status: "running",
+        startedAt: run.startedAt?.toISOString() ?? null,
+      });
 
       const prompted = PROMPTED_ADAPTERS.has(agent.adapterType);
       if (prompted) context.skillsDir = installSkill(res.home);
-      const instructions = prompted && agent.adapterType !== "claude_local" ? readInstructionsFile(config, typeof config.cwd === "string" && config.cwd ? path.resolve(cwd ?? process.cwd(), config.cwd) : cwd) : null;
+      const instructions =
+        prompted && agent.adapterType !== "claude_local"
+          ? readInstructionsFile(
+              config,
+              typeof config.cwd === "string" && config.cwd ? path.resolve(cwd ?? process.cwd(), config.cwd) : cwd,
+            )
+          : null;
       if (instructions && "error" in instructions) {
-        await appendRunEvent(db, run.id, { eventType: "adapter.warning", level: "warn", message: `instructions file not read: ${instructions.path}: ${instructions.error}` });
+        await appendRunEvent(db, run.id, {
+          eventType: "adapter.warning",
+          level: "warn",
+          message: `instructions file not read: ${instructions.path}: ${instructions.error}`,
+        });
       }
       const prompt = prompted
         ? buildPrompt({
@@ -352,7 +398,11 @@ export function createRunExecutor(res: RunEngineResources, registry: ExecutionRe
         result = await adapter.execute(ctx, controller.signal);
       } catch (error) {
         thrown = error ?? new Error("adapter threw");
-        await appendRunEvent(db, run.id, { eventType: "error", level: "error", message: redact(error instanceof Error ? error.message : String(error)) });
+        await appendRunEvent(db, run.id, {
+          eventType: "error",
+          level: "error",
+          message: redact(error instanceof Error ? error.message : String(error)),
+        });
       }
     } catch (error) {
       thrown = error ?? new Error("run preparation failed");
@@ -379,7 +429,13 @@ export function createRunExecutor(res: RunEngineResources, registry: ExecutionRe
     }
     const shutdown = controller.signal.aborted && controller.signal.reason === "server_shutdown";
     let outcome = mapRunOutcome(result, thrown, controller.signal.aborted && !shutdown);
-    if (shutdown) outcome = { status: "failed", error: "Server shut down while the run was executing", errorCode: "server_shutdown", stopReason: "adapter_failed" };
+    if (shutdown)
+      outcome = {
+        status: "failed",
+        error: "Server shut down while the run was executing",
+        errorCode: "server_shutdown",
+        stopReason: "adapter_failed",
+      };
     // Session-total usage (codex) becomes this run's own usage before anything bills it.
     result = await toRunUsage(db, run, agent.adapterType, sessionIdBefore, result).catch((error: unknown) => {
       logger.warn("usage delta failed; recording the adapter's figures", { runId: run.id, err: error });

@@ -7,7 +7,6 @@ import { actorStamp, type Actor } from "../auth/actor.js";
 import { recordActivity } from "../activity/record.js";
 import type { IssueMutationHooks } from "../issues/hooks.js";
 import type { IssueRow } from "../issues/rows.js";
-import type { CommentRow } from "../issues/comments.js";
 import type { LiveBus } from "../live/bus.js";
 import type { WakeupEnqueuer, WakeupRequest } from "./enqueue.js";
 import { cancelRunInTx } from "./cancel-run.js";
@@ -15,11 +14,18 @@ import { cancelRunInTx } from "./cancel-run.js";
 const CLOSED: readonly string[] = CLOSED_ISSUE_STATUSES;
 
 /** Which wake (if any) an issue update implies for its assignee (docs/runs.md#mutation-wakes). Pure. */
-export function updateWakeReason(prev: { status: string; assigneeAgentId: string | null }, next: { status: string; assigneeAgentId: string | null }): "issue_assigned" | "issue_status_changed" | null {
+export function updateWakeReason(
+  prev: { status: string; assigneeAgentId: string | null },
+  next: { status: string; assigneeAgentId: string | null },
+): "issue_assigned" | "issue_status_changed" | null {
   if (!next.assigneeAgentId || next.status === "backlog" || CLOSED.includes(next.status)) return null;
   if (next.assigneeAgentId !== prev.assigneeAgentId) return "issue_assigned";
   if (prev.status === next.status) return null;
-  if (prev.status === "backlog" || (prev.status === "blocked" && next.status === "todo") || (CLOSED.includes(prev.status) && next.status === "todo")) {
+  if (
+    prev.status === "backlog" ||
+    (prev.status === "blocked" && next.status === "todo") ||
+    (CLOSED.includes(prev.status) && next.status === "todo")
+  ) {
     return "issue_status_changed";
   }
   return null;
@@ -53,7 +59,11 @@ export function createIssueWakeHooks(enqueuer: WakeupEnqueuer, live: LiveBus): I
     try {
       const outcome = await enqueuer.enqueue(req, q);
       if (outcome.kind === "queued") {
-        await live.publish(q, "heartbeat.run.queued", outcome.run.companyId, { runId: outcome.run.id, agentId: outcome.run.agentId, invocationSource: outcome.run.invocationSource });
+        await live.publish(q, "heartbeat.run.queued", outcome.run.companyId, {
+          runId: outcome.run.id,
+          agentId: outcome.run.agentId,
+          invocationSource: outcome.run.invocationSource,
+        });
       }
     } catch (error) {
       // A paused or terminated agent is simply not woken; the mutation itself still succeeds.
@@ -75,7 +85,14 @@ export function createIssueWakeHooks(enqueuer: WakeupEnqueuer, live: LiveBus): I
       [issue.id],
     );
     for (const d of ready) {
-      await wake(q, { agentId: d.assigneeAgentId, source: "automation", triggerDetail: "system", reason: "issue_blockers_resolved", payload: { issueId: d.id, resolvedBlockerIssueId: issue.id }, requestedBy: requestedBy(actor) });
+      await wake(q, {
+        agentId: d.assigneeAgentId,
+        source: "automation",
+        triggerDetail: "system",
+        reason: "issue_blockers_resolved",
+        payload: { issueId: d.id, resolvedBlockerIssueId: issue.id },
+        requestedBy: requestedBy(actor),
+      });
     }
   }
 
@@ -88,26 +105,49 @@ export function createIssueWakeHooks(enqueuer: WakeupEnqueuer, live: LiveBus): I
       [issue.parentId],
     );
     if (!parent || parent.open > 0 || !parent.assigneeAgentId || CLOSED.includes(parent.status)) return;
-    await wake(q, { agentId: parent.assigneeAgentId, source: "automation", triggerDetail: "system", reason: "issue_children_completed", payload: { issueId: parent.id, childIssueId: issue.id }, requestedBy: requestedBy(actor) });
+    await wake(q, {
+      agentId: parent.assigneeAgentId,
+      source: "automation",
+      triggerDetail: "system",
+      reason: "issue_children_completed",
+      payload: { issueId: parent.id, childIssueId: issue.id },
+      requestedBy: requestedBy(actor),
+    });
   }
 
   return {
     async afterCreate(q, issue, actor) {
       if (!issue.assigneeAgentId || issue.status === "backlog" || CLOSED.includes(issue.status)) return;
-      await wake(q, { agentId: issue.assigneeAgentId, source: "assignment", triggerDetail: "system", reason: "issue_assigned", payload: { issueId: issue.id, mutation: "create" }, requestedBy: requestedBy(actor) });
+      await wake(q, {
+        agentId: issue.assigneeAgentId,
+        source: "assignment",
+        triggerDetail: "system",
+        reason: "issue_assigned",
+        payload: { issueId: issue.id, mutation: "create" },
+        requestedBy: requestedBy(actor),
+      });
     },
 
     async afterUpdate(q, prev, next, actor, comment) {
       if (next.status === "cancelled" && prev.status !== "cancelled") {
         // Cancelling an issue stops the work on it; `done` does not (the run may be wrapping up).
-        const active = await q.query<{ id: string }>(
-          `SELECT id FROM heartbeat_runs WHERE issue_id = $1 AND ${liveRunSql()}`,
-          [next.id],
-        );
+        const active = await q.query<{ id: string }>(`SELECT id FROM heartbeat_runs WHERE issue_id = $1 AND ${liveRunSql()}`, [next.id]);
         for (const { id } of active) {
-          const run = await cancelRunInTx(q, id, { reason: "Cancelled because the issue was cancelled", errorCode: "issue_cancelled", stopReason: "cancelled", wakeStatus: "cancelled" });
+          const run = await cancelRunInTx(q, id, {
+            reason: "Cancelled because the issue was cancelled",
+            errorCode: "issue_cancelled",
+            stopReason: "cancelled",
+            wakeStatus: "cancelled",
+          });
           if (run) {
-            await recordActivity(q, { companyId: next.companyId, actor, action: "heartbeat.cancelled", entityType: "heartbeat_run", entityId: run.id, details: { agentId: run.agentId, issueId: next.id, reason: "issue_cancelled" } });
+            await recordActivity(q, {
+              companyId: next.companyId,
+              actor,
+              action: "heartbeat.cancelled",
+              entityType: "heartbeat_run",
+              entityId: run.id,
+              details: { agentId: run.agentId, issueId: next.id, reason: "issue_cancelled" },
+            });
           }
         }
       }
@@ -129,13 +169,34 @@ export function createIssueWakeHooks(enqueuer: WakeupEnqueuer, live: LiveBus): I
     },
 
     async afterComment(q, issue, comment, actor, opts) {
-      const plan = commentWakePlan({ issue, reopened: opts.reopened, authorAgentId: actorStamp(actor).agentId, mentionedAgentIds: comment.mentionedAgentIds });
+      const plan = commentWakePlan({
+        issue,
+        reopened: opts.reopened,
+        authorAgentId: actorStamp(actor).agentId,
+        mentionedAgentIds: comment.mentionedAgentIds,
+      });
       const payload = { issueId: issue.id, commentId: comment.id };
       if (plan.assigneeReason && issue.assigneeAgentId) {
-        await wake(q, { agentId: issue.assigneeAgentId, source: "automation", triggerDetail: "system", reason: plan.assigneeReason, payload, context: { source: "issue.comment" }, requestedBy: requestedBy(actor) });
+        await wake(q, {
+          agentId: issue.assigneeAgentId,
+          source: "automation",
+          triggerDetail: "system",
+          reason: plan.assigneeReason,
+          payload,
+          context: { source: "issue.comment" },
+          requestedBy: requestedBy(actor),
+        });
       }
       for (const agentId of plan.mentioned) {
-        await wake(q, { agentId, source: "automation", triggerDetail: "system", reason: "issue_comment_mentioned", payload, context: { source: "comment.mention" }, requestedBy: requestedBy(actor) });
+        await wake(q, {
+          agentId,
+          source: "automation",
+          triggerDetail: "system",
+          reason: "issue_comment_mentioned",
+          payload,
+          context: { source: "comment.mention" },
+          requestedBy: requestedBy(actor),
+        });
       }
     },
   };

@@ -120,7 +120,7 @@ export function createLogStore(home: string, options: { maxBytes?: number } = {}
         if (!rotated) hash.update(line);
         out.write(line);
       };
-      const encode = (stream: string, chunk: string, ts: string) => JSON.stringify({ ts, stream, chunk }) + "\n";
+      const encode = (stream: string, chunk: string, ts: string) => `${JSON.stringify({ ts, stream, chunk })}\n`;
 
       return {
         logRef,
@@ -189,7 +189,11 @@ export type LogStore = ReturnType<typeof createLogStore>;
  * Rewrites a truncated log as marker line + the newest whole lines of .prev that fit in `keepFromPrev`
  * bytes + the live file, hashing what it writes. On failure the pieces stay as they are.
  */
-async function assembleTruncated(file: string, prevFile: string, plan: { keepFromPrev: number; droppedBytes: number }): Promise<ClosedRunLog> {
+async function assembleTruncated(
+  file: string,
+  prevFile: string,
+  plan: { keepFromPrev: number; droppedBytes: number },
+): Promise<ClosedRunLog> {
   const tmp = `${file}.tmp`;
   const hash = createHash("sha256");
   let bytes = 0;
@@ -220,8 +224,12 @@ async function assembleTruncated(file: string, prevFile: string, plan: { keepFro
       start = found ? at : prevSize;
     }
     droppedBytes += start;
-    const marker = { ts: new Date().toISOString(), stream: "system", chunk: `[log truncated: ${droppedBytes} bytes of older output dropped; the newest output follows]\n` };
-    await write(Buffer.from(JSON.stringify(marker) + "\n"));
+    const marker = {
+      ts: new Date().toISOString(),
+      stream: "system",
+      chunk: `[log truncated: ${droppedBytes} bytes of older output dropped; the newest output follows]\n`,
+    };
+    await write(Buffer.from(`${JSON.stringify(marker)}\n`));
     if (start < prevSize) for await (const data of fs.createReadStream(prevFile, { start })) await write(data as Buffer);
     if (fs.existsSync(file)) for await (const data of fs.createReadStream(file)) await write(data as Buffer);
     await new Promise<void>((done) => out.end(() => done()));

@@ -23,7 +23,12 @@ export function mapRunOutcome(result: AdapterResult | null, thrown: unknown, abo
     return { status: "failed", error: message, errorCode: "adapter_failed", stopReason: "adapter_failed" };
   }
   if (result.timedOut) {
-    return { status: "timed_out", error: result.errorMessage ?? "Timed out", errorCode: result.errorCode ?? "timeout", stopReason: "timeout" };
+    return {
+      status: "timed_out",
+      error: result.errorMessage ?? "Timed out",
+      errorCode: result.errorCode ?? "timeout",
+      stopReason: "timeout",
+    };
   }
   if (result.exitCode === 0 && !result.errorMessage) return { status: "succeeded", error: null, errorCode: null, stopReason: "completed" };
   return {

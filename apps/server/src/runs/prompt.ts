@@ -65,7 +65,8 @@ function oneLine(text: string, max = 200): string {
 /** Wake reasons the engine writes are codes; anything else (a free-text reason) is data. */
 const REASON_CODE = /^[a-z][a-z0-9_.:-]{0,63}$/;
 
-const fill = (template: string, values: Record<string, string>) => template.replace(/\{\{\s*([\w.]+)\s*\}\}/g, (m, key: string) => (key in values ? oneLine(values[key]!) : m));
+const fill = (template: string, values: Record<string, string>) =>
+  template.replace(/\{\{\s*([\w.]+)\s*\}\}/g, (m, key: string) => (key in values ? oneLine(values[key]!) : m));
 
 function fence(text: string): string {
   // Code fence longer than any backtick run inside, so markdown in the text renders as the text's own.
@@ -139,11 +140,19 @@ export function buildPrompt(p: PromptInput & { nonce?: string }): string {
   const items: { head: string; body: string }[] = [];
   if (p.wakeReason !== null && !reasonIsCode) items.push({ head: "wake reason given by whoever woke you", body: p.wakeReason });
   if (p.issue && showTask) {
-    items.push({ head: `the task: ${p.issue.identifier}, its title, then its description`, body: `${p.issue.identifier}: ${p.issue.title}\n\n${p.issue.description ?? "(no description)"}` });
+    items.push({
+      head: `the task: ${p.issue.identifier}, its title, then its description`,
+      body: `${p.issue.identifier}: ${p.issue.title}\n\n${p.issue.description ?? "(no description)"}`,
+    });
   } else if (p.issue) items.push({ head: `title of ${p.issue.identifier}`, body: p.issue.title });
   for (const b of p.blockers) items.push({ head: `title of blocker ${b.identifier} (${b.status})`, body: b.title });
-  if (p.approval?.decisionNote) items.push({ head: `the board's decision note on approval ${p.approval.id}`, body: p.approval.decisionNote });
-  for (const c of shown) items.push({ head: `comment at ${oneLine(c.createdAt, 40)} by the ${c.authorType} named below`, body: `author: ${oneLine(c.authorName ?? c.authorType)}\n\n${c.body}` });
+  if (p.approval?.decisionNote)
+    items.push({ head: `the board's decision note on approval ${p.approval.id}`, body: p.approval.decisionNote });
+  for (const c of shown)
+    items.push({
+      head: `comment at ${oneLine(c.createdAt, 40)} by the ${c.authorType} named below`,
+      body: `author: ${oneLine(c.authorName ?? c.authorType)}\n\n${c.body}`,
+    });
   const rendered = items.map((i) => ({ head: i.head, body: fence(neutralize(i.body)) }));
   const nonce = dataNonce(rendered.map((i) => `${i.head}\n${i.body}`).join("\n"), p.nonce);
 
@@ -159,8 +168,13 @@ export function buildPrompt(p: PromptInput & { nonce?: string }): string {
   } else parts.push("Staple woke you again in the same session. Only what is new since your last heartbeat is below.");
   if (p.instructions && !p.resumed) parts.push(`## Your standing instructions (from ${p.instructions.path})\n${p.instructions.text}`);
   if (p.handoffNote) parts.push(`Handoff: ${p.handoffNote}`);
-  const wake: string[] = [`## This wake\n- reason: ${reasonIsCode ? p.wakeReason : p.wakeReason === null ? "none" : "given in the data below"}`];
-  if (p.issue) wake.push(`- issue: ${p.issue.identifier} (${p.issue.status}, ${p.issue.priority}); its title${showTask ? " and description are" : " is"} in the data below`);
+  const wake: string[] = [
+    `## This wake\n- reason: ${reasonIsCode ? p.wakeReason : p.wakeReason === null ? "none" : "given in the data below"}`,
+  ];
+  if (p.issue)
+    wake.push(
+      `- issue: ${p.issue.identifier} (${p.issue.status}, ${p.issue.priority}); its title${showTask ? " and description are" : " is"} in the data below`,
+    );
   if (p.blockers.length) wake.push(`- open blockers: ${p.blockers.map((b) => `${b.identifier} (${b.status})`).join(", ")}`);
   if (p.approval) {
     const a = p.approval;
@@ -172,7 +186,10 @@ export function buildPrompt(p: PromptInput & { nonce?: string }): string {
         ". Read it with GET $PAPERCLIP_API_URL/api/approvals/$PAPERCLIP_APPROVAL_ID and its issues with .../issues, then act on them.",
     );
   }
-  if (shown.length) wake.push(`- new comments: ${shown.length}${truncated ? " (older or longer ones were cut; read them with the API)" : ""}, in the data below`);
+  if (shown.length)
+    wake.push(
+      `- new comments: ${shown.length}${truncated ? " (older or longer ones were cut; read them with the API)" : ""}, in the data below`,
+    );
   parts.push(wake.join("\n"));
   if (items.length) {
     parts.push(
@@ -238,7 +255,9 @@ export async function loadPromptInput(
     comments,
     blockers,
     resumed,
-    handoffNote: mode && mode.startsWith("fresh_session") ? "Your previous session was lost after a transient provider failure; re-read the issue and its comments before continuing." : null,
+    handoffNote: mode?.startsWith("fresh_session")
+      ? "Your previous session was lost after a transient provider failure; re-read the issue and its comments before continuing."
+      : null,
     template: typeof agent.adapterConfig.promptTemplate === "string" ? agent.adapterConfig.promptTemplate : null,
     approval: approval ?? null,
   };
@@ -252,13 +271,22 @@ export const MAX_INSTRUCTIONS_CHARS = 32_000;
  * CLI has no system-prompt file flag (codex). claude_local passes the file to the CLI itself.
  * Returns an error message instead of throwing: a missing file is reported, the run still starts.
  */
-export function readInstructionsFile(adapterConfig: Record<string, unknown>, cwd: string | null): { path: string; text: string } | { path: string; error: string } | null {
+export function readInstructionsFile(
+  adapterConfig: Record<string, unknown>,
+  cwd: string | null,
+): { path: string; text: string } | { path: string; error: string } | null {
   const raw = adapterConfig.instructionsFilePath;
   if (typeof raw !== "string" || raw.trim() === "") return null;
   const file = path.resolve(cwd ?? process.cwd(), raw);
   try {
     const text = fs.readFileSync(file, "utf8");
-    return { path: file, text: text.length > MAX_INSTRUCTIONS_CHARS ? `${text.slice(0, MAX_INSTRUCTIONS_CHARS)}\n…[cut at ${MAX_INSTRUCTIONS_CHARS} characters]` : text };
+    return {
+      path: file,
+      text:
+        text.length > MAX_INSTRUCTIONS_CHARS
+          ? `${text.slice(0, MAX_INSTRUCTIONS_CHARS)}\n…[cut at ${MAX_INSTRUCTIONS_CHARS} characters]`
+          : text,
+    };
   } catch (error) {
     return { path: file, error: (error as Error).message };
   }

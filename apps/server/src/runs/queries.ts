@@ -29,7 +29,8 @@ export function createRunQueries(db: Database, logStore: LogStore) {
       [issueId],
     );
     for (const run of pending) {
-      const output = typeof run.resultJson?.summary === "string" ? (run.resultJson.summary as string) : ((run.stdoutExcerpt as string | null) ?? null);
+      const output =
+        typeof run.resultJson?.summary === "string" ? (run.resultJson.summary as string) : ((run.stdoutExcerpt as string | null) ?? null);
       await classifyAndStore(db, run, output);
     }
   }
@@ -60,7 +61,10 @@ export function createRunQueries(db: Database, logStore: LogStore) {
       if (f.status?.length) where.push(`r.status = ANY($${params.push(f.status)}::text[])`);
       const limit = Math.min(Math.max(1, f.limit ?? RUN_LIST_LIMIT_DEFAULT), RUN_LIST_LIMIT_MAX);
       const columns = f.summary ? RUN_COMPACT_COLUMNS : RUN_SUMMARY_COLUMNS;
-      return db.query(`SELECT ${columns} FROM heartbeat_runs r WHERE ${where.join(" AND ")} ORDER BY r.created_at DESC, r.id DESC LIMIT ${limit}`, params);
+      return db.query(
+        `SELECT ${columns} FROM heartbeat_runs r WHERE ${where.join(" AND ")} ORDER BY r.created_at DESC, r.id DESC LIMIT ${limit}`,
+        params,
+      );
     },
 
     async liveRuns(companyId: string) {
@@ -141,7 +145,22 @@ export function createRunQueries(db: Database, logStore: LogStore) {
                 total_cached_input_tokens, total_cost_cents, total_runs, updated_at FROM agent_runtime_state WHERE agent_id = $1`,
         [agentId],
       );
-      return row ?? { agentId, adapterType: null, sessionId: null, lastRunId: null, lastRunStatus: null, lastError: null, totalInputTokens: 0, totalOutputTokens: 0, totalCachedInputTokens: 0, totalCostCents: 0, totalRuns: 0, updatedAt: null };
+      return (
+        row ?? {
+          agentId,
+          adapterType: null,
+          sessionId: null,
+          lastRunId: null,
+          lastRunStatus: null,
+          lastError: null,
+          totalInputTokens: 0,
+          totalOutputTokens: 0,
+          totalCachedInputTokens: 0,
+          totalCostCents: 0,
+          totalRuns: 0,
+          updatedAt: null,
+        }
+      );
     },
 
     async taskSessions(agentId: string) {
@@ -154,4 +173,3 @@ export function createRunQueries(db: Database, logStore: LogStore) {
   };
 }
 export type RunQueries = ReturnType<typeof createRunQueries>;
-

@@ -44,12 +44,25 @@ export async function reapExpiredLeases(res: RunEngineResources, opts: { foreign
           `UPDATE heartbeat_runs SET error_code = $2, error = $3, lease_owner = NULL,
                   lease_expires_at = now() + ($4::int * interval '1 millisecond'), updated_at = now()
             WHERE id = $1 AND status = 'running' AND error_code IS DISTINCT FROM $2 RETURNING id`,
-          [candidate.id, PROCESS_DETACHED, `Lost in-memory process handle, but child pid ${candidate.processPid} is still alive`, res.leaseMs],
+          [
+            candidate.id,
+            PROCESS_DETACHED,
+            `Lost in-memory process handle, but child pid ${candidate.processPid} is still alive`,
+            res.leaseMs,
+          ],
         );
         if (marked) {
-          await appendRunEvent(q, candidate.id, { eventType: "lifecycle", level: "warn", message: `Run detached: pid ${candidate.processPid} still alive after its server stopped`, payload: { pid: candidate.processPid } });
+          await appendRunEvent(q, candidate.id, {
+            eventType: "lifecycle",
+            level: "warn",
+            message: `Run detached: pid ${candidate.processPid} still alive after its server stopped`,
+            payload: { pid: candidate.processPid },
+          });
         } else {
-          await q.query("UPDATE heartbeat_runs SET lease_expires_at = now() + ($2::int * interval '1 millisecond') WHERE id = $1 AND status = 'running'", [candidate.id, res.leaseMs]);
+          await q.query(
+            "UPDATE heartbeat_runs SET lease_expires_at = now() + ($2::int * interval '1 millisecond') WHERE id = $1 AND status = 'running'",
+            [candidate.id, res.leaseMs],
+          );
         }
       });
       continue;
@@ -72,7 +85,12 @@ export async function reapExpiredLeases(res: RunEngineResources, opts: { foreign
         q,
         run,
         agent: { id: run.agentId, companyId: run.companyId, adapterType: agent?.adapterType ?? "unknown" },
-        outcome: { status: "failed", error: `Process lost -- the server executing this run stopped${groupNote}`, errorCode: "process_lost", stopReason: "process_lost" },
+        outcome: {
+          status: "failed",
+          error: `Process lost -- the server executing this run stopped${groupNote}`,
+          errorCode: "process_lost",
+          stopReason: "process_lost",
+        },
         result: null,
         log: {
           logRef: (run.logRef as string | null) ?? null,

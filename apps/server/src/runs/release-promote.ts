@@ -26,10 +26,16 @@ export async function releaseIssueExecutionAndPromote(q: Queryable, run: { id: s
   const issueIds = [...new Set([run.issueId, ...held.map((r) => r.id)])].filter((id): id is string => id !== null).sort();
   const promotedAgentIds: string[] = [];
   for (const issueId of issueIds) {
-    const [issue] = await q.query<{ id: string; companyId: string; status: string; assigneeAgentId: string | null; executionRunId: string | null; checkoutRunId: string | null }>(
-      "SELECT id, company_id, status, assignee_agent_id, execution_run_id, checkout_run_id FROM issues WHERE id = $1 FOR UPDATE",
-      [issueId],
-    );
+    const [issue] = await q.query<{
+      id: string;
+      companyId: string;
+      status: string;
+      assigneeAgentId: string | null;
+      executionRunId: string | null;
+      checkoutRunId: string | null;
+    }>("SELECT id, company_id, status, assignee_agent_id, execution_run_id, checkout_run_id FROM issues WHERE id = $1 FOR UPDATE", [
+      issueId,
+    ]);
     if (!issue) continue;
     if (issue.executionRunId && issue.executionRunId !== run.id) continue; // another live run holds it
     if (issueId !== run.issueId && issue.executionRunId !== run.id) continue; // no longer ours to release
@@ -45,7 +51,16 @@ async function promoteDeferredWake(
   q: Queryable,
   issue: { id: string; companyId: string; status: string; assigneeAgentId: string | null },
 ): Promise<ReleaseResult> {
-  const deferred = await q.query<{ id: string; agentId: string; source: string; triggerDetail: string | null; payload: unknown; requestedByActorType: string | null; agentStatus: string; agentNameKey: string }>(
+  const deferred = await q.query<{
+    id: string;
+    agentId: string;
+    source: string;
+    triggerDetail: string | null;
+    payload: unknown;
+    requestedByActorType: string | null;
+    agentStatus: string;
+    agentNameKey: string;
+  }>(
     `SELECT w.id, w.agent_id, w.source, w.trigger_detail, w.payload, w.requested_by_actor_type, a.status AS agent_status, a.name_key AS agent_name_key
        FROM agent_wakeup_requests w JOIN agents a ON a.id = w.agent_id
       WHERE w.issue_id = $1 AND w.status = 'deferred_issue_execution'
@@ -73,7 +88,9 @@ async function promoteDeferredWake(
     // A human comment (or reopen) on a closed issue reopens it; system wakes never do.
     if (
       wake.requestedByActorType === "user" &&
-      reason && (INTERACTION_WAKE_REASONS as readonly string[]).includes(reason) && reason !== "issue_comment_mentioned" &&
+      reason &&
+      (INTERACTION_WAKE_REASONS as readonly string[]).includes(reason) &&
+      reason !== "issue_comment_mentioned" &&
       (CLOSED_ISSUE_STATUSES as readonly string[]).includes(issue.status)
     ) {
       await q.query(
@@ -85,10 +102,30 @@ async function promoteDeferredWake(
     await q.query(
       runInsertSql(
         "queued",
-        ["id", "company_id", "agent_id", "invocation_source", "trigger_detail", "wakeup_request_id", "issue_id", "task_key", "context_snapshot"],
+        [
+          "id",
+          "company_id",
+          "agent_id",
+          "invocation_source",
+          "trigger_detail",
+          "wakeup_request_id",
+          "issue_id",
+          "task_key",
+          "context_snapshot",
+        ],
         ["$1", "$2", "$3", "$4", "$5", "$6", "$7", "$8", "$9::jsonb"],
       ),
-      [runId, issue.companyId, wake.agentId, wake.source, wake.triggerDetail, wake.id, issue.id, deriveTaskKey(context), JSON.stringify(context)],
+      [
+        runId,
+        issue.companyId,
+        wake.agentId,
+        wake.source,
+        wake.triggerDetail,
+        wake.id,
+        issue.id,
+        deriveTaskKey(context),
+        JSON.stringify(context),
+      ],
     );
     await q.query(
       `UPDATE agent_wakeup_requests SET status = 'queued', reason = 'issue_execution_promoted', run_id = $2, updated_at = now() WHERE id = $1`,

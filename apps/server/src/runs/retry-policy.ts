@@ -9,7 +9,12 @@ export const TRANSIENT_RETRY_JITTER = 0.25;
 export const TRANSIENT_RETRY_MIN_DELAY_MS = 1_000;
 
 /** Codex fallback ladder: how each successive retry is invoked. */
-export const CODEX_FALLBACK_MODES = Object.freeze(["same_session", "safer_invocation", "fresh_session", "fresh_session_safer_invocation"] as const);
+export const CODEX_FALLBACK_MODES = Object.freeze([
+  "same_session",
+  "safer_invocation",
+  "fresh_session",
+  "fresh_session_safer_invocation",
+] as const);
 export type CodexFallbackMode = (typeof CODEX_FALLBACK_MODES)[number];
 
 const TRANSIENT_ERROR_CODES = new Set(["codex_transient_upstream", "claude_transient_upstream"]);

@@ -8,7 +8,11 @@ import type { WakeupEnqueuer } from "./enqueue.js";
  * a `heartbeat_timer` wake. One set-based query finds the due agents; a due agent with a pending
  * timer run coalesces into it.
  */
-export async function tickTimers(db: Queryable, enqueuer: WakeupEnqueuer, now = new Date()): Promise<{ checked: number; enqueued: number; skipped: number }> {
+export async function tickTimers(
+  db: Queryable,
+  enqueuer: WakeupEnqueuer,
+  now = new Date(),
+): Promise<{ checked: number; enqueued: number; skipped: number }> {
   const due = await db.query<{ id: string }>(
     `SELECT a.id FROM agents a
       WHERE ${invokableAgentSql("a")}

@@ -12,7 +12,7 @@ import { transfer } from "../issues/execution-lock.js";
 export const PROMOTE_BATCH = 50;
 
 export type ScheduleResult =
-  | (Extract<RetryDecision, { outcome: "retry_exhausted" }>)
+  | Extract<RetryDecision, { outcome: "retry_exhausted" }>
   | { outcome: "scheduled"; run: RunRow; dueAt: Date; attempt: number; maxAttempts: number };
 
 /**
@@ -30,7 +30,13 @@ export async function scheduleBoundedRetry(
   const [agent] = await q.query<{ adapterType: string }>("SELECT adapter_type FROM agents WHERE id = $1", [source.agentId]);
   const adapterType = source.adapterType ?? agent?.adapterType ?? "unknown";
   const retryNotBefore = typeof source.resultJson?.retryNotBefore === "string" ? (source.resultJson.retryNotBefore as string) : null;
-  const decision = decideTransientRetry({ previousAttempt: source.scheduledRetryAttempt, adapterType, retryNotBefore, now: opts.now, random: opts.random });
+  const decision = decideTransientRetry({
+    previousAttempt: source.scheduledRetryAttempt,
+    adapterType,
+    retryNotBefore,
+    now: opts.now,
+    random: opts.random,
+  });
   const retryReason = "transient_failure";
   if (decision.outcome === "retry_exhausted") {
     await appendRunEvent(q, source.id, {
@@ -41,7 +47,7 @@ export async function scheduleBoundedRetry(
     });
     return decision;
   }
-  const issueId = source.issueId ?? ((source.contextSnapshot?.issueId as string | undefined) ?? null);
+  const issueId = source.issueId ?? (source.contextSnapshot?.issueId as string | undefined) ?? null;
   const meta = {
     issueId,
     retryOfRunId: source.id,
@@ -63,13 +69,40 @@ export async function scheduleBoundedRetry(
      )
      ${runInsertSql(
        "scheduled_retry",
-       ["id", "company_id", "agent_id", "invocation_source", "trigger_detail", "wakeup_request_id", "issue_id", "task_key", "context_snapshot",
-         "retry_of_run_id", "scheduled_retry_at", "scheduled_retry_attempt", "scheduled_retry_reason", "process_loss_retry_count"],
+       [
+         "id",
+         "company_id",
+         "agent_id",
+         "invocation_source",
+         "trigger_detail",
+         "wakeup_request_id",
+         "issue_id",
+         "task_key",
+         "context_snapshot",
+         "retry_of_run_id",
+         "scheduled_retry_at",
+         "scheduled_retry_attempt",
+         "scheduled_retry_reason",
+         "process_loss_retry_count",
+       ],
        ["$2", "$3", "$4", "'automation'", "'system'", "$1", "$6", "$7", "$8::jsonb", "$9", "$10", "$11", "$12", "$13"],
        RUN_COLUMNS,
      )}`,
-    [wakeupId, runId, source.companyId, source.agentId, JSON.stringify(meta), issueId, source.taskKey, JSON.stringify(context), source.id,
-      decision.dueAt.toISOString(), decision.attempt, retryReason, source.processLossRetryCount],
+    [
+      wakeupId,
+      runId,
+      source.companyId,
+      source.agentId,
+      JSON.stringify(meta),
+      issueId,
+      source.taskKey,
+      JSON.stringify(context),
+      source.id,
+      decision.dueAt.toISOString(),
+      decision.attempt,
+      retryReason,
+      source.processLossRetryCount,
+    ],
   );
   if (issueId) await transfer(q, issueId, source.id, runId);
   await appendRunEvent(q, source.id, {
@@ -88,7 +121,14 @@ export async function scheduleBoundedRetry(
  */
 export async function promoteDueScheduledRetries(db: Database, now: Date): Promise<{ promoted: number; runIds: string[] }> {
   return db.tx(async (q) => {
-    const due = await q.query<{ id: string; agentId: string; issueId: string | null; issueStatus: string | null; assigneeAgentId: string | null; issueFound: boolean }>(
+    const due = await q.query<{
+      id: string;
+      agentId: string;
+      issueId: string | null;
+      issueStatus: string | null;
+      assigneeAgentId: string | null;
+      issueFound: boolean;
+    }>(
       `SELECT r.id, r.agent_id, r.issue_id, i.status AS issue_status, i.assignee_agent_id, (i.id IS NOT NULL) AS issue_found
          FROM heartbeat_runs r LEFT JOIN issues i ON i.id = r.issue_id
         WHERE r.status = 'scheduled_retry' AND r.scheduled_retry_at <= $1

@@ -60,7 +60,9 @@ export function runTransitionSql(t: RunTransition): string {
   if (t.set && ASSIGNS_STATUS.test(t.set)) throw new Error("runTransitionSql: `set` may not assign status; pass `to`");
   const a = t.alias ? `${t.alias}.` : "";
   const sets = [`status = ${sqlLiteral(t.to)}`, ...(t.set ? [t.set] : [])].join(", ");
-  const where = [t.target ?? `${a}id = $1`, `${a}status IN ${sqlList(Object.freeze([...t.from]))}`, ...(t.where ? [t.where] : [])].join(" AND ");
+  const where = [t.target ?? `${a}id = $1`, `${a}status IN ${sqlList(Object.freeze([...t.from]))}`, ...(t.where ? [t.where] : [])].join(
+    " AND ",
+  );
   return `UPDATE heartbeat_runs${t.alias ? ` ${t.alias}` : ""} SET ${sets}${t.using ? ` FROM ${t.using}` : ""} WHERE ${where}${t.returning ? ` RETURNING ${t.returning}` : ""}`;
 }
 
@@ -68,12 +70,22 @@ export function runTransitionSql(t: RunTransition): string {
  * Runs one guarded transition of `runId` ($1; the caller's parameters follow from $2). Returns the
  * RETURNING rows: empty when the run was not in a `from` state (the transition lost a race).
  */
-export async function transitionRun<T = { id: string }>(q: Queryable, runId: string, t: Omit<RunTransition, "target">, params: readonly unknown[] = []): Promise<T[]> {
+export async function transitionRun<T = { id: string }>(
+  q: Queryable,
+  runId: string,
+  t: Omit<RunTransition, "target">,
+  params: readonly unknown[] = [],
+): Promise<T[]> {
   return q.query<T>(runTransitionSql({ returning: "id", ...t }), [runId, ...params]);
 }
 
 /** Set-based variant: the same guarded transition for every run in `runIds` ($1), in one statement. */
-export async function transitionRuns<T = { id: string }>(q: Queryable, runIds: readonly string[], t: Omit<RunTransition, "target" | "alias" | "using">, params: readonly unknown[] = []): Promise<T[]> {
+export async function transitionRuns<T = { id: string }>(
+  q: Queryable,
+  runIds: readonly string[],
+  t: Omit<RunTransition, "target" | "alias" | "using">,
+  params: readonly unknown[] = [],
+): Promise<T[]> {
   return q.query<T>(runTransitionSql({ returning: "id", ...t, target: "id = ANY($1::uuid[])" }), [runIds, ...params]);
 }
 

@@ -18,7 +18,11 @@ export interface RunUsage extends AdapterUsage {
 
 /** Pure: `current - previous` per field, floored at 0 (a reset session restarts its totals). */
 export function sessionUsageDelta(current: AdapterUsage, previousRaw: AdapterUsage | null): RunUsage {
-  const raw: AdapterUsage = { inputTokens: current.inputTokens, outputTokens: current.outputTokens, cachedInputTokens: current.cachedInputTokens ?? 0 };
+  const raw: AdapterUsage = {
+    inputTokens: current.inputTokens,
+    outputTokens: current.outputTokens,
+    cachedInputTokens: current.cachedInputTokens ?? 0,
+  };
   if (!previousRaw) return { ...raw, raw, usageSource: "session_total_first" };
   const minus = (a: number, b: number | undefined) => {
     const d = a - (b ?? 0);

@@ -25,7 +25,12 @@ export function wakeCommentIds(context: WakeContext | null | undefined): string[
 
 export function deriveTaskKey(context: WakeContext | null | undefined, payload?: Record<string, unknown> | null): string | null {
   return (
-    str(context?.taskKey) ?? str(context?.taskId) ?? str(context?.issueId) ?? str(payload?.taskKey) ?? str(payload?.taskId) ?? str(payload?.issueId)
+    str(context?.taskKey) ??
+    str(context?.taskId) ??
+    str(context?.issueId) ??
+    str(payload?.taskKey) ??
+    str(payload?.taskId) ??
+    str(payload?.issueId)
   );
 }
 
@@ -59,7 +64,12 @@ export interface WakeInput {
  * Builds a wake's context: reason, issue/task ids and task key from the payload,
  * the ordered comment-id list with the newest as commentId/wakeCommentId, source and trigger.
  */
-export function enrichWakeContext(input: WakeInput): { context: WakeContext; issueId: string | null; taskKey: string | null; commentId: string | null } {
+export function enrichWakeContext(input: WakeInput): {
+  context: WakeContext;
+  issueId: string | null;
+  taskKey: string | null;
+  commentId: string | null;
+} {
   const context: WakeContext = { ...(input.context ?? {}) };
   const payload = input.payload ?? {};
   const issueId = str(context.issueId) ?? str(payload.issueId);

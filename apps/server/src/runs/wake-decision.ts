@@ -39,10 +39,7 @@ export function decideIssueWake(f: IssueWakeFacts): IssueWakeOutcome {
  * Non-issue wakes (docs/runs.md#wakeups-and-coalescing): fold into the same task's queued run, else
  * its scheduled retry, else its running run (unless the wake carries input that run has not seen).
  */
-export function pickNonIssueCoalesceTarget<T extends { status: string }>(
-  sameTaskRuns: readonly T[],
-  needsFollowup: boolean,
-): T | null {
+export function pickNonIssueCoalesceTarget<T extends { status: string }>(sameTaskRuns: readonly T[], needsFollowup: boolean): T | null {
   const queued = sameTaskRuns.find((r) => r.status === "queued");
   if (queued) return queued;
   const retry = sameTaskRuns.find((r) => r.status === "scheduled_retry");

@@ -44,7 +44,12 @@ function longestString(value: unknown, depth = 0): number {
  * The redactor for one write by `actor` into `companyId`. `written` is what the write will store
  * (strings or JSON values); it only decides whether the secrets query is worth running.
  */
-export async function agentWriteRedactor(q: Queryable, actor: Actor | "system", companyId: string, written: readonly unknown[]): Promise<WriteRedactor> {
+export async function agentWriteRedactor(
+  q: Queryable,
+  actor: Actor | "system",
+  companyId: string,
+  written: readonly unknown[],
+): Promise<WriteRedactor> {
   if (actor === "system" || actor.kind !== "agent") return identity;
   const longest = Math.max(0, ...written.map((w) => longestString(w)));
   if (longest < MIN_REDACTED_SECRET_CHARS) return identity;

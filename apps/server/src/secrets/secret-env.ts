@@ -42,7 +42,9 @@ export function isMaskedSecret(entry: unknown): entry is MaskedSecretEntry {
 /** The secret values of one stored adapter config (any adapter type that has an `env` object). */
 export function secretValuesOf(config: unknown): string[] {
   if (!isPlainObject(config) || !isPlainObject(config.env)) return [];
-  return Object.values(config.env).filter(isStoredSecret).map((e) => e.value);
+  return Object.values(config.env)
+    .filter(isStoredSecret)
+    .map((e) => e.value);
 }
 
 export function createSecretEnv(serverSecret: string) {
@@ -60,7 +62,9 @@ export function createSecretEnv(serverSecret: string) {
     if (!Object.values(config.env).some(isStoredSecret)) return config;
     const env: Record<string, unknown> = {};
     for (const [name, entry] of Object.entries(config.env)) {
-      env[name] = isStoredSecret(entry) ? ({ type: "secret", masked: true, fingerprint: fingerprint(agentId, name, entry.value) } satisfies MaskedSecretEntry) : entry;
+      env[name] = isStoredSecret(entry)
+        ? ({ type: "secret", masked: true, fingerprint: fingerprint(agentId, name, entry.value) } satisfies MaskedSecretEntry)
+        : entry;
     }
     return { ...config, env };
   }
@@ -87,12 +91,17 @@ export function createSecretEnv(serverSecret: string) {
       }
       const current = Object.hasOwn(storedEnv, name) ? storedEnv[name] : undefined;
       if (agentId === null || !isStoredSecret(current)) {
-        throw validationError(`adapterConfig.env.${name} is a masked secret but no secret is stored under that name; send {type: "secret", value}`, [
-          { path: ["adapterConfig", "env", name], message: "masked secret with no stored value" },
-        ]);
+        throw validationError(
+          `adapterConfig.env.${name} is a masked secret but no secret is stored under that name; send {type: "secret", value}`,
+          [{ path: ["adapterConfig", "env", name], message: "masked secret with no stored value" }],
+        );
       }
       if (entry.fingerprint !== fingerprint(agentId, name, current.value)) {
-        throw conflict(`adapterConfig.env.${name} changed since it was read; reload the agent and try again`, { path: ["adapterConfig", "env", name] }, "secret_env_changed");
+        throw conflict(
+          `adapterConfig.env.${name} changed since it was read; reload the agent and try again`,
+          { path: ["adapterConfig", "env", name] },
+          "secret_env_changed",
+        );
       }
       env[name] = { type: "secret", value: current.value };
     }

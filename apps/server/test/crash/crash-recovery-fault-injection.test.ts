@@ -1,5 +1,22 @@
 import { describe, expect, it } from "vitest";
-import { DB_KIND, TERMINAL, LIVE, sleep, waitFor, type Run, listRuns, readJournal, agentScript, mulberry32, createSite, liveAgentGroups, createCompany, createAgent, wake, useCrashSites } from "../helpers/crash-site.js";
+import {
+  DB_KIND,
+  TERMINAL,
+  LIVE,
+  sleep,
+  waitFor,
+  type Run,
+  listRuns,
+  readJournal,
+  agentScript,
+  mulberry32,
+  createSite,
+  liveAgentGroups,
+  createCompany,
+  createAgent,
+  wake,
+  useCrashSites,
+} from "../helpers/crash-site.js";
 import type { ServerProcess } from "../helpers/server-process.js";
 
 /**
@@ -89,10 +106,15 @@ describe(`crash recovery with real server processes (${DB_KIND} database)`, () =
     const server = current!;
 
     // Bounded wait for quiescence: every run terminal (detached pids end within 0.3 s).
-    await waitFor("every run to be terminal", async () => {
-      const runs = await listRuns(server.url, companyId);
-      return runs.length >= WAKEUPS && runs.every((r) => !LIVE.has(r.status));
-    }, 120_000, 250);
+    await waitFor(
+      "every run to be terminal",
+      async () => {
+        const runs = await listRuns(server.url, companyId);
+        return runs.length >= WAKEUPS && runs.every((r) => !LIVE.has(r.status));
+      },
+      120_000,
+      250,
+    );
     await server.stop();
 
     const runs = await site.query<Run & { status: string; taskKey: string | null }>(
@@ -116,7 +138,10 @@ describe(`crash recovery with real server processes (${DB_KIND} database)`, () =
         WHERE l.company_id = $1 AND l.status = 'active' AND r.status IN ('succeeded', 'failed', 'cancelled', 'timed_out')`,
       [companyId],
     );
-    const agentsStillRunning = await site.query<{ n: number }>("SELECT count(*)::int AS n FROM agents WHERE company_id = $1 AND status = 'running'", [companyId]);
+    const agentsStillRunning = await site.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM agents WHERE company_id = $1 AND status = 'running'",
+      [companyId],
+    );
     const journal = readJournal(site.journal);
 
     const byId = new Map(runs.map((r) => [r.id, r]));
@@ -177,7 +202,10 @@ describe(`crash recovery with real server processes (${DB_KIND} database)`, () =
       expect(run, `wakeup ${i}: run ${runId} exists`).toBeDefined();
       expect(run!.taskKey).toBe(`task-${i}`);
       expect(run!.wakeupRequestId).toBe(wakeupRequestId);
-      expect(terminalWakeStatuses.has(wakeById.get(wakeupRequestId)?.status ?? ""), `wake ${wakeupRequestId}: ${wakeById.get(wakeupRequestId)?.status}`).toBe(true);
+      expect(
+        terminalWakeStatuses.has(wakeById.get(wakeupRequestId)?.status ?? ""),
+        `wake ${wakeupRequestId}: ${wakeById.get(wakeupRequestId)?.status}`,
+      ).toBe(true);
     }
     // Exactly one original run per wakeup (resends under the idempotency key found the first one).
     expect(runs.filter((r) => !r.retryOfRunId)).toHaveLength(WAKEUPS);
@@ -198,7 +226,10 @@ describe(`crash recovery with real server processes (${DB_KIND} database)`, () =
     expect(new Set(retries.map((r) => r.retryOfRunId)).size).toBe(retries.length);
     for (const r of runs) {
       if (r.errorCode === "process_lost" && !r.retryOfRunId) {
-        expect(retries.some((x) => x.retryOfRunId === r.id), `lost run ${r.id} got its retry`).toBe(true);
+        expect(
+          retries.some((x) => x.retryOfRunId === r.id),
+          `lost run ${r.id} got its retry`,
+        ).toBe(true);
       }
     }
     for (const [task, list] of runsPerTask) expect(list.length, `runs of ${task}`).toBeLessThanOrEqual(2);
@@ -209,10 +240,13 @@ describe(`crash recovery with real server processes (${DB_KIND} database)`, () =
     }
     for (const [task, n] of executionsPerTask) expect(n, `executions of ${task}`).toBeLessThanOrEqual(2);
     // A succeeded run really ran to its end; at most one run per wakeup succeeded.
-    for (const r of runs) if (r.status === "succeeded") expect(ends.has(r.id) && startsPerRun.get(r.id) === 1, `succeeded run ${r.id} ran`).toBe(true);
-    for (const [task, list] of runsPerTask) expect(list.filter((r) => r.status === "succeeded").length, `successes of ${task}`).toBeLessThanOrEqual(1);
+    for (const r of runs)
+      if (r.status === "succeeded") expect(ends.has(r.id) && startsPerRun.get(r.id) === 1, `succeeded run ${r.id} ran`).toBe(true);
+    for (const [task, list] of runsPerTask)
+      expect(list.filter((r) => r.status === "succeeded").length, `successes of ${task}`).toBeLessThanOrEqual(1);
     // Only SIGKILLs happened: no run ended for any other reason than success or process loss.
-    for (const r of runs) expect(r.status === "succeeded" || r.errorCode === "process_lost", `run ${r.id}: ${r.status} ${r.errorCode} ${r.error}`).toBe(true);
+    for (const r of runs)
+      expect(r.status === "succeeded" || r.errorCode === "process_lost", `run ${r.id}: ${r.status} ${r.errorCode} ${r.error}`).toBe(true);
     expect(summary.survivingAgentGroups).toBe(0);
   }, 300_000);
 });

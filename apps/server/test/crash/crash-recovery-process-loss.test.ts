@@ -2,7 +2,27 @@ import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { isProcessAlive, isProcessGroupAlive } from "@staple/adapter-kit";
-import { DB_KIND, ON_PG, TERMINAL, LEASE_MS, waitFor, call, getRun, listRuns, readJournal, agentScript, createSite, liveAgentGroups, createCompany, createAgent, wake, waitSpawned, killGroup, expectNoMoreRuns, useCrashSites } from "../helpers/crash-site.js";
+import {
+  DB_KIND,
+  ON_PG,
+  TERMINAL,
+  LEASE_MS,
+  waitFor,
+  call,
+  getRun,
+  listRuns,
+  readJournal,
+  agentScript,
+  createSite,
+  liveAgentGroups,
+  createCompany,
+  createAgent,
+  wake,
+  waitSpawned,
+  killGroup,
+  expectNoMoreRuns,
+  useCrashSites,
+} from "../helpers/crash-site.js";
 
 /**
  * Crash recovery with real processes (docs/runs.md#lease-expiry-and-orphaned-processes), one loss at
@@ -45,23 +65,30 @@ describe(`crash recovery with real server processes (${DB_KIND} database)`, () =
     let detachedSince: number | null = null;
     let observationsWhileAlive = 0;
     let released = false;
-    await waitFor("the agent process to exit", async () => {
-      const run = await getRun(s2.url, firstId);
-      if (!isProcessAlive(pid)) return true; // it may have exited after the read: nothing to assert
-      observationsWhileAlive++;
-      expect(run.status, `run ${firstId} while pid ${pid} lives`).toBe("running");
-      if (run.errorCode === "process_detached") detachedSince ??= Date.now();
-      else expect(run.errorCode).toBeNull();
-      if (!released && detachedSince !== null && Date.now() - detachedSince > LEASE_MS * 2) {
-        if (ON_PG) {
-          const [w] = await site.query<{ status: string }>("SELECT status FROM agent_wakeup_requests WHERE id = $1", [run.wakeupRequestId]);
-          expect(w?.status, "the wake of a detached run stays claimed").toBe("claimed");
+    await waitFor(
+      "the agent process to exit",
+      async () => {
+        const run = await getRun(s2.url, firstId);
+        if (!isProcessAlive(pid)) return true; // it may have exited after the read: nothing to assert
+        observationsWhileAlive++;
+        expect(run.status, `run ${firstId} while pid ${pid} lives`).toBe("running");
+        if (run.errorCode === "process_detached") detachedSince ??= Date.now();
+        else expect(run.errorCode).toBeNull();
+        if (!released && detachedSince !== null && Date.now() - detachedSince > LEASE_MS * 2) {
+          if (ON_PG) {
+            const [w] = await site.query<{ status: string }>("SELECT status FROM agent_wakeup_requests WHERE id = $1", [
+              run.wakeupRequestId,
+            ]);
+            expect(w?.status, "the wake of a detached run stays claimed").toBe("claimed");
+          }
+          fs.writeFileSync(release, "");
+          released = true;
         }
-        fs.writeFileSync(release, "");
-        released = true;
-      }
-      return false;
-    }, 40_000, 100);
+        return false;
+      },
+      40_000,
+      100,
+    );
     expect(observationsWhileAlive).toBeGreaterThan(0);
     expect(detachedSince, "the run was marked process_detached while its pid lived").not.toBeNull();
     expect(released, "the agent exited only once released").toBe(true);
@@ -69,10 +96,14 @@ describe(`crash recovery with real server processes (${DB_KIND} database)`, () =
     expect(events.some((e) => e.message?.includes(`pid ${pid} still alive`))).toBe(true);
 
     // The pid is gone: the reaper finishes the run as process_lost and queues the single retry.
-    const first = await waitFor("the detached run to be reaped", async () => {
-      const r = await getRun(s2.url, firstId);
-      return TERMINAL.has(r.status) ? r : undefined;
-    }, 15_000);
+    const first = await waitFor(
+      "the detached run to be reaped",
+      async () => {
+        const r = await getRun(s2.url, firstId);
+        return TERMINAL.has(r.status) ? r : undefined;
+      },
+      15_000,
+    );
     expect(first.status).toBe("failed");
     expect(first.errorCode).toBe("process_lost");
     const runs = await listRuns(s2.url, companyId, agentId);
@@ -82,16 +113,22 @@ describe(`crash recovery with real server processes (${DB_KIND} database)`, () =
     expect(retry.processLossRetryCount).toBe(1);
     expect(retry.contextSnapshot?.wakeReason).toBe("process_lost_retry");
     expect(retry.contextSnapshot?.retryReason).toBe("process_lost");
-    const finished = await waitFor("the retry to finish", async () => {
-      const r = await getRun(s2.url, retry.id);
-      return TERMINAL.has(r.status) ? r : undefined;
-    }, 20_000);
+    const finished = await waitFor(
+      "the retry to finish",
+      async () => {
+        const r = await getRun(s2.url, retry.id);
+        return TERMINAL.has(r.status) ? r : undefined;
+      },
+      20_000,
+    );
     expect(finished.status).toBe("succeeded");
     await expectNoMoreRuns(s2.url, companyId, agentId, 2);
 
     // What really ran: the detached original to its end (unseen by the engine) and the one retry.
     const journal = readJournal(site.journal);
-    expect(journal.map((l) => `${l.kind} ${l.runId}`).sort()).toEqual([`end ${firstId}`, `end ${retry.id}`, `start ${firstId}`, `start ${retry.id}`].sort());
+    expect(journal.map((l) => `${l.kind} ${l.runId}`).sort()).toEqual(
+      [`end ${firstId}`, `end ${retry.id}`, `start ${firstId}`, `start ${retry.id}`].sort(),
+    );
     expect(isProcessGroupAlive(pgid)).toBe(false);
     expect(liveAgentGroups(site)).toEqual([]);
     await s2.stop();
@@ -116,11 +153,15 @@ describe(`crash recovery with real server processes (${DB_KIND} database)`, () =
     await killGroup(pgid);
     const s2 = await site.start();
 
-    const first = await waitFor("the orphaned run to be reaped", async () => {
-      const r = await getRun(s2.url, firstId);
-      if (r.status === "running") expect(r.errorCode, "a dead pid is never reported detached").not.toBe("process_detached");
-      return TERMINAL.has(r.status) ? r : undefined;
-    }, 15_000);
+    const first = await waitFor(
+      "the orphaned run to be reaped",
+      async () => {
+        const r = await getRun(s2.url, firstId);
+        if (r.status === "running") expect(r.errorCode, "a dead pid is never reported detached").not.toBe("process_detached");
+        return TERMINAL.has(r.status) ? r : undefined;
+      },
+      15_000,
+    );
     expect(first.status).toBe("failed");
     expect(first.errorCode).toBe("process_lost");
     expect(first.error).toMatch(/^Process lost/);
@@ -131,10 +172,14 @@ describe(`crash recovery with real server processes (${DB_KIND} database)`, () =
     expect(retry.retryOfRunId).toBe(firstId);
     expect(retry.processLossRetryCount).toBe(1);
     expect(retry.contextSnapshot?.wakeReason).toBe("process_lost_retry");
-    const finished = await waitFor("the retry to finish", async () => {
-      const r = await getRun(s2.url, retry.id);
-      return TERMINAL.has(r.status) ? r : undefined;
-    }, 20_000);
+    const finished = await waitFor(
+      "the retry to finish",
+      async () => {
+        const r = await getRun(s2.url, retry.id);
+        return TERMINAL.has(r.status) ? r : undefined;
+      },
+      20_000,
+    );
     expect(finished.status).toBe("succeeded");
     await expectNoMoreRuns(s2.url, companyId, agentId, 2);
 
@@ -143,7 +188,6 @@ describe(`crash recovery with real server processes (${DB_KIND} database)`, () =
     expect(liveAgentGroups(site)).toEqual([]);
     await s2.stop();
   }, 120_000);
-
 
   it("spends the process-loss retry budget once: a retry lost the same way is not retried again", async () => {
     const site = await createSite("budget");
@@ -159,7 +203,11 @@ describe(`crash recovery with real server processes (${DB_KIND} database)`, () =
     await killGroup(g1.pgid);
 
     const s2 = await site.start();
-    const retry = await waitFor("the retry to be queued", async () => (await listRuns(s2.url, companyId, agentId)).find((r) => r.id !== firstId), 15_000);
+    const retry = await waitFor(
+      "the retry to be queued",
+      async () => (await listRuns(s2.url, companyId, agentId)).find((r) => r.id !== firstId),
+      15_000,
+    );
     expect(retry.retryOfRunId).toBe(firstId);
     expect(retry.processLossRetryCount).toBe(1);
     expect((await getRun(s2.url, firstId)).errorCode).toBe("process_lost");
@@ -168,10 +216,14 @@ describe(`crash recovery with real server processes (${DB_KIND} database)`, () =
     await killGroup(g2.pgid);
 
     const s3 = await site.start();
-    const lost = await waitFor("the retry to be reaped", async () => {
-      const r = await getRun(s3.url, retry.id);
-      return TERMINAL.has(r.status) ? r : undefined;
-    }, 15_000);
+    const lost = await waitFor(
+      "the retry to be reaped",
+      async () => {
+        const r = await getRun(s3.url, retry.id);
+        return TERMINAL.has(r.status) ? r : undefined;
+      },
+      15_000,
+    );
     expect(lost.status).toBe("failed");
     expect(lost.errorCode).toBe("process_lost");
     await expectNoMoreRuns(s3.url, companyId, agentId, 2);
@@ -180,5 +232,4 @@ describe(`crash recovery with real server processes (${DB_KIND} database)`, () =
     expect(liveAgentGroups(site)).toEqual([]);
     await s3.stop();
   }, 120_000);
-
 });

@@ -49,7 +49,9 @@ export function tableCases(op: Operation, realPath: Record<string, string>, idFo
 
   for (const q of op.query) {
     for (const [name, value] of Object.entries(BAD_QUERY_VALUES)) add(`query.${q.name}=${name}`, (p) => p.query.push(`${q.name}=${value}`));
-    add(`query.${q.name} repeated`, (p) => p.query.push(`${q.name}=${validQueryValue(q.schema, idFor, q.name)}`, `${q.name}=${BAD_QUERY_VALUES.negative}`));
+    add(`query.${q.name} repeated`, (p) =>
+      p.query.push(`${q.name}=${validQueryValue(q.schema, idFor, q.name)}`, `${q.name}=${BAD_QUERY_VALUES.negative}`),
+    );
     add(`query.${q.name}[] array form`, (p) => p.query.push(`${q.name}[]=1`, `${q.name}[]=2`));
     add(`query.${q.name} valid`, (p) => p.query.push(`${q.name}=${validQueryValue(q.schema, idFor, q.name)}`));
   }
@@ -95,8 +97,15 @@ export function tableCases(op: Operation, realPath: Record<string, string>, idFo
       const items = field.schema.items ?? {};
       const item = example(items, idFor, field.path[field.path.length - 1]);
       const max = field.schema.maxItems;
-      if (max !== undefined) set(`${max + 1} items`, Array.from({ length: max + 1 }, () => item));
-      set("100k items", Array.from({ length: 100_000 }, () => item));
+      if (max !== undefined)
+        set(
+          `${max + 1} items`,
+          Array.from({ length: max + 1 }, () => item),
+        );
+      set(
+        "100k items",
+        Array.from({ length: 100_000 }, () => item),
+      );
       set("nasty items", Object.values(NASTY_STRINGS));
       set("deep item", [[[[[[[[[[[[item]]]]]]]]]]]]);
     }

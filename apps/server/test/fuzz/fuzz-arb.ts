@@ -41,12 +41,14 @@ export function requestArb(op: Operation, realPath: Record<string, string>, idFo
     .tuple(
       ...op.query.map((q) =>
         fc.option(
-          fc.oneof(
-            { weight: 3, arbitrary: fc.constant(validQueryValue(q.schema, idFor, q.name)) },
-            { weight: 2, arbitrary: validArb(q.schema, idFor, q.name).map((v) => encodeURIComponent(String(v))) },
-            { weight: 1, arbitrary: fc.constantFrom(...Object.values(BAD_QUERY_VALUES)) },
-            { weight: 1, arbitrary: fc.string({ unit: "binary", maxLength: 30 }).map(encodeURIComponentLenient) },
-          ).map((v) => `${q.name}=${v}`),
+          fc
+            .oneof(
+              { weight: 3, arbitrary: fc.constant(validQueryValue(q.schema, idFor, q.name)) },
+              { weight: 2, arbitrary: validArb(q.schema, idFor, q.name).map((v) => encodeURIComponent(String(v))) },
+              { weight: 1, arbitrary: fc.constantFrom(...Object.values(BAD_QUERY_VALUES)) },
+              { weight: 1, arbitrary: fc.string({ unit: "binary", maxLength: 30 }).map(encodeURIComponentLenient) },
+            )
+            .map((v) => `${q.name}=${v}`),
           { freq: 2 },
         ),
       ),

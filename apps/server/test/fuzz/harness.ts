@@ -45,7 +45,11 @@ process.stderr.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
 export function summarizeLog(line: string): string {
   try {
     const entry = JSON.parse(line) as { msg?: string; err?: { name?: string; message?: string; stack?: string } };
-    const frame = entry.err?.stack?.split("\n").find((l) => l.includes("/src/") && !l.includes("node_modules"))?.trim() ?? "";
+    const frame =
+      entry.err?.stack
+        ?.split("\n")
+        .find((l) => l.includes("/src/") && !l.includes("node_modules"))
+        ?.trim() ?? "";
     const message = (entry.err?.message ?? "").replace(/\s+/g, " ").slice(0, 160);
     return `${entry.msg ?? "?"}: ${entry.err?.name ?? ""}: ${message}${frame ? ` @ ${frame.replace(/^at /, "").replace(/.*\/apps\/server\//, "apps/server/")}` : ""}`;
   } catch {
@@ -89,9 +93,15 @@ export class Harness {
       capturing = false;
     }
     this.sent++;
-    if (TRACE) fs.appendFileSync(TRACE, `${this.actor.name}\t${operation}\t${req.label}\t${status}\t${Math.round(performance.now() - t0)}\n`);
+    if (TRACE)
+      fs.appendFileSync(TRACE, `${this.actor.name}\t${operation}\t${req.label}\t${status}\t${Math.round(performance.now() - t0)}\n`);
     this.statusCounts.set(status, (this.statusCounts.get(status) ?? 0) + 1);
-    const broken = status >= 500 ? `${status}` : status >= 400 && !HTML_ERROR_PAGES.has(operation) && !hasErrorString(body) ? `${status} without JSON {error}` : undefined;
+    const broken =
+      status >= 500
+        ? `${status}`
+        : status >= 400 && !HTML_ERROR_PAGES.has(operation) && !hasErrorString(body)
+          ? `${status} without JSON {error}`
+          : undefined;
     if (!broken) return undefined;
     const violation: Violation = {
       operation,
@@ -100,7 +110,7 @@ export class Harness {
       method: req.method,
       path: req.path.length > 160 ? `${req.path.slice(0, 160)}…` : req.path,
       status,
-      body: (typeof body === "string" ? body : JSON.stringify(body) ?? "").slice(0, 200),
+      body: (typeof body === "string" ? body : (JSON.stringify(body) ?? "")).slice(0, 200),
       log: captured.map(summarizeLog).join(" | ") || "(no error log line)",
     };
     if (keep) this.violations.push(violation);
@@ -114,7 +124,10 @@ function hasErrorString(body: unknown): boolean {
 
 /** Root-cause key: the log line with ids, numbers and quoted values blurred. */
 export function causeOf(v: Violation): string {
-  const log = v.log.replace(/[0-9a-f]{8}-[0-9a-f-]{27}/g, "<uuid>").replace(/"[^"]*"/g, '"…"').replace(/\d+/g, "N");
+  const log = v.log
+    .replace(/[0-9a-f]{8}-[0-9a-f-]{27}/g, "<uuid>")
+    .replace(/"[^"]*"/g, '"…"')
+    .replace(/\d+/g, "N");
   return `${v.status} ${log}`;
 }
 

@@ -109,7 +109,7 @@ export function badJsonBodies(valid: string): Record<string, string> {
     jsonTrue: "true",
     emptyObject: "{}",
     deepTopArray: "[".repeat(100_000) + "]".repeat(100_000),
-    deepTopObject: '{"a":'.repeat(10_000) + "1" + "}".repeat(10_000),
+    deepTopObject: `${'{"a":'.repeat(10_000)}1${"}".repeat(10_000)}`,
     protoPollution: '{"__proto__":{"isAdmin":true}}',
     overLimit: `{"a":"${"x".repeat(2 * 1024 * 1024)}"}`,
     multibyteNearLimit: `{"a":"${"日".repeat(690_000)}"}`,

@@ -26,12 +26,17 @@ export async function fuzzOperationsAs(actorName: "board" | "agent") {
 
   afterAll(async () => {
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
-    const statuses = [...harness.statusCounts].sort((a, b) => a[0] - b[0]).map(([s, n]) => `${s}:${n}`).join(" ");
+    const statuses = [...harness.statusCounts]
+      .sort((a, b) => a[0] - b[0])
+      .map(([s, n]) => `${s}:${n}`)
+      .join(" ");
     console.log(
       [
         `fuzz lane (${actorName}) done: FUZZ_SEED=${FUZZ_SEED}, ${harness.sent} requests in ${seconds}s, statuses ${statuses}`,
         world.unmapped.size ? `path parameters without a real object (random uuid used): ${[...world.unmapped].join("; ")}` : "",
-        harness.violations.length ? `${harness.violations.length} violations by root cause:\n${report(harness.violations)}` : "no violations",
+        harness.violations.length
+          ? `${harness.violations.length} violations by root cause:\n${report(harness.violations)}`
+          : "no violations",
       ].join("\n"),
     );
     await app.tdb.drop();

@@ -40,7 +40,17 @@ export interface Operation {
 }
 
 interface OpenApiDoc {
-  paths: Record<string, Record<string, { parameters?: { name: string; in: string; required?: boolean; schema: JsonSchema }[]; requestBody?: { required?: boolean; content: Record<string, { schema: JsonSchema }> }; "x-staple-access"?: string }>>;
+  paths: Record<
+    string,
+    Record<
+      string,
+      {
+        parameters?: { name: string; in: string; required?: boolean; schema: JsonSchema }[];
+        requestBody?: { required?: boolean; content: Record<string, { schema: JsonSchema }> };
+        "x-staple-access"?: string;
+      }
+    >
+  >;
   components?: { schemas?: Record<string, JsonSchema> };
 }
 
@@ -72,7 +82,8 @@ function resolveRefs(schema: JsonSchema, doc: OpenApiDoc, depth = 0): JsonSchema
     return resolveRefs(doc.components?.schemas?.[name] ?? {}, doc, depth + 1);
   }
   const out: JsonSchema = { ...schema };
-  if (schema.properties) out.properties = Object.fromEntries(Object.entries(schema.properties).map(([k, v]) => [k, resolveRefs(v, doc, depth + 1)]));
+  if (schema.properties)
+    out.properties = Object.fromEntries(Object.entries(schema.properties).map(([k, v]) => [k, resolveRefs(v, doc, depth + 1)]));
   if (schema.items) out.items = resolveRefs(schema.items, doc, depth + 1);
   if (schema.anyOf) out.anyOf = schema.anyOf.map((s) => resolveRefs(s, doc, depth + 1));
   if (schema.oneOf) out.oneOf = schema.oneOf.map((s) => resolveRefs(s, doc, depth + 1));
@@ -83,7 +94,9 @@ function resolveRefs(schema: JsonSchema, doc: OpenApiDoc, depth = 0): JsonSchema
 /** A free-form JSON field: an object whose values may be anything (no declared properties to respect). */
 export function isFreeForm(schema: JsonSchema): boolean {
   if (schema.type === undefined && !schema.anyOf && !schema.oneOf && !schema.enum) return true;
-  return schema.type === "object" && typeof schema.additionalProperties === "object" && Object.keys(schema.additionalProperties).length === 0;
+  return (
+    schema.type === "object" && typeof schema.additionalProperties === "object" && Object.keys(schema.additionalProperties).length === 0
+  );
 }
 
 /** The declared JSON types of a schema (anyOf flattened; `nullable` adds "null"). */

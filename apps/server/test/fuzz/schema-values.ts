@@ -71,7 +71,8 @@ export function fieldsOf(schema: JsonSchema, prefix: string[] = [], depth = 0): 
 
 /** Sets `value` at `path` in a copy of `body`, creating the declared parents it needs. */
 export function setAt(body: unknown, path: string[], value: unknown): unknown {
-  const root: Record<string, unknown> = body && typeof body === "object" && !Array.isArray(body) ? { ...(body as Record<string, unknown>) } : {};
+  const root: Record<string, unknown> =
+    body && typeof body === "object" && !Array.isArray(body) ? { ...(body as Record<string, unknown>) } : {};
   let node = root;
   for (const key of path.slice(0, -1)) {
     const next = node[key];
@@ -122,10 +123,16 @@ function validArbOf(s: JsonSchema, idFor: IdFor, field: string, depth: number): 
     case "string": {
       if (isUuid(s)) {
         const real = idFor(field);
-        return real ? fc.oneof({ weight: 4, arbitrary: fc.constant(real) }, { weight: 1, arbitrary: fc.uuid({ version: 4 }) }) : fc.uuid({ version: 4 });
+        return real
+          ? fc.oneof({ weight: 4, arbitrary: fc.constant(real) }, { weight: 1, arbitrary: fc.uuid({ version: 4 }) })
+          : fc.uuid({ version: 4 });
       }
-      if (s.format === "date-time") return fc.date({ min: new Date("1970-01-01"), max: new Date("2200-01-01"), noInvalidDate: true }).map((d) => d.toISOString());
-      if (s.format === "date") return fc.date({ min: new Date("1970-01-01"), max: new Date("9999-12-31"), noInvalidDate: true }).map((d) => d.toISOString().slice(0, 10));
+      if (s.format === "date-time")
+        return fc.date({ min: new Date("1970-01-01"), max: new Date("2200-01-01"), noInvalidDate: true }).map((d) => d.toISOString());
+      if (s.format === "date")
+        return fc
+          .date({ min: new Date("1970-01-01"), max: new Date("9999-12-31"), noInvalidDate: true })
+          .map((d) => d.toISOString().slice(0, 10));
       if (s.format === "uri") return fc.constantFrom("http://127.0.0.1:9/x", "https://localhost/a?b=c#d", "mailto:a@localhost");
       if (s.pattern) return fc.stringMatching(new RegExp(s.pattern));
       const min = s.minLength ?? 0;
@@ -146,7 +153,10 @@ function validArbOf(s: JsonSchema, idFor: IdFor, field: string, depth: number): 
     case "boolean":
       return fc.boolean();
     case "array":
-      return fc.array(validArb(s.items ?? {}, idFor, field, depth + 1), { minLength: s.minItems ?? 0, maxLength: Math.min(s.maxItems ?? 4, 4) });
+      return fc.array(validArb(s.items ?? {}, idFor, field, depth + 1), {
+        minLength: s.minItems ?? 0,
+        maxLength: Math.min(s.maxItems ?? 4, 4),
+      });
     case "object": {
       if (!s.properties || depth > 4) return freeFormArb;
       const props = Object.fromEntries(Object.entries(s.properties).map(([k, v]) => [k, validArb(v, idFor, k, depth + 1)]));

@@ -10,7 +10,8 @@ import { rawRequest, type RawAnswer } from "./raw-http.js";
  * A connection closed without an answer is accepted only where no answer is possible.
  */
 const UPGRADE = "Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n";
-const req = (target: string, extra = "", method = "GET") => `${method} ${target} HTTP/1.1\r\nHost: 127.0.0.1\r\n${extra.includes("Upgrade:") ? "" : "Connection: close\r\n"}${extra}\r\n`;
+const req = (target: string, extra = "", method = "GET") =>
+  `${method} ${target} HTTP/1.1\r\nHost: 127.0.0.1\r\n${extra.includes("Upgrade:") ? "" : "Connection: close\r\n"}${extra}\r\n`;
 
 interface Probe {
   name: string;
@@ -21,12 +22,21 @@ interface Probe {
 
 const PROBES: Probe[] = [
   { name: "WebSocket upgrade, malformed percent-encoding in the company id", request: req("/api/companies/%ff/events/ws", UPGRADE) },
-  { name: "WebSocket upgrade, absolute-form target that is not a valid URL", request: req("http://[::1/api/companies/x/events/ws", UPGRADE) },
+  {
+    name: "WebSocket upgrade, absolute-form target that is not a valid URL",
+    request: req("http://[::1/api/companies/x/events/ws", UPGRADE),
+  },
   { name: "WebSocket upgrade, encoded traversal as the company id", request: req("/api/companies/..%2f..%2f/events/ws", UPGRADE) },
   { name: "WebSocket upgrade, NUL as the company id", request: req("/api/companies/%00/events/ws", UPGRADE) },
   { name: "WebSocket upgrade, 8 KB company id", request: req(`/api/companies/${"a".repeat(8_000)}/events/ws`, UPGRADE) },
-  { name: "WebSocket upgrade, unknown company (random uuid)", request: req("/api/companies/7d9b6c1e-3f2a-4b8c-9d0e-1a2b3c4d5e6f/events/ws", UPGRADE) },
-  { name: "WebSocket upgrade, bogus bearer token", request: req("/api/companies/7d9b6c1e-3f2a-4b8c-9d0e-1a2b3c4d5e6f/events/ws", `${UPGRADE}Authorization: Bearer %ff\u00e9\r\n`) },
+  {
+    name: "WebSocket upgrade, unknown company (random uuid)",
+    request: req("/api/companies/7d9b6c1e-3f2a-4b8c-9d0e-1a2b3c4d5e6f/events/ws", UPGRADE),
+  },
+  {
+    name: "WebSocket upgrade, bogus bearer token",
+    request: req("/api/companies/7d9b6c1e-3f2a-4b8c-9d0e-1a2b3c4d5e6f/events/ws", `${UPGRADE}Authorization: Bearer %ff\u00e9\r\n`),
+  },
   { name: "WebSocket upgrade on a non-stream path", request: req("/api/health", UPGRADE) },
   { name: "WebSocket upgrade with a backslash path", request: req("/api\\companies\\x\\events\\ws", UPGRADE) },
   { name: "a header over 16 KB", request: req("/api/health", `X-Big: ${"a".repeat(20_000)}\r\n`) },
@@ -34,8 +44,16 @@ const PROBES: Probe[] = [
   { name: "a backslash in the path", request: req("/api\\health") },
   { name: "a backslash path under /api/companies", request: req("/api/companies\\..\\..\\etc") },
   { name: "a malformed request line", request: "GARBAGE\r\n\r\n" },
-  { name: "an invalid chunk size", request: req("/api/companies", "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n", "POST") + "zz\r\n{}\r\n0\r\n\r\n" },
-  { name: "both Content-Length and Transfer-Encoding", request: req("/api/companies", "Content-Type: application/json\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n", "POST") + "2\r\n{}\r\n0\r\n\r\n" },
+  {
+    name: "an invalid chunk size",
+    request: `${req("/api/companies", "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n", "POST")}zz\r\n{}\r\n0\r\n\r\n`,
+  },
+  {
+    name: "both Content-Length and Transfer-Encoding",
+    request:
+      req("/api/companies", "Content-Type: application/json\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n", "POST") +
+      "2\r\n{}\r\n0\r\n\r\n",
+  },
   { name: "a NUL byte in a header value", request: req("/api/health", "X-Nul: a\u0000b\r\n") },
 ];
 
@@ -49,7 +67,8 @@ async function start() {
 }
 
 async function health(): Promise<{ ok: boolean; detail: string }> {
-  if (server.child.exitCode !== null || server.child.signalCode !== null) return { ok: false, detail: `server exited (${server.child.exitCode ?? server.child.signalCode})` };
+  if (server.child.exitCode !== null || server.child.signalCode !== null)
+    return { ok: false, detail: `server exited (${server.child.exitCode ?? server.child.signalCode})` };
   try {
     const res = await fetch(`${server.url}/api/health`, { signal: AbortSignal.timeout(5_000) });
     const body = (await res.json()) as { status?: string };

@@ -56,7 +56,10 @@ export async function buildWorld(app: TestApp): Promise<World> {
   const project = await ok("project", app.post(`/api/companies/${company.id}/projects`, { name: "Fuzz project" }));
   const victimProject = await ok("victim project", app.post(`/api/companies/${company.id}/projects`, { name: "Victim project" }));
   const workspace = await ok("workspace", app.post(`/api/projects/${project.id}/workspaces`, { name: "ws", cwd: "/tmp" }));
-  const victimWorkspace = await ok("victim workspace", app.post(`/api/projects/${project.id}/workspaces`, { name: "victim ws", cwd: "/tmp" }));
+  const victimWorkspace = await ok(
+    "victim workspace",
+    app.post(`/api/projects/${project.id}/workspaces`, { name: "victim ws", cwd: "/tmp" }),
+  );
   const comment = await ok("comment", app.post(`/api/issues/${issue.id}/comments`, { body: "hello" }));
   const doc = await ok("document", app.put(`/api/issues/${issue.id}/documents/plan`, { body: "the plan" }));
   await ok("victim document", app.put(`/api/issues/${issue.id}/documents/victim-doc`, { body: "doomed" }));

@@ -27,7 +27,12 @@ export const SERVER_ENV = {
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Polls `probe` until it returns something truthy; throws with `what` after `timeoutMs`. */
-export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | null | false>, timeoutMs: number, everyMs = 100): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | undefined | null | false>,
+  timeoutMs: number,
+  everyMs = 100,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
@@ -37,7 +42,8 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
     } catch (error) {
       last = error;
     }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${String(last)})` : ""}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${String(last)})` : ""}`);
     await sleep(everyMs);
   }
 }
@@ -92,7 +98,8 @@ export function readJournal(file: string): { kind: string; runId: string; pid: n
       return { kind: kind!, runId: runId!, pid: Number(pid) };
     });
 }
-export const count = (lines: { kind: string; runId: string }[], kind: string, runId: string) => lines.filter((l) => l.kind === kind && l.runId === runId).length;
+export const count = (lines: { kind: string; runId: string }[], kind: string, runId: string) =>
+  lines.filter((l) => l.kind === kind && l.runId === runId).length;
 
 /** The agent script: journal start, sleep (`sleepExpr`: shell code), journal end. Never writes to stdout. */
 export const agentScript = (journal: string, sleepCmd: string) =>
@@ -205,15 +212,24 @@ export async function createAgent(url: string, companyId: string, name: string, 
 }
 
 export async function wake(url: string, agentId: string, taskKey: string, idempotencyKey?: string): Promise<{ status: number; body: any }> {
-  return call(url, "POST", `/api/agents/${agentId}/wakeup`, { source: "on_demand", reason: "crash-test", payload: { taskKey }, idempotencyKey });
+  return call(url, "POST", `/api/agents/${agentId}/wakeup`, {
+    source: "on_demand",
+    reason: "crash-test",
+    payload: { taskKey },
+    idempotencyKey,
+  });
 }
 
 /** Waits until the run has spawned its agent (pid recorded, journal line written). */
 export async function waitSpawned(site: Site, url: string, runId: string): Promise<{ pid: number; pgid: number }> {
-  const run = await waitFor(`run ${runId} to spawn its agent`, async () => {
-    const r = await getRun(url, runId);
-    return r.processPid && count(readJournal(site.journal), "start", runId) === 1 ? r : undefined;
-  }, 20_000);
+  const run = await waitFor(
+    `run ${runId} to spawn its agent`,
+    async () => {
+      const r = await getRun(url, runId);
+      return r.processPid && count(readJournal(site.journal), "start", runId) === 1 ? r : undefined;
+    },
+    20_000,
+  );
   const journalPid = readJournal(site.journal).find((l) => l.kind === "start" && l.runId === runId)!.pid;
   // The process adapter spawns the agent detached: it leads its own group, and the row says so.
   expect(run.processGroupId).toBe(run.processPid);

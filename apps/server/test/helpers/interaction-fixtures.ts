@@ -4,7 +4,13 @@ import { createAgent, createAgentKey, createCompany, createIssue } from "./fixtu
 
 /** Valid payloads for each interaction kind (the shapes Paperclip's skill documents). */
 export const payloads = {
-  request_confirmation: () => ({ version: 1, prompt: "Accept this plan?", acceptLabel: "Accept plan", rejectLabel: "Request changes", rejectRequiresReason: true }),
+  request_confirmation: () => ({
+    version: 1,
+    prompt: "Accept this plan?",
+    acceptLabel: "Accept plan",
+    rejectLabel: "Request changes",
+    rejectRequiresReason: true,
+  }),
   request_checkbox_confirmation: () => ({
     version: 1,
     prompt: "Check the files you want deleted.",
@@ -91,5 +97,11 @@ export async function createCard(app: TestApp, issueId: string, body: Record<str
   return res.body as { id: string; status: string; [k: string]: any };
 }
 
-export const act = (app: TestApp, issueId: string, id: string, action: string, body: unknown = {}, as?: { token: string; runId?: string }) =>
-  app.post(`/api/issues/${issueId}/interactions/${id}/${action}`, body, as ? { token: as.token, runId: as.runId } : {});
+export const act = (
+  app: TestApp,
+  issueId: string,
+  id: string,
+  action: string,
+  body: unknown = {},
+  as?: { token: string; runId?: string },
+) => app.post(`/api/issues/${issueId}/interactions/${id}/${action}`, body, as ? { token: as.token, runId: as.runId } : {});

@@ -23,7 +23,8 @@ export interface RunDbRow {
   wakeupRequestId: string | null;
   contextSnapshot: Record<string, any> | null;
 }
-const RUN_SELECT = "SELECT id, agent_id, status, issue_id, invocation_source, error_code, wakeup_request_id, context_snapshot FROM heartbeat_runs";
+const RUN_SELECT =
+  "SELECT id, agent_id, status, issue_id, invocation_source, error_code, wakeup_request_id, context_snapshot FROM heartbeat_runs";
 
 export interface WakeDbRow {
   id: string;
@@ -87,10 +88,13 @@ export function useIssueWakeServer() {
   }
 
   async function issueRow(id: string) {
-    const [row] = await db().query<{ status: string; assigneeAgentId: string | null; executionRunId: string | null; executionAgentNameKey: string | null; checkoutRunId: string | null }>(
-      "SELECT status, assignee_agent_id, execution_run_id, execution_agent_name_key, checkout_run_id FROM issues WHERE id = $1",
-      [id],
-    );
+    const [row] = await db().query<{
+      status: string;
+      assigneeAgentId: string | null;
+      executionRunId: string | null;
+      executionAgentNameKey: string | null;
+      checkoutRunId: string | null;
+    }>("SELECT status, assignee_agent_id, execution_run_id, execution_agent_name_key, checkout_run_id FROM issues WHERE id = $1", [id]);
     return row!;
   }
 
@@ -100,10 +104,14 @@ export function useIssueWakeServer() {
   }
 
   async function waitForRunStatus(runId: string, statuses: string[]): Promise<RunDbRow> {
-    return waitFor(`run ${runId} ${statuses.join("/")}`, async () => {
-      const row = await runRow(runId);
-      return statuses.includes(row.status) ? row : null;
-    }, 25_000);
+    return waitFor(
+      `run ${runId} ${statuses.join("/")}`,
+      async () => {
+        const row = await runRow(runId);
+        return statuses.includes(row.status) ? row : null;
+      },
+      25_000,
+    );
   }
 
   /** Waits until the agent has a run matching `pick`, returns it. */

@@ -88,7 +88,16 @@ export function useRunControlServer() {
   }
 
   /** Puts an issue into a lock state directly (the seed-003 fixtures). */
-  async function setIssueLocks(issueId: string, f: { status: string; assigneeAgentId: string | null; checkoutRunId: string | null; executionRunId: string | null; nameKey?: string | null }) {
+  async function setIssueLocks(
+    issueId: string,
+    f: {
+      status: string;
+      assigneeAgentId: string | null;
+      checkoutRunId: string | null;
+      executionRunId: string | null;
+      nameKey?: string | null;
+    },
+  ) {
     await t.current.tdb.db.query(
       `UPDATE issues SET status = $2, assignee_agent_id = $3, checkout_run_id = $4, execution_run_id = $5,
               execution_agent_name_key = $6, execution_locked_at = CASE WHEN $5::uuid IS NULL THEN NULL ELSE now() END

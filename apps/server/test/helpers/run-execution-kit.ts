@@ -31,11 +31,14 @@ export function readEnvDump(dir: string, runId: string): Record<string, string> 
 export function useRunExecutionServer() {
   /** Per-agent scripted results of the fake `claude_local` adapter (default: plain success). */
   const fakeBehaviour = new Map<string, FakeBehaviour>();
-  const fake = createFakeAdapter(async (ctx) => {
-    const behaviour = fakeBehaviour.get(ctx.agent.id);
-    await ctx.onLog("stdout", `fake run ${ctx.runId}\n`);
-    return behaviour ? behaviour(ctx) : { exitCode: 0, signal: null, timedOut: false };
-  }, { type: "claude_local" });
+  const fake = createFakeAdapter(
+    async (ctx) => {
+      const behaviour = fakeBehaviour.get(ctx.agent.id);
+      await ctx.onLog("stdout", `fake run ${ctx.runId}\n`);
+      return behaviour ? behaviour(ctx) : { exitCode: 0, signal: null, timedOut: false };
+    },
+    { type: "claude_local" },
+  );
 
   const t = useTestServer({
     runtime: { schedulerIntervalMs: 500, leaseMs: 3000, adapters: { process: processAdapter, claude_local: fake } },
@@ -78,7 +81,9 @@ export function useRunExecutionServer() {
   }
 
   async function wakeStatus(wakeupRequestId: string) {
-    const [row] = await t.current.tdb.db.query<{ status: string }>("SELECT status FROM agent_wakeup_requests WHERE id = $1", [wakeupRequestId]);
+    const [row] = await t.current.tdb.db.query<{ status: string }>("SELECT status FROM agent_wakeup_requests WHERE id = $1", [
+      wakeupRequestId,
+    ]);
     return row?.status;
   }
 

@@ -22,7 +22,10 @@ export interface ServerProcess {
  * Starts the built server (apps/server/dist/main.js) as a real process on a free loopback port and
  * resolves once it logs that it is listening. Used by the multi-server and crash tests.
  */
-export async function startServerProcess(env: Record<string, string>, home = fs.mkdtempSync(path.join(os.tmpdir(), "staple-proc-"))): Promise<ServerProcess> {
+export async function startServerProcess(
+  env: Record<string, string>,
+  home = fs.mkdtempSync(path.join(os.tmpdir(), "staple-proc-")),
+): Promise<ServerProcess> {
   if (!fs.existsSync(SERVER_MAIN)) throw new Error(`${SERVER_MAIN} is missing: run \`npm run build\` first (npm test does)`);
   const child = spawn(process.execPath, [SERVER_MAIN], {
     env: { ...process.env, STAPLE_HOME: home, PORT: "0", HOST: "127.0.0.1", STAPLE_LOG_LEVEL: "info", ...env },
@@ -81,7 +84,12 @@ export function boardAuth(url: string): Record<string, string> {
   return token ? { authorization: `Bearer ${token}` } : {};
 }
 
-export async function httpJson<T = any>(url: string, method: string, pathname: string, body?: unknown): Promise<{ status: number; body: T }> {
+export async function httpJson<T = any>(
+  url: string,
+  method: string,
+  pathname: string,
+  body?: unknown,
+): Promise<{ status: number; body: T }> {
   const res = await fetch(url + pathname, {
     method,
     headers: { ...boardAuth(url), ...(body === undefined ? {} : { "content-type": "application/json" }) },

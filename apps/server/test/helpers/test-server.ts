@@ -17,7 +17,11 @@ export interface TestServer extends TestApp {
  */
 export async function startTestServer(opts: Partial<BuildOptions> = {}): Promise<TestServer> {
   const app = await createTestApp({ ...opts, runtime: { schedulerIntervalMs: 500, leaseMs: 3000, ...(opts.runtime ?? {}) } });
-  const { server, liveWs: ws } = createHttpServer(app.app.fetch, { services: app.services, authenticate: app.authenticate, logger: createLogger("silent") });
+  const { server, liveWs: ws } = createHttpServer(app.app.fetch, {
+    services: app.services,
+    authenticate: app.authenticate,
+    logger: createLogger("silent"),
+  });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   app.services.engine.setApiUrl(url);
@@ -51,7 +55,12 @@ export function useTestServer(opts: Partial<BuildOptions> = {}): { current: Test
 }
 
 /** Polls `check` until it returns a value (bounded); throws with `what` on timeout. */
-export async function waitFor<T>(what: string, check: () => Promise<T | undefined | null | false>, timeoutMs = 15_000, everyMs = 25): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  check: () => Promise<T | undefined | null | false>,
+  timeoutMs = 15_000,
+  everyMs = 25,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();

@@ -13,7 +13,10 @@ const SERVER_MAIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "
 /** Runs the server binary to completion (it is expected to refuse to start). */
 function runToExit(env: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [SERVER_MAIN], { env: { ...process.env, STAPLE_LOG_LEVEL: "warn", ...env }, stdio: ["ignore", "ignore", "pipe"] });
+    const child = spawn(process.execPath, [SERVER_MAIN], {
+      env: { ...process.env, STAPLE_LOG_LEVEL: "warn", ...env },
+      stdio: ["ignore", "ignore", "pipe"],
+    });
     let stderr = "";
     child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
     const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
@@ -67,48 +70,56 @@ describe("the server process", () => {
   }, 60_000);
 
   // D15 of the December probe: a pid file naming any live process used to block start-up.
-  it.runIf(process.platform === "linux")("takes over a pid file that names a live process which is not a Staple server", async () => {
-    const sleeper = await spawnLive("sleep", ["30"]);
-    try {
-      for (const content of [
-        String(sleeper.pid), // the legacy format: the pid alone
-        JSON.stringify({ app: "staple-server", pid: sleeper.pid, startTime: "1" }), // ours, but the pid was reused since
-      ]) {
-        const home = tmpHome();
-        fs.writeFileSync(path.join(home, "server.pid"), content);
-        const server = await startServerProcess({}, home);
-        try {
-          expect((await httpJson(server.url, "GET", "/api/health")).status).toBe(200);
-          const lock = JSON.parse(fs.readFileSync(path.join(home, "server.pid"), "utf8"));
-          expect(lock).toMatchObject({ app: "staple-server", pid: server.child.pid, startTime: startTimeOf(server.child.pid!) });
-        } finally {
-          await server.stop();
+  it.runIf(process.platform === "linux")(
+    "takes over a pid file that names a live process which is not a Staple server",
+    async () => {
+      const sleeper = await spawnLive("sleep", ["30"]);
+      try {
+        for (const content of [
+          String(sleeper.pid), // the legacy format: the pid alone
+          JSON.stringify({ app: "staple-server", pid: sleeper.pid, startTime: "1" }), // ours, but the pid was reused since
+        ]) {
+          const home = tmpHome();
+          fs.writeFileSync(path.join(home, "server.pid"), content);
+          const server = await startServerProcess({}, home);
+          try {
+            expect((await httpJson(server.url, "GET", "/api/health")).status).toBe(200);
+            const lock = JSON.parse(fs.readFileSync(path.join(home, "server.pid"), "utf8"));
+            expect(lock).toMatchObject({ app: "staple-server", pid: server.child.pid, startTime: startTimeOf(server.child.pid!) });
+          } finally {
+            await server.stop();
+          }
         }
+      } finally {
+        sleeper.kill("SIGKILL");
       }
-    } finally {
-      sleeper.kill("SIGKILL");
-    }
-  }, 120_000);
+    },
+    120_000,
+  );
 
-  it.runIf(process.platform === "linux")("still refuses a pid file naming a live Staple server, in either format", async () => {
-    const home = tmpHome();
-    const first = await startServerProcess({}, home);
-    try {
-      const lockFile = path.join(home, "server.pid");
-      expect(JSON.parse(fs.readFileSync(lockFile, "utf8")).startTime).toBe(startTimeOf(first.child.pid!));
-      const marked = await runToExit({ STAPLE_HOME: home, PORT: "0", HOST: "127.0.0.1" });
-      expect(marked.code).toBe(1);
-      expect(marked.stderr).toContain(`Another Staple server (pid ${first.child.pid}) is using`);
-      // A pid file from an older version (the pid alone) naming a live Node process is respected too.
-      fs.writeFileSync(lockFile, String(first.child.pid));
-      const legacy = await runToExit({ STAPLE_HOME: home, PORT: "0", HOST: "127.0.0.1" });
-      expect(legacy.code).toBe(1);
-      expect(legacy.stderr).toContain(`Another Staple server (pid ${first.child.pid}) is using`);
-      expect((await httpJson(first.url, "GET", "/api/health")).status).toBe(200);
-    } finally {
-      await first.stop();
-    }
-  }, 90_000);
+  it.runIf(process.platform === "linux")(
+    "still refuses a pid file naming a live Staple server, in either format",
+    async () => {
+      const home = tmpHome();
+      const first = await startServerProcess({}, home);
+      try {
+        const lockFile = path.join(home, "server.pid");
+        expect(JSON.parse(fs.readFileSync(lockFile, "utf8")).startTime).toBe(startTimeOf(first.child.pid!));
+        const marked = await runToExit({ STAPLE_HOME: home, PORT: "0", HOST: "127.0.0.1" });
+        expect(marked.code).toBe(1);
+        expect(marked.stderr).toContain(`Another Staple server (pid ${first.child.pid}) is using`);
+        // A pid file from an older version (the pid alone) naming a live Node process is respected too.
+        fs.writeFileSync(lockFile, String(first.child.pid));
+        const legacy = await runToExit({ STAPLE_HOME: home, PORT: "0", HOST: "127.0.0.1" });
+        expect(legacy.code).toBe(1);
+        expect(legacy.stderr).toContain(`Another Staple server (pid ${first.child.pid}) is using`);
+        expect((await httpJson(first.url, "GET", "/api/health")).status).toBe(200);
+      } finally {
+        await first.stop();
+      }
+    },
+    90_000,
+  );
 
   it("rejects bad configuration before opening anything", async () => {
     const badPort = await runToExit({ STAPLE_HOME: tmpHome(), PORT: "nope" });

@@ -72,7 +72,11 @@ describe.runIf(onPostgres())("two servers on one Postgres", () => {
     expect(runs.length).toBe(200);
     expect(runs.filter((r) => r.status === "succeeded").length).toBe(200);
 
-    const lines = fs.readFileSync(journal, "utf8").trim().split("\n").map((l) => l.split(" "));
+    const lines = fs
+      .readFileSync(journal, "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => l.split(" "));
     const starts = lines.filter((l) => l[0] === "start");
     // Executed exactly once each.
     expect(starts.length).toBe(200);

@@ -40,6 +40,8 @@ export const api = {
         }),
       ),
     models: (companyId: string, adapterType: string) =>
-      unwrap(boardClient().GET("/api/companies/{companyId}/adapters/{type}/models", { params: { path: { companyId, type: adapterType } } })),
+      unwrap(
+        boardClient().GET("/api/companies/{companyId}/adapters/{type}/models", { params: { path: { companyId, type: adapterType } } }),
+      ),
   },
 };

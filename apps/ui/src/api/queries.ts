@@ -15,14 +15,21 @@ const text = (n: number) => String(n);
 
 export const queries = {
   companies: (api: StapleClient) => queryOptions({ queryKey: k.companies(), queryFn: () => unwrap(api.GET("/api/companies")) }),
-  session: (api: StapleClient) => queryOptions({ queryKey: k.session(), queryFn: () => unwrap(api.GET("/api/auth/get-session")), staleTime: Infinity }),
+  session: (api: StapleClient) =>
+    queryOptions({ queryKey: k.session(), queryFn: () => unwrap(api.GET("/api/auth/get-session")), staleTime: Infinity }),
 
   agents: (api: StapleClient, companyId: string) =>
-    queryOptions({ queryKey: k.agents(companyId), queryFn: () => unwrap(api.GET("/api/companies/{companyId}/agents", company(companyId))) }),
+    queryOptions({
+      queryKey: k.agents(companyId),
+      queryFn: () => unwrap(api.GET("/api/companies/{companyId}/agents", company(companyId))),
+    }),
   org: (api: StapleClient, companyId: string) =>
     queryOptions({ queryKey: k.org(companyId), queryFn: () => unwrap(api.GET("/api/companies/{companyId}/org", company(companyId))) }),
   dashboard: (api: StapleClient, companyId: string) =>
-    queryOptions({ queryKey: k.dashboard(companyId), queryFn: () => unwrap(api.GET("/api/companies/{companyId}/dashboard", company(companyId))) }),
+    queryOptions({
+      queryKey: k.dashboard(companyId),
+      queryFn: () => unwrap(api.GET("/api/companies/{companyId}/dashboard", company(companyId))),
+    }),
   issues: (api: StapleClient, companyId: string, filters: IssueListFilters) =>
     queryOptions({
       queryKey: k.issues(companyId, filters),
@@ -31,7 +38,15 @@ export const queries = {
           api.GET("/api/companies/{companyId}/issues", {
             params: {
               path: { companyId },
-              query: { ...(filters.status ? { status: filters.status } : {}), ...(filters.q ? { q: filters.q } : {}), ...(filters.assigneeAgentId ? { assigneeAgentId: filters.assigneeAgentId } : {}), ...(filters.labelId ? { labelId: filters.labelId } : {}), limit: text(filters.limit), sortField: "updated", sortDir: "desc" },
+              query: {
+                ...(filters.status ? { status: filters.status } : {}),
+                ...(filters.q ? { q: filters.q } : {}),
+                ...(filters.assigneeAgentId ? { assigneeAgentId: filters.assigneeAgentId } : {}),
+                ...(filters.labelId ? { labelId: filters.labelId } : {}),
+                limit: text(filters.limit),
+                sortField: "updated",
+                sortDir: "desc",
+              },
             },
           }),
         ),
@@ -42,7 +57,14 @@ export const queries = {
       queryFn: () =>
         unwrap(
           api.GET("/api/companies/{companyId}/heartbeat-runs", {
-            params: { path: { companyId }, query: { ...(filters.agentId ? { agentId: filters.agentId } : {}), ...(filters.status ? { status: filters.status } : {}), limit: text(filters.limit) } },
+            params: {
+              path: { companyId },
+              query: {
+                ...(filters.agentId ? { agentId: filters.agentId } : {}),
+                ...(filters.status ? { status: filters.status } : {}),
+                limit: text(filters.limit),
+              },
+            },
           }),
         ),
     }),
@@ -71,18 +93,28 @@ export const queries = {
       },
     }),
   approvals: (api: StapleClient, companyId: string) =>
-    queryOptions({ queryKey: k.approvals(companyId), queryFn: () => unwrap(api.GET("/api/companies/{companyId}/approvals", company(companyId))) }),
+    queryOptions({
+      queryKey: k.approvals(companyId),
+      queryFn: () => unwrap(api.GET("/api/companies/{companyId}/approvals", company(companyId))),
+    }),
   labels: (api: StapleClient, companyId: string) =>
-    queryOptions({ queryKey: k.labels(companyId), queryFn: () => unwrap(api.GET("/api/companies/{companyId}/labels", company(companyId))) }),
+    queryOptions({
+      queryKey: k.labels(companyId),
+      queryFn: () => unwrap(api.GET("/api/companies/{companyId}/labels", company(companyId))),
+    }),
 
   approval: (api: StapleClient, approvalId: string) =>
     queryOptions({ queryKey: k.approvalDetail(approvalId), queryFn: () => unwrap(api.GET("/api/approvals/{id}", id(approvalId))) }),
   approvalComments: (api: StapleClient, approvalId: string) =>
-    queryOptions({ queryKey: k.approvalComments(approvalId), queryFn: () => unwrap(api.GET("/api/approvals/{id}/comments", id(approvalId))) }),
+    queryOptions({
+      queryKey: k.approvalComments(approvalId),
+      queryFn: () => unwrap(api.GET("/api/approvals/{id}/comments", id(approvalId))),
+    }),
   approvalIssues: (api: StapleClient, approvalId: string) =>
     queryOptions({ queryKey: k.approvalIssues(approvalId), queryFn: () => unwrap(api.GET("/api/approvals/{id}/issues", id(approvalId))) }),
 
-  issuePage: (api: StapleClient, ref: string) => queryOptions({ queryKey: k.issuePage(ref), queryFn: () => unwrap(api.GET("/api/issues/{id}", id(ref))) }),
+  issuePage: (api: StapleClient, ref: string) =>
+    queryOptions({ queryKey: k.issuePage(ref), queryFn: () => unwrap(api.GET("/api/issues/{id}", id(ref))) }),
   issueComments: (api: StapleClient, issueId: string) =>
     queryOptions({
       queryKey: k.issueComments(issueId),
@@ -99,19 +131,23 @@ export const queries = {
   issueAttachments: (api: StapleClient, issueId: string) =>
     queryOptions({ queryKey: k.issueAttachments(issueId), queryFn: () => unwrap(api.GET("/api/issues/{id}/attachments", id(issueId))) }),
 
-  agent: (api: StapleClient, agentId: string) => queryOptions({ queryKey: k.agentDetail(agentId), queryFn: () => unwrap(api.GET("/api/agents/{id}", id(agentId))) }),
+  agent: (api: StapleClient, agentId: string) =>
+    queryOptions({ queryKey: k.agentDetail(agentId), queryFn: () => unwrap(api.GET("/api/agents/{id}", id(agentId))) }),
   agentRuntime: (api: StapleClient, agentId: string) =>
     queryOptions({
       queryKey: k.agentRuntime(agentId),
       queryFn: () => unwrap(api.GET("/api/agents/{id}/runtime-state", id(agentId))),
     }),
-  agentKeys: (api: StapleClient, agentId: string) => queryOptions({ queryKey: k.agentKeys(agentId), queryFn: () => unwrap(api.GET("/api/agents/{id}/keys", id(agentId))) }),
+  agentKeys: (api: StapleClient, agentId: string) =>
+    queryOptions({ queryKey: k.agentKeys(agentId), queryFn: () => unwrap(api.GET("/api/agents/{id}/keys", id(agentId))) }),
 
-  run: (api: StapleClient, runId: string) => queryOptions({ queryKey: k.runDetail(runId), queryFn: () => unwrap(api.GET("/api/heartbeat-runs/{id}", id(runId))) }),
+  run: (api: StapleClient, runId: string) =>
+    queryOptions({ queryKey: k.runDetail(runId), queryFn: () => unwrap(api.GET("/api/heartbeat-runs/{id}", id(runId))) }),
   runEvents: (api: StapleClient, runId: string) =>
     queryOptions({
       queryKey: k.runEvents(runId),
-      queryFn: () => unwrap(api.GET("/api/heartbeat-runs/{id}/events", { params: { path: { id: runId }, query: { afterSeq: "0", limit: "1000" } } })),
+      queryFn: () =>
+        unwrap(api.GET("/api/heartbeat-runs/{id}/events", { params: { path: { id: runId }, query: { afterSeq: "0", limit: "1000" } } })),
     }),
   runIssues: (api: StapleClient, runId: string) =>
     queryOptions({ queryKey: k.runIssues(runId), queryFn: () => unwrap(api.GET("/api/heartbeat-runs/{id}/issues", id(runId))) }),

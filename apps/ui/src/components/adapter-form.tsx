@@ -116,7 +116,19 @@ export function AgentFields({
     <>
       {showIdentity ? (
         <div className="grid-2">
-          <Field label="Agent name" error={err("name")}>{(id, d) => <input id={id} aria-describedby={d} aria-invalid={!!err("name")} required value={draft.name} onChange={(e) => set({ name: e.target.value })} placeholder="e.g. Builder Bot" />}</Field>
+          <Field label="Agent name" error={err("name")}>
+            {(id, d) => (
+              <input
+                id={id}
+                aria-describedby={d}
+                aria-invalid={!!err("name")}
+                required
+                value={draft.name}
+                onChange={(e) => set({ name: e.target.value })}
+                placeholder="e.g. Builder Bot"
+              />
+            )}
+          </Field>
           <Field label="Role">
             {(id) => (
               <select id={id} value={draft.role} onChange={(e) => set({ role: e.target.value })}>
@@ -128,8 +140,19 @@ export function AgentFields({
               </select>
             )}
           </Field>
-          <Field label="Title (optional)" error={err("title")}>{(id, d) => <input id={id} aria-describedby={d} aria-invalid={!!err("title")} value={draft.title} onChange={(e) => set({ title: e.target.value })} placeholder="e.g. Founding engineer" />}</Field>
-          {managers && managers.length ? (
+          <Field label="Title (optional)" error={err("title")}>
+            {(id, d) => (
+              <input
+                id={id}
+                aria-describedby={d}
+                aria-invalid={!!err("title")}
+                value={draft.title}
+                onChange={(e) => set({ title: e.target.value })}
+                placeholder="e.g. Founding engineer"
+              />
+            )}
+          </Field>
+          {managers?.length ? (
             <Field label="Reports to">
               {(id) => (
                 <select id={id} value={draft.reportsTo} onChange={(e) => set({ reportsTo: e.target.value })}>
@@ -180,7 +203,7 @@ export function AgentFields({
           ) : null}
         </div>
         <ErrorNote error={checkError} />
-        {check && check.checks.length ? (
+        {check?.checks.length ? (
           <ul className="checks" aria-label="Environment findings">
             {check.checks.map((c, i) => (
               <li key={i} className={`check-${c.level}`}>
@@ -193,7 +216,7 @@ export function AgentFields({
               </li>
             ))}
           </ul>
-        ) : check && check.ok ? (
+        ) : check?.ok ? (
           <p className="muted small">No findings.</p>
         ) : null}
       </fieldset>
@@ -207,7 +230,12 @@ type ErrFor = (...paths: string[]) => string | undefined;
 /** The fields of the chosen adapter type. */
 function AdapterConfigFields({ draft, set, err, companyId }: { draft: AgentDraft; set: SetDraft; err: ErrFor; companyId: string }) {
   const type = draft.adapterType;
-  const text = (key: keyof AgentDraft, label: string, path: string, opts: { hint?: string; mono?: boolean; required?: boolean; placeholder?: string; type?: string } = {}) => (
+  const text = (
+    key: keyof AgentDraft,
+    label: string,
+    path: string,
+    opts: { hint?: string; mono?: boolean; required?: boolean; placeholder?: string; type?: string } = {},
+  ) => (
     <Field label={label} hint={opts.hint} error={err(path)}>
       {(id, d) => (
         <input
@@ -226,7 +254,17 @@ function AdapterConfigFields({ draft, set, err, companyId }: { draft: AgentDraft
   );
   const timeout = (path = "adapterConfig.timeoutSec") => (
     <Field label="Timeout (seconds)" hint={timeoutHint(type)} error={err(path)}>
-      {(id, d) => <input id={id} aria-describedby={d} aria-invalid={!!err(path)} type="number" min={0} value={draft.timeoutSec} onChange={(e) => set({ timeoutSec: e.target.value })} />}
+      {(id, d) => (
+        <input
+          id={id}
+          aria-describedby={d}
+          aria-invalid={!!err(path)}
+          type="number"
+          min={0}
+          value={draft.timeoutSec}
+          onChange={(e) => set({ timeoutSec: e.target.value })}
+        />
+      )}
     </Field>
   );
   const apiKey = () => {
@@ -234,12 +272,25 @@ function AdapterConfigFields({ draft, set, err, companyId }: { draft: AgentDraft
     return (
       <Field
         label={`${envName} (optional)`}
-        hint={draft.apiKeyMasked ? `•••• (set, fingerprint ${draft.apiKeyMasked}). Kept unless you type a new value or remove it.` : "Stored as a secret in the agent's environment; only sent when filled. Leave empty to use the CLI's own login."}
+        hint={
+          draft.apiKeyMasked
+            ? `•••• (set, fingerprint ${draft.apiKeyMasked}). Kept unless you type a new value or remove it.`
+            : "Stored as a secret in the agent's environment; only sent when filled. Leave empty to use the CLI's own login."
+        }
         error={err(`adapterConfig.env.${envName}`)}
       >
         {(id, d) => (
           <div className="row">
-            <input id={id} aria-describedby={d} type="password" autoComplete="off" className="mono" placeholder={draft.apiKeyMasked ? "•••• (set)" : undefined} value={draft.apiKey} onChange={(e) => set({ apiKey: e.target.value })} />
+            <input
+              id={id}
+              aria-describedby={d}
+              type="password"
+              autoComplete="off"
+              className="mono"
+              placeholder={draft.apiKeyMasked ? "•••• (set)" : undefined}
+              value={draft.apiKey}
+              onChange={(e) => set({ apiKey: e.target.value })}
+            />
             {draft.apiKeyMasked && !draft.apiKey ? (
               <button type="button" onClick={() => set({ apiKeyMasked: "" })}>
                 Remove
@@ -254,8 +305,15 @@ function AdapterConfigFields({ draft, set, err, companyId }: { draft: AgentDraft
   if (type === "process") {
     return (
       <div className="grid-2">
-        {text("command", "Command", "adapterConfig.command", { hint: "The program to start, e.g. /bin/sh or node.", mono: true, required: true })}
-        {text("args", "Arguments", "adapterConfig.args", { hint: 'Separated by spaces; quote an argument that contains spaces: -c "echo hi".', mono: true })}
+        {text("command", "Command", "adapterConfig.command", {
+          hint: "The program to start, e.g. /bin/sh or node.",
+          mono: true,
+          required: true,
+        })}
+        {text("args", "Arguments", "adapterConfig.args", {
+          hint: 'Separated by spaces; quote an argument that contains spaces: -c "echo hi".',
+          mono: true,
+        })}
         {text("cwd", "Working directory (optional)", "adapterConfig.cwd", { mono: true })}
         {timeout()}
       </div>
@@ -264,7 +322,13 @@ function AdapterConfigFields({ draft, set, err, companyId }: { draft: AgentDraft
   if (type === "http") {
     return (
       <div className="grid-2">
-        {text("url", "URL", "adapterConfig.url", { hint: "Each heartbeat is sent here (http or https).", mono: true, required: true, type: "url", placeholder: "https://agent.example.com/heartbeat" })}
+        {text("url", "URL", "adapterConfig.url", {
+          hint: "Each heartbeat is sent here (http or https).",
+          mono: true,
+          required: true,
+          type: "url",
+          placeholder: "https://agent.example.com/heartbeat",
+        })}
         {timeout("adapterConfig.timeoutMs")}
       </div>
     );
@@ -288,7 +352,18 @@ function AdapterConfigFields({ draft, set, err, companyId }: { draft: AgentDraft
           )}
         </Field>
         <Field label="Max turns (optional)" error={err("adapterConfig.maxTurns")}>
-          {(id, d) => <input id={id} aria-describedby={d} aria-invalid={!!err("adapterConfig.maxTurns")} type="number" min={1} step={1} value={draft.maxTurns} onChange={(e) => set({ maxTurns: e.target.value })} />}
+          {(id, d) => (
+            <input
+              id={id}
+              aria-describedby={d}
+              aria-invalid={!!err("adapterConfig.maxTurns")}
+              type="number"
+              min={1}
+              step={1}
+              value={draft.maxTurns}
+              onChange={(e) => set({ maxTurns: e.target.value })}
+            />
+          )}
         </Field>
         {text("permissionMode", "Permission mode (optional)", "adapterConfig.permissionMode", {
           hint: "Empty skips permission prompts (--dangerously-skip-permissions); e.g. acceptEdits, plan.",
@@ -305,8 +380,15 @@ function AdapterConfigFields({ draft, set, err, companyId }: { draft: AgentDraft
         {text("command", "Command", "adapterConfig.command", { hint: 'The Codex CLI; default "codex".', mono: true })}
         {text("cwd", "Working directory (optional)", "adapterConfig.cwd", { mono: true })}
         <ModelField draft={draft} set={set} err={err} companyId={companyId} />
-        {text("reasoningEffort", "Reasoning effort (optional)", "adapterConfig.reasoningEffort", { hint: "e.g. low, medium, high.", mono: true })}
-        <Field label="Sandbox" hint="Without a sandbox Codex runs with approvals and sandbox bypassed." error={err("adapterConfig.sandbox")}>
+        {text("reasoningEffort", "Reasoning effort (optional)", "adapterConfig.reasoningEffort", {
+          hint: "e.g. low, medium, high.",
+          mono: true,
+        })}
+        <Field
+          label="Sandbox"
+          hint="Without a sandbox Codex runs with approvals and sandbox bypassed."
+          error={err("adapterConfig.sandbox")}
+        >
           {(id, d) => (
             <select id={id} aria-describedby={d} value={draft.sandbox} onChange={(e) => set({ sandbox: e.target.value })}>
               <option value="">(bypass, default)</option>
@@ -325,7 +407,17 @@ function AdapterConfigFields({ draft, set, err, companyId }: { draft: AgentDraft
   }
   return (
     <Field label="Adapter configuration (JSON)" error={err("adapterConfig")}>
-      {(id, d) => <textarea id={id} aria-describedby={d} aria-invalid={!!err("adapterConfig")} rows={6} className="mono" value={draft.configJson} onChange={(e) => set({ configJson: e.target.value })} />}
+      {(id, d) => (
+        <textarea
+          id={id}
+          aria-describedby={d}
+          aria-invalid={!!err("adapterConfig")}
+          rows={6}
+          className="mono"
+          value={draft.configJson}
+          onChange={(e) => set({ configJson: e.target.value })}
+        />
+      )}
     </Field>
   );
 }
@@ -350,12 +442,26 @@ function ModelField({ draft, set, err, companyId }: { draft: AgentDraft; set: Se
   }, [companyId, type]);
   const current = models && models.type === type ? models : null;
   const listId = `models-${type}`;
-  const hint = [current?.options.length ? `${current.options.length} suggestions; any model id works.` : "Empty for the CLI's default.", current?.note].filter(Boolean).join(" ");
+  const hint = [
+    current?.options.length ? `${current.options.length} suggestions; any model id works.` : "Empty for the CLI's default.",
+    current?.note,
+  ]
+    .filter(Boolean)
+    .join(" ");
   return (
     <Field label="Model (optional)" hint={hint} error={err("adapterConfig.model")}>
       {(id, d) => (
         <>
-          <input id={id} aria-describedby={d} aria-invalid={!!err("adapterConfig.model")} className="mono" list={listId} autoComplete="off" value={draft.model} onChange={(e) => set({ model: e.target.value })} />
+          <input
+            id={id}
+            aria-describedby={d}
+            aria-invalid={!!err("adapterConfig.model")}
+            className="mono"
+            list={listId}
+            autoComplete="off"
+            value={draft.model}
+            onChange={(e) => set({ model: e.target.value })}
+          />
           <datalist id={listId}>
             {current?.options.map((m) => (
               <option key={m.id} value={m.id}>
@@ -368,4 +474,3 @@ function ModelField({ draft, set, err, companyId }: { draft: AgentDraft; set: Se
     </Field>
   );
 }
-

@@ -30,7 +30,15 @@ function Requester({ approval: a }: { approval: Approval }) {
  * while the board can still decide, a note with approve / reject / request revision. The decision
  * buttons go away once the approval is decided (the server refuses a second, different decision).
  */
-export function ApprovalCard({ approval: a, defaultOpen = false, showOwnLink = true }: { approval: Approval; defaultOpen?: boolean; showOwnLink?: boolean }) {
+export function ApprovalCard({
+  approval: a,
+  defaultOpen = false,
+  showOwnLink = true,
+}: {
+  approval: Approval;
+  defaultOpen?: boolean;
+  showOwnLink?: boolean;
+}) {
   const { base } = useCompany();
   const [open, setOpen] = useState(defaultOpen);
   const bodyId = useId();
@@ -42,7 +50,10 @@ export function ApprovalCard({ approval: a, defaultOpen = false, showOwnLink = t
         </button>
         <Badge status={a.status} tone={decisionTone(a.status)} />
         <span className="muted small approval-who">
-          from <Requester approval={a} /> · <time dateTime={a.createdAt} title={formatTime(a.createdAt)}>{relativeTime(a.createdAt)}</time>
+          from <Requester approval={a} /> ·{" "}
+          <time dateTime={a.createdAt} title={formatTime(a.createdAt)}>
+            {relativeTime(a.createdAt)}
+          </time>
         </span>
         <span className="approval-gist">
           <PayloadGist approval={a} />
@@ -123,7 +134,8 @@ function ApprovalDetails({ approval: a }: { approval: Approval }) {
           <ul className="plain ref-rows" aria-label="Linked issues">
             {list.map((i) => (
               <li key={i.id}>
-                <Badge status={i.status} /> <Link to={`${base}/issues/${i.identifier}`}>{i.identifier}</Link> <span className="grow">{i.title}</span>
+                <Badge status={i.status} /> <Link to={`${base}/issues/${i.identifier}`}>{i.identifier}</Link>{" "}
+                <span className="grow">{i.title}</span>
               </li>
             ))}
           </ul>
@@ -134,12 +146,18 @@ function ApprovalDetails({ approval: a }: { approval: Approval }) {
         <div className="decision-record">
           <h3>Decision</h3>
           <p>
-            <Badge status={a.status} tone={decisionTone(a.status)} /> {a.decidedAt ? <span className="muted small">{formatTime(a.decidedAt)}</span> : null}
+            <Badge status={a.status} tone={decisionTone(a.status)} />{" "}
+            {a.decidedAt ? <span className="muted small">{formatTime(a.decidedAt)}</span> : null}
           </p>
           {a.decisionNote ? <Markdown source={a.decisionNote} /> : <p className="muted small">No note.</p>}
         </div>
       ) : null}
-      {a.status === "revision_requested" ? <p className="muted small">Waiting for {a.requestedByAgentId ? agentName(a.requestedByAgentId) : "the requester"} to resubmit; the board may still decide now.</p> : null}
+      {a.status === "revision_requested" ? (
+        <p className="muted small">
+          Waiting for {a.requestedByAgentId ? agentName(a.requestedByAgentId) : "the requester"} to resubmit; the board may still decide
+          now.
+        </p>
+      ) : null}
       <DecisionForm approval={a} />
     </>
   );
@@ -153,7 +171,8 @@ function ApprovalComments({ approvalId }: { approvalId: string }) {
   const [body, setBody] = useState("");
   const fieldId = useId();
   const post = useMutation({
-    mutationFn: () => unwrap(api.POST("/api/approvals/{id}/comments", { params: { path: { id: approvalId } }, body: { body: body.trim() } })),
+    mutationFn: () =>
+      unwrap(api.POST("/api/approvals/{id}/comments", { params: { path: { id: approvalId } }, body: { body: body.trim() } })),
     onSuccess: () => {
       setBody("");
       return queryClient.invalidateQueries({ queryKey: queryKeys.approvalComments(approvalId) });
@@ -212,8 +231,13 @@ function DecisionForm({ approval: a }: { approval: Approval }) {
       setNote("");
       // Shown at once; the company family (list, count, dashboard, a hire's agent) refetches behind it.
       queryClient.setQueryData(queryKeys.approvalDetail(a.id), updated);
-      queryClient.setQueryData(queryKeys.approvals(a.companyId), (list: Approval[] | undefined) => list?.map((x) => (x.id === updated.id ? updated : x)));
-      return Promise.all([queryClient.invalidateQueries({ queryKey: queryKeys.company(a.companyId) }), queryClient.invalidateQueries({ queryKey: queryKeys.approval(a.id) })]);
+      queryClient.setQueryData(queryKeys.approvals(a.companyId), (list: Approval[] | undefined) =>
+        list?.map((x) => (x.id === updated.id ? updated : x)),
+      );
+      return Promise.all([
+        queryClient.invalidateQueries({ queryKey: queryKeys.company(a.companyId) }),
+        queryClient.invalidateQueries({ queryKey: queryKeys.approval(a.id) }),
+      ]);
     },
   });
   const decisions = availableDecisions(a.status);
@@ -227,7 +251,13 @@ function DecisionForm({ approval: a }: { approval: Approval }) {
       <ErrorNote error={decide.error} />
       <div className="row">
         {decisions.map((d) => (
-          <button key={d} type="button" className={d === "approve" ? undefined : d === "reject" ? "danger" : "secondary"} disabled={decide.isPending} onClick={() => decide.mutate(d)}>
+          <button
+            key={d}
+            type="button"
+            className={d === "approve" ? undefined : d === "reject" ? "danger" : "secondary"}
+            disabled={decide.isPending}
+            onClick={() => decide.mutate(d)}
+          >
             {DECISION_LABELS[d]}
           </button>
         ))}

@@ -111,7 +111,10 @@ function AttachmentRow({ attachment: a, onDelete }: { attachment: Attachment; on
           {name}
         </a>
         <span className="muted small">
-          {a.contentType} · {formatBytes(a.byteSize)} · {by} · <time dateTime={a.createdAt} title={formatTime(a.createdAt)}>{relativeTime(a.createdAt)}</time>
+          {a.contentType} · {formatBytes(a.byteSize)} · {by} ·{" "}
+          <time dateTime={a.createdAt} title={formatTime(a.createdAt)}>
+            {relativeTime(a.createdAt)}
+          </time>
         </span>
       </span>
       <button type="button" className="secondary small" aria-label={`Delete ${name}`} onClick={onDelete}>

@@ -35,7 +35,9 @@ export function IssueLabelsSection({ issue, onChanged }: { issue: IssueDetail; o
     const wanted = name.trim();
     if (!wanted) return;
     change.mutate(async () => {
-      const label = await unwrap(api.POST("/api/companies/{companyId}/labels", { params: { path: { companyId: issue.companyId } }, body: { name: wanted, color } }));
+      const label = await unwrap(
+        api.POST("/api/companies/{companyId}/labels", { params: { path: { companyId: issue.companyId } }, body: { name: wanted, color } }),
+      );
       await queryClient.invalidateQueries({ queryKey: queryKeys.labels(issue.companyId) });
       await save([...current, label.id]);
       setName("");
@@ -52,7 +54,13 @@ export function IssueLabelsSection({ issue, onChanged }: { issue: IssueDetail; o
           {issue.labels.map((l) => (
             <li key={l.id}>
               <LabelChip label={l}>
-                <button type="button" className="chip-remove" aria-label={`Remove label ${l.name}`} disabled={busy} onClick={() => change.mutate(() => save(current.filter((id) => id !== l.id)))}>
+                <button
+                  type="button"
+                  className="chip-remove"
+                  aria-label={`Remove label ${l.name}`}
+                  disabled={busy}
+                  onClick={() => change.mutate(() => save(current.filter((id) => id !== l.id)))}
+                >
                   ×
                 </button>
               </LabelChip>
@@ -63,7 +71,11 @@ export function IssueLabelsSection({ issue, onChanged }: { issue: IssueDetail; o
       {available.length ? (
         <Field label="Add label">
           {(id) => (
-            <select id={id} value="" disabled={busy} onChange={(e) => {
+            <select
+              id={id}
+              value=""
+              disabled={busy}
+              onChange={(e) => {
                 // Read now: the select is controlled back to "" before the mutation runs.
                 const picked = e.target.value;
                 if (picked) change.mutate(() => save([...current, picked]));
@@ -81,7 +93,9 @@ export function IssueLabelsSection({ issue, onChanged }: { issue: IssueDetail; o
       ) : null}
       {creating ? (
         <form className="label-create" onSubmit={create} aria-label="New label">
-          <Field label="New label name">{(id) => <input id={id} required maxLength={48} value={name} onChange={(e) => setName(e.target.value)} autoFocus />}</Field>
+          <Field label="New label name">
+            {(id) => <input id={id} required maxLength={48} value={name} onChange={(e) => setName(e.target.value)} />}
+          </Field>
           <div className="label-create-row">
             <label htmlFor={colorId}>Colour</label>
             <input id={colorId} type="color" value={color} onChange={(e) => setColor(e.target.value)} />

@@ -9,7 +9,15 @@ import remarkGfm from "remark-gfm";
  * link targets, and every link carries rel="noreferrer noopener"; links to other sites open in a
  * new tab. `@Name` of a known agent is shown as a chip.
  */
-export function MarkdownText({ source, mentionNames = [], className = "markdown" }: { source: string; mentionNames?: readonly string[]; className?: string }) {
+export function MarkdownText({
+  source,
+  mentionNames = [],
+  className = "markdown",
+}: {
+  source: string;
+  mentionNames?: readonly string[];
+  className?: string;
+}) {
   const remarkPlugins = useMemo(() => [remarkGfm, remarkMentions(mentionNames)], [mentionNames]);
   return (
     <div className={className}>
@@ -48,7 +56,10 @@ const SKIP = new Set(["code", "inlineCode", "link", "linkReference", "definition
 export function remarkMentions(names: readonly string[]) {
   const sorted = [...new Set(names.filter((n) => n.trim()))].sort((a, b) => b.length - a.length);
   const pattern = sorted.length
-    ? new RegExp(`(^|[^\\p{L}\\p{N}_@.])@(${sorted.map((n) => n.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|")})(?![\\p{L}\\p{N}_])`, "giu")
+    ? new RegExp(
+        `(^|[^\\p{L}\\p{N}_@.])@(${sorted.map((n) => n.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|")})(?![\\p{L}\\p{N}_])`,
+        "giu",
+      )
     : null;
   const split = (text: string): MdNode[] => {
     if (!pattern) return [{ type: "text", value: text }];

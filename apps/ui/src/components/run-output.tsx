@@ -28,7 +28,9 @@ export function useRunLog(runId: string) {
     try {
       // Bounded: at most 20 slices (20 MB) per refresh.
       for (let i = 0; i < 20; i++) {
-        const slice = await unwrap(api.GET("/api/heartbeat-runs/{id}/log", { params: { path: { id: runId }, query: { offset: String(offset.current) } } }));
+        const slice = await unwrap(
+          api.GET("/api/heartbeat-runs/{id}/log", { params: { path: { id: runId }, query: { offset: String(offset.current) } } }),
+        );
         setMissing(false);
         // Only whole lines are consumed; a partial last line is read again next time.
         const end = slice.content.lastIndexOf("\n") + 1;
@@ -76,9 +78,9 @@ export function Transcript({ lines, live, label = "Transcript" }: { lines: LogLi
   useEffect(() => {
     const el = ref.current;
     if (el && live) el.scrollTop = el.scrollHeight;
-  }, [blocks, live]);
+  }, [live]);
   return (
-    <div className="transcript" ref={ref} tabIndex={0} role="log" aria-label={label} aria-live={live ? "polite" : "off"}>
+    <div className="transcript" ref={ref} role="log" aria-label={label} aria-live={live ? "polite" : "off"}>
       {blocks.length === 0 ? (
         <Empty>{live ? "Waiting for output…" : "No output."}</Empty>
       ) : (
@@ -97,9 +99,7 @@ export function RawLog({ raw }: { raw: string }) {
   return (
     <details className="raw-log">
       <summary>Raw log (NDJSON, {new TextEncoder().encode(raw).length.toLocaleString()} bytes)</summary>
-      <pre tabIndex={0} aria-label="Raw log">
-        {raw || "(empty)"}
-      </pre>
+      <pre aria-label="Raw log">{raw || "(empty)"}</pre>
     </details>
   );
 }

@@ -15,11 +15,13 @@ export function SignInScreen() {
     <main className="center sign-in" aria-labelledby="sign-in-title">
       <h1 id="sign-in-title">Sign in to the board</h1>
       <p>
-        This board needs a sign-in link. Run <code>npx staple board</code> in the Staple folder (or use the link the server printed at start) and
-        open it here.
+        This board needs a sign-in link. Run <code>npx staple board</code> in the Staple folder (or use the link the server printed at
+        start) and open it here.
       </p>
       <p className="muted">A link works once; it signs this browser in until you sign out.</p>
-      <button onClick={() => window.location.reload()}>Try again</button>
+      <button type="button" onClick={() => window.location.reload()}>
+        Try again
+      </button>
     </main>
   );
 }

@@ -97,7 +97,10 @@ export function adapterConfigIssues(type: string, config: Record<string, unknown
   if (!isKnown(type)) return [];
   const parsed = ADAPTER_CONFIG_SCHEMAS[type].safeParse(withMaskedStandIns(config));
   if (parsed.success) return [];
-  return parsed.error.issues.map((issue) => ({ path: ["adapterConfig", ...issue.path.map((p) => (typeof p === "symbol" ? String(p) : p))], message: issue.message }));
+  return parsed.error.issues.map((issue) => ({
+    path: ["adapterConfig", ...issue.path.map((p) => (typeof p === "symbol" ? String(p) : p))],
+    message: issue.message,
+  }));
 }
 
 /** Issues by field path ("adapterConfig.maxTurns"), messages of one path joined. */
@@ -228,7 +231,13 @@ export function valuesFromConfig(type: string, config: Record<string, unknown>):
   const owned = OWNED[type]!;
   const preserved: Record<string, unknown> = {};
   for (const [k, val] of Object.entries(config)) if (!owned.includes(k)) preserved[k] = val;
-  const base: Partial<AdapterValues> = { adapterType: type, preserved, command: str(config.command), cwd: str(config.cwd), timeoutSec: str(config.timeoutSec) };
+  const base: Partial<AdapterValues> = {
+    adapterType: type,
+    preserved,
+    command: str(config.command),
+    cwd: str(config.cwd),
+    timeoutSec: str(config.timeoutSec),
+  };
   if (type === "process") return { ...base, args: Array.isArray(config.args) ? joinArgs(config.args.map(String)) : "" };
   if (type === "http") {
     const ms = typeof config.timeoutMs === "number" ? config.timeoutMs : null;
@@ -240,8 +249,13 @@ export function valuesFromConfig(type: string, config: Record<string, unknown>):
   const apiKey = typeof key === "string" ? key : isRecord(key) ? str(key.value) : "";
   const apiKeyMasked = isMaskedSecret(key) ? str(key.fingerprint) || "set" : "";
   const out: Partial<AdapterValues> = { ...base, model: str(config.model), apiKey, apiKeyMasked };
-  if (type === "claude_local") return { ...out, effort: str(config.effort), maxTurns: str(config.maxTurns), permissionMode: str(config.permissionMode) };
-  return { ...out, reasoningEffort: str(config.reasoningEffort), sandbox: config.bypassApprovalsAndSandbox === true ? "" : str(config.sandbox) };
+  if (type === "claude_local")
+    return { ...out, effort: str(config.effort), maxTurns: str(config.maxTurns), permissionMode: str(config.permissionMode) };
+  return {
+    ...out,
+    reasoningEffort: str(config.reasoningEffort),
+    sandbox: config.bypassApprovalsAndSandbox === true ? "" : str(config.sandbox),
+  };
 }
 
 /** Changing the adapter type: offer the new type's default command when the old one was a default. */

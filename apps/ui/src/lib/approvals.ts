@@ -58,7 +58,10 @@ export function summarizePayload(a: Pick<Approval, "type" | "payload">, scopeNam
     const budget = num(p.budgetMonthlyCents);
     if (budget) push("Monthly budget", formatCents(budget));
     if (Array.isArray(p.desiredSkills) && p.desiredSkills.length) {
-      push("Desired skills", p.desiredSkills.map((s) => (typeof s === "string" ? s : str((s as { key?: unknown })?.key) ?? "?")).join(", "));
+      push(
+        "Desired skills",
+        p.desiredSkills.map((s) => (typeof s === "string" ? s : (str((s as { key?: unknown })?.key) ?? "?"))).join(", "),
+      );
     }
     return rows;
   }

@@ -22,13 +22,17 @@ export function confirmationPayload(i: Interaction): RequestConfirmationPayload 
   return typeof i.payload.prompt === "string" ? (i.payload as unknown as RequestConfirmationPayload) : null;
 }
 export function checkboxPayload(i: Interaction): RequestCheckboxConfirmationPayload | null {
-  return typeof i.payload.prompt === "string" && listOf(i.payload.options) ? (i.payload as unknown as RequestCheckboxConfirmationPayload) : null;
+  return typeof i.payload.prompt === "string" && listOf(i.payload.options)
+    ? (i.payload as unknown as RequestCheckboxConfirmationPayload)
+    : null;
 }
 export function verdictsPayload(i: Interaction): RequestItemVerdictsPayload | null {
   return typeof i.payload.prompt === "string" && listOf(i.payload.items) ? (i.payload as unknown as RequestItemVerdictsPayload) : null;
 }
 export function questionsPayload(i: Interaction): AskUserQuestionsPayload | null {
-  return listOf(i.payload.questions) && i.payload.questions.every((q) => listOf(q.options)) ? (i.payload as unknown as AskUserQuestionsPayload) : null;
+  return listOf(i.payload.questions) && i.payload.questions.every((q) => listOf(q.options))
+    ? (i.payload as unknown as AskUserQuestionsPayload)
+    : null;
 }
 export function suggestTasksPayload(i: Interaction): SuggestTasksPayload | null {
   return listOf(i.payload.tasks) ? (i.payload as unknown as SuggestTasksPayload) : null;

@@ -12,8 +12,24 @@ import { queryKeys as k } from "./query-keys.js";
  */
 export const LIVE_INVALIDATION: { readonly [T in LiveEvent["type"]]: (event: LiveEvent) => readonly QueryKey[] } = {
   // The stream (re)connected: anything may have changed while it was down.
-  ready: (e) => [k.companies(), k.company(e.companyId), k.issuePages(), k.anyIssue(), k.anyIssueRuns(), ["agent"], k.anyRun(), k.anyApproval()],
-  "heartbeat.run.queued": (e) => [k.runs(e.companyId), k.liveRuns(e.companyId), k.dashboard(e.companyId), k.anyIssueRuns(), k.issuePages(), ...agentOf(e)],
+  ready: (e) => [
+    k.companies(),
+    k.company(e.companyId),
+    k.issuePages(),
+    k.anyIssue(),
+    k.anyIssueRuns(),
+    ["agent"],
+    k.anyRun(),
+    k.anyApproval(),
+  ],
+  "heartbeat.run.queued": (e) => [
+    k.runs(e.companyId),
+    k.liveRuns(e.companyId),
+    k.dashboard(e.companyId),
+    k.anyIssueRuns(),
+    k.issuePages(),
+    ...agentOf(e),
+  ],
   // Runs take and clear issue locks without logging activity, so issue pages refetch too; the run's
   // own family includes its events table.
   "heartbeat.run.status": (e) => [

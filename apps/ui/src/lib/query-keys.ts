@@ -15,11 +15,14 @@ export const queryKeys = {
   agents: (companyId: string) => ["company", companyId, "agents"] as const,
   org: (companyId: string) => ["company", companyId, "org"] as const,
   dashboard: (companyId: string) => ["company", companyId, "dashboard"] as const,
-  issues: (companyId: string, filters?: IssueListFilters) => (filters ? (["company", companyId, "issues", filters] as const) : (["company", companyId, "issues"] as const)),
-  runs: (companyId: string, filters?: RunListFilters) => (filters ? (["company", companyId, "runs", filters] as const) : (["company", companyId, "runs"] as const)),
+  issues: (companyId: string, filters?: IssueListFilters) =>
+    filters ? (["company", companyId, "issues", filters] as const) : (["company", companyId, "issues"] as const),
+  runs: (companyId: string, filters?: RunListFilters) =>
+    filters ? (["company", companyId, "runs", filters] as const) : (["company", companyId, "runs"] as const),
   liveRuns: (companyId: string) => ["company", companyId, "live-runs"] as const,
   activity: (companyId: string) => ["company", companyId, "activity"] as const,
-  costs: (companyId: string, period?: string) => (period ? (["company", companyId, "costs", period] as const) : (["company", companyId, "costs"] as const)),
+  costs: (companyId: string, period?: string) =>
+    period ? (["company", companyId, "costs", period] as const) : (["company", companyId, "costs"] as const),
   approvals: (companyId: string) => ["company", companyId, "approvals"] as const,
   labels: (companyId: string) => ["company", companyId, "labels"] as const,
 

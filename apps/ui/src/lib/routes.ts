@@ -32,7 +32,10 @@ export function useRouteParams<P extends string>(pattern: P): { [K in PathParam<
 }
 
 /** The current URL with some query parameters replaced (empty values removed). */
-export function withQuery(location: { pathname: string; search: string }, changes: Record<string, string | number | null | undefined>): string {
+export function withQuery(
+  location: { pathname: string; search: string },
+  changes: Record<string, string | number | null | undefined>,
+): string {
   const params = new URLSearchParams(location.search);
   for (const [k, v] of Object.entries(changes)) {
     if (v === null || v === undefined || v === "") params.delete(k);

@@ -2,13 +2,15 @@ import { AGENT_STATUSES, CLOSED_ISSUE_STATUSES, EXECUTION_PATH_RUN_STATUSES, ISS
 import type { AgentStatus, IssueStatus, RunStatus } from "../api/types.js";
 
 /** Board columns, in working order (the status set comes from packages/contracts). */
-export const BOARD_COLUMNS: readonly IssueStatus[] = ["backlog", "todo", "in_progress", "in_review", "blocked", "done", "cancelled"].filter((s) =>
-  (ISSUE_STATUSES as readonly string[]).includes(s),
+export const BOARD_COLUMNS: readonly IssueStatus[] = ["backlog", "todo", "in_progress", "in_review", "blocked", "done", "cancelled"].filter(
+  (s) => (ISSUE_STATUSES as readonly string[]).includes(s),
 ) as IssueStatus[];
 export const ALL_ISSUE_STATUSES: readonly IssueStatus[] = ISSUE_STATUSES;
 export const ALL_AGENT_STATUSES: readonly AgentStatus[] = AGENT_STATUSES;
 /** Statuses a board usually wants to see: everything not finished. */
-export const OPEN_ISSUE_STATUSES: readonly IssueStatus[] = ISSUE_STATUSES.filter((s) => !(CLOSED_ISSUE_STATUSES as readonly string[]).includes(s));
+export const OPEN_ISSUE_STATUSES: readonly IssueStatus[] = ISSUE_STATUSES.filter(
+  (s) => !(CLOSED_ISSUE_STATUSES as readonly string[]).includes(s),
+);
 
 export const LIVE_RUN_STATUSES: readonly string[] = EXECUTION_PATH_RUN_STATUSES;
 export function isLiveRun(status: string): boolean {
@@ -50,7 +52,10 @@ export function statusTone(status: string): "good" | "bad" | "busy" | "wait" | "
 }
 
 /** Groups items by status into the given columns (order kept; unknown statuses go last). */
-export function groupByStatus<T extends { status: string }>(items: readonly T[], columns: readonly string[]): { status: string; items: T[] }[] {
+export function groupByStatus<T extends { status: string }>(
+  items: readonly T[],
+  columns: readonly string[],
+): { status: string; items: T[] }[] {
   const groups = new Map<string, T[]>(columns.map((c) => [c, []]));
   for (const item of items) {
     let list = groups.get(item.status);

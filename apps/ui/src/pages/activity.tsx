@@ -32,10 +32,12 @@ function Feed({ entries }: { entries: ActivityEntry[] }) {
   const { base, agentName, company } = useCompany();
   const actor = (e: ActivityEntry) => (e.actorType === "agent" ? agentName(e.actorId) : e.actorType === "user" ? "Board" : "System");
   const entity = (e: ActivityEntry) => {
-    const label = (e.details && typeof e.details.identifier === "string" ? e.details.identifier : null) ?? `${e.entityType} ${e.entityId.slice(0, 8)}`;
+    const label =
+      (e.details && typeof e.details.identifier === "string" ? e.details.identifier : null) ?? `${e.entityType} ${e.entityId.slice(0, 8)}`;
     if (e.entityType === "issue") return <Link to={`${base}/issues/${e.entityId}`}>{label}</Link>;
     if (e.entityType === "agent") return <Link to={`${base}/agents/${e.entityId}`}>{agentName(e.entityId)}</Link>;
-    if (e.entityType === "heartbeat_run" || e.entityType === "run") return <Link to={`${base}/runs/${e.entityId}`}>run {e.entityId.slice(0, 8)}</Link>;
+    if (e.entityType === "heartbeat_run" || e.entityType === "run")
+      return <Link to={`${base}/runs/${e.entityId}`}>run {e.entityId.slice(0, 8)}</Link>;
     if (e.entityType === "company") return <span>{company.name}</span>;
     return <span>{label}</span>;
   };

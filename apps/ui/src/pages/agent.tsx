@@ -29,10 +29,16 @@ function AgentView({ agent: a }: { agent: Agent }) {
   const agentId = a.id;
   const runs = useQuery(queries.runs(api, company.id, { agentId, limit: 20 }));
   const state = useQuery(queries.agentRuntime(api, agentId));
-  const issues = useQuery(queries.issues(api, company.id, { assigneeAgentId: agentId, status: "todo,in_progress,in_review,blocked,backlog", limit: 20 }));
+  const issues = useQuery(
+    queries.issues(api, company.id, { assigneeAgentId: agentId, status: "todo,in_progress,in_review,blocked,backlog", limit: 20 }),
+  );
   const [notice, setNotice] = useState<string | null>(null);
   const [editing, setEditing] = useState(false);
-  const refresh = () => Promise.all([queryClient.invalidateQueries({ queryKey: queryKeys.agent(agentId) }), queryClient.invalidateQueries({ queryKey: queryKeys.company(company.id) })]);
+  const refresh = () =>
+    Promise.all([
+      queryClient.invalidateQueries({ queryKey: queryKeys.agent(agentId) }),
+      queryClient.invalidateQueries({ queryKey: queryKeys.company(company.id) }),
+    ]);
   const terminate = useConfirm(async () => {
     await unwrap(api.POST("/api/agents/{id}/terminate", { params: { path: { id: agentId } } }));
     setNotice("Terminated. The agent is no longer woken; its live runs were cancelled.");
@@ -43,7 +49,8 @@ function AgentView({ agent: a }: { agent: Agent }) {
     mutationFn: async ({ call }: { label: string; call: () => Promise<unknown> }) => call(),
     onMutate: () => setNotice(null),
     onSuccess: (result, { label }) => {
-      if (result && typeof result === "object" && "status" in result && "reason" in result) setNotice(`Wake ${String(result.status)}: ${String(result.reason)}`);
+      if (result && typeof result === "object" && "status" in result && "reason" in result)
+        setNotice(`Wake ${String(result.status)}: ${String(result.reason)}`);
       else setNotice(label);
     },
     onSettled: refresh,
@@ -52,7 +59,13 @@ function AgentView({ agent: a }: { agent: Agent }) {
   const wake = () =>
     act.mutate({
       label: "Woken: a run was queued.",
-      call: () => unwrap(api.POST("/api/agents/{id}/wakeup", { ...path, body: { source: "on_demand", triggerDetail: "manual", reason: "Woken from the board" } })),
+      call: () =>
+        unwrap(
+          api.POST("/api/agents/{id}/wakeup", {
+            ...path,
+            body: { source: "on_demand", triggerDetail: "manual", reason: "Woken from the board" },
+          }),
+        ),
     });
   const paused = a.status === "paused";
   const terminated = a.status === "terminated";
@@ -71,11 +84,26 @@ function AgentView({ agent: a }: { agent: Agent }) {
             ) : null}
             {!terminated ? (
               paused ? (
-                <button type="button" className="secondary" onClick={() => act.mutate({ label: "Resumed.", call: () => unwrap(api.POST("/api/agents/{id}/resume", path)) })} disabled={busy}>
+                <button
+                  type="button"
+                  className="secondary"
+                  onClick={() => act.mutate({ label: "Resumed.", call: () => unwrap(api.POST("/api/agents/{id}/resume", path)) })}
+                  disabled={busy}
+                >
                   Resume
                 </button>
               ) : (
-                <button type="button" className="secondary" onClick={() => act.mutate({ label: "Paused. Its live runs were cancelled.", call: () => unwrap(api.POST("/api/agents/{id}/pause", path)) })} disabled={busy}>
+                <button
+                  type="button"
+                  className="secondary"
+                  onClick={() =>
+                    act.mutate({
+                      label: "Paused. Its live runs were cancelled.",
+                      call: () => unwrap(api.POST("/api/agents/{id}/pause", path)),
+                    })
+                  }
+                  disabled={busy}
+                >
                   Pause
                 </button>
               )
@@ -123,7 +151,11 @@ function AgentView({ agent: a }: { agent: Agent }) {
         <p>A terminated agent is never woken again and its live runs are cancelled. This cannot be undone from the board.</p>
       </ConfirmDialog>
       {a.errorReason ? <p className="error">Last error: {a.errorReason}</p> : null}
-      {paused ? <p className="notice">Paused{a.pauseReason ? ` (${humanize(a.pauseReason)})` : ""} {relativeTime(a.pausedAt)}. A paused agent is not woken.</p> : null}
+      {paused ? (
+        <p className="notice">
+          Paused{a.pauseReason ? ` (${humanize(a.pauseReason)})` : ""} {relativeTime(a.pausedAt)}. A paused agent is not woken.
+        </p>
+      ) : null}
 
       <div className="stat-grid">
         <Section title="Runs">
@@ -220,7 +252,8 @@ function KeysSection({ agentId, terminated }: { agentId: string; terminated: boo
     await reload();
   });
   const createKey = useMutation({
-    mutationFn: () => unwrap(api.POST("/api/agents/{id}/keys", { params: { path: { id: agentId } }, body: { name: name.trim() || "default" } })),
+    mutationFn: () =>
+      unwrap(api.POST("/api/agents/{id}/keys", { params: { path: { id: agentId } }, body: { name: name.trim() || "default" } })),
     onMutate: () => {
       setCopied(false);
       setCopyError(null);
@@ -268,42 +301,53 @@ function KeysSection({ agentId, terminated }: { agentId: string; terminated: boo
       ) : null}
       <QueryState query={keys} empty="No API keys. An agent needs one to call the API from outside a run.">
         {(list) => (
-        <table className="table keys-table" aria-label="API keys">
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Created</th>
-              <th scope="col">Last used</th>
-              <th scope="col">Status</th>
-              <th scope="col">
-                <span className="skip">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {list.map((k) => (
-              <tr key={k.id} data-key-id={k.id}>
-                <td>{k.name}</td>
-                <td>{formatTime(k.createdAt)}</td>
-                <td>{k.lastUsedAt ? relativeTime(k.lastUsedAt) : <span className="muted">never</span>}</td>
-                <td>{k.revokedAt ? <Badge status="revoked" label={`Revoked ${relativeTime(k.revokedAt)}`} /> : <Badge status="active" />}</td>
-                <td>
-                  {!k.revokedAt ? (
-                    <button type="button" className="danger small" onClick={() => revoke.ask(k)} aria-label={`Revoke key ${k.name}`}>
-                      Revoke
-                    </button>
-                  ) : null}
-                </td>
+          <table className="table keys-table" aria-label="API keys">
+            <thead>
+              <tr>
+                <th scope="col">Name</th>
+                <th scope="col">Created</th>
+                <th scope="col">Last used</th>
+                <th scope="col">Status</th>
+                <th scope="col">
+                  <span className="skip">Actions</span>
+                </th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {list.map((k) => (
+                <tr key={k.id} data-key-id={k.id}>
+                  <td>{k.name}</td>
+                  <td>{formatTime(k.createdAt)}</td>
+                  <td>{k.lastUsedAt ? relativeTime(k.lastUsedAt) : <span className="muted">never</span>}</td>
+                  <td>
+                    {k.revokedAt ? <Badge status="revoked" label={`Revoked ${relativeTime(k.revokedAt)}`} /> : <Badge status="active" />}
+                  </td>
+                  <td>
+                    {!k.revokedAt ? (
+                      <button type="button" className="danger small" onClick={() => revoke.ask(k)} aria-label={`Revoke key ${k.name}`}>
+                        Revoke
+                      </button>
+                    ) : null}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
         )}
       </QueryState>
       {!terminated ? (
         <form className="inline-form" onSubmit={create}>
           <Field label="New key name" error={errorFor(fieldErrs, "name")}>
-            {(id, d) => <input id={id} aria-describedby={d} value={name} maxLength={100} onChange={(e) => setName(e.target.value)} placeholder="default" />}
+            {(id, d) => (
+              <input
+                id={id}
+                aria-describedby={d}
+                value={name}
+                maxLength={100}
+                onChange={(e) => setName(e.target.value)}
+                placeholder="default"
+              />
+            )}
           </Field>
           <button type="submit" disabled={createKey.isPending}>
             {createKey.isPending ? "Creating…" : "Create API key"}
@@ -322,9 +366,7 @@ function KeysSection({ agentId, terminated }: { agentId: string; terminated: boo
         onCancel={revoke.cancel}
         onConfirm={() => void revoke.confirm()}
       >
-        <p>
-          Key “{revoke.subject?.name}” stops working at once. Anything using it gets 401 answers.
-        </p>
+        <p>Key “{revoke.subject?.name}” stops working at once. Anything using it gets 401 answers.</p>
       </ConfirmDialog>
     </Section>
   );
@@ -373,7 +415,16 @@ function EditAdapter({ agent, onDone }: { agent: Agent; onDone: () => void }) {
     <form onSubmit={submit} aria-label="Edit configuration" noValidate>
       <AgentFields draft={draft} onChange={setDraft} companyId={agent.companyId} showIdentity errors={errors} />
       <Field label="Monthly budget in USD" hint="Empty or 0 for no agent budget." error={errorFor(errors, "budgetMonthlyCents")}>
-        {(id, d) => <input id={id} aria-describedby={d} aria-invalid={!!errorFor(errors, "budgetMonthlyCents")} inputMode="decimal" value={budget} onChange={(e) => setBudget(e.target.value)} />}
+        {(id, d) => (
+          <input
+            id={id}
+            aria-describedby={d}
+            aria-invalid={!!errorFor(errors, "budgetMonthlyCents")}
+            inputMode="decimal"
+            value={budget}
+            onChange={(e) => setBudget(e.target.value)}
+          />
+        )}
       </Field>
       {error ? (
         <p className="error" role="alert">
@@ -398,7 +449,10 @@ function maskSecretEnv(env: unknown): unknown {
   return Object.fromEntries(
     Object.entries(env as Record<string, unknown>).map(([name, value]) =>
       value && typeof value === "object" && (value as { type?: unknown }).type === "secret"
-        ? [name, `•••• (set${typeof (value as { fingerprint?: unknown }).fingerprint === "string" ? `, fingerprint ${(value as { fingerprint: string }).fingerprint}` : ""})`]
+        ? [
+            name,
+            `•••• (set${typeof (value as { fingerprint?: unknown }).fingerprint === "string" ? `, fingerprint ${(value as { fingerprint: string }).fingerprint}` : ""})`,
+          ]
         : [name, value],
     ),
   );

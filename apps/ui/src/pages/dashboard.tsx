@@ -26,7 +26,10 @@ export function DashboardPage() {
   const budget = d?.costs.monthBudgetCents ?? company.budgetMonthlyCents;
   const pct = budget > 0 ? Math.min(100, Math.round((spend / budget) * 100)) : 0;
   const troubled = agents.filter((a) => a.status === "error" || (a.status === "paused" && a.pauseReason === "budget"));
-  const pendingApprovals = useQuery({ ...queries.approvals(api, cid), select: (list) => sortApprovals(list.filter((a) => a.status === "pending")) });
+  const pendingApprovals = useQuery({
+    ...queries.approvals(api, cid),
+    select: (list) => sortApprovals(list.filter((a) => a.status === "pending")),
+  });
   const approvals = pendingApprovals.data?.length ?? d?.pendingApprovals ?? 0;
   const needsBoard = (failed.data?.length ?? 0) + (blocked.data?.length ?? 0) + troubled.length + approvals;
 
@@ -48,37 +51,37 @@ export function DashboardPage() {
         <Section title="Agents">
           <QueryState query={dash}>
             {(d) => (
-            <>
-              <p className="big-number">{d.agents.total}</p>
-              <ul className="counts" aria-label="Agents by status">
-                {ALL_AGENT_STATUSES.filter((s) => (d.agents.byStatus[s] ?? 0) > 0).map((s) => (
-                  <li key={s}>
-                    <Badge status={s} /> {d.agents.byStatus[s]}
-                  </li>
-                ))}
-              </ul>
-            </>
+              <>
+                <p className="big-number">{d.agents.total}</p>
+                <ul className="counts" aria-label="Agents by status">
+                  {ALL_AGENT_STATUSES.filter((s) => (d.agents.byStatus[s] ?? 0) > 0).map((s) => (
+                    <li key={s}>
+                      <Badge status={s} /> {d.agents.byStatus[s]}
+                    </li>
+                  ))}
+                </ul>
+              </>
             )}
           </QueryState>
         </Section>
         <Section title="Issues">
           <QueryState query={dash}>
             {(d) => (
-            <>
-              <p className="big-number">{d.issues.total}</p>
-              <ul className="counts" aria-label="Issues by status">
-                {Object.entries(d.issues.byStatus)
-                  .filter(([, n]) => n > 0)
-                  .map(([s, n]) => (
-                    <li key={s}>
-                      <Link to={`${base}/issues?status=${s}`}>
-                        <Badge status={s} />
-                      </Link>{" "}
-                      {n}
-                    </li>
-                  ))}
-              </ul>
-            </>
+              <>
+                <p className="big-number">{d.issues.total}</p>
+                <ul className="counts" aria-label="Issues by status">
+                  {Object.entries(d.issues.byStatus)
+                    .filter(([, n]) => n > 0)
+                    .map(([s, n]) => (
+                      <li key={s}>
+                        <Link to={`${base}/issues?status=${s}`}>
+                          <Badge status={s} />
+                        </Link>{" "}
+                        {n}
+                      </li>
+                    ))}
+                </ul>
+              </>
             )}
           </QueryState>
         </Section>
@@ -131,13 +134,16 @@ export function DashboardPage() {
               ) : null}
               {troubled.map((a) => (
                 <li key={a.id}>
-                  <Badge status={a.status} /> <Link to={`${base}/agents/${a.id}`}>{a.name}</Link> <span className="muted">{a.errorReason ?? humanize(a.pauseReason ?? "")}</span>
+                  <Badge status={a.status} /> <Link to={`${base}/agents/${a.id}`}>{a.name}</Link>{" "}
+                  <span className="muted">{a.errorReason ?? humanize(a.pauseReason ?? "")}</span>
                 </li>
               ))}
               {failed.data?.map((r) => (
                 <li key={r.id}>
                   <Badge status={r.status} /> <Link to={`${base}/runs/${r.id}`}>Run {r.id.slice(0, 8)}</Link> by {agentName(r.agentId)}{" "}
-                  <span className="muted">{r.errorCode ?? r.error ?? ""} · {relativeTime(r.finishedAt ?? r.createdAt)}</span>
+                  <span className="muted">
+                    {r.errorCode ?? r.error ?? ""} · {relativeTime(r.finishedAt ?? r.createdAt)}
+                  </span>
                 </li>
               ))}
               {blocked.data?.map((i) => (

@@ -45,7 +45,8 @@ export function LockSection({ issue, runs, onReleased }: { issue: IssueDetail; r
     <Section title="Execution lock">
       <p className="lock-line" data-lock-run-id={lock.runId}>
         {lock.kind === "checkout" ? "Checked out by " : "Locked by "}
-        <Link to={`${base}/runs/${lock.runId}`}>run {lock.runId.slice(0, 8)}</Link> {status ? <Badge status={status} /> : <span className="muted">(status unknown)</span>}
+        <Link to={`${base}/runs/${lock.runId}`}>run {lock.runId.slice(0, 8)}</Link>{" "}
+        {status ? <Badge status={status} /> : <span className="muted">(status unknown)</span>}
       </p>
       {lock.lockedAt ? <p className="muted small">Since {relativeTime(lock.lockedAt)}</p> : null}
       {severity === "stale" ? <p className="small error-text">The run has finished but still holds the lock.</p> : null}
@@ -78,7 +79,13 @@ export function EditIssueForm({ issue, onDone }: { issue: IssueDetail; onDone: (
   const [title, setTitle] = useState(issue.title);
   const [description, setDescription] = useState(issue.description ?? "");
   const save = useMutation({
-    mutationFn: () => unwrap(api.PATCH("/api/issues/{id}", { params: { path: { id: issue.id } }, body: { title: title.trim(), description: description.trim() ? description : null } })),
+    mutationFn: () =>
+      unwrap(
+        api.PATCH("/api/issues/{id}", {
+          params: { path: { id: issue.id } },
+          body: { title: title.trim(), description: description.trim() ? description : null },
+        }),
+      ),
     onSuccess: () => onDone(true),
   });
   const busy = save.isPending;
@@ -89,8 +96,10 @@ export function EditIssueForm({ issue, onDone }: { issue: IssueDetail; onDone: (
   };
   return (
     <form onSubmit={submit} aria-label="Edit issue">
-      <Field label="Title">{(id) => <input id={id} required value={title} onChange={(e) => setTitle(e.target.value)} autoFocus />}</Field>
-      <Field label="Description">{(id) => <textarea id={id} rows={6} value={description} onChange={(e) => setDescription(e.target.value)} />}</Field>
+      <Field label="Title">{(id) => <input id={id} required value={title} onChange={(e) => setTitle(e.target.value)} />}</Field>
+      <Field label="Description">
+        {(id) => <textarea id={id} rows={6} value={description} onChange={(e) => setDescription(e.target.value)} />}
+      </Field>
       <ErrorNote error={error} />
       <div className="row end">
         <button type="button" className="secondary" onClick={() => onDone(false)}>
@@ -150,7 +159,9 @@ export function SubIssuesSection({ issue, onChanged }: { issue: IssueDetail; onC
         </ul>
       )}
       <form className="inline-form" onSubmit={add}>
-        <Field label="New sub-issue">{(id) => <input id={id} value={title} onChange={(e) => setTitle(e.target.value)} placeholder="Title" />}</Field>
+        <Field label="New sub-issue">
+          {(id) => <input id={id} value={title} onChange={(e) => setTitle(e.target.value)} placeholder="Title" />}
+        </Field>
         <button type="submit" disabled={busy || !title.trim()}>
           {busy ? "Adding…" : "Add sub-issue"}
         </button>
@@ -249,7 +260,12 @@ export function DocumentsSection({ issueId }: { issueId: string }) {
       unwrap(
         api.PUT("/api/issues/{id}/documents/{key}", {
           params: { path: { id: issueId, key: d.key.trim() } },
-          body: { title: d.title.trim() || null, body: d.body, format: "markdown", ...(d.isNew ? {} : { baseRevisionId: d.baseRevisionId }) },
+          body: {
+            title: d.title.trim() || null,
+            body: d.body,
+            format: "markdown",
+            ...(d.isNew ? {} : { baseRevisionId: d.baseRevisionId }),
+          },
         }),
       ),
     onSuccess: () => {
@@ -261,7 +277,11 @@ export function DocumentsSection({ issueId }: { issueId: string }) {
   const error = saveDoc.error;
   const edit = (d: IssueDocument | null) => {
     saveDoc.reset();
-    setDraft(d ? { key: d.key, title: d.title ?? "", body: d.body, baseRevisionId: d.latestRevisionId, isNew: false } : { key: "", title: "", body: "", baseRevisionId: null, isNew: true });
+    setDraft(
+      d
+        ? { key: d.key, title: d.title ?? "", body: d.body, baseRevisionId: d.latestRevisionId, isNew: false }
+        : { key: "", title: "", body: "", baseRevisionId: null, isNew: true },
+    );
   };
   const save = (e: FormEvent) => {
     e.preventDefault();
@@ -283,12 +303,36 @@ export function DocumentsSection({ issueId }: { issueId: string }) {
           <div className="grid-2">
             <Field label="Key" hint="Lower-case letters, digits, - and _ (e.g. plan).">
               {(id, hint) => (
-                <input id={id} aria-describedby={hint} required className="mono" value={draft.key} disabled={!draft.isNew} pattern="[a-z0-9][a-z0-9_\-]*" maxLength={64} onChange={(e) => setDraft({ ...draft, key: e.target.value })} autoFocus={draft.isNew} />
+                <input
+                  id={id}
+                  aria-describedby={hint}
+                  required
+                  className="mono"
+                  value={draft.key}
+                  disabled={!draft.isNew}
+                  pattern="[a-z0-9][a-z0-9_\-]*"
+                  maxLength={64}
+                  onChange={(e) => setDraft({ ...draft, key: e.target.value })}
+                />
               )}
             </Field>
-            <Field label="Document title">{(id) => <input id={id} value={draft.title} maxLength={200} onChange={(e) => setDraft({ ...draft, title: e.target.value })} />}</Field>
+            <Field label="Document title">
+              {(id) => (
+                <input id={id} value={draft.title} maxLength={200} onChange={(e) => setDraft({ ...draft, title: e.target.value })} />
+              )}
+            </Field>
           </div>
-          <Field label="Body">{(id) => <textarea id={id} rows={10} className="mono" value={draft.body} onChange={(e) => setDraft({ ...draft, body: e.target.value })} autoFocus={!draft.isNew} />}</Field>
+          <Field label="Body">
+            {(id) => (
+              <textarea
+                id={id}
+                rows={10}
+                className="mono"
+                value={draft.body}
+                onChange={(e) => setDraft({ ...draft, body: e.target.value })}
+              />
+            )}
+          </Field>
           <ErrorNote error={error} />
           <div className="row end">
             <button type="button" className="secondary" onClick={() => setDraft(null)}>
@@ -312,11 +356,19 @@ export function DocumentsSection({ issueId }: { issueId: string }) {
                   <span className="muted small">
                     rev {d.latestRevisionNumber} · {relativeTime(d.updatedAt)}
                   </span>
-                  <button type="button" className="secondary small" onClick={() => edit(d)} disabled={!!draft} aria-label={`Edit document ${d.key}`}>
+                  <button
+                    type="button"
+                    className="secondary small"
+                    onClick={() => edit(d)}
+                    disabled={!!draft}
+                    aria-label={`Edit document ${d.key}`}
+                  >
                     Edit
                   </button>
                 </div>
-                <div className="doc-body">{d.format === "markdown" ? <Markdown source={d.body} mentionNames={agents.map((a) => a.name)} /> : <pre>{d.body}</pre>}</div>
+                <div className="doc-body">
+                  {d.format === "markdown" ? <Markdown source={d.body} mentionNames={agents.map((a) => a.name)} /> : <pre>{d.body}</pre>}
+                </div>
               </article>
             ))}
           </div>

@@ -39,7 +39,9 @@ export function useIssueRefresh(issueId: string) {
   const queryClient = useQueryClient();
   return () =>
     Promise.all(
-      [queryKeys.issuePages(), queryKeys.issue(issueId), queryKeys.issueRuns(issueId)].map((queryKey) => queryClient.invalidateQueries({ queryKey })),
+      [queryKeys.issuePages(), queryKeys.issue(issueId), queryKeys.issueRuns(issueId)].map((queryKey) =>
+        queryClient.invalidateQueries({ queryKey }),
+      ),
     );
 }
 
@@ -70,7 +72,11 @@ function IssueView({ issue: i }: { issue: IssueDetail }) {
         <span className={`priority prio-${i.priority}`}>{humanize(i.priority)} priority</span>
         <span>
           Assignee:{" "}
-          {i.assigneeAgentId ? <Link to={`${base}/agents/${i.assigneeAgentId}`}>{agentName(i.assigneeAgentId)}</Link> : <span className="muted">nobody</span>}
+          {i.assigneeAgentId ? (
+            <Link to={`${base}/agents/${i.assigneeAgentId}`}>{agentName(i.assigneeAgentId)}</Link>
+          ) : (
+            <span className="muted">nobody</span>
+          )}
         </span>
         <span className="muted">Updated {relativeTime(i.updatedAt)}</span>
         <LabelChips labels={i.labels} />
@@ -120,7 +126,11 @@ function IssueView({ issue: i }: { issue: IssueDetail }) {
           <Section title="Runs" id="runs-heading">
             <QueryState
               query={runs}
-              empty={i.assigneeAgentId ? "No runs yet. The assignee is woken when the issue is assigned or commented on." : "No runs yet. Assign the issue to an agent to start work."}
+              empty={
+                i.assigneeAgentId
+                  ? "No runs yet. The assignee is woken when the issue is assigned or commented on."
+                  : "No runs yet. Assign the issue to an agent to start work."
+              }
             >
               {(list) => (
                 <ul className="run-list" aria-label="Runs of this issue">
@@ -130,7 +140,9 @@ function IssueView({ issue: i }: { issue: IssueDetail }) {
                       <Link to={`${base}/runs/${r.runId}`}>Run {r.runId.slice(0, 8)}</Link>
                       <span>{agentName(r.agentId)}</span>
                       <span className="muted">{humanize(r.invocationSource)}</span>
-                      <span className="muted">{r.startedAt ? `${formatTime(r.startedAt)} · ${duration(r.startedAt, r.finishedAt)}` : "not started"}</span>
+                      <span className="muted">
+                        {r.startedAt ? `${formatTime(r.startedAt)} · ${duration(r.startedAt, r.finishedAt)}` : "not started"}
+                      </span>
                       {r.errorCode ? <span className="error-text">{r.errorCode}</span> : null}
                     </li>
                   ))}
@@ -153,7 +165,13 @@ function IssueView({ issue: i }: { issue: IssueDetail }) {
                     ) : (
                       <li key={entry.comment.id} className={`comment from-${entry.comment.authorType}`}>
                         <div className="comment-head">
-                          <strong>{entry.comment.authorType === "agent" ? agentName(entry.comment.authorAgentId) : entry.comment.authorType === "user" ? "Board" : "System"}</strong>
+                          <strong>
+                            {entry.comment.authorType === "agent"
+                              ? agentName(entry.comment.authorAgentId)
+                              : entry.comment.authorType === "user"
+                                ? "Board"
+                                : "System"}
+                          </strong>
                           <span className="muted">{formatTime(entry.comment.createdAt)}</span>
                           {entry.comment.createdByRunId ? (
                             <Link to={`${base}/runs/${entry.comment.createdByRunId}`} className="muted">
@@ -177,7 +195,12 @@ function IssueView({ issue: i }: { issue: IssueDetail }) {
           <Section title="Properties">
             <Field label="Status">
               {(id) => (
-                <select id={id} value={i.status} disabled={busy} onChange={(e) => update.mutate({ status: e.target.value as typeof i.status })}>
+                <select
+                  id={id}
+                  value={i.status}
+                  disabled={busy}
+                  onChange={(e) => update.mutate({ status: e.target.value as typeof i.status })}
+                >
                   {ALL_ISSUE_STATUSES.map((s) => (
                     <option key={s} value={s}>
                       {humanize(s)}
@@ -188,7 +211,12 @@ function IssueView({ issue: i }: { issue: IssueDetail }) {
             </Field>
             <Field label="Assignee">
               {(id) => (
-                <select id={id} value={i.assigneeAgentId ?? ""} disabled={busy} onChange={(e) => update.mutate({ assigneeAgentId: e.target.value || null })}>
+                <select
+                  id={id}
+                  value={i.assigneeAgentId ?? ""}
+                  disabled={busy}
+                  onChange={(e) => update.mutate({ assigneeAgentId: e.target.value || null })}
+                >
                   <option value="">Unassigned</option>
                   {agents
                     .filter((a) => a.status !== "terminated")
@@ -202,7 +230,12 @@ function IssueView({ issue: i }: { issue: IssueDetail }) {
             </Field>
             <Field label="Priority">
               {(id) => (
-                <select id={id} value={i.priority} disabled={busy} onChange={(e) => update.mutate({ priority: e.target.value as typeof i.priority })}>
+                <select
+                  id={id}
+                  value={i.priority}
+                  disabled={busy}
+                  onChange={(e) => update.mutate({ priority: e.target.value as typeof i.priority })}
+                >
                   {ISSUE_PRIORITIES.map((p) => (
                     <option key={p} value={p}>
                       {humanize(p)}
@@ -232,7 +265,10 @@ function IssueView({ issue: i }: { issue: IssueDetail }) {
  * arrived, the first error otherwise (cards are additive, so a card error alone still shows the
  * comments, with the error above them).
  */
-function useThread(comments: { data?: Comment[]; error: unknown; refetch: () => unknown }, interactions: { data?: Interaction[]; error: unknown; refetch: () => unknown }) {
+function useThread(
+  comments: { data?: Comment[]; error: unknown; refetch: () => unknown },
+  interactions: { data?: Interaction[]; error: unknown; refetch: () => unknown },
+) {
   const data = useMemo<ThreadEntry[] | undefined>(
     () => (comments.data && (interactions.data || interactions.error) ? mergeThread(comments.data, interactions.data ?? []) : undefined),
     [comments.data, interactions.data, interactions.error],
@@ -290,7 +326,10 @@ function CommentForm({ issueId, hasAssignee }: { issueId: string; hasAssignee: b
   };
   return (
     <form className="comment-form" onSubmit={submit}>
-      <Field label="Add a comment" hint={`Type @ to mention an agent (a mention wakes it).${hasAssignee ? " Posting wakes the assignee." : ""}`}>
+      <Field
+        label="Add a comment"
+        hint={`Type @ to mention an agent (a mention wakes it).${hasAssignee ? " Posting wakes the assignee." : ""}`}
+      >
         {(id, hint) => <MentionTextarea id={id} describedBy={hint} rows={3} value={body} onChange={setBody} candidates={candidates} />}
       </Field>
       <ErrorNote error={post.error} />

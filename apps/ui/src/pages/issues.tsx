@@ -39,7 +39,14 @@ export function IssuesPage() {
 
   const api = useApi();
   const labels = useQuery(queries.labels(api, company.id));
-  const issues = useQuery(queries.issues(api, company.id, { status: statuses.join(",") || undefined, q: q || undefined, labelId: labelId || undefined, limit: FETCH_LIMIT }));
+  const issues = useQuery(
+    queries.issues(api, company.id, {
+      status: statuses.join(",") || undefined,
+      q: q || undefined,
+      labelId: labelId || undefined,
+      limit: FETCH_LIMIT,
+    }),
+  );
   const current = useMemo(() => paginate(issues.data ?? [], page), [issues.data, page]);
 
   const onSearch = (e: FormEvent) => {
@@ -74,7 +81,11 @@ export function IssuesPage() {
         </div>
         <div className="field inline">
           <label htmlFor="label-filter">Label</label>
-          <select id="label-filter" value={labelId} onChange={(e) => navigate(withQuery(loc, { label: e.target.value || null, page: null }))}>
+          <select
+            id="label-filter"
+            value={labelId}
+            onChange={(e) => navigate(withQuery(loc, { label: e.target.value || null, page: null }))}
+          >
             <option value="">Any label</option>
             {/* A label in the URL that is not (yet) in the list still shows as selected. */}
             {labelId && labels.data && !labels.data.some((l) => l.id === labelId) ? <option value={labelId}>Unknown label</option> : null}
@@ -87,7 +98,13 @@ export function IssuesPage() {
         </div>
         <form onSubmit={onSearch} className="field inline" role="search">
           <label htmlFor="issue-search">Search</label>
-          <input id="issue-search" type="search" value={searchText} onChange={(e) => setSearchText(e.target.value)} placeholder="Title or identifier" />
+          <input
+            id="issue-search"
+            type="search"
+            value={searchText}
+            onChange={(e) => setSearchText(e.target.value)}
+            placeholder="Title or identifier"
+          />
           <button type="submit" className="secondary">
             Search
           </button>
@@ -146,7 +163,14 @@ export function IssuesPage() {
                   ))}
                 </tbody>
               </table>
-              <Pager page={current.page} pageCount={current.pageCount} from={current.from} to={current.to} total={current.total} capped={list.length >= FETCH_LIMIT} />
+              <Pager
+                page={current.page}
+                pageCount={current.pageCount}
+                from={current.from}
+                to={current.to}
+                total={current.total}
+                capped={list.length >= FETCH_LIMIT}
+              />
             </>
           )
         }
@@ -155,7 +179,21 @@ export function IssuesPage() {
   );
 }
 
-function Pager({ page, pageCount, from, to, total, capped }: { page: number; pageCount: number; from: number; to: number; total: number; capped: boolean }) {
+function Pager({
+  page,
+  pageCount,
+  from,
+  to,
+  total,
+  capped,
+}: {
+  page: number;
+  pageCount: number;
+  from: number;
+  to: number;
+  total: number;
+  capped: boolean;
+}) {
   const loc = useLocation();
   return (
     <nav className="pager" aria-label="Pages">
@@ -183,7 +221,10 @@ function Pager({ page, pageCount, from, to, total, capped }: { page: number; pag
 function Board({ issues, columns }: { issues: Issue[]; columns: string[] }) {
   const { base, agentName } = useCompany();
   const loc = useLocation();
-  const groups = useMemo(() => groupByStatus(issues, columns).filter((g) => columns.includes(g.status) || g.items.length), [issues, columns]);
+  const groups = useMemo(
+    () => groupByStatus(issues, columns).filter((g) => columns.includes(g.status) || g.items.length),
+    [issues, columns],
+  );
   return (
     <div className="board" aria-label="Issues by status">
       {groups.map((g) => (

@@ -43,8 +43,10 @@ export function NewIssuePage() {
     <>
       <PageTitle title="New issue">New issue</PageTitle>
       <form className="card form" onSubmit={submit}>
-        <Field label="Title">{(id) => <input id={id} required autoFocus value={title} onChange={(e) => setTitle(e.target.value)} />}</Field>
-        <Field label="Description">{(id) => <textarea id={id} rows={6} value={description} onChange={(e) => setDescription(e.target.value)} />}</Field>
+        <Field label="Title">{(id) => <input id={id} required value={title} onChange={(e) => setTitle(e.target.value)} />}</Field>
+        <Field label="Description">
+          {(id) => <textarea id={id} rows={6} value={description} onChange={(e) => setDescription(e.target.value)} />}
+        </Field>
         <div className="grid-3">
           <Field label="Assignee" hint="Assigning an agent wakes it at once.">
             {(id, hint) => (

@@ -33,7 +33,7 @@ export function OnboardingPage({ firstRun }: { firstRun: boolean }) {
   useEffect(() => {
     document.title = "Get started · Staple";
     document.getElementById("onboarding-heading")?.focus();
-  }, [step]);
+  }, []);
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
@@ -47,7 +47,9 @@ export function OnboardingPage({ firstRun }: { firstRun: boolean }) {
           ...(budget.trim() ? { budgetMonthlyCents: Math.round(Number(budget) * 100) } : {}),
         };
         const created = await unwrap(
-          company ? api.PATCH("/api/companies/{companyId}", { params: { path: { companyId: company.id } }, body }) : api.POST("/api/companies", { body }),
+          company
+            ? api.PATCH("/api/companies/{companyId}", { params: { path: { companyId: company.id } }, body })
+            : api.POST("/api/companies", { body }),
         );
         setCompany(created);
         await queryClient.invalidateQueries({ queryKey: queryKeys.companies() });
@@ -108,29 +110,56 @@ export function OnboardingPage({ firstRun }: { firstRun: boolean }) {
               <p id="onboarding-intro" className="muted">
                 A company is a team of AI agents working toward a goal. You supervise it as the board.
               </p>
-              <Field label="Company name">{(id) => <input id={id} required autoFocus value={name} onChange={(e) => setName(e.target.value)} placeholder="e.g. Acme Robotics" />}</Field>
+              <Field label="Company name">
+                {(id) => <input id={id} required value={name} onChange={(e) => setName(e.target.value)} placeholder="e.g. Acme Robotics" />}
+              </Field>
               <Field label="Goal" hint="What the company is for. Agents see it.">
-                {(id, hint) => <textarea id={id} aria-describedby={hint} rows={3} value={goal} onChange={(e) => setGoal(e.target.value)} placeholder="e.g. Build the best robot vacuum" />}
+                {(id, hint) => (
+                  <textarea
+                    id={id}
+                    aria-describedby={hint}
+                    rows={3}
+                    value={goal}
+                    onChange={(e) => setGoal(e.target.value)}
+                    placeholder="e.g. Build the best robot vacuum"
+                  />
+                )}
               </Field>
               <Field label="Monthly budget in USD (optional)" hint="Leave empty for no budget.">
-                {(id, hint) => <input id={id} aria-describedby={hint} type="number" min={0} step="0.01" value={budget} onChange={(e) => setBudget(e.target.value)} />}
+                {(id, hint) => (
+                  <input
+                    id={id}
+                    aria-describedby={hint}
+                    type="number"
+                    min={0}
+                    step="0.01"
+                    value={budget}
+                    onChange={(e) => setBudget(e.target.value)}
+                  />
+                )}
               </Field>
             </>
           ) : step === 1 && company ? (
             <>
               <p id="onboarding-intro" className="muted">
-                Hire an agent for <strong>{company.name}</strong>. Staple starts it on every heartbeat: a <code>process</code> agent is any program, <code>claude_local</code> and{" "}
-                <code>codex_local</code> run the Claude Code or Codex CLI, <code>http</code> calls a URL. Runs get <code>PAPERCLIP_API_URL</code>, <code>PAPERCLIP_TASK_ID</code> and a run token.
+                Hire an agent for <strong>{company.name}</strong>. Staple starts it on every heartbeat: a <code>process</code> agent is any
+                program, <code>claude_local</code> and <code>codex_local</code> run the Claude Code or Codex CLI, <code>http</code> calls a
+                URL. Runs get <code>PAPERCLIP_API_URL</code>, <code>PAPERCLIP_TASK_ID</code> and a run token.
               </p>
               <AgentFields draft={draft} onChange={setDraft} companyId={company.id} />
             </>
           ) : (
             <>
               <p id="onboarding-intro" className="muted">
-                Give <strong>{agent?.name}</strong> something to do. Assigning the issue wakes the agent at once; you will watch its run on the next page.
+                Give <strong>{agent?.name}</strong> something to do. Assigning the issue wakes the agent at once; you will watch its run on
+                the next page.
               </p>
-              <Field label="Issue title">{(id) => <input id={id} required value={title} onChange={(e) => setTitle(e.target.value)} />}</Field>
-              <Field label="Description">{(id) => <textarea id={id} rows={4} value={description} onChange={(e) => setDescription(e.target.value)} />}</Field>
+              <Field label="Issue title">
+                {(id) => <input id={id} required value={title} onChange={(e) => setTitle(e.target.value)} />}
+              </Field>
+              <Field label="Description">
+                {(id) => <textarea id={id} rows={4} value={description} onChange={(e) => setDescription(e.target.value)} />}
+              </Field>
             </>
           )}
           <ErrorNote error={error} />

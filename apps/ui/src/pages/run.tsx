@@ -157,28 +157,28 @@ function RunView({ run: r }: { run: HeartbeatRun }) {
       <Section title="Events">
         <QueryState query={events} empty="No events.">
           {(list) => (
-          <table className="table events">
-            <thead>
-              <tr>
-                <th scope="col">#</th>
-                <th scope="col">Time</th>
-                <th scope="col">Type</th>
-                <th scope="col">Level</th>
-                <th scope="col">Message</th>
-              </tr>
-            </thead>
-            <tbody>
-              {list.map((e) => (
-                <tr key={e.id} className={`level-${e.level}`}>
-                  <td>{e.seq}</td>
-                  <td>{formatTime(e.createdAt)}</td>
-                  <td className="mono">{e.eventType}</td>
-                  <td>{e.level}</td>
-                  <td>{e.message}</td>
+            <table className="table events">
+              <thead>
+                <tr>
+                  <th scope="col">#</th>
+                  <th scope="col">Time</th>
+                  <th scope="col">Type</th>
+                  <th scope="col">Level</th>
+                  <th scope="col">Message</th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
+              </thead>
+              <tbody>
+                {list.map((e) => (
+                  <tr key={e.id} className={`level-${e.level}`}>
+                    <td>{e.seq}</td>
+                    <td>{formatTime(e.createdAt)}</td>
+                    <td className="mono">{e.eventType}</td>
+                    <td>{e.level}</td>
+                    <td>{e.message}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
           )}
         </QueryState>
       </Section>

@@ -20,7 +20,14 @@ function chromiumPath(): string {
 let server: ServerProcess;
 let browser: Browser;
 let page: Page;
-const state: { companyId?: string; agentId?: string; issuePath?: string; sleeperId?: string; lockedIssue?: { id: string; identifier: string }; lockRunId?: string } = {};
+const state: {
+  companyId?: string;
+  agentId?: string;
+  issuePath?: string;
+  sleeperId?: string;
+  lockedIssue?: { id: string; identifier: string };
+  lockRunId?: string;
+} = {};
 
 async function shot(name: string) {
   await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
@@ -45,10 +52,10 @@ describe("the board in a browser", () => {
   });
 
   it("serves the UI at / and client routes; /api stays JSON", async () => {
-    const res = await fetch(server.url + "/some/client/route");
+    const res = await fetch(`${server.url}/some/client/route`);
     expect(res.status).toBe(200);
     expect(await res.text()).toContain('<div id="root">');
-    const api = await fetch(server.url + "/api/nope");
+    const api = await fetch(`${server.url}/api/nope`);
     expect(api.status).toBe(404);
     expect(await api.json()).toEqual({ error: "API route not found" });
   });
@@ -90,7 +97,11 @@ describe("the board in a browser", () => {
 
   it("posting a comment wakes the agent: a second run appears and finishes", async () => {
     // Settle first: no run of the company queued or running (so the wake cannot coalesce into one).
-    await expect.poll(async () => (await httpJson(server.url, "GET", `/api/companies/${state.companyId}/live-runs`)).body.length, { timeout: WAIT_MS }).toBe(0);
+    await expect
+      .poll(async () => (await httpJson(server.url, "GET", `/api/companies/${state.companyId}/live-runs`)).body.length, {
+        timeout: WAIT_MS,
+      })
+      .toBe(0);
     await page.getByLabel("Add a comment").fill("One more thing, please");
     await page.getByRole("button", { name: "Post comment" }).click();
     await page.getByRole("list", { name: "Comments" }).getByText("One more thing, please").waitFor();
@@ -118,7 +129,11 @@ describe("the board in a browser", () => {
     await page.waitForURL(/\/runs\/[0-9a-f-]+$/);
     await page.getByRole("log", { name: "Transcript" }).getByText("working on it").waitFor();
     await page.getByText(/Raw log \(NDJSON/).click();
-    await page.getByLabel("Raw log").getByText(/"stream":"stdout"/).first().waitFor();
+    await page
+      .getByLabel("Raw log")
+      .getByText(/"stream":"stdout"/)
+      .first()
+      .waitFor();
     await page.getByRole("heading", { name: "Events" }).waitFor();
     await shot("06-run-page");
   });
@@ -129,7 +144,11 @@ describe("the board in a browser", () => {
     await page.getByLabel("Assignee").selectOption({ label: "Script Bot" });
     await page.getByRole("button", { name: "Create issue" }).click();
     await page.waitForURL(/\/issues\/[A-Z]+-2$/);
-    await page.getByRole("list", { name: "Runs of this issue" }).getByText(/Queued|Running|Succeeded/).first().waitFor();
+    await page
+      .getByRole("list", { name: "Runs of this issue" })
+      .getByText(/Queued|Running|Succeeded/)
+      .first()
+      .waitFor();
     await page.getByRole("list", { name: "Runs of this issue" }).getByText("Succeeded").first().waitFor();
   });
 
@@ -150,13 +169,21 @@ describe("the board in a browser", () => {
     await page.getByRole("heading", { name: "Recent runs" }).waitFor();
     await page.getByRole("heading", { name: "Spend this month" }).waitFor();
     await page.getByRole("heading", { name: "Work in progress" }).waitFor();
-    await page.getByText("Loading…").first().waitFor({ state: "detached" }).catch(() => {});
+    await page
+      .getByText("Loading…")
+      .first()
+      .waitFor({ state: "detached" })
+      .catch(() => {});
     await shot("08-dashboard");
     await page.getByRole("link", { name: "Org chart" }).click();
     await page.getByRole("tree", { name: "Reporting tree" }).getByText("Script Bot").waitFor();
     await shot("09-org-chart");
     await page.getByRole("link", { name: "Activity" }).click();
-    await page.getByRole("list", { name: /Activity/ }).getByText(/Comment added/).first().waitFor();
+    await page
+      .getByRole("list", { name: /Activity/ })
+      .getByText(/Comment added/)
+      .first()
+      .waitFor();
     await shot("10-activity");
   });
 
@@ -164,7 +191,12 @@ describe("the board in a browser", () => {
     const cid = state.companyId!;
     for (let i = 0; i < 150; i += 25) {
       await Promise.all(
-        Array.from({ length: 25 }, (_, k) => httpJson(server.url, "POST", `/api/companies/${cid}/issues`, { title: `Backlog item ${i + k + 1}`, status: i + k < 40 ? "backlog" : "todo" })),
+        Array.from({ length: 25 }, (_, k) =>
+          httpJson(server.url, "POST", `/api/companies/${cid}/issues`, {
+            title: `Backlog item ${i + k + 1}`,
+            status: i + k < 40 ? "backlog" : "todo",
+          }),
+        ),
       );
     }
     await page.goto(`${server.url}/c/${cid}/issues`);
@@ -197,7 +229,11 @@ describe("the board in a browser", () => {
     });
     expect(agent.status).toBe(201);
     state.sleeperId = agent.body.id;
-    const created = await httpJson(server.url, "POST", `/api/companies/${cid}/issues`, { title: "Long task", description: "Takes a while.", assigneeAgentId: state.sleeperId });
+    const created = await httpJson(server.url, "POST", `/api/companies/${cid}/issues`, {
+      title: "Long task",
+      description: "Takes a while.",
+      assigneeAgentId: state.sleeperId,
+    });
     expect(created.status).toBe(201);
     state.lockedIssue = { id: created.body.id, identifier: created.body.identifier };
     // The run takes the lock.
@@ -300,7 +336,11 @@ describe("the board in a browser", () => {
     await expect.poll(() => box.getAttribute("aria-expanded")).toBe("false");
     await box.fill("");
 
-    await page.getByRole("list", { name: "Issue activity" }).getByText(/Updated|Document/).first().waitFor();
+    await page
+      .getByRole("list", { name: "Issue activity" })
+      .getByText(/Updated|Document/)
+      .first()
+      .waitFor();
     await shot("14-issue-sections");
   });
 
@@ -338,7 +378,10 @@ describe("the board in a browser", () => {
     await page.getByLabel("Command").fill("");
     await page.getByLabel("Timeout (seconds)").fill("-5");
     await page.getByRole("button", { name: "Save", exact: true }).click();
-    await page.getByRole("alert").getByText(/Not saved/).waitFor();
+    await page
+      .getByRole("alert")
+      .getByText(/Not saved/)
+      .waitFor();
     await expect.poll(() => page.getByLabel("Command").getAttribute("aria-invalid")).toBe("true");
     await expect.poll(() => page.getByLabel("Timeout (seconds)").getAttribute("aria-invalid")).toBe("true");
     expect(await page.locator(".field.invalid .field-error").count()).toBeGreaterThanOrEqual(2);
@@ -347,7 +390,10 @@ describe("the board in a browser", () => {
     await page.getByLabel("Timeout (seconds)").fill("30");
     await page.getByRole("button", { name: "Save", exact: true }).click();
     await page.getByRole("button", { name: "Edit configuration" }).waitFor();
-    expect((await httpJson(server.url, "GET", `/api/agents/${agentId}`)).body.adapterConfig).toMatchObject({ command: "/bin/true", timeoutSec: 30 });
+    expect((await httpJson(server.url, "GET", `/api/agents/${agentId}`)).body.adapterConfig).toMatchObject({
+      command: "/bin/true",
+      timeoutSec: 30,
+    });
 
     // Terminate with confirmation.
     await page.getByRole("button", { name: "Terminate" }).click();

@@ -28,7 +28,8 @@ function chromiumPath(): string {
 let server: ServerProcess;
 let browser: Browser;
 let page: Page;
-const state: { companyId?: string; issueId?: string; issueRef?: string; otherRef?: string; approvalId?: string; hiredAgentId?: string } = {};
+const state: { companyId?: string; issueId?: string; issueRef?: string; otherRef?: string; approvalId?: string; hiredAgentId?: string } =
+  {};
 
 async function shot(name: string) {
   await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
@@ -54,7 +55,10 @@ describe("governance on the board, in a browser", () => {
     // A company whose hires need the board, an issue the hire is for, and a hire request.
     const company = await api("POST", "/api/companies", { name: "Governed Co", requireBoardApprovalForNewAgents: true });
     state.companyId = company.id;
-    const issue = await api("POST", `/api/companies/${company.id}/issues`, { title: "Plan the night shift", description: "Who covers nights?" });
+    const issue = await api("POST", `/api/companies/${company.id}/issues`, {
+      title: "Plan the night shift",
+      description: "Who covers nights?",
+    });
     state.issueId = issue.id;
     state.issueRef = issue.identifier;
     const other = await api("POST", `/api/companies/${company.id}/issues`, { title: "Unlabelled chores" });
@@ -122,8 +126,26 @@ describe("governance on the board, in a browser", () => {
         version: 1,
         submitLabel: "Send answers",
         questions: [
-          { id: "hours", prompt: "Which hours?", selectionMode: "single", required: true, options: [{ id: "late", label: "22:00 to 06:00" }, { id: "early", label: "00:00 to 08:00" }] },
-          { id: "tools", prompt: "Which tools may it use?", selectionMode: "multi", allowOther: true, options: [{ id: "git", label: "git" }, { id: "deploy", label: "deploy" }] },
+          {
+            id: "hours",
+            prompt: "Which hours?",
+            selectionMode: "single",
+            required: true,
+            options: [
+              { id: "late", label: "22:00 to 06:00" },
+              { id: "early", label: "00:00 to 08:00" },
+            ],
+          },
+          {
+            id: "tools",
+            prompt: "Which tools may it use?",
+            selectionMode: "multi",
+            allowOther: true,
+            options: [
+              { id: "git", label: "git" },
+              { id: "deploy", label: "deploy" },
+            ],
+          },
         ],
       },
     });
@@ -190,12 +212,16 @@ describe("governance on the board, in a browser", () => {
     const list = page.getByRole("list", { name: "Attachments" });
     const thumb = list.getByRole("img", { name: "Preview of night-rota.png" });
     await thumb.waitFor();
-    await expect.poll(() => thumb.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth), { timeout: WAIT_MS }).toBe(pngWidth);
+    await expect
+      .poll(() => thumb.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth), { timeout: WAIT_MS })
+      .toBe(pngWidth);
     await list.getByText(/image\/png · [\d.]+ (B|KB) · Board/).waitFor();
     await page.getByRole("region", { name: /^Attachments/ }).scrollIntoViewIfNeeded();
     await shot("34-attachment-preview");
     const files = await api("GET", `/api/issues/${state.issueId}/attachments`);
-    expect(files.map((f: { originalFilename: string; byteSize: number }) => [f.originalFilename, f.byteSize])).toEqual([["night-rota.png", png.length]]);
+    expect(files.map((f: { originalFilename: string; byteSize: number }) => [f.originalFilename, f.byteSize])).toEqual([
+      ["night-rota.png", png.length],
+    ]);
   });
 
   it("a new label is created inline on the issue, shown as a chip, and filters the issues list (kept on reload)", async () => {
@@ -233,7 +259,10 @@ describe("governance on the board, in a browser", () => {
     await page.goto(`${server.url}/c/${state.companyId}/approvals`);
     await page.getByRole("list", { name: "Pending approvals" }).getByRole("button", { name: "Request revision" }).waitFor();
     await page.getByRole("list", { name: "Decided approvals" }).waitFor();
-    await page.getByRole("list", { name: "Decided approvals" }).getByRole("button", { name: /Hire an agent/ }).click();
+    await page
+      .getByRole("list", { name: "Decided approvals" })
+      .getByRole("button", { name: /Hire an agent/ })
+      .click();
     await page.getByText("Approved for a one-month trial.").waitFor();
     await shot("37-approvals-390");
     await page.goto(`${server.url}/c/${state.companyId}/issues/${state.issueRef}`);

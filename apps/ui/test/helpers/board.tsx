@@ -59,7 +59,14 @@ async function readBody(request: Request): Promise<unknown> {
   return text ? JSON.parse(text) : undefined;
 }
 
-export const testCompany = { id: "co1", name: "Acme Robotics", status: "active", description: null, spentMonthlyCents: 0, budgetMonthlyCents: 0 } as unknown as Company;
+export const testCompany = {
+  id: "co1",
+  name: "Acme Robotics",
+  status: "active",
+  description: null,
+  spentMonthlyCents: 0,
+  budgetMonthlyCents: 0,
+} as unknown as Company;
 export const testAgents = [{ id: "ag1", name: "Script Bot", status: "idle" }] as unknown as Agent[];
 
 /** Renders one component inside a company (context, API client, query cache, router), without the board's routes. */

@@ -28,7 +28,12 @@ export const claudeConfigSchema = z.looseObject({
   command: commandField(DEFAULT_COMMAND),
   model: OptionalText,
   effort: OptionalText,
-  maxTurns: z.number({ error: "must be a positive integer" }).int("must be a positive integer").positive("must be a positive integer").nullable().default(null),
+  maxTurns: z
+    .number({ error: "must be a positive integer" })
+    .int("must be a positive integer")
+    .positive("must be a positive integer")
+    .nullable()
+    .default(null),
   /** null = `--dangerously-skip-permissions`; otherwise passed as `--permission-mode <mode>`. */
   permissionMode: OptionalText,
   extraArgs: ArgsField,

@@ -5,7 +5,19 @@ import type { ClaudeEnvEntry } from "./config.js";
  * what the CLI needs to find itself, its login (under HOME or CLAUDE_CONFIG_DIR) and a sane locale.
  * Credentials are never inherited: an API key reaches the child only through adapterConfig.env.
  */
-const INHERITED_KEYS = ["PATH", "HOME", "USER", "LOGNAME", "SHELL", "LANG", "LC_ALL", "TMPDIR", "TZ", "XDG_CONFIG_HOME", "CLAUDE_CONFIG_DIR"] as const;
+const INHERITED_KEYS = [
+  "PATH",
+  "HOME",
+  "USER",
+  "LOGNAME",
+  "SHELL",
+  "LANG",
+  "LC_ALL",
+  "TMPDIR",
+  "TZ",
+  "XDG_CONFIG_HOME",
+  "CLAUDE_CONFIG_DIR",
+] as const;
 
 /** Config env keys whose values are credentials even when written as plain strings. */
 const CREDENTIAL_KEYS = new Set([

@@ -45,7 +45,8 @@ const TRANSIENT_STATUSES = new Set([408, 429, 500, 502, 503, 504, 529]);
 
 export function classifyClaudeOutcome(input: ClaudeOutcomeInput): ClaudeFailure | null {
   const { result } = input;
-  if (input.exitCode === 0 && input.signal === null && result !== null && !result.isError && !result.subtype?.startsWith("error")) return null;
+  if (input.exitCode === 0 && input.signal === null && result !== null && !result.isError && !result.subtype?.startsWith("error"))
+    return null;
 
   if (result?.subtype === "error_max_turns") {
     const limit = input.maxTurns !== null ? ` (${input.maxTurns})` : "";
@@ -64,7 +65,12 @@ export function classifyClaudeOutcome(input: ClaudeOutcomeInput): ClaudeFailure 
   }
   const rejected = input.rateLimit !== null && input.rateLimit.status === "rejected";
   const status = result?.apiErrorStatus ?? null;
-  if (rejected || codes.some((c) => c !== null && TRANSIENT_CODES.has(c)) || (status !== null && TRANSIENT_STATUSES.has(status)) || TRANSIENT_RE.test(haystack)) {
+  if (
+    rejected ||
+    codes.some((c) => c !== null && TRANSIENT_CODES.has(c)) ||
+    (status !== null && TRANSIENT_STATUSES.has(status)) ||
+    TRANSIENT_RE.test(haystack)
+  ) {
     const retryAt = retryNotBefore(input, haystack);
     return {
       errorCode: "claude_transient_upstream",

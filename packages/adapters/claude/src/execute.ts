@@ -46,7 +46,9 @@ export async function executeClaude(ctx: AdapterExecuteContext, signal: AbortSig
   const cwd = config.cwd !== null ? path.resolve(base, config.cwd) : path.resolve(base);
   if (!(await isDirectory(cwd))) {
     return {
-      ...configFailure(`Working directory ${JSON.stringify(cwd)} does not exist or is not a directory. Fix: create it or change adapterConfig.cwd.`),
+      ...configFailure(
+        `Working directory ${JSON.stringify(cwd)} does not exist or is not a directory. Fix: create it or change adapterConfig.cwd.`,
+      ),
       errorCode: "adapter_cwd_not_found",
     };
   }
@@ -60,19 +62,27 @@ export async function executeClaude(ctx: AdapterExecuteContext, signal: AbortSig
   config = { ...config, command: resolution.path };
   const leaked = config.extraArgs.find((arg) => [...ctx.secrets, ...secrets].some((s) => s.length >= MIN_SECRET_LENGTH && arg.includes(s)));
   if (leaked !== undefined) {
-    return configFailure("adapterConfig.extraArgs contains a secret value; pass secrets through adapterConfig.env instead (argv is visible to every local user).");
+    return configFailure(
+      "adapterConfig.extraArgs contains a secret value; pass secrets through adapterConfig.env instead (argv is visible to every local user).",
+    );
   }
   const instructionsFile = config.instructionsFilePath === null ? null : path.resolve(cwd, config.instructionsFilePath);
   const skillsDir = typeof ctx.context.skillsDir === "string" && ctx.context.skillsDir !== "" ? ctx.context.skillsDir : null;
 
   const decision = decideResume(ctx.runtime, cwd);
   if (!decision.resume && decision.savedSessionId !== null) {
-    await emit({ eventType: "session.fresh", message: `Saved session not resumed (${decision.reason}); starting a fresh session`, payload: decision });
+    await emit({
+      eventType: "session.fresh",
+      message: `Saved session not resumed (${decision.reason}); starting a fresh session`,
+      payload: decision,
+    });
   }
   const startedAt = Date.now();
   const attempt = async (resumeSessionId: string | null, attemptNo: number): Promise<AttemptOutcome | AdapterResult> => {
     if (resumeSessionId === null && instructionsFile !== null && !(await isReadableFile(instructionsFile))) {
-      return configFailure(`adapterConfig.instructionsFilePath ${JSON.stringify(instructionsFile)} is not a readable file. Fix: create it or change the path.`);
+      return configFailure(
+        `adapterConfig.instructionsFilePath ${JSON.stringify(instructionsFile)} is not a readable file. Fix: create it or change the path.`,
+      );
     }
     const args = buildClaudeArgs({ ...config, resumeSessionId, instructionsFile, skillsDir });
     await ctx.onMeta({
@@ -125,7 +135,11 @@ export async function executeClaude(ctx: AdapterExecuteContext, signal: AbortSig
     isUnknownSessionError({ result: parser.state.result, stderr: run.stderrTail });
   if (!stale || signal.aborted) return finish(first, resumeId, null);
 
-  await emit({ eventType: "session.stale", message: `Claude does not know session ${resumeId}; retrying once with a fresh session`, payload: { staleSessionId: resumeId } });
+  await emit({
+    eventType: "session.stale",
+    message: `Claude does not know session ${resumeId}; retrying once with a fresh session`,
+    payload: { staleSessionId: resumeId },
+  });
   const second = await attempt(null, 2);
   if (!("parser" in second)) return { ...second, clearSession: true };
   return finish(second, null, resumeId);

@@ -19,7 +19,7 @@ export function salvageOversizedLine(head: string, tail: string, length: number)
   const scalar = (key: string): unknown => {
     for (const fragment of fragments) {
       const value = readKey(fragment, key);
-      if (value !== undefined && value.complete) return value.value;
+      if (value?.complete) return value.value;
     }
     return undefined;
   };
@@ -55,7 +55,14 @@ export function salvageOversizedLine(head: string, tail: string, length: number)
     case "user": {
       const toolUseId = scalar("tool_use_id");
       if (typeof toolUseId !== "string") return { ...base, message: { content: [] } };
-      return { ...base, message: { content: [{ type: "tool_result", tool_use_id: toolUseId, is_error: scalar("is_error"), content: text("content") ?? text("text") ?? "" }] } };
+      return {
+        ...base,
+        message: {
+          content: [
+            { type: "tool_result", tool_use_id: toolUseId, is_error: scalar("is_error"), content: text("content") ?? text("text") ?? "" },
+          ],
+        },
+      };
     }
     default:
       return { ...base, subtype: scalar("subtype"), model: scalar("model") };

@@ -18,7 +18,8 @@ const MAX_AHEAD_MS = 31 * 24 * 3600 * 1000;
 const MONTHS = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"];
 
 export function parseRetryNotBefore(text: string, now: Date, defaultTimeZone: string = localTimeZone()): Date | null {
-  const found = epochAfterPipe(text) ?? isoAfterKeyword(text, defaultTimeZone) ?? relativeDelay(text, now) ?? wallClock(text, now, defaultTimeZone);
+  const found =
+    epochAfterPipe(text) ?? isoAfterKeyword(text, defaultTimeZone) ?? relativeDelay(text, now) ?? wallClock(text, now, defaultTimeZone);
   if (found === null || Number.isNaN(found.getTime())) return null;
   const ahead = found.getTime() - now.getTime();
   return ahead > 0 && ahead <= MAX_AHEAD_MS ? found : null;
@@ -36,7 +37,10 @@ function epochAfterPipe(text: string): Date | null {
 }
 
 function isoAfterKeyword(text: string, timeZone: string): Date | null {
-  const match = /(?:resets?|try again|retry)(?:\s+(?:at|after|on))?\s*:?\s*(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?\s*(Z|UTC|[+-]\d{2}:?\d{2})?/i.exec(text);
+  const match =
+    /(?:resets?|try again|retry)(?:\s+(?:at|after|on))?\s*:?\s*(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?\s*(Z|UTC|[+-]\d{2}:?\d{2})?/i.exec(
+      text,
+    );
   if (!match) return null;
   const [, y, mo, d, h, mi, s, zone] = match;
   const parts = { year: Number(y), month: Number(mo), day: Number(d), hour: Number(h), minute: Number(mi), second: Number(s ?? 0) };
@@ -51,7 +55,9 @@ function isoAfterKeyword(text: string, timeZone: string): Date | null {
 
 function relativeDelay(text: string, now: Date): Date | null {
   const match =
-    /(?:(?:retry|try again)\s+(?:after|in)|resets?\s+in|retry-after:)\s*(\d+(?:\.\d+)?)\s*(s|secs?|seconds?|m|mins?|minutes?|h|hrs?|hours?)?\b/i.exec(text);
+    /(?:(?:retry|try again)\s+(?:after|in)|resets?\s+in|retry-after:)\s*(\d+(?:\.\d+)?)\s*(s|secs?|seconds?|m|mins?|minutes?|h|hrs?|hours?)?\b/i.exec(
+      text,
+    );
   if (!match) return null;
   const unit = (match[2] ?? "s").toLowerCase();
   const factor = unit.startsWith("h") ? 3600 : unit.startsWith("m") ? 60 : 1;
@@ -60,7 +66,9 @@ function relativeDelay(text: string, now: Date): Date | null {
 
 function wallClock(text: string, now: Date, defaultTimeZone: string): Date | null {
   const match =
-    /\bresets?\s+(?:at\s+|on\s+)?(?:([A-Za-z]{3,9})\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(?:at\s+)?)?(\d{1,2})(?::(\d{2}))?\s*([ap])?\.?\s*(m\b)?\.?(?:\s*\(([^)]+)\))?/i.exec(text);
+    /\bresets?\s+(?:at\s+|on\s+)?(?:([A-Za-z]{3,9})\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(?:at\s+)?)?(\d{1,2})(?::(\d{2}))?\s*([ap])?\.?\s*(m\b)?\.?(?:\s*\(([^)]+)\))?/i.exec(
+      text,
+    );
   if (!match) return null;
   const [, monthName, dayText, hourText, minuteText, meridiem, mLetter, zoneText] = match;
   const hasMeridiem = meridiem !== undefined && mLetter !== undefined;
@@ -86,7 +94,10 @@ function wallClock(text: string, now: Date, defaultTimeZone: string): Date | nul
   }
   for (const dayOffset of [0, 1]) {
     const base = new Date(Date.UTC(today.year, today.month - 1, today.day + dayOffset));
-    const at = zonedToDate({ year: base.getUTCFullYear(), month: base.getUTCMonth() + 1, day: base.getUTCDate(), hour, minute, second: 0 }, timeZone);
+    const at = zonedToDate(
+      { year: base.getUTCFullYear(), month: base.getUTCMonth() + 1, day: base.getUTCDate(), hour, minute, second: 0 },
+      timeZone,
+    );
     if (at.getTime() > now.getTime()) return at;
   }
   return null;

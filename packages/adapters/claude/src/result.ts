@@ -41,7 +41,8 @@ export function toClaudeResult(input: ResultInput): AdapterResult {
   const clearSession = sessionId === null && (unknownSession || input.staleSessionId !== null);
   const result = state.result;
   const usage = result?.usage ?? null;
-  const summary = result !== null && !result.isError && result.text !== null ? result.text : (state.lastAssistantText ?? result?.text ?? null);
+  const summary =
+    result !== null && !result.isError && result.text !== null ? result.text : (state.lastAssistantText ?? result?.text ?? null);
 
   const base: AdapterResult = {
     exitCode: run.exitCode,

@@ -221,26 +221,37 @@ export class ClaudeStreamParser {
   private onRateLimit(msg: Record<string, unknown>): AdapterEvent[] {
     const info = asObject(msg.rate_limit_info);
     if (info === null) return [];
-    const limit: ClaudeRateLimit = { status: str(info.status) ?? "unknown", resetsAt: num(info.resetsAt), rateLimitType: str(info.rateLimitType) };
+    const limit: ClaudeRateLimit = {
+      status: str(info.status) ?? "unknown",
+      resetsAt: num(info.resetsAt),
+      rateLimitType: str(info.rateLimitType),
+    };
     if (limit.status !== "allowed") this.state.rateLimit = limit;
-    return [{ eventType: "rate_limit", message: `${limit.status}${limit.rateLimitType ? ` (${limit.rateLimitType})` : ""}`, payload: limit }];
+    return [
+      { eventType: "rate_limit", message: `${limit.status}${limit.rateLimitType ? ` (${limit.rateLimitType})` : ""}`, payload: limit },
+    ];
   }
 
   private onResult(msg: Record<string, unknown>): AdapterEvent[] {
     const usage = asObject(msg.usage);
     const text = typeof msg.result === "string" ? msg.result : null;
-    const errors = Array.isArray(msg.errors) ? msg.errors.slice(0, MAX_ERROR_TEXTS).map((e) => truncateEnd(errorText(e), ERROR_TEXT_CHARS)) : [];
+    const errors = Array.isArray(msg.errors)
+      ? msg.errors.slice(0, MAX_ERROR_TEXTS).map((e) => truncateEnd(errorText(e), ERROR_TEXT_CHARS))
+      : [];
     const result: ClaudeResultInfo = {
       subtype: str(msg.subtype),
       isError: msg.is_error === true,
       text: text === null ? null : truncateMiddle(text, SUMMARY_CHARS),
       errors,
-      usage: usage === null ? null : {
-        inputTokens: num(usage.input_tokens) ?? 0,
-        cachedInputTokens: num(usage.cache_read_input_tokens) ?? 0,
-        outputTokens: num(usage.output_tokens) ?? 0,
-        cacheCreationInputTokens: num(usage.cache_creation_input_tokens) ?? 0,
-      },
+      usage:
+        usage === null
+          ? null
+          : {
+              inputTokens: num(usage.input_tokens) ?? 0,
+              cachedInputTokens: num(usage.cache_read_input_tokens) ?? 0,
+              outputTokens: num(usage.output_tokens) ?? 0,
+              cacheCreationInputTokens: num(usage.cache_creation_input_tokens) ?? 0,
+            },
       costUsd: num(msg.total_cost_usd),
       numTurns: num(msg.num_turns),
       durationMs: num(msg.duration_ms),

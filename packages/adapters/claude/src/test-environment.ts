@@ -7,7 +7,8 @@ import { buildChildEnv, usesBedrock } from "./environment.js";
 import { resolveCommand } from "@staple/adapter-kit";
 
 const VERSION_TIMEOUT_SEC = 15;
-const INSTALL_FIX = 'Install Claude Code with "npm install -g @anthropic-ai/claude-code", or set adapterConfig.command to the claude binary\'s absolute path.';
+const INSTALL_FIX =
+  'Install Claude Code with "npm install -g @anthropic-ai/claude-code", or set adapterConfig.command to the claude binary\'s absolute path.';
 
 /**
  * Checks that `claude` can run for this config: the binary (absolute path and `--version`), how it will
@@ -18,7 +19,14 @@ const INSTALL_FIX = 'Install Claude Code with "npm install -g @anthropic-ai/clau
 export async function testClaudeEnvironment(raw: Record<string, unknown>): Promise<EnvironmentCheck[]> {
   const parsed = parseClaudeConfig(raw);
   if (!parsed.ok) {
-    return [{ level: "error", code: "claude_config_invalid", message: parsed.message, fix: "Correct the adapter config field named in the message." }];
+    return [
+      {
+        level: "error",
+        code: "claude_config_invalid",
+        message: parsed.message,
+        fix: "Correct the adapter config field named in the message.",
+      },
+    ];
   }
   const config = parsed.config;
   const { env } = buildChildEnv({}, config.env);
@@ -28,7 +36,11 @@ export async function testClaudeEnvironment(raw: Record<string, unknown>): Promi
   checks.push(checkAuth(env));
   const root = checkRootBypass(config, env);
   if (root) checks.push(root);
-  checks.push(cwd === null ? { level: "info", code: "claude_cwd_default", message: "No cwd configured; runs use the agent's workspace directory." } : await checkCwd(cwd));
+  checks.push(
+    cwd === null
+      ? { level: "info", code: "claude_cwd_default", message: "No cwd configured; runs use the agent's workspace directory." }
+      : await checkCwd(cwd),
+  );
   if (config.instructionsFilePath !== null) checks.push(await checkInstructions(config.instructionsFilePath, cwd));
   return checks;
 }
@@ -41,14 +53,20 @@ async function checkBinary(config: ClaudeAdapterConfig, env: Record<string, stri
     return [{ level: "error", code: "claude_command_not_found", message: `Command ${name} ${where}`, fix: INSTALL_FIX }];
   }
   if (resolution.status === "not_executable") {
-    return [{
-      level: "error",
-      code: "claude_command_not_executable",
-      message: `Command ${name} resolves to ${resolution.path}, which is not an executable file`,
-      fix: `Run "chmod +x ${resolution.path}" or point adapterConfig.command at the claude binary.`,
-    }];
+    return [
+      {
+        level: "error",
+        code: "claude_command_not_executable",
+        message: `Command ${name} resolves to ${resolution.path}, which is not an executable file`,
+        fix: `Run "chmod +x ${resolution.path}" or point adapterConfig.command at the claude binary.`,
+      },
+    ];
   }
-  const found: EnvironmentCheck = { level: "info", code: "claude_command_resolved", message: `Command ${name} resolves to ${resolution.path}` };
+  const found: EnvironmentCheck = {
+    level: "info",
+    code: "claude_command_resolved",
+    message: `Command ${name} resolves to ${resolution.path}`,
+  };
   const version = await runChildProcess({
     command: resolution.path,
     args: ["--version"],
@@ -63,20 +81,40 @@ async function checkBinary(config: ClaudeAdapterConfig, env: Record<string, stri
     maxCaptureBytes: 4096,
   });
   const output = (version.stdoutTail.trim() || version.stderrTail.trim()).split("\n")[0] ?? "";
-  if (version.exitCode === 0 && output !== "") return [found, { level: "info", code: "claude_version", message: `${resolution.path} --version: ${output}` }];
-  const why = version.timedOut ? `timed out after ${VERSION_TIMEOUT_SEC}s` : version.spawnError ? version.spawnError.message : `exited with code ${version.exitCode}${output ? `: ${output}` : ""}`;
-  return [found, { level: "warn", code: "claude_version_failed", message: `${resolution.path} --version ${why}`, fix: `Reinstall: ${INSTALL_FIX}` }];
+  if (version.exitCode === 0 && output !== "")
+    return [found, { level: "info", code: "claude_version", message: `${resolution.path} --version: ${output}` }];
+  const why = version.timedOut
+    ? `timed out after ${VERSION_TIMEOUT_SEC}s`
+    : version.spawnError
+      ? version.spawnError.message
+      : `exited with code ${version.exitCode}${output ? `: ${output}` : ""}`;
+  return [
+    found,
+    { level: "warn", code: "claude_version_failed", message: `${resolution.path} --version ${why}`, fix: `Reinstall: ${INSTALL_FIX}` },
+  ];
 }
 
 function checkAuth(env: Record<string, string>): EnvironmentCheck {
   if (usesBedrock(env)) {
-    return { level: "info", code: "claude_auth_bedrock", message: "CLAUDE_CODE_USE_BEDROCK is set: runs use AWS Bedrock credentials and bill per token (metered_api)." };
+    return {
+      level: "info",
+      code: "claude_auth_bedrock",
+      message: "CLAUDE_CODE_USE_BEDROCK is set: runs use AWS Bedrock credentials and bill per token (metered_api).",
+    };
   }
   if ((env.ANTHROPIC_API_KEY ?? "") !== "") {
-    return { level: "info", code: "claude_auth_api_key", message: "ANTHROPIC_API_KEY is set in adapterConfig.env: runs bill per token (metered_api)." };
+    return {
+      level: "info",
+      code: "claude_auth_api_key",
+      message: "ANTHROPIC_API_KEY is set in adapterConfig.env: runs bill per token (metered_api).",
+    };
   }
   if ((env.CLAUDE_CODE_OAUTH_TOKEN ?? "") !== "") {
-    return { level: "info", code: "claude_auth_oauth_token", message: "CLAUDE_CODE_OAUTH_TOKEN is set: runs use the subscription (subscription_included)." };
+    return {
+      level: "info",
+      code: "claude_auth_oauth_token",
+      message: "CLAUDE_CODE_OAUTH_TOKEN is set: runs use the subscription (subscription_included).",
+    };
   }
   const configDir = env.CLAUDE_CONFIG_DIR ?? (env.HOME ? path.join(env.HOME, ".claude") : null);
   const credentials = configDir === null ? null : path.join(configDir, ".credentials.json");
@@ -105,7 +143,8 @@ function checkRootBypass(config: ClaudeAdapterConfig, env: Record<string, string
 async function checkCwd(cwd: string): Promise<EnvironmentCheck> {
   const fix = `Create ${cwd} (writable by the server's user) or change adapterConfig.cwd.`;
   try {
-    if (!(await fs.stat(cwd)).isDirectory()) return { level: "error", code: "claude_cwd_not_directory", message: `cwd ${cwd} is not a directory`, fix };
+    if (!(await fs.stat(cwd)).isDirectory())
+      return { level: "error", code: "claude_cwd_not_directory", message: `cwd ${cwd} is not a directory`, fix };
   } catch {
     return { level: "error", code: "claude_cwd_missing", message: `cwd ${cwd} does not exist`, fix };
   }
@@ -119,14 +158,24 @@ async function checkCwd(cwd: string): Promise<EnvironmentCheck> {
 
 async function checkInstructions(file: string, cwd: string | null): Promise<EnvironmentCheck> {
   if (!path.isAbsolute(file) && cwd === null) {
-    return { level: "info", code: "claude_instructions_relative", message: `instructionsFilePath ${file} is resolved against each run's working directory` };
+    return {
+      level: "info",
+      code: "claude_instructions_relative",
+      message: `instructionsFilePath ${file} is resolved against each run's working directory`,
+    };
   }
   const full = path.resolve(cwd ?? "/", file);
   try {
     await fs.access(full, constants.R_OK);
-    if ((await fs.stat(full)).isFile()) return { level: "info", code: "claude_instructions_ok", message: `Instructions file ${full} is readable` };
+    if ((await fs.stat(full)).isFile())
+      return { level: "info", code: "claude_instructions_ok", message: `Instructions file ${full} is readable` };
   } catch {
     // reported below
   }
-  return { level: "error", code: "claude_instructions_unreadable", message: `Instructions file ${full} is not a readable file`, fix: "Create the file or change adapterConfig.instructionsFilePath." };
+  return {
+    level: "error",
+    code: "claude_instructions_unreadable",
+    message: `Instructions file ${full} is not a readable file`,
+    fix: "Create the file or change adapterConfig.instructionsFilePath.",
+  };
 }

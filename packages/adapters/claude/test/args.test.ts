@@ -18,11 +18,27 @@ describe("buildClaudeArgs", () => {
     ["defaults", {}, ["--dangerously-skip-permissions"]],
     ["resume", { resumeSessionId: SID }, ["--resume", SID, "--dangerously-skip-permissions"]],
     ["permission mode replaces the bypass flag", { permissionMode: "plan" }, ["--permission-mode", "plan"]],
-    ["model, effort, max turns", { model: "opus", effort: "max", maxTurns: 7 }, ["--dangerously-skip-permissions", "--model", "opus", "--effort", "max", "--max-turns", "7"]],
-    ["instructions on a fresh session", { instructionsFile: "/a/AGENTS.md" }, ["--dangerously-skip-permissions", "--append-system-prompt-file", "/a/AGENTS.md"]],
-    ["no instructions when resuming", { resumeSessionId: SID, instructionsFile: "/a/AGENTS.md" }, ["--resume", SID, "--dangerously-skip-permissions"]],
+    [
+      "model, effort, max turns",
+      { model: "opus", effort: "max", maxTurns: 7 },
+      ["--dangerously-skip-permissions", "--model", "opus", "--effort", "max", "--max-turns", "7"],
+    ],
+    [
+      "instructions on a fresh session",
+      { instructionsFile: "/a/AGENTS.md" },
+      ["--dangerously-skip-permissions", "--append-system-prompt-file", "/a/AGENTS.md"],
+    ],
+    [
+      "no instructions when resuming",
+      { resumeSessionId: SID, instructionsFile: "/a/AGENTS.md" },
+      ["--resume", SID, "--dangerously-skip-permissions"],
+    ],
     ["skills dir", { skillsDir: "/skills" }, ["--dangerously-skip-permissions", "--add-dir", "/skills"]],
-    ["extraArgs last, unchanged", { skillsDir: "/s", extraArgs: ["--fallback-model", "haiku"] }, ["--dangerously-skip-permissions", "--add-dir", "/s", "--fallback-model", "haiku"]],
+    [
+      "extraArgs last, unchanged",
+      { skillsDir: "/s", extraArgs: ["--fallback-model", "haiku"] },
+      ["--dangerously-skip-permissions", "--add-dir", "/s", "--fallback-model", "haiku"],
+    ],
   ];
   it.each(cases)("%s", (_name, input, rest) => {
     expect(buildClaudeArgs({ ...none, ...input })).toEqual([...BASE_ARGS, ...rest]);

@@ -36,7 +36,13 @@ describe("claudeAdapter.execute with a fake claude", () => {
     const instructions = path.join(dir, "AGENTS.md");
     fs.writeFileSync(instructions, "Be brief.\n");
     const { ctx, rec } = makeCtx(
-      { model: "sonnet", effort: "high", maxTurns: 30, instructionsFilePath: "AGENTS.md", env: fakeEnv(record, { FAKE_CLAUDE_SESSION_ID: SESSION }) },
+      {
+        model: "sonnet",
+        effort: "high",
+        maxTurns: 30,
+        instructionsFilePath: "AGENTS.md",
+        env: fakeEnv(record, { FAKE_CLAUDE_SESSION_ID: SESSION }),
+      },
       { cwd: dir, context: { skillsDir: "/opt/skills" } },
     );
     const result = await execute(ctx);
@@ -60,10 +66,25 @@ describe("claudeAdapter.execute with a fake claude", () => {
     expect(result.errorMessage).toBeUndefined();
     expect(result.clearSession).toBeUndefined();
 
-    expect(rec.events.map((e) => e.eventType)).toEqual(["system.init", "assistant.text", "tool.use", "tool.result", "assistant.text", "result"]);
-    expect(rec.events[0]?.payload).toMatchObject({ sessionId: SESSION, model: "sonnet", claudeCodeVersion: "2.1.330", permissionMode: "bypassPermissions" });
+    expect(rec.events.map((e) => e.eventType)).toEqual([
+      "system.init",
+      "assistant.text",
+      "tool.use",
+      "tool.result",
+      "assistant.text",
+      "result",
+    ]);
+    expect(rec.events[0]?.payload).toMatchObject({
+      sessionId: SESSION,
+      model: "sonnet",
+      claudeCodeVersion: "2.1.330",
+      permissionMode: "bypassPermissions",
+    });
     expect(rec.events[1]?.message).toBe("Let me look at the files.");
-    expect(rec.events[2]).toMatchObject({ message: "Bash", payload: { id: "toolu_01", name: "Bash", input: { command: "ls", description: "List files" } } });
+    expect(rec.events[2]).toMatchObject({
+      message: "Bash",
+      payload: { id: "toolu_01", name: "Bash", input: { command: "ls", description: "List files" } },
+    });
     expect(rec.events[3]).toMatchObject({ message: "README.md\nsrc\n", payload: { toolUseId: "toolu_01", isError: false } });
     expect(rec.events[5]?.payload).toMatchObject({ subtype: "success", isError: false, costUsd: 0.0123 });
 
@@ -78,19 +99,34 @@ describe("claudeAdapter.execute with a fake claude", () => {
     expect(call?.argv).toEqual([
       ...BASE_ARGS,
       "--dangerously-skip-permissions",
-      "--model", "sonnet",
-      "--effort", "high",
-      "--max-turns", "30",
-      "--append-system-prompt-file", instructions,
-      "--add-dir", "/opt/skills",
+      "--model",
+      "sonnet",
+      "--effort",
+      "high",
+      "--max-turns",
+      "30",
+      "--append-system-prompt-file",
+      instructions,
+      "--add-dir",
+      "/opt/skills",
     ]);
-    expect(rec.meta[0]).toMatchObject({ adapterType: "claude_local", command: FAKE_CLAUDE, commandArgs: call?.argv, cwd: dir, attempt: 1, resumeSessionId: null });
+    expect(rec.meta[0]).toMatchObject({
+      adapterType: "claude_local",
+      command: FAKE_CLAUDE,
+      commandArgs: call?.argv,
+      cwd: dir,
+      attempt: 1,
+      resumeSessionId: null,
+    });
     expect(rec.spawns).toHaveLength(1);
   });
 
   it("sends an empty prompt as one empty line, and appends permissionMode and extraArgs", async () => {
     const { dir, record } = scratch();
-    const { ctx } = makeCtx({ permissionMode: "acceptEdits", extraArgs: ["--fallback-model", "haiku"], env: fakeEnv(record) }, { cwd: dir, prompt: null });
+    const { ctx } = makeCtx(
+      { permissionMode: "acceptEdits", extraArgs: ["--fallback-model", "haiku"], env: fakeEnv(record) },
+      { cwd: dir, prompt: null },
+    );
     expect((await execute(ctx)).exitCode).toBe(0);
     const [call] = readRecords(record);
     expect(call?.stdin).toBe("\n");
@@ -102,16 +138,30 @@ describe("claudeAdapter.execute with a fake claude", () => {
     fs.writeFileSync(path.join(dir, "AGENTS.md"), "x");
     const config = { instructionsFilePath: "AGENTS.md", env: fakeEnv(record) };
 
-    const same = makeCtx(config, { cwd: dir, runtime: { sessionId: SESSION, sessionParams: { sessionId: SESSION, cwd: dir }, sessionDisplayId: SESSION, taskKey: "t" } });
+    const same = makeCtx(config, {
+      cwd: dir,
+      runtime: { sessionId: SESSION, sessionParams: { sessionId: SESSION, cwd: dir }, sessionDisplayId: SESSION, taskKey: "t" },
+    });
     const resumed = await execute(same.ctx);
     expect(resumed).toMatchObject({ exitCode: 0, sessionId: SESSION, sessionParams: { sessionId: SESSION, cwd: dir } });
 
-    const moved = makeCtx(config, { cwd: dir, runtime: { sessionId: SESSION, sessionParams: { sessionId: SESSION, cwd: path.join(dir, "elsewhere") }, sessionDisplayId: SESSION, taskKey: "t" } });
+    const moved = makeCtx(config, {
+      cwd: dir,
+      runtime: {
+        sessionId: SESSION,
+        sessionParams: { sessionId: SESSION, cwd: path.join(dir, "elsewhere") },
+        sessionDisplayId: SESSION,
+        taskKey: "t",
+      },
+    });
     const fresh = await execute(moved.ctx);
     expect(fresh.sessionId).not.toBe(SESSION);
     expect(moved.rec.events[0]).toMatchObject({ eventType: "session.fresh", payload: { reason: "cwd_mismatch", savedSessionId: SESSION } });
 
-    const notUuid = makeCtx(config, { cwd: dir, runtime: { sessionId: "session-42", sessionParams: { sessionId: "session-42", cwd: dir }, sessionDisplayId: null, taskKey: null } });
+    const notUuid = makeCtx(config, {
+      cwd: dir,
+      runtime: { sessionId: "session-42", sessionParams: { sessionId: "session-42", cwd: dir }, sessionDisplayId: null, taskKey: null },
+    });
     await execute(notUuid.ctx);
 
     const [first, second, third] = readRecords(record);
@@ -128,10 +178,18 @@ describe("claudeAdapter.execute with a fake claude", () => {
     const { dir, record } = scratch();
     const { ctx, rec } = makeCtx(
       { env: fakeEnv(record, { FAKE_CLAUDE_SCENARIO: "unknown_session", FAKE_CLAUDE_SESSION_ID: OTHER_SESSION }) },
-      { cwd: dir, runtime: { sessionId: SESSION, sessionParams: { sessionId: SESSION, cwd: dir }, sessionDisplayId: SESSION, taskKey: null } },
+      {
+        cwd: dir,
+        runtime: { sessionId: SESSION, sessionParams: { sessionId: SESSION, cwd: dir }, sessionDisplayId: SESSION, taskKey: null },
+      },
     );
     const result = await execute(ctx);
-    expect(result).toMatchObject({ exitCode: 0, sessionId: OTHER_SESSION, sessionParams: { sessionId: OTHER_SESSION, cwd: dir }, resultJson: { staleSessionId: SESSION } });
+    expect(result).toMatchObject({
+      exitCode: 0,
+      sessionId: OTHER_SESSION,
+      sessionParams: { sessionId: OTHER_SESSION, cwd: dir },
+      resultJson: { staleSessionId: SESSION },
+    });
     expect(result.errorCode).toBeUndefined();
     const calls = readRecords(record);
     expect(calls).toHaveLength(2);
@@ -147,7 +205,10 @@ describe("claudeAdapter.execute with a fake claude", () => {
     const { dir, record } = scratch();
     const { ctx } = makeCtx(
       { env: fakeEnv(record, { FAKE_CLAUDE_SCENARIO: "unknown_session", FAKE_CLAUDE_FRESH_FAIL: "1" }) },
-      { cwd: dir, runtime: { sessionId: SESSION, sessionParams: { sessionId: SESSION, cwd: dir }, sessionDisplayId: SESSION, taskKey: null } },
+      {
+        cwd: dir,
+        runtime: { sessionId: SESSION, sessionParams: { sessionId: SESSION, cwd: dir }, sessionDisplayId: SESSION, taskKey: null },
+      },
     );
     const result = await execute(ctx);
     expect(readRecords(record)).toHaveLength(2);
@@ -162,7 +223,12 @@ describe("claudeAdapter.execute with a fake claude", () => {
     const text = `Claude usage limit reached. Try again at ${at.toISOString()}`;
     const { ctx } = makeCtx({ env: fakeEnv(record, { FAKE_CLAUDE_SCENARIO: "rate_limit", FAKE_CLAUDE_RESET_TEXT: text }) }, { cwd: dir });
     const result = await execute(ctx);
-    expect(result).toMatchObject({ exitCode: 1, errorCode: "claude_transient_upstream", errorFamily: "transient_upstream", retryNotBefore: at.toISOString() });
+    expect(result).toMatchObject({
+      exitCode: 1,
+      errorCode: "claude_transient_upstream",
+      errorFamily: "transient_upstream",
+      retryNotBefore: at.toISOString(),
+    });
     expect(result.errorMessage).toContain("usage limit reached");
 
     const clock = makeCtx({ env: fakeEnv(record, { FAKE_CLAUDE_SCENARIO: "rate_limit" }) }, { cwd: dir });
@@ -177,7 +243,10 @@ describe("claudeAdapter.execute with a fake claude", () => {
   it("takes retryNotBefore from a rejected rate_limit_event, and treats 529 as transient", async () => {
     const { dir, record } = scratch();
     const resetsAt = Math.floor(Date.now() / 1000) + 3600;
-    const event = await execute(makeCtx({ env: fakeEnv(record, { FAKE_CLAUDE_SCENARIO: "rate_limit_event", FAKE_CLAUDE_RESETS_AT: String(resetsAt) }) }, { cwd: dir }).ctx);
+    const event = await execute(
+      makeCtx({ env: fakeEnv(record, { FAKE_CLAUDE_SCENARIO: "rate_limit_event", FAKE_CLAUDE_RESETS_AT: String(resetsAt) }) }, { cwd: dir })
+        .ctx,
+    );
     expect(event).toMatchObject({ errorCode: "claude_transient_upstream", retryNotBefore: new Date(resetsAt * 1000).toISOString() });
     const overloaded = await execute(makeCtx({ env: fakeEnv(record, { FAKE_CLAUDE_SCENARIO: "overloaded" }) }, { cwd: dir }).ctx);
     expect(overloaded).toMatchObject({ errorCode: "claude_transient_upstream", errorFamily: "transient_upstream" });
@@ -204,9 +273,19 @@ describe("claudeAdapter.execute with a fake claude", () => {
 
   it("keeps what a crash mid-stream already told, and fails with the exit code", async () => {
     const { dir, record } = scratch();
-    const { ctx, rec } = makeCtx({ env: fakeEnv(record, { FAKE_CLAUDE_SCENARIO: "crash", FAKE_CLAUDE_SESSION_ID: SESSION }) }, { cwd: dir });
+    const { ctx, rec } = makeCtx(
+      { env: fakeEnv(record, { FAKE_CLAUDE_SCENARIO: "crash", FAKE_CLAUDE_SESSION_ID: SESSION }) },
+      { cwd: dir },
+    );
     const result = await execute(ctx);
-    expect(result).toMatchObject({ exitCode: 3, errorCode: "adapter_failed", sessionId: SESSION, summary: "Starting work.", usage: null, costUsd: null });
+    expect(result).toMatchObject({
+      exitCode: 3,
+      errorCode: "adapter_failed",
+      sessionId: SESSION,
+      summary: "Starting work.",
+      usage: null,
+      costUsd: null,
+    });
     expect(result.errorMessage).toBe("claude exited with code 3: Error: something broke inside the CLI");
     expect(rec.events.map((e) => e.eventType)).toEqual(["system.init", "assistant.text"]);
     expect(logText(rec, "stdout").endsWith('"text":"half a li')).toBe(true);
@@ -242,11 +321,20 @@ describe("claudeAdapter.execute with a fake claude", () => {
 
   it("times out a hung claude and leaves no process of its group", async () => {
     const { dir, record } = scratch();
-    const { ctx, rec } = makeCtx({ timeoutSec: 1, graceSec: 1, env: fakeEnv(record, { FAKE_CLAUDE_SCENARIO: "hang", FAKE_CLAUDE_SESSION_ID: SESSION }) }, { cwd: dir });
+    const { ctx, rec } = makeCtx(
+      { timeoutSec: 1, graceSec: 1, env: fakeEnv(record, { FAKE_CLAUDE_SCENARIO: "hang", FAKE_CLAUDE_SESSION_ID: SESSION }) },
+      { cwd: dir },
+    );
     const started = Date.now();
     const result = await execute(ctx);
     expect(Date.now() - started).toBeLessThan((1 + 1 + 3) * 1000);
-    expect(result).toMatchObject({ timedOut: true, errorCode: "timeout", errorMessage: "Timed out after 1s", signal: "SIGKILL", sessionId: SESSION });
+    expect(result).toMatchObject({
+      timedOut: true,
+      errorCode: "timeout",
+      errorMessage: "Timed out after 1s",
+      signal: "SIGKILL",
+      sessionId: SESSION,
+    });
     const pgid = rec.spawns[0]?.pid ?? 0;
     expect(pgid).toBeGreaterThan(1);
     expect(groupMembers(pgid)).toEqual([]);
@@ -255,7 +343,10 @@ describe("claudeAdapter.execute with a fake claude", () => {
   it("is cancelled by abort", async () => {
     const { dir, record } = scratch();
     const controller = new AbortController();
-    const { ctx } = makeCtx({ graceSec: 1, env: fakeEnv(record, { FAKE_CLAUDE_SCENARIO: "hang" }) }, { cwd: dir, onEvent: () => controller.abort() });
+    const { ctx } = makeCtx(
+      { graceSec: 1, env: fakeEnv(record, { FAKE_CLAUDE_SCENARIO: "hang" }) },
+      { cwd: dir, onEvent: () => controller.abort() },
+    );
     const result = await execute(ctx, controller.signal);
     expect(result).toMatchObject({ timedOut: false, errorCode: "cancelled" });
   });
@@ -267,7 +358,13 @@ describe("claudeAdapter.execute with a fake claude", () => {
     const engineSecret = "engine-jwt-secret-value";
     let cmdline = "";
     const { ctx, rec } = makeCtx(
-      { env: fakeEnv(record, { API_TOKEN: { type: "secret", value: secret }, ANTHROPIC_API_KEY: apiKey, FAKE_CLAUDE_ECHO_ENV: "API_TOKEN" }) },
+      {
+        env: fakeEnv(record, {
+          API_TOKEN: { type: "secret", value: secret },
+          ANTHROPIC_API_KEY: apiKey,
+          FAKE_CLAUDE_ECHO_ENV: "API_TOKEN",
+        }),
+      },
       {
         cwd: dir,
         secrets: [engineSecret],
@@ -314,7 +411,7 @@ describe("claudeAdapter.execute with a fake claude", () => {
     expect(await execute(ctx)).toMatchObject({ exitCode: 0, summary: "Done: the repo has README.md and src.", costUsd: 0.0123 });
   });
 
-  it("finds the default command \"claude\" on PATH", async () => {
+  it('finds the default command "claude" on PATH', async () => {
     const { dir, record } = scratch();
     const bin = path.join(dir, "bin");
     fs.mkdirSync(bin);
@@ -342,7 +439,9 @@ describe("claudeAdapter.execute with a fake claude", () => {
     const noFile = await execute(makeCtx({ instructionsFilePath: "nope.md" }, { cwd: tmp }).ctx);
     expect(noFile).toMatchObject({ errorCode: "adapter_config_invalid" });
     expect(noFile.errorMessage).toContain("nope.md");
-    const leak = await execute(makeCtx({ extraArgs: ["--settings", "key=very-secret-1"], env: { K: { type: "secret", value: "very-secret-1" } } }, { cwd: tmp }).ctx);
+    const leak = await execute(
+      makeCtx({ extraArgs: ["--settings", "key=very-secret-1"], env: { K: { type: "secret", value: "very-secret-1" } } }, { cwd: tmp }).ctx,
+    );
     expect(leak.errorCode).toBe("adapter_config_invalid");
     expect(leak.errorMessage).not.toContain("very-secret-1");
   });

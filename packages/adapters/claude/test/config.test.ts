@@ -6,7 +6,19 @@ describe("parseClaudeConfig", () => {
   it("fills defaults", () => {
     expect(parseClaudeConfig({})).toEqual({
       ok: true,
-      config: { command: "claude", model: null, effort: null, maxTurns: null, permissionMode: null, extraArgs: [], env: {}, cwd: null, timeoutSec: 0, graceSec: 15, instructionsFilePath: null },
+      config: {
+        command: "claude",
+        model: null,
+        effort: null,
+        maxTurns: null,
+        permissionMode: null,
+        extraArgs: [],
+        env: {},
+        cwd: null,
+        timeoutSec: 0,
+        graceSec: 15,
+        instructionsFilePath: null,
+      },
     });
   });
 
@@ -35,10 +47,21 @@ describe("buildChildEnv and billing", () => {
   it("layers engine env, config env and inherited basics; collects secrets and credential keys", () => {
     const { env, secrets } = buildChildEnv(
       { PAPERCLIP_RUN_ID: "r", HOME: "/engine-home" },
-      { S: { value: "secret-1", secret: true }, ANTHROPIC_API_KEY: { value: "sk-plain", secret: false }, P: { value: "plain", secret: false } },
+      {
+        S: { value: "secret-1", secret: true },
+        ANTHROPIC_API_KEY: { value: "sk-plain", secret: false },
+        P: { value: "plain", secret: false },
+      },
       { PATH: "/bin", HOME: "/server-home", ANTHROPIC_API_KEY: "server-key", OTHER: "x" },
     );
-    expect(env).toEqual({ PAPERCLIP_RUN_ID: "r", HOME: "/engine-home", S: "secret-1", ANTHROPIC_API_KEY: "sk-plain", P: "plain", PATH: "/bin" });
+    expect(env).toEqual({
+      PAPERCLIP_RUN_ID: "r",
+      HOME: "/engine-home",
+      S: "secret-1",
+      ANTHROPIC_API_KEY: "sk-plain",
+      P: "plain",
+      PATH: "/bin",
+    });
     expect(secrets).toEqual(["secret-1", "sk-plain"]);
     expect(buildChildEnv({}, {}, { ANTHROPIC_API_KEY: "server-key" }).env).toEqual({});
   });

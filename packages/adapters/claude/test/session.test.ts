@@ -3,7 +3,12 @@ import type { AdapterRuntime } from "@staple/adapter-kit";
 import { decideResume, isUuid } from "../src/session.js";
 
 const SID = "0b7c7f2e-4a53-4c1e-9d55-2f1a3c7d9e01";
-const rt = (sessionId: string | null, params: Record<string, unknown> | null): AdapterRuntime => ({ sessionId, sessionParams: params, sessionDisplayId: null, taskKey: null });
+const rt = (sessionId: string | null, params: Record<string, unknown> | null): AdapterRuntime => ({
+  sessionId,
+  sessionParams: params,
+  sessionDisplayId: null,
+  taskKey: null,
+});
 
 describe("decideResume", () => {
   const cases: Array<[string, AdapterRuntime, ReturnType<typeof decideResume>]> = [

@@ -15,7 +15,10 @@ describe("NdjsonLineSplitter", () => {
   it("splits across chunk boundaries and strips CR", () => {
     const s = new NdjsonLineSplitter();
     expect(s.push('{"a":')).toEqual([]);
-    expect(s.push('1}\r\n{"b":2}\n{"c"')).toEqual([{ kind: "line", text: '{"a":1}' }, { kind: "line", text: '{"b":2}' }]);
+    expect(s.push('1}\r\n{"b":2}\n{"c"')).toEqual([
+      { kind: "line", text: '{"a":1}' },
+      { kind: "line", text: '{"b":2}' },
+    ]);
     expect(s.end()).toEqual([{ kind: "line", text: '{"c"' }]);
     expect(s.end()).toEqual([]);
   });
@@ -65,15 +68,26 @@ describe("salvageOversizedLine", () => {
   });
 
   it("recovers the start of an assistant text block and a tool result id", () => {
-    const assistant = JSON.stringify({ type: "assistant", message: { content: [{ type: "text", text: `Hello ${big}` }] }, session_id: "s-2" });
-    expect(salvageOversizedLine(...frag(assistant), assistant.length)).toMatchObject({ type: "assistant", session_id: "s-2", message: { content: [{ type: "text", text: expect.stringMatching(/^Hello q+$/) }] } });
+    const assistant = JSON.stringify({
+      type: "assistant",
+      message: { content: [{ type: "text", text: `Hello ${big}` }] },
+      session_id: "s-2",
+    });
+    expect(salvageOversizedLine(...frag(assistant), assistant.length)).toMatchObject({
+      type: "assistant",
+      session_id: "s-2",
+      message: { content: [{ type: "text", text: expect.stringMatching(/^Hello q+$/) }] },
+    });
     const user = JSON.stringify({ type: "user", message: { content: [{ tool_use_id: "toolu_9", type: "tool_result", content: big }] } });
-    expect(salvageOversizedLine(...frag(user), user.length)).toMatchObject({ type: "user", message: { content: [{ type: "tool_result", tool_use_id: "toolu_9" }] } });
+    expect(salvageOversizedLine(...frag(user), user.length)).toMatchObject({
+      type: "user",
+      message: { content: [{ type: "tool_result", tool_use_id: "toolu_9" }] },
+    });
     expect(salvageOversizedLine("xxxx", "yyyy", 8)).toBeNull();
   });
 
   it.each([
-    ['"abc\\"d"', "abc\"d", true],
+    ['"abc\\"d"', 'abc"d', true],
     ['"cut here\\', "cut here", false],
     ['"cut \\u00', "cut ", false],
     ['{"a":[1,{"b":"}"}]}', { a: [1, { b: "}" }] }, true],
@@ -91,29 +105,89 @@ describe("ClaudeStreamParser", () => {
   it("turns a session into events and state", () => {
     const p = new ClaudeStreamParser();
     const stream = [
-      line({ type: "system", subtype: "init", session_id: "s-1", model: "claude-opus-5-5", cwd: "/w", tools: ["Bash"], permissionMode: "bypassPermissions", claude_code_version: "2.1.330" }),
-      line({ type: "assistant", message: { content: [{ type: "thinking", thinking: "hmm" }, { type: "text", text: "Looking." }, { type: "tool_use", id: "t1", name: "Read", input: { file_path: "/w/a" } }] }, session_id: "s-1" }),
-      line({ type: "user", message: { content: [{ type: "tool_result", tool_use_id: "t1", content: [{ type: "text", text: "line 1" }, { type: "image" }], is_error: true }] } }),
+      line({
+        type: "system",
+        subtype: "init",
+        session_id: "s-1",
+        model: "claude-opus-5-5",
+        cwd: "/w",
+        tools: ["Bash"],
+        permissionMode: "bypassPermissions",
+        claude_code_version: "2.1.330",
+      }),
+      line({
+        type: "assistant",
+        message: {
+          content: [
+            { type: "thinking", thinking: "hmm" },
+            { type: "text", text: "Looking." },
+            { type: "tool_use", id: "t1", name: "Read", input: { file_path: "/w/a" } },
+          ],
+        },
+        session_id: "s-1",
+      }),
+      line({
+        type: "user",
+        message: {
+          content: [
+            { type: "tool_result", tool_use_id: "t1", content: [{ type: "text", text: "line 1" }, { type: "image" }], is_error: true },
+          ],
+        },
+      }),
       line({ type: "rate_limit_event", rate_limit_info: { status: "allowed_warning", resetsAt: 1795280400, rateLimitType: "five_hour" } }),
       "not json at all\n",
       line({ type: "stream_event", event: {} }),
-      line({ type: "result", subtype: "success", is_error: false, result: "All done.", session_id: "s-1", total_cost_usd: 0.5, num_turns: 3, usage: { input_tokens: 5, cache_creation_input_tokens: 2, cache_read_input_tokens: 4, output_tokens: 6 } }),
+      line({
+        type: "result",
+        subtype: "success",
+        is_error: false,
+        result: "All done.",
+        session_id: "s-1",
+        total_cost_usd: 0.5,
+        num_turns: 3,
+        usage: { input_tokens: 5, cache_creation_input_tokens: 2, cache_read_input_tokens: 4, output_tokens: 6 },
+      }),
     ].join("");
     // Feed in awkward 7-char chunks: events must not depend on chunking.
     const events = [];
     for (let i = 0; i < stream.length; i += 7) events.push(...p.push(stream.slice(i, i + 7)));
     events.push(...p.end());
     expect(events.map((e) => e.eventType)).toEqual(["system.init", "assistant.text", "tool.use", "tool.result", "rate_limit", "result"]);
-    expect(events[2]).toEqual({ eventType: "tool.use", message: "Read", payload: { id: "t1", name: "Read", input: { file_path: "/w/a" } } });
-    expect(events[3]).toEqual({ eventType: "tool.result", message: "line 1\n[image]", payload: { toolUseId: "t1", isError: true, chars: 14 } });
+    expect(events[2]).toEqual({
+      eventType: "tool.use",
+      message: "Read",
+      payload: { id: "t1", name: "Read", input: { file_path: "/w/a" } },
+    });
+    expect(events[3]).toEqual({
+      eventType: "tool.result",
+      message: "line 1\n[image]",
+      payload: { toolUseId: "t1", isError: true, chars: 14 },
+    });
     expect(p.sessionId).toBe("s-1");
-    expect(p.state).toMatchObject({ model: "claude-opus-5-5", lastAssistantText: "Looking.", toolUses: 1, rateLimit: { status: "allowed_warning" }, nonJsonTail: "not json at all\n", lines: 7 });
-    expect(p.state.result).toMatchObject({ text: "All done.", costUsd: 0.5, numTurns: 3, usage: { inputTokens: 5, cachedInputTokens: 4, outputTokens: 6, cacheCreationInputTokens: 2 } });
+    expect(p.state).toMatchObject({
+      model: "claude-opus-5-5",
+      lastAssistantText: "Looking.",
+      toolUses: 1,
+      rateLimit: { status: "allowed_warning" },
+      nonJsonTail: "not json at all\n",
+      lines: 7,
+    });
+    expect(p.state.result).toMatchObject({
+      text: "All done.",
+      costUsd: 0.5,
+      numTurns: 3,
+      usage: { inputTokens: 5, cachedInputTokens: 4, outputTokens: 6, cacheCreationInputTokens: 2 },
+    });
   });
 
   it("previews large tool input instead of copying it", () => {
     const p = new ClaudeStreamParser();
-    const [event] = p.push(line({ type: "assistant", message: { content: [{ type: "tool_use", id: "t", name: "Write", input: { content: "w".repeat(50_000) } }] } }));
+    const [event] = p.push(
+      line({
+        type: "assistant",
+        message: { content: [{ type: "tool_use", id: "t", name: "Write", input: { content: "w".repeat(50_000) } }] },
+      }),
+    );
     expect(event?.payload).toMatchObject({ input: { truncated: true, preview: expect.any(String) } });
     expect(JSON.stringify(event).length).toBeLessThan(10_000);
   });
@@ -127,7 +201,17 @@ describe("ClaudeStreamParser", () => {
     expect(p.state.lastAssistantText).toBeNull(); // an API error is not agent output
     expect(p.state.apiErrors).toEqual([{ code: "authentication_failed", text: "Not logged in · Please run /login" }]);
     expect(p.state.result).toMatchObject({ subtype: "success", isError: true, text: "Not logged in · Please run /login", costUsd: 0 });
-    const outcome = classifyClaudeOutcome({ exitCode: 1, signal: null, result: p.state.result, apiErrors: p.state.apiErrors, rateLimit: null, stderr: "", nonJsonStdout: "", maxTurns: null, now: new Date() });
+    const outcome = classifyClaudeOutcome({
+      exitCode: 1,
+      signal: null,
+      result: p.state.result,
+      apiErrors: p.state.apiErrors,
+      rateLimit: null,
+      stderr: "",
+      nonJsonStdout: "",
+      maxTurns: null,
+      now: new Date(),
+    });
     expect(outcome?.errorCode).toBe("claude_auth_required");
   });
 
@@ -136,17 +220,37 @@ describe("ClaudeStreamParser", () => {
     p.push(real("unknown-session.stdout.jsonl"));
     p.end();
     expect(p.state.initSessionId).toBeNull();
-    expect(p.state.result).toMatchObject({ subtype: "error_during_execution", isError: true, errors: ["No conversation found with session ID: 11111111-2222-4333-8444-555555555555"] });
+    expect(p.state.result).toMatchObject({
+      subtype: "error_during_execution",
+      isError: true,
+      errors: ["No conversation found with session ID: 11111111-2222-4333-8444-555555555555"],
+    });
     expect(isUnknownSessionError({ result: p.state.result, stderr: "" })).toBe(true);
     expect(isUnknownSessionError({ result: null, stderr: real("unknown-session.stderr.txt") })).toBe(true);
   });
 
   it("still reads the result of an oversized result line", () => {
     const p = new ClaudeStreamParser({ maxLineChars: 10_000, fragmentChars: 2_000 });
-    const events = p.push(line({ type: "result", subtype: "success", is_error: false, result: `BEGIN ${"r".repeat(50_000)}`, session_id: "s-9", total_cost_usd: 2, usage: { input_tokens: 1, output_tokens: 2 } }));
+    const events = p.push(
+      line({
+        type: "result",
+        subtype: "success",
+        is_error: false,
+        result: `BEGIN ${"r".repeat(50_000)}`,
+        session_id: "s-9",
+        total_cost_usd: 2,
+        usage: { input_tokens: 1, output_tokens: 2 },
+      }),
+    );
     expect(events[0]?.eventType).toBe("result");
     expect(p.state.oversizedLines).toBe(1);
-    expect(p.state.result).toMatchObject({ sessionId: "s-9", costUsd: 2, isError: false, usage: { inputTokens: 1, outputTokens: 2 }, truncatedChars: expect.any(Number) });
+    expect(p.state.result).toMatchObject({
+      sessionId: "s-9",
+      costUsd: 2,
+      isError: false,
+      usage: { inputTokens: 1, outputTokens: 2 },
+      truncatedChars: expect.any(Number),
+    });
     expect(p.state.result?.text?.startsWith("BEGIN rrr")).toBe(true);
     expect(p.state.result!.text!.length).toBeLessThan(2_100);
   });

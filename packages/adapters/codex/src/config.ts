@@ -68,7 +68,8 @@ export const codexConfigSchema = z
       ctx.addIssue({
         code: "custom",
         path: ["sandbox"],
-        message: "has no effect while adapterConfig.bypassApprovalsAndSandbox is true; set bypassApprovalsAndSandbox to false or remove sandbox",
+        message:
+          "has no effect while adapterConfig.bypassApprovalsAndSandbox is true; set bypassApprovalsAndSandbox to false or remove sandbox",
       });
     }
   })

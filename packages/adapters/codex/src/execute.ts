@@ -79,7 +79,9 @@ export async function executeCodex(ctx: AdapterExecuteContext, signal: AbortSign
   let sessionReset: string | null = null;
   if (attempt.kind === "ran" && shouldRetryFresh(plan, attempt)) {
     sessionReset = plan.resumeSessionId;
-    await safe(() => ctx.onLog("stderr", `[staple] codex_local: session ${sessionReset} is unknown to codex; retrying once with a fresh session\n`));
+    await safe(() =>
+      ctx.onLog("stderr", `[staple] codex_local: session ${sessionReset} is unknown to codex; retrying once with a fresh session\n`),
+    );
     const freshPlan: InvocationPlan = {
       ...plan,
       resumeSessionId: null,
@@ -212,7 +214,8 @@ function toResult(attempt: Extract<Attempt, { kind: "ran" }>, input: ResultInput
       bypassApprovalsAndSandbox: plan.bypassApprovalsAndSandbox,
       sandbox: plan.sandbox,
       handoffNote: plan.handoffNote,
-      sessionNotResumed: plan.skippedSessionId !== null ? { sessionId: plan.skippedSessionId, reason: plan.skipReason ?? "session_not_found" } : null,
+      sessionNotResumed:
+        plan.skippedSessionId !== null ? { sessionId: plan.skippedSessionId, reason: plan.skipReason ?? "session_not_found" } : null,
       turnCompleted: state.turnCompleted,
       turnFailed: state.turnFailed,
       toolCalls: state.toolCalls,

@@ -31,9 +31,7 @@ const TRUNCATED = "…[truncated]";
 /** Item types that are tool activity (reported as tool.use / tool.result). */
 export const TOOL_ITEM_TYPES = new Set(["command_execution", "file_change", "mcp_tool_call", "web_search", "collab_tool_call"]);
 
-export type ParsedLine =
-  | { kind: "event"; type: string; event: Record<string, unknown> }
-  | { kind: "text"; text: string };
+export type ParsedLine = { kind: "event"; type: string; event: Record<string, unknown> } | { kind: "text"; text: string };
 
 /** Parses one complete line (without its newline). Blank lines give null. */
 export function parseCodexLine(line: string): ParsedLine | null {
@@ -211,7 +209,13 @@ export class CodexRunAccumulator {
       case "todo_list": {
         const items = Array.isArray(item.items) ? item.items.filter(isRecord) : [];
         const text = items.map((t) => `[${t.completed === true ? "x" : " "}] ${String(t.text ?? "")}`).join("\n");
-        return [{ eventType: "plan.updated", message: cap(text, MAX_EVENT_MESSAGE_CHARS), payload: { itemId, phase, items: boundedClone(items) } }];
+        return [
+          {
+            eventType: "plan.updated",
+            message: cap(text, MAX_EVENT_MESSAGE_CHARS),
+            payload: { itemId, phase, items: boundedClone(items) },
+          },
+        ];
       }
       case "error": {
         const message = messageOf(item.message) ?? "error";
@@ -222,7 +226,8 @@ export class CodexRunAccumulator {
     }
     const payload = { itemId, itemType, phase, ...describeToolItem(itemType, item) };
     if (TOOL_ITEM_TYPES.has(itemType)) {
-      if (phase === "started") return [{ eventType: "tool.use", message: cap(toolUseText(itemType, item), MAX_EVENT_MESSAGE_CHARS), payload }];
+      if (phase === "started")
+        return [{ eventType: "tool.use", message: cap(toolUseText(itemType, item), MAX_EVENT_MESSAGE_CHARS), payload }];
       if (phase === "completed") {
         if (itemId === null || !this.completedTools.has(itemId)) this.state.toolCalls++;
         if (itemId !== null) this.completedTools.add(itemId);

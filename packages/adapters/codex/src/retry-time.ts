@@ -36,7 +36,10 @@ export function parseAbsolute(text: string, now: Date): number | null {
     return Number.isNaN(ms) ? null : ms;
   }
   // "Jul 9th, 2026 1:47 AM" / "Aug 10, 2026, 11:12 AM" / "July 9 2026 13:47"
-  const dated = /^([a-z]{3,9})\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4}),?\s+(?:at\s+)?(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([ap]\.?m\.?)?\s*(utc|gmt|z)?\b/i.exec(s);
+  const dated =
+    /^([a-z]{3,9})\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4}),?\s+(?:at\s+)?(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([ap]\.?m\.?)?\s*(utc|gmt|z)?\b/i.exec(
+      s,
+    );
   if (dated) {
     const month = MONTHS.indexOf((dated[1] ?? "").slice(0, 3).toLowerCase());
     const clock = toClock(dated[4], dated[5], dated[6], dated[7]);

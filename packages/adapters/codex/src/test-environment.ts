@@ -9,7 +9,8 @@ import { buildCodexEnv } from "./environment.js";
 import { resolveCommand } from "@staple/adapter-kit";
 
 const VERSION_TIMEOUT_SEC = 15;
-const INSTALL_FIX = "Install the Codex CLI with `npm install -g @openai/codex` (or add its directory to PATH), or set adapterConfig.command to the codex binary's absolute path.";
+const INSTALL_FIX =
+  "Install the Codex CLI with `npm install -g @openai/codex` (or add its directory to PATH), or set adapterConfig.command to the codex binary's absolute path.";
 
 /**
  * Checks that codex can run for this config: the binary resolves to an absolute path and answers
@@ -20,7 +21,14 @@ const INSTALL_FIX = "Install the Codex CLI with `npm install -g @openai/codex` (
 export async function testCodexEnvironment(raw: Record<string, unknown>): Promise<EnvironmentCheck[]> {
   const parsed = parseCodexConfig(raw);
   if (!parsed.ok) {
-    return [{ level: "error", code: "codex_config_invalid", message: parsed.message, fix: "Correct the adapter config field named in the message." }];
+    return [
+      {
+        level: "error",
+        code: "codex_config_invalid",
+        message: parsed.message,
+        fix: "Correct the adapter config field named in the message.",
+      },
+    ];
   }
   const config = parsed.config;
   const env = buildCodexEnv({}, config.env, undefined);
@@ -102,14 +110,22 @@ async function checkVersion(binary: string, env: Record<string, string>, cwd: st
 async function checkAuth(env: Record<string, string>): Promise<EnvironmentCheck> {
   for (const key of ["OPENAI_API_KEY", "CODEX_API_KEY"]) {
     if (env[key]?.trim()) {
-      return { level: "info", code: "codex_auth_api_key", message: `${key} is set; runs authenticate with it and are billed as metered API usage.` };
+      return {
+        level: "info",
+        code: "codex_auth_api_key",
+        message: `${key} is set; runs authenticate with it and are billed as metered API usage.`,
+      };
     }
   }
   const home = env.CODEX_HOME ?? path.join(env.HOME ?? os.homedir(), ".codex");
   const authFile = path.join(home, "auth.json");
   try {
     if ((await fs.stat(authFile)).isFile()) {
-      return { level: "info", code: "codex_auth_login_found", message: `Found a codex login at ${authFile}; runs use that account (subscription billing).` };
+      return {
+        level: "info",
+        code: "codex_auth_login_found",
+        message: `Found a codex login at ${authFile}; runs use that account (subscription billing).`,
+      };
     }
   } catch {
     // fall through

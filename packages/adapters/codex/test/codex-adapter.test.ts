@@ -128,7 +128,10 @@ describe("codexAdapter.execute with a fake codex", () => {
       "assistant.text",
       "result",
     ]);
-    expect(rec.events.find((e) => e.eventType === "tool.use")).toMatchObject({ message: "$ bash -lc ls", payload: { itemType: "command_execution" } });
+    expect(rec.events.find((e) => e.eventType === "tool.use")).toMatchObject({
+      message: "$ bash -lc ls",
+      payload: { itemType: "command_execution" },
+    });
     expect(rec.events.filter((e) => e.eventType === "tool.result").map((e) => e.message)).toEqual([
       "$ bash -lc ls -> exit 0",
       "completed: update src/a.ts, add src/b.ts",
@@ -204,7 +207,9 @@ describe("codexAdapter.execute with a fake codex", () => {
   });
 
   it("bypassApprovalsAndSandbox=false with a sandbox passes --sandbox instead of the bypass flag", async () => {
-    const { ctx, records } = makeCtx("success", { config: { bypassApprovalsAndSandbox: false, sandbox: "read-only", extraArgs: ["--enable", "x"] } });
+    const { ctx, records } = makeCtx("success", {
+      config: { bypassApprovalsAndSandbox: false, sandbox: "read-only", extraArgs: ["--enable", "x"] },
+    });
     await execute(ctx);
     expect(records()[0]?.argv).toEqual(["exec", "--json", "--sandbox", "read-only", "--skip-git-repo-check", "--enable", "x", "-"]);
   });
@@ -251,7 +256,12 @@ describe("codexAdapter.execute with a fake codex", () => {
 
   it("other non-zero exit -> adapter_failed `codex exited with code N`", async () => {
     const { ctx } = makeCtx("exit_code", { env: { FAKE_CODEX_EXIT_CODE: "7" } });
-    expect(await execute(ctx)).toMatchObject({ exitCode: 7, errorCode: "adapter_failed", errorMessage: "codex exited with code 7", sessionId: null });
+    expect(await execute(ctx)).toMatchObject({
+      exitCode: 7,
+      errorCode: "adapter_failed",
+      errorMessage: "codex exited with code 7",
+      sessionId: null,
+    });
   });
 
   it("an unknown resumed session is retried once fresh, with a handoff note", async () => {
@@ -279,7 +289,11 @@ describe("codexAdapter.execute with a fake codex", () => {
     const before = process.memoryUsage().rss;
     const result = await execute(ctx);
     expect(stdoutBytes).toBeGreaterThan(20 * 1024 * 1024);
-    expect(result).toMatchObject({ exitCode: 0, usage: { inputTokens: 5, outputTokens: 7 }, resultJson: { toolCalls: 256, skippedLines: 2 } });
+    expect(result).toMatchObject({
+      exitCode: 0,
+      usage: { inputTokens: 5, outputTokens: 7 },
+      resultJson: { toolCalls: 256, skippedLines: 2 },
+    });
     expect(result.summary?.startsWith("final ")).toBe(true);
     expect(result.summary?.length).toBeLessThanOrEqual(32 * 1024);
     const json = result.resultJson as { stdoutTail: string; stderrTail: string };
@@ -332,7 +346,12 @@ describe("codexAdapter.execute with a fake codex", () => {
                 // Read both, then re-check cmdline: a read between the two execs sees an empty file.
                 const cmdline = fs.readFileSync(`/proc/${info.pid}/cmdline`, "utf8");
                 const environ = fs.readFileSync(`/proc/${info.pid}/environ`, "utf8");
-                if (cmdline.includes("fake-codex") && cmdline.includes("--json") && environ !== "" && fs.readFileSync(`/proc/${info.pid}/cmdline`, "utf8") === cmdline) {
+                if (
+                  cmdline.includes("fake-codex") &&
+                  cmdline.includes("--json") &&
+                  environ !== "" &&
+                  fs.readFileSync(`/proc/${info.pid}/cmdline`, "utf8") === cmdline
+                ) {
                   cmdlines.push(cmdline);
                   environs.push(environ);
                   return;

@@ -33,14 +33,43 @@ const baseArgs: CodexArgsOptions = {
 describe("buildCodexArgs", () => {
   const table: Array<[string, Partial<CodexArgsOptions>, string[]]> = [
     ["fresh default", {}, ["exec", "--json", BYPASS_FLAG, "-"]],
-    ["model + effort", { model: "gpt-5.5", reasoningEffort: "high" }, ["exec", "--json", "--model", "gpt-5.5", "-c", "model_reasoning_effort=high", BYPASS_FLAG, "-"]],
-    ["resume", { resumeSessionId: "0199a213-81c0-7800-8aa1-bbab2a035a53" }, ["exec", "--json", BYPASS_FLAG, "resume", "0199a213-81c0-7800-8aa1-bbab2a035a53", "-"]],
-    ["no bypass, default sandbox", { bypassApprovalsAndSandbox: false }, ["exec", "--json", "--sandbox", "workspace-write", "--skip-git-repo-check", "-"]],
-    ["no bypass, read-only", { bypassApprovalsAndSandbox: false, sandbox: "read-only" }, ["exec", "--json", "--sandbox", "read-only", "--skip-git-repo-check", "-"]],
+    [
+      "model + effort",
+      { model: "gpt-5.5", reasoningEffort: "high" },
+      ["exec", "--json", "--model", "gpt-5.5", "-c", "model_reasoning_effort=high", BYPASS_FLAG, "-"],
+    ],
+    [
+      "resume",
+      { resumeSessionId: "0199a213-81c0-7800-8aa1-bbab2a035a53" },
+      ["exec", "--json", BYPASS_FLAG, "resume", "0199a213-81c0-7800-8aa1-bbab2a035a53", "-"],
+    ],
+    [
+      "no bypass, default sandbox",
+      { bypassApprovalsAndSandbox: false },
+      ["exec", "--json", "--sandbox", "workspace-write", "--skip-git-repo-check", "-"],
+    ],
+    [
+      "no bypass, read-only",
+      { bypassApprovalsAndSandbox: false, sandbox: "read-only" },
+      ["exec", "--json", "--sandbox", "read-only", "--skip-git-repo-check", "-"],
+    ],
     [
       "safer resume with extras",
       { bypassApprovalsAndSandbox: false, resumeSessionId: "abc-1", extraArgs: ["--enable", "foo"], model: "m" },
-      ["exec", "--json", "--model", "m", "--sandbox", "workspace-write", "--skip-git-repo-check", "--enable", "foo", "resume", "abc-1", "-"],
+      [
+        "exec",
+        "--json",
+        "--model",
+        "m",
+        "--sandbox",
+        "workspace-write",
+        "--skip-git-repo-check",
+        "--enable",
+        "foo",
+        "resume",
+        "abc-1",
+        "-",
+      ],
     ],
   ];
   it.each(table)("%s", (_name, options, expected) => {
@@ -139,9 +168,18 @@ describe("JSONL parsing", () => {
       { type: "thread.started", thread_id: "0199a213-81c0-7800-8aa1-bbab2a035a53" },
       { type: "turn.started" },
       { type: "item.completed", item: { id: "item_0", type: "reasoning", text: "thinking" } },
-      { type: "item.started", item: { id: "item_1", type: "command_execution", command: "ls", aggregated_output: "", exit_code: null, status: "in_progress" } },
-      { type: "item.completed", item: { id: "item_1", type: "command_execution", command: "ls", aggregated_output: "a\n", exit_code: 0, status: "completed" } },
-      { type: "item.completed", item: { id: "item_2", type: "file_change", changes: [{ path: "x.ts", kind: "add" }], status: "completed" } },
+      {
+        type: "item.started",
+        item: { id: "item_1", type: "command_execution", command: "ls", aggregated_output: "", exit_code: null, status: "in_progress" },
+      },
+      {
+        type: "item.completed",
+        item: { id: "item_1", type: "command_execution", command: "ls", aggregated_output: "a\n", exit_code: 0, status: "completed" },
+      },
+      {
+        type: "item.completed",
+        item: { id: "item_2", type: "file_change", changes: [{ path: "x.ts", kind: "add" }], status: "completed" },
+      },
       { type: "item.started", item: { id: "item_3", type: "todo_list", items: [{ text: "step", completed: false }] } },
       { type: "item.completed", item: { id: "item_4", type: "error", message: "config warning" } },
       { type: "item.completed", item: { id: "item_5", type: "agent_message", text: "first" } },
@@ -188,7 +226,12 @@ describe("JSONL parsing", () => {
         '{"type":"turn.failed","error":{"message":"boom"}}',
       ].join("\n"),
     );
-    expect(state).toMatchObject({ turnFailed: true, turnFailedMessage: "boom", streamErrors: ["Reconnecting... 2/5"], turnCompleted: false });
+    expect(state).toMatchObject({
+      turnFailed: true,
+      turnFailedMessage: "boom",
+      streamErrors: ["Reconnecting... 2/5"],
+      turnCompleted: false,
+    });
     expect(events.map((e) => [e.eventType, e.message])).toEqual([
       ["session.started", "Codex thread t"],
       ["stream.error", "Reconnecting... 2/5"],
@@ -204,8 +247,14 @@ describe("JSONL parsing", () => {
   });
 
   it.each([
-    [{ input_tokens: 1, cached_input_tokens: 2, output_tokens: 3 }, { inputTokens: 1, cachedInputTokens: 2, outputTokens: 3 }],
-    [{ input_tokens: 5, output_tokens: 6 }, { inputTokens: 5, outputTokens: 6 }],
+    [
+      { input_tokens: 1, cached_input_tokens: 2, output_tokens: 3 },
+      { inputTokens: 1, cachedInputTokens: 2, outputTokens: 3 },
+    ],
+    [
+      { input_tokens: 5, output_tokens: 6 },
+      { inputTokens: 5, outputTokens: 6 },
+    ],
     [{}, null],
     [null, null],
     [{ input_tokens: -1, output_tokens: "x" }, null],
@@ -248,7 +297,11 @@ describe("failure classification", () => {
       errorFamily: "transient_upstream",
       retryNotBefore: null,
     });
-    expect(classifyCodexFailure("401 Unauthorized", now)).toEqual({ errorCode: "codex_auth_required", errorFamily: null, retryNotBefore: null });
+    expect(classifyCodexFailure("401 Unauthorized", now)).toEqual({
+      errorCode: "codex_auth_required",
+      errorFamily: null,
+      retryNotBefore: null,
+    });
     expect(classifyCodexFailure("exit 3", now)).toBeNull();
   });
 });
@@ -310,7 +363,13 @@ describe("planInvocation (fallback ladder)", () => {
   });
   const config = { bypassApprovalsAndSandbox: true, sandbox: null };
   const plan = (mode: unknown, rt: AdapterRuntime = runtime("sess-1", "/work/a"), cwd = "/work/a") =>
-    planInvocation({ config, runtime: rt, context: mode === undefined ? {} : { codexTransientFallbackMode: mode, scheduledRetryAttempt: 3 }, cwd, prompt: "Do the task." });
+    planInvocation({
+      config,
+      runtime: rt,
+      context: mode === undefined ? {} : { codexTransientFallbackMode: mode, scheduledRetryAttempt: 3 },
+      cwd,
+      prompt: "Do the task.",
+    });
 
   it.each([
     [undefined, "sess-1", true, false],
@@ -378,7 +437,14 @@ describe("environment", () => {
       (v) => secrets.push(v),
       { PATH: "/bin", HOME: "/home/u", OPENAI_API_KEY: "sk-inherited-123", UNRELATED: "nope" },
     );
-    expect(env).toEqual({ PAPERCLIP_RUN_ID: "r1", FOO: "bar", TOKEN_X: "s3cr3t-value", PATH: "/bin", HOME: "/home/u", OPENAI_API_KEY: "sk-inherited-123" });
+    expect(env).toEqual({
+      PAPERCLIP_RUN_ID: "r1",
+      FOO: "bar",
+      TOKEN_X: "s3cr3t-value",
+      PATH: "/bin",
+      HOME: "/home/u",
+      OPENAI_API_KEY: "sk-inherited-123",
+    });
     expect(secrets.sort()).toEqual(["s3cr3t-value", "sk-inherited-123"]);
   });
 

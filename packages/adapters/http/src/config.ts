@@ -38,13 +38,19 @@ export const httpConfigSchema = z.looseObject({
   method: nullAsUnset(z.string().toUpperCase().pipe(z.enum(HTTP_METHODS)).default(DEFAULT_METHOD)),
   headers: nullAsUnset(
     z
-      .record(z.string().regex(TOKEN_RE), z.string().regex(HEADER_VALUE_RE, "must not contain line breaks, NUL or characters beyond Latin-1"), {
-        error: (issue) => (issue.code === "invalid_key" ? "invalid header name" : undefined),
-      })
+      .record(
+        z.string().regex(TOKEN_RE),
+        z.string().regex(HEADER_VALUE_RE, "must not contain line breaks, NUL or characters beyond Latin-1"),
+        {
+          error: (issue) => (issue.code === "invalid_key" ? "invalid header name" : undefined),
+        },
+      )
       .default({}),
   ),
   payloadTemplate: nullAsUnset(z.record(z.string(), z.unknown()).default({})),
-  timeoutMs: nullAsUnset(z.number().int().min(0, "must be a number >= 0").max(MAX_TIMEOUT_MS, "must be at most 3600000 (1 hour)").default(DEFAULT_TIMEOUT_MS)),
+  timeoutMs: nullAsUnset(
+    z.number().int().min(0, "must be a number >= 0").max(MAX_TIMEOUT_MS, "must be at most 3600000 (1 hour)").default(DEFAULT_TIMEOUT_MS),
+  ),
 });
 
 export type HttpConfig = z.output<typeof httpConfigSchema>;
@@ -56,7 +62,9 @@ export interface HttpAdapterConfig {
   payloadTemplate: Record<string, unknown>;
   timeoutMs: number;
 }
-export type ParsedHttpConfig = { ok: true; config: HttpAdapterConfig } | { ok: false; field: string; message: string; issues: ConfigIssue[] };
+export type ParsedHttpConfig =
+  | { ok: true; config: HttpAdapterConfig }
+  | { ok: false; field: string; message: string; issues: ConfigIssue[] };
 
 export function parseHttpConfig(raw: unknown): ParsedHttpConfig {
   const parsed = parseAdapterConfig(httpConfigSchema, raw);

@@ -1,4 +1,10 @@
-import { OutboundBlockedError, OutboundRedirectError, outboundRequest, type AdapterExecuteContext, type AdapterResult } from "@staple/adapter-kit";
+import {
+  OutboundBlockedError,
+  OutboundRedirectError,
+  outboundRequest,
+  type AdapterExecuteContext,
+  type AdapterResult,
+} from "@staple/adapter-kit";
 import type { IncomingHttpHeaders } from "node:http";
 import { parseHttpConfig, type HttpAdapterConfig } from "./config.js";
 import { blockedHint } from "./outbound-hint.js";
@@ -77,7 +83,13 @@ export async function executeHttp(ctx: AdapterExecuteContext, signal: AbortSigna
     }
     if (error instanceof OutboundBlockedError) {
       await ctx.onLog("stderr", `${error.message}\n`);
-      return { exitCode: null, signal: null, timedOut: false, errorCode: "outbound_blocked", errorMessage: `${error.message}. ${blockedHint}` };
+      return {
+        exitCode: null,
+        signal: null,
+        timedOut: false,
+        errorCode: "outbound_blocked",
+        errorMessage: `${error.message}. ${blockedHint}`,
+      };
     }
     if (error instanceof OutboundRedirectError) {
       return { exitCode: null, signal: null, timedOut: false, errorCode: "http_redirect_invalid", errorMessage: error.message };
@@ -88,7 +100,10 @@ export async function executeHttp(ctx: AdapterExecuteContext, signal: AbortSigna
   }
 }
 
-function requestInit(config: HttpAdapterConfig, ctx: AdapterExecuteContext): { method: string; headers: Record<string, string>; body?: string } {
+function requestInit(
+  config: HttpAdapterConfig,
+  ctx: AdapterExecuteContext,
+): { method: string; headers: Record<string, string>; body?: string } {
   const headers: Record<string, string> = { ...config.headers };
   const has = (name: string) => Object.keys(headers).some((k) => k.toLowerCase() === name);
   if (!has("user-agent")) headers["user-agent"] = "Staple-http-adapter";

@@ -1,4 +1,10 @@
-import { checkDestination, compileAllowList, OutboundBlockedError, type EnvironmentCheck, type EnvironmentTestOptions } from "@staple/adapter-kit";
+import {
+  checkDestination,
+  compileAllowList,
+  OutboundBlockedError,
+  type EnvironmentCheck,
+  type EnvironmentTestOptions,
+} from "@staple/adapter-kit";
 import { parseHttpConfig } from "./config.js";
 import { blockedHint } from "./outbound-hint.js";
 
@@ -17,7 +23,11 @@ export async function testHttpEnvironment(raw: Record<string, unknown>, options:
   const checks: EnvironmentCheck[] = [{ level: "info", code: "http_url_ok", message: `${method} ${url.origin}${url.pathname}` }];
   try {
     const approved = await checkDestination(url, compileAllowList(options.outboundAllow ?? []));
-    checks.push({ level: "info", code: "http_destination_ok", message: `${url.hostname} resolves to ${approved.address}, which outbound calls may reach` });
+    checks.push({
+      level: "info",
+      code: "http_destination_ok",
+      message: `${url.hostname} resolves to ${approved.address}, which outbound calls may reach`,
+    });
   } catch (error) {
     if (error instanceof OutboundBlockedError) {
       checks.push({ level: "error", code: "outbound_blocked", message: error.message, fix: `${blockedHint}.` });

@@ -250,11 +250,17 @@ describe("httpAdapter.testEnvironment", () => {
   it("reports a destination the outbound guard refuses, and passes it once allow-listed", async () => {
     for (const url of [`${base}/json`, "http://169.254.169.254/", `http://localhost:${new URL(base).port}/`]) {
       const checks = await testEnvironment({ url });
-      expect(checks.find((c) => c.level === "error"), url).toMatchObject({ code: "outbound_blocked", message: expect.stringContaining("refused") });
+      expect(
+        checks.find((c) => c.level === "error"),
+        url,
+      ).toMatchObject({ code: "outbound_blocked", message: expect.stringContaining("refused") });
       expect(checks.find((c) => c.level === "error")?.fix, url).toContain("allow-list");
     }
     const allowed = await testEnvironment({ url: `${base}/json` }, { outboundAllow: [allowServer] });
-    expect(allowed.map((c) => [c.level, c.code])).toEqual([["info", "http_url_ok"], ["info", "http_destination_ok"]]);
+    expect(allowed.map((c) => [c.level, c.code])).toEqual([
+      ["info", "http_url_ok"],
+      ["info", "http_destination_ok"],
+    ]);
     expect(received).toHaveLength(0);
   });
 

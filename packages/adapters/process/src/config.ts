@@ -1,5 +1,14 @@
 import { z } from "zod";
-import { ArgsField, CwdField, EnvField, commandField, parseAdapterConfig, secondsField, type EnvEntry, type ParsedConfig as Parsed } from "@staple/adapter-kit/config";
+import {
+  ArgsField,
+  CwdField,
+  EnvField,
+  commandField,
+  parseAdapterConfig,
+  secondsField,
+  type EnvEntry,
+  type ParsedConfig as Parsed,
+} from "@staple/adapter-kit/config";
 /**
  * The `process` adapter's config: the one schema the API checks at save time, the board's form
  * validates with, and `execute`/`testEnvironment` parse with at run start (browser-safe:

@@ -14,7 +14,14 @@ import { resolveCommand } from "@staple/adapter-kit";
 export async function testProcessEnvironment(raw: Record<string, unknown>): Promise<EnvironmentCheck[]> {
   const parsed = parseProcessConfig(raw);
   if (!parsed.ok) {
-    return [{ level: "error", code: "process_config_invalid", message: parsed.message, fix: "Correct the adapter config field named in the message." }];
+    return [
+      {
+        level: "error",
+        code: "process_config_invalid",
+        message: parsed.message,
+        fix: "Correct the adapter config field named in the message.",
+      },
+    ];
   }
   const { command, cwd: configCwd, env } = parsed.config;
   const cwd = configCwd !== null ? path.resolve(configCwd) : null;

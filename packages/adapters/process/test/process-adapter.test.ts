@@ -32,7 +32,12 @@ describe("processAdapter.execute", () => {
     expect(rec.spawns[0]?.processGroupId).toBe(rec.spawns[0]?.pid);
     expect(rec.meta).toHaveLength(1);
     const meta = rec.meta[0] ?? {};
-    expect(meta).toMatchObject({ adapterType: "process", command: "sh", commandArgs: ["-c", "echo out; echo err >&2"], cwd: process.cwd() });
+    expect(meta).toMatchObject({
+      adapterType: "process",
+      command: "sh",
+      commandArgs: ["-c", "echo out; echo err >&2"],
+      cwd: process.cwd(),
+    });
     const envKeys = meta.envKeys as string[];
     expect(envKeys).toEqual([...envKeys].sort());
     expect(envKeys).toEqual(expect.arrayContaining(["PAPERCLIP_RUN_ID", "PATH"]));
@@ -73,10 +78,7 @@ describe("processAdapter.execute", () => {
 
   it("is cancelled by abort", async () => {
     const controller = new AbortController();
-    const { ctx } = makeCtx(
-      { command: "sh", args: ["-c", "echo ready; sleep 30"], graceSec: 1 },
-      { onLog: () => controller.abort() },
-    );
+    const { ctx } = makeCtx({ command: "sh", args: ["-c", "echo ready; sleep 30"], graceSec: 1 }, { onLog: () => controller.abort() });
     const result = await execute(ctx, controller.signal);
     expect(result).toMatchObject({ timedOut: false, errorCode: "cancelled" });
     expect(result.errorMessage).toBeTruthy();
@@ -105,7 +107,10 @@ describe("processAdapter.execute", () => {
     const { ctx, rec } = makeCtx(
       {
         command: "sh",
-        args: ["-c", 'sleep 0.2; echo "$PAPERCLIP_RUN_ID|$PAPERCLIP_AGENT_ID|$PLAIN|$OTHER|$API_TOKEN|$PAPERCLIP_COMPANY_ID|${HOME:+home}"'],
+        args: [
+          "-c",
+          'sleep 0.2; echo "$PAPERCLIP_RUN_ID|$PAPERCLIP_AGENT_ID|$PLAIN|$OTHER|$API_TOKEN|$PAPERCLIP_COMPANY_ID|${HOME:+home}"',
+        ],
         env: {
           PLAIN: "plain-value",
           OTHER: { type: "plain", value: "other-value" },
@@ -149,14 +154,23 @@ describe("processAdapter.execute", () => {
   });
 
   it("rejects invalid config with adapter_config_invalid", async () => {
-    for (const config of [{}, { command: "" }, { command: "sh", args: "x" }, { command: "sh", env: { A: 1 } }, { command: "sh", timeoutSec: -1 }]) {
+    for (const config of [
+      {},
+      { command: "" },
+      { command: "sh", args: "x" },
+      { command: "sh", env: { A: 1 } },
+      { command: "sh", timeoutSec: -1 },
+    ]) {
       const result = await execute(makeCtx(config).ctx);
       expect(result, JSON.stringify(config)).toMatchObject({ exitCode: null, errorCode: "adapter_config_invalid" });
     }
   });
 
   it("keeps only the last 4 KB of each stream in resultJson", async () => {
-    const { ctx, rec } = makeCtx({ command: "sh", args: ["-c", "head -c 100000 /dev/zero | tr '\\000' x; head -c 9000 /dev/zero | tr '\\000' y >&2"] });
+    const { ctx, rec } = makeCtx({
+      command: "sh",
+      args: ["-c", "head -c 100000 /dev/zero | tr '\\000' x; head -c 9000 /dev/zero | tr '\\000' y >&2"],
+    });
     const result = await execute(ctx);
     expect(logText(rec, "stdout")).toHaveLength(100_000);
     const json = result.resultJson as { stdoutTail: string; stderrTail: string };

@@ -25,7 +25,10 @@ export const adapterRoutes = [
     access: "board",
     body: TestEnvironmentBody,
     bodyOptional: true,
-    responses: { 200: { description: "The checks; ok is false when any is an error", schema: AdapterEnvironmentTest }, 404: { description: "Unknown adapter type" } },
+    responses: {
+      200: { description: "The checks; ok is false when any is an error", schema: AdapterEnvironmentTest },
+      404: { description: "Unknown adapter type" },
+    },
     async handler({ services, params, body }) {
       const adapter = services.engine.resources.adapters[params.type!];
       if (!adapter) throw notFound(`Adapter type not available: ${params.type}`);

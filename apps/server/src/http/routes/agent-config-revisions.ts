@@ -29,7 +29,10 @@ export const agentConfigRevisionRoutes = [
     path: "/api/agents/:id/config-revisions/:revisionId/rollback",
     summary: "Restore the configuration a revision recorded (writes a new `rollback` revision)",
     access: "board",
-    responses: { 200: { description: "The agent after the rollback", schema: Agent }, 422: { description: "The revision no longer validates" } },
+    responses: {
+      200: { description: "The agent after the rollback", schema: Agent },
+      422: { description: "The revision no longer validates" },
+    },
     handler: async ({ actor, services, params }) => ok(await services.agentConfigRevisions.rollback(actor, params.id!, params.revisionId!)),
   }),
 ];

@@ -113,7 +113,10 @@ export const agentRoutes = [
     summary: "Set or clear the agent's instructions file path (relative paths resolve against adapterConfig.cwd)",
     access: "board",
     body: InstructionsPathBody,
-    responses: { 200: { description: "The stored path", schema: InstructionsPathResult }, 422: { description: "No default key, or a relative path without an absolute cwd" } },
+    responses: {
+      200: { description: "The stored path", schema: InstructionsPathResult },
+      422: { description: "No default key, or a relative path without an absolute cwd" },
+    },
     handler: async ({ actor, services, params, body }) => ok(await setInstructionsPath(services.agents, actor, params.id!, body)),
   }),
   ...(["pause", "resume", "terminate"] as const).map((action) =>
@@ -123,7 +126,10 @@ export const agentRoutes = [
       path: `/api/agents/:id/${action}`,
       summary: `${action[0]!.toUpperCase()}${action.slice(1)} an agent`,
       access: "board",
-      responses: { 200: { description: "Agent after the transition", schema: Agent }, 409: { description: "Not allowed from the current status" } },
+      responses: {
+        200: { description: "Agent after the transition", schema: Agent },
+        409: { description: "Not allowed from the current status" },
+      },
       handler: async ({ actor, services, params }) => ok(await services.agentLifecycle[action](actor, params.id!)),
     }),
   ),
@@ -145,7 +151,8 @@ export const agentRoutes = [
     body: CreateAgentKeyBody,
     bodyOptional: true,
     responses: { 201: { description: "Created", schema: CreatedAgentKey } },
-    handler: async ({ actor, services, params, body }) => created(await services.agentKeys.create(actor, params.id!, body?.name ?? "default")),
+    handler: async ({ actor, services, params, body }) =>
+      created(await services.agentKeys.create(actor, params.id!, body?.name ?? "default")),
   }),
   defineRoute({
     ...base,

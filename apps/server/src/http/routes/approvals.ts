@@ -76,7 +76,11 @@ export const approvalRoutes = [
     responses: { 200: { description: "Issues", schema: z.array(Issue) }, ...notFound },
     handler: async ({ actor, services, params }) => ok(await services.approvals.approvals.listIssues(actor, params.id!)),
   }),
-  decisionRoute("approve", "approved", "Approve (board): a hire activates its agent, a budget override resumes the paused scope; wakes the requester"),
+  decisionRoute(
+    "approve",
+    "approved",
+    "Approve (board): a hire activates its agent, a budget override resumes the paused scope; wakes the requester",
+  ),
   decisionRoute("reject", "rejected", "Reject (board): a hire terminates its pending agent; wakes the requester"),
   decisionRoute("request-revision", "revision_requested", "Ask the requester for a revision (board); wakes the requester"),
   defineRoute({
@@ -129,8 +133,12 @@ export const approvalRoutes = [
     summary: "Link an approval to an issue (the board, a CEO agent, or an agent that may create agents)",
     access: "any",
     body: LinkIssueApprovalBody,
-    responses: { 201: { description: "The issue's approvals", schema: z.array(Approval) }, 404: { description: "Issue or approval not found" } },
-    handler: async ({ actor, services, params, body }) => created(await services.approvals.approvals.link(actor, params.id!, body.approvalId)),
+    responses: {
+      201: { description: "The issue's approvals", schema: z.array(Approval) },
+      404: { description: "Issue or approval not found" },
+    },
+    handler: async ({ actor, services, params, body }) =>
+      created(await services.approvals.approvals.link(actor, params.id!, body.approvalId)),
   }),
   defineRoute({
     ...base,

@@ -31,8 +31,13 @@ export const attachmentRoutes = [
     async handler({ actor, services, company, params, request, limits }) {
       // The issue is checked before a byte of the body is read.
       const issue = await services.attachments.uploadTarget(actor, company.id, params.issueId!);
-      const upload = await readMultipartUpload(request, { fileField: "file", maxFileBytes: limits.attachmentMaxBytes, fieldNames: ["issueCommentId"] });
-      if (!upload.file) throw validationError('Missing file field "file"', [{ path: ["file"], message: "Send the file in the form field `file`" }]);
+      const upload = await readMultipartUpload(request, {
+        fileField: "file",
+        maxFileBytes: limits.attachmentMaxBytes,
+        fieldNames: ["issueCommentId"],
+      });
+      if (!upload.file)
+        throw validationError('Missing file field "file"', [{ path: ["file"], message: "Send the file in the form field `file`" }]);
       return created(
         await services.attachments.create(actor, issue, {
           filename: upload.file.filename,
@@ -70,7 +75,10 @@ export const attachmentRoutes = [
     summary:
       "Download an attachment: its stored content type, nosniff, a sandboxing Content-Security-Policy; " +
       "inline only for png/jpeg/gif/webp, every other type (SVG included) as a download",
-    responses: { 200: { description: "The file's bytes (with its stored content type)", contentType: "application/octet-stream" }, 404: { description: "No such attachment (or another company's)" } },
+    responses: {
+      200: { description: "The file's bytes (with its stored content type)", contentType: "application/octet-stream" },
+      404: { description: "No such attachment (or another company's)" },
+    },
     async handler({ actor, services, params }) {
       const { attachment, body } = await services.attachments.content(actor, params.attachmentId!);
       return {

@@ -29,7 +29,12 @@ function loginPage(status: number, title: string, text: string): Reply {
   const html = `<!doctype html><meta charset="utf-8"><title>Staple: ${title}</title>
 <body style="font-family:system-ui,sans-serif;max-width:36rem;margin:4rem auto;padding:0 1rem;line-height:1.5">
 <h1 style="font-size:1.4rem">${title}</h1><p>${text}</p></body>`;
-  return { status, body: undefined, rawText: { text: html, contentType: "text/html; charset=utf-8" }, headers: { "cache-control": "no-store" } };
+  return {
+    status,
+    body: undefined,
+    rawText: { text: html, contentType: "text/html; charset=utf-8" },
+    headers: { "cache-control": "no-store" },
+  };
 }
 
 /**
@@ -107,7 +112,11 @@ export const boardAccessRoutes = [
         status: 303,
         body: undefined,
         rawText: { text: "", contentType: "text/plain" },
-        headers: { location: "/", "set-cookie": sessionCookie(session.token, Math.floor(SESSION_TTL_MS / 1000)), "cache-control": "no-store" },
+        headers: {
+          location: "/",
+          "set-cookie": sessionCookie(session.token, Math.floor(SESSION_TTL_MS / 1000)),
+          "cache-control": "no-store",
+        },
       };
     },
   }),
@@ -121,7 +130,8 @@ export const boardAccessRoutes = [
     body: z.strictObject({}),
     responses: { 200: { description: "Signed out", schema: OkBody } },
     handler: async ({ actor, services }) => {
-      if (actor.kind === "board" && actor.source === "session" && actor.credentialId) await services.boardCredentials.revokeSession(actor.credentialId);
+      if (actor.kind === "board" && actor.source === "session" && actor.credentialId)
+        await services.boardCredentials.revokeSession(actor.credentialId);
       return { status: 200, body: { ok: true }, headers: { "set-cookie": sessionCookie("", 0) } };
     },
   }),

@@ -13,9 +13,15 @@ export const healthRoutes = [
       try {
         await services.db.query("SELECT 1");
       } catch {
-        return { status: 503, body: { status: "degraded", error: "database_unreachable", version: info.version, deploymentMode: info.deploymentMode } };
+        return {
+          status: 503,
+          body: { status: "degraded", error: "database_unreachable", version: info.version, deploymentMode: info.deploymentMode },
+        };
       }
-      return { status: 200, body: { status: "ok", version: info.version, deploymentMode: info.deploymentMode, database: info.databaseKind } };
+      return {
+        status: 200,
+        body: { status: "ok", version: info.version, deploymentMode: info.deploymentMode, database: info.databaseKind },
+      };
     },
   }),
 ];

@@ -44,7 +44,10 @@ export const inboxRoutes = [
     access: "any",
     body: InboxArchiveBody,
     bodyOptional: true,
-    responses: { 200: { description: "The removed archive or {ok, userId}", schema: InboxUnarchiveResult }, 403: { description: "Another user's inbox" } },
+    responses: {
+      200: { description: "The removed archive or {ok, userId}", schema: InboxUnarchiveResult },
+      403: { description: "Another user's inbox" },
+    },
     handler: async ({ actor, services, params, body }) => ok(await services.inbox.unarchive(actor, params.id!, body?.userId)),
   }),
 ];

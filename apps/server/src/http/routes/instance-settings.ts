@@ -42,7 +42,10 @@ export const instanceSettingsRoutes = [
     tag: "instance",
     access: "board",
     body: OutboundSettingsBody,
-    responses: { 200: { description: "The board's and the operator's entries", schema: OutboundSettingsSchema }, 400: { description: "An entry is not host[:port], address[:port] or CIDR" } },
+    responses: {
+      200: { description: "The board's and the operator's entries", schema: OutboundSettingsSchema },
+      400: { description: "An entry is not host[:port], address[:port] or CIDR" },
+    },
     async handler({ actor, services, body }) {
       assertInstanceAdmin(actor);
       await writeStoredOutboundAllow(services.db, body.allow, actor.kind === "board" ? actor.userId : "unknown");

@@ -28,8 +28,14 @@ export const issueExecutionRoutes = [
     access: "board",
     body: TreeHoldBody,
     bodyOptional: true,
-    responses: { 201: { description: "The hold, with member and cancelled-run counts", schema: CreatedTreeHold }, 409: { description: "Already paused" } },
-    handler: async ({ actor, services, params, body }) => ({ status: 201, body: await services.treeHolds.create(actor, params.id!, body ?? { mode: "pause" }) }),
+    responses: {
+      201: { description: "The hold, with member and cancelled-run counts", schema: CreatedTreeHold },
+      409: { description: "Already paused" },
+    },
+    handler: async ({ actor, services, params, body }) => ({
+      status: 201,
+      body: await services.treeHolds.create(actor, params.id!, body ?? { mode: "pause" }),
+    }),
   }),
   defineRoute({
     ...base,
@@ -40,7 +46,8 @@ export const issueExecutionRoutes = [
     body: ReleaseHoldBody,
     bodyOptional: true,
     responses: { 200: { description: "The released hold", schema: TreeHold } },
-    handler: async ({ actor, services, params, body }) => ok(await services.treeHolds.release(actor, params.id!, params.holdId!, body?.reason)),
+    handler: async ({ actor, services, params, body }) =>
+      ok(await services.treeHolds.release(actor, params.id!, params.holdId!, body?.reason)),
   }),
   defineRoute({
     ...base,
@@ -73,8 +80,15 @@ export const issueExecutionRoutes = [
     access: "board",
     query: ForceReleaseQuery,
     responses: {
-      200: { description: "Released", schema: z.object({ issue: Issue, previous: z.object({ checkoutRunId: z.string().nullable(), executionRunId: z.string().nullable() }) }) },
+      200: {
+        description: "Released",
+        schema: z.object({
+          issue: Issue,
+          previous: z.object({ checkoutRunId: z.string().nullable(), executionRunId: z.string().nullable() }),
+        }),
+      },
     },
-    handler: async ({ actor, services, params, query }) => ok(await services.issueExecution.forceRelease(actor, params.id!, query.clearAssignee === "true")),
+    handler: async ({ actor, services, params, query }) =>
+      ok(await services.issueExecution.forceRelease(actor, params.id!, query.clearAssignee === "true")),
   }),
 ];

@@ -39,7 +39,10 @@ export const issueRoutes = [
     body: CreateIssueBody,
     responses: {
       201: { description: "Created", schema: IssueWithRelations },
-      200: { description: "With allowDuplicate: false, the open issue of the same title and parent from the last 48 hours (deduplicated: true)", schema: IssueWithRelations },
+      200: {
+        description: "With allowDuplicate: false, the open issue of the same title and parent from the last 48 hours (deduplicated: true)",
+        schema: IssueWithRelations,
+      },
     },
     async handler({ actor, services, company, body }) {
       const issue = await services.issues.create(actor, company.id, body, company);

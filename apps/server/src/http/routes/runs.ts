@@ -1,5 +1,20 @@
 import { z } from "zod";
-import { AgentRuntimeState, AgentTaskSession, HeartbeatRun, IssueRunHistoryRow, IssueRunView, ListRunsQuery, RunIssueRef, RunEvent, RunEventsQuery, RunLog, RunLogQuery, RUN_STATUSES, WakeupBody, WakeupSkipped } from "@staple/contracts";
+import {
+  AgentRuntimeState,
+  AgentTaskSession,
+  HeartbeatRun,
+  IssueRunHistoryRow,
+  IssueRunView,
+  ListRunsQuery,
+  RunIssueRef,
+  RunEvent,
+  RunEventsQuery,
+  RunLog,
+  RunLogQuery,
+  RUN_STATUSES,
+  WakeupBody,
+  WakeupSkipped,
+} from "@staple/contracts";
 import { recordActivity } from "../../activity/record.js";
 import { conflict, forbidden } from "../../errors.js";
 import type { Actor } from "../../auth/actor.js";
@@ -41,13 +56,22 @@ async function wake(ctx: RouteContext<unknown, z.output<typeof WakeupBody> | und
       entityType: "agent",
       entityId: agent.id,
       agentId: agent.id,
-      details: { outcome: result.kind, runId: "run" in result && result.run ? result.run.id : null, source: body.source, reason: body.reason ?? null },
+      details: {
+        outcome: result.kind,
+        runId: "run" in result && result.run ? result.run.id : null,
+        source: body.source,
+        reason: body.reason ?? null,
+      },
     });
     return result;
   });
   if (outcome.kind === "skipped" && outcome.budgetBlock) {
     // Recorded as a skipped wake (committed above); the caller learns why with a 409.
-    throw conflict(outcome.budgetBlock.reason, { scopeType: outcome.budgetBlock.scopeType, scopeId: outcome.budgetBlock.scopeId, wakeupRequestId: outcome.wakeupId }, "budget_blocked");
+    throw conflict(
+      outcome.budgetBlock.reason,
+      { scopeType: outcome.budgetBlock.scopeType, scopeId: outcome.budgetBlock.scopeId, wakeupRequestId: outcome.wakeupId },
+      "budget_blocked",
+    );
   }
   switch (outcome.kind) {
     case "queued":
@@ -63,7 +87,10 @@ async function wake(ctx: RouteContext<unknown, z.output<typeof WakeupBody> | und
 }
 
 const wakeResponses = {
-  202: { description: "The queued (or coalesced) run, or `{status: skipped|deferred, reason}`", schema: z.union([HeartbeatRun, WakeupSkipped]) },
+  202: {
+    description: "The queued (or coalesced) run, or `{status: skipped|deferred, reason}`",
+    schema: z.union([HeartbeatRun, WakeupSkipped]),
+  },
   409: { description: "The agent is paused, terminated or pending approval" },
 };
 
@@ -128,7 +155,8 @@ export const runRoutes = [
     summary: "A run's events in order (afterSeq for newer ones)",
     query: RunEventsQuery,
     responses: { 200: { description: "Events", schema: z.array(RunEvent) } },
-    handler: async ({ actor, services, params, query }) => ok(await services.runQueries.events(actor, params.id!, query.afterSeq ?? 0, query.limit ?? 200)),
+    handler: async ({ actor, services, params, query }) =>
+      ok(await services.runQueries.events(actor, params.id!, query.afterSeq ?? 0, query.limit ?? 200)),
   }),
   defineRoute({
     ...base,
@@ -137,7 +165,8 @@ export const runRoutes = [
     summary: "A run's raw NDJSON log from offset (nextOffset when more remains)",
     query: RunLogQuery,
     responses: { 200: { description: "Log slice", schema: RunLog }, 404: { description: "Run log not found" } },
-    handler: async ({ actor, services, params, query }) => ok(await services.runQueries.log(actor, params.id!, query.offset ?? 0, query.limitBytes)),
+    handler: async ({ actor, services, params, query }) =>
+      ok(await services.runQueries.log(actor, params.id!, query.offset ?? 0, query.limitBytes)),
   }),
   defineRoute({
     ...base,
@@ -206,4 +235,3 @@ export const runRoutes = [
     },
   }),
 ];
-

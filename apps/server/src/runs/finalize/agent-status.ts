@@ -10,7 +10,11 @@ import type { FinalizeStep } from "./pipeline.js";
  * success or cancel and `error` after a failure or timeout. One statement, so concurrent finishes
  * agree.
  */
-export async function settleAgentStatus(q: Queryable, agentId: string, lastOutcome: string): Promise<{ status: string; companyId: string } | undefined> {
+export async function settleAgentStatus(
+  q: Queryable,
+  agentId: string,
+  lastOutcome: string,
+): Promise<{ status: string; companyId: string } | undefined> {
   const [row] = await q.query<{ status: string; companyId: string }>(
     `UPDATE agents a SET status = CASE
          WHEN EXISTS (SELECT 1 FROM heartbeat_runs r WHERE r.agent_id = a.id AND r.status = 'running') THEN 'running'

@@ -30,11 +30,14 @@ export function immediateRecoveryStep(enqueuer: WakeupEnqueuer): FinalizeStep {
            FROM issues i JOIN agents a ON a.id = $2 WHERE i.id = $1 FOR UPDATE OF i`,
         [run.issueId, run.agentId],
       );
-      if (!issue || !(ACTIVE_WORK_ISSUE_STATUSES as readonly string[]).includes(issue.status) || issue.assigneeAgentId !== run.agentId || issue.assigneeUserId) return;
-      const [active] = await ctx.q.query(
-        `SELECT id FROM heartbeat_runs WHERE issue_id = $1 AND ${liveRunSql()} LIMIT 1`,
-        [issue.id],
-      );
+      if (
+        !issue ||
+        !(ACTIVE_WORK_ISSUE_STATUSES as readonly string[]).includes(issue.status) ||
+        issue.assigneeAgentId !== run.agentId ||
+        issue.assigneeUserId
+      )
+        return;
+      const [active] = await ctx.q.query(`SELECT id FROM heartbeat_runs WHERE issue_id = $1 AND ${liveRunSql()} LIMIT 1`, [issue.id]);
       if (active) return;
       if (await activePauseHold(ctx.q, issue.id)) return; // held work is left as it is, no comment
       if (await getInvocationBlock(ctx.q, { companyId: issue.companyId, agentId: run.agentId, projectId: issue.projectId })) return;
@@ -46,7 +49,12 @@ export function immediateRecoveryStep(enqueuer: WakeupEnqueuer): FinalizeStep {
         return;
       }
       if (str(run.contextSnapshot?.retryReason) === retryReason) {
-        await escalateStrandedIssue(ctx.q, enqueuer, { issue, latestRun, retryReason, retried: retryReason === "assignment_recovery" ? "dispatch" : "continuation" });
+        await escalateStrandedIssue(ctx.q, enqueuer, {
+          issue,
+          latestRun,
+          retryReason,
+          retried: retryReason === "assignment_recovery" ? "dispatch" : "continuation",
+        });
         return;
       }
       const outcome = await enqueuer
@@ -57,7 +65,11 @@ export function immediateRecoveryStep(enqueuer: WakeupEnqueuer): FinalizeStep {
             triggerDetail: "system",
             reason: retryReason === "assignment_recovery" ? "issue_assignment_recovery" : "issue_continuation_needed",
             payload: { issueId: issue.id, retryOfRunId: run.id },
-            context: { retryReason, retryOfRunId: run.id, source: retryReason === "assignment_recovery" ? "issue.assignment_recovery" : "issue.continuation_recovery" },
+            context: {
+              retryReason,
+              retryOfRunId: run.id,
+              source: retryReason === "assignment_recovery" ? "issue.assignment_recovery" : "issue.continuation_recovery",
+            },
             requestedBy: { type: "system", id: "immediate_recovery" },
             run: { retryOfRunId: run.id },
           },

@@ -21,8 +21,11 @@ export const summaryCommentStep: FinalizeStep = {
   async run(ctx) {
     const run = ctx.finalRun;
     const summary = ctx.result?.summary?.trim();
-    if (!run || run.status !== "succeeded" || !run.issueId || !summary) return;
-    const [existing] = await ctx.q.query("SELECT id FROM issue_comments WHERE created_by_run_id = $1 AND issue_id = $2 LIMIT 1", [run.id, run.issueId]);
+    if (run?.status !== "succeeded" || !run.issueId || !summary) return;
+    const [existing] = await ctx.q.query("SELECT id FROM issue_comments WHERE created_by_run_id = $1 AND issue_id = $2 LIMIT 1", [
+      run.id,
+      run.issueId,
+    ]);
     if (existing) return;
     const [comment] = await ctx.q.query<{ id: string }>(
       `INSERT INTO issue_comments (company_id, issue_id, author_agent_id, author_type, created_by_run_id, body)
@@ -58,12 +61,19 @@ export function issueCommentPolicyStep(enqueuer: WakeupEnqueuer): FinalizeStep {
                   issue_comment_retry_queued_at = CASE WHEN $2 = 'retry_queued' THEN now() ELSE NULL END WHERE id = $1`,
           [run.id, status, commentId],
         );
-      const [comment] = await ctx.q.query<{ id: string }>("SELECT id FROM issue_comments WHERE created_by_run_id = $1 AND issue_id = $2 ORDER BY created_at LIMIT 1", [run.id, run.issueId]);
+      const [comment] = await ctx.q.query<{ id: string }>(
+        "SELECT id FROM issue_comments WHERE created_by_run_id = $1 AND issue_id = $2 ORDER BY created_at LIMIT 1",
+        [run.id, run.issueId],
+      );
       if (comment) return void (await setStatus("satisfied", comment.id));
       const context = run.contextSnapshot ?? {};
       if (str(context.retryReason) === "missing_issue_comment") {
         await setStatus("retry_exhausted");
-        await appendRunEvent(ctx.q, run.id, { eventType: "lifecycle", level: "warn", message: "Run ended without an issue comment after one retry; no further comment wake will be queued" });
+        await appendRunEvent(ctx.q, run.id, {
+          eventType: "lifecycle",
+          level: "warn",
+          message: "Run ended without an issue comment after one retry; no further comment wake will be queued",
+        });
         return;
       }
       if (!wakeRequiresComment(context)) return;
@@ -72,10 +82,15 @@ export function issueCommentPolicyStep(enqueuer: WakeupEnqueuer): FinalizeStep {
         [run.issueId, run.agentId],
       );
       if (deferred) {
-        await appendRunEvent(ctx.q, run.id, { eventType: "lifecycle", message: "Run ended without an issue comment; a deferred comment wake already exists for this issue" });
+        await appendRunEvent(ctx.q, run.id, {
+          eventType: "lifecycle",
+          message: "Run ended without an issue comment; a deferred comment wake already exists for this issue",
+        });
         return;
       }
-      const [issue] = await ctx.q.query<{ executionRunId: string | null }>("SELECT execution_run_id FROM issues WHERE id = $1", [run.issueId]);
+      const [issue] = await ctx.q.query<{ executionRunId: string | null }>("SELECT execution_run_id FROM issues WHERE id = $1", [
+        run.issueId,
+      ]);
       if (issue?.executionRunId !== run.id) return; // the agent moved the issue on (released, closed) itself
       const outcome = await enqueuer
         .enqueue(
@@ -94,7 +109,11 @@ export function issueCommentPolicyStep(enqueuer: WakeupEnqueuer): FinalizeStep {
         .catch(() => null);
       if (outcome?.kind === "queued") {
         await setStatus("retry_queued");
-        await appendRunEvent(ctx.q, run.id, { eventType: "lifecycle", level: "warn", message: "Run ended without an issue comment; queued one follow-up wake to require a comment" });
+        await appendRunEvent(ctx.q, run.id, {
+          eventType: "lifecycle",
+          level: "warn",
+          message: "Run ended without an issue comment; queued one follow-up wake to require a comment",
+        });
         ctx.pokes.add(run.agentId);
       } else {
         await setStatus("retry_exhausted");

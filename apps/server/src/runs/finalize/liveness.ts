@@ -9,7 +9,14 @@ import type { RunRow } from "../rows.js";
 import type { FinalizeStep } from "./pipeline.js";
 
 /** Activity that is bookkeeping of the harness, not work of the agent. */
-const BOOKKEEPING_ACTIONS = ["issue.checked_out", "issue.checkout_lock_adopted", "heartbeat.invoked", "heartbeat.cancelled", "environment.lease_acquired", "environment.lease_released"];
+const BOOKKEEPING_ACTIONS = [
+  "issue.checked_out",
+  "issue.checkout_lock_adopted",
+  "heartbeat.invoked",
+  "heartbeat.cancelled",
+  "environment.lease_acquired",
+  "environment.lease_released",
+];
 
 /** Counts what a run left on its issue, in one statement (docs/runs.md#liveness-and-continuation). */
 export async function gatherEvidence(q: Queryable, run: { id: string; issueId: string | null }): Promise<LivenessEvidence> {
@@ -30,9 +37,16 @@ export async function gatherEvidence(q: Queryable, run: { id: string; issueId: s
 }
 
 /** Classifies the finished run and stores the verdict (the row is terminal, only liveness columns move). */
-export async function classifyAndStore(q: Queryable, run: RunRow, output: string | null): Promise<{ state: LivenessState; reason: string }> {
+export async function classifyAndStore(
+  q: Queryable,
+  run: RunRow,
+  output: string | null,
+): Promise<{ state: LivenessState; reason: string }> {
   const [issue] = run.issueId
-    ? await q.query<{ status: string; title: string; description: string | null }>("SELECT status, title, description FROM issues WHERE id = $1", [run.issueId])
+    ? await q.query<{ status: string; title: string; description: string | null }>(
+        "SELECT status, title, description FROM issues WHERE id = $1",
+        [run.issueId],
+      )
     : [];
   const evidence = await gatherEvidence(q, run);
   const verdict = classifyRunLiveness({ runStatus: run.status, errorCode: run.errorCode, issue: issue ?? null, output, evidence });
@@ -57,13 +71,29 @@ export const livenessClassifyStep: FinalizeStep = {
   async run(ctx) {
     const run = ctx.run;
     const [issue] = run.issueId
-      ? await ctx.q.query<{ status: string; title: string; description: string | null }>("SELECT status, title, description FROM issues WHERE id = $1", [run.issueId])
+      ? await ctx.q.query<{ status: string; title: string; description: string | null }>(
+          "SELECT status, title, description FROM issues WHERE id = $1",
+          [run.issueId],
+        )
       : [];
     const evidence = run.issueId
       ? await gatherEvidence(ctx.q, run)
-      : { issueCommentsCreated: 0, documentRevisionsCreated: 0, planDocumentRevisionsCreated: 0, workProductsCreated: 0, activityEventsCreated: 0, toolEventsCreated: 0 };
+      : {
+          issueCommentsCreated: 0,
+          documentRevisionsCreated: 0,
+          planDocumentRevisionsCreated: 0,
+          workProductsCreated: 0,
+          activityEventsCreated: 0,
+          toolEventsCreated: 0,
+        };
     const output = ctx.result?.summary ?? ctx.log.stdoutExcerpt?.slice(-4000) ?? null;
-    const verdict = classifyRunLiveness({ runStatus: ctx.outcome.status, errorCode: ctx.outcome.errorCode, issue: issue ?? null, output: output ? ctx.redact(output) : null, evidence });
+    const verdict = classifyRunLiveness({
+      runStatus: ctx.outcome.status,
+      errorCode: ctx.outcome.errorCode,
+      issue: issue ?? null,
+      output: output ? ctx.redact(output) : null,
+      evidence,
+    });
     ctx.liveness = { ...verdict, useful: ["advanced", "completed", "blocked"].includes(verdict.state) };
   },
 };
@@ -82,10 +112,17 @@ export function livenessContinuationStep(enqueuer: WakeupEnqueuer): FinalizeStep
       if (!run?.issueId) return;
       const state = run.livenessState as LivenessState | null;
       if (state !== "plan_only" && state !== "empty_response") return;
-      const [issue] = await ctx.q.query<{ id: string; companyId: string; identifier: string; status: string; assigneeAgentId: string | null; assigneeUserId: string | null; executionState: unknown }>(
-        "SELECT id, company_id, identifier, status, assignee_agent_id, assignee_user_id, execution_state FROM issues WHERE id = $1",
-        [run.issueId],
-      );
+      const [issue] = await ctx.q.query<{
+        id: string;
+        companyId: string;
+        identifier: string;
+        status: string;
+        assigneeAgentId: string | null;
+        assigneeUserId: string | null;
+        executionState: unknown;
+      }>("SELECT id, company_id, identifier, status, assignee_agent_id, assignee_user_id, execution_state FROM issues WHERE id = $1", [
+        run.issueId,
+      ]);
       const [agent] = await ctx.q.query<{ status: string }>("SELECT status FROM agents WHERE id = $1", [run.agentId]);
       const decision = decideContinuation({
         state,
@@ -98,29 +135,55 @@ export function livenessContinuationStep(enqueuer: WakeupEnqueuer): FinalizeStep
       });
       if (decision.kind === "exhausted" && issue) {
         const body = `Bounded liveness continuation exhausted: the last ${run.continuationAttempt} automatic follow-ups ended without concrete progress (${state}). A human should look at this issue.`;
-        const [existing] = await ctx.q.query("SELECT id FROM issue_comments WHERE issue_id = $1 AND author_type = 'system' AND body LIKE 'Bounded liveness continuation exhausted%' AND created_at > now() - interval '1 day'", [issue.id]);
+        const [existing] = await ctx.q.query(
+          "SELECT id FROM issue_comments WHERE issue_id = $1 AND author_type = 'system' AND body LIKE 'Bounded liveness continuation exhausted%' AND created_at > now() - interval '1 day'",
+          [issue.id],
+        );
         if (!existing) {
-          await ctx.q.query("INSERT INTO issue_comments (company_id, issue_id, author_type, body) VALUES ($1, $2, 'system', $3)", [issue.companyId, issue.id, body]);
-          await recordActivity(ctx.q, { companyId: issue.companyId, actor: "system", action: "issue.comment_added", entityType: "issue", entityId: issue.id, runId: run.id, details: { identifier: issue.identifier, reason: "liveness_continuation_exhausted" } });
+          await ctx.q.query("INSERT INTO issue_comments (company_id, issue_id, author_type, body) VALUES ($1, $2, 'system', $3)", [
+            issue.companyId,
+            issue.id,
+            body,
+          ]);
+          await recordActivity(ctx.q, {
+            companyId: issue.companyId,
+            actor: "system",
+            action: "issue.comment_added",
+            entityType: "issue",
+            entityId: issue.id,
+            runId: run.id,
+            details: { identifier: issue.identifier, reason: "liveness_continuation_exhausted" },
+          });
         }
         return;
       }
       if (decision.kind !== "enqueue") return;
-      const instruction = state === "plan_only" ? "Carry out the next step you described now and leave evidence on the issue." : "Your last run produced nothing. Work the issue and leave evidence on it.";
-      const outcome = await enqueuer.enqueue(
-        {
-          agentId: run.agentId,
-          source: "automation",
-          triggerDetail: "system",
-          reason: "run_liveness_continuation",
-          payload: { issueId: run.issueId, sourceRunId: run.id, livenessState: state, continuationAttempt: decision.attempt, instruction },
-          context: { livenessContinuationAttempt: decision.attempt, continuationOfRunId: run.id },
-          idempotencyKey: decision.idempotencyKey,
-          requestedBy: { type: "system", id: "liveness" },
-          run: { continuationAttempt: decision.attempt },
-        },
-        ctx.q,
-      ).catch(() => null);
+      const instruction =
+        state === "plan_only"
+          ? "Carry out the next step you described now and leave evidence on the issue."
+          : "Your last run produced nothing. Work the issue and leave evidence on it.";
+      const outcome = await enqueuer
+        .enqueue(
+          {
+            agentId: run.agentId,
+            source: "automation",
+            triggerDetail: "system",
+            reason: "run_liveness_continuation",
+            payload: {
+              issueId: run.issueId,
+              sourceRunId: run.id,
+              livenessState: state,
+              continuationAttempt: decision.attempt,
+              instruction,
+            },
+            context: { livenessContinuationAttempt: decision.attempt, continuationOfRunId: run.id },
+            idempotencyKey: decision.idempotencyKey,
+            requestedBy: { type: "system", id: "liveness" },
+            run: { continuationAttempt: decision.attempt },
+          },
+          ctx.q,
+        )
+        .catch(() => null);
       if (outcome?.kind === "queued") ctx.pokes.add(run.agentId);
     },
   };

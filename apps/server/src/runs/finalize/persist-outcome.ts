@@ -27,7 +27,13 @@ export const persistOutcome: FinalizeStep = {
     if (result?.errorFamily) resultJson.errorFamily = result.errorFamily;
     if (result?.retryNotBefore) resultJson.retryNotBefore = result.retryNotBefore;
     const usage = result?.usage
-      ? { ...result.usage, provider: result.provider ?? null, model: result.model ?? null, costUsd: result.costUsd ?? null, billingType: result.billingType ?? null }
+      ? {
+          ...result.usage,
+          provider: result.provider ?? null,
+          model: result.model ?? null,
+          costUsd: result.costUsd ?? null,
+          billingType: result.billingType ?? null,
+        }
       : null;
     // One statement: the guarded transition, the wake's matching status, and the lifecycle event
     // (its sequence number taken from the same row update).

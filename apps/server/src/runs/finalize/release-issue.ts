@@ -7,6 +7,6 @@ export const releaseIssueStep: FinalizeStep = {
   onlyIfTransitioned: true,
   async run(ctx) {
     const { promotedAgentIds } = await releaseIssueExecutionAndPromote(ctx.q, ctx.run);
-    promotedAgentIds.forEach((id) => ctx.pokes.add(id));
+    for (const id of promotedAgentIds) ctx.pokes.add(id);
   },
 };

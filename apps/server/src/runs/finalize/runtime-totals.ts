@@ -30,7 +30,19 @@ export const runtimeTotalsStep: FinalizeStep = {
          total_cached_input_tokens = agent_runtime_state.total_cached_input_tokens + EXCLUDED.total_cached_input_tokens,
          total_cost_cents = agent_runtime_state.total_cost_cents + EXCLUDED.total_cost_cents,
          total_runs = agent_runtime_state.total_runs + 1, updated_at = now()`,
-      [agent.id, agent.companyId, agent.adapterType, result?.sessionId ?? null, run.id, outcome.status, ctx.finalRun?.error ?? null, input, output, cached, cents],
+      [
+        agent.id,
+        agent.companyId,
+        agent.adapterType,
+        result?.sessionId ?? null,
+        run.id,
+        outcome.status,
+        ctx.finalRun?.error ?? null,
+        input,
+        output,
+        cached,
+        cents,
+      ],
     );
     if (cents <= 0 && input + output + cached <= 0) return;
     await q.query(
@@ -39,12 +51,27 @@ export const runtimeTotalsStep: FinalizeStep = {
        SELECT $1, $2, $3, i.project_id, $4, $5, $6, $7, $8, $9, $10, $11, $12
          FROM (SELECT 1) one LEFT JOIN issues i ON i.id = $3
        ON CONFLICT (heartbeat_run_id) WHERE heartbeat_run_id IS NOT NULL DO NOTHING`,
-      [agent.companyId, agent.id, run.issueId, run.id, result?.provider ?? null, result?.biller ?? "unknown", billingType, result?.model ?? null, input, cached, output, cents],
+      [
+        agent.companyId,
+        agent.id,
+        run.issueId,
+        run.id,
+        result?.provider ?? null,
+        result?.biller ?? "unknown",
+        billingType,
+        result?.model ?? null,
+        input,
+        cached,
+        output,
+        cents,
+      ],
     );
     if (cents > 0) {
-      const [issue] = run.issueId ? await q.query<{ projectId: string | null }>("SELECT project_id FROM issues WHERE id = $1", [run.issueId]) : [];
+      const [issue] = run.issueId
+        ? await q.query<{ projectId: string | null }>("SELECT project_id FROM issues WHERE id = $1", [run.issueId])
+        : [];
       const changed = await applySpend(q, { companyId: agent.companyId, agentId: agent.id, projectId: issue?.projectId ?? null, cents });
-      changed.forEach((id) => ctx.pokes.add(id));
+      for (const id of changed) ctx.pokes.add(id);
     }
   },
 };

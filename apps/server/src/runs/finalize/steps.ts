@@ -27,7 +27,11 @@ export interface RecoveryToggles {
   strandedReconciliation?: boolean;
 }
 
-export function buildFinalizeSteps(enqueuer: WakeupEnqueuer, clock: { now(): Date; random(): number }, toggles: RecoveryToggles = {}): readonly FinalizeStep[] {
+export function buildFinalizeSteps(
+  enqueuer: WakeupEnqueuer,
+  clock: { now(): Date; random(): number },
+  toggles: RecoveryToggles = {},
+): readonly FinalizeStep[] {
   const on = (flag: keyof RecoveryToggles) => toggles[flag] !== false;
   return Object.freeze([
     livenessClassifyStep,

@@ -18,7 +18,11 @@ export const taskSessionStep: FinalizeStep = {
     if (!taskKey || !result) return;
     const hasSession = Boolean(result.sessionId || result.sessionParams);
     if (result.clearSession || (!hasSession && SESSIONED_ADAPTERS.includes(agent.adapterType))) {
-      await q.query("DELETE FROM agent_task_sessions WHERE agent_id = $1 AND adapter_type = $2 AND task_key = $3", [agent.id, agent.adapterType, taskKey]);
+      await q.query("DELETE FROM agent_task_sessions WHERE agent_id = $1 AND adapter_type = $2 AND task_key = $3", [
+        agent.id,
+        agent.adapterType,
+        taskKey,
+      ]);
       return;
     }
     if (!hasSession) return;
@@ -28,7 +32,16 @@ export const taskSessionStep: FinalizeStep = {
        VALUES ($1, $2, $3, $4, $5::jsonb, left($6, 128), $7, $8)
        ON CONFLICT (company_id, agent_id, adapter_type, task_key) DO UPDATE SET session_params_json = EXCLUDED.session_params_json,
          session_display_id = EXCLUDED.session_display_id, last_run_id = EXCLUDED.last_run_id, last_error = EXCLUDED.last_error, updated_at = now()`,
-      [agent.companyId, agent.id, agent.adapterType, taskKey, JSON.stringify(params), result.sessionDisplayId ?? result.sessionId ?? null, run.id, ctx.finalRun?.error ?? null],
+      [
+        agent.companyId,
+        agent.id,
+        agent.adapterType,
+        taskKey,
+        JSON.stringify(params),
+        result.sessionDisplayId ?? result.sessionId ?? null,
+        run.id,
+        ctx.finalRun?.error ?? null,
+      ],
     );
   },
 };

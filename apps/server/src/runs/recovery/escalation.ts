@@ -8,7 +8,8 @@ import { closedIssueSql, invokableAgentSql, openIssueSql, resolvedBlockerSql } f
 
 export const RECOVERY_ORIGIN_KIND = "stranded_issue_recovery";
 /** Issue copy never carries raw error text (it may hold secrets); it points at the run instead. */
-export const WITHHELD_FAILURE_LINE = "Latest retry failure details were withheld from the issue thread; inspect the linked run for evidence.";
+export const WITHHELD_FAILURE_LINE =
+  "Latest retry failure details were withheld from the issue thread; inspect the linked run for evidence.";
 
 export interface StrandedIssue {
   id: string;
@@ -60,8 +61,20 @@ async function pickRecoveryOwner(q: Queryable, issue: StrandedIssue): Promise<st
 }
 
 async function comment(q: Queryable, issue: StrandedIssue, body: string, action: string, runId: string | null) {
-  await q.query("INSERT INTO issue_comments (company_id, issue_id, author_type, body) VALUES ($1, $2, 'system', $3)", [issue.companyId, issue.id, body]);
-  await recordActivity(q, { companyId: issue.companyId, actor: "system", action: "issue.comment_added", entityType: "issue", entityId: issue.id, runId, details: { identifier: issue.identifier, reason: action } });
+  await q.query("INSERT INTO issue_comments (company_id, issue_id, author_type, body) VALUES ($1, $2, 'system', $3)", [
+    issue.companyId,
+    issue.id,
+    body,
+  ]);
+  await recordActivity(q, {
+    companyId: issue.companyId,
+    actor: "system",
+    action: "issue.comment_added",
+    entityType: "issue",
+    entityId: issue.id,
+    runId,
+    details: { identifier: issue.identifier, reason: action },
+  });
 }
 
 /** Activity reason of a source blocked in place because its recovery issue closed while it was stranded. */
@@ -72,8 +85,21 @@ export const RECOVERY_CLOSED_REASON = "stranded_recovery_closed";
  * source succeeded after its last closed recovery issue was created, or someone other than the
  * source's assignee and the system changed its status or assignee since then.
  */
-async function escalationFacts(q: Queryable, issue: StrandedIssue): Promise<EscalationFacts & { open: { id: string; identifier: string } | null; closed: { id: string; identifier: string; status: string } | null }> {
-  const [row] = await q.query<{ openId: string | null; openIdentifier: string | null; closedId: string | null; closedIdentifier: string | null; closedStatus: string | null; moved: boolean; blockedInPlace: boolean }>(
+async function escalationFacts(
+  q: Queryable,
+  issue: StrandedIssue,
+): Promise<
+  EscalationFacts & { open: { id: string; identifier: string } | null; closed: { id: string; identifier: string; status: string } | null }
+> {
+  const [row] = await q.query<{
+    openId: string | null;
+    openIdentifier: string | null;
+    closedId: string | null;
+    closedIdentifier: string | null;
+    closedStatus: string | null;
+    moved: boolean;
+    blockedInPlace: boolean;
+  }>(
     `WITH open AS (
        SELECT id, identifier FROM issues WHERE company_id = $1 AND origin_kind = $2 AND origin_id = $3 AND hidden_at IS NULL
           AND ${openIssueSql()} LIMIT 1
@@ -161,7 +187,14 @@ export async function escalateStrandedIssue(
       await q.query("RELEASE SAVEPOINT staple_recovery_insert");
       recovery = row;
       created = true;
-      await recordActivity(q, { companyId: issue.companyId, actor: "system", action: "issue.created", entityType: "issue", entityId: row.id, details: { identifier: row.identifier, sourceIssueId: issue.id, originKind: RECOVERY_ORIGIN_KIND } });
+      await recordActivity(q, {
+        companyId: issue.companyId,
+        actor: "system",
+        action: "issue.created",
+        entityType: "issue",
+        entityId: row.id,
+        details: { identifier: row.identifier, sourceIssueId: issue.id, originKind: RECOVERY_ORIGIN_KIND },
+      });
       if (owner) {
         await enqueuer
           .enqueue(
@@ -201,17 +234,19 @@ export async function escalateStrandedIssue(
      ON CONFLICT (issue_id, related_issue_id, type) DO NOTHING`,
     [issue.companyId, recovery!.id, issue.id],
   );
-  await q.query(
-    `UPDATE issues SET status = 'blocked', ${lockSql.forceRelease}, updated_at = now() WHERE id = $1`,
-    [issue.id],
-  );
+  await q.query(`UPDATE issues SET status = 'blocked', ${lockSql.forceRelease}, updated_at = now() WHERE id = $1`, [issue.id]);
   await recordActivity(q, {
     companyId: issue.companyId,
     actor: "system",
     action: "issue.updated",
     entityType: "issue",
     entityId: issue.id,
-    details: { identifier: issue.identifier, changes: { status: { from: issue.status, to: "blocked" } }, recoveryIssueId: recovery!.id, reason: "stranded_issue_recovery" },
+    details: {
+      identifier: issue.identifier,
+      changes: { status: { from: issue.status, to: "blocked" } },
+      recoveryIssueId: recovery!.id,
+      reason: "stranded_issue_recovery",
+    },
   });
   await comment(
     q,
@@ -234,13 +269,16 @@ export async function escalateStrandedIssue(
  */
 async function blockSourceInPlace(
   q: Queryable,
-  input: { issue: StrandedIssue; latestRun: LatestRun | null; retryReason: string; recovery: { id: string; identifier: string; status: string }; comment: boolean },
+  input: {
+    issue: StrandedIssue;
+    latestRun: LatestRun | null;
+    retryReason: string;
+    recovery: { id: string; identifier: string; status: string };
+    comment: boolean;
+  },
 ) {
   const { issue, latestRun, recovery } = input;
-  await q.query(
-    `UPDATE issues SET status = 'blocked', ${lockSql.forceRelease}, updated_at = now() WHERE id = $1`,
-    [issue.id],
-  );
+  await q.query(`UPDATE issues SET status = 'blocked', ${lockSql.forceRelease}, updated_at = now() WHERE id = $1`, [issue.id]);
   await recordActivity(q, {
     companyId: issue.companyId,
     actor: "system",
@@ -248,7 +286,12 @@ async function blockSourceInPlace(
     entityType: "issue",
     entityId: issue.id,
     runId: latestRun?.id ?? null,
-    details: { identifier: issue.identifier, changes: { status: { from: issue.status, to: "blocked" } }, recoveryIssueId: recovery.id, reason: RECOVERY_CLOSED_REASON },
+    details: {
+      identifier: issue.identifier,
+      changes: { status: { from: issue.status, to: "blocked" } },
+      recoveryIssueId: recovery.id,
+      reason: RECOVERY_CLOSED_REASON,
+    },
   });
   if (!input.comment) return;
   await comment(
@@ -272,14 +315,24 @@ async function blockSourceInPlace(
  * A failing recovery issue is blocked where it stands: assignee kept, no nested
  * recovery issue, one comment per escalation. Its source keeps it as a blocker.
  */
-export async function blockRecoveryIssueInPlace(q: Queryable, input: { issue: StrandedIssue; latestRun: LatestRun | null; retryReason: string }): Promise<boolean> {
+export async function blockRecoveryIssueInPlace(
+  q: Queryable,
+  input: { issue: StrandedIssue; latestRun: LatestRun | null; retryReason: string },
+): Promise<boolean> {
   const { issue, latestRun } = input;
   const [moved] = await q.query<{ id: string }>(
     `UPDATE issues SET status = 'blocked', ${lockSql.forceRelease}, updated_at = now() WHERE id = $1 AND status <> 'blocked' RETURNING id`,
     [issue.id],
   );
   if (!moved) return false;
-  await recordActivity(q, { companyId: issue.companyId, actor: "system", action: "issue.updated", entityType: "issue", entityId: issue.id, details: { identifier: issue.identifier, changes: { status: { from: issue.status, to: "blocked" } }, reason: "recovery_issue_failed" } });
+  await recordActivity(q, {
+    companyId: issue.companyId,
+    actor: "system",
+    action: "issue.updated",
+    entityType: "issue",
+    entityId: issue.id,
+    details: { identifier: issue.identifier, changes: { status: { from: issue.status, to: "blocked" } }, reason: "recovery_issue_failed" },
+  });
   await comment(
     q,
     issue,

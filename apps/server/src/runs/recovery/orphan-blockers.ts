@@ -12,8 +12,18 @@ import type { WakeupEnqueuer } from "../enqueue.js";
  * finds them all; each is claimed with a guarded UPDATE (still unassigned), so concurrent passes
  * act once.
  */
-export async function assignOrphanBlockers(db: Database, enqueuer: WakeupEnqueuer, opts: { companyId?: string; limit?: number } = {}): Promise<string[]> {
-  const orphans = await db.query<{ id: string; companyId: string; identifier: string; creatorId: string; blocked: { identifier: string }[] }>(
+export async function assignOrphanBlockers(
+  db: Database,
+  enqueuer: WakeupEnqueuer,
+  opts: { companyId?: string; limit?: number } = {},
+): Promise<string[]> {
+  const orphans = await db.query<{
+    id: string;
+    companyId: string;
+    identifier: string;
+    creatorId: string;
+    blocked: { identifier: string }[];
+  }>(
     `SELECT b.id, b.company_id, b.identifier, b.created_by_agent_id AS creator_id,
             json_agg(json_build_object('identifier', d.identifier) ORDER BY d.issue_number) AS blocked
        FROM issues b
@@ -39,10 +49,28 @@ export async function assignOrphanBlockers(db: Database, enqueuer: WakeupEnqueue
         orphan.id,
         `## Assigned Orphan Blocker\n\nThis issue blocks ${links} but had no assignee, so it is assigned back to the agent that created it.`,
       ]);
-      await recordActivity(q, { companyId: orphan.companyId, actor: "system", action: "issue.updated", entityType: "issue", entityId: orphan.id, details: { identifier: orphan.identifier, changes: { assigneeAgentId: { from: null, to: orphan.creatorId } }, reason: "orphan_blocker" } });
+      await recordActivity(q, {
+        companyId: orphan.companyId,
+        actor: "system",
+        action: "issue.updated",
+        entityType: "issue",
+        entityId: orphan.id,
+        details: {
+          identifier: orphan.identifier,
+          changes: { assigneeAgentId: { from: null, to: orphan.creatorId } },
+          reason: "orphan_blocker",
+        },
+      });
       await enqueuer
         .enqueue(
-          { agentId: orphan.creatorId, source: "assignment", triggerDetail: "system", reason: "issue_assigned", payload: { issueId: orphan.id, mutation: "unassigned_blocker_recovery" }, requestedBy: { type: "system", id: "orphan_blocker_recovery" } },
+          {
+            agentId: orphan.creatorId,
+            source: "assignment",
+            triggerDetail: "system",
+            reason: "issue_assigned",
+            payload: { issueId: orphan.id, mutation: "unassigned_blocker_recovery" },
+            requestedBy: { type: "system", id: "orphan_blocker_recovery" },
+          },
           q,
         )
         .catch(() => null);

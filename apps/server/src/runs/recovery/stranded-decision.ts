@@ -34,7 +34,10 @@ export function decideStranded(f: StrandedFacts): StrandedAction {
   const run = f.latestRun;
   const isRecovery = f.issue.originKind === RECOVERY_ORIGIN_KIND;
   if (isRecovery && run && FAILED.includes(run.status)) {
-    return { kind: "block_recovery_in_place", retryReason: run.retryReason ?? (f.issue.status === "todo" ? "assignment_recovery" : "issue_continuation_needed") };
+    return {
+      kind: "block_recovery_in_place",
+      retryReason: run.retryReason ?? (f.issue.status === "todo" ? "assignment_recovery" : "issue_continuation_needed"),
+    };
   }
   if (f.issue.status === "todo") {
     if (!run) return f.hasQueuedWake ? { kind: "skip", why: "queued_wake" } : { kind: "dispatch" };
@@ -51,6 +54,7 @@ export function decideStranded(f: StrandedFacts): StrandedAction {
     return run.livenessState && PRODUCTIVE.includes(run.livenessState) ? { kind: "observed_productive" } : { kind: "observed_successful" };
   }
   if (!FAILED.includes(run.status)) return { kind: "skip", why: "run_pending" };
-  if (run.retryReason === "issue_continuation_needed") return { kind: "escalate", retried: "continuation", retryReason: "issue_continuation_needed" };
+  if (run.retryReason === "issue_continuation_needed")
+    return { kind: "escalate", retried: "continuation", retryReason: "issue_continuation_needed" };
   return { kind: "requeue_continuation" };
 }

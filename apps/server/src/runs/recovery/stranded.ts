@@ -102,12 +102,34 @@ interface FactsRow {
 
 function toFacts(r: FactsRow): StrandedFacts {
   return {
-    issue: { id: r.id, companyId: r.companyId, identifier: r.identifier, status: r.status, priority: r.priority, projectId: r.projectId, goalId: r.goalId, assigneeAgentId: r.assigneeAgentId, createdByAgentId: r.createdByAgentId, originKind: r.originKind, checkoutRunId: r.checkoutRunId, executionRunId: r.executionRunId },
+    issue: {
+      id: r.id,
+      companyId: r.companyId,
+      identifier: r.identifier,
+      status: r.status,
+      priority: r.priority,
+      projectId: r.projectId,
+      goalId: r.goalId,
+      assigneeAgentId: r.assigneeAgentId,
+      createdByAgentId: r.createdByAgentId,
+      originKind: r.originKind,
+      checkoutRunId: r.checkoutRunId,
+      executionRunId: r.executionRunId,
+    },
     agentInvokable: r.agentInvokable,
     hasActiveRun: r.hasActiveRun,
     hasDeferredWake: r.hasDeferredWake,
     hasQueuedWake: r.hasQueuedWake,
-    latestRun: r.runId ? { id: r.runId, status: r.runStatus!, error: r.runError, errorCode: r.runErrorCode, retryReason: r.runRetryReason, livenessState: r.runLivenessState } : null,
+    latestRun: r.runId
+      ? {
+          id: r.runId,
+          status: r.runStatus!,
+          error: r.runError,
+          errorCode: r.runErrorCode,
+          retryReason: r.runRetryReason,
+          livenessState: r.runLivenessState,
+        }
+      : null,
   };
 }
 
@@ -118,8 +140,22 @@ function toFacts(r: FactsRow): StrandedFacts {
  * number of issues); each issue that needs action is then re-checked and acted on under its row
  * lock, so concurrent passes (or servers) never act twice on one issue.
  */
-export async function reconcileStrandedAssignedIssues(db: Database, enqueuer: WakeupEnqueuer, opts: { companyId?: string } = {}): Promise<ReconcileResult> {
-  const result: ReconcileResult = { assignmentDispatched: 0, dispatchRequeued: 0, continuationRequeued: 0, escalated: 0, productiveContinuationObserved: 0, successfulContinuationObserved: 0, orphanBlockersAssigned: 0, skipped: 0, issueIds: [] };
+export async function reconcileStrandedAssignedIssues(
+  db: Database,
+  enqueuer: WakeupEnqueuer,
+  opts: { companyId?: string } = {},
+): Promise<ReconcileResult> {
+  const result: ReconcileResult = {
+    assignmentDispatched: 0,
+    dispatchRequeued: 0,
+    continuationRequeued: 0,
+    escalated: 0,
+    productiveContinuationObserved: 0,
+    successfulContinuationObserved: 0,
+    orphanBlockersAssigned: 0,
+    skipped: 0,
+    issueIds: [],
+  };
   const params = opts.companyId ? [opts.companyId] : [];
   const [pass] = await db.query<{ rows: string; summary: string }>(passSql(Boolean(opts.companyId)), params);
   const rows = JSON.parse(pass!.rows) as FactsRow[];
@@ -132,13 +168,15 @@ export async function reconcileStrandedAssignedIssues(db: Database, enqueuer: Wa
   // Issues under an active pause hold are left as they are (one query for every hold's subtree, at
   // any depth; `UNION` over the id alone ends the walk even on a corrupt parent loop).
   const held = new Set(
-    (await db.query<{ id: string }>(
-      `WITH RECURSIVE down(id) AS (
+    (
+      await db.query<{ id: string }>(
+        `WITH RECURSIVE down(id) AS (
          SELECT root_issue_id FROM issue_tree_holds WHERE status = 'active' AND mode = 'pause'
          UNION
          SELECT c.id FROM issues c JOIN down ON c.parent_id = down.id
        ) SELECT id FROM down`,
-    )).map((r) => r.id),
+      )
+    ).map((r) => r.id),
   );
   let actions = 0;
   for (const row of rows) {
@@ -182,27 +220,68 @@ export async function reconcileStrandedAssignedIssues(db: Database, enqueuer: Wa
 
 type Counter = Exclude<keyof ReconcileResult, "issueIds">;
 
-async function applyAction(q: Queryable, enqueuer: WakeupEnqueuer, f: StrandedFacts, action: ReturnType<typeof decideStranded>): Promise<Counter | null> {
+async function applyAction(
+  q: Queryable,
+  enqueuer: WakeupEnqueuer,
+  f: StrandedFacts,
+  action: ReturnType<typeof decideStranded>,
+): Promise<Counter | null> {
   const issue = f.issue;
   const run = f.latestRun;
   // Budget-blocked work is skipped before any enqueue; the sweep continues with the next issue.
-  if (action.kind !== "block_recovery_in_place" && (await getInvocationBlock(q, { companyId: issue.companyId, agentId: issue.assigneeAgentId!, projectId: issue.projectId }))) {
+  if (
+    action.kind !== "block_recovery_in_place" &&
+    (await getInvocationBlock(q, { companyId: issue.companyId, agentId: issue.assigneeAgentId!, projectId: issue.projectId }))
+  ) {
     return null;
   }
-  const wake = (reason: string, source: "assignment" | "automation", payload: Record<string, unknown>, context: Record<string, unknown>, retryOf: string | null) =>
+  const wake = (
+    reason: string,
+    source: "assignment" | "automation",
+    payload: Record<string, unknown>,
+    context: Record<string, unknown>,
+    retryOf: string | null,
+  ) =>
     enqueuer.enqueue(
-      { agentId: issue.assigneeAgentId!, source, triggerDetail: "system", reason, payload: { issueId: issue.id, ...payload }, context, requestedBy: { type: "system", id: "stranded_issue_reconciler" }, run: { retryOfRunId: retryOf } },
+      {
+        agentId: issue.assigneeAgentId!,
+        source,
+        triggerDetail: "system",
+        reason,
+        payload: { issueId: issue.id, ...payload },
+        context,
+        requestedBy: { type: "system", id: "stranded_issue_reconciler" },
+        run: { retryOfRunId: retryOf },
+      },
       q,
     );
   switch (action.kind) {
     case "dispatch":
-      await wake("issue_assigned", "assignment", { mutation: "assigned_todo_liveness_dispatch" }, { source: "issue.assigned_todo_liveness_dispatch" }, null);
+      await wake(
+        "issue_assigned",
+        "assignment",
+        { mutation: "assigned_todo_liveness_dispatch" },
+        { source: "issue.assigned_todo_liveness_dispatch" },
+        null,
+      );
       return "assignmentDispatched";
     case "requeue_dispatch":
-      await wake("issue_assignment_recovery", "automation", { retryOfRunId: run!.id }, { retryReason: "assignment_recovery", source: "issue.assignment_recovery", retryOfRunId: run!.id }, run!.id);
+      await wake(
+        "issue_assignment_recovery",
+        "automation",
+        { retryOfRunId: run!.id },
+        { retryReason: "assignment_recovery", source: "issue.assignment_recovery", retryOfRunId: run!.id },
+        run!.id,
+      );
       return "dispatchRequeued";
     case "requeue_continuation":
-      await wake("issue_continuation_needed", "automation", { retryOfRunId: run?.id ?? null }, { retryReason: "issue_continuation_needed", source: "issue.continuation_recovery", retryOfRunId: run?.id ?? null }, run?.id ?? null);
+      await wake(
+        "issue_continuation_needed",
+        "automation",
+        { retryOfRunId: run?.id ?? null },
+        { retryReason: "issue_continuation_needed", source: "issue.continuation_recovery", retryOfRunId: run?.id ?? null },
+        run?.id ?? null,
+      );
       return "continuationRequeued";
     case "escalate":
       await escalateStrandedIssue(q, enqueuer, { issue, latestRun: run, retryReason: action.retryReason, retried: action.retried });

@@ -23,13 +23,26 @@ export function ConfirmationBody({ interaction }: { interaction: Interaction }) 
       <TargetLink target={p.target} />
       {pending ? (
         <>
-          {askReason ? <RejectReason label={p.rejectReasonLabel ?? "Reason for rejecting"} placeholder={p.declineReasonPlaceholder} required={!!p.rejectRequiresReason} value={reason} onChange={setReason} /> : null}
+          {askReason ? (
+            <RejectReason
+              label={p.rejectReasonLabel ?? "Reason for rejecting"}
+              placeholder={p.declineReasonPlaceholder}
+              required={!!p.rejectRequiresReason}
+              value={reason}
+              onChange={setReason}
+            />
+          ) : null}
           <ErrorNote error={action.error} />
           <div className="row">
             <button type="button" disabled={action.isPending} onClick={() => action.mutate({ type: "accept", body: {} })}>
               {p.acceptLabel ?? "Confirm"}
             </button>
-            <button type="button" className="danger" disabled={action.isPending || (!!p.rejectRequiresReason && !reason.trim())} onClick={() => action.mutate({ type: "reject", body: reasonBody(reason) })}>
+            <button
+              type="button"
+              className="danger"
+              disabled={action.isPending || (!!p.rejectRequiresReason && !reason.trim())}
+              onClick={() => action.mutate({ type: "reject", body: reasonBody(reason) })}
+            >
               {p.rejectLabel ?? "Reject"}
             </button>
           </div>
@@ -48,7 +61,9 @@ export function CheckboxConfirmationBody({ interaction }: { interaction: Interac
   const p = checkboxPayload(interaction);
   const action = useInteractionAction(interaction);
   const result = resultOf(interaction);
-  const [selected, setSelected] = useState<string[]>(() => (interaction.status === "pending" ? [...(p?.defaultSelectedOptionIds ?? [])] : (result.selectedOptionIds ?? [])));
+  const [selected, setSelected] = useState<string[]>(() =>
+    interaction.status === "pending" ? [...(p?.defaultSelectedOptionIds ?? [])] : (result.selectedOptionIds ?? []),
+  );
   const [reason, setReason] = useState("");
   if (!p) return <RawPayload interaction={interaction} />;
   const pending = interaction.status === "pending";
@@ -66,7 +81,12 @@ export function CheckboxConfirmationBody({ interaction }: { interaction: Interac
         <legend className="sr-only">Options</legend>
         {p.options.map((o) => (
           <label key={o.id} className="check-option">
-            <input type="checkbox" checked={selected.includes(o.id)} disabled={!pending || action.isPending} onChange={(e) => toggle(o.id, e.target.checked)} />
+            <input
+              type="checkbox"
+              checked={selected.includes(o.id)}
+              disabled={!pending || action.isPending}
+              onChange={(e) => toggle(o.id, e.target.checked)}
+            />
             <span>
               {o.label}
               {o.description ? <span className="muted small"> — {o.description}</span> : null}
@@ -76,14 +96,31 @@ export function CheckboxConfirmationBody({ interaction }: { interaction: Interac
       </fieldset>
       {pending ? (
         <>
-          {askReason ? <RejectReason label={p.rejectReasonLabel ?? "Reason for rejecting"} placeholder={p.declineReasonPlaceholder} required={!!p.rejectRequiresReason} value={reason} onChange={setReason} /> : null}
+          {askReason ? (
+            <RejectReason
+              label={p.rejectReasonLabel ?? "Reason for rejecting"}
+              placeholder={p.declineReasonPlaceholder}
+              required={!!p.rejectRequiresReason}
+              value={reason}
+              onChange={setReason}
+            />
+          ) : null}
           {problem ? <p className="muted small">{problem}</p> : null}
           <ErrorNote error={action.error} />
           <div className="row">
-            <button type="button" disabled={action.isPending || !!problem} onClick={() => action.mutate({ type: "accept", body: { selectedOptionIds: ordered } })}>
+            <button
+              type="button"
+              disabled={action.isPending || !!problem}
+              onClick={() => action.mutate({ type: "accept", body: { selectedOptionIds: ordered } })}
+            >
               {p.acceptLabel ?? "Confirm selection"}
             </button>
-            <button type="button" className="danger" disabled={action.isPending || (!!p.rejectRequiresReason && !reason.trim())} onClick={() => action.mutate({ type: "reject", body: reasonBody(reason) })}>
+            <button
+              type="button"
+              className="danger"
+              disabled={action.isPending || (!!p.rejectRequiresReason && !reason.trim())}
+              onClick={() => action.mutate({ type: "reject", body: reasonBody(reason) })}
+            >
               {p.rejectLabel ?? "Reject"}
             </button>
           </div>

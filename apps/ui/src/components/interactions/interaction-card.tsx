@@ -32,7 +32,12 @@ export function InteractionCard({ interaction: i }: { interaction: Interaction }
   const resolver = i.resolvedByAgentId ? agentName(i.resolvedByAgentId) : i.resolvedByUserId ? "the board" : null;
   const heading = i.title ?? INTERACTION_KIND_LABELS[i.kind];
   return (
-    <article className={`interaction-card status-${i.status}`} aria-label={`${INTERACTION_KIND_LABELS[i.kind]}: ${heading}`} data-interaction-id={i.id} data-kind={i.kind}>
+    <article
+      className={`interaction-card status-${i.status}`}
+      aria-label={`${INTERACTION_KIND_LABELS[i.kind]}: ${heading}`}
+      data-interaction-id={i.id}
+      data-kind={i.kind}
+    >
       <div className="comment-head">
         <strong>{from}</strong>
         <span className="muted">{INTERACTION_KIND_LABELS[i.kind].toLowerCase()}</span>

@@ -14,7 +14,11 @@ export function RawPayload({ interaction }: { interaction: Interaction }) {
 /** The document or page a card is about (hrefs were checked by the server: relative, # or http(s)). */
 export function TargetLink({ target }: { target: InteractionTarget | null | undefined }) {
   if (!target) return null;
-  const text = target.label ?? (target.type === "issue_document" ? `Document ${target.key}${target.revisionNumber != null ? ` (rev ${target.revisionNumber})` : ""}` : target.key);
+  const text =
+    target.label ??
+    (target.type === "issue_document"
+      ? `Document ${target.key}${target.revisionNumber != null ? ` (rev ${target.revisionNumber})` : ""}`
+      : target.key);
   return (
     <p className="small">
       About:{" "}

@@ -27,7 +27,11 @@ export function QuestionsBody({ interaction }: { interaction: Interaction }) {
       type: "respond",
       body: {
         answers: p.questions
-          .map((q) => ({ questionId: q.id, optionIds: get(q).optionIds, ...(get(q).otherText.trim() ? { otherText: get(q).otherText.trim() } : {}) }))
+          .map((q) => ({
+            questionId: q.id,
+            optionIds: get(q).optionIds,
+            ...(get(q).otherText.trim() ? { otherText: get(q).otherText.trim() } : {}),
+          }))
           .filter((a) => a.optionIds.length > 0 || a.otherText),
       },
     });
@@ -53,7 +57,12 @@ export function QuestionsBody({ interaction }: { interaction: Interaction }) {
                   onChange={(e) =>
                     set(q, {
                       ...answer,
-                      optionIds: q.selectionMode === "single" ? [o.id] : e.target.checked ? [...answer.optionIds, o.id] : answer.optionIds.filter((x) => x !== o.id),
+                      optionIds:
+                        q.selectionMode === "single"
+                          ? [o.id]
+                          : e.target.checked
+                            ? [...answer.optionIds, o.id]
+                            : answer.optionIds.filter((x) => x !== o.id),
                     })
                   }
                 />
@@ -64,7 +73,12 @@ export function QuestionsBody({ interaction }: { interaction: Interaction }) {
               </label>
             ))}
             {q.allowOther || q.options.some((o) => o.freeText) ? (
-              <input aria-label={`Other answer to: ${q.prompt}`} placeholder="Other (write your own)" value={answer.otherText} onChange={(e) => set(q, { ...answer, otherText: e.target.value })} />
+              <input
+                aria-label={`Other answer to: ${q.prompt}`}
+                placeholder="Other (write your own)"
+                value={answer.otherText}
+                onChange={(e) => set(q, { ...answer, otherText: e.target.value })}
+              />
             ) : null}
           </fieldset>
         );

@@ -1,7 +1,19 @@
 import { useId } from "react";
 
 /** The optional (or required) reason of a rejection, when the card asks for one. */
-export function RejectReason({ label, placeholder, required, value, onChange }: { label: string; placeholder?: string | null; required: boolean; value: string; onChange: (v: string) => void }) {
+export function RejectReason({
+  label,
+  placeholder,
+  required,
+  value,
+  onChange,
+}: {
+  label: string;
+  placeholder?: string | null;
+  required: boolean;
+  value: string;
+  onChange: (v: string) => void;
+}) {
   const id = useId();
   return (
     <div className="field">

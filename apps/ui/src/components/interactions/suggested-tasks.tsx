@@ -54,7 +54,12 @@ export function SuggestedTasksBody({ interaction }: { interaction: Interaction }
             <li key={t.clientKey} style={{ paddingLeft: `${(depth.get(t.clientKey) ?? 0) * 1.25}rem` }}>
               {pending ? (
                 <label className="check-option">
-                  <input type="checkbox" checked={selected.includes(t.clientKey)} disabled={action.isPending} onChange={(e) => toggle(t.clientKey, e.target.checked)} />
+                  <input
+                    type="checkbox"
+                    checked={selected.includes(t.clientKey)}
+                    disabled={action.isPending}
+                    onChange={(e) => toggle(t.clientKey, e.target.checked)}
+                  />
                   <TaskLine task={t} assignee={t.assigneeAgentId ? agentName(t.assigneeAgentId) : null} />
                 </label>
               ) : (
@@ -78,11 +83,20 @@ export function SuggestedTasksBody({ interaction }: { interaction: Interaction }
           {rejecting ? <RejectReason label="Reason for rejecting" required={false} value={reason} onChange={setReason} /> : null}
           <ErrorNote error={action.error} />
           <div className="row">
-            <button type="button" disabled={action.isPending || ordered.length === 0} onClick={() => action.mutate({ type: "accept", body: { selectedClientKeys: ordered } })}>
+            <button
+              type="button"
+              disabled={action.isPending || ordered.length === 0}
+              onClick={() => action.mutate({ type: "accept", body: { selectedClientKeys: ordered } })}
+            >
               {ordered.length === p.tasks.length ? "Accept all tasks" : `Accept ${ordered.length} of ${p.tasks.length} tasks`}
             </button>
             {rejecting ? (
-              <button type="button" className="danger" disabled={action.isPending} onClick={() => action.mutate({ type: "reject", body: reasonBody(reason) })}>
+              <button
+                type="button"
+                className="danger"
+                disabled={action.isPending}
+                onClick={() => action.mutate({ type: "reject", body: reasonBody(reason) })}
+              >
                 Reject suggestions
               </button>
             ) : (
@@ -107,7 +121,11 @@ function TaskLine({ task, assignee }: { task: SuggestedTask; assignee: string | 
       <strong>{task.title}</strong>
       {task.priority ? <span className={`priority prio-${task.priority}`}> · {humanize(task.priority)}</span> : null}
       {assignee ? <span className="muted small"> · {assignee}</span> : null}
-      {task.description ? <span className="muted small task-desc">{task.description.length > 200 ? `${task.description.slice(0, 200)}…` : task.description}</span> : null}
+      {task.description ? (
+        <span className="muted small task-desc">
+          {task.description.length > 200 ? `${task.description.slice(0, 200)}…` : task.description}
+        </span>
+      ) : null}
     </span>
   );
 }

@@ -39,7 +39,9 @@ export function useInteractionAction(interaction: Interaction) {
     },
     onSettled: () =>
       Promise.all(
-        [queryKeys.issue(interaction.issueId), queryKeys.issuePages(), queryKeys.company(interaction.companyId)].map((queryKey) => queryClient.invalidateQueries({ queryKey })),
+        [queryKeys.issue(interaction.issueId), queryKeys.issuePages(), queryKeys.company(interaction.companyId)].map((queryKey) =>
+          queryClient.invalidateQueries({ queryKey }),
+        ),
       ),
   });
 }

@@ -46,7 +46,15 @@ export function VerdictsBody({ interaction }: { interaction: Interaction }) {
             <li key={item.id} className="verdict-item">
               <div className="verdict-head">
                 <span className="grow">
-                  <strong>{item.href ? <a href={item.href} rel="noreferrer noopener">{item.label}</a> : item.label}</strong>
+                  <strong>
+                    {item.href ? (
+                      <a href={item.href} rel="noreferrer noopener">
+                        {item.label}
+                      </a>
+                    ) : (
+                      item.label
+                    )}
+                  </strong>
                   {item.description ? <span className="muted small"> — {item.description}</span> : null}
                 </span>
                 {done ? (
@@ -89,7 +97,12 @@ export function VerdictsBody({ interaction }: { interaction: Interaction }) {
           <ErrorNote error={action.error} />
           <div className="row">
             {p.allowBulkApprove && open.length > 1 ? (
-              <button type="button" className="secondary" disabled={action.isPending} onClick={() => setChosen(Object.fromEntries(open.map((item) => [item.id, "approve" as const])))}>
+              <button
+                type="button"
+                className="secondary"
+                disabled={action.isPending}
+                onClick={() => setChosen(Object.fromEntries(open.map((item) => [item.id, "approve" as const])))}
+              >
                 Approve all
               </button>
             ) : null}

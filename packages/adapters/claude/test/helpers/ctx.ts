@@ -8,7 +8,13 @@ export const FAKE_CLAUDE = path.resolve(path.dirname(fileURLToPath(import.meta.u
 /** A recording context for a claude_local agent whose command defaults to the fake CLI. */
 export function makeCtx(adapterConfig: Record<string, unknown>, overrides: Partial<AdapterExecuteContext> = {}) {
   return recordingContext(
-    { id: "agent-9", companyId: "company-1", name: "Claude", adapterType: "claude_local", adapterConfig: { command: FAKE_CLAUDE, ...adapterConfig } },
+    {
+      id: "agent-9",
+      companyId: "company-1",
+      name: "Claude",
+      adapterType: "claude_local",
+      adapterConfig: { command: FAKE_CLAUDE, ...adapterConfig },
+    },
     { env: { PAPERCLIP_RUN_ID: "run-123", PAPERCLIP_AGENT_ID: "agent-9" }, prompt: "Do the task.", ...overrides },
   );
 }
