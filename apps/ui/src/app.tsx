@@ -109,7 +109,7 @@ function ScrollToTop() {
   const navigation = useNavigationType();
   useEffect(() => {
     if (navigation !== "POP") window.scrollTo(0, 0);
-  }, [navigation]);
+  }, [pathname, navigation]);
   return null;
 }
 

@@ -152,7 +152,7 @@ export function AgentFields({
               />
             )}
           </Field>
-          {managers?.length ? (
+          {managers && managers.length ? (
             <Field label="Reports to">
               {(id) => (
                 <select id={id} value={draft.reportsTo} onChange={(e) => set({ reportsTo: e.target.value })}>
@@ -203,7 +203,7 @@ export function AgentFields({
           ) : null}
         </div>
         <ErrorNote error={checkError} />
-        {check?.checks.length ? (
+        {check && check.checks.length ? (
           <ul className="checks" aria-label="Environment findings">
             {check.checks.map((c, i) => (
               <li key={i} className={`check-${c.level}`}>
@@ -216,7 +216,7 @@ export function AgentFields({
               </li>
             ))}
           </ul>
-        ) : check?.ok ? (
+        ) : check && check.ok ? (
           <p className="muted small">No findings.</p>
         ) : null}
       </fieldset>

@@ -48,7 +48,7 @@ export function ConfirmDialog({
       dialog.close();
       const back = returnFocus.current;
       returnFocus.current = null;
-      if (back?.isConnected) back.focus();
+      if (back && back.isConnected) back.focus();
     }
   }, [open]);
 
@@ -56,7 +56,7 @@ export function ConfirmDialog({
   useEffect(
     () => () => {
       const back = returnFocus.current;
-      if (back?.isConnected) back.focus();
+      if (back && back.isConnected) back.focus();
     },
     [],
   );

@@ -94,7 +94,7 @@ export function IssueLabelsSection({ issue, onChanged }: { issue: IssueDetail; o
       {creating ? (
         <form className="label-create" onSubmit={create} aria-label="New label">
           <Field label="New label name">
-            {(id) => <input id={id} required maxLength={48} value={name} onChange={(e) => setName(e.target.value)} />}
+            {(id) => <input id={id} required maxLength={48} value={name} onChange={(e) => setName(e.target.value)} autoFocus />}
           </Field>
           <div className="label-create-row">
             <label htmlFor={colorId}>Colour</label>

@@ -41,7 +41,7 @@ export function MentionTextarea({
       ref.current.setSelectionRange(pendingCaret.current, pendingCaret.current);
       pendingCaret.current = null;
     }
-  }, []);
+  }, [value]);
 
   const track = (text: string, caret: number) => {
     const next = mentionQuery(text, caret);
@@ -98,11 +98,12 @@ export function MentionTextarea({
         onSelect={(e) => track(e.currentTarget.value, e.currentTarget.selectionStart ?? 0)}
         onBlur={() => setMention(null)}
       />
-      <ul id={listId} aria-label="Mention an agent" className="mention-list" hidden={!open}>
+      <ul id={listId} role="listbox" aria-label="Mention an agent" className="mention-list" hidden={!open}>
         {options.map((c, i) => (
           <li
             key={c.id}
             id={optionId(i)}
+            role="option"
             aria-selected={i === activeIndex}
             className={i === activeIndex ? "active" : undefined}
             onMouseDown={(e) => {

@@ -78,9 +78,9 @@ export function Transcript({ lines, live, label = "Transcript" }: { lines: LogLi
   useEffect(() => {
     const el = ref.current;
     if (el && live) el.scrollTop = el.scrollHeight;
-  }, [live]);
+  }, [blocks, live]);
   return (
-    <div className="transcript" ref={ref} role="log" aria-label={label} aria-live={live ? "polite" : "off"}>
+    <div className="transcript" ref={ref} tabIndex={0} role="log" aria-label={label} aria-live={live ? "polite" : "off"}>
       {blocks.length === 0 ? (
         <Empty>{live ? "Waiting for output…" : "No output."}</Empty>
       ) : (
@@ -99,7 +99,9 @@ export function RawLog({ raw }: { raw: string }) {
   return (
     <details className="raw-log">
       <summary>Raw log (NDJSON, {new TextEncoder().encode(raw).length.toLocaleString()} bytes)</summary>
-      <pre aria-label="Raw log">{raw || "(empty)"}</pre>
+      <pre tabIndex={0} aria-label="Raw log">
+        {raw || "(empty)"}
+      </pre>
     </details>
   );
 }

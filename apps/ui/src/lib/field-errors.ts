@@ -22,7 +22,7 @@ export function errorFor(errors: Record<string, string>, ...paths: string[]): st
     if (errors[p]) return errors[p];
   }
   for (const p of paths) {
-    const nested = Object.keys(errors).find((k) => k.startsWith(`${p}.`));
+    const nested = Object.keys(errors).find((k) => k.startsWith(p + "."));
     if (nested) return `${nested.slice(p.length + 1)}: ${errors[nested]}`;
   }
   return undefined;

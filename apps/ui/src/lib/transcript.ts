@@ -18,7 +18,7 @@ export function parseLog(content: string): LogLine[] {
       const v = JSON.parse(raw) as Partial<LogLine>;
       if (typeof v.chunk === "string") lines.push({ ts: String(v.ts ?? ""), stream: String(v.stream ?? "stdout"), chunk: v.chunk });
     } catch {
-      lines.push({ ts: "", stream: "stdout", chunk: `${raw}\n` });
+      lines.push({ ts: "", stream: "stdout", chunk: raw + "\n" });
     }
   }
   return lines;
@@ -77,8 +77,8 @@ export function buildTranscript(lines: readonly LogLine[]): TranscriptBlock[] {
     const rest = final ? "" : parts.pop()!;
     for (const part of final ? parts.filter((p, i) => i < parts.length - 1 || p !== "") : parts) {
       const readable = readableJsonLine(part);
-      if (readable === undefined) push(stream, `${part}\n`);
-      else if (readable) push(stream, `${readable}\n`);
+      if (readable === undefined) push(stream, part + "\n");
+      else if (readable) push(stream, readable + "\n");
     }
     return rest;
   };

@@ -96,7 +96,7 @@ export function EditIssueForm({ issue, onDone }: { issue: IssueDetail; onDone: (
   };
   return (
     <form onSubmit={submit} aria-label="Edit issue">
-      <Field label="Title">{(id) => <input id={id} required value={title} onChange={(e) => setTitle(e.target.value)} />}</Field>
+      <Field label="Title">{(id) => <input id={id} required value={title} onChange={(e) => setTitle(e.target.value)} autoFocus />}</Field>
       <Field label="Description">
         {(id) => <textarea id={id} rows={6} value={description} onChange={(e) => setDescription(e.target.value)} />}
       </Field>
@@ -313,6 +313,7 @@ export function DocumentsSection({ issueId }: { issueId: string }) {
                   pattern="[a-z0-9][a-z0-9_\-]*"
                   maxLength={64}
                   onChange={(e) => setDraft({ ...draft, key: e.target.value })}
+                  autoFocus={draft.isNew}
                 />
               )}
             </Field>
@@ -330,6 +331,7 @@ export function DocumentsSection({ issueId }: { issueId: string }) {
                 className="mono"
                 value={draft.body}
                 onChange={(e) => setDraft({ ...draft, body: e.target.value })}
+                autoFocus={!draft.isNew}
               />
             )}
           </Field>

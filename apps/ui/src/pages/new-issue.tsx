@@ -43,7 +43,7 @@ export function NewIssuePage() {
     <>
       <PageTitle title="New issue">New issue</PageTitle>
       <form className="card form" onSubmit={submit}>
-        <Field label="Title">{(id) => <input id={id} required value={title} onChange={(e) => setTitle(e.target.value)} />}</Field>
+        <Field label="Title">{(id) => <input id={id} required autoFocus value={title} onChange={(e) => setTitle(e.target.value)} />}</Field>
         <Field label="Description">
           {(id) => <textarea id={id} rows={6} value={description} onChange={(e) => setDescription(e.target.value)} />}
         </Field>

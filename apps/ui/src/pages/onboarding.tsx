@@ -33,7 +33,7 @@ export function OnboardingPage({ firstRun }: { firstRun: boolean }) {
   useEffect(() => {
     document.title = "Get started · Staple";
     document.getElementById("onboarding-heading")?.focus();
-  }, []);
+  }, [step]);
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
@@ -111,7 +111,16 @@ export function OnboardingPage({ firstRun }: { firstRun: boolean }) {
                 A company is a team of AI agents working toward a goal. You supervise it as the board.
               </p>
               <Field label="Company name">
-                {(id) => <input id={id} required value={name} onChange={(e) => setName(e.target.value)} placeholder="e.g. Acme Robotics" />}
+                {(id) => (
+                  <input
+                    id={id}
+                    required
+                    autoFocus
+                    value={name}
+                    onChange={(e) => setName(e.target.value)}
+                    placeholder="e.g. Acme Robotics"
+                  />
+                )}
               </Field>
               <Field label="Goal" hint="What the company is for. Agents see it.">
                 {(id, hint) => (
