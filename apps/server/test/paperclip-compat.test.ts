@@ -33,12 +33,16 @@ describe("the known-fields table", () => {
     expect(routes["post /api/issues/{}/inbox-archive"]?.body).toEqual(["userId"]);
   });
 
-  it("is what the generator writes from the OpenAPI documents (not hand-edited)", () => {
-    const docs = path.resolve(here, "../../../../shared/docs");
-    if (!fs.existsSync(path.join(docs, "peer-openapi.json"))) return; // the documents are not beside this checkout
-    const script = path.resolve(here, "../scripts/generate-paperclip-known-fields.mjs");
-    expect(execFileSync(process.execPath, [script, "--check"], { encoding: "utf8" })).toContain("up to date");
-  });
+  // Paperclip's published OpenAPI documents are inputs of the generator, not part of this repository
+  // (docs/api-compatibility.md#ignored-fields): where they are absent the check is reported as skipped.
+  const peerDocs = path.resolve(here, "../../../../shared/docs");
+  it.skipIf(!fs.existsSync(path.join(peerDocs, "peer-openapi.json")))(
+    "is what the generator writes from the OpenAPI documents (not hand-edited)",
+    () => {
+      const script = path.resolve(here, "../scripts/generate-paperclip-known-fields.mjs");
+      expect(execFileSync(process.execPath, [script, "--check"], { encoding: "utf8" })).toContain("up to date");
+    },
+  );
 
   it("route keys ignore parameter names; modelled keys read through zod wrappers", () => {
     expect(routeKey("GET", "/api/issues/:id/comments/:commentId")).toBe(routeKey("get", "/api/issues/{issueId}/comments/{commentId}"));
