@@ -43,9 +43,11 @@ export function createApprovalService(db: Database) {
     }
     const stamp = actorStamp(actor);
     await q.query(
-      // clock_timestamp() per row keeps the given order (the first issue is the approval's primary one).
+      // created_at is now() plus the position in microseconds, so reading links ORDER BY created_at keeps the
+      // given order (the first issue is the approval's primary one). clock_timestamp() per row was not enough:
+      // two rows can share a microsecond, and the tie then fell to the random issue id.
       `INSERT INTO issue_approvals (company_id, issue_id, approval_id, linked_by_agent_id, linked_by_user_id, created_at)
-       SELECT $1, id, $3, $4, $5, clock_timestamp() FROM unnest($2::uuid[]) WITH ORDINALITY AS u(id, ord) ORDER BY ord ON CONFLICT DO NOTHING`,
+       SELECT $1, id, $3, $4, $5, now() + ord * interval '1 microsecond' FROM unnest($2::uuid[]) WITH ORDINALITY AS u(id, ord) ORDER BY ord ON CONFLICT DO NOTHING`,
       [approval.companyId, unique, approval.id, stamp.agentId, stamp.actorType === "user" ? stamp.actorId : null],
     );
   }
