@@ -33,6 +33,11 @@ export interface RunChildProcessOptions {
   env: Record<string, string>;
   /** Written to the child's stdin, which is then closed. */
   stdin?: string | null;
+  /**
+   * Instead of `stdin`: the child's stdin stays open and is handed to this callback right after the spawn
+   * (for protocols spoken over stdio); the caller writes to it and ends it.
+   */
+  interactiveStdin?(stdin: NodeJS.WritableStream): void;
   /** 0 = no timeout. */
   timeoutSec: number;
   /** Seconds between SIGTERM and SIGKILL. */
@@ -221,7 +226,9 @@ function superviseChild(child: SpawnedChild, options: RunChildProcessOptions, ma
     options.signal.addEventListener("abort", onAbort, { once: true });
     if (options.timeoutSec > 0) timeoutTimer = setTimeout(() => stopFor("timeout"), secondsToTimerMs(options.timeoutSec));
 
-    if (options.stdin) child.stdin?.end(options.stdin, "utf8");
+    if (options.interactiveStdin) {
+      if (child.stdin) options.interactiveStdin(child.stdin);
+    } else if (options.stdin) child.stdin?.end(options.stdin, "utf8");
     else child.stdin?.end();
   });
 }

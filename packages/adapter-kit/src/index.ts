@@ -9,3 +9,5 @@ export * from "./resolve-command.js";
 export * from "./config-fields.js";
 export * from "./outbound-guard.js";
 export * from "./outbound-request.js";
+export * from "./cli-agent.js";
+export * from "./cli-environment.js";
