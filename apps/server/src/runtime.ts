@@ -14,6 +14,7 @@ import { createIssueWakeHooks } from "./runs/issue-wakes.js";
 import { recordActivity } from "./activity/record.js";
 import { createTreeHoldService } from "./issues/tree-holds.js";
 import { createDomainServices, type Services } from "./services.js";
+import { createPortabilityService } from "./portability/service.js";
 import { createApprovalModule } from "./approvals/index.js";
 import { createInteractionModule } from "./interactions/index.js";
 import { interactionDocumentHooks, withInteractionIssueHooks } from "./interactions/lifecycle.js";
@@ -95,6 +96,14 @@ export function createRuntime(db: Database, logger: Logger, opts: RuntimeOptions
   const treeHolds = createTreeHoldService(db, {
     cancelSubtreeWork: (q, ids, reason, actor) => engine.cancelIssueWork(q, ids, reason, actor),
   });
-  const core = { ...domain, engine, live, issueExecution, treeHolds, runQueries: createRunQueries(db, engine.resources.logStore) };
+  const core = {
+    ...domain,
+    engine,
+    live,
+    issueExecution,
+    treeHolds,
+    runQueries: createRunQueries(db, engine.resources.logStore),
+    portability: createPortabilityService(db, { home: opts.home }),
+  };
   return { ...core, approvals: createApprovalModule(core), interactions: createInteractionModule(core) };
 }

@@ -27,6 +27,7 @@ import { createConfigRevisionService } from "./agents/config-revisions.js";
 import { createIssueRunViews } from "./runs/issue-runs.js";
 import { createLabelService } from "./labels/service.js";
 import { createAttachmentService } from "./attachments/service.js";
+import type { PortabilityService } from "./portability/service.js";
 
 export interface DomainHooks {
   agentLifecycle?: AgentLifecycleHooks;
@@ -75,6 +76,8 @@ export interface RuntimeServices {
   issueExecution: IssueExecutionService;
   live: LiveBus;
   treeHolds: TreeHoldService;
+  /** Company packages: import, export, templates (writes agent instruction files under the home). */
+  portability: PortabilityService;
 }
 
 export type Services = DomainServices & RuntimeServices;

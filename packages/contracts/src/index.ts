@@ -18,3 +18,4 @@ export * from "./instance-adapters.js";
 export * from "./tree-holds.js";
 export * from "./live-events.js";
 export * from "./interactions.js";
+export * from "./portability.js";

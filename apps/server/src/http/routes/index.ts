@@ -18,6 +18,7 @@ import { approvalRoutes } from "./approvals.js";
 import { labelRoutes } from "./labels.js";
 import { attachmentRoutes } from "./attachments.js";
 import { interactionRoutes } from "./interactions.js";
+import { portabilityRoutes } from "./portability.js";
 
 /** The route table: the HTTP app and the OpenAPI document are both built from it. */
 export const allRoutes: readonly AnyRoute[] = [
@@ -40,4 +41,5 @@ export const allRoutes: readonly AnyRoute[] = [
   ...labelRoutes,
   ...attachmentRoutes,
   ...interactionRoutes,
+  ...portabilityRoutes,
 ];
