@@ -214,7 +214,7 @@ export function parseJsonObjectLine(line: string): Record<string, unknown> | nul
 export function resumableSession(ctx: AdapterExecuteContext, cwd: string): string | null {
   const params = ctx.runtime.sessionParams;
   const id = typeof params?.sessionId === "string" ? params.sessionId : ctx.runtime.sessionId;
-  if (typeof id !== "string" || !/^[A-Za-z0-9][A-Za-z0-9._:-]{0,199}$/.test(id)) return null;
+  if (typeof id !== "string" || !/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,199}$/.test(id)) return null;
   if (typeof params?.cwd === "string" && path.resolve(params.cwd) !== path.resolve(cwd)) return null;
   return id;
 }
