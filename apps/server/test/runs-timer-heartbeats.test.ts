@@ -9,7 +9,11 @@ const { t, waitRunDone } = useRunExecutionServer();
 describe("timer heartbeats", () => {
   it("an enabled heartbeat gets a heartbeat_timer run once its interval elapsed; a disabled one gets none", async () => {
     const company = await createCompany(t.current);
-    const enabled = await createAgent(t.current, company.id, { runtimeConfig: { heartbeat: { enabled: true, intervalSec: 1 } } });
+    // wakeWhenIdle: this agent has no work; without it the timer records a skipped wake instead
+    // (docs/runs.md#idle-timer-wakes, test/wake-breakers-idle.test.ts).
+    const enabled = await createAgent(t.current, company.id, {
+      runtimeConfig: { heartbeat: { enabled: true, intervalSec: 1, wakeWhenIdle: true } },
+    });
     const disabled = await createAgent(t.current, company.id, { runtimeConfig: { heartbeat: { enabled: false, intervalSec: 1 } } });
     await t.current.tdb.db.query("UPDATE agents SET last_heartbeat_at = now() - interval '1 hour' WHERE id = ANY($1::uuid[])", [
       [enabled.id, disabled.id],

@@ -10,6 +10,8 @@ import { cancelRunInTx } from "./cancel-run.js";
 import { activePauseHold } from "../issues/tree-holds.js";
 import { getInvocationBlock } from "../budgets/invocation-block.js";
 import { recordActivity } from "../activity/record.js";
+import { activeQuotaHoldFor } from "./quota-holds.js";
+import { checkLoopBreaker, LOOP_BREAKER_REASON } from "./loop-guard.js";
 
 /** How many queued candidates one claim pass inspects beyond the free slots (to skip cancelled ones). */
 const CANDIDATE_MARGIN = 20;
@@ -43,7 +45,13 @@ interface Candidate {
  *
  * The issue's execution lock is stamped only when the run's agent is the assignee (lazy locking).
  */
-export async function claimQueuedRuns(db: Database, agentId: string, owner: string, leaseMs: number): Promise<ClaimResult> {
+export async function claimQueuedRuns(
+  db: Database,
+  agentId: string,
+  owner: string,
+  leaseMs: number,
+  now: Date = new Date(),
+): Promise<ClaimResult> {
   // Most pokes find nothing to do (the run that just ended, a duplicate notification): check
   // without a transaction or lock first. A run queued right after this check sends its own poke.
   const [pending] = await db.query<{ queued: boolean }>(
@@ -52,10 +60,17 @@ export async function claimQueuedRuns(db: Database, agentId: string, owner: stri
   );
   if (!pending?.queued) return { claimed: [], cancelled: [] };
   return db.tx(async (q) => {
-    const [agent] = await q.query<{ id: string; companyId: string; status: string; nameKey: string; runtimeConfig: unknown }>(
-      "SELECT id, company_id, status, name_key, runtime_config FROM agents WHERE id = $1 FOR UPDATE",
-      [agentId],
-    );
+    const [agent] = await q.query<{
+      id: string;
+      companyId: string;
+      status: string;
+      nameKey: string;
+      runtimeConfig: unknown;
+      adapterType: string;
+      adapterConfig: unknown;
+    }>("SELECT id, company_id, status, name_key, runtime_config, adapter_type, adapter_config FROM agents WHERE id = $1 FOR UPDATE", [
+      agentId,
+    ]);
     if (!agent) return { claimed: [], cancelled: [] };
     if ((NON_INVOKABLE_AGENT_STATUSES as readonly string[]).includes(agent.status)) {
       const cancelled: RunRow[] = [];
@@ -74,6 +89,9 @@ export async function claimQueuedRuns(db: Database, agentId: string, owner: stri
       }
       return { claimed: [], cancelled };
     }
+    // Quota breaker (docs/runs.md#quota-breaker): while the agent's credential is out of quota its
+    // queued runs stay queued (not failed); the periodic pass pokes again and claims after the reset.
+    if (await activeQuotaHoldFor(q, agent, now)) return { claimed: [], cancelled: [] };
     const { maxConcurrentRuns } = normalizeHeartbeatPolicy(agent.runtimeConfig);
     // A new statement after the row lock: its snapshot sees every claim committed before ours, so
     // the running count cannot be stale. Candidates and the count come from the same snapshot.
@@ -144,6 +162,20 @@ export async function claimQueuedRuns(db: Database, agentId: string, owner: stri
           });
         }
         continue;
+      }
+      if (c.issueId && c.issueFound) {
+        // Loop breaker (docs/runs.md#loop-breaker): covers every path a run is queued by (wakes, promotions, retries).
+        const loop = await checkLoopBreaker(q, { companyId: agent.companyId, agentId, issueId: c.issueId, now, excludeRunId: c.id });
+        if (loop.action === "block") {
+          const run = await cancelRunInTx(q, c.id, {
+            reason: "Not started: the loop breaker stopped waking this agent for this issue until there is progress",
+            errorCode: LOOP_BREAKER_REASON,
+            stopReason: LOOP_BREAKER_REASON,
+            wakeStatus: "skipped",
+          });
+          if (run) cancelled.push(run);
+          continue;
+        }
       }
       toClaim.push(c.id);
       slots--;

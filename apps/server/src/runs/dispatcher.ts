@@ -18,7 +18,7 @@ export function createDispatcher(res: RunEngineResources, start: (run: RunRow) =
   async function pass(agentId: string) {
     do {
       again.delete(agentId);
-      const { claimed, cancelled } = await claimQueuedRuns(res.db, agentId, res.instanceId, res.leaseMs);
+      const { claimed, cancelled } = await claimQueuedRuns(res.db, agentId, res.instanceId, res.leaseMs, res.clock?.now() ?? new Date());
       for (const run of cancelled) {
         for (const other of (run as RunRow & { promotedAgentIds?: string[] }).promotedAgentIds ?? []) if (other !== agentId) poke(other);
       }

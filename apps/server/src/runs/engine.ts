@@ -76,6 +76,7 @@ export function createRunEngine(opts: RunEngineOptions) {
     leaseMs: opts.leaseMs ?? 30_000,
     spawn: spawnHost.spawn,
     outboundEnvAllow: opts.outboundAllow ?? [],
+    clock,
   };
   const registry = createExecutionRegistry();
   let dispatcher!: Dispatcher;

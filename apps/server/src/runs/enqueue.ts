@@ -13,6 +13,7 @@ import { acquireIfFree, releaseIfHeldBy } from "../issues/execution-lock.js";
 import { activePauseHold, isVerifiedInteraction } from "../issues/tree-holds.js";
 import { recordActivity } from "../activity/record.js";
 import { decideIssueWake, pickNonIssueCoalesceTarget } from "./wake-decision.js";
+import { checkLoopBreaker, LOOP_BREAKER_REASON } from "./loop-guard.js";
 import {
   DEFERRED_WAKE_CONTEXT_KEY,
   enrichWakeContext,
@@ -371,12 +372,18 @@ export function createWakeupEnqueuer(db: Database) {
         });
         return { kind: "deferred", wakeupId, reason: outcome.reason };
       }
-      case "queue":
+      case "queue": {
+        // Loop breaker (docs/runs.md#loop-breaker): an agent looping on this issue with no
+        // progress is not woken for it; the claim pass checks again for runs queued elsewhere.
+        const loop = await checkLoopBreaker(q, { companyId: agent.companyId, agentId: agent.id, issueId, now: new Date() });
+        if (loop.action === "block")
+          return skip(LOOP_BREAKER_REASON, { ...(req.payload ?? {}), issueId, loopIncidentId: loop.incidentId }, issueId);
         if (outcome.dependencyBlockedInteraction) {
           context.dependencyBlockedInteraction = true;
           context.unresolvedBlockerIssueIds = blockerIds;
         }
         return { kind: "queued", ...(await insertQueuedRun(q, agent, req, context, issueId, taskKey)) };
+      }
     }
   }
 

@@ -32,4 +32,6 @@ export interface RunEngineResources {
   leaseMs: number;
   /** The operator's outbound allow-list (STAPLE_OUTBOUND_ALLOW); runs get it plus the board's stored list. */
   outboundEnvAllow: readonly string[];
+  /** The engine's clock (quota holds and the loop breaker compare against it); absent: wall time. */
+  clock?: { now(): Date };
 }

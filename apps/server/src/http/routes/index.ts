@@ -18,6 +18,7 @@ import { approvalRoutes } from "./approvals.js";
 import { labelRoutes } from "./labels.js";
 import { attachmentRoutes } from "./attachments.js";
 import { interactionRoutes } from "./interactions.js";
+import { wakeBreakerRoutes } from "./wake-breakers.js";
 import { portabilityRoutes } from "./portability.js";
 
 /** The route table: the HTTP app and the OpenAPI document are both built from it. */
@@ -41,5 +42,6 @@ export const allRoutes: readonly AnyRoute[] = [
   ...labelRoutes,
   ...attachmentRoutes,
   ...interactionRoutes,
+  ...wakeBreakerRoutes,
   ...portabilityRoutes,
 ];

@@ -3,6 +3,7 @@ import type { FinalizeStep } from "./pipeline.js";
 import { persistOutcome } from "./persist-outcome.js";
 import { processLossRetryStep } from "./process-loss.js";
 import { transientRetryStep } from "./transient-retry.js";
+import { quotaHoldStep } from "./quota-hold.js";
 import { livenessClassifyStep, livenessContinuationStep } from "./liveness.js";
 import { issueCommentPolicyStep, summaryCommentStep } from "./issue-comment-policy.js";
 import { immediateRecoveryStep } from "./immediate-recovery.js";
@@ -38,6 +39,7 @@ export function buildFinalizeSteps(
     persistOutcome,
     summaryCommentStep,
     transientRetryStep(clock),
+    quotaHoldStep(clock),
     processLossRetryStep(enqueuer),
     ...(on("missingComment") ? [issueCommentPolicyStep(enqueuer)] : []),
     releaseIssueStep,
