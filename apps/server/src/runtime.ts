@@ -91,7 +91,7 @@ export function createRuntime(db: Database, logger: Logger, opts: RuntimeOptions
         },
       },
     },
-    { serverSecret: opts.jwt.secret },
+    { serverSecret: opts.jwt.secret, home: opts.home },
   ); // keys the secret env fingerprints (secrets/secret-env.ts)
   const treeHolds = createTreeHoldService(db, {
     cancelSubtreeWork: (q, ids, reason, actor) => engine.cancelIssueWork(q, ids, reason, actor),

@@ -53,6 +53,8 @@ export async function buildApp(db: Database, opts: BuildOptions, logger: Logger)
     jwt: { secret: jwtSecret, ttlSeconds: opts.agentJwtTtlSeconds ?? 3600 },
     ...opts.runtime,
   });
+  // Inline env secrets into the store, values under an old master key re-encrypted (docs/secrets.md).
+  await services.secretStore.startUp();
   const authenticate = createAuthenticator({ db, jwtSecret, unauthenticatedBoard: opts.unauthenticatedBoard ?? false });
   const boardToken = await services.boardCredentials.ensureTokenFile(opts.home, LOCAL_BOARD_USER_ID);
   const app = createApp({

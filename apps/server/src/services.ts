@@ -19,6 +19,7 @@ import type { RunQueries } from "./runs/queries.js";
 import type { LiveBus } from "./live/bus.js";
 import type { TreeHoldService } from "./issues/tree-holds.js";
 import { createSecretEnv } from "./secrets/secret-env.js";
+import { createSecretsModule } from "./secrets/index.js";
 import type { ApprovalModule } from "./approvals/index.js";
 import type { InteractionService } from "./interactions/index.js";
 import { createBoardCredentials } from "./auth/board-credentials.js";
@@ -36,7 +37,7 @@ export interface DomainHooks {
 }
 
 /** Builds every domain module once, with its dependencies passed in explicitly (no hidden graphs). */
-export function createDomainServices(db: Database, hooks: DomainHooks = {}, secrets: { serverSecret: string }) {
+export function createDomainServices(db: Database, hooks: DomainHooks = {}, secrets: { serverSecret: string; home: string }) {
   const companies = createCompanyService(db);
   const agents = createAgentService(db, companies, createSecretEnv(secrets.serverSecret));
   const issues = createIssueService(db, companies, hooks.issues);
@@ -61,6 +62,7 @@ export function createDomainServices(db: Database, hooks: DomainHooks = {}, secr
     issueRuns: createIssueRunViews(db),
     labels: createLabelService(db),
     attachments: createAttachmentService(db),
+    secretStore: createSecretsModule(db, { home: secrets.home }),
   };
 }
 export type DomainServices = ReturnType<typeof createDomainServices>;

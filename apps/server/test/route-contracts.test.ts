@@ -378,6 +378,23 @@ describe("answers parse with the declared schemas", () => {
     await post("/api/issues/:id/interactions/:interactionId/accept", `/api/issues/${issueId}/interactions/${card.id}/accept`, {});
   });
 
+  it("secrets", async () => {
+    const secret = (await post("/api/companies/:companyId/secrets", `/api/companies/${companyId}/secrets`, {
+      name: `token ${randomBytes(2).toString("hex")}`,
+      value: "contract-value",
+      agentIds: [agentId],
+    })) as { id: string; key: string };
+    await get("/api/companies/:companyId/secrets", `/api/companies/${companyId}/secrets`);
+    await get("/api/secrets/:secretId", `/api/secrets/${secret.id}`);
+    await patch("/api/secrets/:secretId", `/api/secrets/${secret.id}`, { description: "contract" });
+    await post("/api/secrets/:secretId/rotate", `/api/secrets/${secret.id}/rotate`, { value: "contract-value-2" });
+    await get("/api/agents/me/secrets", "/api/agents/me/secrets", { token: agentToken });
+    await post("/api/agents/me/secrets/:key/value", `/api/agents/me/secrets/${secret.key}/value`, undefined, { token: agentToken });
+    await del("/api/secrets/:secretId/grants/:agentId", `/api/secrets/${secret.id}/grants/${agentId}`);
+    await post("/api/secrets/:secretId/grants", `/api/secrets/${secret.id}/grants`, { agentId });
+    await del("/api/secrets/:secretId", `/api/secrets/${secret.id}`);
+  });
+
   it("every route file had at least one route exercised here", () => {
     const unexercised = [...routesByFile].filter(([, routes]) => !routes.some((r) => exercised.has(key(r)))).map(([file]) => file);
     expect(unexercised, "add a call of one of these files' routes to route-contracts.test.ts").toEqual([]);

@@ -11,6 +11,8 @@ import { z } from "zod";
 export interface EnvEntry {
   value: string;
   secret: boolean;
+  /** Set only for an unresolved secret_ref (never seen by a run: the engine resolves refs first). */
+  secretRef?: string;
 }
 
 /** Longest duration in seconds a config may name: a week. Longer timers overflow Node's setTimeout (~24.8 days). */
@@ -57,10 +59,28 @@ export const secondsField = (fallback: number) =>
  * replaces it with the stored secret before validating, so runs never see it.
  */
 export const EnvValue = z
-  .union([z.string(), z.strictObject({ type: z.enum(["plain", "secret"]), value: z.string() })], {
-    error: 'must be a string or {type: "plain" | "secret", value: string}',
-  })
-  .transform((v): EnvEntry => (typeof v === "string" ? { value: v, secret: false } : { value: v.value, secret: v.type === "secret" }))
+  .union(
+    [
+      z.string(),
+      z.strictObject({ type: z.enum(["plain", "secret"]), value: z.string() }),
+      // A reference to a company secret: the run engine replaces it with {type: "secret", value} before
+      // the adapter parses, so an adapter never starts with one; at save time it validates as a secret.
+      z.strictObject({
+        type: z.literal("secret_ref"),
+        secretId: z.string().regex(/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/, "must be a uuid"),
+        version: z.union([z.literal("latest"), z.number().int().positive()]).optional(),
+      }),
+    ],
+    { error: 'must be a string, {type: "plain" | "secret", value: string} or {type: "secret_ref", secretId: uuid}' },
+  )
+  .transform(
+    (v): EnvEntry =>
+      typeof v === "string"
+        ? { value: v, secret: false }
+        : v.type === "secret_ref"
+          ? { value: "", secret: true, secretRef: v.secretId }
+          : { value: v.value, secret: v.type === "secret" },
+  )
   .refine((entry) => noNul(entry.value), NUL_MESSAGE);
 
 /** `adapterConfig.env`: portable names, NUL-free values; absent or null -> {}. */

@@ -18,4 +18,5 @@ export * from "./instance-adapters.js";
 export * from "./tree-holds.js";
 export * from "./live-events.js";
 export * from "./interactions.js";
+export * from "./secrets.js";
 export * from "./portability.js";

@@ -23,6 +23,7 @@ import { transitionRun } from "./transition.js";
 import { obj, str } from "./wake-context.js";
 import { LIVE_LOG_CHUNK_MAX } from "../live/bus.js";
 import { effectiveOutboundAllow } from "../instance/outbound-allow.js";
+import { resolveRunSecrets, SecretRefError, type ResolvedRunSecrets } from "../secrets/run-secrets.js";
 
 interface AgentForRun {
   id: string;
@@ -207,14 +208,22 @@ export function createRunExecutor(res: RunEngineResources, registry: ExecutionRe
     const adapter = res.adapters[agent.adapterType];
     if (!adapter) return failEarly(`Adapter "${agent.adapterType}" is not available on this server`, "adapter_unavailable");
 
-    const config = agent.adapterConfig ?? {};
+    // secret_ref env entries become their values here (never stored); an unknown or ungranted ref ends the run.
+    let resolved: ResolvedRunSecrets;
+    try {
+      resolved = await resolveRunSecrets(db, agent, agent.adapterConfig ?? {});
+    } catch (error) {
+      if (error instanceof SecretRefError) return failEarly(error.message, error.code);
+      throw error;
+    }
+    const config = resolved.config;
     const timeoutSec = typeof config.timeoutSec === "number" ? config.timeoutSec : (adapter.defaultTimeoutSec ?? 0);
     const token = signAgentJwt(
       { agentId: agent.id, companyId: agent.companyId, adapterType: agent.adapterType, runId: run.id },
       res.jwt.secret,
       res.jwt.ttlSeconds,
     );
-    const secrets = [token];
+    const secrets = [token, ...resolved.redact];
     let redact = createRedactor(secrets);
     const addSecret = (value: string) => {
       if (!secrets.includes(value)) {

@@ -1,6 +1,8 @@
 import { createRedactor, REDACTED, redactDeep } from "@staple/adapter-kit";
 import type { Queryable } from "../db/database.js";
 import type { Actor } from "../auth/actor.js";
+import { decryptWithKnownKey, secretAad } from "./keyring.js";
+import { boxOf, type VersionRow } from "./store.js";
 
 /**
  * Redaction of what an *agent* writes through the API (comments, documents and their revisions, work
@@ -8,14 +10,15 @@ import type { Actor } from "../auth/actor.js";
  * as sent: the board owns the secrets.
  *
  * What is replaced by "[REDACTED]":
- * - the secret env values of the company's agents (terminated ones included), when at least
+ * - the latest values of the company's stored secrets (secrets/store.ts) and any inline secret env
+ *   values still in the company's agents' configs (terminated ones included), when at least
  *   MIN_REDACTED_SECRET_CHARS long: a shorter value ("main", "true", "admin1") would blank ordinary
  *   words out of every comment and protects little. Run logs use the adapter kit's shorter floor
  *   because they are machine output, not prose;
  * - anything shaped like an agent API key (`pcp_` + 48 hex) or a JWT (three base64url segments, the
  *   first two starting with `eyJ`), which covers the run's own token without knowing it.
  *
- * Cost: one query per write at most, and none when no written string is long enough to hold a secret.
+ * Cost: two queries per write at most (decrypting the company's secrets), and none when no written string is long enough to hold a secret.
  */
 export const MIN_REDACTED_SECRET_CHARS = 8;
 
@@ -61,7 +64,17 @@ export async function agentWriteRedactor(
         AND length(e.value->>'value') >= $2`,
     [companyId, MIN_REDACTED_SECRET_CHARS],
   );
-  const secrets = createRedactor(rows.map((r) => r.value));
+  // Company secrets in the store (their latest values), decrypted with the master keys of this process.
+  const stored = await q.query<VersionRow>(
+    `SELECT v.secret_id, v.version, v.ciphertext, v.iv, v.auth_tag, v.key_id
+       FROM company_secrets s JOIN company_secret_versions v ON v.secret_id = s.id AND v.version = s.latest_version
+      WHERE s.company_id = $1`,
+    [companyId],
+  );
+  const storedValues = stored
+    .map((row) => decryptWithKnownKey(boxOf(row), secretAad(row.secretId, row.version)))
+    .filter((v): v is string => v !== null && v.length >= MIN_REDACTED_SECRET_CHARS);
+  const secrets = createRedactor([...rows.map((r) => r.value), ...storedValues]);
   const redact = (s: string) => secrets(s).replace(CREDENTIAL_SHAPES, REDACTED);
   return {
     text: (value) => (typeof value === "string" ? redact(value) : value) as typeof value,

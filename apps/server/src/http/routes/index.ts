@@ -18,6 +18,7 @@ import { approvalRoutes } from "./approvals.js";
 import { labelRoutes } from "./labels.js";
 import { attachmentRoutes } from "./attachments.js";
 import { interactionRoutes } from "./interactions.js";
+import { secretRoutes } from "./secrets.js";
 import { wakeBreakerRoutes } from "./wake-breakers.js";
 import { portabilityRoutes } from "./portability.js";
 
@@ -42,6 +43,7 @@ export const allRoutes: readonly AnyRoute[] = [
   ...labelRoutes,
   ...attachmentRoutes,
   ...interactionRoutes,
+  ...secretRoutes,
   ...wakeBreakerRoutes,
   ...portabilityRoutes,
 ];
