@@ -59,16 +59,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!DEPLOYMENT_MODES.includes(mode)) {
     throw new ConfigError(`STAPLE_DEPLOYMENT_MODE must be one of ${DEPLOYMENT_MODES.join(", ")} (got "${mode}")`);
   }
-  if (mode === "authenticated") {
-    throw new ConfigError("STAPLE_DEPLOYMENT_MODE=authenticated is not available yet; use local_trusted (the default)");
-  }
   // local_trusted is one person on one machine: the board credential travels over plain HTTP and,
-  // with STAPLE_UNAUTHENTICATED_BOARD=1, no credential at all is the board. Refuse to expose it.
-  if (mode === "local_trusted" && !LOOPBACK.has(host) && env.STAPLE_ALLOW_NETWORK_BOARD !== "1") {
+  // with STAPLE_UNAUTHENTICATED_BOARD=1, no credential at all is the board. Only authenticated mode
+  // (users, passwords, roles) may listen on a network address.
+  if (mode === "local_trusted" && !LOOPBACK.has(host)) {
     throw new ConfigError(
       `HOST=${host} would give anyone on the network board access (local_trusted mode). ` +
-        `Bind to 127.0.0.1, or set STAPLE_ALLOW_NETWORK_BOARD=1 if the network is trusted.`,
+        `Bind to 127.0.0.1, or run with STAPLE_DEPLOYMENT_MODE=authenticated (email sign-in, members and roles).`,
     );
+  }
+  if (mode === "authenticated" && env.STAPLE_UNAUTHENTICATED_BOARD === "1") {
+    throw new ConfigError("STAPLE_UNAUTHENTICATED_BOARD=1 cannot be combined with STAPLE_DEPLOYMENT_MODE=authenticated; unset one of them");
   }
   const ttl = env.PAPERCLIP_AGENT_JWT_TTL_SECONDS ? Number(env.PAPERCLIP_AGENT_JWT_TTL_SECONDS) : 3600;
   if (!Number.isInteger(ttl) || ttl <= 0) {

@@ -41,10 +41,16 @@ async function main() {
   }
   // The board: a one-time link for the browser (it becomes a session cookie) and the token file
   // for the CLI and curl. Agents get neither.
-  const login = await server.services.boardCredentials.createLoginLink(LOCAL_BOARD_USER_ID);
+  // Authenticated mode prints no login link (logs may travel); the first start prints the one-time
+  // setup URL through which the owner signs up.
+  const authenticated = config.deploymentMode === "authenticated";
+  const login = authenticated ? null : await server.services.boardCredentials.createLoginLink(LOCAL_BOARD_USER_ID);
+  const setupCode = authenticated ? await server.services.users.createSetupCode() : null;
   logger.info("staple listening", {
     url: server.url,
-    boardLoginUrl: `${server.url}/api/board/login?code=${login.code}`,
+    deploymentMode: config.deploymentMode,
+    ...(login ? { boardLoginUrl: `${server.url}/api/board/login?code=${login.code}` } : {}),
+    ...(setupCode ? { setupUrl: `${server.url}/setup?code=${setupCode}` } : {}),
     boardTokenFile: path.join(config.home, BOARD_TOKEN_FILE),
     database: config.databaseUrl ? "postgres" : "embedded",
     home: config.home,

@@ -23,6 +23,9 @@ import { createSecretsModule } from "./secrets/index.js";
 import type { ApprovalModule } from "./approvals/index.js";
 import type { InteractionService } from "./interactions/index.js";
 import { createBoardCredentials } from "./auth/board-credentials.js";
+import { createUserService } from "./auth/users.js";
+import { createCliChallengeService } from "./auth/cli-challenges.js";
+import { createMemberService } from "./members/service.js";
 import { createInboxService } from "./inbox/service.js";
 import { createConfigRevisionService } from "./agents/config-revisions.js";
 import { createIssueRunViews } from "./runs/issue-runs.js";
@@ -57,6 +60,9 @@ export function createDomainServices(db: Database, hooks: DomainHooks = {}, secr
     budgets: createBudgetService(db),
     costs: createCostService(db),
     boardCredentials: createBoardCredentials(db),
+    users: createUserService(db),
+    members: createMemberService(db),
+    cliChallenges: createCliChallengeService(db),
     inbox: createInboxService(db, issues),
     agentConfigRevisions: createConfigRevisionService(db, agents),
     issueRuns: createIssueRunViews(db),

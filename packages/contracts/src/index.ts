@@ -18,5 +18,6 @@ export * from "./instance-adapters.js";
 export * from "./tree-holds.js";
 export * from "./live-events.js";
 export * from "./interactions.js";
+export * from "./members.js";
 export * from "./secrets.js";
 export * from "./portability.js";

@@ -1,3 +1,6 @@
+import type { CompanyRole } from "@staple/contracts";
+import type { CompanyAction } from "./roles.js";
+
 /**
  * Who is making a request. Every route receives exactly one actor; authorization decisions read
  * only this value.
@@ -20,6 +23,13 @@ export interface BoardActor {
   companyIds: "all" | readonly string[];
   /** The board key or session this request used (absent for the implicit local board). */
   credentialId?: string;
+  /**
+   * Authenticated mode: the user's role in each company of `companyIds`. Absent for an instance-level
+   * board (the token file, the local board, an instance admin), which may do everything.
+   */
+  roles?: Readonly<Record<string, CompanyRole>>;
+  /** What the current request needs in a company (auth/roles.ts); set by the HTTP layer per route. */
+  action?: CompanyAction;
 }
 
 export interface AgentActor {

@@ -6,6 +6,7 @@ import { AGENT_KEY_RE, hashAgentKey } from "./agent-api-keys.js";
 import { looksLikeJwt, verifyAgentJwt } from "./agent-jwt.js";
 import { BOARD_KEY_RE, createBoardCredentials, readCookie, SESSION_COOKIE } from "./board-credentials.js";
 import { checkSameOrigin } from "./csrf.js";
+import { boardScopeOf } from "./users.js";
 
 export interface Credentials {
   authorization: string | undefined;
@@ -54,6 +55,9 @@ export const AUTHENTICATION_REQUIRED_MESSAGE =
  */
 export function createAuthenticator({ db, jwtSecret, unauthenticatedBoard = false }: AuthenticatorDeps) {
   const board = createBoardCredentials(db);
+  // A signed-in user's companies and roles (authenticated mode); the local board reaches everything.
+  const scopeOf = (userId: string) =>
+    userId === LOCAL_BOARD_USER_ID ? Promise.resolve({ companyIds: "all" as const }) : boardScopeOf(db, userId);
   return async function authenticate({
     authorization,
     runIdHeader,
@@ -75,7 +79,13 @@ export function createAuthenticator({ db, jwtSecret, unauthenticatedBoard = fals
           throw unauthenticated("Board session expired or signed out; open a new login link (`npx staple board`)", "session_invalid");
         // Cookies ride along on cross-site requests: a write must come from this origin.
         checkSameOrigin({ method: method ?? "GET", origin, host, secFetchSite });
-        return { kind: "board", userId: session.userId, source: "session", companyIds: "all", credentialId: session.credentialId };
+        return {
+          kind: "board",
+          userId: session.userId,
+          source: "session",
+          credentialId: session.credentialId,
+          ...(await scopeOf(session.userId)),
+        };
       }
       if (unauthenticatedBoard) return localBoardActor;
       throw unauthenticated(AUTHENTICATION_REQUIRED_MESSAGE, "authentication_required");
@@ -88,13 +98,8 @@ export function createAuthenticator({ db, jwtSecret, unauthenticatedBoard = fals
     if (BOARD_KEY_RE.test(token)) {
       const key = await board.resolveKey(token);
       if (!key) throw unauthenticated("Invalid, expired or revoked board API key", "invalid_board_key");
-      return {
-        kind: "board",
-        userId: key.userId ?? LOCAL_BOARD_USER_ID,
-        source: "board_key",
-        companyIds: "all",
-        credentialId: key.credentialId,
-      };
+      const userId = key.userId ?? LOCAL_BOARD_USER_ID;
+      return { kind: "board", userId, source: "board_key", credentialId: key.credentialId, ...(await scopeOf(userId)) };
     }
 
     if (AGENT_KEY_RE.test(token)) {

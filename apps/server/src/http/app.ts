@@ -2,6 +2,7 @@ import { Hono, type Context } from "hono";
 import { requestId as requestIdMiddleware } from "hono/request-id";
 import type { Actor } from "../auth/actor.js";
 import { assertAgent, assertBoard, assertCompanyAccess } from "../auth/access.js";
+import { gateMemberRequest } from "../auth/member-gate.js";
 import type { Authenticate } from "../auth/authenticate.js";
 import type { Logger } from "../logger.js";
 import type { Services } from "../services.js";
@@ -71,6 +72,7 @@ export function createApp(deps: AppDeps) {
           if (route.access === "agent") assertAgent(actor);
         }
         const params = c.req.param() as Record<string, string>;
+        if (actor?.kind === "board" && actor.roles) await gateMemberRequest(services.db, actor, route, params);
         let company: CompanyRow | undefined;
         if (params.companyId !== undefined && actor) {
           // Scope first (an agent learns nothing about other companies), then existence.
@@ -95,6 +97,8 @@ export function createApp(deps: AppDeps) {
           company: company!,
           header: (name) => c.req.header(name),
           request: c.req.raw,
+          clientIp:
+            (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming?.socket?.remoteAddress ?? "local",
           limits,
         };
         const reply = await route.handler(ctx);

@@ -38,6 +38,8 @@ export interface RouteContext<Q, B> {
   company: CompanyRow;
   /** Raw request headers (lower-case names). */
   header(name: string): string | undefined;
+  /** The peer's address (the socket's, never a forwarded header); "local" for in-process requests. */
+  clientIp: string;
   /** The request itself; only `rawBody` routes read its body (the others get `body`). */
   request: Request;
   limits: HttpLimits;

@@ -18,6 +18,8 @@ import { approvalRoutes } from "./approvals.js";
 import { labelRoutes } from "./labels.js";
 import { attachmentRoutes } from "./attachments.js";
 import { interactionRoutes } from "./interactions.js";
+import { authUserRoutes } from "./auth-users.js";
+import { memberRoutes } from "./members.js";
 import { secretRoutes } from "./secrets.js";
 import { wakeBreakerRoutes } from "./wake-breakers.js";
 import { portabilityRoutes } from "./portability.js";
@@ -43,6 +45,8 @@ export const allRoutes: readonly AnyRoute[] = [
   ...labelRoutes,
   ...attachmentRoutes,
   ...interactionRoutes,
+  ...authUserRoutes,
+  ...memberRoutes,
   ...secretRoutes,
   ...wakeBreakerRoutes,
   ...portabilityRoutes,
