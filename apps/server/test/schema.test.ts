@@ -56,6 +56,7 @@ import {
   WORK_PRODUCT_TYPES,
 } from "@staple/contracts";
 import { CLI_AUTH_CHALLENGE_STATUSES, COMPANY_ROLES, JOIN_REQUEST_STATUSES } from "@staple/contracts";
+import { CLI_AUTH_CHALLENGE_STATUSES, COMPANY_ROLES, JOIN_REQUEST_STATUSES } from "@staple/contracts";
 import { useTestApp } from "./helpers/test-app.js";
 import { loadMigrations, migrate, MIGRATIONS_DIR, pendingMigrations, splitStatements, type Migration } from "../src/db/migrate.js";
 
@@ -114,6 +115,11 @@ const ENUM_CHECKS: Record<string, readonly string[]> = {
   issue_thread_interactions_requested_resolver_policy_check: INTERACTION_RESOLVER_POLICIES,
   issue_thread_interactions_effective_resolver_policy_check: INTERACTION_RESOLVER_POLICIES,
   issue_thread_interactions_resolver_policy_provenance_check: INTERACTION_RESOLVER_PROVENANCES,
+  company_memberships_role_check: COMPANY_ROLES,
+  company_invites_role_check: COMPANY_ROLES,
+  company_join_requests_role_check: COMPANY_ROLES,
+  company_join_requests_status_check: JOIN_REQUEST_STATUSES,
+  cli_auth_challenges_status_check: CLI_AUTH_CHALLENGE_STATUSES,
   routines_priority_check: ISSUE_PRIORITIES,
   routines_status_check: ROUTINE_STATUSES,
   routines_concurrency_policy_check: ROUTINE_CONCURRENCY_POLICIES,
