@@ -36,13 +36,6 @@ import {
   ISSUE_RELATION_TYPES,
   ISSUE_STATUSES,
   ISSUE_WORK_MODES,
-  ROUTINE_CATCH_UP_POLICIES,
-  ROUTINE_CONCURRENCY_POLICIES,
-  ROUTINE_RUN_SOURCES,
-  ROUTINE_RUN_STATUSES,
-  ROUTINE_SIGNING_MODES,
-  ROUTINE_STATUSES,
-  ROUTINE_TRIGGER_KINDS,
   PAUSE_REASONS,
   PROJECT_STATUSES,
   RUN_EVENT_LEVELS,
@@ -55,7 +48,6 @@ import {
   WORK_PRODUCT_STATUSES,
   WORK_PRODUCT_TYPES,
 } from "@staple/contracts";
-import { CLI_AUTH_CHALLENGE_STATUSES, COMPANY_ROLES, JOIN_REQUEST_STATUSES } from "@staple/contracts";
 import { CLI_AUTH_CHALLENGE_STATUSES, COMPANY_ROLES, JOIN_REQUEST_STATUSES } from "@staple/contracts";
 import { useTestApp } from "./helpers/test-app.js";
 import { loadMigrations, migrate, MIGRATIONS_DIR, pendingMigrations, splitStatements, type Migration } from "../src/db/migrate.js";
@@ -115,19 +107,6 @@ const ENUM_CHECKS: Record<string, readonly string[]> = {
   issue_thread_interactions_requested_resolver_policy_check: INTERACTION_RESOLVER_POLICIES,
   issue_thread_interactions_effective_resolver_policy_check: INTERACTION_RESOLVER_POLICIES,
   issue_thread_interactions_resolver_policy_provenance_check: INTERACTION_RESOLVER_PROVENANCES,
-  company_memberships_role_check: COMPANY_ROLES,
-  company_invites_role_check: COMPANY_ROLES,
-  company_join_requests_role_check: COMPANY_ROLES,
-  company_join_requests_status_check: JOIN_REQUEST_STATUSES,
-  cli_auth_challenges_status_check: CLI_AUTH_CHALLENGE_STATUSES,
-  routines_priority_check: ISSUE_PRIORITIES,
-  routines_status_check: ROUTINE_STATUSES,
-  routines_concurrency_policy_check: ROUTINE_CONCURRENCY_POLICIES,
-  routines_catch_up_policy_check: ROUTINE_CATCH_UP_POLICIES,
-  routine_triggers_kind_check: ROUTINE_TRIGGER_KINDS,
-  routine_triggers_signing_mode_check: ROUTINE_SIGNING_MODES,
-  routine_runs_source_check: ROUTINE_RUN_SOURCES,
-  routine_runs_status_check: ROUTINE_RUN_STATUSES,
   company_memberships_role_check: COMPANY_ROLES,
   company_invites_role_check: COMPANY_ROLES,
   company_join_requests_role_check: COMPANY_ROLES,
