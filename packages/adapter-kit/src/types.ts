@@ -135,4 +135,6 @@ export interface AdapterModule {
   testEnvironment?(config: Record<string, unknown>, options?: EnvironmentTestOptions): Promise<EnvironmentCheck[]>;
   /** The timeout `execute` applies when the config sets no timeoutSec (0 or absent = none); recorded on the run. */
   defaultTimeoutSec?: number;
+  /** A coding agent that edits files in its working directory: its issues get an isolated git worktree by default. */
+  codingAgent?: boolean;
 }

@@ -43,12 +43,17 @@ export const ExecutionWorkspace = z
     name: z.string(),
     status: z.enum(EXECUTION_WORKSPACE_STATUSES),
     cwd: z.string(),
+    /** The repository the worktree belongs to (the project workspace's top-level directory). */
+    repoRoot: z.string(),
     repoUrl: z.string().nullable(),
     baseRef: z.string().nullable(),
+    /** The commit the branch started from (the run's commits are counted from here). */
+    baseCommit: z.string().nullable(),
     branchName: z.string(),
     providerType: z.string(),
     /** The run that works in it right now, if any. */
     holderRunId: Uuid.nullable(),
+    heldAt: NullableTimestamp,
     lastUsedAt: Timestamp,
     openedAt: Timestamp,
     closedAt: NullableTimestamp,

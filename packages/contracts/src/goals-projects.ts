@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { GOAL_LEVELS, GOAL_STATUSES, PROJECT_STATUSES } from "./enums.js";
 import { NonEmptyTrimmed, NullableTimestamp, Timestamp, Uuid } from "./common.js";
+import { ExecutionWorkspacePolicy } from "./execution-workspaces.js";
 
 export const Goal = z
   .object({
@@ -76,6 +77,7 @@ export const Project = z
     targetDate: z.string().nullable(),
     color: z.string().nullable(),
     env: z.record(z.string(), z.string()).nullable(),
+    executionWorkspacePolicy: ExecutionWorkspacePolicy.nullable(),
     pausedAt: NullableTimestamp,
     archivedAt: NullableTimestamp,
     createdAt: Timestamp,
@@ -96,6 +98,7 @@ const projectFields = {
     .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "Invalid environment variable name"), z.string())
     .nullable()
     .optional(),
+  executionWorkspacePolicy: ExecutionWorkspacePolicy.nullable().optional(),
 };
 export const CreateProjectBody = z.strictObject({
   ...projectFields,

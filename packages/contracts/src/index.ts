@@ -6,6 +6,7 @@ export * from "./issues.js";
 export * from "./comments.js";
 export * from "./documents.js";
 export * from "./goals-projects.js";
+export * from "./execution-workspaces.js";
 export * from "./activity.js";
 export * from "./runs.js";
 export * from "./agent-config.js";

@@ -13,7 +13,7 @@ import { assertCanSee, assertCompanyAccess } from "../auth/access.js";
 import { recordActivity } from "../activity/record.js";
 
 const PROJECT_COLUMNS = `id, company_id, goal_id, name, description, status, lead_agent_id,
-  to_char(target_date, 'YYYY-MM-DD') AS target_date, color, env, paused_at, archived_at, created_at, updated_at`;
+  to_char(target_date, 'YYYY-MM-DD') AS target_date, color, env, execution_workspace_policy, paused_at, archived_at, created_at, updated_at`;
 const WORKSPACE_COLUMNS = "id, company_id, project_id, name, cwd, repo_url, repo_ref, is_primary, created_at, updated_at";
 const PROJECT_FIELDS = {
   name: "name",
@@ -24,6 +24,7 @@ const PROJECT_FIELDS = {
   targetDate: "target_date",
   color: "color",
   env: { column: "env", json: true as const },
+  executionWorkspacePolicy: { column: "execution_workspace_policy", json: true as const },
 };
 const WORKSPACE_FIELDS = { name: "name", cwd: "cwd", repoUrl: "repo_url", repoRef: "repo_ref" };
 
@@ -141,8 +142,8 @@ export function createProjectService(db: Database) {
       return db.tx(async (q) => {
         await checkRefs(q, companyId, body);
         const [project] = await q.query<ProjectRow>(
-          `INSERT INTO projects (company_id, goal_id, name, description, status, lead_agent_id, target_date, color, env)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb) RETURNING ${PROJECT_COLUMNS}`,
+          `INSERT INTO projects (company_id, goal_id, name, description, status, lead_agent_id, target_date, color, env, execution_workspace_policy)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10::jsonb) RETURNING ${PROJECT_COLUMNS}`,
           [
             companyId,
             body.goalId ?? null,
@@ -153,6 +154,7 @@ export function createProjectService(db: Database) {
             body.targetDate ?? null,
             body.color ?? null,
             body.env ? JSON.stringify(body.env) : null,
+            body.executionWorkspacePolicy ? JSON.stringify(body.executionWorkspacePolicy) : null,
           ],
         );
         for (const ws of body.workspaces ?? []) await insertWorkspace(q, project!, ws);

@@ -10,6 +10,8 @@ export interface AgentEnvInput {
   agentHome: string;
   /** Project env (merged into the run env; the agent's own config env goes on top in the adapter). */
   projectEnv?: Record<string, string> | null;
+  /** PAPERCLIP_WORKSPACE_* of the run's isolated worktree (docs/workspaces.md#agent-environment). */
+  workspaceEnv?: Record<string, string> | null;
 }
 
 /**
@@ -26,6 +28,7 @@ export function buildAgentEnv(input: AgentEnvInput): Record<string, string> {
   env.PAPERCLIP_RUN_ID = input.runId;
   env.PAPERCLIP_API_KEY = input.token;
   env.AGENT_HOME = input.agentHome;
+  Object.assign(env, input.workspaceEnv ?? {});
   const issueId = str(ctx.issueId) ?? str(ctx.taskId);
   if (issueId) env.PAPERCLIP_TASK_ID = issueId;
   const reason = str(ctx.wakeReason);

@@ -26,6 +26,7 @@ import { tickTimers } from "./timers.js";
 import { promoteDueScheduledRetries } from "./transient-retry.js";
 import { reconcileStrandedAssignedIssues } from "./recovery/stranded.js";
 import type { RunEngineResources } from "./resources.js";
+import { createExecutionWorkspaces } from "../workspaces/service.js";
 
 export interface RunEngineOptions {
   db: Database;
@@ -76,6 +77,12 @@ export function createRunEngine(opts: RunEngineOptions) {
     leaseMs: opts.leaseMs ?? 30_000,
     spawn: spawnHost.spawn,
     outboundEnvAllow: opts.outboundAllow ?? [],
+    executionWorkspaces: createExecutionWorkspaces({
+      db,
+      logger,
+      home: opts.home,
+      isCodingAdapter: (type) => opts.adapters[type]?.codingAgent === true,
+    }),
     clock,
   };
   const registry = createExecutionRegistry();
@@ -108,6 +115,7 @@ export function createRunEngine(opts: RunEngineOptions) {
       await promoteDueScheduledRetries(db, clock.now());
       await dispatcher.resumeQueued();
       if (opts.recovery?.strandedReconciliation !== false) await reconcileStrandedAssignedIssues(db, enqueuer);
+      await res.executionWorkspaces?.cleanupClosed();
     } catch (error) {
       logger.error("scheduler pass failed", { err: error });
     }

@@ -23,7 +23,16 @@ import { transitionRun } from "./transition.js";
 import { obj, str } from "./wake-context.js";
 import { LIVE_LOG_CHUNK_MAX } from "../live/bus.js";
 import { effectiveOutboundAllow } from "../instance/outbound-allow.js";
+import { createPullRequestCollector } from "../workspaces/pull-requests.js";
+import type { WorkspaceLease } from "../workspaces/service.js";
 import { resolveRunSecrets, SecretRefError, type ResolvedRunSecrets } from "../secrets/run-secrets.js";
+
+/** The run's execution workspace could not be prepared: the run fails with this result, the adapter never starts. */
+class WorkspacePreparationFailed extends Error {
+  constructor(readonly result: AdapterResult) {
+    super(result.errorMessage ?? "execution workspace preparation failed");
+  }
+}
 
 interface AgentForRun {
   id: string;
@@ -246,7 +255,10 @@ export function createRunExecutor(res: RunEngineResources, registry: ExecutionRe
       void res.live.publish(db, "heartbeat.run.log", run.companyId, { runId: run.id, agentId: run.agentId, chunk: text }).catch(() => {});
     };
 
+    const pullRequests = createPullRequestCollector();
+    let workspaceLease: WorkspaceLease | null = null;
     const record = (stream: "stdout" | "stderr", text: string) => {
+      pullRequests.push(text);
       log.append(stream, text);
       tails[stream].push(text);
       outputSeq++;
@@ -289,7 +301,21 @@ export function createRunExecutor(res: RunEngineResources, registry: ExecutionRe
         ...obj(run.contextSnapshot),
         ...(checkedOut === null ? {} : { paperclipHarnessCheckedOut: checkedOut }),
       };
-      const cwd = await resolveCwd(run, agent);
+      // An isolated worktree per issue when the project's policy says so (docs/workspaces.md).
+      const prepared = res.executionWorkspaces
+        ? await res.executionWorkspaces.prepareForRun(run, agent.adapterType, (stream, text) => record(stream, redact(text)))
+        : null;
+      if (prepared?.kind === "failed") {
+        throw new WorkspacePreparationFailed({
+          exitCode: null,
+          signal: null,
+          timedOut: false,
+          errorCode: prepared.errorCode,
+          errorMessage: prepared.message,
+        });
+      }
+      if (prepared?.kind === "isolated") workspaceLease = prepared.lease;
+      const cwd = workspaceLease ? workspaceLease.workspace.cwd : await resolveCwd(run, agent);
       await acquireLocalLease(db, run);
       const [project] = run.issueId
         ? await db.query<{ env: Record<string, string> | null }>(
@@ -305,6 +331,7 @@ export function createRunExecutor(res: RunEngineResources, registry: ExecutionRe
         context,
         agentHome: path.join(res.home, "agents", agent.id),
         projectEnv: project?.env ?? null,
+        workspaceEnv: workspaceLease?.env ?? null,
       });
       await db.query(
         `WITH r AS (UPDATE heartbeat_runs SET session_id_before = $2, event_seq = event_seq + 1, updated_at = now() WHERE id = $1
@@ -414,7 +441,8 @@ export function createRunExecutor(res: RunEngineResources, registry: ExecutionRe
         });
       }
     } catch (error) {
-      thrown = error ?? new Error("run preparation failed");
+      if (error instanceof WorkspacePreparationFailed) result = error.result;
+      else thrown = error ?? new Error("run preparation failed");
     } finally {
       clearInterval(lease);
       await flushMeta().catch(() => {});
@@ -427,6 +455,8 @@ export function createRunExecutor(res: RunEngineResources, registry: ExecutionRe
         flushLive();
       }
     }
+    // Branch, commits and pull requests become work products; the worktree hold is released.
+    await res.executionWorkspaces?.afterRun(run, workspaceLease, pullRequests.found());
     const closed = await log.close();
     if (closed.droppedBytes > 0) {
       await appendRunEvent(db, run.id, {

@@ -6,6 +6,7 @@ import type { IssueExecutionService } from "../issues/execution.js";
 import type { LogStore } from "./log-store.js";
 import type { WakeupEnqueuer } from "./enqueue.js";
 import type { FinalizeStep } from "./finalize/pipeline.js";
+import type { ExecutionWorkspaces } from "../workspaces/service.js";
 
 /**
  * Everything the run engine's parts share, built once by the composition root and passed to each
@@ -32,6 +33,8 @@ export interface RunEngineResources {
   leaseMs: number;
   /** The operator's outbound allow-list (STAPLE_OUTBOUND_ALLOW); runs get it plus the board's stored list. */
   outboundEnvAllow: readonly string[];
+  /** Isolated git worktrees per issue (absent in harnesses that build resources by hand: runs share). */
+  executionWorkspaces?: ExecutionWorkspaces;
   /** The engine's clock (quota holds and the loop breaker compare against it); absent: wall time. */
   clock?: { now(): Date };
 }

@@ -23,6 +23,7 @@ import { memberRoutes } from "./members.js";
 import { secretRoutes } from "./secrets.js";
 import { wakeBreakerRoutes } from "./wake-breakers.js";
 import { portabilityRoutes } from "./portability.js";
+import { executionWorkspaceRoutes } from "./execution-workspaces.js";
 
 /** The route table: the HTTP app and the OpenAPI document are both built from it. */
 export const allRoutes: readonly AnyRoute[] = [
@@ -50,4 +51,5 @@ export const allRoutes: readonly AnyRoute[] = [
   ...secretRoutes,
   ...wakeBreakerRoutes,
   ...portabilityRoutes,
+  ...executionWorkspaceRoutes,
 ];
