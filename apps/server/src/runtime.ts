@@ -16,6 +16,7 @@ import { createTreeHoldService } from "./issues/tree-holds.js";
 import { createDomainServices, type Services } from "./services.js";
 import { createPortabilityService } from "./portability/service.js";
 import { createApprovalModule } from "./approvals/index.js";
+import { createRoutineModule } from "./routines/index.js";
 import { createInteractionModule } from "./interactions/index.js";
 import { interactionDocumentHooks, withInteractionIssueHooks } from "./interactions/lifecycle.js";
 
@@ -64,11 +65,12 @@ export function createRuntime(db: Database, logger: Logger, opts: RuntimeOptions
     runLogMaxBytes: opts.runLogMaxBytes,
     outboundAllow: opts.outboundAllow,
   });
+  // Interaction lifecycle first (expire on close, supersede on a board comment), then the wakes.
+  const issueHooks = withInteractionIssueHooks(createIssueWakeHooks(engine.enqueuer, live));
   const domain = createDomainServices(
     db,
     {
-      // Interaction lifecycle first (expire on close, supersede on a board comment), then the wakes.
-      issues: withInteractionIssueHooks(createIssueWakeHooks(engine.enqueuer, live)),
+      issues: issueHooks,
       documents: interactionDocumentHooks,
       agentLifecycle: {
         async onStopped(q, agent, reason, actor) {
@@ -96,8 +98,10 @@ export function createRuntime(db: Database, logger: Logger, opts: RuntimeOptions
   const treeHolds = createTreeHoldService(db, {
     cancelSubtreeWork: (q, ids, reason, actor) => engine.cancelIssueWork(q, ids, reason, actor),
   });
+  const routines = createRoutineModule({ db, logger, engine, issueHooks, serverSecret: opts.jwt.secret });
   const core = {
     ...domain,
+    routines,
     engine,
     live,
     issueExecution,

@@ -21,6 +21,7 @@ import type { TreeHoldService } from "./issues/tree-holds.js";
 import { createSecretEnv } from "./secrets/secret-env.js";
 import { createSecretsModule } from "./secrets/index.js";
 import type { ApprovalModule } from "./approvals/index.js";
+import type { RoutineService } from "./routines/index.js";
 import type { InteractionService } from "./interactions/index.js";
 import { createBoardCredentials } from "./auth/board-credentials.js";
 import { createUserService } from "./auth/users.js";
@@ -80,6 +81,8 @@ export interface RuntimeServices {
   /** Issue-thread interactions: resolutions wake the assignee through the engine. */
   interactions: InteractionService;
   engine: RunEngine;
+  /** Routines: schedules, webhooks and manual runs that create execution issues. */
+  routines: RoutineService;
   runQueries: RunQueries;
   issueExecution: IssueExecutionService;
   live: LiveBus;

@@ -193,3 +193,11 @@ export const BUDGET_INCIDENT_STATUSES = frozen(["open", "resolved", "dismissed"]
 export const ENVIRONMENT_DRIVERS = frozen(["local", "ssh", "sandbox", "plugin"]);
 export const ENVIRONMENT_STATUSES = frozen(["active", "archived"]);
 export const ENVIRONMENT_LEASE_STATUSES = frozen(["active", "released", "expired", "failed", "retained", "pending_cleanup"]);
+export const ROUTINE_STATUSES = frozen(["active", "paused", "archived"]);
+export const ROUTINE_CONCURRENCY_POLICIES = frozen(["coalesce_if_active", "skip_if_active", "always_enqueue"]);
+export const ROUTINE_CATCH_UP_POLICIES = frozen(["skip_missed", "enqueue_missed_with_cap"]);
+export const ROUTINE_TRIGGER_KINDS = frozen(["schedule", "webhook", "api"]);
+export const ROUTINE_SIGNING_MODES = frozen(["hmac_sha256", "bearer"]);
+export const ROUTINE_RUN_SOURCES = frozen(["schedule", "manual", "api", "webhook"]);
+/** `received`: claimed, not dispatched yet; the others are final. */
+export const ROUTINE_RUN_STATUSES = frozen(["received", "issue_created", "coalesced", "skipped", "failed"]);

@@ -22,3 +22,4 @@ export * from "./interactions.js";
 export * from "./members.js";
 export * from "./secrets.js";
 export * from "./portability.js";
+export * from "./routines.js";

@@ -103,12 +103,17 @@ export function createRunEngine(opts: RunEngineOptions) {
   dispatcher = createDispatcher(res, executor.execute);
 
   let timer: NodeJS.Timeout | undefined;
+  /** Other modules' periodic work (routine schedules), run each pass with the engine's clock. */
+  const periodicTasks: { name: string; run(now: Date): Promise<unknown> }[] = [];
   let passRunning: Promise<void> | undefined;
   const unlisten: (() => Promise<void>)[] = [];
 
   async function periodicPass(startup = false) {
     try {
       await tickTimers(db, enqueuer);
+      for (const task of periodicTasks) {
+        await task.run(clock.now()).catch((error) => logger.error("periodic task failed", { task: task.name, err: error }));
+      }
       const reaped = await reapExpiredLeases(res, { foreignOwnersToo: startup && db.kind === "embedded" });
       if (reaped.reaped) logger.warn("reaped runs whose process was lost", { runIds: reaped.runIds });
       pokeAll(reaped.pokes);
@@ -166,6 +171,11 @@ export function createRunEngine(opts: RunEngineOptions) {
     },
 
     poke: (agentId: string) => dispatcher.poke(agentId),
+
+    /** Registers work for every periodic pass (after the timers, before dispatch picks up new wakes). */
+    addPeriodicTask(name: string, run: (now: Date) => Promise<unknown>) {
+      periodicTasks.push({ name, run });
+    },
 
     /** The URL agents call back on (known once the HTTP server listens). */
     setApiUrl(url: string) {

@@ -18,6 +18,7 @@ import { approvalRoutes } from "./approvals.js";
 import { labelRoutes } from "./labels.js";
 import { attachmentRoutes } from "./attachments.js";
 import { interactionRoutes } from "./interactions.js";
+import { routineRoutes } from "./routines.js";
 import { authUserRoutes } from "./auth-users.js";
 import { memberRoutes } from "./members.js";
 import { secretRoutes } from "./secrets.js";
@@ -46,6 +47,7 @@ export const allRoutes: readonly AnyRoute[] = [
   ...labelRoutes,
   ...attachmentRoutes,
   ...interactionRoutes,
+  ...routineRoutes,
   ...authUserRoutes,
   ...memberRoutes,
   ...secretRoutes,
