@@ -10,6 +10,7 @@ import { companyGroup } from "./commands/company.js";
 import { doctorGroup } from "./commands/doctor.js";
 import { issueGroup } from "./commands/issue.js";
 import { runGroup as runsGroup } from "./commands/run.js";
+import { secretGroup } from "./commands/secret.js";
 import { startGroup } from "./commands/start.js";
 
 /** Every command group, in the order `staple --help` lists them. */
@@ -22,6 +23,7 @@ const GROUPS: readonly CommandGroup[] = [
   issueGroup,
   runsGroup,
   activityGroup,
+  secretGroup,
 ];
 
 function version(): string {
