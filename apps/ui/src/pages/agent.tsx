@@ -8,6 +8,7 @@ import type { Agent, AgentKey, CreatedAgentKey } from "../api/types.js";
 import { adapterConfigOf, AgentFields, DEFAULT_AGENT_DRAFT, draftFromConfig, type AgentDraft } from "../components/adapter-form.js";
 import { ConfirmDialog } from "../components/confirm-dialog.js";
 import { QueryState } from "../components/query-state.js";
+import { WakeReportSection } from "../components/wake-report.js";
 import { Badge, ErrorNote, Field, PageTitle, Section } from "../components/ui.js";
 import { errorFor, fieldErrors } from "../lib/field-errors.js";
 import { useConfirm } from "../lib/use-confirm.js";
@@ -179,6 +180,8 @@ function AgentView({ agent: a }: { agent: Agent }) {
           {(list) => <RunTable runs={list} showAgent={false} />}
         </QueryState>
       </Section>
+
+      <WakeReportSection agentId={a.id} base={base} />
 
       <Section title="Assigned open issues">
         <QueryState query={issues} empty="No open issues assigned.">
