@@ -21,8 +21,8 @@ export interface CliEnvironmentSpec<C extends CliAgentConfig> {
   parseConfig(raw: unknown): ParsedConfig<C>;
   inheritedEnvKeys: readonly string[];
   credentialEnvKeys: readonly string[];
-  /** The argv that prints the version (default `--version`). */
-  versionArgs?: readonly string[];
+  /** The argv that prints the version (default `--version`); null skips the version check. */
+  versionArgs?: readonly string[] | null;
   checkAuth(env: Record<string, string>, config: C, binary: string | null): Promise<EnvironmentCheck>;
 }
 
@@ -54,7 +54,7 @@ export async function checkCliEnvironment<C extends CliAgentConfig>(
   if (resolution.status === "found") {
     binary = resolution.path;
     checks.push({ level: "info", code: `${p}_binary_found`, message: `Command ${name} resolves to ${resolution.path}` });
-    checks.push(await checkVersion(spec, resolution.path, env, cwd));
+    if (spec.versionArgs !== null) checks.push(await checkVersion(spec, resolution.path, env, cwd));
   } else if (resolution.status === "not_executable") {
     checks.push({
       level: "error",
