@@ -142,7 +142,11 @@ describe("claude_local through the run engine", () => {
   it("a rate limit with a reset time fails transient and the bounded retry waits for it; auth required is its own code", async () => {
     const company = await createCompany(t.current);
     const resetsAt = Date.UTC(2031, 7, 31, 12, 0, 0) / 1000;
-    const { adapterConfig } = claudeConfig("rate_limit_event", { FAKE_CLAUDE_RESETS_AT: String(resetsAt) });
+    // Its own key: the usage limit holds every agent on the same credential until the reset (docs/runs.md#quota-breaker).
+    const { adapterConfig } = claudeConfig("rate_limit_event", {
+      FAKE_CLAUDE_RESETS_AT: String(resetsAt),
+      ANTHROPIC_API_KEY: { type: "secret", value: `${SECRET}-rate-limited` },
+    });
     const agent = await createAgent(t.current, company.id, { adapterType: "claude_local", adapterConfig });
     const issue = await createIssue(t.current, company.id, { title: "Rate limited", status: "todo", assigneeAgentId: agent.id });
     const [failed] = await settled(issue.id, 1);

@@ -138,7 +138,11 @@ describe("codex_local through the run engine", () => {
 
   it("a usage limit with a reset time fails transient and schedules the bounded retry no earlier than that time", async () => {
     const company = await createCompany(t.current);
-    const { adapterConfig } = codexConfig("rate_limit", { FAKE_CODEX_RETRY_AT: "Sep 1st, 2031 3:14 PM" });
+    // Its own key: the usage limit holds every agent on the same credential until the reset (docs/runs.md#quota-breaker).
+    const { adapterConfig } = codexConfig("rate_limit", {
+      FAKE_CODEX_RETRY_AT: "Sep 1st, 2031 3:14 PM",
+      OPENAI_API_KEY: { type: "secret", value: `${SECRET}-rate-limited` },
+    });
     const agent = await createAgent(t.current, company.id, { adapterType: "codex_local", adapterConfig });
     const issue = await createIssue(t.current, company.id, { title: "Rate limited", status: "todo", assigneeAgentId: agent.id });
     const [failed] = await settled(issue.id, 1);
