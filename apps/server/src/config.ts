@@ -27,6 +27,8 @@ export interface Config {
   schedulerIntervalMs: number | undefined;
   /** Per-run log cap (STAPLE_RUN_LOG_MAX_BYTES). Unset = 50 MB; past it the newest output is kept. */
   runLogMaxBytes: number | undefined;
+  /** Days stored run logs are kept (STAPLE_RUN_LOG_RETENTION_DAYS). Unset = kept. */
+  runLogRetentionDays: number | undefined;
   /** Largest attachment upload (STAPLE_ATTACHMENT_MAX_BYTES). Unset = 25 MB. */
   attachmentMaxBytes: number | undefined;
   /** Outbound allow-list entries from STAPLE_OUTBOUND_ALLOW (host[:port], address[:port] or CIDR, comma-separated). */
@@ -88,6 +90,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       `STAPLE_RUN_LOG_MAX_BYTES must be an integer number of bytes >= 65536, e.g. 52428800 for 50 MB (got "${runLogRaw}")`,
     );
   }
+  const retentionRaw = env.STAPLE_RUN_LOG_RETENTION_DAYS;
+  const runLogRetentionDays = retentionRaw === undefined || retentionRaw === "" ? undefined : Number(retentionRaw);
+  if (
+    runLogRetentionDays !== undefined &&
+    (!Number.isInteger(runLogRetentionDays) || runLogRetentionDays < 1 || runLogRetentionDays > 36_500)
+  ) {
+    throw new ConfigError(`STAPLE_RUN_LOG_RETENTION_DAYS must be a whole number of days from 1 to 36500, e.g. 30 (got "${retentionRaw}")`);
+  }
   const attachmentRaw = env.STAPLE_ATTACHMENT_MAX_BYTES;
   const attachmentMaxBytes = attachmentRaw === undefined || attachmentRaw === "" ? undefined : Number(attachmentRaw);
   if (
@@ -116,6 +126,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     leaseMs,
     schedulerIntervalMs,
     runLogMaxBytes,
+    runLogRetentionDays,
     attachmentMaxBytes,
     outboundAllow,
     unauthenticatedBoard: env.STAPLE_UNAUTHENTICATED_BOARD === "1",

@@ -3,6 +3,10 @@ import { processAdapter } from "@staple/adapter-process";
 import { httpAdapter } from "@staple/adapter-http";
 import { codexAdapter } from "@staple/adapter-codex";
 import { claudeAdapter } from "@staple/adapter-claude";
+import { geminiAdapter } from "@staple/adapter-gemini";
+import { opencodeAdapter } from "@staple/adapter-opencode";
+import { cursorAdapter } from "@staple/adapter-cursor";
+import { acpAdapter } from "@staple/adapter-acp";
 import type { Database } from "./db/database.js";
 import type { Logger } from "./logger.js";
 import { createLiveBus } from "./live/bus.js";
@@ -31,6 +35,8 @@ export interface RuntimeOptions {
   recovery?: RecoveryToggles;
   /** Per-run log cap in bytes (STAPLE_RUN_LOG_MAX_BYTES; default 50 MB). */
   runLogMaxBytes?: number;
+  /** Days stored run logs are kept (STAPLE_RUN_LOG_RETENTION_DAYS; unset keeps them). */
+  runLogRetentionDays?: number;
   /** Operator's outbound allow-list (STAPLE_OUTBOUND_ALLOW); the board's list is stored in the database. */
   outboundAllow?: readonly string[];
 }
@@ -40,6 +46,10 @@ export const DEFAULT_ADAPTERS: Readonly<Record<string, AdapterModule>> = Object.
   http: httpAdapter,
   codex_local: codexAdapter,
   claude_local: claudeAdapter,
+  gemini_local: geminiAdapter,
+  opencode_local: opencodeAdapter,
+  cursor: cursorAdapter,
+  acp_local: acpAdapter,
 });
 
 /**
@@ -63,6 +73,7 @@ export function createRuntime(db: Database, logger: Logger, opts: RuntimeOptions
     clock: opts.clock,
     recovery: opts.recovery,
     runLogMaxBytes: opts.runLogMaxBytes,
+    runLogRetentionDays: opts.runLogRetentionDays,
     outboundAllow: opts.outboundAllow,
   });
   // Interaction lifecycle first (expire on close, supersede on a board comment), then the wakes.

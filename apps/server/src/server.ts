@@ -40,7 +40,10 @@ export interface BuildOptions {
   /** Largest attachment upload in bytes (STAPLE_ATTACHMENT_MAX_BYTES; default 25 MB). */
   attachmentMaxBytes?: number;
   runtime?: Partial<
-    Pick<RuntimeOptions, "adapters" | "schedulerIntervalMs" | "leaseMs" | "clock" | "recovery" | "runLogMaxBytes" | "outboundAllow">
+    Pick<
+      RuntimeOptions,
+      "adapters" | "schedulerIntervalMs" | "leaseMs" | "clock" | "recovery" | "runLogMaxBytes" | "runLogRetentionDays" | "outboundAllow"
+    >
   >;
 }
 
@@ -97,6 +100,7 @@ export async function startServer(
           leaseMs: config.leaseMs,
           schedulerIntervalMs: config.schedulerIntervalMs,
           runLogMaxBytes: config.runLogMaxBytes,
+          runLogRetentionDays: config.runLogRetentionDays,
           outboundAllow: config.outboundAllow,
         },
       },

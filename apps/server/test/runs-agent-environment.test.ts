@@ -174,9 +174,13 @@ describe("agent environment", () => {
     expect(log.body.content).toContain("secret=[REDACTED]");
     expect(log.body.content).not.toContain(token);
     expect(log.body.content).not.toContain(secretValue);
-    const rawFile = fs.readFileSync(path.join(t.current.home, "run-logs", log.body.logRef), "utf8");
-    expect(rawFile).not.toContain(token);
-    expect(rawFile).not.toContain(secretValue);
+    const stored = await t.current.tdb.db.query<{ content: string }>("SELECT content FROM heartbeat_run_log_chunks WHERE run_id = $1", [
+      run.id,
+    ]);
+    const rawLog = stored.map((r) => r.content).join("");
+    expect(rawLog).toContain("token=[REDACTED]");
+    expect(rawLog).not.toContain(token);
+    expect(rawLog).not.toContain(secretValue);
 
     // ...and in the events (adapter.invoke lists env keys, never values).
     const events = await t.current.get(`/api/heartbeat-runs/${run.id}/events`);

@@ -56,6 +56,7 @@ import {
   WORK_PRODUCT_TYPES,
 } from "@staple/contracts";
 import { CLI_AUTH_CHALLENGE_STATUSES, COMPANY_ROLES, JOIN_REQUEST_STATUSES } from "@staple/contracts";
+import { RUNNER_STATUSES } from "@staple/contracts";
 import { useTestApp } from "./helpers/test-app.js";
 import { loadMigrations, migrate, MIGRATIONS_DIR, pendingMigrations, splitStatements, type Migration } from "../src/db/migrate.js";
 
@@ -92,6 +93,8 @@ const ENUM_CHECKS: Record<string, readonly string[]> = {
   heartbeat_runs_issue_comment_status_check: ISSUE_COMMENT_STATUSES,
   heartbeat_runs_liveness_state_check: RUN_LIVENESS_STATES,
   heartbeat_run_events_stream_check: RUN_EVENT_STREAMS,
+  heartbeat_run_log_chunks_stream_check: RUN_EVENT_STREAMS,
+  runners_status_check: RUNNER_STATUSES,
   heartbeat_run_events_level_check: RUN_EVENT_LEVELS,
   cost_events_billing_type_check: BILLING_TYPES,
   issue_tree_holds_mode_check: TREE_HOLD_MODES,

@@ -20,6 +20,7 @@ export * from "./tree-holds.js";
 export * from "./live-events.js";
 export * from "./interactions.js";
 export * from "./members.js";
-export * from "./secrets.js";
 export * from "./portability.js";
+export * from "./secrets.js";
 export * from "./routines.js";
+export * from "./runners.js";

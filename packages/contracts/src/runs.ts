@@ -69,6 +69,8 @@ export const RunLog = z
     store: z.string(),
     logRef: z.string(),
     content: z.string(),
+    /** Offset of the first byte of `content`: later than asked when older output was dropped. */
+    offset: z.number().int().optional(),
     nextOffset: z.number().int().optional(),
     /** Older output was dropped to keep the log under the per-run cap (STAPLE_RUN_LOG_MAX_BYTES); the newest output is kept. */
     truncated: z.boolean().optional(),

@@ -11,7 +11,7 @@ import type { Actor } from "../auth/actor.js";
 import { recordActivity } from "../activity/record.js";
 import { notFound } from "../errors.js";
 import type { IssueExecutionService } from "../issues/execution.js";
-import { createLogStore } from "./log-store.js";
+import { createRunLogStore } from "./log-store.js";
 import { createWakeupEnqueuer, type WakeupOutcome, type WakeupRequest } from "./enqueue.js";
 import { buildFinalizeSteps, type RecoveryToggles } from "./finalize/steps.js";
 import { settleAgentStatus } from "./finalize/agent-status.js";
@@ -25,6 +25,7 @@ import { reapExpiredLeases } from "./reaper.js";
 import { tickTimers } from "./timers.js";
 import { promoteDueScheduledRetries } from "./transient-retry.js";
 import { reconcileStrandedAssignedIssues } from "./recovery/stranded.js";
+import { stopDetachedRunProcess, stopLeftoverRunProcesses } from "./recovery/detached-process.js";
 import type { RunEngineResources } from "./resources.js";
 import { createExecutionWorkspaces } from "../workspaces/service.js";
 
@@ -47,6 +48,8 @@ export interface RunEngineOptions {
   recovery?: RecoveryToggles;
   /** Per-run log cap in bytes (default 50 MB); the newest output is kept. */
   runLogMaxBytes?: number;
+  /** Days a stored run log is kept (STAPLE_RUN_LOG_RETENTION_DAYS); unset keeps logs. */
+  runLogRetentionDays?: number;
   /** The operator's outbound allow-list (STAPLE_OUTBOUND_ALLOW entries). */
   outboundAllow?: readonly string[];
 }
@@ -65,7 +68,14 @@ export function createRunEngine(opts: RunEngineOptions) {
     db,
     logger,
     live,
-    logStore: createLogStore(opts.home, { maxBytes: opts.runLogMaxBytes }),
+    logStore: createRunLogStore({
+      db,
+      home: opts.home,
+      maxBytes: opts.runLogMaxBytes,
+      retentionDays: opts.runLogRetentionDays,
+      live,
+      logger,
+    }),
     enqueuer,
     issueExecution: opts.issueExecution,
     adapters: opts.adapters,
@@ -121,6 +131,7 @@ export function createRunEngine(opts: RunEngineOptions) {
       await dispatcher.resumeQueued();
       if (opts.recovery?.strandedReconciliation !== false) await reconcileStrandedAssignedIssues(db, enqueuer);
       await res.executionWorkspaces?.cleanupClosed();
+      await res.logStore.prune(clock.now());
     } catch (error) {
       logger.error("scheduler pass failed", { err: error });
     }
@@ -141,8 +152,18 @@ export function createRunEngine(opts: RunEngineOptions) {
 
     async start() {
       unlisten.push(await db.listen(DISPATCH_CHANNEL, (agentId) => dispatcher.poke(agentId)));
-      unlisten.push(await db.listen(CANCEL_CHANNEL, (runId) => registry.abort(runId, "cancelled")));
+      // A cancelled run with no handle here may be detached: its process outlived its server (docs/runs.md#cancellation).
+      const detached = { instanceId: res.instanceId, logger };
+      unlisten.push(
+        await db.listen(CANCEL_CHANNEL, (runId) => {
+          if (!registry.abort(runId, "cancelled"))
+            void stopDetachedRunProcess(db, runId, detached).catch((err: unknown) =>
+              logger.warn("stopping a detached run failed", { runId, err }),
+            );
+        }),
+      );
       await periodicPass(true);
+      void stopLeftoverRunProcesses(db, detached).catch((err: unknown) => logger.warn("leftover run process sweep failed", { err }));
       const interval = opts.schedulerIntervalMs ?? 10_000;
       timer = setInterval(() => {
         passRunning ??= periodicPass().finally(() => (passRunning = undefined));

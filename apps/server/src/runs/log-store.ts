@@ -2,6 +2,10 @@ import { createHash } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { Writable } from "node:stream";
+import type { Database } from "../db/database.js";
+import type { LiveBus } from "../live/bus.js";
+import type { Logger } from "../logger.js";
+import { dbLogRef, isDbLogRef, openDbLogWriter, pruneDbLogs, readDbLog } from "./log-db.js";
 
 /** Chunks longer than this keep their head (60 %) and tail (25 %) around a marker. */
 export const MAX_CHUNK_CHARS = 64 * 1024;
@@ -47,7 +51,7 @@ export interface RunLogWriter {
 const TRUNCATION_MARKER_RE = /^\{"ts":"[^"]*","stream":"system","chunk":"\[log truncated: (\d+) bytes of older output dropped/;
 
 /**
- * Run logs: one NDJSON file per run (`{ts, stream, chunk}` per line) under
+ * Legacy run logs: one NDJSON file per run (`{ts, stream, chunk}` per line) under
  * STAPLE_HOME/run-logs/<company>/<agent>/<run>.ndjson. Callers pass already-redacted text.
  *
  * Size cap (invariants): a closed run log is at most `maxBytes` plus one marker line and keeps the newest
@@ -183,7 +187,92 @@ export function createLogStore(home: string, options: { maxBytes?: number } = {}
     },
   };
 }
-export type LogStore = ReturnType<typeof createLogStore>;
+export type FileLogStore = ReturnType<typeof createLogStore>;
+
+/** How often one server runs the retention delete (every server may; the delete is idempotent). */
+export const LOG_PRUNE_INTERVAL_MS = 60 * 60 * 1000;
+
+export interface RunLogRead {
+  store: "database" | "local_file";
+  logRef: string;
+  content: string;
+  /** Offset of the first byte of `content` (later than asked when older output was dropped). */
+  offset: number;
+  nextOffset: number | null;
+  truncated: boolean;
+  /** Bytes dropped to keep the log under the cap; null when not known yet (a file log still written). */
+  droppedBytes: number | null;
+}
+
+/**
+ * Run logs (docs/runs.md#run-logs-and-events): written to the database in batches (log-db.ts), so any
+ * server on the database reads them and the board tails them live; logs written as files before the
+ * database store existed keep reading from STAPLE_HOME/run-logs. Retention (`retentionDays`) deletes
+ * stored pieces older than that many days; unset keeps them.
+ */
+export function createRunLogStore(opts: {
+  db: Database;
+  home: string;
+  maxBytes?: number;
+  retentionDays?: number;
+  live?: LiveBus;
+  logger?: Logger;
+}) {
+  const files = createLogStore(opts.home, { maxBytes: opts.maxBytes });
+  const { db } = opts;
+  let lastPrune = 0;
+  return {
+    maxBytes: files.maxBytes,
+    retentionDays: opts.retentionDays,
+    files,
+    open(companyId: string, agentId: string, runId: string): RunLogWriter {
+      let reported = false;
+      return openDbLogWriter({
+        db,
+        runId,
+        companyId,
+        maxBytes: files.maxBytes,
+        // One event per stored batch: a board on any server re-reads the log from its offset.
+        onFlushed: opts.live ? () => opts.live!.publish(db, "heartbeat.run.log", companyId, { runId, agentId }) : undefined,
+        onError: (error) => {
+          if (reported) return;
+          reported = true;
+          opts.logger?.warn("run log batch not stored", { runId, err: error });
+        },
+      });
+    },
+    /** Reads a run's log: the database first, then a legacy file. Undefined when neither has it. */
+    async read(
+      run: { id: string; companyId: string; agentId: string; status: string; logRef: string | null },
+      offset: number,
+      limitBytes: number,
+    ): Promise<RunLogRead | undefined> {
+      const stored = await readDbLog(db, run.id, offset, limitBytes);
+      if (stored) {
+        const { droppedBytes, ...slice } = stored;
+        return { store: "database", logRef: dbLogRef(run.id), ...slice, truncated: droppedBytes > 0, droppedBytes };
+      }
+      if (!isDbLogRef(run.logRef)) {
+        const logRef = run.logRef ?? `${run.companyId}/${run.agentId}/${run.id}.ndjson`;
+        const file = await files.read(logRef, offset, limitBytes);
+        if (file) return { store: "local_file", logRef, offset, ...file };
+      }
+      // A running run that has printed nothing yet has an empty log.
+      if (run.status === "running") {
+        return { store: "database", logRef: dbLogRef(run.id), content: "", offset, nextOffset: null, truncated: false, droppedBytes: 0 };
+      }
+      return undefined;
+    },
+    /** The retention delete, at most once per LOG_PRUNE_INTERVAL_MS unless forced. Returns pieces deleted. */
+    async prune(now = new Date(), force = false): Promise<number> {
+      if (!opts.retentionDays) return 0;
+      if (!force && now.getTime() - lastPrune < LOG_PRUNE_INTERVAL_MS) return 0;
+      lastPrune = now.getTime();
+      return pruneDbLogs(db, opts.retentionDays, now);
+    },
+  };
+}
+export type LogStore = ReturnType<typeof createRunLogStore>;
 
 /**
  * Rewrites a truncated log as marker line + the newest whole lines of .prev that fit in `keepFromPrev`

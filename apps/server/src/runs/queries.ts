@@ -88,14 +88,15 @@ export function createRunQueries(db: Database, logStore: LogStore) {
 
     async log(actor: Actor, id: string, offset: number, limitBytes: number | undefined) {
       const run = await visibleRun(actor, id);
-      const logRef = (run.logRef as string | null) ?? `${run.companyId}/${run.agentId}/${run.id}.ndjson`;
-      const read = await logStore.read(logRef, offset, Math.min(Math.max(1, limitBytes ?? LOG_READ_DEFAULT_BYTES), LOG_READ_MAX_BYTES));
+      const limit = Math.min(Math.max(1, limitBytes ?? LOG_READ_DEFAULT_BYTES), LOG_READ_MAX_BYTES);
+      const read = await logStore.read({ ...run, logRef: (run.logRef as string | null) ?? null }, offset, limit);
       if (!read) throw notFound("Run log not found");
       return {
         runId: run.id,
-        store: "local_file",
-        logRef,
+        store: read.store,
+        logRef: read.logRef,
         content: read.content,
+        offset: read.offset,
         ...(read.nextOffset !== null ? { nextOffset: read.nextOffset } : {}),
         ...(read.truncated ? { truncated: true, ...(read.droppedBytes !== null ? { droppedBytes: read.droppedBytes } : {}) } : {}),
       };

@@ -32,6 +32,8 @@ export function useRunLog(runId: string) {
           api.GET("/api/heartbeat-runs/{id}/log", { params: { path: { id: runId }, query: { offset: String(offset.current) } } }),
         );
         setMissing(false);
+        // A capped log starts later than asked once older output was dropped: continue from where it starts.
+        if (slice.offset !== undefined && slice.offset > offset.current) offset.current = slice.offset;
         // Only whole lines are consumed; a partial last line is read again next time.
         const end = slice.content.lastIndexOf("\n") + 1;
         const whole = slice.content.slice(0, end);

@@ -44,7 +44,7 @@ export const persistOutcome: FinalizeStep = {
            // The outcome's status; the builder refuses anything but an edge out of running.
            to: outcome.status,
            set: `finished_at = now(), error = $3, error_code = $4, exit_code = $5, signal = $6,
-                usage_json = $7::jsonb, result_json = $8::jsonb, session_id_after = $9, log_store = 'local_file', log_ref = $10,
+                usage_json = $7::jsonb, result_json = $8::jsonb, session_id_after = $9, log_store = CASE WHEN $10::text LIKE 'db:%' THEN 'database' ELSE 'local_file' END, log_ref = $10,
                 log_bytes = $11, log_sha256 = $12, stdout_excerpt = $13, stderr_excerpt = $14, lease_expires_at = NULL,
                 event_seq = event_seq + 1, updated_at = now(), liveness_state = $18, liveness_reason = left($19, 500),
                 next_action = left($20, 500), last_useful_action_at = CASE WHEN $21 THEN now() ELSE last_useful_action_at END`,
@@ -84,7 +84,7 @@ export const persistOutcome: FinalizeStep = {
     );
     if (!row) {
       await q.query(
-        `UPDATE heartbeat_runs SET log_store = 'local_file', log_ref = $2, log_bytes = $3, log_sha256 = $4, stdout_excerpt = $5,
+        `UPDATE heartbeat_runs SET log_store = CASE WHEN $2::text LIKE 'db:%' THEN 'database' ELSE 'local_file' END, log_ref = $2, log_bytes = $3, log_sha256 = $4, stdout_excerpt = $5,
                 stderr_excerpt = $6, exit_code = coalesce(exit_code, $7), signal = coalesce(signal, $8), updated_at = now()
           WHERE id = $1`,
         [run.id, log.logRef, log.bytes, log.sha256, log.stdoutExcerpt, log.stderrExcerpt, result?.exitCode ?? null, result?.signal ?? null],
