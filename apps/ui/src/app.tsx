@@ -24,6 +24,7 @@ import { OnboardingPage } from "./pages/onboarding.js";
 import { OrgPage } from "./pages/org.js";
 import { RunPage } from "./pages/run.js";
 import { RunsPage } from "./pages/runs.js";
+import { SecretsPage } from "./pages/secrets.js";
 
 const LAST_COMPANY_KEY = "staple.lastCompany";
 
@@ -67,6 +68,7 @@ export const routes: RouteObject[] = [
           { path: "runs/:runId", element: <RunRoute /> },
           { path: "activity", element: <ActivityPage /> },
           { path: "costs", element: <CostsPage /> },
+          { path: "secrets", element: <SecretsPage /> },
           { path: "approvals", element: <ApprovalsPage /> },
           { path: "approvals/:approvalId", element: <ApprovalRoute /> },
           { path: "*", element: <NotFound /> },
@@ -178,6 +180,7 @@ const NAV = [
   { path: "/org", label: "Org chart" },
   { path: "/runs", label: "Runs" },
   { path: "/costs", label: "Costs" },
+  { path: "/secrets", label: "Secrets" },
   { path: "/activity", label: "Activity" },
 ];
 

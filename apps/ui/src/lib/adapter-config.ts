@@ -206,7 +206,8 @@ export function buildAdapterConfig(type: string, v: AdapterValues): Record<strin
   const envName = API_KEY_ENV[type]!;
   const env = isRecord(config.env) ? { ...config.env } : {};
   if (v.apiKey.trim()) env[envName] = { type: "secret", value: v.apiKey.trim() };
-  else if (!(v.apiKeyMasked && isMaskedSecret(env[envName]))) delete env[envName]; // a masked entry sent back unchanged keeps the stored value
+  // A masked entry or a reference to a company secret sent back unchanged keeps what is stored.
+  else if (!(v.apiKeyMasked && (isMaskedSecret(env[envName]) || isSecretRef(env[envName])))) delete env[envName];
   if (Object.keys(env).length) config.env = env;
   else delete config.env;
   return config;
@@ -214,6 +215,11 @@ export function buildAdapterConfig(type: string, v: AdapterValues): Record<strin
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return !!value && typeof value === "object" && !Array.isArray(value);
+}
+
+/** A reference to a company secret (the Secrets page): `{type: "secret_ref", secretId}`. */
+export function isSecretRef(value: unknown): value is { type: "secret_ref"; secretId: string } {
+  return isRecord(value) && value.type === "secret_ref" && typeof value.secretId === "string";
 }
 
 /** A secret env entry as the API returns it: `{type: "secret", masked: true, fingerprint}`. */
@@ -247,7 +253,7 @@ export function valuesFromConfig(type: string, config: Record<string, unknown>):
   const env = isRecord(config.env) ? config.env : {};
   const key = env[envName];
   const apiKey = typeof key === "string" ? key : isRecord(key) ? str(key.value) : "";
-  const apiKeyMasked = isMaskedSecret(key) ? str(key.fingerprint) || "set" : "";
+  const apiKeyMasked = isMaskedSecret(key) ? str(key.fingerprint) || "set" : isSecretRef(key) ? `company secret ${key.secretId}` : "";
   const out: Partial<AdapterValues> = { ...base, model: str(config.model), apiKey, apiKeyMasked };
   if (type === "claude_local")
     return { ...out, effort: str(config.effort), maxTurns: str(config.maxTurns), permissionMode: str(config.permissionMode) };
