@@ -16,7 +16,7 @@ const source = { type: "inline", rootPath: fixture.rootPath, files: fixture.file
 const t = useTestApp();
 
 function stripFrontmatter(text: string) {
-  return text.replace(/^---\n[\s\S]*?\n---\n/, "").replace(/^\n+/, "");
+  return text.replace(/^---\n[\s\S]*?\n---\n\n?/, "");
 }
 
 describe("importing a Paperclip package", () => {

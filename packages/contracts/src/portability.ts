@@ -40,7 +40,7 @@ export type CompanyImportBody = z.infer<typeof CompanyImportBody>;
 export const CompanyScopedImportBody = CompanyImportBody.omit({ target: true });
 export type CompanyScopedImportBody = z.infer<typeof CompanyScopedImportBody>;
 
-const Slug = z.string().min(1).max(200);
+const Slug = z.string().min(1).max(1000);
 /** ISO 8601 timestamps only (what Postgres and Date both read the same way). */
 const IsoTimestamp = z
   .string()

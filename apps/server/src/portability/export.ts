@@ -327,6 +327,21 @@ export async function exportFidelity(q: Queryable, companyId: string): Promise<E
       "Archived projects are left out",
     ],
     ["routines", "SELECT count(*)::int AS n FROM routines WHERE company_id = $1", "Routines are not exported yet"],
+    [
+      "workspace_cwds",
+      "SELECT count(*)::int AS n FROM project_workspaces WHERE company_id = $1 AND cwd IS NOT NULL",
+      "Workspace working directories name this machine",
+    ],
+    [
+      "project_execution_policies",
+      "SELECT count(*)::int AS n FROM projects WHERE company_id = $1 AND execution_workspace_policy IS NOT NULL",
+      "Execution workspace policies are not carried",
+    ],
+    [
+      "agent_metadata",
+      "SELECT count(*)::int AS n FROM agents WHERE company_id = $1 AND metadata IS NOT NULL",
+      "Agent metadata is not carried",
+    ],
     ["secrets", "SELECT count(*)::int AS n FROM company_secrets WHERE company_id = $1", "Secret values never leave the instance"],
     [
       "system_dependent_config",

@@ -56,16 +56,20 @@ export function parseYamlText(text: string, file: string): unknown {
   }
 }
 
-/** `---\n<yaml>\n---\n<body>`: frontmatter (an object, {} when absent) and the body with its leading blank lines removed. */
+/**
+ * `---\n<yaml>\n---\n\n<body>`: the frontmatter (an object, {} when absent) and the body after the one
+ * blank line that separates them. The body is otherwise kept byte for byte (instruction files round trip).
+ */
 export function parseFrontmatter(text: string, file: string): { frontmatter: Record<string, unknown>; body: string } {
   const normalized = text.replace(/\r\n/g, "\n");
-  const match = /^---\n([\s\S]*?)\n---(?:\n|$)/.exec(normalized);
-  if (!match) return { frontmatter: {}, body: normalized.replace(/^\n+/, "") };
+  const match = /^---\n([\s\S]*?)\n?---(?:\n|$)/.exec(normalized);
+  if (!match) return { frontmatter: {}, body: normalized };
   const parsed = parseYamlText(match[1]!, file);
   if (parsed !== null && parsed !== undefined && (typeof parsed !== "object" || Array.isArray(parsed))) {
     throw invalidPackage(`${file}: the frontmatter must be a mapping`, { path: file });
   }
-  return { frontmatter: (parsed ?? {}) as Record<string, unknown>, body: normalized.slice(match[0].length).replace(/^\n+/, "") };
+  const rest = normalized.slice(match[0].length);
+  return { frontmatter: (parsed ?? {}) as Record<string, unknown>, body: rest.startsWith("\n") ? rest.slice(1) : rest };
 }
 
 /** Keys with undefined or null values are left out, so files stay small and stable. */
@@ -78,5 +82,5 @@ export function renderYaml(value: Record<string, unknown>): string {
 }
 
 export function renderFrontmatter(frontmatter: Record<string, unknown>, body: string): string {
-  return `---\n${renderYaml(frontmatter)}---\n\n${body}${body.endsWith("\n") || body === "" ? "" : "\n"}`;
+  return `---\n${renderYaml(frontmatter)}---\n\n${body}`;
 }

@@ -204,7 +204,7 @@ export function readPackage(raw: PackageFiles): ReadPackage {
       slug,
       identifier: str(e.identifier),
       title,
-      description: doc.body.trimEnd() || str(doc.frontmatter.description),
+      description: doc.body.replace(/^\n+/, "").trimEnd() || str(doc.frontmatter.description),
       status: str(e.status) ?? "backlog",
       priority: str(e.priority) ?? "medium",
       projectSlug: str(doc.frontmatter.project),
