@@ -337,5 +337,11 @@ describe("master key", () => {
     const actor = { kind: "agent", agentId: agent.id, companyId: company.id, via: "api_key", keyId: null, runId: null } as const;
     expect((await onlyNew.readForAgent(actor, "ROTATE_ME")).value).toBe(VALUE);
     expect((await t.current.get(`/api/secrets/${secret.id}`)).body.fingerprint).toBe(secret.fingerprint);
+    // The test server still has only the old key: its agent read is a clear 409, not a 500.
+    const agentKey = (await createAgentKey(t.current, agent.id)).token;
+    const stale = await t.current.post("/api/agents/me/secrets/ROTATE_ME/value", undefined, { token: agentKey });
+    expect(stale.status).toBe(409);
+    expect(stale.body.code).toBe("secret_undecryptable");
+    expect(JSON.stringify(stale.body)).not.toContain(VALUE);
   });
 });

@@ -310,7 +310,17 @@ export function createSecretStore(db: Database, keyring: Keyring) {
           [actor.agentId, actor.companyId, keyOrId],
         );
         if (!row) throw notFound(`No secret "${keyOrId}" is granted to this agent`);
-        const value = keyring.decrypt(boxOf(row), secretAad(row.secretId, row.version));
+        let value: string;
+        try {
+          value = keyring.decrypt(boxOf(row), secretAad(row.secretId, row.version));
+        } catch {
+          // A master key that is not configured any more, or a tampered row: nothing to answer.
+          throw conflict(
+            `Secret "${row.key}" cannot be decrypted with the server's master keys; the operator must configure the key it was stored under`,
+            { key: row.key },
+            "secret_undecryptable",
+          );
+        }
         await recordActivity(q, {
           companyId: actor.companyId,
           actor,
