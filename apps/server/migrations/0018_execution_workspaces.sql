@@ -11,10 +11,9 @@ CREATE TABLE execution_workspaces (
   project_id uuid REFERENCES projects(id) ON DELETE SET NULL,
   project_workspace_id uuid REFERENCES project_workspaces(id) ON DELETE SET NULL,
   source_issue_id uuid REFERENCES issues(id) ON DELETE SET NULL,
-  mode text NOT NULL DEFAULT 'isolated_workspace'
-    CONSTRAINT execution_workspaces_mode_check CHECK (mode IN ('isolated_workspace')),
-  strategy_type text NOT NULL DEFAULT 'git_worktree'
-    CONSTRAINT execution_workspaces_strategy_type_check CHECK (strategy_type IN ('git_worktree')),
+  -- The only mode and strategy implemented; Paperclip's other values would need code, not data.
+  mode text NOT NULL DEFAULT 'isolated_workspace',
+  strategy_type text NOT NULL DEFAULT 'git_worktree',
   name text NOT NULL,
   status text NOT NULL DEFAULT 'active'
     CONSTRAINT execution_workspaces_status_check CHECK (status IN ('active', 'idle', 'in_review', 'archived', 'cleanup_failed')),

@@ -395,6 +395,17 @@ describe("answers parse with the declared schemas", () => {
     await del("/api/secrets/:secretId", `/api/secrets/${secret.id}`);
   });
 
+  it("execution workspaces: list, one, close", async () => {
+    const [ws] = await app.tdb.db.query<{ id: string }>(
+      `INSERT INTO execution_workspaces (company_id, source_issue_id, name, cwd, repo_root, branch_name)
+       VALUES ($1, $2, 'staple/contracts', '/nonexistent/staple-contracts-ws', '/nonexistent', 'staple/contracts') RETURNING id`,
+      [companyId, issueId],
+    );
+    await get("/api/companies/:companyId/execution-workspaces", `/api/companies/${companyId}/execution-workspaces?issueId=${issueId}`);
+    await get("/api/execution-workspaces/:id", `/api/execution-workspaces/${ws!.id}`);
+    await patch("/api/execution-workspaces/:id", `/api/execution-workspaces/${ws!.id}`, { status: "archived" });
+  });
+
   it("every route file had at least one route exercised here", () => {
     const unexercised = [...routesByFile].filter(([, routes]) => !routes.some((r) => exercised.has(key(r)))).map(([file]) => file);
     expect(unexercised, "add a call of one of these files' routes to route-contracts.test.ts").toEqual([]);
