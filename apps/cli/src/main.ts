@@ -9,6 +9,7 @@ import { boardGroup } from "./commands/board.js";
 import { companyGroup } from "./commands/company.js";
 import { doctorGroup } from "./commands/doctor.js";
 import { issueGroup } from "./commands/issue.js";
+import { routineGroup } from "./commands/routine.js";
 import { runGroup as runsGroup } from "./commands/run.js";
 import { secretGroup } from "./commands/secret.js";
 import { startGroup } from "./commands/start.js";
@@ -21,6 +22,7 @@ const GROUPS: readonly CommandGroup[] = [
   companyGroup,
   agentGroup,
   issueGroup,
+  routineGroup,
   runsGroup,
   activityGroup,
   secretGroup,
