@@ -319,6 +319,26 @@ describe("answers parse with the declared schemas", () => {
     await get("/api/cli-auth/me");
   });
 
+  it("auth, members, invites, CLI sign-in", async () => {
+    await get("/api/auth/status");
+    await get("/api/auth/me");
+    await get("/api/companies/:companyId/members", `/api/companies/${companyId}/members`);
+    const invite = (await post("/api/companies/:companyId/invites", `/api/companies/${companyId}/invites`, { role: "viewer" })) as {
+      id: string;
+      token: string;
+    };
+    await get("/api/companies/:companyId/invites", `/api/companies/${companyId}/invites`);
+    await get("/api/invites/:token", `/api/invites/${invite.token}`);
+    await post("/api/invites/:inviteId/revoke", `/api/invites/${invite.id}/revoke`, {});
+    await get("/api/companies/:companyId/join-requests", `/api/companies/${companyId}/join-requests`);
+    const challenge = (await post("/api/cli-auth/challenges", "/api/cli-auth/challenges", { command: "staple login" })) as {
+      id: string;
+      token: string;
+    };
+    await get("/api/cli-auth/challenges/:id", `/api/cli-auth/challenges/${challenge.id}?token=${challenge.token}`);
+    await post("/api/cli-auth/challenges/:id/approve", `/api/cli-auth/challenges/${challenge.id}/approve`, { token: challenge.token });
+  });
+
   it("approvals and hiring", async () => {
     const approval = (await post("/api/companies/:companyId/approvals", `/api/companies/${companyId}/approvals`, {
       type: "request_board_approval",

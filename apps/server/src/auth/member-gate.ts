@@ -1,6 +1,6 @@
 import type { Queryable } from "../db/database.js";
-import { forbidden } from "../errors.js";
-import type { BoardActor } from "./actor.js";
+import { forbidden, notFound } from "../errors.js";
+import type { Actor, BoardActor } from "./actor.js";
 import { assertCanSee, mayActAnywhere } from "./access.js";
 import { companyOfRoute } from "./route-company.js";
 import { routeAction } from "./roles.js";
@@ -43,4 +43,19 @@ export async function gateMemberRequest(
   if (!mayActAnywhere(actor, action)) {
     throw forbidden(`Your roles do not allow this (${action})`, "role_forbidden");
   }
+}
+
+/**
+ * The same early step for an agent: a by-id route whose resource belongs to another company is a
+ * 404 before the body is read, exactly like the service's own check that follows.
+ */
+export async function gateAgentRequest(
+  db: Queryable,
+  actor: Actor & { kind: "agent" },
+  route: { path: string },
+  params: Record<string, string>,
+): Promise<void> {
+  if (params.companyId !== undefined) return;
+  const companyId = await companyOfRoute(db, route.path, params);
+  if (companyId && companyId !== actor.companyId) throw notFound("Resource not found");
 }

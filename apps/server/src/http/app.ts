@@ -2,7 +2,7 @@ import { Hono, type Context } from "hono";
 import { requestId as requestIdMiddleware } from "hono/request-id";
 import type { Actor } from "../auth/actor.js";
 import { assertAgent, assertBoard, assertCompanyAccess } from "../auth/access.js";
-import { gateMemberRequest } from "../auth/member-gate.js";
+import { gateAgentRequest, gateMemberRequest } from "../auth/member-gate.js";
 import type { Authenticate } from "../auth/authenticate.js";
 import type { Logger } from "../logger.js";
 import type { Services } from "../services.js";
@@ -73,6 +73,7 @@ export function createApp(deps: AppDeps) {
         }
         const params = c.req.param() as Record<string, string>;
         if (actor?.kind === "board" && actor.roles) await gateMemberRequest(services.db, actor, route, params);
+        if (actor?.kind === "agent") await gateAgentRequest(services.db, actor, route, params);
         let company: CompanyRow | undefined;
         if (params.companyId !== undefined && actor) {
           // Scope first (an agent learns nothing about other companies), then existence.
