@@ -3,6 +3,10 @@ import { claudeConfigSchema, parseClaudeConfig } from "@staple/adapter-claude";
 import { codexConfigSchema, parseCodexConfig } from "@staple/adapter-codex";
 import { httpConfigSchema, parseHttpConfig } from "@staple/adapter-http";
 import { parseProcessConfig, processConfigSchema } from "@staple/adapter-process";
+import { geminiConfigSchema } from "@staple/adapter-gemini";
+import { opencodeConfigSchema } from "@staple/adapter-opencode";
+import { cursorConfigSchema } from "@staple/adapter-cursor";
+import { acpConfigSchema } from "@staple/adapter-acp";
 import { ADAPTER_CONFIG_SCHEMAS } from "../src/agents/adapter-registry.js";
 import { useTestApp } from "./helpers/test-app.js";
 import { createAgent, createCompany } from "./helpers/fixtures.js";
@@ -127,8 +131,13 @@ describe("one schema per adapter config: save-time acceptance == run-time accept
       http: httpConfigSchema,
       claude_local: claudeConfigSchema,
       codex_local: codexConfigSchema,
+      gemini_local: geminiConfigSchema,
+      opencode_local: opencodeConfigSchema,
+      cursor: cursorConfigSchema,
+      acp_local: acpConfigSchema,
     });
     expect(ADAPTER_CONFIG_SCHEMAS.claude_local).toBe(claudeConfigSchema);
+    expect(ADAPTER_CONFIG_SCHEMAS.gemini_local).toBe(geminiConfigSchema);
   });
 
   for (const adapter of ADAPTERS) {

@@ -181,7 +181,13 @@ describe("validation with the adapters' own schemas", () => {
   });
 
   it("defaults come from the schemas", () => {
-    expect(DEFAULT_COMMANDS).toEqual({ claude_local: "claude", codex_local: "codex" });
+    expect(DEFAULT_COMMANDS).toEqual({
+      claude_local: "claude",
+      codex_local: "codex",
+      gemini_local: "gemini",
+      opencode_local: "opencode",
+      cursor: "cursor-agent",
+    });
     expect(adapterDefaults("process")).toMatchObject({ timeoutSec: 3600, graceSec: 15, args: [], env: {} });
     expect(adapterDefaults("http")).toMatchObject({ method: "POST", timeoutMs: 30_000 });
     expect(adapterDefaults("codex_local")).toMatchObject({ command: "codex", bypassApprovalsAndSandbox: true, timeoutSec: 0 });

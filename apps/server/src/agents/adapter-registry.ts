@@ -4,6 +4,10 @@ import { processConfigSchema } from "@staple/adapter-process";
 import { httpConfigSchema } from "@staple/adapter-http";
 import { claudeConfigSchema } from "@staple/adapter-claude";
 import { codexConfigSchema } from "@staple/adapter-codex";
+import { geminiConfigSchema } from "@staple/adapter-gemini/config";
+import { opencodeConfigSchema } from "@staple/adapter-opencode/config";
+import { cursorConfigSchema } from "@staple/adapter-cursor/config";
+import { acpConfigSchema } from "@staple/adapter-acp/config";
 import type { z } from "zod";
 import { validationError } from "../errors.js";
 
@@ -23,6 +27,10 @@ export const ADAPTER_CONFIG_SCHEMAS: Record<AdapterType, z.ZodType> = {
   http: httpConfigSchema,
   claude_local: claudeConfigSchema,
   codex_local: codexConfigSchema,
+  gemini_local: geminiConfigSchema,
+  opencode_local: opencodeConfigSchema,
+  cursor: cursorConfigSchema,
+  acp_local: acpConfigSchema,
 };
 
 /**

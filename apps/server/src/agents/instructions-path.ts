@@ -9,6 +9,10 @@ import type { AgentService } from "./service.js";
 const DEFAULT_INSTRUCTIONS_KEYS: Readonly<Record<string, string>> = Object.freeze({
   claude_local: "instructionsFilePath",
   codex_local: "instructionsFilePath",
+  gemini_local: "instructionsFilePath",
+  opencode_local: "instructionsFilePath",
+  cursor: "instructionsFilePath",
+  acp_local: "instructionsFilePath",
 });
 
 /**

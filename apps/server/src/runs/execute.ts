@@ -49,7 +49,7 @@ interface AgentForRun {
 }
 
 /** Adapters that take a prompt on stdin (coding-agent CLIs); process and http agents get none. */
-const PROMPTED_ADAPTERS = new Set(["claude_local", "codex_local"]);
+const PROMPTED_ADAPTERS = new Set(["claude_local", "codex_local", "gemini_local", "opencode_local", "cursor", "acp_local"]);
 
 /** Wake reasons that always start a fresh adapter session (docs/runs.md#executing-a-run). */
 const FRESH_SESSION_REASONS = new Set([

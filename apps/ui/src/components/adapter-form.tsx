@@ -11,6 +11,7 @@ import {
   buildAdapterConfig,
   CLAUDE_EFFORTS,
   CODEX_SANDBOXES,
+  DEFAULT_COMMANDS,
   EMPTY_ADAPTER_VALUES,
   modelNote,
   modelOptions,
@@ -402,6 +403,38 @@ function AdapterConfigFields({ draft, set, err, companyId }: { draft: AgentDraft
         </Field>
         {timeout()}
         {apiKey()}
+      </div>
+    );
+  }
+  if (type === "gemini_local" || type === "opencode_local" || type === "cursor") {
+    return (
+      <div className="grid-2">
+        {text("command", "Command", "adapterConfig.command", {
+          hint: `The CLI to start; default "${DEFAULT_COMMANDS[type]}".`,
+          mono: true,
+        })}
+        {text("cwd", "Working directory (optional)", "adapterConfig.cwd", { mono: true })}
+        <ModelField draft={draft} set={set} err={err} companyId={companyId} />
+        {timeout()}
+        {API_KEY_ENV[type] ? apiKey() : null}
+      </div>
+    );
+  }
+  if (type === "acp_local") {
+    return (
+      <div className="grid-2">
+        {text("command", "Agent command", "adapterConfig.command", {
+          hint: "The agent to start in ACP mode over stdio, e.g. gemini or opencode.",
+          mono: true,
+          required: true,
+        })}
+        {text("args", "Arguments", "adapterConfig.args", {
+          hint: "What starts ACP mode, e.g. --acp (Gemini CLI) or acp (OpenCode).",
+          mono: true,
+        })}
+        {text("cwd", "Working directory (optional)", "adapterConfig.cwd", { mono: true })}
+        <ModelField draft={draft} set={set} err={err} companyId={companyId} />
+        {timeout()}
       </div>
     );
   }

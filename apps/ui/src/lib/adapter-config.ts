@@ -3,6 +3,10 @@ import { processConfigSchema } from "@staple/adapter-process/config";
 import { httpConfigSchema } from "@staple/adapter-http/config";
 import { claudeConfigSchema } from "@staple/adapter-claude/config";
 import { codexConfigSchema } from "@staple/adapter-codex/config";
+import { geminiConfigSchema } from "@staple/adapter-gemini/config";
+import { opencodeConfigSchema } from "@staple/adapter-opencode/config";
+import { cursorConfigSchema } from "@staple/adapter-cursor/config";
+import { acpConfigSchema } from "@staple/adapter-acp/config";
 import { joinArgs, splitArgs } from "./format.js";
 
 /**
@@ -15,9 +19,9 @@ import { joinArgs, splitArgs } from "./format.js";
  */
 export interface AdapterValues {
   adapterType: string;
-  /** process, claude_local, codex_local. */
+  /** process and the coding-agent CLIs. */
   command: string;
-  /** process: the arguments as one command line. */
+  /** process, acp_local: the arguments as one command line. */
   args: string;
   cwd: string;
   timeoutSec: string;
@@ -33,7 +37,7 @@ export interface AdapterValues {
   reasoningEffort: string;
   /** codex_local: "" = bypass approvals and sandbox (the adapter's default), else a sandbox mode. */
   sandbox: string;
-  /** ANTHROPIC_API_KEY (claude_local) or OPENAI_API_KEY (codex_local); sent as a secret only when filled. */
+  /** The adapter's API key variable (API_KEY_ENV); sent as a secret only when filled. */
   apiKey: string;
   /**
    * The fingerprint of the API key secret already stored (reads return it masked, never the value);
@@ -48,8 +52,23 @@ export interface AdapterValues {
 
 export const CLAUDE_EFFORTS = ["low", "medium", "high", "xhigh", "max"] as const;
 export const CODEX_SANDBOXES = ["read-only", "workspace-write", "danger-full-access"] as const;
-export const API_KEY_ENV: Record<string, string> = { claude_local: "ANTHROPIC_API_KEY", codex_local: "OPENAI_API_KEY" };
-export const KNOWN_ADAPTERS = ["process", "http", "claude_local", "codex_local"] as const;
+/** The API key variable the form offers per adapter (opencode_local and acp_local depend on the provider: set it in env). */
+export const API_KEY_ENV: Record<string, string> = {
+  claude_local: "ANTHROPIC_API_KEY",
+  codex_local: "OPENAI_API_KEY",
+  gemini_local: "GEMINI_API_KEY",
+  cursor: "CURSOR_API_KEY",
+};
+export const KNOWN_ADAPTERS = [
+  "process",
+  "http",
+  "claude_local",
+  "codex_local",
+  "gemini_local",
+  "opencode_local",
+  "cursor",
+  "acp_local",
+] as const;
 type KnownAdapter = (typeof KNOWN_ADAPTERS)[number];
 
 /** The adapters' own config schemas (the server's registry maps the same ones). */
@@ -58,6 +77,10 @@ export const ADAPTER_CONFIG_SCHEMAS: Record<KnownAdapter, z.ZodType<Record<strin
   http: httpConfigSchema,
   claude_local: claudeConfigSchema,
   codex_local: codexConfigSchema,
+  gemini_local: geminiConfigSchema,
+  opencode_local: opencodeConfigSchema,
+  cursor: cursorConfigSchema,
+  acp_local: acpConfigSchema,
 };
 
 const isKnown = (type: string): type is KnownAdapter => (KNOWN_ADAPTERS as readonly string[]).includes(type);
@@ -68,6 +91,10 @@ const MINIMAL_CONFIG: Record<KnownAdapter, Record<string, unknown>> = {
   http: { url: "http://localhost/" },
   claude_local: {},
   codex_local: {},
+  gemini_local: {},
+  opencode_local: {},
+  cursor: {},
+  acp_local: { command: "agent" },
 };
 
 /** The values an adapter uses for the fields a config leaves unset (from its schema's defaults). */
@@ -77,9 +104,12 @@ export function adapterDefaults(type: string): Record<string, unknown> {
   return parsed.success ? parsed.data : {};
 }
 
-/** The command an adapter starts when none is configured (claude_local: "claude", codex_local: "codex"). */
+/** The command an adapter starts when none is configured (claude_local: "claude", …; acp_local has none). */
 export const DEFAULT_COMMANDS: Record<string, string> = Object.fromEntries(
-  (["claude_local", "codex_local"] as const).map((type) => [type, String(adapterDefaults(type).command)]),
+  (["claude_local", "codex_local", "gemini_local", "opencode_local", "cursor"] as const).map((type) => [
+    type,
+    String(adapterDefaults(type).command),
+  ]),
 );
 
 export interface AdapterConfigIssue {
@@ -124,6 +154,11 @@ export const ADAPTER_HINTS: Record<string, string> = {
   http: "Sends every heartbeat to a URL (a webhook your agent listens on).",
   claude_local: "Runs the Claude Code CLI (claude) on this machine for every heartbeat.",
   codex_local: "Runs the OpenAI Codex CLI (codex exec) on this machine for every heartbeat.",
+  gemini_local: "Runs the Gemini CLI (gemini, stream-json) on this machine for every heartbeat.",
+  opencode_local: "Runs OpenCode (opencode run) on this machine for every heartbeat; the model is provider/model.",
+  cursor: "Runs Cursor's agent CLI (cursor-agent -p) on this machine for every heartbeat.",
+  acp_local:
+    "Runs any agent that speaks the Agent Client Protocol over stdio (e.g. gemini --acp, opencode acp), one prompt turn per heartbeat.",
 };
 
 /** The configuration keys each known adapter's form fields own; anything else is preserved. */
@@ -132,6 +167,10 @@ const OWNED: Record<string, readonly string[]> = {
   http: ["url", "timeoutMs"],
   claude_local: ["command", "cwd", "model", "effort", "maxTurns", "permissionMode", "timeoutSec"],
   codex_local: ["command", "cwd", "model", "reasoningEffort", "sandbox", "bypassApprovalsAndSandbox", "timeoutSec"],
+  gemini_local: ["command", "cwd", "model", "timeoutSec"],
+  opencode_local: ["command", "cwd", "model", "timeoutSec"],
+  cursor: ["command", "cwd", "model", "timeoutSec"],
+  acp_local: ["command", "args", "cwd", "model", "timeoutSec"],
 };
 
 export const EMPTY_ADAPTER_VALUES: AdapterValues = {
@@ -188,22 +227,26 @@ export function buildAdapterConfig(type: string, v: AdapterValues): Record<strin
     if (v.timeoutSec.trim()) config.timeoutMs = Math.round(num(v.timeoutSec) * 1000);
     return config;
   }
-  config.command = v.command.trim() || DEFAULT_COMMANDS[type]!;
+  config.command = v.command.trim() || DEFAULT_COMMANDS[type] || "";
   text("cwd", v.cwd);
   text("model", v.model);
   if (type === "claude_local") {
     text("effort", v.effort);
     number("maxTurns", v.maxTurns);
     text("permissionMode", v.permissionMode);
-  } else {
+  } else if (type === "codex_local") {
     text("reasoningEffort", v.reasoningEffort);
     if (v.sandbox) {
       config.sandbox = v.sandbox;
       config.bypassApprovalsAndSandbox = false;
     }
+  } else if (type === "acp_local") {
+    const args = splitArgs(v.args);
+    if (args.length) config.args = args;
   }
   number("timeoutSec", v.timeoutSec);
-  const envName = API_KEY_ENV[type]!;
+  const envName = API_KEY_ENV[type];
+  if (!envName) return config;
   const env = isRecord(config.env) ? { ...config.env } : {};
   if (v.apiKey.trim()) env[envName] = { type: "secret", value: v.apiKey.trim() };
   // A masked entry or a reference to a company secret sent back unchanged keeps what is stored.
@@ -249,7 +292,11 @@ export function valuesFromConfig(type: string, config: Record<string, unknown>):
     const ms = typeof config.timeoutMs === "number" ? config.timeoutMs : null;
     return { ...base, url: str(config.url), timeoutSec: ms === null ? "" : String(ms / 1000) };
   }
-  const envName = API_KEY_ENV[type]!;
+  if (type === "acp_local") {
+    return { ...base, model: str(config.model), args: Array.isArray(config.args) ? joinArgs(config.args.map(String)) : "" };
+  }
+  const envName = API_KEY_ENV[type];
+  if (!envName) return { ...base, model: str(config.model) };
   const env = isRecord(config.env) ? config.env : {};
   const key = env[envName];
   const apiKey = typeof key === "string" ? key : isRecord(key) ? str(key.value) : "";
@@ -257,6 +304,7 @@ export function valuesFromConfig(type: string, config: Record<string, unknown>):
   const out: Partial<AdapterValues> = { ...base, model: str(config.model), apiKey, apiKeyMasked };
   if (type === "claude_local")
     return { ...out, effort: str(config.effort), maxTurns: str(config.maxTurns), permissionMode: str(config.permissionMode) };
+  if (type !== "codex_local") return out;
   return {
     ...out,
     reasoningEffort: str(config.reasoningEffort),
@@ -270,6 +318,7 @@ export function switchAdapterType<T extends AdapterValues>(values: T, type: stri
   const next = { ...values, adapterType: type, preserved: {}, apiKeyMasked: "" };
   if (DEFAULT_COMMANDS[type] && defaults.includes(values.command.trim())) next.command = DEFAULT_COMMANDS[type]!;
   else if (type === "process" && Object.values(DEFAULT_COMMANDS).includes(values.command.trim())) next.command = "/bin/sh";
+  else if (type === "acp_local" && defaults.includes(values.command.trim())) next.command = "";
   return next;
 }
 

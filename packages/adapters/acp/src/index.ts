@@ -6,6 +6,7 @@ import { testAcpEnvironment } from "./test-environment.js";
 /** Runs any agent that speaks the Agent Client Protocol over stdio: one prompt turn per heartbeat. */
 export const acpAdapter: AdapterModule & { listModels(): Promise<AcpModel[]> } = {
   type: ACP_ADAPTER_TYPE,
+  codingAgent: true,
   execute: executeAcp,
   testEnvironment: testAcpEnvironment,
   listModels: listAcpModels,

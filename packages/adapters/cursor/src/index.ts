@@ -5,6 +5,7 @@ import { listCursorModels, type CursorModel } from "./models.js";
 /** Runs Cursor's agent CLI (`cursor-agent -p --output-format stream-json`, prompt on stdin) once per heartbeat. */
 export const cursorAdapter: AdapterModule & { listModels(): Promise<CursorModel[]> } = {
   type: CURSOR_ADAPTER_TYPE,
+  codingAgent: true,
   execute: (ctx, signal) => runCliAgent(cursorSpec, ctx, signal),
   testEnvironment: (config) => checkCliEnvironment(cursorEnvironmentSpec, config),
   listModels: listCursorModels,

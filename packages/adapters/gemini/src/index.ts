@@ -5,6 +5,7 @@ import { listGeminiModels, type GeminiModel } from "./models.js";
 /** Runs the Gemini CLI (`gemini --output-format stream-json`, prompt on stdin) once per heartbeat. */
 export const geminiAdapter: AdapterModule & { listModels(): Promise<GeminiModel[]> } = {
   type: GEMINI_ADAPTER_TYPE,
+  codingAgent: true,
   execute: (ctx, signal) => runCliAgent(geminiSpec, ctx, signal),
   testEnvironment: (config) => checkCliEnvironment(geminiEnvironmentSpec, config),
   listModels: listGeminiModels,

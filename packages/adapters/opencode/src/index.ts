@@ -5,6 +5,7 @@ import { listOpenCodeModels, type OpenCodeModel } from "./models.js";
 /** Runs OpenCode (`opencode run --format json`, prompt on stdin) once per heartbeat. */
 export const opencodeAdapter: AdapterModule & { listModels(): Promise<OpenCodeModel[]> } = {
   type: OPENCODE_ADAPTER_TYPE,
+  codingAgent: true,
   execute: (ctx, signal) => runCliAgent(opencodeSpec, ctx, signal),
   testEnvironment: (config) => checkCliEnvironment(opencodeEnvironmentSpec, config),
   listModels: listOpenCodeModels,
