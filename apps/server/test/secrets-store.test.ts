@@ -105,6 +105,17 @@ describe("board management", () => {
     expect(JSON.stringify(badKey.body)).toContain("key");
     const empty = await t.current.post(`/api/companies/${company.id}/secrets`, { name: "x", value: "" });
     expect(empty.status).toBe(400);
+    // A field no one defines is a 400 naming it; Paperclip's own create fields are accepted and ignored.
+    const stray = await t.current.post(`/api/companies/${company.id}/secrets`, { name: "x", value: "v", colour: "red" });
+    expect(stray.status).toBe(400);
+    expect(JSON.stringify(stray.body)).toContain("colour");
+    const paperclip = await t.current.post(`/api/companies/${company.id}/secrets`, {
+      name: "From Paperclip",
+      value: "v",
+      provider: "local_encrypted",
+      managedMode: "paperclip_managed",
+    });
+    expect(paperclip.status, JSON.stringify(paperclip.body)).toBe(201);
 
     const other = await createCompany(t.current);
     const stranger = await createAgent(t.current, other.id);

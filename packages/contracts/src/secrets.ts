@@ -43,7 +43,7 @@ export const CompanySecret = z
   .meta({ id: "CompanySecret" });
 export type CompanySecret = z.infer<typeof CompanySecret>;
 
-export const CreateSecretBody = z.object({
+export const CreateSecretBody = z.strictObject({
   name: NonEmptyTrimmed.max(200),
   /** Defaults to the name with every character outside [A-Za-z0-9_.-] replaced by "_". */
   key: SecretKey.optional(),
@@ -57,7 +57,7 @@ export const CreateSecretBody = z.object({
 export type CreateSecretBody = z.infer<typeof CreateSecretBody>;
 
 export const UpdateSecretBody = z
-  .object({
+  .strictObject({
     name: NonEmptyTrimmed.max(200).optional(),
     key: SecretKey.optional(),
     description: z.string().max(2000).nullable().optional(),
@@ -65,7 +65,7 @@ export const UpdateSecretBody = z
   .refine((b) => b.name !== undefined || b.key !== undefined || b.description !== undefined, "Send name, key or description");
 export type UpdateSecretBody = z.infer<typeof UpdateSecretBody>;
 
-export const RotateSecretBody = z.object({ value: SecretValue });
+export const RotateSecretBody = z.strictObject({ value: SecretValue });
 export type RotateSecretBody = z.infer<typeof RotateSecretBody>;
 
 export const SecretGrantBody = z.strictObject({ agentId: Uuid });
