@@ -1,4 +1,5 @@
 import { execFileSync } from "node:child_process";
+import { randomUUID } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -6,6 +7,8 @@ import { afterAll, describe, expect, it } from "vitest";
 import { processAdapter } from "@staple/adapter-process";
 import { useTestServer, waitFor } from "./helpers/test-server.js";
 import { createAgent, createCompany, createIssue } from "./helpers/fixtures.js";
+import { createExecutionWorkspaces } from "../src/workspaces/service.js";
+import { createLogger } from "../src/logger.js";
 
 /**
  * Execution workspaces end to end (docs/workspaces.md): a real git repository, a project workspace
@@ -218,6 +221,20 @@ describe("execution workspaces (isolated git worktree per issue)", () => {
     expect(after.filter((p) => p.type === "branch")).toHaveLength(1);
     expect(after.filter((p) => p.type === "pull_request")).toHaveLength(1); // printed again, recorded once
     expect(after.filter((p) => p.type === "commit")).toHaveLength(2);
+    // The same pull request reported through the API is not recorded twice; another one is.
+    for (const url of ["https://github.com/acme/shop/pull/17", "https://github.com/acme/shop/pull/18"]) {
+      const posted = await t.current.post(`/api/issues/${one.id}/work-products`, {
+        type: "pull_request",
+        provider: "github",
+        title: "PR",
+        url,
+      });
+      expect(posted.status, JSON.stringify(posted.body)).toBe(201);
+    }
+    const prs = ((await t.current.get(`/api/issues/${one.id}/work-products`)).body as Array<Record<string, any>>).filter(
+      (p) => p.type === "pull_request",
+    );
+    expect(prs.map((p) => p.url).sort()).toEqual(["https://github.com/acme/shop/pull/17", "https://github.com/acme/shop/pull/18"]);
 
     // Closing the issue removes the worktree (the branch and its commits stay).
     expect((await t.current.patch(`/api/issues/${one.id}`, { status: "done" })).status).toBe(200);
@@ -256,6 +273,17 @@ describe("execution workspaces (isolated git worktree per issue)", () => {
       ]);
       return run?.processPid ? row : null; // the agent process is running in it
     });
+    // A second run of the same issue (another agent's mention, say) cannot take the directory: the
+    // hold is a database row, so this is true across servers too. It waits (bounded) and fails.
+    const other = createExecutionWorkspaces({
+      db: t.current.tdb.db,
+      logger: createLogger("silent"),
+      home: t.current.home,
+      isCodingAdapter: () => false,
+      busyWaitMs: 300,
+    });
+    const denied = await other.prepareForRun({ id: randomUUID(), issueId: issue.id }, "process", () => {});
+    expect(denied).toMatchObject({ kind: "failed", errorCode: "execution_workspace_busy" });
     // The board closes the workspace by hand while the run works in it: 409, nothing removed.
     const refused = await t.current.patch(`/api/execution-workspaces/${ws.id}`, { status: "archived" });
     expect(refused.status, JSON.stringify(refused.body)).toBe(409);

@@ -253,6 +253,14 @@ export function createDocumentService(db: Database, issues: IssueService, hooks:
           const [p] = await q.query<{ companyId: string }>("SELECT company_id FROM projects WHERE id = $1", [projectId]);
           if (!p || p.companyId !== issue.companyId) throw notFound("Project not found");
         }
+        // A pull request already recorded for the issue (e.g. found in the run's output) is not recorded twice.
+        if (body.type === "pull_request" && body.url) {
+          const [same] = await q.query<{ id: string }>(
+            `SELECT ${WORK_PRODUCT_COLUMNS} FROM issue_work_products WHERE issue_id = $1 AND type = 'pull_request' AND url = $2 LIMIT 1`,
+            [issue.id, body.url],
+          );
+          if (same) return same;
+        }
         const [product] = await q.query<{ id: string }>(
           `INSERT INTO issue_work_products (company_id, issue_id, project_id, type, provider, external_id, title, url, status,
              is_primary, summary, metadata, created_by_run_id)
