@@ -8,6 +8,7 @@ import { agentGroup } from "./commands/agent.js";
 import { boardGroup } from "./commands/board.js";
 import { companyGroup } from "./commands/company.js";
 import { doctorGroup } from "./commands/doctor.js";
+import { initGroup } from "./commands/init.js";
 import { issueGroup } from "./commands/issue.js";
 import { routineGroup } from "./commands/routine.js";
 import { runGroup as runsGroup } from "./commands/run.js";
@@ -20,6 +21,7 @@ const GROUPS: readonly CommandGroup[] = [
   boardGroup,
   doctorGroup,
   companyGroup,
+  initGroup,
   agentGroup,
   issueGroup,
   routineGroup,
