@@ -13,6 +13,10 @@ const SUBPATHS: [pkgDir: string, file: string][] = [
   ["adapters/http", "src/config.ts"],
   ["adapters/claude", "src/config.ts"],
   ["adapters/codex", "src/config.ts"],
+  ["adapters/gemini", "src/config.ts"],
+  ["adapters/opencode", "src/config.ts"],
+  ["adapters/cursor", "src/config.ts"],
+  ["adapters/acp", "src/config.ts"],
 ];
 const ALLOWED = new Set(["zod", "@staple/adapter-kit/config"]);
 
