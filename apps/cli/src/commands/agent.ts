@@ -16,7 +16,7 @@ An <agent> is its id, or its name within the company (--company).
   staple agent create <name> [options] [-- <command> [args...]]
       --role <role>                      ceo, cto, engineer, pm, qa, ... (default: general)
       --title <text>
-      --adapter <type>                   process (default), http, claude_local, codex_local
+      --adapter <type>                   process (default), http, claude_local, codex_local, gemini_local, opencode_local, cursor, acp_local
       --command <cmd> --arg <a> ...      process adapter: the command and its arguments
                                          (or put them after --: -- /bin/sh -c "echo hi")
       --cwd <dir>                        working directory of the command
