@@ -229,23 +229,48 @@ describe("secret_ref in adapter configuration", () => {
     for (const answer of answers) expect(answer.text, answer.path).not.toContain(VALUE);
   });
 
-  it("an ungranted ref fails the run with secret_ref_not_granted, an unknown one with secret_ref_unknown; nothing is started", async () => {
+  it("an ungranted ref fails the run with secret_ref_not_granted, a deleted one with secret_ref_unknown; nothing is started", async () => {
     const company = await createCompany(t.current);
     const dir = tempDir();
-    const secret = await createSecret(company.id);
     const env = (secretId: string) => ({
       command: NODE,
       args: ["-e", SCRIPT],
       env: { OUT_DIR: dir, API_TOKEN: { type: "secret_ref", secretId } },
     });
-    const ungranted = await createAgent(t.current, company.id, { adapterConfig: env(secret.id) });
-    const unknown = await createAgent(t.current, company.id, { adapterConfig: env("00000000-0000-4000-8000-000000000001") });
+    const kept = await createSecret(company.id);
+    const doomed = await createSecret(company.id);
+    const ungranted = await createAgent(t.current, company.id, { adapterConfig: env(kept.id) });
+    const orphan = await createAgent(t.current, company.id, { adapterConfig: env(doomed.id) });
+    await t.current.post(`/api/secrets/${doomed.id}/grants`, { agentId: orphan.id });
+    expect((await t.current.del(`/api/secrets/${doomed.id}`)).status).toBe(200);
     const a = await waitRunDone((await wake(ungranted.id)).id);
-    const b = await waitRunDone((await wake(unknown.id)).id);
+    const b = await waitRunDone((await wake(orphan.id)).id);
     expect(a).toMatchObject({ status: "failed", errorCode: "secret_ref_not_granted" });
     expect(a.error).toContain("adapterConfig.env.API_TOKEN");
     expect(b).toMatchObject({ status: "failed", errorCode: "secret_ref_unknown" });
     expect(fs.readdirSync(dir)).toEqual([]);
+  });
+
+  it("saving a config that names a secret of no secret (or of another company) is a 422 naming the entry", async () => {
+    const company = await createCompany(t.current);
+    const other = await createCompany(t.current);
+    const foreign = await createSecret(other.id);
+    for (const secretId of ["00000000-0000-4000-8000-000000000001", foreign.id]) {
+      const res = await t.current.post(`/api/companies/${company.id}/agents`, {
+        name: `Ref ${secretId.slice(-4)}`,
+        adapterType: "process",
+        adapterConfig: { command: "/bin/true", env: { TOKEN: { type: "secret_ref", secretId } } },
+      });
+      expect(res.status, JSON.stringify(res.body)).toBe(422);
+      expect(res.body).toMatchObject({ code: "secret_ref_unknown" });
+      expect(res.body.error).toContain("adapterConfig.env.TOKEN");
+    }
+    const agent = await createAgent(t.current, company.id);
+    const patch = await t.current.patch(`/api/agents/${agent.id}`, {
+      adapterConfig: { command: "/bin/true", env: { TOKEN: { type: "secret_ref", secretId: foreign.id } } },
+    });
+    expect(patch.status).toBe(422);
+    expect(patch.body.code).toBe("secret_ref_unknown");
   });
 
   it("a malformed ref is refused when the config is saved (400 naming the entry)", async () => {

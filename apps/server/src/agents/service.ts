@@ -9,6 +9,7 @@ import type { CompanyService } from "../companies/service.js";
 import { buildOrgTree, wouldCreateCycle, type OrgMember } from "./org.js";
 import { recordConfigRevision, type RevisionMeta } from "./config-revisions.js";
 import type { SecretEnv } from "../secrets/secret-env.js";
+import { assertSecretRefsExist } from "../secrets/config-refs.js";
 import { assertAdapterConfig } from "./adapter-registry.js";
 
 /** The columns an agent row reads (test/row-types.test.ts checks them against the migrated schema). */
@@ -185,6 +186,7 @@ export function createAgentService(db: Database, companies: CompanyService, secr
       if (company.requireBoardApprovalForNewAgents && !hire.pendingApproval) {
         throw conflict("This company requires board approval for new agents", undefined, "hire_approval_required");
       }
+      await assertSecretRefsExist(db, companyId, adapterConfig);
       try {
         return await db.tx(async (q) => {
           if (body.reportsTo) await checkReportsTo(q, companyId, null, body.reportsTo);
@@ -263,6 +265,7 @@ export function createAgentService(db: Database, companies: CompanyService, secr
             const adapterConfig = secretEnv.unmaskForWrite(id, body.adapterConfig, stored);
             // Checked as a run will read it: with the stored values behind masked entries.
             assertAdapterConfig(body.adapterType ?? existing.adapterType, adapterConfig);
+            await assertSecretRefsExist(q, existing.companyId, adapterConfig);
             set("adapter_config", JSON.stringify(adapterConfig), "::jsonb");
           }
           if (body.runtimeConfig !== undefined)
