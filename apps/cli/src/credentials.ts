@@ -12,7 +12,45 @@ import path from "node:path";
 
 export const BOARD_TOKEN_FILE = "board-token";
 
-export type CredentialSource = "flag" | "env" | "token-file" | "none";
+export type CredentialSource = "flag" | "env" | "login" | "token-file" | "none";
+
+/** Keys saved by `staple login`, per server URL: `$STAPLE_HOME/cli-credentials.json`, mode 0600. */
+export const CLI_CREDENTIALS_FILE = "cli-credentials.json";
+
+interface SavedLogins {
+  servers: Record<string, { apiKey: string; userId: string; savedAt: string }>;
+}
+
+export function credentialsFile(env: NodeJS.ProcessEnv): string {
+  return path.join(stapleHome(env), CLI_CREDENTIALS_FILE);
+}
+
+function readLogins(env: NodeJS.ProcessEnv): SavedLogins {
+  try {
+    const parsed = JSON.parse(fs.readFileSync(credentialsFile(env), "utf8")) as SavedLogins;
+    return parsed && typeof parsed.servers === "object" && parsed.servers !== null ? parsed : { servers: {} };
+  } catch {
+    return { servers: {} };
+  }
+}
+
+export function savedLogin(env: NodeJS.ProcessEnv, baseUrl: string) {
+  return readLogins(env).servers[baseUrl];
+}
+
+/** Saves (or, with null, forgets) the key for one server; written 0600 and replaced atomically. */
+export function saveLogin(env: NodeJS.ProcessEnv, baseUrl: string, login: { apiKey: string; userId: string } | null): string {
+  const file = credentialsFile(env);
+  const logins = readLogins(env);
+  if (login) logins.servers[baseUrl] = { ...login, savedAt: new Date().toISOString() };
+  else delete logins.servers[baseUrl];
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(tmp, `${JSON.stringify(logins, null, 2)}\n`, { mode: 0o600 });
+  fs.chmodSync(tmp, 0o600);
+  fs.renameSync(tmp, file);
+  return file;
+}
 
 export interface Credential {
   apiKey: string | undefined;
@@ -42,6 +80,9 @@ export function resolveCredential(options: { flag: string | undefined; env: Node
   const tokenFile = path.join(stapleHome(options.env), BOARD_TOKEN_FILE);
   if (options.flag) return { apiKey: options.flag, source: "flag", tokenFile };
   if (options.env.STAPLE_API_KEY) return { apiKey: options.env.STAPLE_API_KEY, source: "env", tokenFile };
+  // A key saved by `staple login` for exactly this server URL.
+  const login = savedLogin(options.env, options.baseUrl);
+  if (login) return { apiKey: login.apiKey, source: "login", tokenFile };
   if (!isLoopbackUrl(options.baseUrl)) {
     return {
       apiKey: undefined,
@@ -74,6 +115,8 @@ export function unauthorizedHint(credential: Credential, baseUrl: string): strin
       return `The key given with --api-key was refused by ${baseUrl}.`;
     case "env":
       return `The key in STAPLE_API_KEY was refused by ${baseUrl}.`;
+    case "login":
+      return `The key saved by \`staple login\` for ${baseUrl} was refused (revoked, or its user removed): run \`staple login\` again.`;
     case "token-file":
       return (
         `The board token in ${credential.tokenFile} was refused by ${baseUrl}: it belongs to another server's data dir. ` +

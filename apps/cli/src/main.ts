@@ -10,6 +10,7 @@ import { companyGroup } from "./commands/company.js";
 import { doctorGroup } from "./commands/doctor.js";
 import { initGroup } from "./commands/init.js";
 import { issueGroup } from "./commands/issue.js";
+import { loginGroup, logoutGroup } from "./commands/login.js";
 import { routineGroup } from "./commands/routine.js";
 import { runGroup as runsGroup } from "./commands/run.js";
 import { secretGroup } from "./commands/secret.js";
@@ -19,6 +20,8 @@ import { startGroup } from "./commands/start.js";
 const GROUPS: readonly CommandGroup[] = [
   startGroup,
   boardGroup,
+  loginGroup,
+  logoutGroup,
   doctorGroup,
   companyGroup,
   initGroup,
