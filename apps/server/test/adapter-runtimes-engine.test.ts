@@ -161,3 +161,18 @@ describe.each(RUNTIMES)("$type through the run engine", (r) => {
     expect(env.body.checks.map((c: { code: string }) => c.code)).toContain(`${r.prefix}_binary_missing`);
   });
 });
+
+describe("the quota breaker knows the new runtimes' credentials", () => {
+  it("an API key in env, else the CLI login directory, identifies the credential", async () => {
+    const { credentialIdentity } = await import("../src/runs/quota-holds.js");
+    const key = (adapterType: string, env: Record<string, unknown>) =>
+      credentialIdentity({ adapterType, adapterConfig: { env } }, { HOME: "/home/u" });
+    expect(key("gemini_local", { GEMINI_API_KEY: { type: "secret", value: "AIza-1" } })?.kind).toBe("api_key");
+    expect(key("cursor", { CURSOR_API_KEY: "key_1" })?.kind).toBe("api_key");
+    const gemini = key("gemini_local", {});
+    expect(gemini?.kind).toBe("cli_login");
+    expect(key("gemini_local", { GEMINI_CLI_HOME: "/other" })?.fingerprint).not.toBe(gemini?.fingerprint);
+    expect(key("opencode_local", {})?.kind).toBe("cli_login");
+    expect(key("cursor", {})?.fingerprint).not.toBe(gemini?.fingerprint);
+  });
+});

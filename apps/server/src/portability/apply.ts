@@ -11,7 +11,7 @@ import { type ImportPlan, type ImportTarget, planImport } from "./plan.js";
 import type { ReadPackage } from "./reader.js";
 
 /** Adapters whose runs read `adapterConfig.instructionsFilePath` (runs/prompt.ts). */
-const INSTRUCTION_FILE_ADAPTERS = new Set(["claude_local", "codex_local"]);
+const INSTRUCTION_FILE_ADAPTERS = new Set(["claude_local", "codex_local", "gemini_local", "opencode_local", "cursor", "acp_local"]);
 
 /** Where an imported agent's instruction files live: one folder per agent under the Staple home. */
 export function instructionsDir(home: string, agentId: string): string {

@@ -24,10 +24,19 @@ export const CREDENTIAL_ENV_KEYS: readonly string[] = Object.freeze([
   "CODEX_API_KEY",
   "CODEX_ACCESS_TOKEN",
   "AZURE_OPENAI_API_KEY",
+  "GEMINI_API_KEY",
+  "GOOGLE_API_KEY",
+  "CURSOR_API_KEY",
 ]);
 
 /** Adapters whose CLI logs in once per OS user (the login lives under a config directory). */
-const CLI_LOGIN_DIR_VAR: Readonly<Record<string, string>> = Object.freeze({ claude_local: "CLAUDE_CONFIG_DIR", codex_local: "CODEX_HOME" });
+const CLI_LOGIN_DIR_VAR: Readonly<Record<string, string>> = Object.freeze({
+  claude_local: "CLAUDE_CONFIG_DIR",
+  codex_local: "CODEX_HOME",
+  gemini_local: "GEMINI_CLI_HOME",
+  opencode_local: "XDG_DATA_HOME",
+  cursor: "CURSOR_CONFIG_DIR",
+});
 
 /** Holds longer than this are clamped: a misparsed reset must not freeze a fleet for months. */
 export const MAX_HOLD_MS = 7 * 24 * 60 * 60_000;
