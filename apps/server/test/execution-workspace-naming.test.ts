@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { branchNameFor, isSafeBranchName, slugify, worktreePathFor } from "../src/workspaces/naming.js";
+import { branchNameFor, isSafeBranchName, rebaseConfigCwd, slugify, worktreePathFor } from "../src/workspaces/naming.js";
 import { decideWorkspaceMode, removesOnClose, type WorkspaceDecisionInput } from "../src/workspaces/policy.js";
 import { findPullRequestUrls, createPullRequestCollector } from "../src/workspaces/pull-requests.js";
 
@@ -49,6 +49,24 @@ describe("branch names", () => {
   ])("isSafeBranchName(%j) = %j", (name, safe) => expect(isSafeBranchName(name)).toBe(safe));
   it("worktrees live under the home, per company and issue", () => {
     expect(worktreePathFor("/h", "c1", "i1")).toBe("/h/workspaces/c1/i1");
+  });
+});
+
+describe("an agent's configured cwd inside the repository moves into the worktree", () => {
+  it.each([
+    [{ cwd: "/repo" }, { cwd: "/wt" }, true],
+    [{ cwd: "/repo/" }, { cwd: "/wt" }, true],
+    [{ cwd: "/repo/packages/web" }, { cwd: "/wt/packages/web" }, true],
+    [{ cwd: "/repository" }, { cwd: "/repository" }, false],
+    [{ cwd: "/elsewhere" }, { cwd: "/elsewhere" }, false],
+    [{ cwd: "sub" }, { cwd: "sub" }, false],
+    [{ model: "x" }, { model: "x" }, false],
+  ])("%j -> %j", (config, expected, moved) => {
+    expect(rebaseConfigCwd(config, "/repo", "/wt")).toEqual({ config: expected, moved });
+  });
+  it("a symlinked path to the repository is recognised through realpath", () => {
+    const real = (p: string) => p.replace(/^\/link/, "/repo");
+    expect(rebaseConfigCwd({ cwd: "/link/src" }, "/repo", "/wt", real)).toEqual({ config: { cwd: "/wt/src" }, moved: true });
   });
 });
 

@@ -68,9 +68,9 @@ execFileSync("git", ["commit", "-q", "-m", "work on " + issue + (existed ? " (ag
 if (process.env.PR_URL) console.log("Opened " + process.env.PR_URL);
 `;
 
-function scriptAgent(companyId: string, env: Record<string, string> = {}) {
+function scriptAgent(companyId: string, env: Record<string, string> = {}, extra: Record<string, unknown> = {}) {
   return createAgent(t.current, companyId, {
-    adapterConfig: { command: process.execPath, args: ["-e", AGENT_SCRIPT], env, timeoutSec: 60 },
+    adapterConfig: { command: process.execPath, args: ["-e", AGENT_SCRIPT], env, timeoutSec: 60, ...extra },
   });
 }
 
@@ -142,7 +142,8 @@ describe("execution workspaces (isolated git worktree per issue)", () => {
       RENDEZVOUS_PEERS: two.id,
       PR_URL: "https://github.com/acme/shop/pull/17",
     });
-    const bob = await scriptAgent(company.id, { RENDEZVOUS_DIR: rdv, RENDEZVOUS_PEERS: one.id });
+    // Bob was hired with the repository as his cwd: inside an isolated project it follows him into his worktree.
+    const bob = await scriptAgent(company.id, { RENDEZVOUS_DIR: rdv, RENDEZVOUS_PEERS: one.id }, { cwd: repo });
     for (const [issue, agent] of [
       [one, alice],
       [two, bob],

@@ -25,7 +25,16 @@ import { LIVE_LOG_CHUNK_MAX } from "../live/bus.js";
 import { effectiveOutboundAllow } from "../instance/outbound-allow.js";
 import { createPullRequestCollector } from "../workspaces/pull-requests.js";
 import type { WorkspaceLease } from "../workspaces/service.js";
+import { rebaseConfigCwd } from "../workspaces/naming.js";
 import { resolveRunSecrets, SecretRefError, type ResolvedRunSecrets } from "../secrets/run-secrets.js";
+
+const realpathOrSelf = (p: string) => {
+  try {
+    return fs.realpathSync(p);
+  } catch {
+    return p;
+  }
+};
 
 /** The run's execution workspace could not be prepared: the run fails with this result, the adapter never starts. */
 class WorkspacePreparationFailed extends Error {
@@ -316,6 +325,8 @@ export function createRunExecutor(res: RunEngineResources, registry: ExecutionRe
       }
       if (prepared?.kind === "isolated") workspaceLease = prepared.lease;
       const cwd = workspaceLease ? workspaceLease.workspace.cwd : await resolveCwd(run, agent);
+      // A configured cwd inside the repository follows the run into its worktree.
+      const runConfig = workspaceLease ? rebaseConfigCwd(config, workspaceLease.workspace.repoRoot, cwd, realpathOrSelf).config : config;
       await acquireLocalLease(db, run);
       const [project] = run.issueId
         ? await db.query<{ env: Record<string, string> | null }>(
@@ -352,8 +363,8 @@ export function createRunExecutor(res: RunEngineResources, registry: ExecutionRe
       const instructions =
         prompted && agent.adapterType !== "claude_local"
           ? readInstructionsFile(
-              config,
-              typeof config.cwd === "string" && config.cwd ? path.resolve(cwd ?? process.cwd(), config.cwd) : cwd,
+              runConfig,
+              typeof runConfig.cwd === "string" && runConfig.cwd ? path.resolve(cwd ?? process.cwd(), runConfig.cwd) : cwd,
             )
           : null;
       if (instructions && "error" in instructions) {
@@ -374,7 +385,7 @@ export function createRunExecutor(res: RunEngineResources, registry: ExecutionRe
       const outboundAllow = await effectiveOutboundAllow(db, res.outboundEnvAllow);
       const ctx: AdapterExecuteContext = {
         runId: run.id,
-        agent: { id: agent.id, companyId: agent.companyId, name: agent.name, adapterType: agent.adapterType, adapterConfig: config },
+        agent: { id: agent.id, companyId: agent.companyId, name: agent.name, adapterType: agent.adapterType, adapterConfig: runConfig },
         runtime: { ...session, taskKey: run.taskKey },
         env,
         secrets,

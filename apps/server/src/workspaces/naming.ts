@@ -51,3 +51,28 @@ export function branchNameFor(issue: { identifier: string | null; id: string; ti
 export function worktreePathFor(home: string, companyId: string, issueId: string): string {
   return path.join(home, "workspaces", companyId, issueId);
 }
+
+/**
+ * An agent's configured working directory, moved into its worktree: a `cwd` inside the repository
+ * (the checkout the worktree came from) becomes the same place inside the worktree, so a coding
+ * agent hired with `cwd: /path/to/repo` still works isolated. A relative `cwd` is already taken
+ * from the run's directory; a `cwd` outside the repository is the operator's explicit choice and is
+ * left alone (`moved: false`).
+ */
+export function rebaseConfigCwd(
+  config: Record<string, unknown>,
+  repoRoot: string,
+  worktree: string,
+  realpath: (p: string) => string = (p) => p,
+): { config: Record<string, unknown>; moved: boolean } {
+  const cwd = config.cwd;
+  if (typeof cwd !== "string" || !path.isAbsolute(cwd)) return { config, moved: false };
+  const root = realpath(repoRoot);
+  for (const candidate of [path.resolve(cwd), realpath(path.resolve(cwd))]) {
+    const rel = path.relative(root, candidate);
+    if (rel === "" || (!rel.startsWith("..") && !path.isAbsolute(rel))) {
+      return { config: { ...config, cwd: path.join(worktree, rel) }, moved: true };
+    }
+  }
+  return { config, moved: false };
+}
