@@ -426,6 +426,19 @@ describe("answers parse with the declared schemas", () => {
     await patch("/api/execution-workspaces/:id", `/api/execution-workspaces/${ws!.id}`, { status: "archived" });
   });
 
+  it("company packages: export, fidelity, import preview and apply, templates", async () => {
+    const exported = (await post("/api/companies/:companyId/exports", `/api/companies/${companyId}/exports`, {})) as {
+      files: Record<string, unknown>;
+    };
+    await get("/api/companies/:companyId/export/fidelity", `/api/companies/${companyId}/export/fidelity`);
+    const source = { type: "inline", files: exported.files };
+    await post("/api/companies/import/preview", "/api/companies/import/preview", { source });
+    await post("/api/companies/:companyId/imports/preview", `/api/companies/${companyId}/imports/preview`, { source });
+    await post("/api/companies/import", "/api/companies/import", { source });
+    await get("/api/company-templates");
+    await post("/api/companies/from-template", "/api/companies/from-template", { template: "solo-founder" });
+  });
+
   it("every route file had at least one route exercised here", () => {
     const unexercised = [...routesByFile].filter(([, routes]) => !routes.some((r) => exercised.has(key(r)))).map(([file]) => file);
     expect(unexercised, "add a call of one of these files' routes to route-contracts.test.ts").toEqual([]);
