@@ -14,11 +14,13 @@ import { PATHS, useRouteParams } from "./lib/routes.js";
 import { ActivityPage } from "./pages/activity.js";
 import { AgentPage } from "./pages/agent.js";
 import { AgentsPage } from "./pages/agents.js";
+import { CliAuthPage, InvitePage, SetupPage } from "./pages/account-links.js";
 import { ApprovalRoute, ApprovalsPage } from "./pages/approvals.js";
 import { CostsPage } from "./pages/costs.js";
 import { DashboardPage } from "./pages/dashboard.js";
 import { IssueRoute } from "./pages/issue.js";
 import { IssuesPage } from "./pages/issues.js";
+import { MembersPage } from "./pages/members.js";
 import { NewIssuePage } from "./pages/new-issue.js";
 import { OnboardingPage } from "./pages/onboarding.js";
 import { OrgPage } from "./pages/org.js";
@@ -48,11 +50,15 @@ function BoardRoutes() {
 
 /** The route table. Company pages nest under /c/:companyId, which provides the company and its live stream. */
 export const routes: RouteObject[] = [
+  // Links of authenticated mode that work before any session exists.
+  { path: "setup", element: <SetupPage /> },
+  { path: "invite/:token", element: <InvitePage /> },
   {
     element: <Root />,
     children: [
       { index: true, element: <Home /> },
       { path: "onboarding", element: <Onboarding /> },
+      { path: "cli-auth/:id", element: <CliAuthPage /> },
       {
         path: "c/:companyId",
         element: <CompanyLayout />,
@@ -69,6 +75,7 @@ export const routes: RouteObject[] = [
           { path: "activity", element: <ActivityPage /> },
           { path: "costs", element: <CostsPage /> },
           { path: "secrets", element: <SecretsPage /> },
+          { path: "members", element: <MembersPage /> },
           { path: "approvals", element: <ApprovalsPage /> },
           { path: "approvals/:approvalId", element: <ApprovalRoute /> },
           { path: "*", element: <NotFound /> },
@@ -181,6 +188,7 @@ const NAV = [
   { path: "/runs", label: "Runs" },
   { path: "/costs", label: "Costs" },
   { path: "/secrets", label: "Secrets" },
+  { path: "/members", label: "Members" },
   { path: "/activity", label: "Activity" },
 ];
 
