@@ -439,6 +439,28 @@ describe("answers parse with the declared schemas", () => {
     await post("/api/companies/from-template", "/api/companies/from-template", { template: "solo-founder" });
   });
 
+  it("wake breakers: settings, quota holds, loop incidents, an agent's wake report", async () => {
+    const looped = (await createIssue(app, companyId, { title: "Looped" })).id;
+    await app.tdb.db.query(
+      `INSERT INTO provider_quota_holds (credential_fingerprint, credential_kind, adapter_type, company_id, source_agent_id, reset_at)
+       VALUES ('sha256:contracts', 'cli_login', 'claude_local', $1, $2, now() + interval '1 hour')`,
+      [companyId, agentId],
+    );
+    await app.tdb.db.query(
+      "INSERT INTO wake_loop_incidents (company_id, agent_id, issue_id, wake_count, max_wakes, window_minutes) VALUES ($1, $2, $3, 10, 10, 60)",
+      [companyId, agentId, looped],
+    );
+    await app.tdb.db.query(
+      "INSERT INTO agent_wakeup_requests (company_id, agent_id, source, reason, status, finished_at) VALUES ($1, $2, 'timer', 'heartbeat.no_actionable_work', 'skipped', now())",
+      [companyId, agentId],
+    );
+    await get("/api/companies/:companyId/wake-breakers", `/api/companies/${companyId}/wake-breakers`);
+    await patch("/api/companies/:companyId/wake-breakers", `/api/companies/${companyId}/wake-breakers`, { loopBreaker: { maxWakes: 12 } });
+    expect(await get("/api/companies/:companyId/quota-holds", `/api/companies/${companyId}/quota-holds`)).toHaveLength(1);
+    expect(await get("/api/companies/:companyId/loop-incidents", `/api/companies/${companyId}/loop-incidents?open=true`)).toHaveLength(1);
+    await get("/api/agents/:id/wake-report", `/api/agents/${agentId}/wake-report`);
+  });
+
   it("every route file had at least one route exercised here", () => {
     const unexercised = [...routesByFile].filter(([, routes]) => !routes.some((r) => exercised.has(key(r)))).map(([file]) => file);
     expect(unexercised, "add a call of one of these files' routes to route-contracts.test.ts").toEqual([]);
