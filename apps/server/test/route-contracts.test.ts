@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { createHmac, randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { createTestApp, type TestApp } from "./helpers/test-app.js";
@@ -361,6 +361,48 @@ describe("answers parse with the declared schemas", () => {
       adapterType: "process",
       adapterConfig: { command: "/bin/true" },
     });
+  });
+
+  it("routines", async () => {
+    const assignee = await createAgent(app, companyId);
+    const routine = (await post("/api/companies/:companyId/routines", `/api/companies/${companyId}/routines`, {
+      title: "Contract routine",
+      assigneeAgentId: assignee.id,
+    })) as { id: string };
+    await get("/api/companies/:companyId/routines", `/api/companies/${companyId}/routines`);
+    await get("/api/routines/:routineId", `/api/routines/${routine.id}`);
+    await patch("/api/routines/:routineId", `/api/routines/${routine.id}`, { priority: "low" });
+    const schedule = (await post("/api/routines/:routineId/triggers", `/api/routines/${routine.id}/triggers`, {
+      kind: "schedule",
+      cronExpression: "0 9 * * 1",
+    })) as { trigger: { id: string } };
+    await patch("/api/routine-triggers/:triggerId", `/api/routine-triggers/${schedule.trigger.id}`, { enabled: false });
+    await del("/api/routine-triggers/:triggerId", `/api/routine-triggers/${schedule.trigger.id}`);
+    const hook = (await post("/api/routines/:routineId/triggers", `/api/routines/${routine.id}/triggers`, { kind: "webhook" })) as {
+      trigger: { id: string; publicId: string };
+      secretMaterial: { webhookSecret: string };
+    };
+    const rotated = (await post(
+      "/api/routine-triggers/:triggerId/rotate-secret",
+      `/api/routine-triggers/${hook.trigger.id}/rotate-secret`,
+      {},
+    )) as {
+      secretMaterial: { webhookSecret: string };
+    };
+    const timestamp = String(Math.floor(Date.now() / 1000));
+    const body = "{}";
+    const signature = createHmac("sha256", rotated.secretMaterial.webhookSecret).update(`${timestamp}.${body}`).digest("hex");
+    const fireRoute = allRoutes.find((r) => r.method === "post" && r.path === "/api/routine-triggers/public/:publicId/fire")!;
+    const fired = await app.call("POST", `/api/routine-triggers/public/${hook.trigger.publicId}/fire`, {
+      rawBody: body,
+      anonymous: true,
+      headers: { "x-paperclip-timestamp": timestamp, "x-paperclip-signature": `sha256=${signature}` },
+    });
+    expect(fired.status).toBe(202);
+    fireRoute.responses[202]!.schema!.parse(fired.body);
+    exercised.add(key(fireRoute));
+    await post("/api/routines/:routineId/run", `/api/routines/${routine.id}/run`, { source: "manual" });
+    await get("/api/routines/:routineId/runs", `/api/routines/${routine.id}/runs?limit=5`);
   });
 
   it("labels and attachments", async () => {
