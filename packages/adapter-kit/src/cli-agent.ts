@@ -109,6 +109,8 @@ export interface CliAgentSpec<C extends CliAgentConfig> {
   /** Names whose values are credentials even when config marks them plain (always redacted). */
   credentialEnvKeys: readonly string[];
   buildArgs(config: C, resumeSessionId: string | null, cwd: string): string[];
+  /** Variables the adapter sets for every run (under the engine's and the config's, which win). */
+  defaultEnv?(config: C): Record<string, string>;
   createParser(): CliLineParser;
   failures: CliFailurePatterns;
   /** "npm install -g @google/gemini-cli" */
@@ -238,7 +240,13 @@ export async function runCliAgent<C extends CliAgentConfig>(
       // isolated on purpose
     }
   };
-  const env = buildCliEnv(ctx.env, config.env, spec.inheritedEnvKeys, spec.credentialEnvKeys, onSecret);
+  const env = buildCliEnv(
+    { ...spec.defaultEnv?.(config), ...ctx.env },
+    config.env,
+    spec.inheritedEnvKeys,
+    spec.credentialEnvKeys,
+    onSecret,
+  );
   const base = ctx.cwd ?? process.cwd();
   const cwd = config.cwd !== null ? path.resolve(base, config.cwd) : base;
   if (ctx.prompt === null || ctx.prompt.trim() === "") {

@@ -74,6 +74,7 @@ export const geminiSpec: CliAgentSpec<GeminiAdapterConfig> = {
   inheritedEnvKeys: GEMINI_INHERITED_ENV_KEYS,
   credentialEnvKeys: GEMINI_CREDENTIAL_ENV_KEYS,
   buildArgs: buildGeminiArgs,
+  defaultEnv: (config): Record<string, string> => (config.trustWorkspace ? { GEMINI_CLI_TRUST_WORKSPACE: "true" } : {}),
   createParser: () => new GeminiStreamParser(),
   failures: GEMINI_FAILURES,
   installHint: "npm install -g @google/gemini-cli",

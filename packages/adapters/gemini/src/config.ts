@@ -37,6 +37,12 @@ export const geminiConfigSchema = z.looseObject({
   ),
   /** Headless runs cannot answer approval prompts: "yolo" (the default) approves every tool call. */
   approvalMode: nullAsUnset(z.enum(GEMINI_APPROVAL_MODES).default("yolo")),
+  /**
+   * Trust the run's directory (GEMINI_CLI_TRUST_WORKSPACE=true). Gemini CLI treats a folder it has not
+   * been told to trust as untrusted and then forces approval mode "default", which a headless run cannot
+   * answer; every new issue worktree is such a folder. Default on.
+   */
+  trustWorkspace: nullAsUnset(z.boolean().default(true)),
   /** Extra arguments placed after the adapter's own. Never put secrets here: argv is world-readable. */
   extraArgs: ArgsField,
   env: EnvField,

@@ -57,11 +57,23 @@ describe("gemini_local against the fake Gemini CLI", () => {
     const [call] = first.records();
     expect(call!.argv).toEqual(["--output-format", "stream-json", "--approval-mode", "yolo"]);
     expect(call!.stdin).toBe("Survey the repo.");
+    // An untrusted folder would force approval mode "default": the run's directory is trusted by default.
+    expect((call as { trust?: string | null }).trust).toBe("true");
 
     const second = makeCtx("success", { runtime: { sessionId: SESSION, sessionParams: result.sessionParams ?? null } });
     const resumed = await run(second.ctx);
     expect(resumed).toMatchObject({ exitCode: 0, sessionId: SESSION });
     expect(second.records()[0]!.argv).toEqual(expect.arrayContaining(["--resume", SESSION]));
+  });
+
+  it("trustWorkspace: false leaves folder trust to Gemini CLI; the config env wins over the default", async () => {
+    const off = makeCtx("success", { config: { trustWorkspace: false } });
+    expect((await run(off.ctx)).exitCode).toBe(0);
+    expect((off.records()[0] as { trust?: string | null }).trust).toBeNull();
+    const record = path.join(tmp, "trust-env.jsonl");
+    const pinned = makeCtx("success", { config: { env: { FAKE_GEMINI_RECORD: record, GEMINI_CLI_TRUST_WORKSPACE: "false" } } });
+    expect((await run(pinned.ctx)).exitCode).toBe(0);
+    expect(readJsonLines<{ trust: string | null }>(record)[0]!.trust).toBe("false");
   });
 
   it("does not resume a session made in another directory", async () => {
