@@ -363,6 +363,22 @@ describe("answers parse with the declared schemas", () => {
     });
   });
 
+  it("runners", async () => {
+    const created = (await post("/api/companies/:companyId/runner-tokens", `/api/companies/${companyId}/runner-tokens`, {
+      name: "gpu",
+    })) as {
+      id: string;
+      token: string;
+    };
+    await get("/api/companies/:companyId/runner-tokens", `/api/companies/${companyId}/runner-tokens`);
+    await post("/api/instance/runner-tokens", "/api/instance/runner-tokens", { name: "fleet" });
+    const body = { name: "r1", labels: ["gpu"], adapterTypes: ["process"] };
+    const runner = (await post("/api/runners/register", "/api/runners/register", body, { token: created.token })) as { id: string };
+    await post("/api/runners/:runnerId/heartbeat", `/api/runners/${runner.id}/heartbeat`, { runIds: [] }, { token: created.token });
+    await post("/api/runners/:runnerId/drain", `/api/runners/${runner.id}/drain`, {}, { token: created.token });
+    await del("/api/runner-tokens/:tokenId", `/api/runner-tokens/${created.id}`);
+  });
+
   it("routines", async () => {
     const assignee = await createAgent(app, companyId);
     const routine = (await post("/api/companies/:companyId/routines", `/api/companies/${companyId}/routines`, {

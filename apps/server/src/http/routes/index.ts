@@ -21,10 +21,11 @@ import { interactionRoutes } from "./interactions.js";
 import { routineRoutes } from "./routines.js";
 import { authUserRoutes } from "./auth-users.js";
 import { memberRoutes } from "./members.js";
-import { secretRoutes } from "./secrets.js";
 import { wakeBreakerRoutes } from "./wake-breakers.js";
 import { portabilityRoutes } from "./portability.js";
+import { secretRoutes } from "./secrets.js";
 import { executionWorkspaceRoutes } from "./execution-workspaces.js";
+import { runnerRoutes } from "./runners.js";
 
 /** The route table: the HTTP app and the OpenAPI document are both built from it. */
 export const allRoutes: readonly AnyRoute[] = [
@@ -50,8 +51,9 @@ export const allRoutes: readonly AnyRoute[] = [
   ...routineRoutes,
   ...authUserRoutes,
   ...memberRoutes,
-  ...secretRoutes,
   ...wakeBreakerRoutes,
   ...portabilityRoutes,
+  ...secretRoutes,
   ...executionWorkspaceRoutes,
+  ...runnerRoutes,
 ];
