@@ -20,6 +20,7 @@ import { CostsPage } from "./pages/costs.js";
 import { DashboardPage } from "./pages/dashboard.js";
 import { IssueRoute } from "./pages/issue.js";
 import { IssuesPage } from "./pages/issues.js";
+import { ImportExportPage } from "./pages/import-export.js";
 import { MembersPage } from "./pages/members.js";
 import { NewIssuePage } from "./pages/new-issue.js";
 import { OnboardingPage } from "./pages/onboarding.js";
@@ -75,6 +76,7 @@ export const routes: RouteObject[] = [
           { path: "activity", element: <ActivityPage /> },
           { path: "costs", element: <CostsPage /> },
           { path: "secrets", element: <SecretsPage /> },
+          { path: "import-export", element: <ImportExportPage /> },
           { path: "members", element: <MembersPage /> },
           { path: "approvals", element: <ApprovalsPage /> },
           { path: "approvals/:approvalId", element: <ApprovalRoute /> },
@@ -190,6 +192,7 @@ const NAV = [
   { path: "/secrets", label: "Secrets" },
   { path: "/members", label: "Members" },
   { path: "/activity", label: "Activity" },
+  { path: "/import-export", label: "Import/export" },
 ];
 
 function Layout() {
