@@ -214,6 +214,14 @@ describe("webhook triggers", () => {
     expect(stored!.secretCiphertext).not.toContain(fresh);
   });
 
+  it("a secret sealed under another server secret is a 409 naming rotation, not a 500", async () => {
+    const { trigger, secret, path } = await webhook();
+    await t.current.tdb.db.query("UPDATE routine_triggers SET secret_ciphertext = 'v1.AAAA.AAAA.AAAA' WHERE id = $1", [trigger.id]);
+    const res = await t.current.call("POST", path, { rawBody: "{}", anonymous: true, headers: sign(secret, "{}") });
+    expect(res.status).toBe(409);
+    expect(res.body.code).toBe("webhook_secret_unreadable");
+  });
+
   it("bearer mode checks Authorization: Bearer <secret>", async () => {
     const { routine } = await setup();
     const res = await t.current.post(`/api/routines/${routine.id}/triggers`, { kind: "webhook", signingMode: "bearer" });

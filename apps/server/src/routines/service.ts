@@ -490,9 +490,16 @@ export function createRoutineService(deps: RoutineServiceDeps) {
         [publicId],
       );
       if (!trigger) throw notFound("Routine trigger not found");
+      let secret: string;
+      try {
+        secret = secrets.open(trigger.secretCiphertext);
+      } catch {
+        // Sealed under another server secret (it was changed): no signature can match until rotation.
+        throw conflict("The webhook secret cannot be read (the server secret changed); rotate it", undefined, "webhook_secret_unreadable");
+      }
       const verdict = verifyWebhook(
         trigger.signingMode,
-        secrets.open(trigger.secretCiphertext),
+        secret,
         req,
         clock.now(),
         trigger.replayWindowSec ?? ROUTINE_REPLAY_WINDOW_DEFAULT_SEC,
