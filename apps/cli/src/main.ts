@@ -12,6 +12,7 @@ import { initGroup } from "./commands/init.js";
 import { issueGroup } from "./commands/issue.js";
 import { loginGroup, logoutGroup } from "./commands/login.js";
 import { routineGroup } from "./commands/routine.js";
+import { runnerGroup } from "./commands/runner.js";
 import { runGroup as runsGroup } from "./commands/run.js";
 import { secretGroup } from "./commands/secret.js";
 import { startGroup } from "./commands/start.js";
@@ -31,6 +32,7 @@ const GROUPS: readonly CommandGroup[] = [
   runsGroup,
   activityGroup,
   secretGroup,
+  runnerGroup,
 ];
 
 function version(): string {
