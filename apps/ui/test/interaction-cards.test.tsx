@@ -328,11 +328,12 @@ describe("the issue thread", () => {
       [`GET /api/issues/${ISSUE}/interactions`]: { body: [card("request_confirmation", { prompt: "Go ahead with the plan?" })] },
     });
     renderBoard("/c/co1/issues/ACM-1", api);
-    const thread = await screen.findByRole("list", { name: "Comments" });
+    const thread = await screen.findByRole("list", { name: "Conversation" });
     await within(thread).findByText("Go ahead with the plan?");
+    // The conversation also holds the description (and runs and changes): only comments and cards here.
     const entries = within(thread)
       .getAllByRole("listitem")
-      .filter((li) => li.parentElement === thread);
+      .filter((li) => li.parentElement === thread && (li.matches(".comment") || li.matches(".thread-card")));
     expect(
       entries.map((li) => (li.querySelector("[data-interaction-id]") ? "card" : li.textContent?.includes("plan") ? "c1" : "c2")),
     ).toEqual(["c1", "card", "c2"]);

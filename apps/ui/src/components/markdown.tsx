@@ -1,6 +1,7 @@
 import { useMemo, type AnchorHTMLAttributes } from "react";
 import Markdown, { type Components } from "react-markdown";
 import remarkGfm from "remark-gfm";
+import { IssueRefChip, remarkIssueRefs } from "./issue-refs.js";
 
 /**
  * Agents write markdown (plans, summaries, comments, descriptions, documents): rendered with
@@ -13,12 +14,18 @@ export function MarkdownText({
   source,
   mentionNames = [],
   className = "markdown",
+  issuePrefix,
 }: {
   source: string;
   mentionNames?: readonly string[];
   className?: string;
+  /** The company's issue prefix: its identifiers (ACM-12) show as chips with live status. */
+  issuePrefix?: string;
 }) {
-  const remarkPlugins = useMemo(() => [remarkGfm, remarkMentions(mentionNames)], [mentionNames]);
+  const remarkPlugins = useMemo(
+    () => [remarkGfm, remarkMentions(mentionNames), ...(issuePrefix ? [remarkIssueRefs(issuePrefix)] : [])],
+    [mentionNames, issuePrefix],
+  );
   return (
     <div className={className}>
       <Markdown remarkPlugins={remarkPlugins} components={COMPONENTS} skipHtml>
@@ -37,7 +44,13 @@ function SafeLink({ href, children, title }: AnchorHTMLAttributes<HTMLAnchorElem
   );
 }
 
-const COMPONENTS: Components = { a: ({ node: _node, ...props }) => <SafeLink {...props} /> };
+const COMPONENTS: Components = {
+  a: ({ node: _node, ...props }) => <SafeLink {...props} />,
+  span: ({ node: _node, ...props }) => {
+    const ref = (props as Record<string, unknown>)["data-issue-ref"];
+    return typeof ref === "string" ? <IssueRefChip identifier={ref} /> : <span {...props} />;
+  },
+};
 
 interface MdNode {
   type: string;

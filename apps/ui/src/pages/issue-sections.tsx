@@ -174,6 +174,7 @@ export function SubIssuesSection({ issue, onChanged }: { issue: IssueDetail; onC
 /** Blocked-by relations (PATCH blockedByIssueIds replaces the set) and the issues this one blocks. */
 export function BlockersSection({ issue, onChanged }: { issue: IssueDetail; onChanged: () => unknown }) {
   const api = useApi();
+  const { company } = useCompany();
   const [ref, setRef] = useState("");
   const save = async (ids: string[]) => {
     await unwrap(api.PATCH("/api/issues/{id}", { params: { path: { id: issue.id } }, body: { blockedByIssueIds: ids } }));
@@ -218,7 +219,7 @@ export function BlockersSection({ issue, onChanged }: { issue: IssueDetail; onCh
         </ul>
       )}
       <form className="inline-form" onSubmit={add}>
-        <Field label="Add blocker" hint="Identifier of the blocking issue, e.g. ACME-4.">
+        <Field label="Add blocker" hint={`Identifier of the blocking issue, e.g. ${company.issuePrefix}-4.`}>
           {(id, hint) => <input id={id} aria-describedby={hint} value={ref} onChange={(e) => setRef(e.target.value)} className="mono" />}
         </Field>
         <button type="submit" className="secondary" disabled={busy || !ref.trim()}>
