@@ -1,125 +1,187 @@
 import { useQuery } from "@tanstack/react-query";
-import { useMemo, useState, type FormEvent } from "react";
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { Link, useLocation, useNavigate, useSearchParams } from "react-router";
+import { ISSUE_PRIORITIES } from "@staple/contracts";
 import { useApi } from "../api/context.js";
 import { queries } from "../api/queries.js";
 import type { Issue } from "../api/types.js";
 import { LabelChips } from "../components/label-chip.js";
+import { MultiSelect } from "../components/multi-select.js";
 import { QueryState } from "../components/query-state.js";
 import { Badge, PageTitle } from "../components/ui.js";
+import { catalogQueries } from "../lib/catalog.js";
 import { useCompany } from "../lib/company-context.js";
 import { relativeTime } from "../lib/format.js";
+import { useListKeys } from "../lib/hotkeys.js";
+import {
+  applyIssueView,
+  GROUP_KEYS,
+  groupIssues,
+  NONE,
+  readIssueView,
+  SORT_KEYS,
+  statusFilterValues,
+  toggleStatus,
+  toggleValue,
+  type GroupKey,
+  type ListFilter,
+} from "../lib/issue-filters.js";
 import { paginate, PAGE_SIZE } from "../lib/paginate.js";
 import { withQuery } from "../lib/routes.js";
 import { ALL_ISSUE_STATUSES, BOARD_COLUMNS, groupByStatus, humanize, OPEN_ISSUE_STATUSES } from "../lib/status.js";
+
+export { statusFilterValues };
 
 /** The server returns at most 1000 issues per request; the page renders PAGE_SIZE of them. */
 const FETCH_LIMIT = 1000;
 /** Cards per board column before "show all". */
 const BOARD_COLUMN_CARDS = 20;
-
-export function statusFilterValues(filter: string): string[] {
-  if (filter === "open") return [...OPEN_ISSUE_STATUSES];
-  if (filter === "all" || !filter) return [];
-  return filter.split(",").filter((s) => (ALL_ISSUE_STATUSES as readonly string[]).includes(s));
-}
+/** Typing settles this long before the URL follows (the list itself filters on every key). */
+const SEARCH_URL_DELAY_MS = 250;
 
 export function IssuesPage() {
-  const { company, base, agentName } = useCompany();
+  const { company, base, agents, agentName } = useCompany();
   const loc = useLocation();
   const navigate = useNavigate();
   const [search] = useSearchParams();
-  const filter = search.get("status") ?? "open";
-  const view = search.get("view") === "board" ? "board" : "list";
-  const q = search.get("q") ?? "";
-  const labelId = search.get("label") ?? "";
+  const view = useMemo(() => readIssueView(search), [search]);
+  const mode = search.get("view") === "board" ? "board" : "list";
   const page = Number(search.get("page") ?? "1");
-  const statuses = statusFilterValues(filter);
-  const [searchText, setSearchText] = useState(q);
+  const statuses = statusFilterValues(view.status);
+  const [searchText, setSearchText] = useState(view.q);
+  const set = useCallback(
+    (changes: Record<string, string | number | null>, replace = false) => navigate(withQuery(loc, { ...changes, page: null }), { replace }),
+    [loc, navigate],
+  );
+  // Search as you type: the rows follow each key, the URL (replaced, not pushed) once typing pauses.
+  useEffect(() => {
+    if (searchText.trim() === view.q) return;
+    const t = setTimeout(() => set({ q: searchText.trim() || null }, true), SEARCH_URL_DELAY_MS);
+    return () => clearTimeout(t);
+  }, [searchText, view.q, set]);
 
   const api = useApi();
-  const labels = useQuery(queries.labels(api, company.id));
+  const labels = useQuery(queries.labels(api, company.id)).data ?? [];
+  const projects = useQuery(catalogQueries.projects(api, company.id)).data ?? [];
+  // A single assignee or label is also asked of the server (fewer rows over the wire); several
+  // are filtered here, as the server takes one value each.
+  const one = (values: string[]) => (values.length === 1 ? values[0] : undefined);
+  const assigneeParam = one(view.assignee);
+  const labelParam = one(view.label);
   const issues = useQuery(
     queries.issues(api, company.id, {
       status: statuses.join(",") || undefined,
-      q: q || undefined,
-      labelId: labelId || undefined,
+      assigneeAgentId: assigneeParam === NONE ? "null" : assigneeParam,
+      labelId: labelParam === NONE ? undefined : labelParam,
       limit: FETCH_LIMIT,
     }),
   );
-  const current = useMemo(() => paginate(issues.data ?? [], page), [issues.data, page]);
+  const shown = useMemo(() => applyIssueView(issues.data ?? [], { ...view, q: searchText.trim() }), [issues.data, view, searchText]);
+  const current = useMemo(() => paginate(shown, page), [shown, page]);
+  const projectName = (id: string | null | undefined) =>
+    id ? (projects.find((p) => p.id === id)?.name ?? "Unknown project") : "No project";
 
-  const onSearch = (e: FormEvent) => {
-    e.preventDefault();
-    navigate(withQuery(loc, { q: searchText.trim() || null, page: null }));
+  const filterOptions: Record<ListFilter, { value: string; label: string }[]> = {
+    assignee: [
+      { value: NONE, label: "Unassigned" },
+      ...agents.filter((a) => a.status !== "terminated" || view.assignee.includes(a.id)).map((a) => ({ value: a.id, label: a.name })),
+    ],
+    priority: ISSUE_PRIORITIES.map((p) => ({ value: p, label: humanize(p) })),
+    project: [{ value: NONE, label: "No project" }, ...projects.map((p) => ({ value: p.id, label: p.name }))],
+    label: [{ value: NONE, label: "No label" }, ...labels.map((l) => ({ value: l.id, label: l.name }))],
   };
+  const activeFilters = (["assignee", "priority", "project", "label"] as const).filter((f) => view[f].length);
 
   return (
     <>
-      <PageTitle
-        title="Issues"
-        actions={
-          <Link to={`${base}/issues/new`} className="button">
-            New issue
-          </Link>
-        }
-      >
-        Issues
-      </PageTitle>
-      <div className="toolbar" role="group" aria-label="Issue filters">
-        <div className="field inline">
-          <label htmlFor="status-filter">Status</label>
-          <select id="status-filter" value={filter} onChange={(e) => navigate(withQuery(loc, { status: e.target.value, page: null }))}>
-            <option value="open">Open (not done or cancelled)</option>
-            <option value="all">All</option>
-            {ALL_ISSUE_STATUSES.map((s) => (
-              <option key={s} value={s}>
-                {humanize(s)}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div className="field inline">
-          <label htmlFor="label-filter">Label</label>
-          <select
-            id="label-filter"
-            value={labelId}
-            onChange={(e) => navigate(withQuery(loc, { label: e.target.value || null, page: null }))}
-          >
-            <option value="">Any label</option>
-            {/* A label in the URL that is not (yet) in the list still shows as selected. */}
-            {labelId && labels.data && !labels.data.some((l) => l.id === labelId) ? <option value={labelId}>Unknown label</option> : null}
-            {(labels.data ?? []).map((l) => (
-              <option key={l.id} value={l.id}>
-                {l.name}
-              </option>
-            ))}
-          </select>
-        </div>
-        <form onSubmit={onSearch} className="field inline" role="search">
-          <label htmlFor="issue-search">Search</label>
-          <input
-            id="issue-search"
-            type="search"
-            value={searchText}
-            onChange={(e) => setSearchText(e.target.value)}
-            placeholder="Title or identifier"
+      <PageTitle title="Issues">Issues</PageTitle>
+      <div className="filter-bar" role="group" aria-label="Issue filters">
+        <input
+          id="issue-search"
+          type="search"
+          aria-label="Search issues"
+          aria-keyshortcuts="/"
+          value={searchText}
+          onChange={(e) => setSearchText(e.target.value)}
+          placeholder="Search title or identifier  ( / )"
+        />
+        <MultiSelect
+          label="Status"
+          summary={view.status === "open" ? "Open" : view.status === "all" ? "Any" : `${statuses.length}`}
+          options={ALL_ISSUE_STATUSES.map((s) => ({ value: s, label: humanize(s) }))}
+          selected={view.status === "all" ? [] : statuses}
+          onToggle={(s) => set({ status: toggleStatus(view.status, s) })}
+          presets={[
+            { label: "Open", onClick: () => set({ status: null }) },
+            { label: "All", onClick: () => set({ status: "all" }) },
+          ]}
+        />
+        {(["assignee", "priority", "project", "label"] as const).map((f) => (
+          <MultiSelect
+            key={f}
+            label={humanize(f)}
+            summary={view[f].length ? `${view[f].length}` : "Any"}
+            options={filterOptions[f]}
+            selected={view[f]}
+            onToggle={(v) => set({ [f]: toggleValue(view[f], v) })}
+            presets={view[f].length ? [{ label: "Clear", onClick: () => set({ [f]: null }) }] : []}
           />
-          <button type="submit" className="secondary">
-            Search
-          </button>
-        </form>
+        ))}
+        <label className="field inline">
+          <span className="sr-only">Sort by</span>
+          <select
+            aria-label="Sort by"
+            value={view.sort}
+            onChange={(e) => set({ sort: e.target.value === "updated" ? null : e.target.value })}
+          >
+            {SORT_KEYS.map((k) => (
+              <option key={k} value={k}>
+                Sort: {k === "identifier" ? "Newest number" : humanize(k)}
+              </option>
+            ))}
+          </select>
+        </label>
+        {mode === "list" ? (
+          <label className="field inline">
+            <span className="sr-only">Group by</span>
+            <select
+              aria-label="Group by"
+              value={view.group}
+              onChange={(e) => set({ group: e.target.value === "none" ? null : e.target.value })}
+            >
+              {GROUP_KEYS.map((k) => (
+                <option key={k} value={k}>
+                  {k === "none" ? "No grouping" : `Group: ${humanize(k)}`}
+                </option>
+              ))}
+            </select>
+          </label>
+        ) : null}
         <div className="segmented" role="group" aria-label="View">
-          <Link to={withQuery(loc, { view: null })} aria-current={view === "list" ? "page" : undefined}>
+          <Link to={withQuery(loc, { view: null })} aria-current={mode === "list" ? "page" : undefined}>
             List
           </Link>
-          <Link to={withQuery(loc, { view: "board", page: null })} aria-current={view === "board" ? "page" : undefined}>
+          <Link to={withQuery(loc, { view: "board", page: null })} aria-current={mode === "board" ? "page" : undefined}>
             Board
           </Link>
         </div>
       </div>
+      {activeFilters.length ? (
+        <p className="active-filters" aria-live="polite">
+          <span className="muted">Filtered by</span>
+          {activeFilters.map((f) => (
+            <span key={f} className="badge">
+              {humanize(f)}:{" "}
+              {view[f]
+                .map((v) => filterOptions[f].find((o) => o.value === v)?.label ?? (f === "project" ? projectName(v) : "Unknown"))
+                .join(", ")}
+            </span>
+          ))}
+          <Link to={withQuery(loc, { assignee: null, priority: null, project: null, label: null, q: null, page: null })}>Clear all</Link>
+        </p>
+      ) : null}
       <QueryState
-        query={issues}
+        query={{ ...issues, data: issues.data ? shown : undefined }}
         empty={
           <>
             No issues match. <Link to={`${base}/issues/new`}>Create one</Link>.
@@ -127,55 +189,107 @@ export function IssuesPage() {
         }
       >
         {(list) =>
-          view === "board" ? (
-            <Board issues={list} columns={statuses.length ? statuses : filter === "all" ? [...BOARD_COLUMNS] : [...OPEN_ISSUE_STATUSES]} />
+          mode === "board" ? (
+            <Board
+              issues={list}
+              columns={statuses.length ? statuses : view.status === "all" ? [...BOARD_COLUMNS] : [...OPEN_ISSUE_STATUSES]}
+            />
           ) : (
             <>
-              <table className="table issues-table">
-                <thead>
-                  <tr>
-                    <th scope="col">ID</th>
-                    <th scope="col">Title</th>
-                    <th scope="col">Status</th>
-                    <th scope="col">Priority</th>
-                    <th scope="col">Assignee</th>
-                    <th scope="col">Updated</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {current.items.map((i) => (
-                    <tr key={i.id}>
-                      <td className="mono">
-                        <Link to={`${base}/issues/${i.identifier}`}>{i.identifier}</Link>
-                      </td>
-                      <td>
-                        <Link to={`${base}/issues/${i.identifier}`}>{i.title}</Link> <LabelChips labels={i.labels} />
-                      </td>
-                      <td>
-                        <Badge status={i.status} />
-                      </td>
-                      <td>
-                        <span className={`priority prio-${i.priority}`}>{humanize(i.priority)}</span>
-                      </td>
-                      <td>{agentName(i.assigneeAgentId)}</td>
-                      <td>{relativeTime(i.updatedAt)}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-              <Pager
-                page={current.page}
-                pageCount={current.pageCount}
-                from={current.from}
-                to={current.to}
-                total={current.total}
-                capped={list.length >= FETCH_LIMIT}
+              <IssueTable
+                issues={view.group === "none" ? current.items : list}
+                group={view.group}
+                groupLabel={(k) =>
+                  view.group === "assignee"
+                    ? k === NONE
+                      ? "Unassigned"
+                      : agentName(k)
+                    : view.group === "project"
+                      ? projectName(k === NONE ? null : k)
+                      : humanize(k)
+                }
               />
+              {view.group === "none" ? (
+                <Pager
+                  page={current.page}
+                  pageCount={current.pageCount}
+                  from={current.from}
+                  to={current.to}
+                  total={current.total}
+                  capped={(issues.data?.length ?? 0) >= FETCH_LIMIT}
+                />
+              ) : null}
             </>
           )
         }
       </QueryState>
     </>
+  );
+}
+
+/**
+ * The list: one link (the title) per row, so one tab stop per row; `j`/`k` highlight and focus the
+ * next or previous row, Enter opens it.
+ */
+function IssueTable({ issues, group, groupLabel }: { issues: Issue[]; group: GroupKey; groupLabel: (key: string) => string }) {
+  const { base, agentName } = useCompany();
+  const navigate = useNavigate();
+  const groups = useMemo(() => groupIssues(issues, group), [issues, group]);
+  const flat = useMemo(() => groups.flatMap((g) => g.items), [groups]);
+  const [active, setActive] = useState(-1);
+  const body = useRef<HTMLTableElement>(null);
+  const focusRow = useCallback((index: number) => {
+    setActive(index);
+    body.current?.querySelector<HTMLAnchorElement>(`tr[data-row="${index}"] a`)?.focus();
+  }, []);
+  useListKeys(flat.length, (index) => navigate(`${base}/issues/${flat[index]!.identifier}`), active, focusRow);
+  let row = -1;
+  return (
+    <table className="table issues-table" ref={body}>
+      <thead>
+        <tr>
+          <th scope="col">Issue</th>
+          <th scope="col">Status</th>
+          <th scope="col">Priority</th>
+          <th scope="col">Assignee</th>
+          <th scope="col">Updated</th>
+        </tr>
+      </thead>
+      {groups.map((g) => (
+        <tbody key={g.key || "all"}>
+          {group !== "none" ? (
+            <tr className="group-head">
+              <th scope="colgroup" colSpan={5}>
+                {groupLabel(g.key)} <span className="count">{g.items.length}</span>
+              </th>
+            </tr>
+          ) : null}
+          {g.items.map((i) => {
+            row += 1;
+            const index = row;
+            return (
+              <tr key={i.id} data-row={index} className={index === active ? "active" : undefined} data-issue-id={i.id}>
+                <td className="title-cell">
+                  <span className="mono ident-cell">{i.identifier}</span>
+                  <Link to={`${base}/issues/${i.identifier}`} onFocus={() => setActive(index)}>
+                    {i.title}
+                  </Link>{" "}
+                  <LabelChips labels={i.labels} />
+                </td>
+                <td>
+                  <Badge status={i.status} />
+                </td>
+                <td>
+                  <span className={`priority prio-${i.priority}`}>{humanize(i.priority)}</span>
+                </td>
+                <td>{agentName(i.assigneeAgentId)}</td>
+                <td className="muted">{relativeTime(i.updatedAt)}</td>
+              </tr>
+            );
+          })}
+        </tbody>
+      ))}
+    </table>
   );
 }
 
