@@ -17,6 +17,7 @@ import { formatCents, formatTime, relativeTime } from "../lib/format.js";
 import { queryKeys } from "../lib/query-keys.js";
 import { humanize } from "../lib/status.js";
 import { RunTable } from "./dashboard.js";
+import { roleLabel } from "../lib/roles.js";
 
 export function AgentPage({ agentId }: { agentId: string }) {
   const agent = useQuery(queries.agent(useApi(), agentId));
@@ -125,7 +126,7 @@ function AgentView({ agent: a }: { agent: Agent }) {
         {a.name} <Badge status={a.status} />
       </PageTitle>
       <p className="lede">
-        {humanize(a.role)}
+        {roleLabel(a.role)}
         {a.title ? ` · ${a.title}` : ""}
         {a.reportsTo ? (
           <>
@@ -152,7 +153,8 @@ function AgentView({ agent: a }: { agent: Agent }) {
         <p>A terminated agent is never woken again and its live runs are cancelled. This cannot be undone from the board.</p>
       </ConfirmDialog>
       {a.errorReason ? <p className="error">Last error: {a.errorReason}</p> : null}
-      {paused ? (
+      {/* One banner at a time: right after pausing, the action's own notice says it (S17). */}
+      {paused && !notice ? (
         <p className="notice">
           Paused{a.pauseReason ? ` (${humanize(a.pauseReason)})` : ""} {relativeTime(a.pausedAt)}. A paused agent is not woken.
         </p>

@@ -10,7 +10,7 @@ import { useCompany } from "../lib/company-context.js";
 import { relativeTime } from "../lib/format.js";
 import { queryKeys } from "../lib/query-keys.js";
 import { withQuery } from "../lib/routes.js";
-import { humanize } from "../lib/status.js";
+import { roleLabel } from "../lib/roles.js";
 
 export function AgentsPage() {
   const { company, base, agents, agentName } = useCompany();
@@ -62,7 +62,7 @@ export function AgentsPage() {
                   <Link to={`${base}/agents/${a.id}`}>{a.name}</Link>
                   {a.title ? <div className="muted small">{a.title}</div> : null}
                 </td>
-                <td>{humanize(a.role)}</td>
+                <td>{roleLabel(a.role)}</td>
                 <td>
                   <Badge status={a.status} />
                 </td>

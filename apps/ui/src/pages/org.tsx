@@ -7,6 +7,7 @@ import { QueryState } from "../components/query-state.js";
 import { Badge, PageTitle } from "../components/ui.js";
 import { useCompany } from "../lib/company-context.js";
 import { humanize } from "../lib/status.js";
+import { roleLabel } from "../lib/roles.js";
 
 export function OrgPage() {
   const { company } = useCompany();
@@ -30,7 +31,7 @@ function Tree({ nodes, root = false }: { nodes: OrgNode[]; root?: boolean }) {
           <div className="org-node">
             <Link to={`${base}/agents/${n.id}`}>{n.name}</Link>
             <span className="muted">
-              {humanize(n.role)}
+              {roleLabel(n.role)}
               {n.title ? ` · ${n.title}` : ""}
             </span>
             <Badge status={n.status} />
