@@ -20,12 +20,20 @@ const DUE = 20;
 
 function counting(db) {
   const c = { n: 0 };
-  const wrap = (q) => ({ query: (sql, p) => (c.n++, q.query(sql, p)) });
+  const wrap = (q) => ({
+    query: (sql, p) => {
+      c.n++;
+      return q.query(sql, p);
+    },
+  });
   return {
     c,
     db: {
       kind: db.kind,
-      query: (sql, p) => (c.n++, db.query(sql, p)),
+      query: (sql, p) => {
+        c.n++;
+        return db.query(sql, p);
+      },
       tx: (fn) => db.tx((q) => fn(wrap(q))),
       exec: (sql) => db.exec(sql),
       listen: (ch, h) => db.listen(ch, h),
