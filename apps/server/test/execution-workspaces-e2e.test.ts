@@ -327,6 +327,41 @@ describe("execution workspaces (isolated git worktree per issue)", () => {
   );
 
   it(
+    "a hold left on a run that ended without releasing it (its server died) is stale: the next run of the issue takes the worktree over",
+    async () => {
+      const repo = makeRepo("stale");
+      const company = await createCompany(t.current);
+      const project = await createProject(company.id, repo, { defaultMode: "isolated_workspace" });
+      const agent = await createAgent(t.current, company.id, {
+        adapterConfig: { command: process.execPath, args: ["-e", "console.log('cwd=' + process.cwd())"] },
+      });
+      const issue = await createIssue(t.current, company.id, {
+        title: "Stale hold",
+        projectId: project.id,
+        assigneeAgentId: agent.id,
+        status: "todo",
+      });
+      const [first] = await finishedRuns(issue.id, 1);
+      expect(first!.status).toBe("succeeded");
+      await t.current.tdb.db.query("UPDATE execution_workspaces SET holder_run_id = $2, held_at = now() WHERE source_issue_id = $1", [
+        issue.id,
+        first!.id,
+      ]);
+      const wake = await t.current.post(`/api/agents/${agent.id}/wakeup`, {
+        source: "on_demand",
+        reason: "again",
+        payload: { issueId: issue.id },
+      });
+      expect(wake.status).toBe(202);
+      const runs = await finishedRuns(issue.id, 2);
+      expect(runs[1], JSON.stringify(runs[1])).toMatchObject({ status: "succeeded", errorCode: null });
+      const [ws] = (await t.current.get(`/api/companies/${company.id}/execution-workspaces?issueId=${issue.id}`)).body;
+      expect(ws).toMatchObject({ holderRunId: null, status: "idle" });
+    },
+    E2E_TIMEOUT_MS,
+  );
+
+  it(
     "closing runs the teardown command in the worktree before removing it; a keep policy leaves the worktree on disk",
     async () => {
       const company = await createCompany(t.current);

@@ -70,14 +70,15 @@ interface IssueContext {
 }
 
 /**
- * Whether the workspace's holder still counts: its run is running, or ended so recently that its
- * executor may still be stopping the process (a cancel marks the run ended before the process has
- * exited; the executor releases the hold once it has). A hold older than that belongs to a server
- * that died, and is stale.
+ * Whether the workspace's holder still counts: its run is running, or was cancelled so recently
+ * that its executor may still be stopping the process (a cancel marks the run ended before the
+ * process has exited; the executor releases the hold once it has). The executor releases before it
+ * finalizes, so a hold left on a run that ended any other way (a reaped, process-lost run) or on a
+ * cancel older than that belongs to a server that died: stale, and taken over.
  */
 const holderLiveSql = (ew: string) =>
   `${ew}.holder_run_id IS NOT NULL AND EXISTS (SELECT 1 FROM heartbeat_runs hr WHERE hr.id = ${ew}.holder_run_id
-     AND (hr.status = 'running' OR COALESCE(hr.finished_at, hr.updated_at) > now() - interval '5 minutes'))`;
+     AND (hr.status = 'running' OR (hr.status = 'cancelled' AND COALESCE(hr.finished_at, hr.updated_at) > now() - interval '5 minutes')))`;
 
 export interface ExecutionWorkspaceOptions {
   db: Database;
