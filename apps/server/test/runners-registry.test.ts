@@ -97,4 +97,29 @@ describe("runner registry", () => {
     expect(await registry.sweepOffline()).toBe(1);
     expect((await registry.heartbeat(principal, runner.id, [])).status).toBe("online");
   });
+
+  it("a vanished runner's run is reaped as process_lost once, never judged by a local pid", async () => {
+    const db = t.current.tdb.db;
+    const tokens = createRunnerTokens(db);
+    const registry = createRunnerRegistry(db, { leaseMs: 30_000 });
+    const company = await createCompany(t.current);
+    const principal = (await tokens.verify((await tokens.create({ name: "r", companyId: company.id, createdByUserId: null })).token))!;
+    const runner = await registry.register(principal, { name: "gone", labels: ["gpu"], adapterTypes: ["process"] });
+    const agent = await createAgent(t.current, company.id, { adapterConfig: { command: "/bin/true" } });
+    // The recorded pid is a live process here (this test's own): it belongs to the runner's machine.
+    const [run] = await db.query<{ id: string }>(
+      `INSERT INTO heartbeat_runs (company_id, agent_id, status, started_at, lease_owner, lease_expires_at, runner_id, process_pid)
+       VALUES ($1, $2, 'running', now(), $3, now() - interval '1 second', $4, $5) RETURNING id`,
+      [company.id, agent.id, runnerLeaseOwner(runner.id), runner.id, process.pid],
+    );
+    await t.current.services.engine.runPeriodicPass();
+    await t.current.services.engine.runPeriodicPass();
+    const [after] = await db.query<{ status: string; errorCode: string | null }>(
+      "SELECT status, error_code FROM heartbeat_runs WHERE id = $1",
+      [run!.id],
+    );
+    expect(after).toEqual({ status: "failed", errorCode: "process_lost" });
+    const retries = await db.query("SELECT id FROM heartbeat_runs WHERE retry_of_run_id = $1", [run!.id]);
+    expect(retries).toHaveLength(1);
+  });
 });

@@ -26,6 +26,7 @@ import { tickTimers } from "./timers.js";
 import { promoteDueScheduledRetries } from "./transient-retry.js";
 import { reconcileStrandedAssignedIssues } from "./recovery/stranded.js";
 import { stopDetachedRunProcess, stopLeftoverRunProcesses } from "./recovery/detached-process.js";
+import { createRunnerRegistry } from "../runners/registry.js";
 import type { RunEngineResources } from "./resources.js";
 import { createExecutionWorkspaces } from "../workspaces/service.js";
 
@@ -132,6 +133,7 @@ export function createRunEngine(opts: RunEngineOptions) {
       if (opts.recovery?.strandedReconciliation !== false) await reconcileStrandedAssignedIssues(db, enqueuer);
       await res.executionWorkspaces?.cleanupClosed();
       await res.logStore.prune(clock.now());
+      await createRunnerRegistry(db, { leaseMs: res.leaseMs }).sweepOffline();
     } catch (error) {
       logger.error("scheduler pass failed", { err: error });
     }

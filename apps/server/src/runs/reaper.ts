@@ -5,6 +5,7 @@ import type { RunEngineResources } from "./resources.js";
 import type { RunRow } from "./rows.js";
 import { RUN_COLUMNS } from "./rows.js";
 import { runFinalizeSteps, type FinalizeContext } from "./finalize/pipeline.js";
+import { isRunnerLease } from "./recovery/detached-process.js";
 
 export interface ReapResult {
   reaped: number;
@@ -35,10 +36,13 @@ export async function reapExpiredLeases(res: RunEngineResources, opts: { foreign
     [res.instanceId, Boolean(opts.foreignOwnersToo)],
   );
   for (const candidate of expired) {
+    // A runner's run: its pid and group are on the runner's machine, never looked at or signalled here
+    // (docs/runners.md#vanished-runners); an expired lease means the runner vanished.
+    const local = !isRunnerLease(candidate.leaseOwner);
     // A live leader keeps the run (docs/runs.md#lease-expiry-and-orphaned-processes): it is only
     // detached from its (lost) server. Its lease is extended so the check repeats once per lease
     // period, not on every pass.
-    if (candidate.processPid && isProcessAlive(candidate.processPid)) {
+    if (local && candidate.processPid && isProcessAlive(candidate.processPid)) {
       await db.tx(async (q) => {
         const [marked] = await q.query<{ id: string }>(
           `UPDATE heartbeat_runs SET error_code = $2, error = $3, lease_owner = NULL,
@@ -69,7 +73,7 @@ export async function reapExpiredLeases(res: RunEngineResources, opts: { foreign
     }
     // The leader is gone but descendants of its group live on: stop them (no orphan keeps working).
     let groupNote = "";
-    if (candidate.processGroupId && isProcessGroupAlive(candidate.processGroupId)) {
+    if (local && candidate.processGroupId && isProcessGroupAlive(candidate.processGroupId)) {
       signalProcessGroup(candidate.processGroupId, "SIGKILL");
       groupNote = `; killed the descendant process group ${candidate.processGroupId}`;
     }

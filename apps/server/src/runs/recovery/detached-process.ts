@@ -70,9 +70,16 @@ export function groupBelongsToRun(pgid: number, runId: string, groups = scanProc
   return (groups.get(pgid) ?? []).some((pid) => processCarriesRun(pid, runId));
 }
 
-/** The server instance named by a lease owner (`host:pid:random`) is another live server on this machine. */
+/** The run is leased to a runner (`runner:<id>`): its processes are the runner's to stop, on its machine. */
+export const isRunnerLease = (leaseOwner: string | null | undefined) => typeof leaseOwner === "string" && leaseOwner.startsWith("runner:");
+
+/**
+ * The run belongs to someone else who stops its processes: another live server on this machine (lease
+ * owner `host:pid:random` with a live pid), a server on another machine, or a runner.
+ */
 function ownedByOtherLiveServer(leaseOwner: string | null, instanceId: string): boolean {
-  if (!leaseOwner || leaseOwner === instanceId || leaseOwner.startsWith("runner:")) return false;
+  if (isRunnerLease(leaseOwner)) return true;
+  if (!leaseOwner || leaseOwner === instanceId) return false;
   const [host, pid] = leaseOwner.split(":");
   if (host !== os.hostname()) return true; // its processes are not on this machine
   try {
