@@ -262,6 +262,12 @@ describe("audit", () => {
     ]) {
       expect(actions, action).toContain(action);
     }
+    // A personal key made in the board is recorded with its name (never its token).
+    const keyRows = (activity.body as Array<{ action: string; details: { name?: string } | null }>).filter(
+      (r) => r.action === "board_api_key.created" && r.details?.name === "laptop",
+    );
+    expect(keyRows).toHaveLength(1);
+    expect(JSON.stringify(activity.body)).not.toMatch(/stb_[0-9a-f]{48}/);
   });
 });
 

@@ -165,6 +165,9 @@ export function createUserService(db: Database) {
 
     scopeOf: boardScopeOf,
 
+    /** An audit row about the user in each of their companies, in the caller's transaction. */
+    audit: (q: Queryable, userId: string, action: string, details: Record<string, unknown>) => auditForUser(q, userId, action, details),
+
     async memberships(userId: string) {
       return db.query<{ companyId: string; companyName: string; role: CompanyRole }>(
         `SELECT m.company_id, c.name AS company_name, m.role FROM company_memberships m JOIN companies c ON c.id = m.company_id

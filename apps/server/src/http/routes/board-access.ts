@@ -10,7 +10,7 @@ import {
   OkBody,
 } from "@staple/contracts";
 import { generateCookie } from "hono/cookie";
-import { SESSION_COOKIE, SESSION_TTL_MS } from "../../auth/board-credentials.js";
+import { createBoardCredentials, SESSION_COOKIE, SESSION_TTL_MS } from "../../auth/board-credentials.js";
 import { forbidden, notFound } from "../../errors.js";
 import { created, defineRoute, ok, type Reply } from "../route.js";
 
@@ -61,7 +61,14 @@ export const boardAccessRoutes = [
     responses: { 201: { description: "Created", schema: CreatedBoardApiKey } },
     handler: async ({ actor, services, body }) => {
       if (actor.kind !== "board") throw forbidden("Board access required", "board_only");
-      return created(await services.boardCredentials.createKey(actor.userId, body.name, body.expiresAt ?? null));
+      // The key and its audit rows (one per company of the user) commit together.
+      return created(
+        await services.db.tx(async (q) => {
+          const key = await createBoardCredentials(q).createKey(actor.userId, body.name, body.expiresAt ?? null);
+          await services.users.audit(q, actor.userId, "board_api_key.created", { boardApiKeyId: key.id, name: key.name });
+          return key;
+        }),
+      );
     },
   }),
   defineRoute({
@@ -74,7 +81,13 @@ export const boardAccessRoutes = [
     handler: async ({ actor, services, params }) => {
       if (actor.kind !== "board") throw forbidden("Board access required", "board_only");
       if (!isUuid(params.keyId!)) throw notFound("Board API key not found");
-      return ok(await services.boardCredentials.revokeKey(actor.userId, params.keyId!));
+      return ok(
+        await services.db.tx(async (q) => {
+          const key = await createBoardCredentials(q).revokeKey(actor.userId, params.keyId!);
+          await services.users.audit(q, actor.userId, "board_api_key.revoked", { boardApiKeyId: key.id, name: key.name });
+          return key;
+        }),
+      );
     },
   }),
   defineRoute({
