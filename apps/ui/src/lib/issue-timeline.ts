@@ -60,10 +60,13 @@ export function buildTimeline(input: {
     const changes = changesOf(event);
     if (changes.length) entries.push({ kind: "event", at: event.createdAt, key: `a:${event.id}`, event, changes });
   }
-  return entries
-    .map((e, i) => ({ e, i, t: Date.parse(e.at) }))
-    .sort((a, b) => a.t - b.t || RANK[a.e.kind] - RANK[b.e.kind] || a.i - b.i)
-    .map(({ e }) => e);
+  return (
+    entries
+      // The issue's creation opens the conversation even when its first run was recorded a moment earlier.
+      .map((e, i) => ({ e, i, t: e.kind === "event" && e.event.action === "issue.created" ? Number.NEGATIVE_INFINITY : Date.parse(e.at) }))
+      .sort((a, b) => a.t - b.t || RANK[a.e.kind] - RANK[b.e.kind] || a.i - b.i)
+      .map(({ e }) => e)
+  );
 }
 
 /** A change as words: "moved it from Todo to In progress", "assigned it to Margaret". */

@@ -150,14 +150,19 @@ function CommentItem({ comment: c, issuePrefix }: { comment: Comment; issuePrefi
 function RunCard({ run: r, latest }: { run: IssueRun; latest: boolean }) {
   const { agentName } = useCompany();
   const live = isLiveRun(r.status);
-  const [open, setOpen] = useState(live || latest);
+  // Open while live and for the latest run, unless the person toggled it: an older run folds
+  // away once it finished and a newer one exists.
+  const [toggled, setToggled] = useState<boolean | null>(null);
+  const open = toggled ?? (live || latest);
   const tone = statusTone(r.status);
   return (
     <li className="tl-run" data-run-id={r.runId}>
       <details
         className={`run-card${tone === "good" ? " run-done" : tone === "bad" ? " run-bad" : ""}`}
         open={open}
-        onToggle={(e) => setOpen(e.currentTarget.open)}
+        onToggle={(e) => {
+          if (e.currentTarget.open !== open) setToggled(e.currentTarget.open);
+        }}
       >
         <summary>
           <Badge status={r.status} />

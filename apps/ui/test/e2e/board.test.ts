@@ -89,9 +89,13 @@ describe("the board in a browser", () => {
   });
 
   it("the issue page shows the run finishing live, then its transcript", async () => {
-    const runs = page.getByRole("list", { name: "Runs of this issue" });
-    await runs.getByText("Succeeded").first().waitFor();
-    await page.getByRole("log", { name: "Latest run transcript" }).getByText("working on it").waitFor();
+    // Runs are cards in the issue's conversation; the latest one is open with its transcript.
+    await page.locator("li[data-run-id]").getByText("Succeeded").first().waitFor();
+    await page
+      .getByRole("log", { name: /^Transcript of run / })
+      .getByText("working on it")
+      .first()
+      .waitFor();
     await shot("04-issue-run-finished");
   });
 
@@ -104,7 +108,7 @@ describe("the board in a browser", () => {
       .toBe(0);
     await page.getByLabel("Add a comment").fill("One more thing, please");
     await page.getByRole("button", { name: "Post comment" }).click();
-    await page.getByRole("list", { name: "Comments" }).getByText("One more thing, please").waitFor();
+    await page.getByRole("list", { name: "Conversation" }).getByText("One more thing, please").waitFor();
     // The comment wakes the assignee: a run queued after the comment shows up on the page and finishes.
     const ref = state.issuePath!.split("/").pop()!;
     const comments = await httpJson(server.url, "GET", `/api/issues/${ref}/comments`);
@@ -125,7 +129,8 @@ describe("the board in a browser", () => {
   });
 
   it("the run page shows the transcript first, raw log, events and details", async () => {
-    await page.getByRole("link", { name: "Open run" }).click();
+    // The latest run is the last card of the conversation.
+    await page.getByRole("link", { name: "Open run" }).last().click();
     await page.waitForURL(/\/runs\/[0-9a-f-]+$/);
     await page.getByRole("log", { name: "Transcript" }).getByText("working on it").waitFor();
     await page.getByText(/Raw log \(NDJSON/).click();
@@ -144,12 +149,12 @@ describe("the board in a browser", () => {
     await page.getByLabel("Assignee").selectOption({ label: "Script Bot" });
     await page.getByRole("button", { name: "Create issue" }).click();
     await page.waitForURL(/\/issues\/[A-Z]+-2$/);
-    await page
-      .getByRole("list", { name: "Runs of this issue" })
+    const runCards = page.getByRole("list", { name: "Conversation" }).locator("li[data-run-id]");
+    await runCards
       .getByText(/Queued|Running|Succeeded/)
       .first()
       .waitFor();
-    await page.getByRole("list", { name: "Runs of this issue" }).getByText("Succeeded").first().waitFor();
+    await runCards.getByText("Succeeded").first().waitFor();
   });
 
   it("pausing an agent from its page, then resuming it", async () => {
@@ -210,8 +215,10 @@ describe("the board in a browser", () => {
     await page.getByRole("heading", { name: /^Backlog/ }).waitFor();
     await page.getByRole("link", { name: "Show all 110" }).waitFor();
     await shot("12-issues-board");
-    await page.getByLabel("Status", { exact: true }).selectOption("in_progress");
-    await page.waitForURL(/status=in_progress/);
+    // Status is a multi-select kept in the URL: adding Done to the open statuses.
+    await page.getByRole("group", { name: "Issue filters" }).locator("summary", { hasText: "Status" }).click();
+    await page.getByRole("group", { name: "Status" }).getByLabel("Done").check();
+    await page.waitForURL(/status=[^&]*done/);
   });
 
   it("cancelling an issue from its page", async () => {
@@ -319,7 +326,7 @@ describe("the board in a browser", () => {
     await page.getByRole("button", { name: "Edit", exact: true }).click();
     await page.getByRole("textbox", { name: "Description", exact: true }).fill("Takes a while. Now with a **plan**.");
     await page.getByRole("button", { name: "Save", exact: true }).click();
-    await page.getByRole("region", { name: "Description" }).locator("strong").getByText("plan").waitFor();
+    await page.locator(".tl-description .markdown strong").getByText("plan").waitFor();
     expect((await httpJson(server.url, "GET", `/api/issues/${issue.id}`)).body.description).toBe("Takes a while. Now with a **plan**.");
 
     // Mentions: @ + letters offers matching agents; the keyboard picks one.
@@ -330,17 +337,13 @@ describe("the board in a browser", () => {
     await options.getByRole("option", { name: "@Sleeper" }).waitFor();
     expect(await options.getByRole("option").count()).toBe(1);
     await expect.poll(() => box.getAttribute("aria-expanded")).toBe("true");
-    await page.getByRole("region", { name: /^Comments/ }).screenshot({ path: path.join(ARTIFACTS, "14a-mention-suggestions.png") });
+    await page.locator("form.composer").screenshot({ path: path.join(ARTIFACTS, "14a-mention-suggestions.png") });
     await page.keyboard.press("Enter");
     await expect.poll(() => box.inputValue()).toBe("Ping @Sleeper ");
     await expect.poll(() => box.getAttribute("aria-expanded")).toBe("false");
     await box.fill("");
 
-    await page
-      .getByRole("list", { name: "Issue activity" })
-      .getByText(/Updated|Document/)
-      .first()
-      .waitFor();
+    await page.getByRole("list", { name: "Conversation" }).waitFor();
     await shot("14-issue-sections");
   });
 
@@ -457,5 +460,87 @@ describe("the board in a browser", () => {
     await summary.getByText("$12.34").first().waitFor();
     await row.getByRole("link", { name: "Script Bot" }).click();
     await page.waitForURL(new RegExp(`/agents/${state.agentId}$`));
+  });
+
+  it("⌘K / Ctrl+K: the palette finds an issue by its identifier and opens it", async () => {
+    const identifier = state.issuePath!.split("/").pop()!.replace(/-1$/, "-2");
+    await page.goto(`${server.url}/c/${state.companyId}/agents`);
+    await page.getByRole("heading", { level: 1 }).waitFor();
+    await page.keyboard.press("Control+k");
+    const box = page.getByRole("combobox", { name: /Go to an issue/ });
+    await box.fill(identifier.toLowerCase());
+    await page.getByRole("listbox", { name: "Results" }).getByRole("option").first().getByText(identifier).waitFor();
+    await shot("40-palette");
+    await box.press("Enter");
+    await page.waitForURL(new RegExp(`/issues/${identifier}$`));
+    await page.getByRole("heading", { level: 1 }).getByText("Write the changelog").waitFor();
+    expect(await page.getByRole("dialog", { name: "Command palette" }).count()).toBe(0);
+  });
+
+  it("the list filters by assignee, and the filter is kept in the URL across a reload", async () => {
+    await page.goto(`${server.url}/c/${state.companyId}/issues?status=all`);
+    await page.locator("table.issues-table tbody tr").first().waitFor();
+    await page.getByRole("group", { name: "Issue filters" }).locator("summary", { hasText: "Assignee" }).click();
+    await page.getByRole("group", { name: "Assignee" }).getByLabel("Script Bot").check();
+    await page.waitForURL(new RegExp(`assignee=${state.agentId}`));
+    await page.reload();
+    await page.getByText("Assignee: Script Bot").waitFor();
+    const rows = page.locator("table.issues-table tbody tr");
+    await expect.poll(() => rows.count(), { timeout: WAIT_MS }).toBeGreaterThan(0);
+    // Every row left is Script Bot's (the 150 unassigned backlog items are gone).
+    expect(await rows.filter({ hasNotText: "Script Bot" }).count()).toBe(0);
+    await shot("41-issues-filtered-by-assignee");
+  });
+
+  it("at 390 px no page scrolls sideways; the navigation is a menu and tables are two-line rows", async () => {
+    const cid = state.companyId!;
+    const issueRef = state.issuePath!.split("/").pop()!;
+    const runs = await httpJson(server.url, "GET", `/api/issues/${issueRef}/runs`);
+    const pages: [string, string][] = [
+      ["dashboard", `/c/${cid}`],
+      ["issues", `/c/${cid}/issues`],
+      ["issues-board", `/c/${cid}/issues?view=board`],
+      ["issue", `/c/${cid}/issues/${issueRef}`],
+      ["new-issue", `/c/${cid}/issues/new`],
+      ["agents", `/c/${cid}/agents`],
+      ["agent", `/c/${cid}/agents/${state.agentId}`],
+      ["org", `/c/${cid}/org`],
+      ["runs", `/c/${cid}/runs`],
+      ["run", `/c/${cid}/runs/${runs.body[0].runId}`],
+      ["costs", `/c/${cid}/costs`],
+      ["approvals", `/c/${cid}/approvals`],
+      ["secrets", `/c/${cid}/secrets`],
+      ["activity", `/c/${cid}/activity`],
+    ];
+    await page.setViewportSize({ width: 390, height: 844 });
+    const tooWide: string[] = [];
+    try {
+      for (const [name, url] of pages) {
+        await page.goto(server.url + url);
+        await page.getByRole("heading", { level: 1 }).first().waitFor();
+        await page.waitForLoadState("networkidle").catch(() => {});
+        const width = await page.evaluate(() => document.documentElement.scrollWidth);
+        if (width > 390) tooWide.push(`${name}: ${width}px`);
+        await page.screenshot({ path: path.join(ARTIFACTS, `50-phone-${name}.png`) });
+      }
+      // The navigation is behind the Menu button; opening it shows the links.
+      const nav = page.getByRole("navigation", { name: "Main" });
+      expect(await nav.isVisible()).toBe(false);
+      await page.getByRole("button", { name: "Menu" }).click();
+      await nav.getByRole("link", { name: "Issues" }).click();
+      await page.waitForURL(/\/issues$/);
+      await expect.poll(() => nav.isVisible()).toBe(false);
+      // Two-line rows: the table header is hidden and a row's title cell spans the row.
+      const firstRow = page.locator("table.issues-table tbody tr").first();
+      await firstRow.waitFor();
+      expect(await page.locator("table.issues-table thead").isVisible()).toBe(false);
+      const [rowBox, titleBox] = await Promise.all([firstRow.boundingBox(), firstRow.locator("td").first().boundingBox()]);
+      expect(titleBox!.width).toBeGreaterThan(rowBox!.width * 0.8);
+      await page.getByRole("button", { name: "Menu" }).click();
+      await shot("51-phone-menu-open");
+    } finally {
+      await page.setViewportSize({ width: 1280, height: 860 });
+    }
+    expect(tooWide).toEqual([]);
   });
 });
