@@ -67,7 +67,7 @@ describe("runs", () => {
   it("run log (no follow) prints the stored output; --json prints the server's log JSON", async () => {
     expect(await ok(["run", "log", echoRun], env)).toBe("hello-from-cli-test\n");
     const log = await okJson(["run", "log", echoRun], env);
-    expect(log).toMatchObject({ runId: echoRun, store: "local_file" });
+    expect(log).toMatchObject({ runId: echoRun, store: "database" });
     expect(log.content).toContain('"chunk":"hello-from-cli-test\\n"');
   });
 

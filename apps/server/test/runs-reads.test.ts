@@ -23,7 +23,7 @@ describe("run reads", () => {
       wakeupRequestId: queued.wakeupRequestId,
       processLossRetryCount: 0,
       retryOfRunId: null,
-      logStore: "local_file",
+      logStore: "database",
     });
     expect(run.contextSnapshot).toMatchObject({ wakeReason: "read-test", wakeSource: "on_demand" });
     expect(new Date(run.startedAt).getTime()).toBeLessThanOrEqual(new Date(run.finishedAt).getTime());
@@ -59,7 +59,7 @@ describe("run reads", () => {
     // Log: NDJSON {ts, stream, chunk}.
     const log = await t.current.get(`/api/heartbeat-runs/${run.id}/log`);
     expect(log.status).toBe(200);
-    expect(log.body).toMatchObject({ runId: run.id, store: "local_file" });
+    expect(log.body).toMatchObject({ runId: run.id, store: "database", logRef: `db:${run.id}` });
     expect(log.body.nextOffset).toBeUndefined();
     const content = log.body.content as string;
     expect(Buffer.byteLength(content)).toBe(run.logBytes);
