@@ -33,8 +33,8 @@ export async function gateMemberRequest(
   const action = routeAction(route.method, route.path);
   actor.action = action;
   if (SELF_SERVICE.some((re) => re.test(route.path)) || params.companyId !== undefined) return;
-  const companyId = await companyOfRoute(db, route.path, params);
-  if (companyId) return assertCanSee(actor, companyId, "Resource");
+  const owner = await companyOfRoute(db, route.path, params);
+  if (owner) return assertCanSee(actor, owner.companyId, owner.what);
   if (action === "read") return;
   if (!route.path.includes(":")) {
     // A write about no company (create a company, instance settings): instance admins only.
@@ -56,6 +56,6 @@ export async function gateAgentRequest(
   params: Record<string, string>,
 ): Promise<void> {
   if (params.companyId !== undefined) return;
-  const companyId = await companyOfRoute(db, route.path, params);
-  if (companyId && companyId !== actor.companyId) throw notFound("Resource not found");
+  const owner = await companyOfRoute(db, route.path, params);
+  if (owner && owner.companyId !== actor.companyId) throw notFound(`${owner.what} not found`);
 }
