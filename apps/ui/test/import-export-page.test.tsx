@@ -49,7 +49,7 @@ describe("import/export page", () => {
 
   it("is in the navigation and says what a package leaves out", async () => {
     renderBoard("/c/co1/import-export", fakeApi(routes()));
-    const list = await screen.findByRole("list", { name: "Not carried by a package" });
+    const list = await screen.findByRole("list", { name: "Not carried by a package" }, { timeout: 5000 });
     expect(within(list).getByText(/3 × runs: Run history stays in this instance/)).toBeTruthy();
     expect(screen.getByRole("link", { name: "Import/export" }).getAttribute("aria-current")).toBe("page");
   });
@@ -59,7 +59,7 @@ describe("import/export page", () => {
       routes({ "POST /api/companies/import/preview": { body: preview }, "POST /api/companies/import": { body: result } }),
     );
     renderBoard("/c/co1/import-export", api);
-    const input = (await screen.findByLabelText("Package file")) as HTMLInputElement;
+    const input = (await screen.findByLabelText("Package file", undefined, { timeout: 5000 })) as HTMLInputElement;
     const file = new File([JSON.stringify({ rootPath: "northwind", files })], "northwind.json", { type: "application/json" });
     fireEvent.change(input, { target: { files: [file] } });
     const region = await screen.findByRole("region", { name: "Import preview" });
@@ -80,7 +80,7 @@ describe("import/export page", () => {
   it("names a file that is not a package, without calling the server", async () => {
     const api = fakeApi(routes());
     renderBoard("/c/co1/import-export", api);
-    const input = (await screen.findByLabelText("Package file")) as HTMLInputElement;
+    const input = (await screen.findByLabelText("Package file", undefined, { timeout: 5000 })) as HTMLInputElement;
     fireEvent.change(input, { target: { files: [new File(["not json"], "notes.txt")] } });
     const alert = await screen.findByRole("alert");
     expect(alert.textContent).toContain("notes.txt");

@@ -6,6 +6,7 @@ import { useApi } from "../api/context.js";
 import type { Agent, Company } from "../api/types.js";
 import { adapterConfigOf, AgentFields, DEFAULT_AGENT_DRAFT, type AgentDraft } from "../components/adapter-form.js";
 import { ErrorNote, Field } from "../components/ui.js";
+import { TemplatePicker } from "../components/template-picker.js";
 import { queryKeys } from "../lib/query-keys.js";
 
 const STEPS = ["Company", "First agent", "First issue"] as const;
@@ -187,6 +188,7 @@ export function OnboardingPage({ firstRun }: { firstRun: boolean }) {
             </button>
           </div>
         </form>
+        {step === 0 && !company ? <TemplatePicker name={name} /> : null}
       </div>
     </main>
   );
