@@ -144,11 +144,11 @@ describe("in the board", () => {
       },
     });
     renderBoard("/c/co1/issues", api);
-    await screen.findByRole("table");
+    await screen.findByRole("table", undefined, { timeout: 5000 });
     fireEvent.keyDown(window, { key: "k", ctrlKey: true });
-    const box = await screen.findByRole("combobox", { name: /Go to an issue/ });
+    const box = await screen.findByRole("combobox", { name: /Go to an issue/ }, { timeout: 5000 });
     fireEvent.change(box, { target: { value: "acm-7" } });
-    await within(screen.getByRole("listbox")).findByText("ACM-7 Ship the vacuum");
+    await within(screen.getByRole("listbox")).findByText("ACM-7 Ship the vacuum", undefined, { timeout: 5000 });
     fireEvent.keyDown(box, { key: "Enter" });
     // The issue page is a lazily loaded chunk: allow for its first import.
     expect(await screen.findByRole("heading", { level: 1, name: /ACM-7 Ship the vacuum/ }, { timeout: 8000 })).toBeTruthy();
@@ -158,7 +158,7 @@ describe("in the board", () => {
   it("filtering by one assignee asks the server for that assignee and names the filter", async () => {
     const api = fakeApi(routes([row(1, { assigneeAgentId: "ag1" }), row(2, { assigneeAgentId: "ag2" })]));
     renderBoard("/c/co1/issues", api);
-    await screen.findByText("Issue number 2");
+    await screen.findByText("Issue number 2", undefined, { timeout: 5000 });
     fireEvent.click(within(screen.getByRole("group", { name: "Assignee" })).getByLabelText("Margaret"));
     await waitFor(() => expect(screen.queryByText("Issue number 1")).toBeNull());
     expect(screen.getByText("Assignee: Margaret")).toBeTruthy();
