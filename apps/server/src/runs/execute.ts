@@ -21,7 +21,6 @@ import type { ExecutionRegistry } from "./executions.js";
 import type { RunRow } from "./rows.js";
 import { transitionRun } from "./transition.js";
 import { obj, str } from "./wake-context.js";
-import { LIVE_LOG_CHUNK_MAX } from "../live/bus.js";
 import { effectiveOutboundAllow } from "../instance/outbound-allow.js";
 import { createPullRequestCollector } from "../workspaces/pull-requests.js";
 import type { WorkspaceLease } from "../workspaces/service.js";
@@ -69,8 +68,6 @@ const FRESH_SESSION_REASONS = new Set([
 ]);
 /** lastOutput* columns are written at most this often while a run streams output. */
 const OUTPUT_FLUSH_MS = 60_000;
-/** Live log events are batched per run over this window (one NOTIFY per batch). */
-const LIVE_LOG_BATCH_MS = 100;
 
 export type AfterRun = (pokes: Set<string>, run: RunRow, finalStatus: RunStatus) => void;
 
@@ -255,15 +252,6 @@ export function createRunExecutor(res: RunEngineResources, registry: ExecutionRe
     const held = { stdout: "", stderr: "" };
     let outputSeq = 0;
     let lastFlush = 0;
-    let liveBatch = "";
-    let liveTimer: NodeJS.Timeout | undefined;
-    const flushLive = () => {
-      liveTimer = undefined;
-      const text = liveBatch.slice(-LIVE_LOG_CHUNK_MAX);
-      liveBatch = "";
-      void res.live.publish(db, "heartbeat.run.log", run.companyId, { runId: run.id, agentId: run.agentId, chunk: text }).catch(() => {});
-    };
-
     const pullRequests = createPullRequestCollector();
     let workspaceLease: WorkspaceLease | null = null;
     const record = (stream: "stdout" | "stderr", text: string) => {
@@ -271,8 +259,6 @@ export function createRunExecutor(res: RunEngineResources, registry: ExecutionRe
       log.append(stream, text);
       tails[stream].push(text);
       outputSeq++;
-      liveBatch += text;
-      liveTimer ??= setTimeout(flushLive, LIVE_LOG_BATCH_MS);
     };
 
     let result: AdapterResult | null = null;
@@ -460,10 +446,6 @@ export function createRunExecutor(res: RunEngineResources, registry: ExecutionRe
       for (const stream of ["stdout", "stderr"] as const) {
         if (held[stream]) record(stream, redact(held[stream]));
         held[stream] = "";
-      }
-      if (liveTimer) {
-        clearTimeout(liveTimer);
-        flushLive();
       }
     }
     // Branch, commits and pull requests become work products; the worktree hold is released.

@@ -13,6 +13,8 @@ export type LogStream = "stdout" | "stderr" | "system";
 
 /** One stored piece: an NDJSON line `{ts, stream, chunk}` and where it sits in the run's whole log. */
 export interface LogPiece {
+  /** The output text this piece holds (not stored: the NDJSON line in `content` holds it). */
+  text?: string;
   seq: number;
   byteOffset: number;
   stream: LogStream;
@@ -84,8 +86,8 @@ export interface DbLogWriterOptions {
   runId: string;
   companyId: string;
   maxBytes: number;
-  /** Called after each stored batch (live tail: the board re-reads from its offset). Errors are ignored. */
-  onFlushed?: () => Promise<void>;
+  /** Called with the batch's output text after it is stored (live tail: readers find it stored). Errors are ignored. */
+  onFlushed?: (text: string) => Promise<void>;
   onError?: (error: unknown) => void;
   flushMs?: number;
   flushBytes?: number;
@@ -145,7 +147,7 @@ export function openDbLogWriter(opts: DbLogWriterOptions): RunLogWriter & { read
         kept.push({ offset: p.byteOffset, bytes: p.bytes });
         keptBytes += p.bytes;
       }
-      await opts.onFlushed?.().catch(() => {});
+      await opts.onFlushed?.(batch.map((p) => p.text ?? "").join("")).catch(() => {});
     } catch (error) {
       opts.onError?.(error);
     }
@@ -170,13 +172,15 @@ export function openDbLogWriter(opts: DbLogWriterOptions): RunLogWriter & { read
     append(stream, chunk) {
       if (closed) return;
       const ts = new Date().toISOString();
-      for (const line of encodeLogLines(stream, chunk, ts, pieceMax)) {
+      const lines = encodeLogLines(stream, chunk, ts, pieceMax);
+      lines.forEach((line, i) => {
         const bytes = Buffer.byteLength(line);
         hash.update(line);
-        pending.push({ seq: seq++, byteOffset: nextOffset, stream, content: line, bytes, createdAt: ts });
+        const text = i === 0 ? chunk : "";
+        pending.push({ text, seq: seq++, byteOffset: nextOffset, stream, content: line, bytes, createdAt: ts });
         nextOffset += bytes;
         pendingBytes += bytes;
-      }
+      });
       if (pendingBytes >= flushBytes) void flush();
       else timer ??= setTimeout(() => void flush(), flushMs);
     },

@@ -3,7 +3,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { Writable } from "node:stream";
 import type { Database } from "../db/database.js";
-import type { LiveBus } from "../live/bus.js";
+import { LIVE_LOG_CHUNK_MAX, type LiveBus } from "../live/bus.js";
 import type { Logger } from "../logger.js";
 import { dbLogRef, isDbLogRef, openDbLogWriter, pruneDbLogs, readDbLog } from "./log-db.js";
 
@@ -232,8 +232,11 @@ export function createRunLogStore(opts: {
         runId,
         companyId,
         maxBytes: files.maxBytes,
-        // One event per stored batch: a board on any server re-reads the log from its offset.
-        onFlushed: opts.live ? () => opts.live!.publish(db, "heartbeat.run.log", companyId, { runId, agentId }) : undefined,
+        // One live event per stored batch, sent once it is stored: a board on any server that re-reads
+        // the log from its offset on this event finds the new output.
+        onFlushed: opts.live
+          ? (text) => opts.live!.publish(db, "heartbeat.run.log", companyId, { runId, agentId, chunk: text.slice(-LIVE_LOG_CHUNK_MAX) })
+          : undefined,
         onError: (error) => {
           if (reported) return;
           reported = true;
