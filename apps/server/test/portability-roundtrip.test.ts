@@ -4,6 +4,7 @@ import path from "node:path";
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
 import { useTestApp } from "./helpers/test-app.js";
+import { createAgentKey } from "./helpers/fixtures.js";
 
 /**
  * Staple -> package -> Staple is lossless for everything the package format carries: a company is
@@ -301,5 +302,26 @@ describe("export and import round trip", () => {
     const exported = await t.current.post(`/api/companies/${company.id}/exports`);
     expect(exported.body.warnings.join("\n")).toContain("/usr/bin/env was omitted");
     expect(exported.body.files[".paperclip.yaml"]).not.toContain("/usr/bin/env");
+  });
+
+  it("reads instruction files only from the agent's own folder, and only for the board", async () => {
+    const company = (await t.current.post("/api/companies", { name: "Guard Co" })).body;
+    const outside = fs.mkdtempSync(path.join(tmp, "outside-"));
+    fs.writeFileSync(path.join(outside, "AGENTS.md"), "OUTSIDE-SECRET");
+    // Metadata is writable through the API: naming another folder must not pull its files into a package.
+    const agent = (
+      await t.current.post(`/api/companies/${company.id}/agents`, {
+        name: "Meta",
+        adapterType: "process",
+        adapterConfig: { command: "node" },
+        metadata: { instructions: { dir: outside, files: ["AGENTS.md"] } },
+      })
+    ).body;
+    const exported = await t.current.post(`/api/companies/${company.id}/exports`, {});
+    expect(exported.status).toBe(200);
+    expect(JSON.stringify(exported.body.files)).not.toContain("OUTSIDE-SECRET");
+    const key = await createAgentKey(t.current, agent.id);
+    const asAgent = await t.current.post(`/api/companies/${company.id}/exports`, {}, { token: key.token });
+    expect(asAgent.status).toBe(403);
   });
 });

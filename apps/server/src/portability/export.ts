@@ -6,6 +6,7 @@ import type { Queryable } from "../db/database.js";
 import { notFound } from "../errors.js";
 import { renderFrontmatter, renderYaml } from "./files.js";
 import { READ_SCHEMA_VERSION } from "./reader.js";
+import { instructionsDir } from "./apply.js";
 
 type Obj = Record<string, unknown>;
 
@@ -48,28 +49,39 @@ function portableAdapterConfig(name: string, config: Obj, warnings: string[]): O
   return out;
 }
 
-/** The agent's instruction files: the folder an import made, else the configured instructions file. */
-function readInstructions(agent: { metadata: Obj | null; adapterConfig: Obj }): { file: string; body: string }[] {
+/** Largest instruction file an export reads (a misconfigured path must not pull in a huge file). */
+const INSTRUCTION_FILE_MAX_BYTES = 1024 * 1024;
+
+function readSmallText(file: string): string | null {
+  try {
+    if (fs.statSync(file).size > INSTRUCTION_FILE_MAX_BYTES) return null;
+    return fs.readFileSync(file, "utf8");
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The agent's instruction files: the agent's own folder under the Staple home (written by an
+ * import), else the configured instructions file. Agent metadata is writable through the API, so the
+ * folder it names is used only when it is exactly that agent's managed folder; never another path.
+ */
+function readInstructions(home: string, agent: { id: string; metadata: Obj | null; adapterConfig: Obj }): { file: string; body: string }[] {
   const meta = (agent.metadata?.instructions ?? null) as { dir?: unknown; files?: unknown } | null;
   const out: { file: string; body: string }[] = [];
-  if (meta && typeof meta.dir === "string" && Array.isArray(meta.files)) {
+  const managed = instructionsDir(home, agent.id);
+  if (meta && meta.dir === managed && Array.isArray(meta.files)) {
     for (const file of meta.files) {
-      if (typeof file !== "string") continue;
-      try {
-        out.push({ file, body: fs.readFileSync(path.join(meta.dir, path.basename(file)), "utf8") });
-      } catch {
-        /* a removed file is simply not exported */
-      }
+      if (typeof file !== "string" || !/^[\w.-]+\.md$/.test(file)) continue;
+      const body = readSmallText(path.join(managed, file));
+      if (body !== null) out.push({ file, body });
     }
     if (out.length > 0) return out;
   }
   const configured = agent.adapterConfig.instructionsFilePath;
   if (typeof configured === "string" && path.isAbsolute(configured)) {
-    try {
-      out.push({ file: "AGENTS.md", body: fs.readFileSync(configured, "utf8") });
-    } catch {
-      /* unreadable: the agent is exported without instructions */
-    }
+    const body = readSmallText(configured);
+    if (body !== null) out.push({ file: "AGENTS.md", body });
   }
   return out;
 }
@@ -77,7 +89,7 @@ function readInstructions(agent: { metadata: Obj | null; adapterConfig: Obj }): 
 const iso = (v: unknown) => (v instanceof Date ? v.toISOString() : typeof v === "string" ? new Date(v).toISOString() : undefined);
 
 /** Writes a company as a package in Paperclip's layout (what `readPackage` reads back). */
-export async function exportCompany(q: Queryable, companyId: string): Promise<CompanyExport> {
+export async function exportCompany(q: Queryable, home: string, companyId: string): Promise<CompanyExport> {
   const [company] = await q.query<Obj>(
     "SELECT id, name, description, issue_prefix, budget_monthly_cents, require_board_approval_for_new_agents, brand_color FROM companies WHERE id = $1",
     [companyId],
@@ -112,7 +124,7 @@ export async function exportCompany(q: Queryable, companyId: string): Promise<Co
   const extAgents: Obj = {};
   for (const a of agents) {
     const slug = agentSlug.get(a.id)!;
-    const instructions = readInstructions(a);
+    const instructions = readInstructions(home, a);
     const entry = instructions.find((f) => f.file === "AGENTS.md");
     files[`agents/${slug}/AGENTS.md`] = renderFrontmatter(
       { name: a.name, title: a.title, reportsTo: a.reportsTo ? agentSlug.get(String(a.reportsTo)) : undefined },

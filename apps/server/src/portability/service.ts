@@ -17,9 +17,8 @@ import { readPackage } from "./reader.js";
 import { listTemplates, templateFiles } from "./templates.js";
 
 /**
- * Company packages in and out: import (preview, apply), export, fidelity, starter templates. Imports
- * and template creation are board actions (they create agents); export and fidelity follow the
- * company's read access.
+ * Company packages in and out: import (preview, apply), export, fidelity, starter templates. Imports,
+ * template creation and export are board actions; fidelity (counts only) follows the company's read access.
  */
 export function createPortabilityService(db: Database, opts: { home: string }) {
   const targetOf = (actor: Actor, body: CompanyImportBody): ImportTarget => {
@@ -44,9 +43,11 @@ export function createPortabilityService(db: Database, opts: { home: string }) {
     applyInto(actor: Actor, companyId: string, body: CompanyScopedImportBody) {
       return this.apply(actor, { ...body, target: { mode: "existing_company", companyId } });
     },
+    /** Board only: a package holds every agent's instructions and adapter config, and reads files the board configured. */
     async export(actor: Actor, companyId: string): Promise<CompanyExport> {
+      assertBoard(actor);
       assertCanSee(actor, companyId, "Company");
-      return exportCompany(db, companyId);
+      return exportCompany(db, opts.home, companyId);
     },
     async fidelity(actor: Actor, companyId: string): Promise<ExportFidelity> {
       assertCanSee(actor, companyId, "Company");

@@ -61,7 +61,7 @@ export const portabilityRoutes = [
   ...["/api/companies/:companyId/exports", "/api/companies/:companyId/export"].map((path) =>
     defineRoute({
       ...base,
-      access: "any",
+      access: "board",
       method: "post",
       path,
       summary: "Export the company as a package (Paperclip's layout: COMPANY.md, agents/, projects/, tasks/, .paperclip.yaml)",
