@@ -270,7 +270,7 @@ function IssueTable({ issues, group, groupLabel }: { issues: Issue[]; group: Gro
             return (
               <tr key={i.id} data-row={index} className={index === active ? "active" : undefined} data-issue-id={i.id}>
                 <td className="title-cell">
-                  <span className="mono ident-cell">{i.identifier}</span>
+                  <span className="mono ident-cell">{i.identifier}</span>{" "}
                   <Link to={`${base}/issues/${i.identifier}`} onFocus={() => setActive(index)}>
                     {i.title}
                   </Link>{" "}

@@ -237,7 +237,7 @@ describe("governance on the board, in a browser", () => {
     await page.goto(`${server.url}/c/${state.companyId}/issues`);
     const table = page.getByRole("table");
     // One link per row (the title); the identifier is text beside it.
-    const rowOf = (ref: string) => table.locator("tbody tr", { hasText: new RegExp(`\\b${ref}\\b`) });
+    const rowOf = (ref: string) => table.locator("tbody tr", { hasText: new RegExp(`\\b${ref}(?!\\d)`) });
     await rowOf(state.otherRef!).waitFor();
     await table.locator(".label-chip", { hasText: "operations" }).waitFor();
     await page.getByRole("group", { name: "Issue filters" }).locator("summary", { hasText: "Label" }).click();
