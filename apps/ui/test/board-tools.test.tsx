@@ -1,7 +1,8 @@
 // @vitest-environment jsdom
-import { fireEvent, screen, waitFor, within } from "@testing-library/react";
-import { describe, expect, it } from "vitest";
+import { act, fireEvent, render, screen, waitFor, within } from "@testing-library/react";
+import { describe, expect, it, vi } from "vitest";
 import type { ActivityEntry, Comment, Issue, IssueRun } from "../src/api/types.js";
+import { LiveDuration } from "../src/components/live-duration.js";
 import { globalKeyAction } from "../src/lib/hotkeys.js";
 import { applyIssueView, groupIssues, readIssueView, toggleStatus, toggleValue } from "../src/lib/issue-filters.js";
 import { buildTimeline, describeChange } from "../src/lib/issue-timeline.js";
@@ -118,6 +119,23 @@ describe("palette, keys, roles, timeline", () => {
     const first = timeline[0]!;
     expect(first.kind === "event" && describeChange(first.changes[0]!, names)).toBe("moved it from Todo to In progress");
     expect(describeChange({ field: "assigneeAgentId", from: null, to: "ag2" }, names)).toBe("assigned it to Margaret");
+  });
+});
+
+describe("a live run's duration ticks (S2)", () => {
+  it("advances every second while the run has no finish time, and stays put once it has one", () => {
+    vi.useFakeTimers({ now: Date.parse("2026-12-01T10:00:05.000Z") });
+    try {
+      const { container, rerender } = render(<LiveDuration startedAt="2026-12-01T10:00:00.000Z" finishedAt={null} />);
+      expect(container.textContent).toBe("5.0 s");
+      act(() => vi.advanceTimersByTime(3000));
+      expect(container.textContent).toBe("8.0 s");
+      rerender(<LiveDuration startedAt="2026-12-01T10:00:00.000Z" finishedAt="2026-12-01T10:00:09.000Z" />);
+      act(() => vi.advanceTimersByTime(3000));
+      expect(container.textContent).toBe("9.0 s");
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
 

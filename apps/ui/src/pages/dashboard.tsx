@@ -7,8 +7,9 @@ import { QueryState } from "../components/query-state.js";
 import { Badge, Empty, PageTitle, Section } from "../components/ui.js";
 import { APPROVAL_TYPE_LABELS, sortApprovals, summarizePayload } from "../lib/approvals.js";
 import { useCompany } from "../lib/company-context.js";
-import { duration, formatCents, relativeTime } from "../lib/format.js";
+import { formatCents, relativeTime } from "../lib/format.js";
 import { ALL_AGENT_STATUSES, humanize } from "../lib/status.js";
+import { LiveDuration } from "../components/live-duration.js";
 
 export function DashboardPage() {
   const { company, base, agents, agentName } = useCompany();
@@ -237,7 +238,9 @@ export function RunTable({ runs, showAgent = true }: { runs: readonly HeartbeatR
             ) : null}
             <td>{humanize(r.invocationSource)}</td>
             <td>{relativeTime(r.startedAt ?? r.createdAt)}</td>
-            <td>{duration(r.startedAt, r.finishedAt)}</td>
+            <td>
+              <LiveDuration startedAt={r.startedAt} finishedAt={r.finishedAt} />
+            </td>
           </tr>
         ))}
       </tbody>

@@ -9,9 +9,10 @@ import { QueryState } from "../components/query-state.js";
 import { RawLog, Transcript, useRunLog } from "../components/run-output.js";
 import { Badge, Empty, ErrorNote, PageTitle, Section } from "../components/ui.js";
 import { useCompany } from "../lib/company-context.js";
-import { duration, formatCents, formatTime } from "../lib/format.js";
+import { formatCents, formatTime } from "../lib/format.js";
 import { queryKeys } from "../lib/query-keys.js";
 import { humanize, isLiveRun } from "../lib/status.js";
+import { LiveDuration } from "../components/live-duration.js";
 
 /** Cost in cents from a usage object, whichever way the adapter reported it. */
 export function costCentsOf(usage: Record<string, unknown> | null | undefined): number | null {
@@ -112,7 +113,9 @@ function RunView({ run: r }: { run: HeartbeatRun }) {
             </div>
             <div className="kv-row">
               <dt>Duration</dt>
-              <dd>{duration(r.startedAt, r.finishedAt)}</dd>
+              <dd>
+                <LiveDuration startedAt={r.startedAt} finishedAt={r.finishedAt} />
+              </dd>
             </div>
             <div className="kv-row">
               <dt>Exit code</dt>
