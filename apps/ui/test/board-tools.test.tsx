@@ -3,12 +3,13 @@ import { act, fireEvent, render, screen, waitFor, within } from "@testing-librar
 import { describe, expect, it, vi } from "vitest";
 import type { ActivityEntry, Comment, Issue, IssueRun } from "../src/api/types.js";
 import { LiveDuration } from "../src/components/live-duration.js";
+import { MarkdownText } from "../src/components/markdown.js";
 import { globalKeyAction } from "../src/lib/hotkeys.js";
 import { applyIssueView, groupIssues, readIssueView, toggleStatus, toggleValue } from "../src/lib/issue-filters.js";
 import { buildTimeline, describeChange } from "../src/lib/issue-timeline.js";
 import { paletteItems } from "../src/lib/palette.js";
 import { roleLabel } from "../src/lib/roles.js";
-import { fakeApi, renderBoard } from "./helpers/board.js";
+import { fakeApi, renderBoard, renderInCompany } from "./helpers/board.js";
 
 const company = {
   id: "co1",
@@ -122,6 +123,30 @@ describe("palette, keys, roles, timeline", () => {
   });
 });
 
+describe("issue identifiers in markdown", () => {
+  it("become links to the issue with its live status; other prefixes, code and words are left alone", async () => {
+    const api = fakeApi({
+      "GET /api/issues/ACM-4": { body: { ...row(4, { title: "Wire the sensors", status: "blocked" }), ancestors: [] } },
+    });
+    const { container } = renderInCompany(
+      <MarkdownText
+        source={"Blocked on ACM-4, not on XACM-4 or FOO-4; see `ACM-4` and @Margaret."}
+        mentionNames={["Margaret"]}
+        issuePrefix="ACM"
+      />,
+      api,
+      agents as never,
+    );
+    const chip = container.querySelector("a.issue-ref")!;
+    expect(container.querySelectorAll("a.issue-ref")).toHaveLength(1);
+    expect(chip.getAttribute("href")).toBe("/c/co1/issues/ACM-4");
+    await waitFor(() => expect(chip.getAttribute("data-status")).toBe("blocked"));
+    expect(chip.textContent).toBe("ACM-4 (Blocked)");
+    expect(container.querySelector("code")!.textContent).toBe("ACM-4");
+    expect(container.querySelector(".mention")!.textContent).toBe("@Margaret");
+  });
+});
+
 describe("a live run's duration ticks (S2)", () => {
   it("advances every second while the run has no finish time, and stays put once it has one", () => {
     vi.useFakeTimers({ now: Date.parse("2026-12-01T10:00:05.000Z") });
@@ -171,6 +196,24 @@ describe("in the board", () => {
     // The issue page is a lazily loaded chunk: allow for its first import.
     expect(await screen.findByRole("heading", { level: 1, name: /ACM-7 Ship the vacuum/ }, { timeout: 8000 })).toBeTruthy();
     expect(screen.queryByRole("dialog", { name: "Command palette" })).toBeNull();
+  });
+
+  it("j/k move through the list's rows and Enter opens the highlighted one", async () => {
+    const api = fakeApi({
+      ...routes([row(1), row(2)]),
+      "GET /api/issues/ACM-2": { body: { ...row(2), ancestors: [], children: [], blockedBy: [], blocks: [] } },
+    });
+    renderBoard("/c/co1/issues", api);
+    await screen.findByText("Issue number 2", undefined, { timeout: 5000 });
+    fireEvent.keyDown(document.body, { key: "j" });
+    fireEvent.keyDown(document.body, { key: "j" });
+    fireEvent.keyDown(document.body, { key: "k" });
+    // The first row (the server's order) is highlighted and its link has focus.
+    expect(document.activeElement?.textContent).toBe("Issue number 1");
+    fireEvent.keyDown(document.body, { key: "j" });
+    expect(screen.getByText("Issue number 2").closest("tr")!.className).toBe("active");
+    fireEvent.keyDown(document.body, { key: "Enter" });
+    expect(await screen.findByRole("heading", { level: 1, name: /ACM-2 Issue number 2/ }, { timeout: 8000 })).toBeTruthy();
   });
 
   it("filtering by one assignee asks the server for that assignee and names the filter", async () => {
