@@ -216,6 +216,18 @@ describe("in the board", () => {
     expect(await screen.findByRole("heading", { level: 1, name: /ACM-2 Issue number 2/ }, { timeout: 8000 })).toBeTruthy();
   });
 
+  it("dragging a board card to another column moves it at once and sends the status", async () => {
+    const api = fakeApi({ ...routes([row(1), row(2)]), "PATCH /api/issues/is1": { body: {} } });
+    renderBoard("/c/co1/issues?view=board", api);
+    const card = (await screen.findByText("Issue number 1", undefined, { timeout: 5000 })).closest("li")!;
+    const column = (status: string) => document.querySelector(`section.column[data-status="${status}"]`)!;
+    fireEvent.dragStart(card);
+    fireEvent.dragOver(column("in_progress"));
+    fireEvent.drop(column("in_progress"));
+    expect(within(column("in_progress") as HTMLElement).getByText("Issue number 1")).toBeTruthy();
+    await waitFor(() => expect(api.callsTo("PATCH /api/issues/is1").map((c) => c.body)).toEqual([{ status: "in_progress" }]));
+  });
+
   it("filtering by one assignee asks the server for that assignee and names the filter", async () => {
     const api = fakeApi(routes([row(1, { assigneeAgentId: "ag1" }), row(2, { assigneeAgentId: "ag2" })]));
     renderBoard("/c/co1/issues", api);

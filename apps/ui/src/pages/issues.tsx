@@ -1,14 +1,15 @@
-import { useQuery } from "@tanstack/react-query";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { Link, useLocation, useNavigate, useSearchParams } from "react-router";
 import { ISSUE_PRIORITIES } from "@staple/contracts";
+import { unwrap } from "../api/client.js";
 import { useApi } from "../api/context.js";
 import { queries } from "../api/queries.js";
 import type { Issue } from "../api/types.js";
 import { LabelChips } from "../components/label-chip.js";
 import { MultiSelect } from "../components/multi-select.js";
 import { QueryState } from "../components/query-state.js";
-import { Badge, PageTitle } from "../components/ui.js";
+import { Badge, ErrorNote, PageTitle } from "../components/ui.js";
 import { catalogQueries } from "../lib/catalog.js";
 import { useCompany } from "../lib/company-context.js";
 import { relativeTime } from "../lib/format.js";
@@ -27,6 +28,7 @@ import {
   type ListFilter,
 } from "../lib/issue-filters.js";
 import { paginate, PAGE_SIZE } from "../lib/paginate.js";
+import { queryKeys } from "../lib/query-keys.js";
 import { withQuery } from "../lib/routes.js";
 import { ALL_ISSUE_STATUSES, BOARD_COLUMNS, groupByStatus, humanize, OPEN_ISSUE_STATUSES } from "../lib/status.js";
 
@@ -332,41 +334,97 @@ function Pager({
   );
 }
 
+/**
+ * Columns by status. A card can be dragged to another column: the move shows at once and is sent
+ * as a status PATCH; a refused move puts the card back and says why.
+ */
 function Board({ issues, columns }: { issues: Issue[]; columns: string[] }) {
-  const { base, agentName } = useCompany();
+  const { company, base, agentName } = useCompany();
   const loc = useLocation();
-  const groups = useMemo(
-    () => groupByStatus(issues, columns).filter((g) => columns.includes(g.status) || g.items.length),
-    [issues, columns],
-  );
+  const api = useApi();
+  const queryClient = useQueryClient();
+  const dragged = useRef<string | null>(null);
+  const [over, setOver] = useState<string | null>(null);
+  const [moved, setMoved] = useState<Record<string, Issue["status"]>>({});
+  const move = useMutation({
+    mutationFn: ({ id, status }: { id: string; status: Issue["status"] }) =>
+      unwrap(api.PATCH("/api/issues/{id}", { params: { path: { id } }, body: { status } })),
+    // The override lasts until the list has been read again (moved, or put back on an error).
+    onSettled: async (_data, _error, { id }) => {
+      await queryClient.invalidateQueries({ queryKey: queryKeys.issues(company.id) });
+      setMoved(({ [id]: _done, ...rest }) => rest);
+    },
+  });
+  const shown = useMemo(() => issues.map((i) => (moved[i.id] ? { ...i, status: moved[i.id]! } : i)), [issues, moved]);
+  const groups = useMemo(() => groupByStatus(shown, columns).filter((g) => columns.includes(g.status) || g.items.length), [shown, columns]);
+  const drop = (status: string) => {
+    const id = dragged.current;
+    dragged.current = null;
+    setOver(null);
+    const issue = shown.find((i) => i.id === id);
+    if (!issue || issue.status === status) return;
+    setMoved((m) => ({ ...m, [issue.id]: status as Issue["status"] }));
+    move.mutate({ id: issue.id, status: status as Issue["status"] });
+  };
   return (
-    <div className="board" aria-label="Issues by status">
-      {groups.map((g) => (
-        <section key={g.status} className="column" aria-labelledby={`col-${g.status}`}>
-          <h2 id={`col-${g.status}`}>
-            {humanize(g.status)} <span className="count">{g.items.length}</span>
-          </h2>
-          <ul>
-            {g.items.slice(0, BOARD_COLUMN_CARDS).map((i) => (
-              <li key={i.id} className="issue-card">
-                <Link to={`${base}/issues/${i.identifier}`}>
-                  <span className="mono muted">{i.identifier}</span> {i.title}
-                </Link>
-                <LabelChips labels={i.labels} />
-                <div className="card-meta">
-                  <span className={`priority prio-${i.priority}`}>{humanize(i.priority)}</span>
-                  <span className="muted">{i.assigneeAgentId ? agentName(i.assigneeAgentId) : "Unassigned"}</span>
-                </div>
-              </li>
-            ))}
-          </ul>
-          {g.items.length > BOARD_COLUMN_CARDS ? (
-            <Link to={withQuery(loc, { status: g.status, view: null, page: null })} className="more">
-              Show all {g.items.length}
-            </Link>
-          ) : null}
-        </section>
-      ))}
-    </div>
+    <>
+      <ErrorNote error={move.error} />
+      <div className="board" aria-label="Issues by status">
+        {groups.map((g) => (
+          <section
+            key={g.status}
+            className={over === g.status ? "column drop-target" : "column"}
+            aria-labelledby={`col-${g.status}`}
+            data-status={g.status}
+            onDragOver={(e) => {
+              if (!dragged.current) return;
+              e.preventDefault();
+              setOver(g.status);
+            }}
+            onDragLeave={() => setOver((o) => (o === g.status ? null : o))}
+            onDrop={(e) => {
+              e.preventDefault();
+              drop(g.status);
+            }}
+          >
+            <h2 id={`col-${g.status}`}>
+              {humanize(g.status)} <span className="count">{g.items.length}</span>
+            </h2>
+            <ul>
+              {g.items.slice(0, BOARD_COLUMN_CARDS).map((i) => (
+                <li
+                  key={i.id}
+                  className="issue-card"
+                  draggable
+                  data-issue-id={i.id}
+                  onDragStart={(e) => {
+                    dragged.current = i.id;
+                    e.dataTransfer?.setData("text/plain", i.identifier);
+                  }}
+                  onDragEnd={() => {
+                    dragged.current = null;
+                    setOver(null);
+                  }}
+                >
+                  <Link to={`${base}/issues/${i.identifier}`} draggable={false}>
+                    <span className="mono muted">{i.identifier}</span> {i.title}
+                  </Link>
+                  <LabelChips labels={i.labels} />
+                  <div className="card-meta">
+                    <span className={`priority prio-${i.priority}`}>{humanize(i.priority)}</span>
+                    <span className="muted">{i.assigneeAgentId ? agentName(i.assigneeAgentId) : "Unassigned"}</span>
+                  </div>
+                </li>
+              ))}
+            </ul>
+            {g.items.length > BOARD_COLUMN_CARDS ? (
+              <Link to={withQuery(loc, { status: g.status, view: null, page: null })} className="more">
+                Show all {g.items.length}
+              </Link>
+            ) : null}
+          </section>
+        ))}
+      </div>
+    </>
   );
 }
