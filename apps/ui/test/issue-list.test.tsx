@@ -29,9 +29,11 @@ describe("issue list", () => {
     const rows = within(table).getAllByRole("row").slice(1);
     expect(rows).toHaveLength(2);
     // One link per row (one tab stop): the title, with the identifier beside it.
-    expect(within(rows[0]!).getAllByRole("link").map((a) => [a.textContent, a.getAttribute("href")])).toEqual([
-      ["Issue number 2", "/c/co1/issues/ACM-2"],
-    ]);
+    expect(
+      within(rows[0]!)
+        .getAllByRole("link")
+        .map((a) => [a.textContent, a.getAttribute("href")]),
+    ).toEqual([["Issue number 2", "/c/co1/issues/ACM-2"]]);
     expect(within(rows[0]!).getByText("ACM-2")).toBeTruthy();
     expect(within(rows[0]!).getByText("In progress")).toBeTruthy();
     expect(await within(rows[0]!).findByText("Script Bot")).toBeTruthy();

@@ -46,7 +46,16 @@ export const WAITING_AGENT_STATUSES = frozen(["active", "idle", "error"]);
 /** Agents stopped by the board or a budget: a pause leaves them as they are. */
 export const STOPPED_AGENT_STATUSES = frozen(["paused", "terminated"]);
 
-export const ADAPTER_TYPES = frozen(["process", "http", "claude_local", "codex_local", "gemini_local", "opencode_local", "cursor", "acp_local"]);
+export const ADAPTER_TYPES = frozen([
+  "process",
+  "http",
+  "claude_local",
+  "codex_local",
+  "gemini_local",
+  "opencode_local",
+  "cursor",
+  "acp_local",
+]);
 export type AdapterType = (typeof ADAPTER_TYPES)[number];
 
 export const ISSUE_STATUSES = frozen(["backlog", "todo", "in_progress", "in_review", "done", "blocked", "cancelled"]);

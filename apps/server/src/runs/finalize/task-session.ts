@@ -1,7 +1,14 @@
 import type { FinalizeStep } from "./pipeline.js";
 
 /** Adapters that keep a conversation session between runs (the others never produce one). */
-export const SESSIONED_ADAPTERS: readonly string[] = ["claude_local", "codex_local", "gemini_local", "opencode_local", "cursor", "acp_local"];
+export const SESSIONED_ADAPTERS: readonly string[] = [
+  "claude_local",
+  "codex_local",
+  "gemini_local",
+  "opencode_local",
+  "cursor",
+  "acp_local",
+];
 
 /**
  * Task sessions per (agent, adapter, task key) (docs/runs.md#sessions-and-usage): a run that
