@@ -32,6 +32,7 @@ const DashboardPage = page(() => import("./pages/dashboard.js"), "DashboardPage"
 const IssueRoute = page(() => import("./pages/issue.js"), "IssueRoute");
 const IssuesPage = page(() => import("./pages/issues.js"), "IssuesPage");
 const MembersPage = page(() => import("./pages/members.js"), "MembersPage");
+const MyKeysPage = page(() => import("./pages/my-keys.js"), "MyKeysPage");
 const SetupPage = page(() => import("./pages/account-links.js"), "SetupPage");
 const InvitePage = page(() => import("./pages/account-links.js"), "InvitePage");
 const CliAuthPage = page(() => import("./pages/account-links.js"), "CliAuthPage");
@@ -106,6 +107,7 @@ export const routes: RouteObject[] = [
           { path: "secrets", element: <SecretsPage /> },
           { path: "import-export", element: <ImportExportPage /> },
           { path: "members", element: <MembersPage /> },
+          { path: "my-keys", element: <MyKeysPage /> },
           { path: "approvals", element: <ApprovalsPage /> },
           { path: "approvals/:approvalId", element: <ApprovalRoute /> },
           { path: "*", element: <NotFound /> },
@@ -221,6 +223,7 @@ const NAV = [
   { path: "/costs", label: "Costs" },
   { path: "/secrets", label: "Secrets" },
   { path: "/members", label: "Members" },
+  { path: "/my-keys", label: "My keys" },
   { path: "/activity", label: "Activity" },
   { path: "/import-export", label: "Import/export" },
 ];
