@@ -457,19 +457,22 @@ describe("answers parse with the declared schemas", () => {
   });
 
   it("secrets", async () => {
+    // Its own agent: earlier cases may leave the shared one paused (budgets, loop breaker), and a paused agent writes nothing.
+    const reader = await createAgent(app, companyId, { name: `secret reader ${randomBytes(2).toString("hex")}` });
+    const readerToken = (await createAgentKey(app, reader.id)).token;
     const secret = (await post("/api/companies/:companyId/secrets", `/api/companies/${companyId}/secrets`, {
       name: `token ${randomBytes(2).toString("hex")}`,
       value: "contract-value",
-      agentIds: [agentId],
+      agentIds: [reader.id],
     })) as { id: string; key: string };
     await get("/api/companies/:companyId/secrets", `/api/companies/${companyId}/secrets`);
     await get("/api/secrets/:secretId", `/api/secrets/${secret.id}`);
     await patch("/api/secrets/:secretId", `/api/secrets/${secret.id}`, { description: "contract" });
     await post("/api/secrets/:secretId/rotate", `/api/secrets/${secret.id}/rotate`, { value: "contract-value-2" });
-    await get("/api/agents/me/secrets", "/api/agents/me/secrets", { token: agentToken });
-    await post("/api/agents/me/secrets/:key/value", `/api/agents/me/secrets/${secret.key}/value`, undefined, { token: agentToken });
-    await del("/api/secrets/:secretId/grants/:agentId", `/api/secrets/${secret.id}/grants/${agentId}`);
-    await post("/api/secrets/:secretId/grants", `/api/secrets/${secret.id}/grants`, { agentId });
+    await get("/api/agents/me/secrets", "/api/agents/me/secrets", { token: readerToken });
+    await post("/api/agents/me/secrets/:key/value", `/api/agents/me/secrets/${secret.key}/value`, undefined, { token: readerToken });
+    await del("/api/secrets/:secretId/grants/:agentId", `/api/secrets/${secret.id}/grants/${reader.id}`);
+    await post("/api/secrets/:secretId/grants", `/api/secrets/${secret.id}/grants`, { agentId: reader.id });
     await del("/api/secrets/:secretId", `/api/secrets/${secret.id}`);
   });
 

@@ -56,7 +56,7 @@ import {
   WORK_PRODUCT_STATUSES,
   WORK_PRODUCT_TYPES,
 } from "@staple/contracts";
-import { CLI_AUTH_CHALLENGE_STATUSES, COMPANY_ROLES, JOIN_REQUEST_STATUSES } from "@staple/contracts";
+import { CLI_AUTH_CHALLENGE_STATUSES, COMPANY_ROLES, JOIN_REQUEST_STATUSES, QUOTA_CREDENTIAL_KINDS } from "@staple/contracts";
 import { RUNNER_STATUSES } from "@staple/contracts";
 import { useTestApp } from "./helpers/test-app.js";
 import { loadMigrations, migrate, MIGRATIONS_DIR, pendingMigrations, splitStatements, type Migration } from "../src/db/migrate.js";
@@ -132,6 +132,7 @@ const ENUM_CHECKS: Record<string, readonly string[]> = {
   company_join_requests_role_check: COMPANY_ROLES,
   company_join_requests_status_check: JOIN_REQUEST_STATUSES,
   cli_auth_challenges_status_check: CLI_AUTH_CHALLENGE_STATUSES,
+  provider_quota_holds_kind_check: QUOTA_CREDENTIAL_KINDS,
 };
 
 /** A CHECK that only compares one column with string literals: `col = ANY (ARRAY['a'::text, …])` or `col = 'a'::text`. */

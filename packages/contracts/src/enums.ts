@@ -202,6 +202,12 @@ export const BUDGET_INCIDENT_STATUSES = frozen(["open", "resolved", "dismissed"]
 export const ENVIRONMENT_DRIVERS = frozen(["local", "ssh", "sandbox", "plugin"]);
 export const ENVIRONMENT_STATUSES = frozen(["active", "archived"]);
 export const ENVIRONMENT_LEASE_STATUSES = frozen(["active", "released", "expired", "failed", "retained", "pending_cleanup"]);
+/** Join requests of a company (migration 0016). */
+export const JOIN_REQUEST_STATUSES = frozen(["pending", "approved", "rejected"]);
+/** CLI sign-in challenges as stored (an expired one is reported as `expired`, never stored so). */
+export const CLI_AUTH_CHALLENGE_STATUSES = frozen(["pending", "approved", "cancelled"]);
+/** How a provider quota hold recognises a shared credential: an API key value, or a CLI login on this machine. */
+export const QUOTA_CREDENTIAL_KINDS = frozen(["api_key", "cli_login"]);
 export const ROUTINE_STATUSES = frozen(["active", "paused", "archived"]);
 export const ROUTINE_CONCURRENCY_POLICIES = frozen(["coalesce_if_active", "skip_if_active", "always_enqueue"]);
 export const ROUTINE_CATCH_UP_POLICIES = frozen(["skip_missed", "enqueue_missed_with_cap"]);

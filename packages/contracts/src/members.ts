@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { NullableTimestamp, Timestamp, Uuid } from "./common.js";
+import { CLI_AUTH_CHALLENGE_STATUSES, JOIN_REQUEST_STATUSES } from "./enums.js";
 
 function frozen<const T extends readonly string[]>(values: T): T {
   return Object.freeze(values) as T;
@@ -12,8 +13,6 @@ function frozen<const T extends readonly string[]>(values: T): T {
  */
 export const COMPANY_ROLES = frozen(["owner", "admin", "member", "viewer"]);
 export type CompanyRole = (typeof COMPANY_ROLES)[number];
-export const JOIN_REQUEST_STATUSES = frozen(["pending", "approved", "rejected"]);
-export const CLI_AUTH_CHALLENGE_STATUSES = frozen(["pending", "approved", "cancelled"]);
 
 /** Paperclip calls the everyday role `operator`; accepted as a synonym of `member` on input. */
 export const CompanyRoleInput = z

@@ -80,7 +80,7 @@ export const RoutineRun = z
     triggerPayload: JsonObject.nullable(),
     linkedIssueId: Uuid.nullable(),
     coalescedIntoRunId: Uuid.nullable(),
-    /** Why a fire created no issue (`skipped`, `coalesced`, `failed`). */
+    /** Why a fire created no issue (set when its status is skipped, coalesced or failed). */
     failureReason: z.string().nullable(),
     completedAt: NullableTimestamp,
     createdAt: Timestamp,
