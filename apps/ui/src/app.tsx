@@ -42,6 +42,7 @@ const OrgPage = page(() => import("./pages/org.js"), "OrgPage");
 const RunPage = lazy(async () => ({ default: (await import("./pages/run.js")).RunPage }));
 const RunsPage = page(() => import("./pages/runs.js"), "RunsPage");
 const SecretsPage = page(() => import("./pages/secrets.js"), "SecretsPage");
+const RoutinesPage = page(() => import("./pages/routines.js"), "RoutinesPage");
 const ImportExportPage = page(() => import("./pages/import-export.js"), "ImportExportPage");
 
 const LAST_COMPANY_KEY = "staple.lastCompany";
@@ -104,6 +105,7 @@ export const routes: RouteObject[] = [
           { path: "runs/:runId", element: <RunRoute /> },
           { path: "activity", element: <ActivityPage /> },
           { path: "costs", element: <CostsPage /> },
+          { path: "routines", element: <RoutinesPage /> },
           { path: "secrets", element: <SecretsPage /> },
           { path: "import-export", element: <ImportExportPage /> },
           { path: "members", element: <MembersPage /> },
@@ -220,6 +222,7 @@ const NAV = [
   { path: "/agents", label: "Agents" },
   { path: "/org", label: "Org chart" },
   { path: "/runs", label: "Runs" },
+  { path: "/routines", label: "Routines" },
   { path: "/costs", label: "Costs" },
   { path: "/secrets", label: "Secrets" },
   { path: "/members", label: "Members" },
