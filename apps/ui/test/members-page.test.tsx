@@ -2,6 +2,7 @@
 import { fireEvent, screen, waitFor, within } from "@testing-library/react";
 import { describe, expect, it } from "vitest";
 import type { Schemas } from "@staple/api-client";
+import { formatTime } from "../src/lib/format.js";
 import { fakeApi, renderBoard, type FakeRoutes } from "./helpers/board.js";
 
 type Member = Schemas["Member"];
@@ -90,7 +91,10 @@ describe("members page", () => {
     expect(api.callsTo("POST /api/companies/co1/invites").map((c) => c.body)).toEqual([{ role: "viewer", requiresApproval: false }]);
     // The list is read again and describes the invite without its secret.
     const section = await screen.findByRole("region", { name: "Invites" });
-    await within(section).findByText(/viewer ·/);
+    const row = await within(section).findByText(/viewer ·/);
+    // relativeTime reads every time as past ("just now" for an expiry days ahead); the expiry is a date.
+    expect(row.textContent).not.toContain("just now");
+    expect(row.textContent).toContain(`expires ${formatTime(invite().expiresAt)}`);
     expect(section.textContent).not.toContain(INVITE_TOKEN);
     // Exactly one place on the page carries the token: the just-created link.
     expect(document.body.innerHTML.split(INVITE_TOKEN)).toHaveLength(2);

@@ -7,7 +7,7 @@ import { ConfirmDialog } from "../components/confirm-dialog.js";
 import { QueryState } from "../components/query-state.js";
 import { ErrorNote, Field, PageTitle, Section } from "../components/ui.js";
 import { useCompany } from "../lib/company-context.js";
-import { relativeTime } from "../lib/format.js";
+import { formatTime, relativeTime } from "../lib/format.js";
 import { useConfirm } from "../lib/use-confirm.js";
 
 type Member = Schemas["Member"];
@@ -141,7 +141,7 @@ export function MembersPage() {
             <ul className="plain">
               {invites.data.map((i) => (
                 <li key={i.id}>
-                  {i.role} · {i.acceptedAt ? "accepted" : i.revokedAt ? "revoked" : `expires ${relativeTime(i.expiresAt)}`}
+                  {i.role} · {i.acceptedAt ? "accepted" : i.revokedAt ? "revoked" : `expires ${formatTime(i.expiresAt)}`}
                   {i.requiresApproval ? " · needs approval" : ""}
                 </li>
               ))}
