@@ -182,6 +182,27 @@ describe("routines page", () => {
     });
   });
 
+  it("a schedule refused after the routine was created is reported, and the form does not offer to create it again", async () => {
+    const created = routine({ id: "00000000-0000-4000-8000-000000000009", title: "Hourly triage", triggers: [] });
+    const api = fakeApi(
+      routes({
+        "GET /api/companies/co1/routines": { body: [routine(), created] },
+        "POST /api/companies/co1/routines": { status: 201, body: created },
+        [`POST /api/routines/${created.id}/triggers`]: { status: 400, body: { error: 'timezone: unknown IANA time zone "Mars/Base"' } },
+      }),
+    );
+    renderBoard("/c/co1/routines", api);
+    const form = await openNewRoutine();
+    fireEvent.change(within(form).getByLabelText("Title"), { target: { value: "Hourly triage" } });
+    fireEvent.change(within(form).getByLabelText("Assignee"), { target: { value: AGENT } });
+    fireEvent.change(within(form).getByLabelText("Cron expression"), { target: { value: "0 * * * *" } });
+    fireEvent.click(within(form).getByRole("button", { name: "Create routine" }));
+    expect(await screen.findByText(/Hourly triage was created, but its schedule was refused: timezone: unknown/)).toBeTruthy();
+    expect(screen.queryByRole("form", { name: "New routine" })).toBeNull();
+    expect(await screen.findByRole("form", { name: "Edit Hourly triage" })).toBeTruthy();
+    expect(api.callsTo("POST /api/companies/co1/routines")).toHaveLength(1);
+  });
+
   it("shows the next five fire times of */15 * * * *, and the cron error of a bad expression", async () => {
     renderBoard("/c/co1/routines", fakeApi(routes()));
     const form = await openNewRoutine();

@@ -76,8 +76,9 @@ export function RoutinesPage() {
       {open === "new" ? (
         <Section title="New routine">
           <RoutineForm
-            onSaved={async (r) => {
+            onSaved={async (r, warning) => {
               await refresh();
+              setNotice(warning ?? null);
               setOpen(r.id);
             }}
             onCancel={() => setOpen(null)}

@@ -2,7 +2,7 @@ import { useMutation, useQuery } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import type { Schemas } from "@staple/api-client";
 import { ISSUE_PRIORITIES, ROUTINE_CATCH_UP_POLICIES, ROUTINE_CONCURRENCY_POLICIES } from "@staple/contracts";
-import { unwrap } from "../../api/client.js";
+import { describeError, unwrap } from "../../api/client.js";
 import { useApi } from "../../api/context.js";
 import { catalogQueries } from "../../lib/catalog.js";
 import { useCompany } from "../../lib/company-context.js";
@@ -30,7 +30,7 @@ export function RoutineForm({
   onCancel,
 }: {
   routine?: Routine;
-  onSaved: (r: Routine) => Promise<unknown>;
+  onSaved: (r: Routine, warning?: string) => Promise<unknown>;
   onCancel?: () => void;
 }) {
   const api = useApi();
@@ -56,22 +56,28 @@ export function RoutineForm({
   const save = useMutation({
     mutationFn: async () => {
       if (routine) {
-        return unwrap(api.PATCH("/api/routines/{routineId}", { params: { path: { routineId: routine.id } }, body: fields() }));
+        return {
+          saved: await unwrap(api.PATCH("/api/routines/{routineId}", { params: { path: { routineId: routine.id } }, body: fields() })),
+        };
       }
       const made = await unwrap(
         api.POST("/api/companies/{companyId}/routines", { params: { path: { companyId: company.id } }, body: fields() }),
       );
-      if (schedule.cronExpression.trim()) {
+      if (!schedule.cronExpression.trim()) return { saved: made };
+      // The routine exists once its POST answered: a refused schedule must not make a retry create it twice.
+      try {
         await unwrap(
           api.POST("/api/routines/{routineId}/triggers", {
             params: { path: { routineId: made.id } },
             body: { kind: "schedule", cronExpression: schedule.cronExpression.trim(), timezone: schedule.timezone.trim() || "UTC" },
           }),
         );
+        return { saved: made };
+      } catch (error) {
+        return { saved: made, warning: `${made.title} was created, but its schedule was refused: ${describeError(error)}` };
       }
-      return made;
     },
-    onSuccess: (saved) => onSaved(saved),
+    onSuccess: ({ saved, warning }) => onSaved(saved, warning),
   });
   const valid = title.trim() && assignee && (routine || scheduleIsValid(schedule, true));
   const submit = (e: FormEvent) => {
