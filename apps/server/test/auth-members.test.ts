@@ -57,6 +57,10 @@ describe("first start: setup code and sign-up", () => {
     expect([a.status, b.status]).toEqual([201, 201]);
     companyA = a.body;
     companyB = b.body;
+    // The person who created it is its first owner, listed among the members.
+    const members = await rawCall(app, "GET", `/api/companies/${companyA.id}/members`, undefined, owner.headers);
+    expect(members.status).toBe(200);
+    expect(members.body.map((m: { userId: string; role: string }) => [m.userId, m.role])).toEqual([[owner.id, "owner"]]);
   });
 });
 
@@ -133,8 +137,11 @@ describe("invites and members", () => {
       { role: "admin" },
       owner.headers,
     );
-    expect(res.status).toBe(422);
-    expect(res.body.code).toBe("last_owner");
+    // Two owners (the creator and the invited one): one may step down; then the creator is the last.
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    const last = await rawCall(app, "PATCH", `/api/companies/${companyB.id}/members/${owner.id}`, { role: "admin" }, owner.headers);
+    expect(last.status).toBe(422);
+    expect(last.body.code).toBe("last_owner");
   });
 
   it("an invite that needs approval files a join request an admin approves", async () => {
@@ -259,6 +266,7 @@ describe("audit", () => {
       "member.role_changed",
       "member.removed",
       "board_api_key.created",
+      "board_api_key.used",
     ]) {
       expect(actions, action).toContain(action);
     }
@@ -267,6 +275,11 @@ describe("audit", () => {
       (r) => r.action === "board_api_key.created" && r.details?.name === "laptop",
     );
     expect(keyRows).toHaveLength(1);
+    // Its use is audited once (first use; then at most hourly), named, with no token.
+    const useRows = (activity.body as Array<{ action: string; details: { name?: string } | null }>).filter(
+      (r) => r.action === "board_api_key.used" && r.details?.name === "laptop",
+    );
+    expect(useRows).toHaveLength(1);
     expect(JSON.stringify(activity.body)).not.toMatch(/stb_[0-9a-f]{48}/);
   });
 });

@@ -79,8 +79,9 @@ export function createBoardCredentials(db: Queryable) {
 
     /** The key's principal, or null when the token is unknown, revoked or expired. */
     async resolveKey(token: string): Promise<BoardPrincipal | null> {
-      const [row] = await db.query<{ id: string; userId: string; stale: boolean }>(
-        `SELECT id, user_id, (last_used_at IS NULL OR last_used_at < now() - interval '1 minute') AS stale
+      const [row] = await db.query<{ id: string; userId: string; name: string; stale: boolean; audit: boolean }>(
+        `SELECT id, user_id, name, (last_used_at IS NULL OR last_used_at < now() - interval '1 minute') AS stale,
+                (last_used_at IS NULL OR last_used_at < now() - interval '1 hour') AS audit
            FROM board_api_keys
           WHERE key_hash = $1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())`,
         [sha256(token)],
@@ -88,6 +89,16 @@ export function createBoardCredentials(db: Queryable) {
       if (!row) return null;
       // At most one write a minute per key, not one per request.
       if (row.stale) await db.query("UPDATE board_api_keys SET last_used_at = now() WHERE id = $1", [row.id]);
+      // Key use is audited at most once an hour per key (first use, then after an hour's quiet), in the
+      // trail of each company the key's user belongs to: enough to see which key acts, without a row per request.
+      if (row.audit) {
+        await db.query(
+          `INSERT INTO activity_log (company_id, actor_type, actor_id, action, entity_type, entity_id, details)
+           SELECT company_id, 'user', $1, 'board_api_key.used', 'user', $1, jsonb_build_object('boardApiKeyId', $2::text, 'name', $3::text)
+             FROM company_memberships WHERE user_id = $1`,
+          [row.userId, row.id, row.name],
+        );
+      }
       return { credentialId: row.id, userId: row.userId };
     },
 

@@ -3,7 +3,7 @@ import { isUuid } from "@staple/contracts";
 import { pgConstraint, pgErrorCode, PG_UNIQUE_VIOLATION, type Database, type Queryable } from "../db/database.js";
 import { selectList, tableColumns, type Assert, type ColumnsOf, type RowMatches } from "../db/row-columns.js";
 import { conflict, notFound } from "../errors.js";
-import type { Actor } from "../auth/actor.js";
+import { LOCAL_BOARD_USER_ID, type Actor } from "../auth/actor.js";
 import { assertBoard, assertCanSee } from "../auth/access.js";
 import { recordActivity } from "../activity/record.js";
 import { baseIssuePrefix, nextFreeIssuePrefix } from "./issue-prefix.js";
@@ -110,6 +110,16 @@ export function createCompanyService(db: Database) {
                 body.brandColor ?? null,
               ],
             );
+            // A signed-in person who creates a company is its first owner (authenticated mode), so it is
+            // listed among the members and keeps an owner once other people join. The local board
+            // (token file, login links) is no person and reaches every company anyway.
+            if (actor.kind === "board" && actor.userId !== LOCAL_BOARD_USER_ID) {
+              await q.query(
+                `INSERT INTO company_memberships (company_id, user_id, role)
+                 SELECT $1, id, 'owner' FROM users WHERE id = $2 ON CONFLICT (company_id, user_id) DO NOTHING`,
+                [company!.id, actor.userId],
+              );
+            }
             await recordActivity(q, {
               companyId: company!.id,
               actor,
