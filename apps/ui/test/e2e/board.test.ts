@@ -510,6 +510,10 @@ describe("the board in a browser", () => {
       ["costs", `/c/${cid}/costs`],
       ["approvals", `/c/${cid}/approvals`],
       ["secrets", `/c/${cid}/secrets`],
+      ["routines", `/c/${cid}/routines`],
+      ["members", `/c/${cid}/members`],
+      ["my-keys", `/c/${cid}/my-keys`],
+      ["import-export", `/c/${cid}/import-export`],
       ["activity", `/c/${cid}/activity`],
     ];
     await page.setViewportSize({ width: 390, height: 844 });
