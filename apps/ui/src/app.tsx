@@ -44,6 +44,7 @@ const RunsPage = page(() => import("./pages/runs.js"), "RunsPage");
 const SecretsPage = page(() => import("./pages/secrets.js"), "SecretsPage");
 const RoutinesPage = page(() => import("./pages/routines.js"), "RoutinesPage");
 const ImportExportPage = page(() => import("./pages/import-export.js"), "ImportExportPage");
+const CompanySettingsPage = page(() => import("./pages/company-settings.js"), "CompanySettingsPage");
 
 const LAST_COMPANY_KEY = "staple.lastCompany";
 
@@ -110,6 +111,7 @@ export const routes: RouteObject[] = [
           { path: "import-export", element: <ImportExportPage /> },
           { path: "members", element: <MembersPage /> },
           { path: "my-keys", element: <MyKeysPage /> },
+          { path: "settings", element: <CompanySettingsPage /> },
           { path: "approvals", element: <ApprovalsPage /> },
           { path: "approvals/:approvalId", element: <ApprovalRoute /> },
           { path: "*", element: <NotFound /> },
@@ -229,6 +231,7 @@ const NAV = [
   { path: "/my-keys", label: "My keys" },
   { path: "/activity", label: "Activity" },
   { path: "/import-export", label: "Import/export" },
+  { path: "/settings", label: "Settings" },
 ];
 
 function Layout() {
