@@ -4,7 +4,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { httpJson, signIn, startServerProcess, type ServerProcess } from "./server.js";
+import { checkUrlFilter, httpJson, signIn, startServerProcess, type ServerProcess } from "./server.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const ARTIFACTS = path.join(here, "artifacts");
@@ -217,8 +217,7 @@ describe("the board in a browser", () => {
     await shot("12-issues-board");
     // Status is a multi-select kept in the URL: adding Done to the open statuses.
     await page.getByRole("group", { name: "Issue filters" }).locator("summary", { hasText: "Status" }).click();
-    await page.getByRole("group", { name: "Status" }).getByLabel("Done").check();
-    await page.waitForURL(/status=[^&]*done/);
+    await checkUrlFilter(page, page.getByRole("group", { name: "Status" }).getByLabel("Done"), /status=[^&]*done/);
   });
 
   it("cancelling an issue from its page", async () => {
@@ -481,8 +480,11 @@ describe("the board in a browser", () => {
     await page.goto(`${server.url}/c/${state.companyId}/issues?status=all`);
     await page.locator("table.issues-table tbody tr").first().waitFor();
     await page.getByRole("group", { name: "Issue filters" }).locator("summary", { hasText: "Assignee" }).click();
-    await page.getByRole("group", { name: "Assignee" }).getByLabel("Script Bot").check();
-    await page.waitForURL(new RegExp(`assignee=${state.agentId}`));
+    await checkUrlFilter(
+      page,
+      page.getByRole("group", { name: "Assignee" }).getByLabel("Script Bot"),
+      new RegExp(`assignee=${state.agentId}`),
+    );
     await page.reload();
     await page.getByText("Assignee: Script Bot").waitFor();
     const rows = page.locator("table.issues-table tbody tr");
@@ -514,6 +516,7 @@ describe("the board in a browser", () => {
       ["members", `/c/${cid}/members`],
       ["my-keys", `/c/${cid}/my-keys`],
       ["import-export", `/c/${cid}/import-export`],
+      ["settings", `/c/${cid}/settings`],
       ["activity", `/c/${cid}/activity`],
     ];
     await page.setViewportSize({ width: 390, height: 844 });

@@ -4,7 +4,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { httpJson, signIn, startServerProcess, type ServerProcess } from "./server.js";
+import { checkUrlFilter, httpJson, signIn, startServerProcess, type ServerProcess } from "./server.js";
 
 /**
  * The board's governance pages in a browser against a real server: deciding an approval,
@@ -241,8 +241,7 @@ describe("governance on the board, in a browser", () => {
     await rowOf(state.otherRef!).waitFor();
     await table.locator(".label-chip", { hasText: "operations" }).waitFor();
     await page.getByRole("group", { name: "Issue filters" }).locator("summary", { hasText: "Label" }).click();
-    await page.getByRole("group", { name: "Label" }).getByLabel("operations").check();
-    await page.waitForURL(/[?&]label=[0-9a-f-]+/);
+    await checkUrlFilter(page, page.getByRole("group", { name: "Label" }).getByLabel("operations"), /[?&]label=[0-9a-f-]+/);
     await expect.poll(() => table.getByRole("row").count(), { timeout: WAIT_MS }).toBe(2);
     await rowOf(state.issueRef!).waitFor();
     await page.reload();

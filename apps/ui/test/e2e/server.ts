@@ -3,6 +3,7 @@
  * in another TypeScript project, so its types are restated here instead of imported.
  */
 import type { ChildProcess } from "node:child_process";
+import type { Locator, Page } from "playwright-core";
 
 export interface ServerProcess {
   url: string;
@@ -35,4 +36,21 @@ export async function mintLoginLink(server: ServerProcess): Promise<string> {
 export async function signIn(page: { goto(url: string): Promise<unknown>; url(): string }, server: ServerProcess): Promise<void> {
   await page.goto(await mintLoginLink(server));
   if (new URL(page.url()).pathname.startsWith("/api/")) throw new Error(`the login link did not redirect to the board: ${page.url()}`);
+}
+
+/**
+ * Ticks a filter checkbox whose state lives in the URL and waits for the URL to say so. The option list
+ * can re-render between Playwright's click and its state check (the list refetches under load), so a
+ * plain `check()` is flaky there; this clicks again (at most 3 times) until the URL matches.
+ */
+export async function checkUrlFilter(page: Page, option: Locator, url: RegExp): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    if (!(await option.isChecked())) await option.click();
+    try {
+      await page.waitForURL(url, { timeout: 5_000 });
+      return;
+    } catch (error) {
+      if (attempt >= 3) throw error;
+    }
+  }
 }
