@@ -14,16 +14,12 @@ import {
   SignInBody,
   SignUpBody,
 } from "@staple/contracts";
-import { generateCookie } from "hono/cookie";
+import { newSessionCookie, sessionCookie, signOutRoute } from "./session-cookie.js";
 import { assertBoard } from "../../auth/access.js";
-import { SESSION_COOKIE, SESSION_TTL_MS } from "../../auth/board-credentials.js";
 import { forbidden, notFound } from "../../errors.js";
 import { created, defineRoute, ok, type Reply } from "../route.js";
 
 const base = { tag: "auth" } as const;
-
-const sessionCookie = (value: string, maxAgeSeconds: number) =>
-  generateCookie(SESSION_COOKIE, value, { httpOnly: true, sameSite: "Strict", path: "/", maxAge: maxAgeSeconds });
 
 /** The origin the caller used, so links point back at the same address. */
 export function requestOrigin(header: (name: string) => string | undefined): string {
@@ -62,7 +58,7 @@ function assertAuthenticatedMode(mode: string) {
 const signedIn = (status: number, result: { user: unknown; token: string; expiresAt: string }): Reply => ({
   status,
   body: { user: result.user, expiresAt: result.expiresAt },
-  headers: { "set-cookie": sessionCookie(result.token, Math.floor(SESSION_TTL_MS / 1000)), "cache-control": "no-store" },
+  headers: { "set-cookie": newSessionCookie(result.token), "cache-control": "no-store" },
 });
 
 /**
@@ -131,21 +127,7 @@ export const authUserRoutes = [
       return signedIn(200, result);
     },
   }),
-  defineRoute({
-    ...base,
-    method: "post",
-    path: "/api/auth/sign-out",
-    summary: "Sign this browser out: ends the session and clears its cookie",
-    access: "board",
-    bodyOptional: true,
-    body: z.strictObject({}),
-    responses: { 200: { description: "Signed out", schema: OkBody } },
-    handler: async ({ actor, services }) => {
-      if (actor.kind === "board" && actor.source === "session" && actor.credentialId)
-        await services.boardCredentials.revokeSession(actor.credentialId);
-      return { status: 200, body: { ok: true }, headers: { "set-cookie": sessionCookie("", 0) } };
-    },
-  }),
+  signOutRoute("/api/auth/sign-out", base.tag),
   defineRoute({
     ...base,
     method: "post",

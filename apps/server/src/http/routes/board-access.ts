@@ -7,10 +7,9 @@ import {
   CreateBoardApiKeyBody,
   CreatedBoardApiKey,
   isUuid,
-  OkBody,
 } from "@staple/contracts";
-import { generateCookie } from "hono/cookie";
-import { createBoardCredentials, SESSION_COOKIE, SESSION_TTL_MS } from "../../auth/board-credentials.js";
+import { newSessionCookie, signOutRoute } from "./session-cookie.js";
+import { createBoardCredentials } from "../../auth/board-credentials.js";
 import { forbidden, notFound } from "../../errors.js";
 import { created, defineRoute, ok, type Reply } from "../route.js";
 
@@ -21,9 +20,6 @@ function requestOrigin(header: (name: string) => string | undefined, fallback: s
   const host = header("host");
   return host && /^[A-Za-z0-9.[\]:-]+$/.test(host) ? `http://${host}` : fallback;
 }
-
-const sessionCookie = (value: string, maxAgeSeconds: number) =>
-  generateCookie(SESSION_COOKIE, value, { httpOnly: true, sameSite: "Strict", path: "/", maxAge: maxAgeSeconds });
 
 function loginPage(status: number, title: string, text: string): Reply {
   const html = `<!doctype html><meta charset="utf-8"><title>Staple: ${title}</title>
@@ -127,27 +123,13 @@ export const boardAccessRoutes = [
         rawText: { text: "", contentType: "text/plain" },
         headers: {
           location: "/",
-          "set-cookie": sessionCookie(session.token, Math.floor(SESSION_TTL_MS / 1000)),
+          "set-cookie": newSessionCookie(session.token),
           "cache-control": "no-store",
         },
       };
     },
   }),
-  defineRoute({
-    ...base,
-    method: "post",
-    path: "/api/board/logout",
-    summary: "Sign this browser out: ends the session and clears its cookie",
-    access: "board",
-    bodyOptional: true,
-    body: z.strictObject({}),
-    responses: { 200: { description: "Signed out", schema: OkBody } },
-    handler: async ({ actor, services }) => {
-      if (actor.kind === "board" && actor.source === "session" && actor.credentialId)
-        await services.boardCredentials.revokeSession(actor.credentialId);
-      return { status: 200, body: { ok: true }, headers: { "set-cookie": sessionCookie("", 0) } };
-    },
-  }),
+  signOutRoute("/api/board/logout", base.tag),
   ...(["/api/auth/get-session", "/api/cli-auth/me"] as const).map((path) =>
     defineRoute({
       ...base,
