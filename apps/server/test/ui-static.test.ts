@@ -1,6 +1,8 @@
+import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import zlib from "node:zlib";
 import { Hono } from "hono";
 import { afterAll, describe, expect, it } from "vitest";
 import { mountUiStatic } from "../src/http/ui-static.js";
@@ -50,6 +52,50 @@ describe("board UI at /", () => {
     expect(await asset.text()).toBe("console.log('hi')");
 
     expect((await app.request("/favicon.svg")).headers.get("content-type")).toMatch(/^image\/svg\+xml/);
+  });
+
+  it("sends the build's Brotli or gzip copy the browser accepts, with Vary and the asset's year-long cache", async () => {
+    const dir = builtUi();
+    const js = `export const rows = ${JSON.stringify(Array.from({ length: 200 }, (_, i) => `row ${i}`))};\n`;
+    const html = `<!doctype html><title>Staple board</title><div id=root></div>${"<!-- padding -->".repeat(100)}`;
+    fs.writeFileSync(path.join(dir, "assets", "big-abcd.js"), js);
+    fs.writeFileSync(path.join(dir, "index.html"), html);
+    // What apps/ui/scripts/compress-dist.mjs writes after `vite build`.
+    execFileSync(process.execPath, [path.resolve(import.meta.dirname, "../../ui/scripts/compress-dist.mjs"), dir]);
+    expect(fs.existsSync(path.join(dir, "assets", "big-abcd.js.br"))).toBe(true);
+    const app = appWith(dir);
+
+    const br = await app.request("/assets/big-abcd.js", { headers: { "accept-encoding": "gzip, deflate, br" } });
+    expect(br.status).toBe(200);
+    expect(br.headers.get("content-encoding")).toBe("br");
+    expect(br.headers.get("content-type")).toMatch(/javascript/);
+    expect(br.headers.get("vary")).toBe("Accept-Encoding");
+    expect(br.headers.get("cache-control")).toBe("public, max-age=31536000, immutable");
+    const brBytes = Buffer.from(await br.arrayBuffer());
+    expect(brBytes.length).toBeLessThan(js.length / 2);
+    expect(zlib.brotliDecompressSync(brBytes).toString()).toBe(js);
+
+    const gz = await app.request("/assets/big-abcd.js", { headers: { "accept-encoding": "gzip" } });
+    expect(gz.headers.get("content-encoding")).toBe("gzip");
+    expect(zlib.gunzipSync(Buffer.from(await gz.arrayBuffer())).toString()).toBe(js);
+
+    const plain = await app.request("/assets/big-abcd.js");
+    expect(plain.headers.get("content-encoding")).toBeNull();
+    expect(plain.headers.get("vary")).toBe("Accept-Encoding");
+    expect(await plain.text()).toBe(js);
+
+    // index.html, also as the fallback of client routes, is compressed but revalidated.
+    for (const p of ["/", "/c/abc/issues"]) {
+      const page = await app.request(p, { headers: { "accept-encoding": "gzip" } });
+      expect(page.headers.get("content-encoding"), p).toBe("gzip");
+      expect(page.headers.get("cache-control"), p).toBe("no-cache");
+      expect(page.headers.get("vary"), p).toBe("Accept-Encoding");
+      expect(zlib.gunzipSync(Buffer.from(await page.arrayBuffer())).toString(), p).toBe(html);
+    }
+    // Too small to be worth compressing: sent as it is.
+    const small = await app.request("/assets/app-1234.js", { headers: { "accept-encoding": "br, gzip" } });
+    expect(small.headers.get("content-encoding")).toBeNull();
+    expect(await small.text()).toBe("console.log('hi')");
   });
 
   it("a missing file is a 404, and no path escapes the UI directory", async () => {

@@ -27,12 +27,22 @@ function isFile(file: string): boolean {
   }
 }
 
+/** The handler adds `Vary` only when it sent a compressed copy; the plain answer needs it as well. */
+function withVary(res: Awaited<ReturnType<MiddlewareHandler>>): Response | undefined {
+  if (!res) return undefined;
+  if (res.status < 300 && !res.headers.has("vary")) res.headers.set("vary", "Accept-Encoding");
+  return res;
+}
+
 const isApi = (pathname: string) => pathname === "/api" || pathname.startsWith("/api/");
 
 /**
  * Serves the board UI at `/` with Hono's static handler: files of the built UI as they are (the
  * handler refuses `..` segments, encoded separators and backslashes, so no path leaves the
- * directory), hashed files under assets/ cached for a year, everything else revalidated. A path
+ * directory), hashed files under assets/ cached for a year, everything else revalidated. Text files
+ * go out compressed when the browser accepts it: the build writes `.br` and `.gz` copies beside them
+ * (apps/ui/scripts/compress-dist.mjs) and the handler picks one by `Accept-Encoding` (Brotli first);
+ * every answer says `Vary: Accept-Encoding` so a shared cache keeps the variants apart. A path
  * without a file extension that is no file falls back to `index.html` (client-side routes); a
  * missing file is a 404. Paths under `/api` are never served here (they keep the app's JSON 404).
  * When the UI is not built, a short page says how to build it; the directory is checked per
@@ -50,13 +60,13 @@ export function mountUiStatic<E extends Env>(app: Hono<E>, uiDir: string = DEFAU
     if (!isFile(index)) return c.html(NOT_BUILT_PAGE, 200, { "cache-control": "no-store" });
     // Set before the handler answers (it builds the response itself); only served files keep it.
     c.header("cache-control", c.req.path.startsWith("/assets/") ? "public, max-age=31536000, immutable" : "no-cache");
-    files ??= serveStatic({ root });
-    return files(c, next);
+    files ??= serveStatic({ root, precompressed: true });
+    return withVary(await files(c, next));
   });
   app.get("*", async (c, next) => {
     c.header("cache-control", "no-cache");
     if (path.posix.extname(c.req.path) !== "") return c.notFound();
-    indexPage ??= serveStatic({ path: index });
-    return indexPage(c, next);
+    indexPage ??= serveStatic({ path: index, precompressed: true });
+    return withVary(await indexPage(c, next));
   });
 }
