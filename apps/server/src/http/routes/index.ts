@@ -27,6 +27,7 @@ import { secretRoutes } from "./secrets.js";
 import { executionWorkspaceRoutes } from "./execution-workspaces.js";
 import { runnerRoutes } from "./runners.js";
 
+import { runnerListRoutes } from "./runners-list.js";
 /** The route table: the HTTP app and the OpenAPI document are both built from it. */
 export const allRoutes: readonly AnyRoute[] = [
   ...healthRoutes,
@@ -57,3 +58,4 @@ export const allRoutes: readonly AnyRoute[] = [
   ...executionWorkspaceRoutes,
   ...runnerRoutes,
 ];
+  ...runnerListRoutes,
