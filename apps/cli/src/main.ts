@@ -8,6 +8,7 @@ import { agentGroup } from "./commands/agent.js";
 import { boardGroup } from "./commands/board.js";
 import { companyGroup } from "./commands/company.js";
 import { doctorGroup } from "./commands/doctor.js";
+import { importGroup } from "./commands/import-paperclip.js";
 import { initGroup } from "./commands/init.js";
 import { issueGroup } from "./commands/issue.js";
 import { loginGroup, logoutGroup } from "./commands/login.js";
@@ -26,6 +27,7 @@ const GROUPS: readonly CommandGroup[] = [
   doctorGroup,
   companyGroup,
   initGroup,
+  importGroup,
   agentGroup,
   issueGroup,
   routineGroup,

@@ -394,8 +394,25 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Company activity, newest first (limit 100 by default, clamped to 1..500) */
+        /** Company activity, newest first (limit 100 by default, clamped to 1..500); filters agentId, actorType, action, entityType, entityId, runId, from, to, hideNoise; cursor = id of the previous page's last entry */
         get: operations["getApiCompaniesCompanyIdActivity"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/companies/{companyId}/activity.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Company activity as CSV, newest first, with the list's filters (at most 10000 rows; cursor continues after an entry) */
+        get: operations["getApiCompaniesCompanyIdActivityCsv"];
         put?: never;
         post?: never;
         delete?: never;
@@ -626,7 +643,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The company's runs, newest first (list rows; summary=true for compact rows) */
+        /** The company's runs, newest first, with issue and cost (summary=true for compact rows); filters agentId, status, issueId (id or identifier); cursor = id of the previous page's last run */
         get: operations["getApiCompaniesCompanyIdHeartbeatRuns"];
         put?: never;
         post?: never;
@@ -995,6 +1012,57 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/companies/{companyId}/costs/by-agent-model": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Spend and tokens per agent, provider and model over a window, most expensive first */
+        get: operations["getApiCompaniesCompanyIdCostsByAgentModel"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/companies/{companyId}/costs/by-day": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Spend and tokens per UTC day over a window, oldest first (days without spend left out) */
+        get: operations["getApiCompaniesCompanyIdCostsByDay"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/heartbeat-runs/{id}/cost-summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Spend and tokens the cost ledger holds for one run (its own row and what its agent reported from it) */
+        get: operations["getApiHeartbeatRunsIdCostSummary"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/companies/{companyId}/cost-events": {
         parameters: {
             query?: never;
@@ -1195,6 +1263,108 @@ export interface paths {
         get: operations["getApiCliAuthMe"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/companies/{companyId}/inbox": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What needs the calling person, newest first: failed runs by issue, blocked issues, pending approvals, open interactions, mentions of the board (view=active|archived|all) */
+        get: operations["getApiCompaniesCompanyIdInbox"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/companies/{companyId}/inbox/count": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Unread and total items of the calling person's inbox (archived items not counted) */
+        get: operations["getApiCompaniesCompanyIdInboxCount"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/companies/{companyId}/inbox/read": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Mark board inbox items read for the calling person */
+        post: operations["postApiCompaniesCompanyIdInboxRead"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/companies/{companyId}/inbox/unread": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Mark board inbox items unread again */
+        post: operations["postApiCompaniesCompanyIdInboxUnread"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/companies/{companyId}/inbox/archive": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Archive board inbox items: hidden until the item changes again (a new failure, a resubmitted approval) */
+        post: operations["postApiCompaniesCompanyIdInboxArchive"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/companies/{companyId}/inbox/unarchive": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Undo an archive: the items show in the inbox again */
+        post: operations["postApiCompaniesCompanyIdInboxUnarchive"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2456,6 +2626,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/instance/imports/paperclip-db/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Preview importing a Paperclip installation: per company what is created, ignored (and why), conflicts, history counts */
+        post: operations["postApiInstanceImportsPaperclipDbPreview"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/instance/imports/paperclip-db/apply": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Import every company of a Paperclip installation with its history, in one transaction */
+        post: operations["postApiInstanceImportsPaperclipDbApply"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/companies/{companyId}/secrets": {
         parameters: {
             query?: never;
@@ -2710,6 +2914,91 @@ export interface paths {
         put?: never;
         /** A runner stops taking runs (SIGTERM); the runs it executes go on */
         post: operations["postApiRunnersRunnerIdDrain"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/runners/{runnerId}/claim": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A runner claims runs of agents bound to its labels (long poll up to waitMs); answers execution packets */
+        post: operations["postApiRunnersRunnerIdClaim"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/runners/{runnerId}/runs/{runId}/log": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A runner stores a batch of a run's log pieces (idempotent on the piece's seq); the log tails live on every server */
+        post: operations["postApiRunnersRunnerIdRunsRunIdLog"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/runners/{runnerId}/runs/{runId}/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A runner records a run's adapter events and its spawn record */
+        post: operations["postApiRunnersRunnerIdRunsRunIdEvents"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/runners/{runnerId}/runs/{runId}/finish": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A runner reports how a run ended; finalized like a local run (a run no longer leased to it is acknowledged and ignored) */
+        post: operations["postApiRunnersRunnerIdRunsRunIdFinish"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/companies/{companyId}/runners": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The company's registered runners (and the instance's for an instance board), with their running runs */
+        get: operations["getApiCompaniesCompanyIdRunners"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -3581,6 +3870,57 @@ export interface components {
             /** Format: uuid */
             wakeupRequestId: string;
         };
+        HeartbeatRunListRow: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            companyId: string;
+            /** Format: uuid */
+            agentId: string;
+            /** @enum {string} */
+            invocationSource: "timer" | "assignment" | "on_demand" | "automation";
+            triggerDetail: string | null;
+            /** @enum {string} */
+            status: "queued" | "scheduled_retry" | "running" | "succeeded" | "failed" | "cancelled" | "timed_out";
+            /** Format: uuid */
+            wakeupRequestId: string | null;
+            /** Format: date-time */
+            startedAt: string | null;
+            /** Format: date-time */
+            finishedAt: string | null;
+            error: string | null;
+            errorCode: string | null;
+            exitCode: number | null;
+            signal: string | null;
+            usageJson: {
+                [key: string]: unknown;
+            } | null;
+            resultJson: {
+                [key: string]: unknown;
+            } | null;
+            sessionIdBefore: string | null;
+            sessionIdAfter: string | null;
+            logBytes: number | null;
+            /** Format: uuid */
+            retryOfRunId: string | null;
+            processLossRetryCount: number;
+            /** Format: date-time */
+            scheduledRetryAt: string | null;
+            scheduledRetryAttempt: number;
+            livenessState: string | null;
+            contextSnapshot: {
+                [key: string]: unknown;
+            } | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+            /** Format: uuid */
+            issueId: string | null;
+            issueIdentifier: string | null;
+            issueTitle: string | null;
+            costCents: number;
+        };
         RunEvent: {
             id: number;
             /** Format: uuid */
@@ -3847,6 +4187,8 @@ export interface components {
             cachedInputTokens: number;
             outputTokens: number;
             runCount: number;
+            budgetMonthlyCents: number;
+            utilizationPercent: number;
         };
         CostByProjectRow: {
             /** Format: uuid */
@@ -3857,6 +4199,39 @@ export interface components {
             cachedInputTokens: number;
             outputTokens: number;
             runCount: number;
+        };
+        CostByAgentModelRow: {
+            /** Format: uuid */
+            agentId: string;
+            agentName: string;
+            provider: string | null;
+            biller: string;
+            model: string | null;
+            costCents: number;
+            inputTokens: number;
+            cachedInputTokens: number;
+            outputTokens: number;
+            runCount: number;
+        };
+        CostByDayRow: {
+            date: string;
+            costCents: number;
+            inputTokens: number;
+            cachedInputTokens: number;
+            outputTokens: number;
+            runCount: number;
+        };
+        RunCostSummary: {
+            /** Format: uuid */
+            runId: string;
+            /** Format: uuid */
+            agentId: string;
+            costCents: number;
+            inputTokens: number;
+            cachedInputTokens: number;
+            outputTokens: number;
+            eventCount: number;
+            models: string[];
         };
         CostEvent: {
             /** Format: uuid */
@@ -3959,6 +4334,53 @@ export interface components {
                 /** @enum {string} */
                 source: "session" | "board_key" | "local_implicit";
             };
+        };
+        InboxList: {
+            items: components["schemas"]["InboxItem"][];
+            unread: number;
+            total: number;
+        };
+        InboxItem: {
+            key: string;
+            /** @enum {string} */
+            kind: "run_failed" | "issue_blocked" | "approval" | "interaction" | "mention";
+            title: string;
+            detail: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            unread: boolean;
+            archived: boolean;
+            /** Format: date-time */
+            readAt: string | null;
+            /** Format: date-time */
+            archivedAt: string | null;
+            issue: {
+                /** Format: uuid */
+                id: string;
+                identifier: string | null;
+                title: string;
+                /** @enum {string} */
+                status: "backlog" | "todo" | "in_progress" | "in_review" | "done" | "blocked" | "cancelled";
+            } | null;
+            /** Format: uuid */
+            runId: string | null;
+            /** Format: uuid */
+            agentId: string | null;
+            /** Format: uuid */
+            approvalId: string | null;
+            /** Format: uuid */
+            interactionId: string | null;
+            /** Format: uuid */
+            commentId: string | null;
+            links: {
+                issue?: string;
+                run?: string;
+                approval?: string;
+            };
+        };
+        InboxCount: {
+            unread: number;
+            total: number;
         };
         InboxLiteItem: {
             /** Format: uuid */
@@ -4843,6 +5265,239 @@ export interface components {
             description: string;
             agents: number;
         };
+        PaperclipDbImportPreview: {
+            companies: {
+                sourceId: string;
+                preview: components["schemas"]["CompanyImportPreview"];
+                history: {
+                    [key: string]: number;
+                };
+            }[];
+        };
+        PaperclipDbImportBody: {
+            source: {
+                version: string | null;
+                location: string;
+            };
+            companies: {
+                sourceId: string;
+                package: {
+                    schemaVersion: number;
+                    company: {
+                        slug: string;
+                        name: string;
+                        description: string | null;
+                        requireBoardApprovalForNewAgents: boolean;
+                        brandColor: string | null;
+                        budgetMonthlyCents: number;
+                    };
+                    agents: {
+                        slug: string;
+                        name: string;
+                        /** @enum {string} */
+                        role: "ceo" | "cto" | "cmo" | "cfo" | "security" | "engineer" | "designer" | "pm" | "qa" | "devops" | "researcher" | "general";
+                        title: string | null;
+                        icon: string | null;
+                        capabilities: string | null;
+                        reportsToSlug: string | null;
+                        /** @enum {string} */
+                        adapterType: "process" | "http" | "claude_local" | "codex_local" | "gemini_local" | "opencode_local" | "cursor" | "acp_local";
+                        adapterConfig: {
+                            [key: string]: unknown;
+                        };
+                        runtimeConfig: {
+                            [key: string]: unknown;
+                        };
+                        permissions: {
+                            [key: string]: unknown;
+                        };
+                        budgetMonthlyCents: number;
+                        skills: string[];
+                        instructions: {
+                            file: string;
+                            body: string;
+                        }[];
+                    }[];
+                    skills: {
+                        key: string;
+                        name: string;
+                        path: string;
+                    }[];
+                    labels: {
+                        name: string;
+                        color: string;
+                    }[];
+                    goals: {
+                        slug: string;
+                        title: string;
+                        description: string | null;
+                        /** @enum {string} */
+                        level: "company" | "team" | "agent" | "task";
+                        /** @enum {string} */
+                        status: "planned" | "active" | "achieved" | "cancelled";
+                        parentSlug: string | null;
+                        ownerAgentSlug: string | null;
+                    }[];
+                    projects: {
+                        slug: string;
+                        name: string;
+                        description: string | null;
+                        /** @enum {string} */
+                        status: "backlog" | "planned" | "in_progress" | "completed" | "cancelled";
+                        leadAgentSlug: string | null;
+                        goalSlug: string | null;
+                        targetDate: string | null;
+                        color: string | null;
+                        workspaces: {
+                            key: string;
+                            name: string;
+                            repoUrl: string | null;
+                            repoRef: string | null;
+                            isPrimary: boolean;
+                        }[];
+                    }[];
+                    issues: {
+                        slug: string;
+                        identifier: string | null;
+                        title: string;
+                        description: string | null;
+                        /** @enum {string} */
+                        status: "backlog" | "todo" | "in_progress" | "in_review" | "done" | "blocked" | "cancelled";
+                        /** @enum {string} */
+                        priority: "critical" | "high" | "medium" | "low";
+                        projectSlug: string | null;
+                        workspaceKey: string | null;
+                        goalSlug: string | null;
+                        assigneeAgentSlug: string | null;
+                        parentSlug: string | null;
+                        blockedBy: string[];
+                        labelNames: string[];
+                        billingCode: string | null;
+                        comments: {
+                            body: string;
+                            /** @enum {string} */
+                            authorType: "user" | "agent" | "system";
+                            authorAgentSlug: string | null;
+                            createdAt: string | null;
+                        }[];
+                        documents: {
+                            key: string;
+                            title: string | null;
+                            body: string;
+                        }[];
+                        createdAt: string | null;
+                        startedAt: string | null;
+                        completedAt: string | null;
+                        cancelledAt: string | null;
+                    }[];
+                };
+                ignored: {
+                    kind: string;
+                    slug: string;
+                    name: string;
+                    reason?: string;
+                }[];
+                warnings: string[];
+                history: {
+                    agentStates: {
+                        slug: string;
+                        /** @enum {string} */
+                        status: "active" | "paused" | "idle" | "running" | "error" | "pending_approval" | "terminated";
+                        createdAt: string | null;
+                    }[];
+                    runs: {
+                        sourceId: string;
+                        agentSlug: string;
+                        issueSlug: string | null;
+                        /** @enum {string} */
+                        invocationSource: "timer" | "assignment" | "on_demand" | "automation";
+                        triggerDetail: string | null;
+                        /** @enum {string} */
+                        status: "succeeded" | "failed" | "cancelled" | "timed_out";
+                        startedAt: string | null;
+                        finishedAt: string | null;
+                        createdAt: string | null;
+                        error: string | null;
+                        errorCode: string | null;
+                        exitCode: number | null;
+                        usage: {
+                            [key: string]: unknown;
+                        } | null;
+                        result: {
+                            [key: string]: unknown;
+                        } | null;
+                        stdoutExcerpt: string | null;
+                        stderrExcerpt: string | null;
+                    }[];
+                    activity: {
+                        /** @enum {string} */
+                        actorType: "user" | "agent" | "system";
+                        actorId: string;
+                        action: string;
+                        entityType: string;
+                        entityId: string;
+                        agentSlug: string | null;
+                        runSourceId: string | null;
+                        details: {
+                            [key: string]: unknown;
+                        } | null;
+                        createdAt: string | null;
+                    }[];
+                    costEvents: {
+                        agentSlug: string | null;
+                        issueSlug: string | null;
+                        projectSlug: string | null;
+                        goalSlug: string | null;
+                        runSourceId: string | null;
+                        billingCode: string | null;
+                        provider: string | null;
+                        biller: string;
+                        /** @enum {string} */
+                        billingType: "metered_api" | "subscription_included" | "subscription_overage" | "credits" | "fixed" | "unknown";
+                        model: string | null;
+                        inputTokens: number;
+                        cachedInputTokens: number;
+                        outputTokens: number;
+                        costCents: number;
+                        occurredAt: string | null;
+                    }[];
+                    approvals: {
+                        sourceId: string;
+                        /** @enum {string} */
+                        type: "hire_agent" | "approve_ceo_strategy" | "budget_override_required" | "request_board_approval";
+                        requestedByAgentSlug: string | null;
+                        requestedByUserId: string | null;
+                        /** @enum {string} */
+                        status: "pending" | "revision_requested" | "approved" | "rejected" | "cancelled";
+                        payload: {
+                            [key: string]: unknown;
+                        } | null;
+                        decisionNote: string | null;
+                        decidedByUserId: string | null;
+                        decidedAt: string | null;
+                        createdAt: string | null;
+                        issueSlugs: string[];
+                        comments: {
+                            body: string;
+                            authorAgentSlug: string | null;
+                            authorUserId: string | null;
+                            createdAt: string | null;
+                        }[];
+                    }[];
+                };
+            }[];
+            /** @enum {string} */
+            collisionStrategy?: "rename" | "skip";
+        };
+        PaperclipDbImportResult: {
+            companies: {
+                sourceId: string;
+                result: components["schemas"]["CompanyImportResult"];
+                history: {
+                    [key: string]: number;
+                };
+            }[];
+        };
         CompanySecret: {
             /** Format: uuid */
             id: string;
@@ -5005,6 +5660,85 @@ export interface components {
             registeredAt: string;
             /** Format: date-time */
             lastSeenAt: string;
+        };
+        RunnerClaim: {
+            /** @enum {string} */
+            status: "online" | "draining" | "offline";
+            runs: components["schemas"]["RunnerExecutionPacket"][];
+        };
+        RunnerExecutionPacket: {
+            run: {
+                /** Format: uuid */
+                id: string;
+                /** Format: uuid */
+                agentId: string;
+                /** Format: uuid */
+                companyId: string;
+                /** Format: uuid */
+                issueId: string | null;
+                taskKey: string | null;
+            };
+            agent: {
+                /** Format: uuid */
+                id: string;
+                /** Format: uuid */
+                companyId: string;
+                name: string;
+                adapterType: string;
+                adapterConfig: {
+                    [key: string]: unknown;
+                };
+            };
+            adapterType: string;
+            runtime: {
+                sessionId: string | null;
+                sessionParams: {
+                    [key: string]: unknown;
+                } | null;
+                sessionDisplayId: string | null;
+                taskKey: string | null;
+            };
+            env: {
+                [key: string]: string;
+            };
+            secrets: string[];
+            prompt: string | null;
+            context: {
+                [key: string]: unknown;
+            };
+            cwd: string;
+            timeoutSec: number;
+            outboundAllow: string[];
+        };
+        RunnerLogAck: {
+            pieces: number;
+        };
+        RunnerEventsAck: {
+            events: number;
+        };
+        RunnerFinish: {
+            accepted: boolean;
+            status: string | null;
+        };
+        ListedRunner: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            tokenId: string;
+            /** Format: uuid */
+            companyId: string | null;
+            name: string;
+            hostname: string | null;
+            labels: string[];
+            adapterTypes: string[];
+            /** @enum {string} */
+            status: "online" | "draining" | "offline";
+            version: string | null;
+            /** Format: date-time */
+            registeredAt: string;
+            /** Format: date-time */
+            lastSeenAt: string;
+            runningRuns: number;
         };
         Error: {
             error: string;
@@ -6943,8 +7677,15 @@ export interface operations {
         parameters: {
             query?: {
                 agentId?: string;
+                actorType?: "user" | "agent" | "system";
+                action?: string;
                 entityType?: string;
                 entityId?: string;
+                runId?: string;
+                from?: string;
+                to?: string;
+                cursor?: string;
+                hideNoise?: "true" | "false";
                 limit?: string;
             };
             header?: never;
@@ -6962,6 +7703,66 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ActivityEntry"][];
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getApiCompaniesCompanyIdActivityCsv: {
+        parameters: {
+            query?: {
+                agentId?: string;
+                actorType?: "user" | "agent" | "system";
+                action?: string;
+                entityType?: string;
+                entityId?: string;
+                runId?: string;
+                from?: string;
+                to?: string;
+                cursor?: string;
+                hideNoise?: "true" | "false";
+            };
+            header?: never;
+            path: {
+                companyId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description CSV, one line per entry */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
                 };
             };
             /** @description Invalid request */
@@ -8334,6 +9135,8 @@ export interface operations {
             query?: {
                 agentId?: string;
                 status?: string;
+                issueId?: string;
+                cursor?: string;
                 limit?: string;
                 summary?: "0" | "1" | "true" | "false";
             };
@@ -8351,7 +9154,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HeartbeatRun"][];
+                    "application/json": components["schemas"]["HeartbeatRunListRow"][];
                 };
             };
             /** @description Invalid request */
@@ -9609,6 +10412,159 @@ export interface operations {
             };
         };
     };
+    getApiCompaniesCompanyIdCostsByAgentModel: {
+        parameters: {
+            query?: {
+                from?: string;
+                to?: string;
+            };
+            header?: never;
+            path: {
+                companyId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Rows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CostByAgentModelRow"][];
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getApiCompaniesCompanyIdCostsByDay: {
+        parameters: {
+            query?: {
+                from?: string;
+                to?: string;
+            };
+            header?: never;
+            path: {
+                companyId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Rows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CostByDayRow"][];
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getApiHeartbeatRunsIdCostSummary: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Run totals */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RunCostSummary"];
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     postApiCompaniesCompanyIdCostEvents: {
         parameters: {
             query?: never;
@@ -10310,6 +11266,370 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"];
                 };
+            };
+        };
+    };
+    getApiCompaniesCompanyIdInbox: {
+        parameters: {
+            query?: {
+                view?: "active" | "archived" | "all";
+            };
+            header?: never;
+            path: {
+                companyId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Inbox items and counts */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InboxList"];
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getApiCompaniesCompanyIdInboxCount: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                companyId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Counts */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InboxCount"];
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postApiCompaniesCompanyIdInboxRead: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                companyId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    itemKeys: string[];
+                };
+            };
+        };
+        responses: {
+            /** @description The keys changed and the new counts */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        updated: string[];
+                        unread: number;
+                        total: number;
+                    };
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A key that is not an item of this inbox */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    postApiCompaniesCompanyIdInboxUnread: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                companyId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    itemKeys: string[];
+                };
+            };
+        };
+        responses: {
+            /** @description The keys changed and the new counts */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        updated: string[];
+                        unread: number;
+                        total: number;
+                    };
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A key that is not an item of this inbox */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    postApiCompaniesCompanyIdInboxArchive: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                companyId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    itemKeys: string[];
+                };
+            };
+        };
+        responses: {
+            /** @description The keys changed and the new counts */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        updated: string[];
+                        unread: number;
+                        total: number;
+                    };
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A key that is not an item of this inbox */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    postApiCompaniesCompanyIdInboxUnarchive: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                companyId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    itemKeys: string[];
+                };
+            };
+        };
+        responses: {
+            /** @description The keys changed and the new counts */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        updated: string[];
+                        unread: number;
+                        total: number;
+                    };
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A key that is not an item of this inbox */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };
@@ -15487,6 +16807,118 @@ export interface operations {
             };
         };
     };
+    postApiInstanceImportsPaperclipDbPreview: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PaperclipDbImportBody"];
+            };
+        };
+        responses: {
+            /** @description The plan per company */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaperclipDbImportPreview"];
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Only a board user who sees every company (an instance admin) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The import document names a row it does not carry; the message says which */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    postApiInstanceImportsPaperclipDbApply: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PaperclipDbImportBody"];
+            };
+        };
+        responses: {
+            /** @description What was created per company */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaperclipDbImportResult"];
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Only a board user who sees every company (an instance admin) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The import document names a row it does not carry; the message says which */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     getApiCompaniesCompanyIdSecrets: {
         parameters: {
             query?: never;
@@ -16526,6 +17958,292 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+        };
+    };
+    postApiRunnersRunnerIdClaim: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                runnerId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @default 1 */
+                    max?: number;
+                    /** @default 0 */
+                    waitMs?: number;
+                    home: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Claimed runs (possibly none) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RunnerClaim"];
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No live runner token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    postApiRunnersRunnerIdRunsRunIdLog: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                runnerId: string;
+                runId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    pieces: {
+                        seq: number;
+                        byteOffset: number;
+                        /** @enum {string} */
+                        stream: "stdout" | "stderr" | "system";
+                        content: string;
+                        /** Format: date-time */
+                        createdAt: string;
+                    }[];
+                    dropBelowOffset?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Stored */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RunnerLogAck"];
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No live runner token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The run is not leased to this runner (runner_lease_lost): stop it */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    postApiRunnersRunnerIdRunsRunIdEvents: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                runnerId: string;
+                runId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @default [] */
+                    events?: {
+                        eventType: string;
+                        /** @enum {string} */
+                        level?: "info" | "warn" | "error";
+                        message?: string | null;
+                        payload?: unknown;
+                    }[];
+                    spawn?: {
+                        pid: number;
+                        processGroupId: number | null;
+                        startedAt: string;
+                        hostname?: string;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Recorded */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RunnerEventsAck"];
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No live runner token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The run is not leased to this runner (runner_lease_lost): stop it */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    postApiRunnersRunnerIdRunsRunIdFinish: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                runnerId: string;
+                runId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @default null */
+                    result?: ({
+                        exitCode: number | null;
+                        signal: string | null;
+                        timedOut: boolean;
+                    } & {
+                        [key: string]: unknown;
+                    }) | null;
+                    error?: string | null;
+                    /** @enum {string} */
+                    stop?: "runner_shutdown";
+                    stdoutExcerpt?: string | null;
+                    stderrExcerpt?: string | null;
+                    log?: {
+                        bytes: number;
+                        sha256: string | null;
+                        droppedBytes: number;
+                    };
+                    timeoutSec?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Finished or ignored */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RunnerFinish"];
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No live runner token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    getApiCompaniesCompanyIdRunners: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                companyId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Runners */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListedRunner"][];
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
             };
         };
     };

@@ -21,6 +21,7 @@ export * from "./live-events.js";
 export * from "./interactions.js";
 export * from "./members.js";
 export * from "./portability.js";
+export * from "./paperclip-import.js";
 export * from "./secrets.js";
 export * from "./routines.js";
 export * from "./runners.js";

@@ -35,8 +35,8 @@ export interface AppDeps {
 }
 
 /** The request body as JSON: byte limit enforced while streaming, then the shared JSON rules. */
-async function readJsonBody(c: Context): Promise<unknown> {
-  return parseJsonBody(await readBodyText(c.req.raw, MAX_BODY_BYTES));
+async function readJsonBody(c: Context, maxBytes = MAX_BODY_BYTES): Promise<unknown> {
+  return parseJsonBody(await readBodyText(c.req.raw, maxBytes));
 }
 
 /** Mounts every route of the table on a Hono app, with one error funnel and one auth step. */
@@ -85,7 +85,7 @@ export function createApp(deps: AppDeps) {
         const query = route.query ? route.query.parse(sentQuery) : undefined;
         let body: unknown;
         if (route.body) {
-          const raw = await readJsonBody(c);
+          const raw = await readJsonBody(c, route.maxBodyBytes);
           body = raw === undefined && route.bodyOptional ? undefined : route.body.parse(compatBody(c, route, raw) ?? undefined);
         }
         const ctx: RouteContext<unknown, unknown> = {

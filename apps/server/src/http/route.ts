@@ -69,6 +69,8 @@ export interface RouteDef<Q extends z.ZodType = z.ZodType, B extends z.ZodType =
   body?: B;
   /** The body may be absent entirely (e.g. the legacy heartbeat/invoke with no body). */
   bodyOptional?: boolean;
+  /** A larger JSON body limit than the default, for board-only bulk imports. */
+  maxBodyBytes?: number;
   /**
    * The handler reads the body itself from `ctx.request` (a multipart upload): no JSON parsing and
    * no JSON byte limit apply, so the handler must bound what it reads. Describes the body for the

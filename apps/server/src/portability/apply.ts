@@ -32,20 +32,56 @@ export async function applyImport(
   target: ImportTarget,
   strategy: "rename" | "skip",
 ): Promise<CompanyImportResult> {
-  const agentIds = new Map(read.pkg.agents.map((a) => [a.slug, randomUUID()]));
+  const [applied] = await applyImports(db, home, actor, [{ read, target, strategy }]);
+  return applied!.result;
+}
+
+export interface ImportItem {
+  read: ReadPackage;
+  target: ImportTarget;
+  strategy: "rename" | "skip";
+  /** Writes more rows for this company inside the same transaction, once its rows exist. */
+  after?: (q: Queryable, applied: AppliedImport) => Promise<void>;
+}
+
+/** Package slug -> new row id, per kind, for writers that add rows referring to the imported ones. */
+export interface AppliedImport {
+  result: CompanyImportResult;
+  companyId: string;
+  agentIds: Map<string, string>;
+  issueIds: Map<string, string>;
+  projectIds: Map<string, string>;
+  goalIds: Map<string, string>;
+}
+
+/**
+ * Applies several packages in one transaction (all or nothing): each package's rows are written
+ * after the previous one's, so a later company sees the earlier one's issue prefix as taken.
+ */
+export async function applyImports(db: Database, home: string, actor: Actor, items: ImportItem[]): Promise<AppliedImport[]> {
+  const agentIdsPerItem = items.map((item) => new Map(item.read.pkg.agents.map((a) => [a.slug, randomUUID()])));
   // Files first (outside the transaction, under fresh ids nothing else refers to); removed on rollback.
   const written: string[] = [];
   try {
-    for (const agent of read.pkg.agents) {
-      const dir = instructionsDir(home, agentIds.get(agent.slug)!);
-      fs.mkdirSync(dir, { recursive: true });
-      written.push(dir);
-      for (const file of agent.instructions) fs.writeFileSync(path.join(dir, path.basename(file.file)), file.body);
+    for (const [index, item] of items.entries()) {
+      for (const agent of item.read.pkg.agents) {
+        const dir = instructionsDir(home, agentIdsPerItem[index]!.get(agent.slug)!);
+        fs.mkdirSync(dir, { recursive: true });
+        written.push(dir);
+        for (const file of agent.instructions) fs.writeFileSync(path.join(dir, path.basename(file.file)), file.body);
+      }
     }
     return await db.tx(async (q) => {
-      if (target.mode === "existing_company") await q.query("SELECT id FROM companies WHERE id = $1 FOR UPDATE", [target.companyId]);
-      const plan = await planImport(q, read, target, strategy);
-      return await write(q, home, actor, read, plan, agentIds);
+      const applied: AppliedImport[] = [];
+      for (const [index, item] of items.entries()) {
+        if (item.target.mode === "existing_company")
+          await q.query("SELECT id FROM companies WHERE id = $1 FOR UPDATE", [item.target.companyId]);
+        const plan = await planImport(q, item.read, item.target, item.strategy);
+        const done = await write(q, home, actor, item.read, plan, agentIdsPerItem[index]!);
+        if (item.after) await item.after(q, done);
+        applied.push(done);
+      }
+      return applied;
     });
   } catch (error) {
     for (const dir of written) fs.rmSync(dir, { recursive: true, force: true });
@@ -67,7 +103,7 @@ async function write(
   read: ReadPackage,
   plan: ImportPlan,
   newAgentIds: Map<string, string>,
-): Promise<CompanyImportResult> {
+): Promise<AppliedImport> {
   const pkg: PortablePackage = read.pkg;
   let companyId: string;
   let action: "created" | "updated" = "updated";
@@ -285,7 +321,7 @@ async function write(
       issues: issueResults.length,
     },
   });
-  return {
+  const result: CompanyImportResult = {
     company: { id: companyId, name: plan.companyName, issuePrefix: plan.issuePrefix, action },
     agents: agentResults,
     projects: projectResults,
@@ -293,4 +329,5 @@ async function write(
     ignored: plan.preview.ignored,
     warnings: plan.preview.warnings,
   };
+  return { result, companyId, agentIds, issueIds, projectIds, goalIds };
 }

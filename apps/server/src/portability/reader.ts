@@ -235,6 +235,15 @@ export function readPackage(raw: PackageFiles): ReadPackage {
   return { pkg: parsed.data, files, ignored, warnings };
 }
 
+/**
+ * A package model built elsewhere (the Paperclip database reader) rather than from files: the same
+ * reference checks as a package, no files. The model was validated by the request schema already.
+ */
+export function packageFromModel(pkg: PortablePackage, ignored: ReadNote[], warnings: string[]): ReadPackage {
+  checkReferences(pkg);
+  return { pkg, files: {}, ignored, warnings };
+}
+
 const SECTION_NAMES: Record<string, string> = {
   agents: "agent",
   issues: "task",

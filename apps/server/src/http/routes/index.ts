@@ -23,6 +23,7 @@ import { authUserRoutes } from "./auth-users.js";
 import { memberRoutes } from "./members.js";
 import { wakeBreakerRoutes } from "./wake-breakers.js";
 import { portabilityRoutes } from "./portability.js";
+import { paperclipImportRoutes } from "./paperclip-import.js";
 import { secretRoutes } from "./secrets.js";
 import { executionWorkspaceRoutes } from "./execution-workspaces.js";
 import { runnerRoutes } from "./runners.js";
@@ -54,6 +55,7 @@ export const allRoutes: readonly AnyRoute[] = [
   ...memberRoutes,
   ...wakeBreakerRoutes,
   ...portabilityRoutes,
+  ...paperclipImportRoutes,
   ...secretRoutes,
   ...executionWorkspaceRoutes,
   ...runnerRoutes,
