@@ -290,6 +290,9 @@ describe("answers parse with the declared schemas", () => {
     await get("/api/companies/:companyId/costs/summary", `/api/companies/${companyId}/costs/summary`);
     await get("/api/companies/:companyId/costs/by-agent", `/api/companies/${companyId}/costs/by-agent`);
     await get("/api/companies/:companyId/costs/by-project", `/api/companies/${companyId}/costs/by-project`);
+    await get("/api/companies/:companyId/costs/by-agent-model", `/api/companies/${companyId}/costs/by-agent-model`);
+    await get("/api/companies/:companyId/costs/by-day", `/api/companies/${companyId}/costs/by-day`);
+    await get("/api/heartbeat-runs/:id/cost-summary", `/api/heartbeat-runs/${runId}/cost-summary`);
   });
 
   it("adapters and instance settings", async () => {

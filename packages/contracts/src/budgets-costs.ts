@@ -68,9 +68,52 @@ export const CostSummary = z
 export type CostSummary = z.infer<typeof CostSummary>;
 
 export const CostByAgentRow = z
-  .object({ agentId: Uuid, agentName: z.string(), agentStatus: z.enum(AGENT_STATUSES), ...costTotals })
+  .object({
+    agentId: Uuid,
+    agentName: z.string(),
+    agentStatus: z.enum(AGENT_STATUSES),
+    ...costTotals,
+    /** The agent's monthly budget (0 = none). */
+    budgetMonthlyCents: z.number().int(),
+    /** The window's spend as a percentage of the monthly budget (0 without a budget). */
+    utilizationPercent: z.number(),
+  })
   .meta({ id: "CostByAgentRow" });
 export type CostByAgentRow = z.infer<typeof CostByAgentRow>;
+
+/** Spend of one agent on one provider and model (model null: the event named none). */
+export const CostByAgentModelRow = z
+  .object({
+    agentId: Uuid,
+    agentName: z.string(),
+    provider: z.string().nullable(),
+    biller: z.string(),
+    model: z.string().nullable(),
+    ...costTotals,
+  })
+  .meta({ id: "CostByAgentModelRow" });
+export type CostByAgentModelRow = z.infer<typeof CostByAgentModelRow>;
+
+/** Spend of one UTC day (days without spend are left out). */
+export const CostByDayRow = z.object({ date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/), ...costTotals }).meta({ id: "CostByDayRow" });
+export type CostByDayRow = z.infer<typeof CostByDayRow>;
+
+/** What the cost ledger holds for one run: its own row plus what its agent reported from it. */
+export const RunCostSummary = z
+  .object({
+    runId: Uuid,
+    agentId: Uuid,
+    costCents: z.number().int(),
+    inputTokens: z.number().int(),
+    cachedInputTokens: z.number().int(),
+    outputTokens: z.number().int(),
+    /** Ledger rows counted (0 = the run reported no cost). */
+    eventCount: z.number().int(),
+    /** Distinct models named by those rows. */
+    models: z.array(z.string()),
+  })
+  .meta({ id: "RunCostSummary" });
+export type RunCostSummary = z.infer<typeof RunCostSummary>;
 
 /** projectId null: costs of work outside any project. */
 export const CostByProjectRow = z

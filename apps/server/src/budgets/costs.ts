@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { Database } from "../db/database.js";
 import type { Actor } from "../auth/actor.js";
-import { assertBoard, assertCompanyAccess } from "../auth/access.js";
+import { assertBoard, assertCanSee, assertCompanyAccess } from "../auth/access.js";
 import { conflict, forbidden, notFound, ruleViolation, validationError } from "../errors.js";
 import { recordActivity } from "../activity/record.js";
 import { billedCents, normalizeBillingType } from "../runs/outcome.js";
@@ -43,7 +43,9 @@ export type CreateCostEventBody = z.infer<typeof CreateCostEventBody>;
 
 const TOTALS = `coalesce(sum(e.cost_cents), 0)::bigint AS cost_cents, coalesce(sum(e.input_tokens), 0)::bigint AS input_tokens,
   coalesce(sum(e.cached_input_tokens), 0)::bigint AS cached_input_tokens, coalesce(sum(e.output_tokens), 0)::bigint AS output_tokens,
-  count(DISTINCT e.heartbeat_run_id)::int AS run_count`;
+  count(DISTINCT coalesce(e.heartbeat_run_id, e.reported_run_id))::int AS run_count`;
+// A run's costs are its own ledger row (heartbeat_run_id) plus what its agent reported from it
+// (reported_run_id), so runs are counted over both.
 const WINDOW = "($2::timestamptz IS NULL OR e.occurred_at >= $2) AND ($3::timestamptz IS NULL OR e.occurred_at < $3)";
 
 type Totals = {
@@ -60,6 +62,9 @@ const numbers = <T extends Totals>(row: T) => ({
   cachedInputTokens: Number(row.cachedInputTokens),
   outputTokens: Number(row.outputTokens),
 });
+
+/** Spend as a percentage of a budget, two decimals; 0 without a budget. */
+const percent = (cents: number, budgetCents: number) => (budgetCents > 0 ? Math.round((cents / budgetCents) * 10_000) / 100 : 0);
 
 /** Floor of the per-event cap on agent-reported costs: $100. */
 export const AGENT_REPORT_FLOOR_CENTS = 10_000;
@@ -89,7 +94,7 @@ export function createCostService(db: Database) {
         companyId,
         spendCents: t.costCents,
         budgetCents,
-        utilizationPercent: budgetCents > 0 ? Math.round((t.costCents / budgetCents) * 10_000) / 100 : 0,
+        utilizationPercent: percent(t.costCents, budgetCents),
         inputTokens: t.inputTokens,
         cachedInputTokens: t.cachedInputTokens,
         outputTokens: t.outputTokens,
@@ -99,14 +104,73 @@ export function createCostService(db: Database) {
     /** Every agent of the company (zero rows included), most expensive first. */
     async byAgent(actor: Actor, companyId: string, w: CostWindowQuery) {
       assertCompanyAccess(actor, companyId);
-      const rows = await db.query<Totals & { agentId: string; agentName: string; agentStatus: string }>(
-        `SELECT a.id AS agent_id, a.name AS agent_name, a.status AS agent_status, ${TOTALS}
+      const rows = await db.query<Totals & { agentId: string; agentName: string; agentStatus: string; budgetMonthlyCents: number }>(
+        `SELECT a.id AS agent_id, a.name AS agent_name, a.status AS agent_status, a.budget_monthly_cents, ${TOTALS}
            FROM agents a LEFT JOIN cost_events e ON e.agent_id = a.id AND ${WINDOW}
           WHERE a.company_id = $1
           GROUP BY a.id ORDER BY coalesce(sum(e.cost_cents), 0) DESC, a.name, a.id`,
         window(companyId, w),
       );
+      return rows.map((row) => {
+        const t = numbers(row);
+        const budget = Number(row.budgetMonthlyCents ?? 0);
+        return { ...t, budgetMonthlyCents: budget, utilizationPercent: percent(t.costCents, budget) };
+      });
+    },
+    /** Spend per agent, provider and model (Paperclip's by-agent-model report), most expensive first. */
+    async byAgentModel(actor: Actor, companyId: string, w: CostWindowQuery) {
+      assertCompanyAccess(actor, companyId);
+      const rows = await db.query<
+        Totals & { agentId: string; agentName: string; provider: string | null; biller: string; model: string | null }
+      >(
+        `SELECT e.agent_id, a.name AS agent_name, e.provider, e.biller, e.model, ${TOTALS}
+           FROM cost_events e JOIN agents a ON a.id = e.agent_id
+          WHERE e.company_id = $1 AND ${WINDOW}
+          GROUP BY e.agent_id, a.name, e.provider, e.biller, e.model
+          ORDER BY coalesce(sum(e.cost_cents), 0) DESC, a.name, e.model NULLS LAST, e.provider NULLS LAST`,
+        window(companyId, w),
+      );
       return rows.map(numbers);
+    },
+    /** Spend per UTC day of the window, oldest first; days without ledger rows are left out. */
+    async byDay(actor: Actor, companyId: string, w: CostWindowQuery) {
+      assertCompanyAccess(actor, companyId);
+      const rows = await db.query<Totals & { date: string }>(
+        `SELECT to_char(e.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS date, ${TOTALS}
+           FROM cost_events e
+          WHERE e.company_id = $1 AND ${WINDOW}
+          GROUP BY 1 ORDER BY 1`,
+        window(companyId, w),
+      );
+      return rows.map(numbers);
+    },
+    /** The ledger's totals for one run (another company's run answers 404). */
+    async forRun(actor: Actor, runId: string) {
+      const [run] = await db.query<{ companyId: string; agentId: string }>(
+        "SELECT company_id, agent_id FROM heartbeat_runs WHERE id = $1",
+        [runId],
+      );
+      if (!run) throw notFound("Heartbeat run not found");
+      assertCanSee(actor, run.companyId, "Heartbeat run");
+      const [row] = await db.query<Omit<Totals, "runCount"> & { eventCount: number; models: string[] | null }>(
+        `SELECT coalesce(sum(e.cost_cents), 0)::bigint AS cost_cents, coalesce(sum(e.input_tokens), 0)::bigint AS input_tokens,
+                coalesce(sum(e.cached_input_tokens), 0)::bigint AS cached_input_tokens,
+                coalesce(sum(e.output_tokens), 0)::bigint AS output_tokens, count(*)::int AS event_count,
+                array_remove(array_agg(DISTINCT e.model), NULL) AS models
+           FROM cost_events e
+          WHERE e.company_id = $1 AND (e.heartbeat_run_id = $2 OR e.reported_run_id = $2)`,
+        [run.companyId, runId],
+      );
+      return {
+        runId,
+        agentId: run.agentId,
+        costCents: Number(row!.costCents),
+        inputTokens: Number(row!.inputTokens),
+        cachedInputTokens: Number(row!.cachedInputTokens),
+        outputTokens: Number(row!.outputTokens),
+        eventCount: row!.eventCount,
+        models: [...(row!.models ?? [])].sort(),
+      };
     },
     /** Spend per project; costs of issues without a project are one row with projectId null. */
     async byProject(actor: Actor, companyId: string, w: CostWindowQuery) {

@@ -12,7 +12,7 @@ export function createDashboardService(db: Queryable) {
   return {
     async get(actor: Actor, companyId: string, company: { budgetMonthlyCents: number; spentMonthlyCents: number }) {
       assertCompanyAccess(actor, companyId);
-      const [agents, issues, approvals] = await Promise.all([
+      const [agents, issues, approvals, monthSpend] = await Promise.all([
         db.query<{ status: string; n: number }>("SELECT status, count(*)::int AS n FROM agents WHERE company_id = $1 GROUP BY status", [
           companyId,
         ]),
@@ -22,6 +22,12 @@ export function createDashboardService(db: Queryable) {
         ),
         // Pending approvals (e.g. a budget hard stop's `budget_override_required`) need the board.
         db.query<{ n: number }>("SELECT count(*)::int AS n FROM approvals WHERE company_id = $1 AND status = 'pending'", [companyId]),
+        // This UTC month's spend read from the cost ledger, the figure the Costs page shows for "This month".
+        db.query<{ cents: string }>(
+          `SELECT coalesce(sum(cost_cents), 0)::bigint AS cents FROM cost_events
+            WHERE company_id = $1 AND occurred_at >= date_trunc('month', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' AND occurred_at <= now()`,
+          [companyId],
+        ),
       ]);
       const agentCounts = zeroCounts(AGENT_STATUSES);
       for (const row of agents) agentCounts[row.status as keyof typeof agentCounts] = row.n;
@@ -31,7 +37,7 @@ export function createDashboardService(db: Queryable) {
         companyId,
         agents: { total: agents.reduce((s, r) => s + r.n, 0), byStatus: agentCounts },
         issues: { total: issues.reduce((s, r) => s + r.n, 0), byStatus: issueCounts },
-        costs: { monthSpendCents: company.spentMonthlyCents, monthBudgetCents: company.budgetMonthlyCents },
+        costs: { monthSpendCents: Number(monthSpend[0]?.cents ?? 0), monthBudgetCents: company.budgetMonthlyCents },
         pendingApprovals: approvals[0]?.n ?? 0,
       };
     },

@@ -1,5 +1,13 @@
 import { z } from "zod";
-import { CostByAgentRow, CostByProjectRow, CostEvent, CostSummary } from "@staple/contracts";
+import {
+  CostByAgentModelRow,
+  CostByAgentRow,
+  CostByDayRow,
+  CostByProjectRow,
+  CostEvent,
+  CostSummary,
+  RunCostSummary,
+} from "@staple/contracts";
 import { CostWindowQuery, CreateCostEventBody } from "../../budgets/costs.js";
 import { created, defineRoute, ok } from "../route.js";
 
@@ -36,6 +44,35 @@ export const costRoutes = [
     query: CostWindowQuery,
     responses: { 200: { description: "Rows", schema: z.array(CostByProjectRow) } },
     handler: async ({ actor, services, company, query }) => ok(await services.costs.byProject(actor, company.id, query)),
+  }),
+  defineRoute({
+    ...base,
+    method: "get",
+    path: "/api/companies/:companyId/costs/by-agent-model",
+    summary: "Spend and tokens per agent, provider and model over a window, most expensive first",
+    access: "board",
+    query: CostWindowQuery,
+    responses: { 200: { description: "Rows", schema: z.array(CostByAgentModelRow) } },
+    handler: async ({ actor, services, company, query }) => ok(await services.costs.byAgentModel(actor, company.id, query)),
+  }),
+  defineRoute({
+    ...base,
+    method: "get",
+    path: "/api/companies/:companyId/costs/by-day",
+    summary: "Spend and tokens per UTC day over a window, oldest first (days without spend left out)",
+    access: "board",
+    query: CostWindowQuery,
+    responses: { 200: { description: "Rows", schema: z.array(CostByDayRow) } },
+    handler: async ({ actor, services, company, query }) => ok(await services.costs.byDay(actor, company.id, query)),
+  }),
+  defineRoute({
+    ...base,
+    method: "get",
+    path: "/api/heartbeat-runs/:id/cost-summary",
+    summary: "Spend and tokens the cost ledger holds for one run (its own row and what its agent reported from it)",
+    access: "any",
+    responses: { 200: { description: "Run totals", schema: RunCostSummary } },
+    handler: async ({ actor, services, params }) => ok(await services.costs.forRun(actor, params.id!)),
   }),
   defineRoute({
     ...base,
