@@ -42,6 +42,7 @@ const OrgPage = page(() => import("./pages/org.js"), "OrgPage");
 const RunPage = lazy(async () => ({ default: (await import("./pages/run.js")).RunPage }));
 const RunsPage = page(() => import("./pages/runs.js"), "RunsPage");
 const SecretsPage = page(() => import("./pages/secrets.js"), "SecretsPage");
+const RunnersPage = page(() => import("./pages/runners.js"), "RunnersPage");
 const RoutinesPage = page(() => import("./pages/routines.js"), "RoutinesPage");
 const ImportExportPage = page(() => import("./pages/import-export.js"), "ImportExportPage");
 const CompanySettingsPage = page(() => import("./pages/company-settings.js"), "CompanySettingsPage");
@@ -108,6 +109,7 @@ export const routes: RouteObject[] = [
           { path: "costs", element: <CostsPage /> },
           { path: "routines", element: <RoutinesPage /> },
           { path: "secrets", element: <SecretsPage /> },
+          { path: "runners", element: <RunnersPage /> },
           { path: "import-export", element: <ImportExportPage /> },
           { path: "members", element: <MembersPage /> },
           { path: "my-keys", element: <MyKeysPage /> },
@@ -227,6 +229,7 @@ const NAV = [
   { path: "/routines", label: "Routines" },
   { path: "/costs", label: "Costs" },
   { path: "/secrets", label: "Secrets" },
+  { path: "/runners", label: "Runners" },
   { path: "/members", label: "Members" },
   { path: "/my-keys", label: "My keys" },
   { path: "/activity", label: "Activity" },
