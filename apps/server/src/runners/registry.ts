@@ -49,6 +49,9 @@ export function createRunnerRegistry(db: Queryable, opts: { leaseMs: number }) {
   }
 
   return {
+    /** The runner registered with this token (404 unknown, 401 another token's). */
+    own,
+
     async register(principal: RunnerPrincipal, input: RegisterInput): Promise<RunnerRow> {
       const name = input.name.trim();
       if (name.length < 1 || name.length > 100) throw validationError("name must be 1 to 100 characters");

@@ -22,6 +22,19 @@ export interface ClaimResult {
   cancelled: RunRow[];
 }
 
+/** The runner label an agent is bound to (`runtimeConfig.runner`), or null: servers execute its runs. */
+export function boundRunnerLabel(runtimeConfig: unknown): string | null {
+  const label = runtimeConfig && typeof runtimeConfig === "object" ? (runtimeConfig as Record<string, unknown>).runner : undefined;
+  return typeof label === "string" && label.trim() !== "" ? label.trim() : null;
+}
+
+/** A claim on behalf of a runner (docs/runners.md#claim-and-execution) instead of this server. */
+export interface RunnerClaim {
+  runnerId: string;
+  /** At most this many runs (the runner's free capacity). */
+  max: number;
+}
+
 interface Candidate {
   id: string;
   projectId: string | null;
@@ -44,6 +57,10 @@ interface Candidate {
  * 4. The chosen rows move queued -> running with a lease (owner + expiry) in one guarded UPDATE.
  *
  * The issue's execution lock is stamped only when the run's agent is the assignee (lazy locking).
+ *
+ * Runner binding (docs/runners.md#binding-agents): a server never claims runs of an agent bound to
+ * a runner label (they stay queued); a `forRunner` claim takes only such runs, stamps `runner_id`,
+ * and takes at most `forRunner.max`. The binding is read under the agent row lock.
  */
 export async function claimQueuedRuns(
   db: Database,
@@ -51,6 +68,7 @@ export async function claimQueuedRuns(
   owner: string,
   leaseMs: number,
   now: Date = new Date(),
+  forRunner?: RunnerClaim,
 ): Promise<ClaimResult> {
   // Most pokes find nothing to do (the run that just ended, a duplicate notification): check
   // without a transaction or lock first. A run queued right after this check sends its own poke.
@@ -92,6 +110,7 @@ export async function claimQueuedRuns(
     // Quota breaker (docs/runs.md#quota-breaker): while the agent's credential is out of quota its
     // queued runs stay queued (not failed); the periodic pass pokes again and claims after the reset.
     if (await activeQuotaHoldFor(q, agent, now)) return { claimed: [], cancelled: [] };
+    if ((boundRunnerLabel(agent.runtimeConfig) !== null) !== Boolean(forRunner)) return { claimed: [], cancelled: [] };
     const { maxConcurrentRuns } = normalizeHeartbeatPolicy(agent.runtimeConfig);
     // A new statement after the row lock: its snapshot sees every claim committed before ours, so
     // the running count cannot be stale. Candidates and the count come from the same snapshot.
@@ -115,7 +134,7 @@ export async function claimQueuedRuns(
       [agentId, maxConcurrentRuns + CANDIDATE_MARGIN],
     );
     if (candidates.length === 0) return { claimed: [], cancelled: [] };
-    let slots = maxConcurrentRuns - candidates[0]!.running;
+    let slots = Math.min(maxConcurrentRuns - candidates[0]!.running, forRunner ? forRunner.max : Number.POSITIVE_INFINITY);
     if (slots <= 0) return { claimed: [], cancelled: [] };
 
     const toClaim: string[] = [];
@@ -190,7 +209,7 @@ export async function claimQueuedRuns(
            target: "id = ANY($1::uuid[])",
            from: ["queued"],
            to: "running",
-           set: "started_at = coalesce(started_at, now()), lease_owner = $2, lease_expires_at = now() + ($3::int * interval '1 millisecond'), updated_at = now()",
+           set: "started_at = coalesce(started_at, now()), lease_owner = $2, lease_expires_at = now() + ($3::int * interval '1 millisecond'), runner_id = $6::uuid, updated_at = now()",
            returning: RUN_COLUMNS,
          })}
        ), w AS (
@@ -203,7 +222,7 @@ export async function claimQueuedRuns(
           WHERE id = $5 AND status IN ${sqlList(WAITING_AGENT_STATUSES)} AND EXISTS (SELECT 1 FROM c)
        )
        SELECT * FROM c`,
-      [toClaim, owner, leaseMs, agent.nameKey, agentId],
+      [toClaim, owner, leaseMs, agent.nameKey, agentId, forRunner?.runnerId ?? null],
     );
     return { claimed, cancelled };
   });

@@ -112,6 +112,8 @@ export function createRunEngine(opts: RunEngineOptions) {
     pokeAll(pokes);
   });
   dispatcher = createDispatcher(res, executor.execute);
+  /** In-process listeners of the dispatch notification (runner claims waiting for work). */
+  const dispatchListeners = new Set<(agentId: string) => void>();
 
   let timer: NodeJS.Timeout | undefined;
   /** Other modules' periodic work (routine schedules), run each pass with the engine's clock. */
@@ -153,7 +155,12 @@ export function createRunEngine(opts: RunEngineOptions) {
     registry,
 
     async start() {
-      unlisten.push(await db.listen(DISPATCH_CHANNEL, (agentId) => dispatcher.poke(agentId)));
+      unlisten.push(
+        await db.listen(DISPATCH_CHANNEL, (agentId) => {
+          dispatcher.poke(agentId);
+          for (const listener of dispatchListeners) listener(agentId);
+        }),
+      );
       // A cancelled run with no handle here may be detached: its process outlived its server (docs/runs.md#cancellation).
       const detached = { instanceId: res.instanceId, logger };
       unlisten.push(
@@ -194,6 +201,15 @@ export function createRunEngine(opts: RunEngineOptions) {
     },
 
     poke: (agentId: string) => dispatcher.poke(agentId),
+
+    /** Calls `listener` on every dispatch notification (new queued work, any server); returns the unsubscribe. */
+    onDispatch(listener: (agentId: string) => void): () => void {
+      dispatchListeners.add(listener);
+      return () => dispatchListeners.delete(listener);
+    },
+
+    /** Finalization shared with runners' finishes (docs/runners.md#claim-and-execution). */
+    executor,
 
     /** Registers work for every periodic pass (after the timers, before dispatch picks up new wakes). */
     addPeriodicTask(name: string, run: (now: Date) => Promise<unknown>) {

@@ -1,15 +1,9 @@
-import { CHECKOUT_FROM_ISSUE_STATUSES, HARNESS_CHECKOUT_ISSUE_STATUSES, type RunStatus } from "@staple/contracts";
+import type { RunStatus } from "@staple/contracts";
 import fs from "node:fs";
 import path from "node:path";
-import { createRedactor, MIN_SECRET_LENGTH, TailBuffer, type AdapterExecuteContext, type AdapterResult } from "@staple/adapter-kit";
-import { signAgentJwt } from "../auth/agent-jwt.js";
-import type { AgentActor } from "../auth/actor.js";
-import { DomainError } from "../errors.js";
-import { buildAgentEnv } from "./agent-env.js";
+import { createRedactor, TailBuffer, type AdapterExecuteContext, type AdapterResult } from "@staple/adapter-kit";
 import { appendRunEvent } from "./run-events.js";
 import { acquireLocalLease } from "./environment-leases.js";
-import { buildPrompt, loadPromptInput, readInstructionsFile } from "./prompt.js";
-import { installSkill } from "./skill.js";
 import { compactChunk, EXCERPT_MAX_BYTES } from "./log-store.js";
 import { mapRunOutcome, type RunOutcome } from "./outcome.js";
 import { toRunUsage } from "./usage-delta.js";
@@ -20,12 +14,13 @@ import type { RunEngineResources } from "./resources.js";
 import type { ExecutionRegistry } from "./executions.js";
 import type { RunRow } from "./rows.js";
 import { transitionRun } from "./transition.js";
-import { obj, str } from "./wake-context.js";
-import { effectiveOutboundAllow } from "../instance/outbound-allow.js";
+import { localSkillsDir, prepareInvocation, setupRun, type AgentForRun } from "./prepare-run.js";
+import { secretPrefixStart } from "./secret-holdback.js";
 import { createPullRequestCollector } from "../workspaces/pull-requests.js";
 import type { WorkspaceLease } from "../workspaces/service.js";
 import { rebaseConfigCwd } from "../workspaces/naming.js";
-import { resolveRunSecrets, SecretRefError, type ResolvedRunSecrets } from "../secrets/run-secrets.js";
+
+export { secretPrefixStart };
 
 const realpathOrSelf = (p: string) => {
   try {
@@ -42,52 +37,10 @@ class WorkspacePreparationFailed extends Error {
   }
 }
 
-interface AgentForRun {
-  id: string;
-  companyId: string;
-  name: string;
-  role: string;
-  title: string | null;
-  status: string;
-  adapterType: string;
-  adapterConfig: Record<string, unknown>;
-  /** The saved adapter session of this run's task, if any (joined in the same query). */
-  sessionParamsJson: Record<string, unknown> | null;
-  sessionDisplayId: string | null;
-}
-
-/** Adapters that take a prompt on stdin (coding-agent CLIs); process and http agents get none. */
-const PROMPTED_ADAPTERS = new Set(["claude_local", "codex_local", "gemini_local", "opencode_local", "cursor", "acp_local"]);
-
-/** Wake reasons that always start a fresh adapter session (docs/runs.md#executing-a-run). */
-const FRESH_SESSION_REASONS = new Set([
-  "issue_assigned",
-  "execution_review_requested",
-  "execution_approval_requested",
-  "execution_changes_requested",
-]);
 /** lastOutput* columns are written at most this often while a run streams output. */
 const OUTPUT_FLUSH_MS = 60_000;
 
 export type AfterRun = (pokes: Set<string>, run: RunRow, finalStatus: RunStatus) => void;
-
-/**
- * Where the end of `text` could be the start of a secret (text.length when it cannot). Output
- * from there on is held back until the next chunk, so a secret split across chunks is redacted.
- */
-export function secretPrefixStart(text: string, secrets: readonly string[]): number {
-  let cut = text.length;
-  for (const secret of secrets) {
-    if (secret.length < MIN_SECRET_LENGTH) continue;
-    for (let i = Math.max(0, text.length - secret.length + 1); i < cut; i++) {
-      if (text.charCodeAt(i) === secret.charCodeAt(0) && secret.startsWith(text.slice(i))) {
-        cut = i;
-        break;
-      }
-    }
-  }
-  return cut;
-}
 
 /**
  * Executes one claimed run to its end: prepares the environment and token, opens the log, hands
@@ -96,31 +49,6 @@ export function secretPrefixStart(text: string, secrets: readonly string[]): num
  */
 export function createRunExecutor(res: RunEngineResources, registry: ExecutionRegistry, afterRun: AfterRun) {
   const { db, logger } = res;
-
-  async function loadAgent(run: RunRow): Promise<AgentForRun | undefined> {
-    const [agent] = await db.query<AgentForRun>(
-      `SELECT a.id, a.company_id, a.name, a.role, a.title, a.status, a.adapter_type, a.adapter_config, s.session_params_json, s.session_display_id
-         FROM agents a
-         LEFT JOIN agent_task_sessions s ON s.agent_id = a.id AND s.adapter_type = a.adapter_type AND s.task_key = $2
-        WHERE a.id = $1`,
-      [run.agentId, run.taskKey ?? ""],
-    );
-    return agent;
-  }
-
-  function resolveSession(run: RunRow, agent: AgentForRun) {
-    const ctx = obj(run.contextSnapshot);
-    if (
-      ctx.forceFreshSession === true ||
-      FRESH_SESSION_REASONS.has(str(ctx.wakeReason) ?? "") ||
-      !run.taskKey ||
-      !agent.sessionParamsJson
-    ) {
-      return { sessionId: null, sessionParams: null, sessionDisplayId: null };
-    }
-    const params = agent.sessionParamsJson;
-    return { sessionId: str(params.sessionId), sessionParams: params, sessionDisplayId: agent.sessionDisplayId };
-  }
 
   /** The run's working directory: the issue's project workspace, else the agent's own home. */
   async function resolveCwd(run: RunRow, agent: AgentForRun): Promise<string> {
@@ -137,33 +65,9 @@ export function createRunExecutor(res: RunEngineResources, registry: ExecutionRe
     return home;
   }
 
-  /**
-   * Harness checkout: the assignee's run takes the issue before the agent starts
-   * (docs/issues.md#checkout).
-   */
-  async function harnessCheckout(run: RunRow, agent: AgentForRun): Promise<boolean | null> {
-    const ctx = obj(run.contextSnapshot);
-    const reason = str(ctx.wakeReason);
-    if (!run.issueId || !reason || reason === "issue_comment_mentioned" || reason.startsWith("execution_")) return null;
-    const [issue] = await db.query<{ status: string; assigneeAgentId: string | null }>(
-      "SELECT status, assignee_agent_id FROM issues WHERE id = $1",
-      [run.issueId],
-    );
-    if (!issue || issue.assigneeAgentId !== agent.id || !(HARNESS_CHECKOUT_ISSUE_STATUSES as readonly string[]).includes(issue.status))
-      return null;
-    const actor: AgentActor = { kind: "agent", agentId: agent.id, companyId: agent.companyId, via: "run_jwt", keyId: null, runId: run.id };
-    try {
-      await res.issueExecution.checkout(actor, run.issueId, { agentId: agent.id, expectedStatuses: [...CHECKOUT_FROM_ISSUE_STATUSES] });
-      return true;
-    } catch (error) {
-      if (error instanceof DomainError) return false; // blocked or held: the agent sees it in its context
-      throw error;
-    }
-  }
-
   async function finalize(
     run: RunRow,
-    agent: AgentForRun | undefined,
+    agent: { id: string } | undefined,
     fc: Omit<FinalizeContext, "q" | "transitioned" | "finalRun" | "pokes">,
   ) {
     const pokes = new Set<string>();
@@ -206,39 +110,24 @@ export function createRunExecutor(res: RunEngineResources, registry: ExecutionRe
     }
   }
 
-  async function executeClaimed(run: RunRow, controller: AbortController): Promise<void> {
-    const agent = await loadAgent(run);
-    const emptyLog = { logRef: null, bytes: 0, sha256: null, stdoutExcerpt: null, stderrExcerpt: null };
-    const failEarly = (error: string, errorCode: string) =>
-      finalize(run, agent, {
-        run,
-        agent: { id: run.agentId, companyId: run.companyId, adapterType: agent?.adapterType ?? "unknown" },
-        outcome: { status: "failed", error, errorCode, stopReason: "adapter_failed" } satisfies RunOutcome,
-        result: null,
-        log: emptyLog,
-        timeoutSec: 0,
-        redact: (t) => t,
-      });
-    if (!agent) return failEarly("Agent not found", "agent_not_found");
-    const adapter = res.adapters[agent.adapterType];
-    if (!adapter) return failEarly(`Adapter "${agent.adapterType}" is not available on this server`, "adapter_unavailable");
+  /** Ends a run that never reached its adapter (agent gone, adapter missing, secret ref refused). */
+  const failEarly = (run: RunRow, agent: AgentForRun | undefined, error: string, errorCode: string) =>
+    finalize(run, agent, {
+      run,
+      agent: { id: run.agentId, companyId: run.companyId, adapterType: agent?.adapterType ?? "unknown" },
+      outcome: { status: "failed", error, errorCode, stopReason: "adapter_failed" } satisfies RunOutcome,
+      result: null,
+      log: { logRef: null, bytes: 0, sha256: null, stdoutExcerpt: null, stderrExcerpt: null },
+      timeoutSec: 0,
+      redact: (t) => t,
+    });
 
-    // secret_ref env entries become their values here (never stored); an unknown or ungranted ref ends the run.
-    let resolved: ResolvedRunSecrets;
-    try {
-      resolved = await resolveRunSecrets(db, agent, agent.adapterConfig ?? {});
-    } catch (error) {
-      if (error instanceof SecretRefError) return failEarly(error.message, error.code);
-      throw error;
-    }
-    const config = resolved.config;
-    const timeoutSec = typeof config.timeoutSec === "number" ? config.timeoutSec : (adapter.defaultTimeoutSec ?? 0);
-    const token = signAgentJwt(
-      { agentId: agent.id, companyId: agent.companyId, adapterType: agent.adapterType, runId: run.id },
-      res.jwt.secret,
-      res.jwt.ttlSeconds,
-    );
-    const secrets = [token, ...resolved.redact];
+  async function executeClaimed(run: RunRow, controller: AbortController): Promise<void> {
+    const setup = await setupRun(res, run, { requireLocalAdapter: true });
+    if (setup.kind === "failed") return failEarly(run, setup.agent, setup.error, setup.errorCode);
+    const { agent, config, timeoutSec } = setup;
+    const adapter = res.adapters[agent.adapterType]!;
+    const secrets = [...setup.secrets];
     let redact = createRedactor(secrets);
     const addSecret = (value: string) => {
       if (!secrets.includes(value)) {
@@ -289,90 +178,40 @@ export function createRunExecutor(res: RunEngineResources, registry: ExecutionRe
 
     let sessionIdBefore: string | null = null;
     try {
-      const session = resolveSession(run, agent);
-      sessionIdBefore = session.sessionId;
-      const checkedOut = await harnessCheckout(run, agent);
-      const context: Record<string, unknown> = {
-        ...obj(run.contextSnapshot),
-        ...(checkedOut === null ? {} : { paperclipHarnessCheckedOut: checkedOut }),
-      };
-      // An isolated worktree per issue when the project's policy says so (docs/workspaces.md).
-      const prepared = res.executionWorkspaces
-        ? await res.executionWorkspaces.prepareForRun(run, agent.adapterType, (stream, text) => record(stream, redact(text)))
-        : null;
-      if (prepared?.kind === "failed") {
-        throw new WorkspacePreparationFailed({
-          exitCode: null,
-          signal: null,
-          timedOut: false,
-          errorCode: prepared.errorCode,
-          errorMessage: prepared.message,
-        });
-      }
-      if (prepared?.kind === "isolated") workspaceLease = prepared.lease;
-      const cwd = workspaceLease ? workspaceLease.workspace.cwd : await resolveCwd(run, agent);
-      // A configured cwd inside the repository follows the run into its worktree.
-      const runConfig = workspaceLease ? rebaseConfigCwd(config, workspaceLease.workspace.repoRoot, cwd, realpathOrSelf).config : config;
-      await acquireLocalLease(db, run);
-      const [project] = run.issueId
-        ? await db.query<{ env: Record<string, string> | null }>(
-            "SELECT p.env FROM issues i JOIN projects p ON p.id = i.project_id WHERE i.id = $1",
-            [run.issueId],
-          )
-        : [];
-      const env = buildAgentEnv({
-        agent,
-        runId: run.id,
-        apiUrl: res.apiUrl,
-        token,
-        context,
-        agentHome: path.join(res.home, "agents", agent.id),
-        projectEnv: project?.env ?? null,
-        workspaceEnv: workspaceLease?.env ?? null,
-      });
-      await db.query(
-        `WITH r AS (UPDATE heartbeat_runs SET session_id_before = $2, event_seq = event_seq + 1, updated_at = now() WHERE id = $1
-                     RETURNING company_id, agent_id, event_seq)
-         INSERT INTO heartbeat_run_events (company_id, run_id, agent_id, seq, event_type, stream, level, message, payload)
-         SELECT company_id, $1, agent_id, event_seq, 'lifecycle', 'system', 'info', 'run started', $3::jsonb FROM r`,
-        [run.id, session.sessionId, JSON.stringify({ adapterType: agent.adapterType, cwd })],
-      );
-      await res.live.publish(db, "heartbeat.run.status", run.companyId, {
-        runId: run.id,
-        agentId: run.agentId,
-        status: "running",
-        startedAt: run.startedAt?.toISOString() ?? null,
-      });
-
-      const prompted = PROMPTED_ADAPTERS.has(agent.adapterType);
-      if (prompted) context.skillsDir = installSkill(res.home);
-      const instructions =
-        prompted && agent.adapterType !== "claude_local"
-          ? readInstructionsFile(
-              runConfig,
-              typeof runConfig.cwd === "string" && runConfig.cwd ? path.resolve(cwd ?? process.cwd(), runConfig.cwd) : cwd,
-            )
+      const prepared = await prepareInvocation(res, run, setup, async () => {
+        // An isolated worktree per issue when the project's policy says so (docs/workspaces.md).
+        const ws = res.executionWorkspaces
+          ? await res.executionWorkspaces.prepareForRun(run, agent.adapterType, (stream, text) => record(stream, redact(text)))
           : null;
-      if (instructions && "error" in instructions) {
-        await appendRunEvent(db, run.id, {
-          eventType: "adapter.warning",
-          level: "warn",
-          message: `instructions file not read: ${instructions.path}: ${instructions.error}`,
-        });
-      }
-      const prompt = prompted
-        ? buildPrompt({
-            ...(await loadPromptInput(db, run, { ...agent, role: agent.role, title: agent.title }, Boolean(session.sessionId))),
-            skillPath: path.join(String(context.skillsDir), "staple", "SKILL.md"),
-            instructions: instructions && "text" in instructions ? instructions : null,
-          })
-        : null;
-      // Read per run, so a change by the board applies to the next run without a restart.
-      const outboundAllow = await effectiveOutboundAllow(db, res.outboundEnvAllow);
+        if (ws?.kind === "failed") {
+          throw new WorkspacePreparationFailed({
+            exitCode: null,
+            signal: null,
+            timedOut: false,
+            errorCode: ws.errorCode,
+            errorMessage: ws.message,
+          });
+        }
+        if (ws?.kind === "isolated") workspaceLease = ws.lease;
+        const cwd = workspaceLease ? workspaceLease.workspace.cwd : await resolveCwd(run, agent);
+        // A configured cwd inside the repository follows the run into its worktree.
+        const runConfig = workspaceLease ? rebaseConfigCwd(config, workspaceLease.workspace.repoRoot, cwd, realpathOrSelf).config : config;
+        await acquireLocalLease(db, run);
+        return {
+          cwd,
+          runConfig,
+          workspaceEnv: workspaceLease?.env ?? null,
+          agentHome: path.join(res.home, "agents", agent.id),
+          skillsDir: localSkillsDir(res),
+          readInstructions: true,
+        };
+      });
+      sessionIdBefore = prepared.sessionIdBefore;
+      const { context, env, prompt, outboundAllow, cwd, runConfig } = prepared;
       const ctx: AdapterExecuteContext = {
         runId: run.id,
         agent: { id: agent.id, companyId: agent.companyId, name: agent.name, adapterType: agent.adapterType, adapterConfig: runConfig },
-        runtime: { ...session, taskKey: run.taskKey },
+        runtime: prepared.runtime,
         env,
         secrets,
         context,
@@ -490,6 +329,6 @@ export function createRunExecutor(res: RunEngineResources, registry: ExecutionRe
     });
   }
 
-  return { execute };
+  return { execute, finalize, failEarly };
 }
 export type RunExecutor = ReturnType<typeof createRunExecutor>;

@@ -5,8 +5,16 @@ import {
   RegisteredRunner,
   RegisterRunnerBody,
   Runner,
+  RunnerClaim,
+  RunnerClaimBody,
+  RunnerEventsAck,
+  RunnerEventsBody,
+  RunnerFinish,
+  RunnerFinishBody,
   RunnerHeartbeat,
   RunnerHeartbeatBody,
+  RunnerLogAck,
+  RunnerLogBody,
   RunnerToken,
 } from "@staple/contracts";
 import { z } from "zod";
@@ -15,6 +23,7 @@ import type { Actor } from "../../auth/actor.js";
 import { forbidden, notFound, unauthenticated } from "../../errors.js";
 import { createRunnerRegistry } from "../../runners/registry.js";
 import { createRunnerTokens, type RunnerPrincipal } from "../../runners/tokens.js";
+import { createRunnerWork } from "../../runners/work.js";
 import { created, defineRoute, ok } from "../route.js";
 
 const base = { tag: "runners" } as const;
@@ -27,12 +36,27 @@ async function runnerPrincipal(db: Parameters<typeof createRunnerTokens>[0], hea
   return principal satisfies RunnerPrincipal;
 }
 
+/** Verifies the runner token and the path's ids (a malformed id is a 404, like an unknown one). */
+async function runnerRequest(
+  db: Parameters<typeof createRunnerTokens>[0],
+  header: (name: string) => string | undefined,
+  params: Record<string, string | undefined>,
+) {
+  const principal = await runnerPrincipal(db, header);
+  if (!isUuid(params.runnerId!)) throw notFound("Runner not found");
+  if (params.runId !== undefined && !isUuid(params.runId)) throw notFound("Heartbeat run not found");
+  return principal;
+}
+
+const leaseLost = { description: "The run is not leased to this runner (runner_lease_lost): stop it" };
+
 const instanceBoard = (actor: Actor) => actor.kind === "board" && actor.companyIds === "all" && !actor.roles;
 
 /**
  * Runners (docs/runners.md): the board creates, lists and revokes runner tokens (per company, or for
  * the instance); a runner registers with its token, heartbeats (renewing its runs' leases) and drains.
- * The claim, log, event and finish endpoints are still to build (docs/runners.md#build-state).
+ * A runner claims runs of agents bound to its labels and reports their log, events and end; every
+ * per-run report answers 409 `runner_lease_lost` once the run is no longer leased to it.
  */
 export const runnerRoutes = [
   defineRoute({
@@ -140,6 +164,66 @@ export const runnerRoutes = [
       if (!isUuid(params.runnerId!)) throw notFound("Runner not found");
       const registry = createRunnerRegistry(services.db, { leaseMs: services.engine.resources.leaseMs });
       return ok(await registry.drain(principal, params.runnerId!));
+    },
+  }),
+  defineRoute({
+    ...base,
+    method: "post",
+    path: "/api/runners/:runnerId/claim",
+    summary: "A runner claims runs of agents bound to its labels (long poll up to waitMs); answers execution packets",
+    access: "public",
+    body: RunnerClaimBody,
+    responses: { 200: { description: "Claimed runs (possibly none)", schema: RunnerClaim }, 401: { description: "No live runner token" } },
+    handler: async ({ services, header, params, body }) => {
+      const principal = await runnerRequest(services.db, header, params);
+      return ok(await createRunnerWork(services.engine).claim(principal, params.runnerId!, body));
+    },
+  }),
+  defineRoute({
+    ...base,
+    method: "post",
+    path: "/api/runners/:runnerId/runs/:runId/log",
+    summary: "A runner stores a batch of a run's log pieces (idempotent on the piece's seq); the log tails live on every server",
+    access: "public",
+    body: RunnerLogBody,
+    responses: {
+      200: { description: "Stored", schema: RunnerLogAck },
+      401: { description: "No live runner token" },
+      409: leaseLost,
+    },
+    handler: async ({ services, header, params, body }) => {
+      const principal = await runnerRequest(services.db, header, params);
+      return ok(await createRunnerWork(services.engine).log(principal, params.runnerId!, params.runId!, body));
+    },
+  }),
+  defineRoute({
+    ...base,
+    method: "post",
+    path: "/api/runners/:runnerId/runs/:runId/events",
+    summary: "A runner records a run's adapter events and its spawn record",
+    access: "public",
+    body: RunnerEventsBody,
+    responses: {
+      200: { description: "Recorded", schema: RunnerEventsAck },
+      401: { description: "No live runner token" },
+      409: leaseLost,
+    },
+    handler: async ({ services, header, params, body }) => {
+      const principal = await runnerRequest(services.db, header, params);
+      return ok(await createRunnerWork(services.engine).events(principal, params.runnerId!, params.runId!, body));
+    },
+  }),
+  defineRoute({
+    ...base,
+    method: "post",
+    path: "/api/runners/:runnerId/runs/:runId/finish",
+    summary: "A runner reports how a run ended; finalized like a local run (a run no longer leased to it is acknowledged and ignored)",
+    access: "public",
+    body: RunnerFinishBody,
+    responses: { 200: { description: "Finished or ignored", schema: RunnerFinish }, 401: { description: "No live runner token" } },
+    handler: async ({ services, header, params, body }) => {
+      const principal = await runnerRequest(services.db, header, params);
+      return ok(await createRunnerWork(services.engine).finish(principal, params.runnerId!, params.runId!, body));
     },
   }),
 ];

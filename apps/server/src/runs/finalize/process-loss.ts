@@ -3,7 +3,7 @@ import { enqueueProcessLossRetry } from "../process-loss-retry.js";
 import type { FinalizeStep } from "./pipeline.js";
 
 /** Error codes meaning "the run's process was lost, not that the agent failed". */
-export const PROCESS_LOSS_CODES: readonly string[] = ["process_lost", "server_shutdown"];
+export const PROCESS_LOSS_CODES: readonly string[] = ["process_lost", "server_shutdown", "runner_shutdown"];
 
 /**
  * A run that ended because its process was lost (the server shut down or crashed under it) gets
