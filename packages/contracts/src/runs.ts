@@ -43,6 +43,14 @@ export const HeartbeatRun = z
   })
   .meta({ id: "HeartbeatRun" });
 
+/** A row of the company's run list: the run with the issue it worked on and what it cost (the cost ledger's sum). */
+export const HeartbeatRunListRow = HeartbeatRun.extend({
+  issueId: Uuid.nullable(),
+  issueIdentifier: z.string().nullable(),
+  issueTitle: z.string().nullable(),
+  costCents: z.number().int(),
+}).meta({ id: "HeartbeatRunListRow" });
+
 export const WakeupSkipped = z
   .object({ status: z.enum(["skipped", "deferred"]), reason: z.string(), wakeupRequestId: Uuid })
   .meta({ id: "WakeupSkipped" });
@@ -79,9 +87,15 @@ export const RunLog = z
   })
   .meta({ id: "RunLog" });
 
+/**
+ * `issueId` takes the issue's id or its identifier (ACM-4): the runs aimed at that issue. `cursor` is
+ * the id of the previous page's last run (the list continues with older runs).
+ */
 export const ListRunsQuery = z.strictObject({
   agentId: Uuid.optional(),
   status: z.string().optional(),
+  issueId: z.string().min(1).max(200).optional(),
+  cursor: Uuid.optional(),
   limit: QueryInt.pipe(z.number().int().min(1).max(1000)).optional(),
   /** `true` (or `1`): compact rows, the heavy fields (usage, sessions, log location, result) null. */
   summary: z.enum(["true", "false", "1", "0"]).optional(),

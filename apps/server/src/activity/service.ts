@@ -1,4 +1,5 @@
-import { ACTIVITY_LIMIT_DEFAULT, ACTIVITY_LIMIT_MAX } from "@staple/contracts";
+import { ACTIVITY_LIMIT_DEFAULT, ACTIVITY_LIMIT_MAX, ACTIVITY_NOISE_ACTIONS } from "@staple/contracts";
+import { validationError } from "../errors.js";
 import type { Queryable } from "../db/database.js";
 import { selectList, tableColumns, type Assert, type ColumnsOf, type RowMatches } from "../db/row-columns.js";
 
@@ -48,23 +49,74 @@ const NOT_HIDDEN = `NOT EXISTS (
 
 export interface ActivityFilters {
   agentId?: string;
+  actorType?: string;
+  action?: string;
   entityType?: string;
   entityId?: string;
+  runId?: string;
+  /** Inclusive lower and exclusive upper bound of created_at (ISO date-time or date). */
+  from?: string;
+  to?: string;
+  /** Id of the last entry of the previous page: the list continues with the entries older than it. */
+  cursor?: string;
+  hideNoise?: "true" | "false";
   limit?: number;
+}
+
+/** A bare date means its midnight UTC, whatever the database session's time zone. */
+const instant = (v: string) => (/^\d{4}-\d{2}-\d{2}$/.test(v) ? `${v}T00:00:00Z` : v);
+
+/** WHERE clause and parameters of a company's filtered activity ($1 is the company id). */
+async function companyWhere(db: Queryable, companyId: string, f: ActivityFilters) {
+  if (f.from && f.to && Date.parse(instant(f.from)) >= Date.parse(instant(f.to))) {
+    throw validationError("from must be earlier than to", [{ path: ["from"], message: "from must be earlier than to" }]);
+  }
+  const params: unknown[] = [companyId];
+  const where = ["a.company_id = $1", NOT_HIDDEN];
+  if (f.agentId) where.push(`a.agent_id = $${params.push(f.agentId)}`);
+  if (f.actorType) where.push(`a.actor_type = $${params.push(f.actorType)}`);
+  if (f.action) where.push(`a.action = $${params.push(f.action)}`);
+  if (f.entityType) where.push(`a.entity_type = $${params.push(f.entityType)}`);
+  if (f.entityId) where.push(`a.entity_id = $${params.push(f.entityId)}`);
+  if (f.runId) where.push(`a.run_id = $${params.push(f.runId)}`);
+  if (f.from) where.push(`a.created_at >= $${params.push(instant(f.from))}::timestamptz`);
+  if (f.to) where.push(`a.created_at < $${params.push(instant(f.to))}::timestamptz`);
+  if (f.hideNoise === "true") where.push(`a.action <> ALL($${params.push([...ACTIVITY_NOISE_ACTIONS])}::text[])`);
+  if (f.cursor) {
+    // Keyset paging on (created_at, id), the list's order: stable while new rows arrive at the top.
+    const [anchor] = await db.query(`SELECT 1 FROM activity_log WHERE id = $1 AND company_id = $2`, [f.cursor, companyId]);
+    if (!anchor) {
+      throw validationError("cursor does not name an activity entry of this company", [
+        { path: ["cursor"], message: "Unknown activity entry" },
+      ]);
+    }
+    // The anchor's time is read in SQL: a JavaScript Date would drop its microseconds.
+    const c = params.push(f.cursor);
+    where.push(`(a.created_at, a.id) < ((SELECT created_at FROM activity_log WHERE id = $${c}::uuid), $${c}::uuid)`);
+  }
+  return { where: where.join(" AND "), params };
 }
 
 export function createActivityService(db: Queryable) {
   return {
     async listForCompany(companyId: string, filters: ActivityFilters) {
-      const params: unknown[] = [companyId];
-      const where = ["a.company_id = $1", NOT_HIDDEN];
-      if (filters.agentId) where.push(`a.agent_id = $${params.push(filters.agentId)}`);
-      if (filters.entityType) where.push(`a.entity_type = $${params.push(filters.entityType)}`);
-      if (filters.entityId) where.push(`a.entity_id = $${params.push(filters.entityId)}`);
+      const { where, params } = await companyWhere(db, companyId, filters);
       const limit = normalizeActivityLimit(filters.limit);
       return db.query<ActivityRow>(
-        `SELECT ${COLUMNS} FROM activity_log a WHERE ${where.join(" AND ")}
+        `SELECT ${COLUMNS} FROM activity_log a WHERE ${where}
           ORDER BY a.created_at DESC, a.id DESC LIMIT ${limit}`,
+        params,
+      );
+    },
+
+    /** The filtered trail for an export, newest first, at most `max` rows (the caller bounds it). */
+    async exportForCompany(companyId: string, filters: Omit<ActivityFilters, "limit">, max: number) {
+      const { where, params } = await companyWhere(db, companyId, filters);
+      return db.query<ActivityRow & { actorName: string | null }>(
+        `SELECT ${COLUMNS}, ag.name AS actor_name FROM activity_log a
+           LEFT JOIN agents ag ON a.actor_type = 'agent' AND ag.company_id = a.company_id AND ag.id::text = a.actor_id
+          WHERE ${where}
+          ORDER BY a.created_at DESC, a.id DESC LIMIT ${Math.max(1, Math.floor(max))}`,
         params,
       );
     },

@@ -1,9 +1,9 @@
-import { TERMINAL_RUN_STATUSES } from "@staple/contracts";
+import { TERMINAL_RUN_STATUSES, isUuid } from "@staple/contracts";
 import { sqlList } from "../db/sql-list.js";
 import { liveRunSql } from "../db/predicates.js";
 
 import type { Database } from "../db/database.js";
-import { notFound } from "../errors.js";
+import { notFound, validationError } from "../errors.js";
 import type { Actor } from "../auth/actor.js";
 import { assertCanSee } from "../auth/access.js";
 import { findIssue } from "../issues/rows.js";
@@ -54,15 +54,38 @@ export function createRunQueries(db: Database, logStore: LogStore) {
       return run;
     },
 
-    async listForCompany(companyId: string, f: { agentId?: string; status?: string[]; limit?: number; summary?: boolean }) {
+    async listForCompany(
+      companyId: string,
+      f: { agentId?: string; status?: string[]; issueId?: string; cursor?: string; limit?: number; summary?: boolean },
+    ) {
       const params: unknown[] = [companyId];
       const where = ["r.company_id = $1"];
       if (f.agentId) where.push(`r.agent_id = $${params.push(f.agentId)}`);
       if (f.status?.length) where.push(`r.status = ANY($${params.push(f.status)}::text[])`);
+      if (f.issueId) {
+        // An id or an identifier, looked up inside the company: another company's issue is unknown here.
+        const byId = isUuid(f.issueId);
+        const [issue] = await db.query<{ id: string }>(
+          `SELECT id FROM issues WHERE company_id = $1 AND ${byId ? "id = $2::uuid" : "identifier = upper($2)"}`,
+          [companyId, f.issueId],
+        );
+        if (!issue) throw validationError(`Unknown issue: ${f.issueId}`, [{ path: ["issueId"], message: "No such issue in this company" }]);
+        where.push(`r.issue_id = $${params.push(issue.id)}`);
+      }
+      if (f.cursor) {
+        const [anchor] = await db.query(`SELECT 1 FROM heartbeat_runs WHERE id = $1 AND company_id = $2`, [f.cursor, companyId]);
+        if (!anchor) throw validationError("cursor does not name a run of this company", [{ path: ["cursor"], message: "Unknown run" }]);
+        // Keyset paging on the list's order; the anchor's time is read in SQL to keep its microseconds.
+        const c = params.push(f.cursor);
+        where.push(`(r.created_at, r.id) < ((SELECT created_at FROM heartbeat_runs WHERE id = $${c}::uuid), $${c}::uuid)`);
+      }
       const limit = Math.min(Math.max(1, f.limit ?? RUN_LIST_LIMIT_DEFAULT), RUN_LIST_LIMIT_MAX);
       const columns = f.summary ? RUN_COMPACT_COLUMNS : RUN_SUMMARY_COLUMNS;
       return db.query(
-        `SELECT ${columns} FROM heartbeat_runs r WHERE ${where.join(" AND ")} ORDER BY r.created_at DESC, r.id DESC LIMIT ${limit}`,
+        `SELECT ${columns}, r.issue_id, i.identifier AS issue_identifier, i.title AS issue_title,
+                COALESCE((SELECT sum(ce.cost_cents) FROM cost_events ce WHERE ce.heartbeat_run_id = r.id), 0)::int AS cost_cents
+           FROM heartbeat_runs r LEFT JOIN issues i ON i.id = r.issue_id AND i.hidden_at IS NULL
+          WHERE ${where.join(" AND ")} ORDER BY r.created_at DESC, r.id DESC LIMIT ${limit}`,
         params,
       );
     },

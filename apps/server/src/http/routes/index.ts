@@ -3,6 +3,7 @@ import { healthRoutes } from "./health.js";
 import { companyRoutes } from "./companies.js";
 import { agentRoutes } from "./agents.js";
 import { issueRoutes } from "./issues.js";
+import { activityRoutes } from "./activity.js";
 import { documentRoutes } from "./documents.js";
 import { goalProjectRoutes } from "./goals-projects.js";
 import { runRoutes } from "./runs.js";
@@ -27,14 +28,15 @@ import { paperclipImportRoutes } from "./paperclip-import.js";
 import { secretRoutes } from "./secrets.js";
 import { executionWorkspaceRoutes } from "./execution-workspaces.js";
 import { runnerRoutes } from "./runners.js";
-
 import { runnerListRoutes } from "./runners-list.js";
+
 /** The route table: the HTTP app and the OpenAPI document are both built from it. */
 export const allRoutes: readonly AnyRoute[] = [
   ...healthRoutes,
   ...companyRoutes,
   ...agentRoutes,
   ...issueRoutes,
+  ...activityRoutes,
   ...documentRoutes,
   ...goalProjectRoutes,
   ...runRoutes,
@@ -59,5 +61,5 @@ export const allRoutes: readonly AnyRoute[] = [
   ...secretRoutes,
   ...executionWorkspaceRoutes,
   ...runnerRoutes,
-];
   ...runnerListRoutes,
+];

@@ -127,14 +127,4 @@ export const issueRoutes = [
       return ok(await services.activity.listForIssue(issue.id, query.limit));
     },
   }),
-  defineRoute({
-    method: "get",
-    path: "/api/companies/:companyId/activity",
-    summary: "Company activity, newest first (limit 100 by default, clamped to 1..500)",
-    tag: "activity",
-    access: "any",
-    query: ActivityQuery,
-    responses: { 200: { description: "Activity", schema: z.array(ActivityEntry) } },
-    handler: async ({ services, company, query }) => ok(await services.activity.listForCompany(company.id, query)),
-  }),
 ];

@@ -3,6 +3,7 @@ import {
   AgentRuntimeState,
   AgentTaskSession,
   HeartbeatRun,
+  HeartbeatRunListRow,
   IssueRunHistoryRow,
   IssueRunView,
   ListRunsQuery,
@@ -119,14 +120,17 @@ export const runRoutes = [
     ...base,
     method: "get",
     path: "/api/companies/:companyId/heartbeat-runs",
-    summary: "The company's runs, newest first (list rows; summary=true for compact rows)",
+    summary:
+      "The company's runs, newest first, with issue and cost (summary=true for compact rows); filters agentId, status, issueId (id or identifier); cursor = id of the previous page's last run",
     query: ListRunsQuery,
-    responses: { 200: { description: "Runs", schema: z.array(HeartbeatRun) } },
+    responses: { 200: { description: "Runs", schema: z.array(HeartbeatRunListRow) } },
     handler: async ({ services, company, query }) =>
       ok(
         await services.runQueries.listForCompany(company.id, {
           agentId: query.agentId,
           status: parseCommaList(query.status, "status", RUN_STATUSES),
+          issueId: query.issueId,
+          cursor: query.cursor,
           limit: query.limit,
           summary: query.summary === "true" || query.summary === "1",
         }),
