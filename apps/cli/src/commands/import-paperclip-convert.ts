@@ -10,6 +10,7 @@ import {
   ISSUE_PRIORITIES,
   ISSUE_STATUSES,
   type ImportPlanItem,
+  MAX_CONCURRENT_RUNS_MAX,
   type PaperclipDbCompany,
   type PaperclipDbImportBody,
   PROJECT_STATUSES,
@@ -88,6 +89,11 @@ function convertCompany(company: Row, all: (name: string) => Row[], instructions
       adapterConfig = {};
     }
     for (const key of INSTRUCTION_PATH_KEYS) delete adapterConfig[key];
+    const runtimeConfig = obj(a.runtime_config) ?? {};
+    const maxRuns = obj(runtimeConfig.heartbeat)?.maxConcurrentRuns;
+    if (typeof maxRuns === "number" && maxRuns > MAX_CONCURRENT_RUNS_MAX) {
+      warnings.push(`Agent ${name}: heartbeat maxConcurrentRuns ${maxRuns} becomes ${MAX_CONCURRENT_RUNS_MAX}, Staple's limit`);
+    }
     const files = instructions.get(slug);
     if (!files) warnings.push(`Agent ${name}: its instruction files could not be read; it is imported without instructions`);
     return {
@@ -100,7 +106,7 @@ function convertCompany(company: Row, all: (name: string) => Row[], instructions
       reportsToSlug: agentRef(a.reports_to),
       adapterType,
       adapterConfig,
-      runtimeConfig: obj(a.runtime_config) ?? {},
+      runtimeConfig,
       permissions: obj(a.permissions) ?? {},
       budgetMonthlyCents: int32(a.budget_monthly_cents),
       skills: [],
