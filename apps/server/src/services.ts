@@ -28,6 +28,7 @@ import { createUserService } from "./auth/users.js";
 import { createCliChallengeService } from "./auth/cli-challenges.js";
 import { createMemberService } from "./members/service.js";
 import { createInboxService } from "./inbox/service.js";
+import { createBoardInboxService } from "./inbox/board-inbox.js";
 import { createConfigRevisionService } from "./agents/config-revisions.js";
 import { createIssueRunViews } from "./runs/issue-runs.js";
 import { createLabelService } from "./labels/service.js";
@@ -65,6 +66,7 @@ export function createDomainServices(db: Database, hooks: DomainHooks = {}, secr
     members: createMemberService(db),
     cliChallenges: createCliChallengeService(db),
     inbox: createInboxService(db, issues),
+    boardInbox: createBoardInboxService(db),
     agentConfigRevisions: createConfigRevisionService(db, agents),
     issueRuns: createIssueRunViews(db),
     labels: createLabelService(db),

@@ -186,6 +186,21 @@ describe("answers parse with the declared schemas", () => {
     await del("/api/issues/:id", `/api/issues/${doomed.id}`);
   });
 
+  it("board inbox: items, count, read, archive and undo", async () => {
+    const inboxIssue = await createIssue(app, companyId, { title: "inbox contract" });
+    await app.tdb.db.query(
+      "INSERT INTO heartbeat_runs (company_id, agent_id, status, issue_id, finished_at) VALUES ($1, $2, 'failed', $3, now())",
+      [companyId, agentId, inboxIssue.id],
+    );
+    const list = (await get("/api/companies/:companyId/inbox", `/api/companies/${companyId}/inbox`)) as { items: { key: string }[] };
+    expect(list.items.length).toBeGreaterThan(0);
+    const itemKeys = [`run:${inboxIssue.id}`];
+    await get("/api/companies/:companyId/inbox/count", `/api/companies/${companyId}/inbox/count`);
+    for (const op of ["read", "unread", "archive", "unarchive"]) {
+      await post(`/api/companies/:companyId/inbox/${op}`, `/api/companies/${companyId}/inbox/${op}`, { itemKeys });
+    }
+  });
+
   it("documents and work products", async () => {
     await put(
       "/api/issues/:id/documents/:key",

@@ -58,6 +58,7 @@ import {
 } from "@staple/contracts";
 import { CLI_AUTH_CHALLENGE_STATUSES, COMPANY_ROLES, JOIN_REQUEST_STATUSES, QUOTA_CREDENTIAL_KINDS } from "@staple/contracts";
 import { RUNNER_STATUSES } from "@staple/contracts";
+import { INBOX_ITEM_KINDS } from "@staple/contracts";
 import { useTestApp } from "./helpers/test-app.js";
 import { loadMigrations, migrate, MIGRATIONS_DIR, pendingMigrations, splitStatements, type Migration } from "../src/db/migrate.js";
 
@@ -133,6 +134,7 @@ const ENUM_CHECKS: Record<string, readonly string[]> = {
   company_join_requests_status_check: JOIN_REQUEST_STATUSES,
   cli_auth_challenges_status_check: CLI_AUTH_CHALLENGE_STATUSES,
   provider_quota_holds_kind_check: QUOTA_CREDENTIAL_KINDS,
+  inbox_item_states_item_kind_check: INBOX_ITEM_KINDS,
 };
 
 /** A CHECK that only compares one column with string literals: `col = ANY (ARRAY['a'::text, …])` or `col = 'a'::text`. */

@@ -216,3 +216,9 @@ export const ROUTINE_SIGNING_MODES = frozen(["hmac_sha256", "bearer"]);
 export const ROUTINE_RUN_SOURCES = frozen(["schedule", "manual", "api", "webhook"]);
 /** `received`: claimed, not dispatched yet; the others are final. */
 export const ROUTINE_RUN_STATUSES = frozen(["received", "issue_created", "coalesced", "skipped", "failed"]);
+/**
+ * What a board inbox item is about (migration 0021 stores it with each person's read/archive state):
+ * a failed run of an issue, a blocked issue, a pending approval, an open interaction addressed to
+ * people, a comment mentioning the board.
+ */
+export const INBOX_ITEM_KINDS = frozen(["run_failed", "issue_blocked", "approval", "interaction", "mention"]);

@@ -25,3 +25,4 @@ export * from "./paperclip-import.js";
 export * from "./secrets.js";
 export * from "./routines.js";
 export * from "./runners.js";
+export * from "./inbox.js";

@@ -41,6 +41,8 @@ const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 export function routeAction(method: string, path: string): CompanyAction {
   const m = method.toUpperCase();
   if (SAFE_METHODS.has(m)) return "read";
+  // Marking one's own inbox items read or archived changes only that person's view, not the company.
+  if (/^\/api\/companies\/:companyId\/inbox\/(read|unread|archive|unarchive)$/.test(path)) return "read";
   if (path === "/api/companies/:companyId" || /^\/api\/companies\/:companyId\/(archive|pause|resume)$/.test(path)) return "manage_company";
   return "write";
 }

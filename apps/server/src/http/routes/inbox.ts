@@ -1,11 +1,69 @@
 import { z } from "zod";
-import { InboxArchive, InboxArchiveBody, InboxUnarchiveResult, InboxLiteItem, MineInboxItem, MineInboxQuery } from "@staple/contracts";
+import {
+  InboxArchive,
+  InboxArchiveBody,
+  InboxCount,
+  InboxKeysBody,
+  InboxList,
+  InboxLiteItem,
+  InboxMarkResult,
+  InboxQuery,
+  InboxUnarchiveResult,
+  MineInboxItem,
+  MineInboxQuery,
+} from "@staple/contracts";
 import type { AgentActor } from "../../auth/actor.js";
 import { defineRoute, ok } from "../route.js";
 
 const base = { tag: "inbox" } as const;
 
+const boardInboxMarks = (["read", "unread", "archive", "unarchive"] as const).map((op) =>
+  defineRoute({
+    ...base,
+    method: "post",
+    path: `/api/companies/:companyId/inbox/${op}`,
+    summary: {
+      read: "Mark board inbox items read for the calling person",
+      unread: "Mark board inbox items unread again",
+      archive: "Archive board inbox items: hidden until the item changes again (a new failure, a resubmitted approval)",
+      unarchive: "Undo an archive: the items show in the inbox again",
+    }[op],
+    access: "board",
+    body: InboxKeysBody,
+    responses: {
+      200: { description: "The keys changed and the new counts", schema: InboxMarkResult },
+      404: { description: "A key that is not an item of this inbox" },
+    },
+    handler: async ({ actor, services, company, body }) => {
+      const inbox = services.boardInbox;
+      const run = { read: inbox.markRead, unread: inbox.markUnread, archive: inbox.archive, unarchive: inbox.unarchive }[op];
+      return ok(await run(actor, company.id, body.itemKeys));
+    },
+  }),
+);
+
 export const inboxRoutes = [
+  defineRoute({
+    ...base,
+    method: "get",
+    path: "/api/companies/:companyId/inbox",
+    summary:
+      "What needs the calling person, newest first: failed runs by issue, blocked issues, pending approvals, open interactions, mentions of the board (view=active|archived|all)",
+    access: "board",
+    query: InboxQuery,
+    responses: { 200: { description: "Inbox items and counts", schema: InboxList } },
+    handler: async ({ actor, services, company, query }) => ok(await services.boardInbox.list(actor, company.id, query.view)),
+  }),
+  defineRoute({
+    ...base,
+    method: "get",
+    path: "/api/companies/:companyId/inbox/count",
+    summary: "Unread and total items of the calling person's inbox (archived items not counted)",
+    access: "board",
+    responses: { 200: { description: "Counts", schema: InboxCount } },
+    handler: async ({ actor, services, company }) => ok(await services.boardInbox.count(actor, company.id)),
+  }),
+  ...boardInboxMarks,
   defineRoute({
     ...base,
     method: "get",
