@@ -273,11 +273,12 @@ function Layout() {
         >
           <span aria-hidden="true">☰</span> Menu
         </button>
-        <Link to={base} className="brand" aria-label="Staple home">
+        <Link to={base} className="brand">
           <span className="logo" aria-hidden="true">
             S
           </span>
           <span className="brand-name">Staple</span>
+          <span className="sr-only"> home</span>
         </Link>
         <button type="button" className="palette-open secondary" onClick={() => setPaletteOpen(true)} aria-keyshortcuts="Control+K Meta+K">
           <span>Search…</span>
@@ -313,15 +314,13 @@ function Layout() {
           {NAV.map((n) => (
             <li key={n.path}>
               {/* NavLink marks the current section (aria-current="page"); the dashboard only on its own page. */}
-              <NavLink
-                to={base + n.path}
-                end={n.path === ""}
-                aria-label={n.path === "/approvals" && pendingApprovals ? `${n.label} (${pendingApprovals} pending)` : undefined}
-              >
+              <NavLink to={base + n.path} end={n.path === ""}>
                 {n.label}
+                {/* Named "Approvals (2 pending)" by its text, not an aria-label that would hide the visible words. */}
                 {n.path === "/approvals" && pendingApprovals ? (
-                  <span className="nav-count" aria-hidden="true">
-                    {pendingApprovals}
+                  <span className="nav-count">
+                    <span aria-hidden="true">{pendingApprovals}</span>
+                    <span className="sr-only"> ({pendingApprovals} pending)</span>
                   </span>
                 ) : null}
               </NavLink>

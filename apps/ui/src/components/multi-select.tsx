@@ -38,8 +38,9 @@ export function MultiSelect({
   }, []);
   return (
     <details className="multi" ref={ref} data-filter={label.toLowerCase()}>
-      <summary aria-label={`${label} filter: ${summary}`}>
-        {label}: <strong>{summary}</strong>
+      <summary>
+        {label}
+        <span className="sr-only"> filter</span>: <strong>{summary}</strong>
       </summary>
       <fieldset className="multi-menu">
         <legend className="sr-only">{label}</legend>
