@@ -108,3 +108,153 @@ export function percentile(values, p) {
 
 export const round = (v, digits = 2) => (v === null ? null : Math.round(v * 10 ** digits) / 10 ** digits);
 export const median = (values) => percentile(values, 50);
+
+// ---------------------------------------------------------------------------------------------
+// Command line, repetitions, targets and the one-line summary shared by every workload.
+
+/**
+ * `--base URL` runs the HTTP workloads against that server instead of starting Staple (any
+ * Paperclip-compatible server; `--token T` or BENCH_TOKEN is sent as its bearer credential),
+ * `--reps N` repeats each measurement N times and reports the median, `--json` prints only JSON.
+ */
+export function parseArgs(argv = process.argv.slice(2)) {
+  const out = { base: process.env.BENCH_BASE, token: process.env.BENCH_TOKEN, reps: undefined, json: false };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === "--base") out.base = argv[++i];
+    else if (a === "--token") out.token = argv[++i];
+    else if (a === "--reps") out.reps = Number(argv[++i]);
+    else if (a === "--json") out.json = true;
+    else if (a === "--postgres") out.databaseUrl = process.env.BENCH_DATABASE_URL;
+  }
+  if (out.base) out.base = out.base.replace(/\/+$/, "");
+  if (out.reps !== undefined && !(Number.isInteger(out.reps) && out.reps > 0)) throw new Error("--reps must be a positive integer");
+  out.databaseUrl ??= process.env.BENCH_DATABASE_URL;
+  return out;
+}
+
+/**
+ * The server a workload runs against: `base` (already running, never stopped here) or a fresh
+ * Staple process on a temp home. `fn({url, home, child})`; the Staple process is stopped after.
+ */
+export async function withServer({ base, token, databaseUrl, label, env }, fn) {
+  if (base) {
+    if (token) boardTokens.set(base, token);
+    return fn({ url: base, home: null, child: null, external: true });
+  }
+  const home = tempHome(label);
+  const server = await startServer({ home, port: await freePort(), databaseUrl, env });
+  try {
+    return await fn({ url: server.url, home, child: server.child, external: false });
+  } finally {
+    await stopServer(server.child);
+    fs.rmSync(home, { recursive: true, force: true });
+  }
+}
+
+/** Runs `fn(rep)` `reps` times; returns the list of results. */
+export async function repeat(reps, fn) {
+  const out = [];
+  for (let i = 0; i < reps; i++) out.push(await fn(i));
+  return out;
+}
+
+/** Median of one numeric field across repetitions (each rep an object). */
+export const medianOf = (list, key) => round(median(list.map((r) => (typeof key === "function" ? key(r) : r[key]))));
+
+/**
+ * A figure with its target: `{label, value, unit, target, better: "lower"|"higher"}`; `met` is
+ * null when there is no value. The summary line puts the target beside each figure with ✓/✗.
+ */
+export function figure(label, value, unit, target, better = "lower") {
+  const met = value === null || value === undefined || target === undefined ? null : better === "lower" ? value <= target : value >= target;
+  return { label, value, unit, target, better, met };
+}
+
+export function summaryLine(name, figures) {
+  const fmt = (v) => (typeof v === "number" ? (Math.abs(v) >= 100 ? String(Math.round(v)) : String(round(v, 2))) : String(v));
+  const parts = figures.map((f) => {
+    const cmp = f.better === "lower" ? "≤" : "≥";
+    const mark = f.met === null ? "·" : f.met ? "✓" : "✗";
+    const target =
+      f.target === undefined
+        ? ""
+        : typeof f.value === "string"
+          ? ` (target ${f.targetLabel ?? fmt(f.target)})`
+          : ` (${cmp} ${fmt(f.target)})`;
+    return `${f.label} ${fmt(f.value)}${f.unit ? ` ${f.unit}` : ""}${target} ${mark}`;
+  });
+  return `${name}: ${parts.join(" | ")}`;
+}
+
+/** Prints a workload's result: the JSON, then its one-line summary (to stderr when --json). */
+export function report(result) {
+  console.log(JSON.stringify(result, null, 2));
+  if (result.figures) {
+    const line = summaryLine(`${result.workload} [${result.database ?? "?"}]`, result.figures);
+    console.error(line);
+  }
+}
+
+/** Whether this module is the script node was started with. */
+export const isMain = (metaUrl) => metaUrl === `file://${process.argv[1]}`;
+
+/** Sums the proportional set size (KiB) of pid and its descendants, from /proc/<pid>/smaps_rollup. */
+export function processTree(rootPid) {
+  const children = new Map();
+  for (const entry of fs.readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, "utf8");
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      if (!children.has(ppid)) children.set(ppid, []);
+      children.get(ppid).push(Number(entry));
+    } catch {
+      /* exited meanwhile */
+    }
+  }
+  const out = [];
+  const stack = [rootPid];
+  while (stack.length > 0 && out.length < 10_000) {
+    const pid = stack.pop();
+    out.push(pid);
+    stack.push(...(children.get(pid) ?? []));
+  }
+  return out;
+}
+
+export function pssKiB(pids) {
+  let total = 0;
+  const per = {};
+  for (const pid of pids) {
+    try {
+      const text = fs.readFileSync(`/proc/${pid}/smaps_rollup`, "utf8");
+      const m = /^Pss:\s+(\d+) kB/m.exec(text);
+      if (m) {
+        per[pid] = Number(m[1]);
+        total += Number(m[1]);
+      }
+    } catch {
+      /* exited meanwhile */
+    }
+  }
+  return { total, per };
+}
+
+/** CPU ticks (utime + stime) of the given processes; with os clock ticks of 100 Hz. */
+export function cpuTicks(pids) {
+  let ticks = 0;
+  for (const pid of pids) {
+    try {
+      const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+      const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      ticks += Number(f[11]) + Number(f[12]);
+    } catch {
+      /* exited meanwhile */
+    }
+  }
+  return ticks;
+}
+
+/** Bounded wait (ms). */
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));

@@ -11,7 +11,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
-import { ROOT, median, round } from "./lib.mjs";
+import { ROOT, figure, isMain, median, parseArgs, report, round } from "./lib.mjs";
 
 const DIST = path.join(ROOT, "apps/server/dist");
 const load = (rel) => import(pathToFileURL(path.join(DIST, rel)).href);
@@ -142,15 +142,27 @@ async function measure(databaseUrl, routines) {
   }
 }
 
-const out = { workload: "routines-schedule", database: [] };
-for (const url of [undefined, process.env.BENCH_DATABASE_URL].filter((u, i) => i === 0 || u)) {
-  const small = await measure(url, 10);
-  const large = await measure(url, 10_000);
-  out.database.push({
-    kind: url ? "postgres" : "embedded",
+/** One database (embedded, or Postgres at databaseUrl): 10 and 10,000 routines. */
+export async function runRoutinesSchedule({ databaseUrl } = {}) {
+  const small = await measure(databaseUrl, 10);
+  const large = await measure(databaseUrl, 10_000);
+  const setBased = small.idle.statements === large.idle.statements && small.due.statements === large.due.statements;
+  return {
+    workload: "routines-schedule",
+    database: databaseUrl ? "postgres" : "embedded",
     small,
     large,
-    setBased: small.idle.statements === large.idle.statements && small.due.statements === large.due.statements,
-  });
+    setBased,
+    figures: [
+      figure("idle pass at 10,000", large.idle.medianMs, "ms"),
+      figure("statements", large.idle.statements, "", small.idle.statements),
+      { ...figure("set-based", setBased ? 1 : 0, "", 1, "higher"), value: setBased ? "yes" : "no", targetLabel: "yes" },
+    ],
+  };
 }
-console.log(JSON.stringify(out, null, 2));
+
+if (isMain(import.meta.url)) {
+  const { databaseUrl } = parseArgs();
+  report(await runRoutinesSchedule({}));
+  if (databaseUrl) report(await runRoutinesSchedule({ databaseUrl }));
+}

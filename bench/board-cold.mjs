@@ -1,0 +1,101 @@
+// Board cold load: headless Debian chromium (playwright-core with executablePath, as the browser
+// tests do) opens the issues page of a company with 1,000 issues in a fresh browser context (empty
+// HTTP cache, session cookie only); the figure is navigation start → first issue row visible.
+// Also counts the JavaScript bytes transferred (as sent: compressed when the server compresses)
+// and whether they came compressed. `--reps N` fresh contexts (default 5), median.
+// `--base URL` opens that server's board instead (no sign-in: a local-trusted server).
+import { execFileSync } from "node:child_process";
+import { chromium } from "playwright-core";
+import { api, figure, isMain, median, parseArgs, report, round, withServer } from "./lib.mjs";
+
+export const BOARD_TARGETS = { firstRowsMs: 500 };
+
+function chromiumPath() {
+  if (process.env.CHROMIUM_PATH) return process.env.CHROMIUM_PATH;
+  return execFileSync("sh", ["-c", "command -v chromium || command -v chromium-browser"], { encoding: "utf8" }).trim();
+}
+
+async function seedIssues(url, companyId, n) {
+  let i = 0;
+  const worker = async () => {
+    while (i < n) {
+      const k = i++;
+      await api(url, "POST", `/api/companies/${companyId}/issues`, { title: `Board issue ${k}`, status: k % 3 === 0 ? "todo" : "backlog" });
+    }
+  };
+  await Promise.all(Array.from({ length: 8 }, worker));
+}
+
+export async function runBoardCold({ base, token, reps = 5, issues = 1000 } = {}) {
+  return withServer({ base, token, label: "board" }, async ({ url, home, external }) => {
+    const company = await api(url, "POST", "/api/companies", { name: `Bench board ${Date.now()}` });
+    await seedIssues(url, company.id, issues);
+    const browser = await chromium.launch({
+      executablePath: chromiumPath(),
+      headless: true,
+      args: ["--no-sandbox", "--disable-dev-shm-usage"],
+    });
+    try {
+      let storageState;
+      if (!external) {
+        // Closed by default: sign in once with a one-time login link, keep only the cookie.
+        const link = await api(url, "POST", "/api/board/login-links");
+        const ctx = await browser.newContext();
+        const p = await ctx.newPage();
+        await p.goto(link.url);
+        storageState = await ctx.storageState();
+        await ctx.close();
+      }
+      const list = [];
+      for (let i = 0; i < reps; i++) {
+        const ctx = await browser.newContext({ storageState, viewport: { width: 1280, height: 860 } });
+        const page = await ctx.newPage();
+        page.setDefaultTimeout(30_000);
+        const js = [];
+        page.on("response", (res) => {
+          if (res.request().resourceType() === "script") js.push(res);
+        });
+        const t0 = performance.now();
+        await page.goto(`${url}/c/${company.id}/issues`, { waitUntil: "commit" });
+        await page.locator("tr[data-issue-id]").first().waitFor({ state: "visible" });
+        const ms = performance.now() - t0;
+        let bytes = 0;
+        let compressed = js.length > 0;
+        for (const res of js) {
+          bytes += (await res.request().sizes()).responseBodySize;
+          const enc = (await res.allHeaders())["content-encoding"];
+          if (!enc || enc === "identity") compressed = false;
+        }
+        list.push({ ms, jsBytes: bytes, jsFiles: js.length, compressed });
+        await ctx.close();
+      }
+      const r = {
+        workload: "board",
+        database: external ? `external ${url}` : "embedded",
+        reps,
+        issues,
+        firstRowsMs: round(median(list.map((x) => x.ms)), 0),
+        jsBytesTransferred: list[0].jsBytes,
+        jsFiles: list[0].jsFiles,
+        jsCompressed: list.every((x) => x.compressed),
+        samples: { firstRowsMs: list.map((x) => round(x.ms, 0)) },
+        targets: { ...BOARD_TARGETS, jsCompressed: true },
+        home: home ?? undefined,
+      };
+      r.figures = [
+        figure("issues page first rows, cold", r.firstRowsMs, "ms", BOARD_TARGETS.firstRowsMs),
+        figure("JS transferred", round(r.jsBytesTransferred / 1024, 1), "KiB"),
+        { ...figure("compressed", r.jsCompressed ? 1 : 0, "", 1, "higher"), value: r.jsCompressed ? "yes" : "no", targetLabel: "yes" },
+      ];
+      delete r.home;
+      return r;
+    } finally {
+      await browser.close();
+    }
+  });
+}
+
+if (isMain(import.meta.url)) {
+  const args = parseArgs();
+  report(await runBoardCold({ ...args, reps: args.reps ?? 5 }));
+}
