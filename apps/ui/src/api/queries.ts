@@ -1,6 +1,6 @@
 import { queryOptions } from "@tanstack/react-query";
 import { queryKeys as k, type IssueListFilters, type RunListFilters } from "../lib/query-keys.js";
-import { costRange, type CostPeriod } from "../lib/costs.js";
+import { costRange, periodKey, type CostPeriod, type CustomRange } from "../lib/costs.js";
 import { unwrap, type StapleClient } from "./client.js";
 import type { LiveRun } from "./types.js";
 
@@ -78,20 +78,32 @@ export const queries = {
       queryKey: k.activity(companyId),
       queryFn: () => unwrap(api.GET("/api/companies/{companyId}/activity", { params: { path: { companyId }, query: { limit: "100" } } })),
     }),
-  costs: (api: StapleClient, companyId: string, period: CostPeriod) =>
+  costs: (api: StapleClient, companyId: string, period: CostPeriod, custom: CustomRange = {}) =>
     queryOptions({
-      queryKey: k.costs(companyId, period),
+      queryKey: k.costs(companyId, periodKey(period, custom)),
       queryFn: async () => {
-        const query = costRange(period);
+        const query = costRange(period, new Date(), custom);
         const params = { params: { path: { companyId }, query } };
-        const [summary, byAgent, byProject] = await Promise.all([
+        const [summary, byAgent, byProject, byAgentModel, byDay] = await Promise.all([
           unwrap(api.GET("/api/companies/{companyId}/costs/summary", params)),
           unwrap(api.GET("/api/companies/{companyId}/costs/by-agent", params)),
           unwrap(api.GET("/api/companies/{companyId}/costs/by-project", params)),
+          unwrap(api.GET("/api/companies/{companyId}/costs/by-agent-model", params)),
+          unwrap(api.GET("/api/companies/{companyId}/costs/by-day", params)),
         ]);
-        return { summary, byAgent, byProject };
+        return { range: query, summary, byAgent, byProject, byAgentModel, byDay };
       },
     }),
+  /** The ledger's per-agent rows for a period (the agent page reads its own row: same figures as Costs). */
+  costsByAgent: (api: StapleClient, companyId: string, period: CostPeriod) =>
+    queryOptions({
+      queryKey: [...k.costs(companyId, periodKey(period)), "by-agent"] as const,
+      queryFn: () =>
+        unwrap(api.GET("/api/companies/{companyId}/costs/by-agent", { params: { path: { companyId }, query: costRange(period) } })),
+    }),
+  /** What the cost ledger holds for one run. */
+  runCost: (api: StapleClient, runId: string) =>
+    queryOptions({ queryKey: k.runCost(runId), queryFn: () => unwrap(api.GET("/api/heartbeat-runs/{id}/cost-summary", id(runId))) }),
   approvals: (api: StapleClient, companyId: string) =>
     queryOptions({
       queryKey: k.approvals(companyId),

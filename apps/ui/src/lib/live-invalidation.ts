@@ -40,6 +40,9 @@ export const LIVE_INVALIDATION: { readonly [T in LiveEvent["type"]]: (event: Liv
     k.anyIssueRuns(),
     k.issuePages(),
     k.costs(e.companyId),
+    // A finished run wrote its ledger row and its agent's last heartbeat (the agent list shows it).
+    ...runCostOf(e),
+    k.agents(e.companyId),
     ...agentOf(e),
   ],
   // The run log is read incrementally by its own reader (components/run-output.tsx), not refetched.
@@ -60,13 +63,16 @@ export const LIVE_INVALIDATION: { readonly [T in LiveEvent["type"]]: (event: Liv
     // A label's rename, colour or deletion shows on every issue carrying it.
     if (entityType === "label") keys.push(k.labels(c), k.issues(c), k.issuePages());
     if (entityType === "heartbeat_run" && id) keys.push(k.run(id));
-    if (isCostEvent(e)) keys.push(k.costs(c), k.companies(), k.agents(c));
+    if (isCostEvent(e)) keys.push(k.costs(c), k.companies(), k.agents(c), k.anyRunCost());
     return keys;
   },
 };
 
 function agentOf(e: LiveEvent): QueryKey[] {
   return typeof e.payload.agentId === "string" ? [k.agent(e.payload.agentId)] : [];
+}
+function runCostOf(e: LiveEvent): QueryKey[] {
+  return typeof e.payload.runId === "string" ? [k.runCost(e.payload.runId)] : [];
 }
 function runOf(e: LiveEvent): QueryKey[] {
   return typeof e.payload.runId === "string" ? [k.run(e.payload.runId)] : [];

@@ -56,4 +56,7 @@ export const queryKeys = {
   runDetail: (runId: string) => ["run", runId, "detail"] as const,
   runEvents: (runId: string) => ["run", runId, "events"] as const,
   runIssues: (runId: string) => ["run", runId, "issues"] as const,
+  /** A run's ledger totals: their own family, since a cost event names its run only sometimes. */
+  anyRunCost: () => ["run-cost"] as const,
+  runCost: (runId: string) => ["run-cost", runId] as const,
 };

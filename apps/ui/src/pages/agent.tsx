@@ -13,9 +13,12 @@ import { Badge, ErrorNote, Field, PageTitle, Section } from "../components/ui.js
 import { errorFor, fieldErrors } from "../lib/field-errors.js";
 import { useConfirm } from "../lib/use-confirm.js";
 import { useCompany } from "../lib/company-context.js";
-import { formatCents, formatTime, relativeTime } from "../lib/format.js";
+import { formatTime, relativeTime } from "../lib/format.js";
 import { queryKeys } from "../lib/query-keys.js";
 import { humanize } from "../lib/status.js";
+import { AgentMonthCosts } from "../components/agent-costs.js";
+import { AgentConfigView } from "../components/agent-config-view.js";
+import { RelativeTime } from "../components/relative-time.js";
 import { RunTable } from "./dashboard.js";
 import { roleLabel } from "../lib/roles.js";
 
@@ -163,18 +166,11 @@ function AgentView({ agent: a }: { agent: Agent }) {
       <div className="stat-grid">
         <Section title="Runs">
           <p className="big-number">{s?.totalRuns ?? 0}</p>
-          <p className="muted">Last heartbeat {relativeTime(a.lastHeartbeatAt)}</p>
-        </Section>
-        <Section title="Spend this month">
-          <p className="big-number">{formatCents(a.spentMonthlyCents)}</p>
-          <p className="muted">{a.budgetMonthlyCents > 0 ? `of ${formatCents(a.budgetMonthlyCents)} budget` : "No agent budget"}</p>
-        </Section>
-        <Section title="Tokens">
-          <p className="big-number">{((s?.totalInputTokens ?? 0) + (s?.totalOutputTokens ?? 0)).toLocaleString()}</p>
           <p className="muted">
-            {(s?.totalInputTokens ?? 0).toLocaleString()} in · {(s?.totalOutputTokens ?? 0).toLocaleString()} out
+            Last heartbeat <RelativeTime iso={a.lastHeartbeatAt} />
           </p>
         </Section>
+        <AgentMonthCosts companyId={company.id} agentId={a.id} costsHref={`${base}/costs`} />
       </div>
 
       <Section title="Recent runs">
@@ -218,22 +214,7 @@ function AgentView({ agent: a }: { agent: Agent }) {
             }}
           />
         ) : (
-          <dl className="kv">
-            <div className="kv-row">
-              <dt>budget</dt>
-              <dd>{a.budgetMonthlyCents > 0 ? `${formatCents(a.budgetMonthlyCents)} a month` : "none"}</dd>
-            </div>
-            <div className="kv-row">
-              <dt>type</dt>
-              <dd className="mono">{a.adapterType}</dd>
-            </div>
-            {Object.entries(a.adapterConfig).map(([k, v]) => (
-              <div key={k} className="kv-row">
-                <dt>{k}</dt>
-                <dd className="mono">{typeof v === "string" ? v : JSON.stringify(k === "env" ? maskSecretEnv(v) : v)}</dd>
-              </div>
-            ))}
-          </dl>
+          <AgentConfigView adapterType={a.adapterType} adapterConfig={a.adapterConfig} budgetMonthlyCents={a.budgetMonthlyCents} />
         )}
       </Section>
 
@@ -445,20 +426,5 @@ function EditAdapter({ agent, onDone }: { agent: Agent; onDone: () => void }) {
         </button>
       </div>
     </form>
-  );
-}
-
-/** Secret env entries: the API returns them masked (a fingerprint, never the value); older shapes are masked here too. */
-function maskSecretEnv(env: unknown): unknown {
-  if (!env || typeof env !== "object" || Array.isArray(env)) return env;
-  return Object.fromEntries(
-    Object.entries(env as Record<string, unknown>).map(([name, value]) =>
-      value && typeof value === "object" && (value as { type?: unknown }).type === "secret"
-        ? [
-            name,
-            `•••• (set${typeof (value as { fingerprint?: unknown }).fingerprint === "string" ? `, fingerprint ${(value as { fingerprint: string }).fingerprint}` : ""})`,
-          ]
-        : [name, value],
-    ),
   );
 }

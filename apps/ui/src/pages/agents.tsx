@@ -7,10 +7,10 @@ import type { Agent } from "../api/types.js";
 import { adapterConfigOf, AgentFields, DEFAULT_AGENT_DRAFT, type AgentDraft } from "../components/adapter-form.js";
 import { Badge, Empty, ErrorNote, PageTitle, Section } from "../components/ui.js";
 import { useCompany } from "../lib/company-context.js";
-import { relativeTime } from "../lib/format.js";
 import { queryKeys } from "../lib/query-keys.js";
 import { withQuery } from "../lib/routes.js";
 import { roleLabel } from "../lib/roles.js";
+import { RelativeTime } from "../components/relative-time.js";
 
 export function AgentsPage() {
   const { company, base, agents, agentName } = useCompany();
@@ -68,7 +68,9 @@ export function AgentsPage() {
                 </td>
                 <td className="mono">{a.adapterType}</td>
                 <td>{a.reportsTo ? agentName(a.reportsTo) : <span className="muted">—</span>}</td>
-                <td>{relativeTime(a.lastHeartbeatAt)}</td>
+                <td>
+                  <RelativeTime iso={a.lastHeartbeatAt} />
+                </td>
               </tr>
             ))}
           </tbody>

@@ -166,6 +166,12 @@ export function DashboardPage() {
                       {" on "}
                       <Link to={`${base}/issues/${r.issueIdentifier}`}>{r.issueIdentifier}</Link>
                     </>
+                  ) : null}
+                  {r.startedAt ? (
+                    <>
+                      {" · "}
+                      <LiveDuration startedAt={r.startedAt} finishedAt={r.finishedAt} />
+                    </>
                   ) : null}{" "}
                   <Link to={`${base}/runs/${r.id}`} className="muted">
                     view run

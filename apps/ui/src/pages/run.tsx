@@ -10,19 +10,10 @@ import { RawLog, Transcript, useRunLog } from "../components/run-output.js";
 import { Badge, Empty, ErrorNote, PageTitle, Section } from "../components/ui.js";
 import { useCompany } from "../lib/company-context.js";
 import { formatCents, formatTime } from "../lib/format.js";
+import { formatTokens } from "../lib/costs.js";
 import { queryKeys } from "../lib/query-keys.js";
 import { humanize, isLiveRun } from "../lib/status.js";
 import { LiveDuration } from "../components/live-duration.js";
-
-/** Cost in cents from a usage object, whichever way the adapter reported it. */
-export function costCentsOf(usage: Record<string, unknown> | null | undefined): number | null {
-  if (!usage) return null;
-  if (typeof usage.costCents === "number") return usage.costCents;
-  if (typeof usage.costUsd === "number") return Math.round(usage.costUsd * 100);
-  if (typeof usage.cost_usd === "number") return Math.round(usage.cost_usd * 100);
-  if (typeof usage.total_cost_usd === "number") return Math.round(usage.total_cost_usd * 100);
-  return null;
-}
 
 export function RunPage({ runId }: { runId: string }) {
   const run = useQuery(queries.run(useApi(), runId));
@@ -42,7 +33,6 @@ function RunView({ run: r }: { run: HeartbeatRun }) {
     onSettled: () => queryClient.invalidateQueries({ queryKey: queryKeys.run(runId) }),
   });
   const live = isLiveRun(r.status);
-  const cost = costCentsOf(r.usageJson);
   const cancelling = cancel.isPending;
 
   return (
@@ -138,22 +128,7 @@ function RunView({ run: r }: { run: HeartbeatRun }) {
           </dl>
         </Section>
         <Section title="Usage and cost">
-          {r.usageJson && Object.keys(r.usageJson).length ? (
-            <dl className="kv">
-              <div className="kv-row">
-                <dt>Cost</dt>
-                <dd>{cost === null ? "—" : formatCents(cost)}</dd>
-              </div>
-              {Object.entries(r.usageJson).map(([k, v]) => (
-                <div key={k} className="kv-row">
-                  <dt>{k}</dt>
-                  <dd className="mono">{typeof v === "number" ? v.toLocaleString() : JSON.stringify(v)}</dd>
-                </div>
-              ))}
-            </dl>
-          ) : (
-            <Empty>No usage reported (a process agent reports none unless it prints it).</Empty>
-          )}
+          <RunUsage runId={r.id} usage={r.usageJson} live={live} />
         </Section>
       </div>
 
@@ -186,5 +161,87 @@ function RunView({ run: r }: { run: HeartbeatRun }) {
         </QueryState>
       </Section>
     </>
+  );
+}
+
+/** Labels of the usage fields adapters report; other keys show as they are. */
+const USAGE_LABELS: Record<string, string> = {
+  inputTokens: "Input tokens",
+  input_tokens: "Input tokens",
+  outputTokens: "Output tokens",
+  output_tokens: "Output tokens",
+  cachedInputTokens: "Cached input tokens",
+  cached_input_tokens: "Cached input tokens",
+  cache_read_input_tokens: "Cached input tokens",
+  costUsd: "Cost (USD)",
+  cost_usd: "Cost (USD)",
+  total_cost_usd: "Cost (USD)",
+  costCents: "Cost (cents)",
+  model: "Model",
+  provider: "Provider",
+  billingType: "Billing",
+};
+
+/**
+ * A run's tokens and cost as the cost ledger holds them (its own row plus what its agent reported
+ * from it), the figures the agent and Costs pages sum; the adapter's raw usage report follows.
+ */
+export function RunUsage({ runId, usage, live }: { runId: string; usage: Record<string, unknown> | null | undefined; live: boolean }) {
+  const ledger = useQuery(queries.runCost(useApi(), runId));
+  const raw = usage && Object.keys(usage).length ? usage : null;
+  return (
+    <QueryState query={ledger} loadingLabel="Loading usage…">
+      {(c) =>
+        c.eventCount === 0 && !raw ? (
+          <Empty>{live ? "No usage reported yet." : "No usage reported: the run recorded no cost event."}</Empty>
+        ) : (
+          <>
+            <dl className="kv" aria-label="Usage from the cost ledger">
+              <div className="kv-row">
+                <dt>Cost</dt>
+                <dd data-testid="run-cost">{formatCents(c.costCents)}</dd>
+              </div>
+              <div className="kv-row">
+                <dt>Input tokens</dt>
+                <dd data-testid="run-input-tokens">{formatTokens(c.inputTokens)}</dd>
+              </div>
+              <div className="kv-row">
+                <dt>Cached input tokens</dt>
+                <dd>{formatTokens(c.cachedInputTokens)}</dd>
+              </div>
+              <div className="kv-row">
+                <dt>Output tokens</dt>
+                <dd data-testid="run-output-tokens">{formatTokens(c.outputTokens)}</dd>
+              </div>
+              {c.models.length ? (
+                <div className="kv-row">
+                  <dt>{c.models.length === 1 ? "Model" : "Models"}</dt>
+                  <dd>{c.models.join(", ")}</dd>
+                </div>
+              ) : null}
+              <div className="kv-row">
+                <dt>Cost events</dt>
+                <dd>{c.eventCount}</dd>
+              </div>
+            </dl>
+            {raw ? (
+              <details className="raw-usage">
+                <summary>The adapter's usage report</summary>
+                <dl className="kv">
+                  {Object.entries(raw).map(([k, v]) => (
+                    <div key={k} className="kv-row">
+                      <dt>{USAGE_LABELS[k] ?? humanize(k)}</dt>
+                      <dd className="mono">
+                        {typeof v === "number" ? v.toLocaleString("en-US") : typeof v === "string" ? v : JSON.stringify(v)}
+                      </dd>
+                    </div>
+                  ))}
+                </dl>
+              </details>
+            ) : null}
+          </>
+        )
+      }
+    </QueryState>
   );
 }
