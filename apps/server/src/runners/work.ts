@@ -129,20 +129,26 @@ export function createRunnerWork(engine: RunEngine) {
   }
 
   /** Resolves on the next dispatch notification or after `ms`, whichever comes first. */
-  const nextDispatch = (ms: number) =>
+  const nextDispatch = (ms: number, signal?: AbortSignal) =>
     new Promise<void>((resolve) => {
       const done = () => {
         clearTimeout(timer);
         off();
+        signal?.removeEventListener("abort", done);
         resolve();
       };
       const timer = setTimeout(done, ms);
       const off = engine.onDispatch(done);
+      signal?.addEventListener("abort", done, { once: true });
     });
 
   return {
-    /** Claims up to `max` runs, waiting up to `waitMs` (bounded) for one. A draining runner gets none. */
-    async claim(principal: RunnerPrincipal, runnerId: string, body: { max: number; waitMs: number; home: string }) {
+    /**
+     * Claims up to `max` runs, waiting up to `waitMs` (bounded) for one. A draining runner gets none.
+     * `signal` is the request's: once the runner's connection is gone (it died while waiting) nothing
+     * more is claimed for it, so no run is leased to a runner that can never receive it.
+     */
+    async claim(principal: RunnerPrincipal, runnerId: string, body: { max: number; waitMs: number; home: string }, signal?: AbortSignal) {
       const runner = await registry.own(principal, runnerId);
       await db.query(
         "UPDATE runners SET last_seen_at = now(), status = CASE WHEN status = 'offline' THEN 'online' ELSE status END WHERE id = $1",
@@ -151,10 +157,14 @@ export function createRunnerWork(engine: RunEngine) {
       if (runner.status === "draining") return { status: runner.status, runs: [] };
       const deadline = Date.now() + body.waitMs;
       for (;;) {
+        if (signal?.aborted) return { status: runner.status, runs: [] };
         const runs = await claimOnce(runner, principal, body.max, body.home);
         const left = deadline - Date.now();
         if (runs.length > 0 || left <= 0) return { status: "online" as const, runs };
-        await nextDispatch(Math.min(CLAIM_POLL_MS, left));
+        await nextDispatch(Math.min(CLAIM_POLL_MS, left), signal);
+        // A runner that started draining (SIGTERM) while this claim waited gets its answer now, empty.
+        const [now] = await db.query<{ status: RunnerRow["status"] }>("SELECT status FROM runners WHERE id = $1", [runnerId]);
+        if (now?.status === "draining") return { status: now.status, runs: [] };
       }
     },
 

@@ -174,9 +174,9 @@ export const runnerRoutes = [
     access: "public",
     body: RunnerClaimBody,
     responses: { 200: { description: "Claimed runs (possibly none)", schema: RunnerClaim }, 401: { description: "No live runner token" } },
-    handler: async ({ services, header, params, body }) => {
+    handler: async ({ services, header, params, body, request }) => {
       const principal = await runnerRequest(services.db, header, params);
-      return ok(await createRunnerWork(services.engine).claim(principal, params.runnerId!, body));
+      return ok(await createRunnerWork(services.engine).claim(principal, params.runnerId!, body, request.signal));
     },
   }),
   defineRoute({

@@ -1,0 +1,166 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { signalProcessGroup } from "@staple/adapter-kit";
+import { httpJson, startServerProcess, type ServerProcess } from "./helpers/server-process.js";
+import { startRunnerProcess, type RunnerProcess } from "./helpers/runner-process.js";
+import { waitFor } from "./helpers/test-server.js";
+
+/**
+ * A real server process and real `staple runner` processes (the built CLI, own STAPLE_HOME each) on
+ * loopback (docs/runners.md): a process agent bound to the runner's label runs on the runner — its
+ * output and PAPERCLIP_API_URL come back through the server's API, the run records the runner — a
+ * runner drains on SIGTERM, and a runner SIGKILLed mid-run loses the run to the reaper
+ * (failed/process_lost exactly once) whose single retry a second runner executes.
+ */
+
+const TERMINAL = ["succeeded", "failed", "cancelled", "timed_out"];
+let server: ServerProcess;
+let companyId: string;
+let token: string;
+const runners: RunnerProcess[] = [];
+const groups: number[] = [];
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), "staple-runners-e2e-"));
+
+beforeAll(async () => {
+  server = await startServerProcess({ STAPLE_LEASE_MS: "3000", STAPLE_SCHEDULER_INTERVAL_MS: "300" });
+  companyId = (await httpJson(server.url, "POST", "/api/companies", { name: "Runner E2E Co" })).body.id;
+  token = (await httpJson(server.url, "POST", `/api/companies/${companyId}/runner-tokens`, { name: "e2e" })).body.token;
+}, 60_000);
+
+afterAll(async () => {
+  for (const r of runners) await r.stop(5_000);
+  for (const g of groups) signalProcessGroup(g, "SIGKILL");
+  await server?.stop();
+  fs.rmSync(dir, { recursive: true, force: true });
+}, 60_000);
+
+async function runner(labels: string[], args: string[] = []) {
+  const r = await startRunnerProcess({ url: server.url, token, labels, args });
+  runners.push(r);
+  return r;
+}
+
+async function boundAgent(label: string, script: string, env: Record<string, string> = {}) {
+  const res = await httpJson(server.url, "POST", `/api/companies/${companyId}/agents`, {
+    name: `agent-${label}-${Math.random().toString(36).slice(2, 7)}`,
+    adapterType: "process",
+    adapterConfig: { command: process.execPath, args: ["-e", script], env, timeoutSec: 60 },
+    runtimeConfig: { runner: label },
+  });
+  expect(res.status, JSON.stringify(res.body)).toBe(201);
+  return res.body as { id: string };
+}
+
+async function wake(agentId: string) {
+  const res = await httpJson(server.url, "POST", `/api/agents/${agentId}/wakeup`, { source: "on_demand", reason: "runner-e2e" });
+  expect(res.status, JSON.stringify(res.body)).toBe(202);
+  return res.body.id as string;
+}
+
+const getRun = async (runId: string) => (await httpJson(server.url, "GET", `/api/heartbeat-runs/${runId}`)).body;
+const waitDone = (runId: string, ms = 30_000) =>
+  waitFor(
+    `run ${runId} terminal`,
+    async () => {
+      const run = await getRun(runId);
+      return TERMINAL.includes(run.status) ? run : null;
+    },
+    ms,
+    100,
+  );
+const logText = async (runId: string) => {
+  const res = await httpJson(server.url, "GET", `/api/heartbeat-runs/${runId}/log`);
+  if (res.status !== 200) return "";
+  return (res.body.content as string)
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => (JSON.parse(l) as { chunk: string }).chunk)
+    .join("");
+};
+const events = async (runId: string) =>
+  (await httpJson(server.url, "GET", `/api/heartbeat-runs/${runId}/events`)).body as Array<{
+    eventType: string;
+    message: string | null;
+    payload: Record<string, unknown> | null;
+  }>;
+const runnerOf = async (runId: string) => (await events(runId)).find((e) => e.message === "run started")?.payload?.runnerId;
+
+describe("staple runner executes runs end to end", () => {
+  it("a bound process agent runs on the runner: output, PAPERCLIP_API_URL and cwd come back; the run records the runner", async () => {
+    const r = await runner(["e2e"]);
+    const agent = await boundAgent(
+      "e2e",
+      `console.log("hello from the runner script"); console.log("API=" + process.env.PAPERCLIP_API_URL); console.log("CWD=" + process.cwd());`,
+    );
+    const runId = await wake(agent.id);
+    const run = await waitDone(runId);
+    expect(run.status, JSON.stringify(run)).toBe("succeeded");
+    const log = await logText(runId);
+    expect(log).toContain("hello from the runner script");
+    expect(log).toContain(`API=${server.url}`);
+    expect(log).toContain(`CWD=${fs.realpathSync(path.join(r.home, "runner", "agents", agent.id, "workspace"))}`);
+    expect(run.stdoutExcerpt).toContain("hello from the runner script");
+    expect(await runnerOf(runId)).toBe(r.id);
+    const spawn = (await events(runId)).find((e) => e.eventType === "runner.spawn");
+    expect(spawn?.payload).toMatchObject({ runnerId: r.id, pid: expect.any(Number) });
+    // The run token never leaves the runner unredacted.
+    expect(JSON.stringify(await events(runId))).not.toMatch(/eyJ[\w-]+\.eyJ[\w-]+\.[\w-]+/);
+  }, 60_000);
+
+  it("drains on SIGTERM: stops claiming, lets the running run finish, exits 0", async () => {
+    const r = await runner(["drain"]);
+    const agent = await boundAgent("drain", `console.log("working"); setTimeout(() => console.log("done working"), 1500);`);
+    const runId = await wake(agent.id);
+    await waitFor("run claimed", async () => (await getRun(runId)).status === "running", 20_000, 100);
+    const code = await r.stop(30_000);
+    expect(code, r.output()).toBe(0);
+    const run = await waitDone(runId);
+    expect(run.status, JSON.stringify(run)).toBe("succeeded");
+    expect(await logText(runId)).toContain("done working");
+    // Drained: a new run of the label stays queued.
+    const next = await wake(agent.id);
+    await new Promise((res) => setTimeout(res, 1500));
+    expect((await getRun(next)).status).toBe("queued");
+  }, 60_000);
+
+  it("a runner SIGKILLed mid-run: the run ends failed/process_lost once and its single retry runs on a second runner", async () => {
+    const first = await runner(["crash"]);
+    const mark = path.join(dir, "first-attempt");
+    const script = `const fs = require("fs"); if (fs.existsSync(process.env.MARK)) { console.log("retry ran"); } else { fs.writeFileSync(process.env.MARK, String(process.pid)); console.log("first attempt"); setTimeout(() => {}, 20000); }`;
+    const agent = await boundAgent("crash", script, { MARK: mark });
+    const runId = await wake(agent.id);
+    await waitFor("first attempt printing", async () => (await logText(runId)).includes("first attempt"), 20_000, 100);
+    const spawn = (await events(runId)).find((e) => e.eventType === "runner.spawn");
+    if (typeof spawn?.payload?.processGroupId === "number") groups.push(spawn.payload.processGroupId);
+    await first.kill();
+
+    const lost = await waitDone(runId, 30_000);
+    expect(lost).toMatchObject({ status: "failed", errorCode: "process_lost" });
+    const second = await runner(["crash"]);
+    const listRuns = async () =>
+      (await httpJson(server.url, "GET", `/api/companies/${companyId}/heartbeat-runs?agentId=${agent.id}`)).body as Array<{
+        id: string;
+        status: string;
+        errorCode: string | null;
+      }>;
+    const retry = await waitFor(
+      "the retry succeeded",
+      async () => (await listRuns()).find((r) => r.id !== runId && r.status === "succeeded"),
+      30_000,
+      200,
+    ).catch(async (error) => {
+      throw new Error(
+        `${error}\nruns: ${JSON.stringify(await listRuns())}\nsecond runner: ${second.output()}\nfirst runner: ${first.output()}`,
+      );
+    });
+    expect(await logText(retry.id)).toContain("retry ran");
+    expect(await runnerOf(retry.id)).toBe(second.id);
+    // Exactly once: one lost run, one retry, nothing more.
+    await new Promise((res) => setTimeout(res, 1500));
+    const all = await listRuns();
+    expect(all.map((r) => r.status).sort()).toEqual(["failed", "succeeded"]);
+    expect(all.filter((r) => r.errorCode === "process_lost")).toHaveLength(1);
+  }, 90_000);
+});
