@@ -516,6 +516,30 @@ describe("answers parse with the declared schemas", () => {
     await post("/api/companies/import", "/api/companies/import", { source });
     await get("/api/company-templates");
     await post("/api/companies/from-template", "/api/companies/from-template", { template: "solo-founder" });
+    const pkg = {
+      schemaVersion: 1,
+      company: {
+        slug: "pc",
+        name: "From Paperclip",
+        description: null,
+        requireBoardApprovalForNewAgents: false,
+        brandColor: null,
+        budgetMonthlyCents: 0,
+      },
+      agents: [],
+      skills: [],
+      labels: [],
+      goals: [],
+      projects: [],
+      issues: [],
+    };
+    const history = { agentStates: [], runs: [], activity: [], costEvents: [], approvals: [] };
+    const installation = {
+      source: { version: null, location: "test" },
+      companies: [{ sourceId: "pc-1", package: pkg, ignored: [], warnings: [], history }],
+    };
+    await post("/api/instance/imports/paperclip-db/preview", "/api/instance/imports/paperclip-db/preview", installation);
+    await post("/api/instance/imports/paperclip-db/apply", "/api/instance/imports/paperclip-db/apply", installation);
   });
 
   it("wake breakers: settings, quota holds, loop incidents, an agent's wake report", async () => {

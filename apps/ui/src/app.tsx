@@ -14,6 +14,8 @@ import { PATHS, useRouteParams } from "./lib/routes.js";
 import { CommandPalette } from "./components/command-palette.js";
 import { Loading } from "./components/ui.js";
 import { useGlobalKeys } from "./lib/hotkeys.js";
+import { InboxWatcher, useInboxUnread } from "./components/inbox-nav.js";
+import { Toasts } from "./components/toast.js";
 
 /**
  * Pages are split out of the first download (the board's budget is 150 KB of compressed JavaScript
@@ -31,6 +33,7 @@ const CostsPage = page(() => import("./pages/costs.js"), "CostsPage");
 const DashboardPage = page(() => import("./pages/dashboard.js"), "DashboardPage");
 const IssueRoute = page(() => import("./pages/issue.js"), "IssueRoute");
 const IssuesPage = page(() => import("./pages/issues.js"), "IssuesPage");
+const InboxPage = page(() => import("./pages/inbox.js"), "InboxPage");
 const MembersPage = page(() => import("./pages/members.js"), "MembersPage");
 const MyKeysPage = page(() => import("./pages/my-keys.js"), "MyKeysPage");
 const SetupPage = page(() => import("./pages/account-links.js"), "SetupPage");
@@ -97,6 +100,7 @@ export const routes: RouteObject[] = [
         element: <CompanyLayout />,
         children: [
           { index: true, element: <DashboardPage /> },
+          { path: "inbox", element: <InboxPage /> },
           { path: "issues", element: <IssuesPage /> },
           { path: "issues/new", element: <NewIssuePage /> },
           { path: "issues/:ref", element: <IssueRoute /> },
@@ -221,6 +225,7 @@ function CompanyShell({ company, companies }: { company: Company; companies: Com
 
 const NAV = [
   { path: "", label: "Dashboard" },
+  { path: "/inbox", label: "Inbox" },
   { path: "/issues", label: "Issues" },
   { path: "/approvals", label: "Approvals" },
   { path: "/agents", label: "Agents" },
@@ -246,6 +251,7 @@ function Layout() {
   const [paletteOpen, setPaletteOpen] = useState(false);
   const pendingApprovals =
     useQuery({ ...queries.approvals(useApi(), company.id), select: (list) => list.filter((a) => a.status === "pending").length }).data ?? 0;
+  const inboxUnread = useInboxUnread(company.id);
   // The narrow-screen menu closes once a link in it was followed.
   // biome-ignore lint/correctness/useExhaustiveDependencies: runs on navigation only
   useEffect(() => setMenuOpen(false), [pathname]);
@@ -323,6 +329,12 @@ function Layout() {
                     <span className="sr-only"> ({pendingApprovals} pending)</span>
                   </span>
                 ) : null}
+                {n.path === "/inbox" && inboxUnread ? (
+                  <span className="nav-count">
+                    <span aria-hidden="true">{inboxUnread}</span>
+                    <span className="sr-only"> ({inboxUnread} unread)</span>
+                  </span>
+                ) : null}
               </NavLink>
             </li>
           ))}
@@ -336,6 +348,8 @@ function Layout() {
         </Suspense>
       </main>
       {paletteOpen ? <CommandPalette nav={NAV} onClose={() => setPaletteOpen(false)} /> : null}
+      <InboxWatcher companyId={company.id} base={base} />
+      <Toasts />
     </div>
   );
 }

@@ -16256,6 +16256,17 @@ export interface operations {
                     /** @enum {string} */
                     collisionStrategy?: "rename" | "skip";
                 };
+                "multipart/form-data": {
+                    /**
+                     * Format: binary
+                     * @description The company package as a .zip
+                     */
+                    package: string;
+                    /** @description JSON of the other import fields (target, collisionStrategy); a source here is ignored */
+                    meta?: string;
+                };
+                "application/zip": string;
+                "application/x-zip-compressed": string;
             };
         };
         responses: {
@@ -16340,6 +16351,17 @@ export interface operations {
                     /** @enum {string} */
                     collisionStrategy?: "rename" | "skip";
                 };
+                "multipart/form-data": {
+                    /**
+                     * Format: binary
+                     * @description The company package as a .zip
+                     */
+                    package: string;
+                    /** @description JSON of the other import fields (target, collisionStrategy); a source here is ignored */
+                    meta?: string;
+                };
+                "application/zip": string;
+                "application/x-zip-compressed": string;
             };
         };
         responses: {
@@ -16416,6 +16438,17 @@ export interface operations {
                     /** @enum {string} */
                     collisionStrategy?: "rename" | "skip";
                 };
+                "multipart/form-data": {
+                    /**
+                     * Format: binary
+                     * @description The company package as a .zip
+                     */
+                    package: string;
+                    /** @description JSON of the other import fields (target, collisionStrategy); a source here is ignored */
+                    meta?: string;
+                };
+                "application/zip": string;
+                "application/x-zip-compressed": string;
             };
         };
         responses: {
@@ -16492,6 +16525,17 @@ export interface operations {
                     /** @enum {string} */
                     collisionStrategy?: "rename" | "skip";
                 };
+                "multipart/form-data": {
+                    /**
+                     * Format: binary
+                     * @description The company package as a .zip
+                     */
+                    package: string;
+                    /** @description JSON of the other import fields (target, collisionStrategy); a source here is ignored */
+                    meta?: string;
+                };
+                "application/zip": string;
+                "application/x-zip-compressed": string;
             };
         };
         responses: {

@@ -85,7 +85,8 @@ export function createApp(deps: AppDeps) {
         const query = route.query ? route.query.parse(sentQuery) : undefined;
         let body: unknown;
         if (route.body) {
-          const raw = await readJsonBody(c, route.maxBodyBytes);
+          const alt = route.altBodies?.[(c.req.header("content-type") ?? "").split(";")[0]!.trim().toLowerCase()];
+          const raw = alt ? await alt.read(c.req.raw) : await readJsonBody(c, route.maxBodyBytes);
           body = raw === undefined && route.bodyOptional ? undefined : route.body.parse(compatBody(c, route, raw) ?? undefined);
         }
         const ctx: RouteContext<unknown, unknown> = {

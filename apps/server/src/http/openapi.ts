@@ -73,10 +73,9 @@ export function buildOpenApi(routes: readonly AnyRoute[], version: string): Json
     };
     if (route.access !== "public") operation.security = [{ LocalBoard: [] }, { AgentBearer: [] }];
     if (route.body) {
-      operation.requestBody = {
-        required: !route.bodyOptional,
-        content: { "application/json": { schema: convert(route.body, "input") } },
-      };
+      const content: Record<string, unknown> = { "application/json": { schema: convert(route.body, "input") } };
+      for (const [type, alt] of Object.entries(route.altBodies ?? {})) content[type] = { schema: alt.schema };
+      operation.requestBody = { required: !route.bodyOptional, content };
     }
     if (route.rawBody) {
       operation.requestBody = { required: true, content: { [route.rawBody.contentType]: { schema: route.rawBody.schema } } };

@@ -71,6 +71,8 @@ export interface RouteDef<Q extends z.ZodType = z.ZodType, B extends z.ZodType =
   bodyOptional?: boolean;
   /** A larger JSON body limit than the default, for board-only bulk imports. */
   maxBodyBytes?: number;
+  /** Other request content types the route takes, each read into the JSON-shaped body that `body` then validates. */
+  altBodies?: Record<string, { schema: Record<string, unknown>; read(request: Request): Promise<unknown> }>;
   /**
    * The handler reads the body itself from `ctx.request` (a multipart upload): no JSON parsing and
    * no JSON byte limit apply, so the handler must bound what it reads. Describes the body for the

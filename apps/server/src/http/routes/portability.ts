@@ -9,12 +9,28 @@ import {
   CreateFromTemplateBody,
   ExportFidelity,
 } from "@staple/contracts";
+import { importBodyFromMultipart, importBodyFromZip, ZIP_CONTENT_TYPES } from "../../portability/zip-upload.js";
 import { created, defineRoute, ok } from "../route.js";
 
 const base = { tag: "companies" } as const;
 /** Paperclip's export body (include, selections) is accepted; Staple always exports the whole company. */
 const ExportBody = z.looseObject({});
 const invalid = { 422: { description: "The package is malformed; the message names the file and field" } };
+/** The package may also come as its zip, as Paperclip takes it: multipart (`package` + JSON `meta`) or a bare zip (`?meta=`). */
+const zipBodies = {
+  "multipart/form-data": {
+    schema: {
+      type: "object",
+      properties: {
+        package: { type: "string", format: "binary", description: "The company package as a .zip" },
+        meta: { type: "string", description: "JSON of the other import fields (target, collisionStrategy); a source here is ignored" },
+      },
+      required: ["package"],
+    },
+    read: importBodyFromMultipart,
+  },
+  ...Object.fromEntries(ZIP_CONTENT_TYPES.map((type) => [type, { schema: { type: "string", format: "binary" }, read: importBodyFromZip }])),
+};
 
 /** Company packages: import (preview and apply), export, fidelity and starter templates. */
 export const portabilityRoutes = [
@@ -25,6 +41,7 @@ export const portabilityRoutes = [
     path: "/api/companies/import/preview",
     summary: "Preview importing a company package: what is created, ignored (and why) and what conflicts",
     body: CompanyImportBody,
+    altBodies: zipBodies,
     responses: { 200: { description: "The plan", schema: CompanyImportPreview }, ...invalid },
     handler: async ({ actor, services, body }) => ok(await services.portability.preview(actor, body)),
   }),
@@ -35,6 +52,7 @@ export const portabilityRoutes = [
     path: "/api/companies/import",
     summary: "Import a company package in one transaction (a new company by default)",
     body: CompanyImportBody,
+    altBodies: zipBodies,
     responses: { 200: { description: "What was created", schema: CompanyImportResult }, ...invalid },
     handler: async ({ actor, services, body }) => ok(await services.portability.apply(actor, body)),
   }),
@@ -45,6 +63,7 @@ export const portabilityRoutes = [
     path: "/api/companies/:companyId/imports/preview",
     summary: "Preview importing a company package into this company",
     body: CompanyScopedImportBody,
+    altBodies: zipBodies,
     responses: { 200: { description: "The plan", schema: CompanyImportPreview }, ...invalid },
     handler: async ({ actor, services, company, body }) => ok(await services.portability.previewInto(actor, company.id, body)),
   }),
@@ -55,6 +74,7 @@ export const portabilityRoutes = [
     path: "/api/companies/:companyId/imports/apply",
     summary: "Import a company package into this company in one transaction",
     body: CompanyScopedImportBody,
+    altBodies: zipBodies,
     responses: { 200: { description: "What was created", schema: CompanyImportResult }, ...invalid },
     handler: async ({ actor, services, company, body }) => ok(await services.portability.applyInto(actor, company.id, body)),
   }),
