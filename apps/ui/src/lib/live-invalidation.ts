@@ -1,6 +1,7 @@
 import type { QueryKey } from "@tanstack/react-query";
 import type { LiveEvent } from "../api/types.js";
 import { isCostEvent } from "./costs.js";
+import { inboxKeys } from "./inbox.js";
 import { queryKeys as k } from "./query-keys.js";
 
 /**
@@ -40,6 +41,8 @@ export const LIVE_INVALIDATION: { readonly [T in LiveEvent["type"]]: (event: Liv
     k.anyIssueRuns(),
     k.issuePages(),
     k.costs(e.companyId),
+    // A run that ends failed or succeeded adds or clears an inbox item.
+    inboxKeys.all(e.companyId),
     // A finished run wrote its ledger row and its agent's last heartbeat (the agent list shows it).
     ...runCostOf(e),
     k.agents(e.companyId),
@@ -56,6 +59,8 @@ export const LIVE_INVALIDATION: { readonly [T in LiveEvent["type"]]: (event: Liv
     if (entityType === "issue") keys.push(k.issues(c), k.issuePages(), ...(id ? [k.issue(id), k.issueRuns(id)] : []));
     if (entityType === "agent") keys.push(k.agents(c), k.org(c), ...(id ? [k.agent(id)] : []));
     if (entityType === "company") keys.push(k.companies());
+    // Inbox items come from issues (blocks, comments with mentions, interactions) and approvals.
+    if (entityType === "issue" || entityType === "approval") keys.push(inboxKeys.all(c));
     // Approvals: decisions, comments, resubmits and hires log on the approval; a budget hard stop
     // creates its override approval while logging on the paused scope.
     if (entityType === "approval") keys.push(k.approvals(c), ...(id ? [k.approval(id)] : []));

@@ -10,6 +10,11 @@ import { useCompany } from "../lib/company-context.js";
 import { formatCents, relativeTime } from "../lib/format.js";
 import { ALL_AGENT_STATUSES, humanize } from "../lib/status.js";
 import { LiveDuration } from "../components/live-duration.js";
+import { InboxRow } from "../components/inbox-rows.js";
+import { inboxQueries } from "../lib/inbox.js";
+
+/** How many inbox items the dashboard shows; the inbox page has the rest. */
+const INBOX_TOP = 5;
 
 export function DashboardPage() {
   const { company, base, agents, agentName } = useCompany();
@@ -18,9 +23,11 @@ export function DashboardPage() {
   const dash = useQuery(queries.dashboard(api, cid));
   const live = useQuery(queries.liveRuns(api, cid));
   const recent = useQuery(queries.runs(api, cid, { limit: 8 }));
-  const failed = useQuery(queries.runs(api, cid, { status: "failed,timed_out", limit: 5 }));
   const wip = useQuery(queries.issues(api, cid, { status: "in_progress,in_review", limit: 8 }));
-  const blocked = useQuery(queries.issues(api, cid, { status: "blocked", limit: 5 }));
+  // Failed runs (by issue, cleared once a later run succeeded), blocked issues, questions and
+  // mentions come from the inbox; approvals keep their own list below.
+  const inbox = useQuery({ ...inboxQueries.list(api, cid), select: (list) => list.items.filter((i) => i.kind !== "approval") });
+  const inboxTop = inbox.data?.slice(0, INBOX_TOP) ?? [];
 
   const d = dash.data;
   const spend = d?.costs.monthSpendCents ?? company.spentMonthlyCents;
@@ -32,7 +39,7 @@ export function DashboardPage() {
     select: (list) => sortApprovals(list.filter((a) => a.status === "pending")),
   });
   const approvals = pendingApprovals.data?.length ?? d?.pendingApprovals ?? 0;
-  const needsBoard = (failed.data?.length ?? 0) + (blocked.data?.length ?? 0) + troubled.length + approvals;
+  const needsBoard = (inbox.data?.length ?? 0) + troubled.length + approvals;
 
   return (
     <>
@@ -139,21 +146,18 @@ export function DashboardPage() {
                   <span className="muted">{a.errorReason ?? humanize(a.pauseReason ?? "")}</span>
                 </li>
               ))}
-              {failed.data?.map((r) => (
-                <li key={r.id}>
-                  <Badge status={r.status} /> <Link to={`${base}/runs/${r.id}`}>Run {r.id.slice(0, 8)}</Link> by {agentName(r.agentId)}{" "}
-                  <span className="muted">
-                    {r.errorCode ?? r.error ?? ""} · {relativeTime(r.finishedAt ?? r.createdAt)}
-                  </span>
-                </li>
-              ))}
-              {blocked.data?.map((i) => (
-                <li key={i.id}>
-                  <Badge status={i.status} /> <Link to={`${base}/issues/${i.identifier}`}>{i.identifier}</Link> {i.title}
-                </li>
+              {inboxTop.map((item) => (
+                <InboxRow key={item.key} item={item} compact />
               ))}
             </ul>
           )}
+          {(inbox.data?.length ?? 0) > 0 ? (
+            <p>
+              <Link to={`${base}/inbox`}>
+                {(inbox.data?.length ?? 0) > INBOX_TOP ? `All ${inbox.data?.length} items in the inbox` : "Open the inbox"}
+              </Link>
+            </p>
+          ) : null}
         </Section>
         <Section title="Work in progress">
           {live.data?.length ? (
