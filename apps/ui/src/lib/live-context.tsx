@@ -1,8 +1,11 @@
 import { useQueryClient, type QueryClient, type QueryKey } from "@tanstack/react-query";
 import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from "react";
 import { eventsUrl } from "../api/client.js";
+import { useApi } from "../api/context.js";
 import type { LiveEvent } from "../api/types.js";
 import { LIVE_EVENT_TYPES, parseLiveEvent } from "./live.js";
+import { queryKeys as k } from "./query-keys.js";
+import { createIssueRowUpdater, issueRowFetcher } from "./issue-row-updates.js";
 import { keysToInvalidate } from "./live-invalidation.js";
 
 type Listener = (event: LiveEvent) => void;
@@ -22,7 +25,7 @@ const BATCH_MS = 100;
  * Invalidates the queries an event makes stale (lib/live-invalidation.ts), batched: a burst of
  * events (a run's status changes and activity rows) refetches each query on screen once.
  */
-export function createLiveInvalidator(queryClient: QueryClient, batchMs = BATCH_MS) {
+export function createLiveInvalidator(queryClient: QueryClient, batchMs = BATCH_MS, rows?: ReturnType<typeof createIssueRowUpdater>) {
   const pending = new Map<string, QueryKey>();
   let timer: ReturnType<typeof setTimeout> | undefined;
   const flush = () => {
@@ -30,11 +33,14 @@ export function createLiveInvalidator(queryClient: QueryClient, batchMs = BATCH_
     const keys = [...pending.values()];
     pending.clear();
     for (const queryKey of keys) void queryClient.invalidateQueries({ queryKey });
+    void rows?.flush();
   };
   return {
     push(event: LiveEvent) {
-      for (const key of keysToInvalidate(event)) pending.set(JSON.stringify(key), key);
-      if (pending.size && timer === undefined) timer = setTimeout(flush, batchMs);
+      // An event naming one issue updates that row in the cached lists instead of refetching them.
+      const lists = rows?.push(event) ? JSON.stringify(k.issues(event.companyId)) : null;
+      for (const key of keysToInvalidate(event)) if (JSON.stringify(key) !== lists) pending.set(JSON.stringify(key), key);
+      if ((pending.size || lists) && timer === undefined) timer = setTimeout(flush, batchMs);
     },
     stop() {
       clearTimeout(timer);
@@ -49,6 +55,7 @@ export function createLiveInvalidator(queryClient: QueryClient, batchMs = BATCH_
  */
 export function LiveProvider({ companyId, children }: { companyId: string; children: ReactNode }) {
   const queryClient = useQueryClient();
+  const api = useApi();
   const listeners = useRef(new Set<Listener>());
   const [state, setState] = useState<LiveState>("closed");
   const subscribe = useCallback((listener: Listener) => {
@@ -61,7 +68,7 @@ export function LiveProvider({ companyId, children }: { companyId: string; child
 
   useEffect(() => {
     if (typeof EventSource === "undefined") return;
-    const invalidator = createLiveInvalidator(queryClient);
+    const invalidator = createLiveInvalidator(queryClient, BATCH_MS, createIssueRowUpdater(queryClient, issueRowFetcher(api)));
     setState("connecting");
     const source = new EventSource(eventsUrl(companyId));
     let opened = false;
@@ -88,7 +95,7 @@ export function LiveProvider({ companyId, children }: { companyId: string; child
       invalidator.stop();
       setState("closed");
     };
-  }, [companyId, queryClient]);
+  }, [companyId, queryClient, api]);
 
   return <LiveContext.Provider value={hub}>{children}</LiveContext.Provider>;
 }

@@ -27,6 +27,7 @@ import {
   type GroupKey,
   type ListFilter,
 } from "../lib/issue-filters.js";
+import { foldSimilar, type ListEntry } from "../lib/issue-folds.js";
 import { paginate, PAGE_SIZE } from "../lib/paginate.js";
 import { queryKeys } from "../lib/query-keys.js";
 import { withQuery } from "../lib/routes.js";
@@ -36,8 +37,9 @@ export { statusFilterValues };
 
 /** The server returns at most 1000 issues per request; the page renders PAGE_SIZE of them. */
 const FETCH_LIMIT = 1000;
-/** Cards per board column before "show all". */
+/** Cards a board column shows at first and adds per "Show more" (a column is never cut off for good). */
 const BOARD_COLUMN_CARDS = 20;
+const BOARD_COLUMN_MORE = 50;
 /** Typing settles this long before the URL follows (the list itself filters on every key). */
 const SEARCH_URL_DELAY_MS = 250;
 
@@ -79,7 +81,8 @@ export function IssuesPage() {
     }),
   );
   const shown = useMemo(() => applyIssueView(issues.data ?? [], { ...view, q: searchText.trim() }), [issues.data, view, searchText]);
-  const current = useMemo(() => paginate(shown, page), [shown, page]);
+  // Look-alike floods are folded before paging, so one fold takes one row of a page.
+  const current = useMemo(() => paginate(foldSimilar(shown), page), [shown, page]);
   const projectName = (id: string | null | undefined) =>
     id ? (projects.find((p) => p.id === id)?.name ?? "Unknown project") : "No project";
 
@@ -199,7 +202,8 @@ export function IssuesPage() {
           ) : (
             <>
               <IssueTable
-                issues={view.group === "none" ? current.items : list}
+                issues={list}
+                pageEntries={current.items}
                 group={view.group}
                 groupLabel={(k) =>
                   view.group === "assignee"
@@ -233,11 +237,45 @@ export function IssuesPage() {
  * The list: one link (the title) per row, so one tab stop per row; `j`/`k` highlight and focus the
  * next or previous row, Enter opens it.
  */
-function IssueTable({ issues, group, groupLabel }: { issues: Issue[]; group: GroupKey; groupLabel: (key: string) => string }) {
+function IssueTable({
+  issues,
+  pageEntries,
+  group,
+  groupLabel,
+}: {
+  issues: Issue[];
+  /** Without grouping: the current page of the folded list. */
+  pageEntries: ListEntry<Issue>[];
+  group: GroupKey;
+  groupLabel: (key: string) => string;
+}) {
   const { base, agentName } = useCompany();
   const navigate = useNavigate();
-  const groups = useMemo(() => groupIssues(issues, group), [issues, group]);
-  const flat = useMemo(() => groups.flatMap((g) => g.items), [groups]);
+  const [expanded, setExpanded] = useState<ReadonlySet<string>>(new Set());
+  const groups = useMemo(
+    () =>
+      group === "none"
+        ? [{ key: "", count: issues.length, entries: pageEntries }]
+        : groupIssues(issues, group).map((g) => ({ key: g.key, count: g.items.length, entries: foldSimilar(g.items) })),
+    [issues, pageEntries, group],
+  );
+  // Rows as shown: a folded group contributes its members only while expanded.
+  const shownRows = useMemo(
+    () =>
+      groups.map((g) =>
+        g.entries.map((e) =>
+          e.kind === "item" ? { entry: e, rows: [e.item] } : { entry: e, rows: expanded.has(`${g.key}/${e.key}`) ? e.items : [] },
+        ),
+      ),
+    [groups, expanded],
+  );
+  const flat = useMemo(() => shownRows.flatMap((g) => g.flatMap((e) => e.rows)), [shownRows]);
+  const toggle = (id: string) =>
+    setExpanded((open) => {
+      const next = new Set(open);
+      if (!next.delete(id)) next.add(id);
+      return next;
+    });
   const [active, setActive] = useState(-1);
   const body = useRef<HTMLTableElement>(null);
   const focusRow = useCallback((index: number) => {
@@ -257,42 +295,63 @@ function IssueTable({ issues, group, groupLabel }: { issues: Issue[]; group: Gro
           <th scope="col">Updated</th>
         </tr>
       </thead>
-      {groups.map((g) => (
+      {groups.map((g, gi) => (
         <tbody key={g.key || "all"}>
           {group !== "none" ? (
             <tr className="group-head">
               <th scope="colgroup" colSpan={5}>
-                {groupLabel(g.key)} <span className="count">{g.items.length}</span>
+                {groupLabel(g.key)} <span className="count">{g.count}</span>
               </th>
             </tr>
           ) : null}
-          {g.items.map((i) => {
-            row += 1;
-            const index = row;
-            return (
-              <tr key={i.id} data-row={index} className={index === active ? "active" : undefined} data-issue-id={i.id}>
-                <td className="title-cell">
-                  <span className="mono ident-cell">{i.identifier}</span>{" "}
-                  <Link to={`${base}/issues/${i.identifier}`} onFocus={() => setActive(index)}>
-                    {i.title}
-                  </Link>{" "}
-                  <LabelChips labels={i.labels} />
-                </td>
-                <td>
-                  <Badge status={i.status} />
-                </td>
-                <td>
-                  <span className={`priority prio-${i.priority}`}>{humanize(i.priority)}</span>
-                </td>
-                <td>{agentName(i.assigneeAgentId)}</td>
-                <td className="muted">{relativeTime(i.updatedAt)}</td>
-              </tr>
-            );
+          {shownRows[gi]!.flatMap(({ entry, rows }) => {
+            const foldId = entry.kind === "fold" ? `${g.key}/${entry.key}` : "";
+            const head =
+              entry.kind === "fold" ? (
+                <tr key={`fold:${foldId}`} className="fold-head" data-fold={entry.items.length}>
+                  <td colSpan={5}>
+                    <button type="button" className="link-button" aria-expanded={expanded.has(foldId)} onClick={() => toggle(foldId)}>
+                      <span aria-hidden="true">{expanded.has(foldId) ? "▾" : "▸"}</span> {entry.items.length} similar issues
+                    </button>{" "}
+                    <span className="muted">like “{entry.title}”</span>
+                  </td>
+                </tr>
+              ) : null;
+            return [head, ...rows.map((i) => issueRow(i, entry.kind === "fold"))];
           })}
         </tbody>
       ))}
     </table>
   );
+
+  function issueRow(i: Issue, folded: boolean) {
+    row += 1;
+    const index = row;
+    return (
+      <tr
+        key={i.id}
+        data-row={index}
+        className={[index === active ? "active" : "", folded ? "folded" : ""].join(" ").trim() || undefined}
+        data-issue-id={i.id}
+      >
+        <td className="title-cell">
+          <span className="mono ident-cell">{i.identifier}</span>{" "}
+          <Link to={`${base}/issues/${i.identifier}`} onFocus={() => setActive(index)}>
+            {i.title}
+          </Link>{" "}
+          <LabelChips labels={i.labels} />
+        </td>
+        <td>
+          <Badge status={i.status} />
+        </td>
+        <td>
+          <span className={`priority prio-${i.priority}`}>{humanize(i.priority)}</span>
+        </td>
+        <td>{agentName(i.assigneeAgentId)}</td>
+        <td className="muted">{relativeTime(i.updatedAt)}</td>
+      </tr>
+    );
+  }
 }
 
 function Pager({
@@ -346,6 +405,7 @@ function Board({ issues, columns }: { issues: Issue[]; columns: string[] }) {
   const dragged = useRef<string | null>(null);
   const [over, setOver] = useState<string | null>(null);
   const [moved, setMoved] = useState<Record<string, Issue["status"]>>({});
+  const [limits, setLimits] = useState<Record<string, number>>({});
   const move = useMutation({
     mutationFn: ({ id, status }: { id: string; status: Issue["status"] }) =>
       unwrap(api.PATCH("/api/issues/{id}", { params: { path: { id } }, body: { status } })),
@@ -391,7 +451,7 @@ function Board({ issues, columns }: { issues: Issue[]; columns: string[] }) {
               {humanize(g.status)} <span className="count">{g.items.length}</span>
             </h2>
             <ul>
-              {g.items.slice(0, BOARD_COLUMN_CARDS).map((i) => (
+              {g.items.slice(0, limits[g.status] ?? BOARD_COLUMN_CARDS).map((i) => (
                 <li
                   key={i.id}
                   className="issue-card"
@@ -417,10 +477,17 @@ function Board({ issues, columns }: { issues: Issue[]; columns: string[] }) {
                 </li>
               ))}
             </ul>
-            {g.items.length > BOARD_COLUMN_CARDS ? (
-              <Link to={withQuery(loc, { status: g.status, view: null, page: null })} className="more">
-                Show all {g.items.length}
-              </Link>
+            {g.items.length > (limits[g.status] ?? BOARD_COLUMN_CARDS) ? (
+              <p className="more">
+                <button
+                  type="button"
+                  className="secondary small"
+                  onClick={() => setLimits((l) => ({ ...l, [g.status]: (l[g.status] ?? BOARD_COLUMN_CARDS) + BOARD_COLUMN_MORE }))}
+                >
+                  Show {Math.min(BOARD_COLUMN_MORE, g.items.length - (limits[g.status] ?? BOARD_COLUMN_CARDS))} more
+                </button>{" "}
+                <Link to={withQuery(loc, { status: g.status, view: null, page: null })}>Show all {g.items.length} as a list</Link>
+              </p>
             ) : null}
           </section>
         ))}

@@ -46,10 +46,9 @@ let pages: [string, string][] = [];
 async function axe(): Promise<AxeViolation[]> {
   await page.addScriptTag({ content: AXE_SOURCE });
   const violations = await page.evaluate(async () => {
-    const result = await (window as unknown as { axe: { run(ctx: Document, opts: object): Promise<{ violations: AxeViolation[] }> } }).axe.run(
-      document,
-      { resultTypes: ["violations"] },
-    );
+    const result = await (
+      window as unknown as { axe: { run(ctx: Document, opts: object): Promise<{ violations: AxeViolation[] }> } }
+    ).axe.run(document, { resultTypes: ["violations"] });
     return result.violations.map((v) => ({
       id: v.id,
       impact: v.impact,
@@ -64,7 +63,10 @@ function describeViolations(where: string, violations: AxeViolation[]): string[]
   return violations.flatMap((v) =>
     v.nodes
       .slice(0, 5)
-      .map((n) => `${where}: [${v.impact}] ${v.id} (${v.help}) at ${n.target.join(" ")}: ${(n.failureSummary ?? "").replace(/\s+/g, " ").slice(0, 220)}`),
+      .map(
+        (n) =>
+          `${where}: [${v.impact}] ${v.id} (${v.help}) at ${n.target.join(" ")}: ${(n.failureSummary ?? "").replace(/\s+/g, " ").slice(0, 220)}`,
+      ),
   );
 }
 
