@@ -42,6 +42,10 @@ const CliAuthPage = page(() => import("./pages/account-links.js"), "CliAuthPage"
 const NewIssuePage = page(() => import("./pages/new-issue.js"), "NewIssuePage");
 const OnboardingPage = lazy(async () => ({ default: (await import("./pages/onboarding.js")).OnboardingPage }));
 const OrgPage = page(() => import("./pages/org.js"), "OrgPage");
+const ProjectsPage = page(() => import("./pages/projects.js"), "ProjectsPage");
+const ProjectRoute = page(() => import("./pages/projects.js"), "ProjectRoute");
+const GoalsPage = page(() => import("./pages/goals.js"), "GoalsPage");
+const GoalRoute = page(() => import("./pages/goals.js"), "GoalRoute");
 const RunPage = lazy(async () => ({ default: (await import("./pages/run.js")).RunPage }));
 const RunsPage = page(() => import("./pages/runs.js"), "RunsPage");
 const SecretsPage = page(() => import("./pages/secrets.js"), "SecretsPage");
@@ -107,6 +111,10 @@ export const routes: RouteObject[] = [
           { path: "agents", element: <AgentsPage /> },
           { path: "agents/:agentId", element: <AgentRoute /> },
           { path: "org", element: <OrgPage /> },
+          { path: "projects", element: <ProjectsPage /> },
+          { path: "projects/:projectId", element: <ProjectRoute /> },
+          { path: "goals", element: <GoalsPage /> },
+          { path: "goals/:goalId", element: <GoalRoute /> },
           { path: "runs", element: <RunsPage /> },
           { path: "runs/:runId", element: <RunRoute /> },
           { path: "activity", element: <ActivityPage /> },
@@ -227,6 +235,8 @@ const NAV = [
   { path: "", label: "Dashboard" },
   { path: "/inbox", label: "Inbox" },
   { path: "/issues", label: "Issues" },
+  { path: "/projects", label: "Projects" },
+  { path: "/goals", label: "Goals" },
   { path: "/approvals", label: "Approvals" },
   { path: "/agents", label: "Agents" },
   { path: "/org", label: "Org chart" },
