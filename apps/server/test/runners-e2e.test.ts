@@ -125,6 +125,34 @@ describe("staple runner executes runs end to end", () => {
     expect((await getRun(next)).status).toBe("queued");
   }, 60_000);
 
+  it("a cancel reaches the runner within a heartbeat: the agent process is stopped and the run stays cancelled", async () => {
+    const r = await runner(["cancel"]);
+    const pidFile = path.join(dir, "cancel-pid");
+    const agent = await boundAgent(
+      "cancel",
+      `require("fs").writeFileSync(process.env.PID_FILE, String(process.pid)); console.log("waiting"); setTimeout(() => {}, 30000);`,
+      { PID_FILE: pidFile },
+    );
+    const runId = await wake(agent.id);
+    await waitFor("script started", async () => fs.existsSync(pidFile) && (await logText(runId)).includes("waiting"), 20_000, 100);
+    const pid = Number(fs.readFileSync(pidFile, "utf8"));
+    groups.push(pid);
+    const cancelled = await httpJson(server.url, "POST", `/api/heartbeat-runs/${runId}/cancel`, {});
+    expect(cancelled.status, JSON.stringify(cancelled.body)).toBe(200);
+    const alive = (p: number) => {
+      try {
+        process.kill(p, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    await waitFor("the agent process is gone", async () => !alive(pid), 10_000, 100);
+    expect(r.output()).toContain(`Stopping run ${runId}`);
+    await new Promise((res) => setTimeout(res, 500));
+    expect((await getRun(runId)).status).toBe("cancelled");
+  }, 60_000);
+
   it("a runner SIGKILLed mid-run: the run ends failed/process_lost once and its single retry runs on a second runner", async () => {
     const first = await runner(["crash"]);
     const mark = path.join(dir, "first-attempt");
