@@ -92,7 +92,7 @@ describe("staple runner executes runs end to end", () => {
     const r = await runner(["e2e"]);
     const agent = await boundAgent(
       "e2e",
-      `console.log("hello from the runner script"); console.log("API=" + process.env.PAPERCLIP_API_URL); console.log("CWD=" + process.cwd());`,
+      `console.log("hello from the runner script"); console.log("API=" + process.env.PAPERCLIP_API_URL); console.log("CWD=" + process.cwd()); console.log("KEY=" + process.env.PAPERCLIP_API_KEY);`,
     );
     const runId = await wake(agent.id);
     const run = await waitDone(runId);
@@ -106,6 +106,8 @@ describe("staple runner executes runs end to end", () => {
     const spawn = (await events(runId)).find((e) => e.eventType === "runner.spawn");
     expect(spawn?.payload).toMatchObject({ runnerId: r.id, pid: expect.any(Number) });
     // The run token never leaves the runner unredacted.
+    expect(log).toContain("KEY=[REDACTED]");
+    expect(log).not.toMatch(/eyJ[\w-]+\.eyJ[\w-]+\.[\w-]+/);
     expect(JSON.stringify(await events(runId))).not.toMatch(/eyJ[\w-]+\.eyJ[\w-]+\.[\w-]+/);
   }, 60_000);
 

@@ -118,10 +118,19 @@ describe("runner claim, log, events and finish", () => {
     const a = piece(0, 0, "hello from the runner\n");
     const b = piece(1, a.bytes, "second line\n");
     const logUrl = `/api/runners/${runner.id}/runs/${runId}/log`;
+    // Announced on the live feed (a NOTIFY every server hears), so any server's board tails it.
+    const heard: { type: string; payload: Record<string, unknown> }[] = [];
+    const unsubscribe = t.current.services.live.subscribe(company.id, (e) => heard.push(e as never));
     for (let i = 0; i < 2; i++) {
       const sent = await t.current.post(logUrl, { pieces: [a.piece, b.piece] }, { token: tok.token });
       expect(sent.status, JSON.stringify(sent.body)).toBe(200);
     }
+    await waitFor("live log event", async () =>
+      heard.some(
+        (e) => e.type === "heartbeat.run.log" && e.payload.runId === runId && String(e.payload.chunk).includes("hello from the runner"),
+      ),
+    );
+    unsubscribe();
     const stored = await t.current.tdb.db.query<{ seq: number }>(
       "SELECT seq FROM heartbeat_run_log_chunks WHERE run_id = $1 ORDER BY seq",
       [runId],
