@@ -180,6 +180,34 @@ describe("other items", () => {
   });
 });
 
+describe("Paperclip's inbox dismissals", () => {
+  it("a dismissal archives the item, lists it, and a restore shows it again; snoozing is refused", async () => {
+    const { company, agent, issue } = await setup();
+    await finishedRun(company.id, agent.id, issue.id, "failed", 60);
+    const key = `run:${issue.id}`;
+    const dismissed = await t.current.post(`/api/companies/${company.id}/inbox-dismissals`, { itemKey: key });
+    expect(dismissed.status, JSON.stringify(dismissed.body)).toBe(201);
+    expect(dismissed.body).toMatchObject({ itemKey: key, kind: "dismiss", dismissed: true });
+    expect((await inbox(company.id)).items).toEqual([]);
+    const list = await t.current.get(`/api/companies/${company.id}/inbox-dismissals`);
+    expect(list.body.dismissals.map((d: { itemKey: string }) => d.itemKey)).toEqual([key]);
+
+    const restored = await t.current.del(`/api/companies/${company.id}/inbox-dismissals/${encodeURIComponent(key)}`);
+    expect(restored.status, JSON.stringify(restored.body)).toBe(200);
+    expect(restored.body).toMatchObject({ itemKey: key, dismissed: false });
+    expect((await inbox(company.id)).items.map((i) => i.key)).toEqual([key]);
+
+    const snooze = await t.current.post(`/api/companies/${company.id}/inbox-dismissals`, {
+      itemKey: key,
+      kind: "snooze",
+      snoozedUntil: "2030-01-01T00:00:00.000Z",
+    });
+    expect(snooze.status).toBe(400);
+    expect(snooze.body.error).toMatch(/Snoozing/);
+    expect((await t.current.del(`/api/companies/${company.id}/inbox-dismissals/nope`)).status).toBe(400);
+  });
+});
+
 describe("bad input and access", () => {
   it("refuses malformed keys (400) and keys that are not items of this inbox (404)", async () => {
     const { company, agent, issue } = await setup();

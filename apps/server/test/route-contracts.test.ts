@@ -199,6 +199,12 @@ describe("answers parse with the declared schemas", () => {
     for (const op of ["read", "unread", "archive", "unarchive"]) {
       await post(`/api/companies/:companyId/inbox/${op}`, `/api/companies/${companyId}/inbox/${op}`, { itemKeys });
     }
+    await post("/api/companies/:companyId/inbox-dismissals", `/api/companies/${companyId}/inbox-dismissals`, { itemKey: itemKeys[0] });
+    await get("/api/companies/:companyId/inbox-dismissals", `/api/companies/${companyId}/inbox-dismissals`);
+    await del(
+      "/api/companies/:companyId/inbox-dismissals/:itemKey",
+      `/api/companies/${companyId}/inbox-dismissals/${encodeURIComponent(itemKeys[0]!)}`,
+    );
   });
 
   it("documents and work products", async () => {

@@ -1371,6 +1371,41 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/companies/{companyId}/inbox-dismissals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Paperclip-compatible: the calling person's dismissed (archived) inbox items */
+        get: operations["getApiCompaniesCompanyIdInboxDismissals"];
+        put?: never;
+        /** Paperclip-compatible: dismiss an inbox item (an archive: it shows again when the item changes); snoozing is refused */
+        post: operations["postApiCompaniesCompanyIdInboxDismissals"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/companies/{companyId}/inbox-dismissals/{itemKey}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Paperclip-compatible: restore a dismissed inbox item */
+        delete: operations["deleteApiCompaniesCompanyIdInboxDismissalsItemKey"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/agents/me/inbox-lite": {
         parameters: {
             query?: never;
@@ -4382,6 +4417,19 @@ export interface components {
             unread: number;
             total: number;
         };
+        InboxDismissalList: {
+            dismissals: components["schemas"]["InboxDismissal"][];
+        };
+        InboxDismissal: {
+            itemKey: string;
+            /** @enum {string} */
+            kind: "dismiss";
+            dismissed: boolean;
+            /** Format: date-time */
+            dismissedAt: string | null;
+            /** @enum {string|null} */
+            snoozedUntil: null;
+        };
         InboxLiteItem: {
             /** Format: uuid */
             id: string;
@@ -5213,7 +5261,7 @@ export interface components {
                 id: string | null;
                 name: string;
                 /** @enum {string} */
-                action: "created" | "skipped";
+                action: "created" | "skipped" | "replaced";
             }[];
             projects: {
                 slug: string;
@@ -11633,6 +11681,179 @@ export interface operations {
             };
         };
     };
+    getApiCompaniesCompanyIdInboxDismissals: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                companyId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Dismissals */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InboxDismissalList"];
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postApiCompaniesCompanyIdInboxDismissals: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                companyId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    itemKey: string;
+                    /**
+                     * @default dismiss
+                     * @enum {string}
+                     */
+                    kind?: "dismiss" | "snooze";
+                    /** Format: date-time */
+                    snoozedUntil?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The dismissal */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InboxDismissal"];
+                };
+            };
+            /** @description Snoozing is not offered */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A key that is not an item of this inbox */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    deleteApiCompaniesCompanyIdInboxDismissalsItemKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                companyId: string;
+                itemKey: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The item's dismissal state after the restore */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InboxDismissal"];
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A key that is not an item of this inbox */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     getApiAgentsMeInboxLite: {
         parameters: {
             query?: never;
@@ -16254,7 +16475,7 @@ export interface operations {
                         companyId: string;
                     };
                     /** @enum {string} */
-                    collisionStrategy?: "rename" | "skip";
+                    collisionStrategy?: "rename" | "skip" | "replace";
                 };
                 "multipart/form-data": {
                     /**
@@ -16349,7 +16570,7 @@ export interface operations {
                         companyId: string;
                     };
                     /** @enum {string} */
-                    collisionStrategy?: "rename" | "skip";
+                    collisionStrategy?: "rename" | "skip" | "replace";
                 };
                 "multipart/form-data": {
                     /**
@@ -16436,7 +16657,7 @@ export interface operations {
                         };
                     };
                     /** @enum {string} */
-                    collisionStrategy?: "rename" | "skip";
+                    collisionStrategy?: "rename" | "skip" | "replace";
                 };
                 "multipart/form-data": {
                     /**
@@ -16523,7 +16744,7 @@ export interface operations {
                         };
                     };
                     /** @enum {string} */
-                    collisionStrategy?: "rename" | "skip";
+                    collisionStrategy?: "rename" | "skip" | "replace";
                 };
                 "multipart/form-data": {
                     /**

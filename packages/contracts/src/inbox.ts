@@ -55,3 +55,21 @@ export const InboxCount = z.object({ unread: z.number().int(), total: z.number()
 
 export const InboxKeysBody = z.strictObject({ itemKeys: z.array(InboxItemKey).min(1, "itemKeys must name at least one item").max(200) });
 export const InboxMarkResult = z.object({ updated: z.array(z.string()), unread: z.number().int(), total: z.number().int() });
+
+/** Paperclip's inbox dismissals: a dismissal is an archive; snoozing is not offered (400). */
+export const InboxDismissalBody = z.strictObject({
+  itemKey: InboxItemKey,
+  kind: z.enum(["dismiss", "snooze"]).default("dismiss"),
+  snoozedUntil: Timestamp.optional(),
+});
+export const InboxDismissal = z
+  .object({
+    itemKey: z.string(),
+    kind: z.literal("dismiss"),
+    /** Whether the item is archived now (false after a restore). */
+    dismissed: z.boolean(),
+    dismissedAt: NullableTimestamp,
+    snoozedUntil: z.null(),
+  })
+  .meta({ id: "InboxDismissal" });
+export const InboxDismissalList = z.object({ dismissals: z.array(InboxDismissal) }).meta({ id: "InboxDismissalList" });

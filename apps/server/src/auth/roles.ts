@@ -42,7 +42,7 @@ export function routeAction(method: string, path: string): CompanyAction {
   const m = method.toUpperCase();
   if (SAFE_METHODS.has(m)) return "read";
   // Marking one's own inbox items read or archived changes only that person's view, not the company.
-  if (/^\/api\/companies\/:companyId\/inbox\/(read|unread|archive|unarchive)$/.test(path)) return "read";
+  if (/^\/api\/companies\/:companyId\/(inbox\/(read|unread|archive|unarchive)|inbox-dismissals(\/:itemKey)?)$/.test(path)) return "read";
   if (path === "/api/companies/:companyId" || /^\/api\/companies\/:companyId\/(archive|pause|resume)$/.test(path)) return "manage_company";
   return "write";
 }

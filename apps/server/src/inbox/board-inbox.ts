@@ -85,7 +85,48 @@ export function createBoardInboxService(db: Database) {
     return { updated: unique, ...summary(await compute(companyId, userId)) };
   }
 
+  /** Paperclip's dismissal shape for one key of this person's state. */
+  async function dismissalOf(companyId: string, userId: string, itemKey: string) {
+    const [row] = await db.query<{ itemKey: string; archivedAt: Date | null; updatedAt: Date }>(
+      "SELECT item_key, archived_at, updated_at FROM inbox_item_states WHERE company_id = $1 AND user_id = $2 AND item_key = $3",
+      [companyId, userId, itemKey],
+    );
+    return {
+      itemKey,
+      kind: "dismiss" as const,
+      dismissed: Boolean(row?.archivedAt),
+      dismissedAt: row?.archivedAt?.toISOString() ?? null,
+      snoozedUntil: null,
+    };
+  }
+
   return {
+    /** Paperclip-compatible: this person's archived (dismissed) items, newest first. */
+    async dismissals(actor: Actor, companyId: string) {
+      const userId = personOf(actor, companyId);
+      const rows = await db.query<{ itemKey: string; archivedAt: Date }>(
+        `SELECT item_key, archived_at FROM inbox_item_states
+          WHERE company_id = $1 AND user_id = $2 AND archived_at IS NOT NULL ORDER BY archived_at DESC, item_key LIMIT 500`,
+        [companyId, userId],
+      );
+      return {
+        dismissals: rows.map((r) => ({
+          itemKey: r.itemKey,
+          kind: "dismiss" as const,
+          dismissed: true,
+          dismissedAt: r.archivedAt.toISOString(),
+          snoozedUntil: null,
+        })),
+      };
+    },
+    async dismiss(actor: Actor, companyId: string, itemKey: string) {
+      await mark(actor, companyId, [itemKey], "archive");
+      return dismissalOf(companyId, personOf(actor, companyId), itemKey);
+    },
+    async restore(actor: Actor, companyId: string, itemKey: string) {
+      await mark(actor, companyId, [itemKey], "unarchive");
+      return dismissalOf(companyId, personOf(actor, companyId), itemKey);
+    },
     async list(actor: Actor, companyId: string, view: InboxView) {
       const items = await compute(companyId, personOf(actor, companyId));
       const shown = view === "all" ? items : items.filter((i) => i.archived === (view === "archived"));

@@ -3,6 +3,10 @@ import {
   InboxArchive,
   InboxArchiveBody,
   InboxCount,
+  InboxDismissal,
+  InboxDismissalBody,
+  InboxDismissalList,
+  InboxItemKey,
   InboxKeysBody,
   InboxList,
   InboxLiteItem,
@@ -13,7 +17,8 @@ import {
   MineInboxQuery,
 } from "@staple/contracts";
 import type { AgentActor } from "../../auth/actor.js";
-import { defineRoute, ok } from "../route.js";
+import { validationError } from "../../errors.js";
+import { created, defineRoute, ok } from "../route.js";
 
 const base = { tag: "inbox" } as const;
 
@@ -64,6 +69,52 @@ export const inboxRoutes = [
     handler: async ({ actor, services, company }) => ok(await services.boardInbox.count(actor, company.id)),
   }),
   ...boardInboxMarks,
+  defineRoute({
+    ...base,
+    method: "get",
+    path: "/api/companies/:companyId/inbox-dismissals",
+    summary: "Paperclip-compatible: the calling person's dismissed (archived) inbox items",
+    access: "board",
+    responses: { 200: { description: "Dismissals", schema: InboxDismissalList } },
+    handler: async ({ actor, services, company }) => ok(await services.boardInbox.dismissals(actor, company.id)),
+  }),
+  defineRoute({
+    ...base,
+    method: "post",
+    path: "/api/companies/:companyId/inbox-dismissals",
+    summary: "Paperclip-compatible: dismiss an inbox item (an archive: it shows again when the item changes); snoozing is refused",
+    access: "board",
+    body: InboxDismissalBody,
+    responses: {
+      201: { description: "The dismissal", schema: InboxDismissal },
+      400: { description: "Snoozing is not offered" },
+      404: { description: "A key that is not an item of this inbox" },
+    },
+    handler: async ({ actor, services, company, body }) => {
+      if (body.kind === "snooze") {
+        throw validationError("Snoozing inbox items is not supported; dismiss the item instead (it returns when it changes)", {
+          kind: "snooze",
+        });
+      }
+      return created(await services.boardInbox.dismiss(actor, company.id, body.itemKey));
+    },
+  }),
+  defineRoute({
+    ...base,
+    method: "delete",
+    path: "/api/companies/:companyId/inbox-dismissals/:itemKey",
+    summary: "Paperclip-compatible: restore a dismissed inbox item",
+    access: "board",
+    responses: {
+      200: { description: "The item's dismissal state after the restore", schema: InboxDismissal },
+      404: { description: "A key that is not an item of this inbox" },
+    },
+    handler: async ({ actor, services, company, params }) => {
+      const itemKey = InboxItemKey.safeParse(params.itemKey);
+      if (!itemKey.success) throw validationError(itemKey.error.issues[0]?.message ?? "Invalid item key", { itemKey: params.itemKey });
+      return ok(await services.boardInbox.restore(actor, company.id, itemKey.data));
+    },
+  }),
   defineRoute({
     ...base,
     method: "get",
