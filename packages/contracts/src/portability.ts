@@ -21,9 +21,11 @@ export const PackageSource = z.object({
   files: PackageFiles,
 });
 
-export const IMPORT_COLLISION_STRATEGIES = Object.freeze(["rename", "skip"] as const);
+/** On an agent name that exists in the target: a renamed copy, the existing agent as is, or the existing agent reconfigured. */
+export const IMPORT_COLLISION_STRATEGIES = Object.freeze(["rename", "skip", "replace"] as const);
+export type ImportCollisionStrategy = (typeof IMPORT_COLLISION_STRATEGIES)[number];
 
-/** Body of the import preview and apply routes (Paperclip's field names; `replace` is not offered). */
+/** Body of the import preview and apply routes (Paperclip's field names). */
 export const CompanyImportBody = z.object({
   source: PackageSource,
   target: z
@@ -183,7 +185,9 @@ export type CompanyImportPreview = z.infer<typeof CompanyImportPreview>;
 export const CompanyImportResult = z
   .object({
     company: z.object({ id: Uuid, name: z.string(), issuePrefix: z.string(), action: z.enum(["created", "updated"]) }),
-    agents: z.array(z.object({ slug: z.string(), id: Uuid.nullable(), name: z.string(), action: z.enum(["created", "skipped"]) })),
+    agents: z.array(
+      z.object({ slug: z.string(), id: Uuid.nullable(), name: z.string(), action: z.enum(["created", "skipped", "replaced"]) }),
+    ),
     projects: z.array(z.object({ slug: z.string(), id: Uuid })),
     issues: z.array(z.object({ slug: z.string(), id: Uuid, identifier: z.string() })),
     ignored: z.array(ImportPlanItem),

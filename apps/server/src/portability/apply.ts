@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
-import type { CompanyImportResult, PortablePackage } from "@staple/contracts";
+import type { CompanyImportResult, ImportCollisionStrategy, PortablePackage } from "@staple/contracts";
 import type { Actor } from "../auth/actor.js";
 import { recordActivity } from "../activity/record.js";
 import { normalizeRuntimeConfig, urlKeyFor } from "../agents/service.js";
@@ -30,7 +30,7 @@ export async function applyImport(
   actor: Actor,
   read: ReadPackage,
   target: ImportTarget,
-  strategy: "rename" | "skip",
+  strategy: ImportCollisionStrategy,
 ): Promise<CompanyImportResult> {
   const [applied] = await applyImports(db, home, actor, [{ read, target, strategy }]);
   return applied!.result;
@@ -39,7 +39,7 @@ export async function applyImport(
 export interface ImportItem {
   read: ReadPackage;
   target: ImportTarget;
-  strategy: "rename" | "skip";
+  strategy: ImportCollisionStrategy;
   /** Writes more rows for this company inside the same transaction, once its rows exist. */
   after?: (q: Queryable, applied: AppliedImport) => Promise<void>;
 }
@@ -62,6 +62,7 @@ export async function applyImports(db: Database, home: string, actor: Actor, ite
   const agentIdsPerItem = items.map((item) => new Map(item.read.pkg.agents.map((a) => [a.slug, randomUUID()])));
   // Files first (outside the transaction, under fresh ids nothing else refers to); removed on rollback.
   const written: string[] = [];
+  let applied: AppliedImport[];
   try {
     for (const [index, item] of items.entries()) {
       for (const agent of item.read.pkg.agents) {
@@ -71,7 +72,7 @@ export async function applyImports(db: Database, home: string, actor: Actor, ite
         for (const file of agent.instructions) fs.writeFileSync(path.join(dir, path.basename(file.file)), file.body);
       }
     }
-    return await db.tx(async (q) => {
+    applied = await db.tx(async (q) => {
       const applied: AppliedImport[] = [];
       for (const [index, item] of items.entries()) {
         if (item.target.mode === "existing_company")
@@ -94,6 +95,24 @@ export async function applyImports(db: Database, home: string, actor: Actor, ite
     }
     throw error;
   }
+  // A replaced agent's files were written to a staging folder (its fresh id's); once the rows are
+  // committed they take the place of the agent's own folder. A crash between the two leaves the old
+  // files in place with the new configuration: the trade-off for never touching them before commit.
+  // A skipped agent's staging folder is not needed at all.
+  for (const [index, done] of applied.entries()) {
+    for (const agent of done.result.agents) {
+      if (agent.action === "created" || !agent.id) continue;
+      const staging = instructionsDir(home, agentIdsPerItem[index]!.get(agent.slug)!);
+      if (agent.action === "skipped") {
+        fs.rmSync(staging, { recursive: true, force: true });
+        continue;
+      }
+      const target = instructionsDir(home, agent.id);
+      fs.rmSync(target, { recursive: true, force: true });
+      fs.renameSync(staging, target);
+    }
+  }
+  return applied;
 }
 
 async function write(
@@ -131,9 +150,39 @@ async function write(
   const agentResults: CompanyImportResult["agents"] = [];
   for (const landing of plan.agents) {
     const agent = pkg.agents.find((a) => a.slug === landing.slug)!;
-    if (landing.existingId) {
+    if (landing.existingId && !landing.replace) {
       agentIds.set(agent.slug, landing.existingId);
       agentResults.push({ slug: agent.slug, id: landing.existingId, name: landing.name, action: "skipped" });
+      continue;
+    }
+    if (landing.existingId) {
+      // Replace: the existing row keeps its id, name, status and history; the package's configuration wins.
+      const id = landing.existingId;
+      const dir = instructionsDir(home, id);
+      const adapterConfig = { ...agent.adapterConfig };
+      if (INSTRUCTION_FILE_ADAPTERS.has(agent.adapterType)) adapterConfig.instructionsFilePath = path.join(dir, "AGENTS.md");
+      const metadata = { instructions: { dir, files: agent.instructions.map((f) => f.file) }, importedFrom: { slug: agent.slug } };
+      await q.query(
+        `UPDATE agents SET role = $2, title = $3, icon = $4, capabilities = $5, adapter_type = $6, adapter_config = $7::jsonb,
+           runtime_config = $8::jsonb, budget_monthly_cents = $9, permissions = $10::jsonb,
+           metadata = COALESCE(metadata, '{}'::jsonb) || $11::jsonb, updated_at = now()
+         WHERE id = $1`,
+        [
+          id,
+          agent.role,
+          agent.title,
+          agent.icon,
+          agent.capabilities,
+          agent.adapterType,
+          JSON.stringify(adapterConfig),
+          JSON.stringify(normalizeRuntimeConfig(agent.runtimeConfig)),
+          agent.budgetMonthlyCents,
+          JSON.stringify({ canCreateAgents: false, ...agent.permissions }),
+          JSON.stringify(metadata),
+        ],
+      );
+      agentIds.set(agent.slug, id);
+      agentResults.push({ slug: agent.slug, id, name: landing.name, action: "replaced" });
       continue;
     }
     const id = newAgentIds.get(agent.slug)!;
@@ -167,8 +216,13 @@ async function write(
   }
   for (const agent of pkg.agents) {
     const landing = plan.agents.find((l) => l.slug === agent.slug)!;
-    if (landing.existingId || !agent.reportsToSlug) continue;
-    await q.query("UPDATE agents SET reports_to = $2 WHERE id = $1", [agentIds.get(agent.slug), agentIds.get(agent.reportsToSlug)]);
+    // A replaced agent takes the package's reporting line, none included; a skipped one keeps its own.
+    if (landing.existingId && !landing.replace) continue;
+    if (!agent.reportsToSlug && !landing.replace) continue;
+    await q.query("UPDATE agents SET reports_to = $2 WHERE id = $1", [
+      agentIds.get(agent.slug),
+      agent.reportsToSlug ? agentIds.get(agent.reportsToSlug) : null,
+    ]);
   }
   const agentId = (slug: string | null) => (slug ? (agentIds.get(slug) ?? null) : null);
 

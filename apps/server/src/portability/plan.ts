@@ -1,4 +1,4 @@
-import type { CompanyImportPreview, ImportPlanItem, PortablePackage } from "@staple/contracts";
+import type { CompanyImportPreview, ImportCollisionStrategy, ImportPlanItem, PortablePackage } from "@staple/contracts";
 import type { Queryable } from "../db/database.js";
 import { baseIssuePrefix, nextFreeIssuePrefix } from "../companies/issue-prefix.js";
 import { notFound } from "../errors.js";
@@ -6,11 +6,15 @@ import type { ReadPackage } from "./reader.js";
 
 export type ImportTarget = { mode: "new_company"; newCompanyName?: string | null } | { mode: "existing_company"; companyId: string };
 
-/** How each package agent lands: a new agent under `name`, or (skip) the existing agent `existingId`. */
+/**
+ * How each package agent lands: a new agent under `name`, or the existing agent `existingId`, as it
+ * is (skip) or reconfigured from the package (replace).
+ */
 export interface AgentLanding {
   slug: string;
   name: string;
   existingId: string | null;
+  replace: boolean;
 }
 
 export interface ImportPlan {
@@ -38,7 +42,12 @@ function packagePrefix(pkg: PortablePackage): string | null {
  * plan is the preview's answer and the apply's instructions, so apply does exactly what preview said
  * (apply recomputes it inside its transaction, under the company row lock).
  */
-export async function planImport(q: Queryable, read: ReadPackage, target: ImportTarget, strategy: "rename" | "skip"): Promise<ImportPlan> {
+export async function planImport(
+  q: Queryable,
+  read: ReadPackage,
+  target: ImportTarget,
+  strategy: ImportCollisionStrategy,
+): Promise<ImportPlan> {
   const { pkg } = read;
   const conflicts: ImportPlanItem[] = [];
   const warnings = [...read.warnings];
@@ -106,14 +115,17 @@ export async function planImport(q: Queryable, read: ReadPackage, target: Import
   for (const agent of pkg.agents) {
     const key = agent.name.trim().toLowerCase();
     const existing = existingAgents.get(key);
-    if (existing && strategy === "skip") {
+    if (existing && strategy !== "rename") {
       conflicts.push({
         kind: "agent_name",
         slug: agent.slug,
         name: agent.name,
-        reason: "An agent with this name exists; the import uses it instead",
+        reason:
+          strategy === "skip"
+            ? "An agent with this name exists; the import uses it instead"
+            : "An agent with this name exists; the import replaces its role, adapter and configuration, budget, permissions, reporting line and instructions",
       });
-      agents.push({ slug: agent.slug, name: agent.name, existingId: existing });
+      agents.push({ slug: agent.slug, name: agent.name, existingId: existing, replace: strategy === "replace" });
       continue;
     }
     let name = agent.name;
@@ -127,7 +139,7 @@ export async function planImport(q: Queryable, read: ReadPackage, target: Import
       });
     }
     takenNames.add(name.trim().toLowerCase());
-    agents.push({ slug: agent.slug, name, existingId: null });
+    agents.push({ slug: agent.slug, name, existingId: null, replace: false });
   }
 
   const create: ImportPlanItem[] = [];
