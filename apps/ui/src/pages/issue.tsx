@@ -11,6 +11,7 @@ import { Markdown } from "../components/lazy-markdown.js";
 import { MentionTextarea } from "../components/mention-textarea.js";
 import { QueryState } from "../components/query-state.js";
 import { Badge, Empty, ErrorNote, Field, PageTitle } from "../components/ui.js";
+import { useReadOnly } from "../lib/use-read-only.js";
 import { useCompany } from "../lib/company-context.js";
 import { relativeTime } from "../lib/format.js";
 import { queryKeys } from "../lib/query-keys.js";
@@ -52,6 +53,7 @@ function IssueView({ issue: i }: { issue: IssueDetail }) {
   const runs = useQuery(queries.issueRuns(useApi(), i.id));
   const refresh = useIssueRefresh(i.id);
   const [editing, setEditing] = useState(false);
+  const readOnly = useReadOnly(company.id);
   const mentionNames = agents.map((a) => a.name);
 
   const description = editing ? (
@@ -89,25 +91,29 @@ function IssueView({ issue: i }: { issue: IssueDetail }) {
         <span className={`priority prio-${i.priority}`}>{humanize(i.priority)} priority</span>
         <LabelChips labels={i.labels} />
       </div>
-      <div className="issue-layout">
-        <div className="issue-main">
-          <div className="conversation">
-            <IssueConversation issue={i} description={description} />
-            <Composer issueId={i.id} hasAssignee={!!i.assigneeAgentId} />
+      {readOnly ? <p className="callout">You are a viewer in this company: you can read this issue but not change it.</p> : null}
+      {/* A disabled fieldset disables every button, field and select inside it (a viewer only reads). */}
+      <fieldset className="read-only-scope" disabled={readOnly}>
+        <div className="issue-layout">
+          <div className="issue-main">
+            <div className="conversation">
+              <IssueConversation issue={i} description={description} />
+              <Composer issueId={i.id} hasAssignee={!!i.assigneeAgentId} />
+            </div>
+            <div className="issue-more">
+              <SubIssuesSection issue={i} onChanged={refresh} />
+              <DocumentsSection issueId={i.id} />
+              <AttachmentsSection issue={i} />
+            </div>
           </div>
-          <div className="issue-more">
-            <SubIssuesSection issue={i} onChanged={refresh} />
-            <DocumentsSection issueId={i.id} />
-            <AttachmentsSection issue={i} />
-          </div>
+          <aside className="issue-rail side-col" aria-label="Issue properties">
+            <IssueProperties issue={i} onChanged={refresh} />
+            <IssueLabelsSection issue={i} onChanged={refresh} />
+            <BlockersSection issue={i} onChanged={refresh} />
+            <LockSection issue={i} runs={runs.data} onReleased={refresh} />
+          </aside>
         </div>
-        <aside className="issue-rail side-col" aria-label="Issue properties">
-          <IssueProperties issue={i} onChanged={refresh} />
-          <IssueLabelsSection issue={i} onChanged={refresh} />
-          <BlockersSection issue={i} onChanged={refresh} />
-          <LockSection issue={i} runs={runs.data} onReleased={refresh} />
-        </aside>
-      </div>
+      </fieldset>
     </article>
   );
 }
