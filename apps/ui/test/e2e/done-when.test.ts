@@ -112,7 +112,15 @@ for (const viewport of ["phone", "desktop"] as const) {
       await page.getByLabel("Company name").fill("Done When Ltd");
       await page.getByLabel("Goal").fill("Publish a useful newsletter");
       await shot("01-company");
-      await page.getByRole("button", { name: "Create company" }).click();
+      // Submitted from the keyboard: the next step's heading takes focus without a focus ring (S16).
+      await page.getByLabel("Monthly budget in USD (optional)").press("Enter");
+      await page.getByLabel("Agent name").waitFor();
+      const focused = await page.evaluate(() => {
+        const el = document.activeElement as HTMLElement;
+        const style = getComputedStyle(el);
+        return { tag: el.tagName, focusVisible: el.matches(":focus-visible"), ring: style.boxShadow, outline: style.outlineStyle };
+      });
+      expect(focused).toEqual({ tag: "H1", focusVisible: true, ring: "none", outline: "none" });
 
       await page.getByLabel("Agent name").fill("Writer");
       await page.getByLabel("Command").fill(process.execPath);
@@ -201,6 +209,30 @@ for (const viewport of ["phone", "desktop"] as const) {
       await expect.poll(() => rows.count(), { timeout: WAIT_MS }).toBe(1);
       await rows.first().getByText("Write the first newsletter").waitFor();
       await shot("09-list-filtered");
+    });
+
+    it("clears an inbox item: the question on the first issue is archived from the inbox", async () => {
+      // The agent asked the same question on the onboarding issue; nobody answered it there.
+      const nav = page.getByRole("navigation", { name: "Main" });
+      if (viewport === "phone") await page.getByRole("button", { name: "Menu" }).click();
+      await nav.getByRole("link", { name: /^Inbox/ }).click();
+      await page.waitForURL(/\/inbox$/);
+      const title = new RegExp(`${state.firstRef}: Introduce yourself`);
+      const row = page.getByRole("listitem", { name: title });
+      await row.waitFor();
+      await shot("10-inbox");
+      await row.getByRole("button", { name: /^Archive / }).click();
+      await row.waitFor({ state: "detached" });
+      await page
+        .getByRole("status")
+        .getByText(/Archived/)
+        .waitFor();
+      await shot("11-inbox-cleared");
+      const inbox = await page.evaluate(
+        async (id) => (await fetch(`/api/companies/${id}/inbox`)).json() as Promise<{ items: { title: string }[] }>,
+        state.companyId!,
+      );
+      expect(inbox.items.filter((i) => title.test(i.title))).toEqual([]);
     });
 
     if (viewport === "desktop") {
