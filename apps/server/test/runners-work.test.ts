@@ -41,10 +41,13 @@ async function wake(agentId: string) {
 
 const runRow = async (runId: string) =>
   (
-    await t.current.tdb.db.query<{ status: string; runnerId: string | null; leaseOwner: string | null; errorCode: string | null }>(
-      "SELECT status, runner_id, lease_owner, error_code FROM heartbeat_runs WHERE id = $1",
-      [runId],
-    )
+    await t.current.tdb.db.query<{
+      status: string;
+      runnerId: string | null;
+      leaseOwner: string | null;
+      errorCode: string | null;
+      error: string | null;
+    }>("SELECT status, runner_id, lease_owner, error_code, error FROM heartbeat_runs WHERE id = $1", [runId])
   )[0]!;
 
 const piece = (seq: number, byteOffset: number, chunk: string) => {
@@ -232,6 +235,7 @@ describe("runner claim, log, events and finish", () => {
       return row.status === "failed" ? row : null;
     });
     expect(ended.errorCode).toBe("process_lost");
+    expect(ended.error).toContain("runner executing this run");
     const runs = await t.current.tdb.db.query<{ id: string; status: string; retryOfRunId: string | null }>(
       "SELECT id, status, retry_of_run_id FROM heartbeat_runs WHERE agent_id = $1 ORDER BY created_at",
       [agent.id],

@@ -91,7 +91,9 @@ export async function reapExpiredLeases(res: RunEngineResources, opts: { foreign
         agent: { id: run.agentId, companyId: run.companyId, adapterType: agent?.adapterType ?? "unknown" },
         outcome: {
           status: "failed",
-          error: `Process lost -- the server executing this run stopped${groupNote}`,
+          error: local
+            ? `Process lost -- the server executing this run stopped${groupNote}`
+            : "Process lost -- the runner executing this run stopped renewing its lease",
           errorCode: "process_lost",
           stopReason: "process_lost",
         },
