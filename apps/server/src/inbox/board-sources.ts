@@ -54,19 +54,18 @@ async function failedRuns(db: Queryable, companyId: string): Promise<SourceItem[
       at: Date;
     }
   >(
-    `WITH latest AS (
-       SELECT DISTINCT ON (r.issue_id) r.id, r.issue_id, r.agent_id, r.status, r.error, r.error_code,
-              COALESCE(r.finished_at, r.created_at) AS at
-         FROM heartbeat_runs r
-        WHERE r.company_id = $1 AND r.issue_id IS NOT NULL
-          AND (r.status = 'succeeded' OR r.status IN ${sqlList(FAILED_RUN_STATUSES)})
-        ORDER BY r.issue_id, COALESCE(r.finished_at, r.created_at) DESC, r.id DESC)
-     SELECT l.id AS run_id, l.agent_id, a.name AS agent_name, l.status, l.error, l.error_code, l.at,
+    // Per open issue, one probe of the latest-run index (issue_id, created_at DESC, id DESC) that
+    // stops at the first decisive run.
+    `SELECT l.id AS run_id, l.agent_id, a.name AS agent_name, l.status, l.error, l.error_code, l.at,
             i.id AS issue_id, i.identifier, i.title AS issue_title, i.status AS issue_status
-       FROM latest l
-       JOIN issues i ON i.id = l.issue_id AND i.company_id = $1
+       FROM issues i
+       CROSS JOIN LATERAL (
+         SELECT r.id, r.agent_id, r.status, r.error, r.error_code, COALESCE(r.finished_at, r.created_at) AS at
+           FROM heartbeat_runs r
+          WHERE r.issue_id = i.id AND (r.status = 'succeeded' OR r.status IN ${sqlList(FAILED_RUN_STATUSES)})
+          ORDER BY r.created_at DESC, r.id DESC LIMIT 1) l
        JOIN agents a ON a.id = l.agent_id
-      WHERE l.status IN ${sqlList(FAILED_RUN_STATUSES)} AND i.hidden_at IS NULL AND ${openIssueSql("i")}
+      WHERE i.company_id = $1 AND i.hidden_at IS NULL AND ${openIssueSql("i")} AND l.status IN ${sqlList(FAILED_RUN_STATUSES)}
       ORDER BY l.at DESC LIMIT ${PER_SOURCE_LIMIT}`,
     [companyId],
   );
