@@ -127,6 +127,28 @@ describe("staple runner executes runs end to end", () => {
     expect((await getRun(next)).status).toBe("queued");
   }, 60_000);
 
+  it("past its drain grace a runner aborts its run: failed/runner_shutdown, its process stopped, one retry queued", async () => {
+    const r = await runner(["grace"], ["--drain-grace", "1"]);
+    const pidFile = path.join(dir, "grace-pid");
+    const agent = await boundAgent(
+      "grace",
+      `require("fs").writeFileSync(process.env.PID_FILE, String(process.pid)); console.log("long job"); setTimeout(() => {}, 30000);`,
+      { PID_FILE: pidFile },
+    );
+    const runId = await wake(agent.id);
+    await waitFor("script started", async () => fs.existsSync(pidFile) && (await logText(runId)).includes("long job"), 20_000, 100);
+    const pid = Number(fs.readFileSync(pidFile, "utf8"));
+    groups.push(pid);
+    expect(await r.stop(30_000), r.output()).toBe(0);
+    const run = await waitDone(runId);
+    expect(run).toMatchObject({ status: "failed", errorCode: "runner_shutdown" });
+    expect(() => process.kill(pid, 0)).toThrow();
+    const runs = (await httpJson(server.url, "GET", `/api/companies/${companyId}/heartbeat-runs?agentId=${agent.id}`)).body as Array<{
+      status: string;
+    }>;
+    expect(runs.map((x) => x.status).sort()).toEqual(["failed", "queued"]);
+  }, 60_000);
+
   it("a cancel reaches the runner within a heartbeat: the agent process is stopped and the run stays cancelled", async () => {
     const r = await runner(["cancel"]);
     const pidFile = path.join(dir, "cancel-pid");
