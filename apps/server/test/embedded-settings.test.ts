@@ -1,0 +1,24 @@
+import fs from "node:fs";
+import { describe, expect, inject, it } from "vitest";
+import { EMBEDDED_SHARED_BUFFERS, openEmbedded } from "../src/db/embedded.js";
+
+// The embedded database's buffer pool is sized down from PGlite's 128MB (zeroed, hence resident,
+// at open): idle memory and open time (bench W3/W4, docs/performance.md).
+const template = () => fs.readFileSync(inject("embeddedTemplatePath"));
+
+describe("embedded database settings", () => {
+  it("opens with the small shared_buffers", { timeout: 120_000 }, async () => {
+    const db = await openEmbedded({ template: template() });
+    try {
+      const [row] = await db.query<{ sharedBuffers: string }>("SHOW shared_buffers");
+      expect(row!.sharedBuffers).toBe(EMBEDDED_SHARED_BUFFERS);
+      expect(EMBEDDED_SHARED_BUFFERS).toBe("16MB");
+    } finally {
+      await db.close();
+    }
+  });
+
+  it("refuses a malformed size instead of passing it to Postgres", async () => {
+    await expect(openEmbedded({ template: template(), sharedBuffers: "16MB -c fsync=off" })).rejects.toThrow(/invalid shared_buffers/);
+  });
+});
