@@ -35,6 +35,28 @@ for version in "${CLI_VERSIONS[@]}"; do
   install_one "paperclipai-$version" paperclipai "$version"
 done
 
+# paperclipai 2026.916.1's server (compat/paperclip-db-import-2026.916.1.test.ts starts it) loads sharp
+# at start; sharp's platform binaries are optional dependencies, left out above: install just those
+# two in their own folder and link them into that tree (an npm install there would prune it).
+pc916="$CACHE/paperclipai-2026.916.1/node_modules"
+sharp_platform=$(node -p 'process.platform + "-" + process.arch')
+sharp_version=$(node -p "require('$pc916/sharp/package.json').version")
+libvips_version=$(node -p "require('$pc916/sharp/package.json').optionalDependencies['@img/sharp-libvips-$sharp_platform'] ?? ''")
+sharp_dir="$CACHE/sharp-$sharp_platform-$sharp_version"
+if [[ "$(cat "$sharp_dir/.installed" 2>/dev/null)" != "$sharp_version" ]]; then
+  rm -rf "$sharp_dir"
+  mkdir -p "$sharp_dir"
+  echo '{"private":true}' >"$sharp_dir/package.json"
+  echo "compat: installing sharp $sharp_version binaries for $sharp_platform into $sharp_dir"
+  npm install --prefix "$sharp_dir" --ignore-scripts --no-audit --no-fund --no-save --loglevel=error \
+    "@img/sharp-$sharp_platform@$sharp_version" ${libvips_version:+"@img/sharp-libvips-$sharp_platform@$libvips_version"}
+  echo "$sharp_version" >"$sharp_dir/.installed"
+fi
+mkdir -p "$pc916/@img"
+for pkg in "$sharp_dir"/node_modules/@img/*; do
+  ln -sfn "$pkg" "$pc916/@img/$(basename "$pkg")"
+done
+
 node_pkg="node-$(node -p 'process.platform + "-" + process.arch')"
 install_one "node-$NODE_VERSION" "$node_pkg" "$NODE_VERSION"
 node24="$CACHE/node-$NODE_VERSION/node_modules/$node_pkg/bin/node"
