@@ -28,7 +28,7 @@ export const PaperclipDbRun = z.object({
   createdAt: When,
   error: Text,
   errorCode: Text,
-  exitCode: z.number().int().nullable(),
+  exitCode: z.number().int().min(-2_147_483_648).max(2_147_483_647).nullable(),
   usage: JsonObject.nullable(),
   result: JsonObject.nullable(),
   stdoutExcerpt: Text,
