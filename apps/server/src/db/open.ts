@@ -5,7 +5,6 @@ import type { Config } from "../config.js";
 import type { Logger } from "../logger.js";
 import type { Database } from "./database.js";
 import { openEmbedded } from "./embedded.js";
-import { openPostgres } from "./postgres.js";
 import { migrate } from "./migrate.js";
 import { acquireDataDirLock, type DataDirLock } from "./data-dir-lock.js";
 
@@ -27,6 +26,8 @@ export async function openDatabase(config: Config, logger: Logger): Promise<Open
   let db: Database;
   let lock: DataDirLock | undefined;
   if (config.databaseUrl) {
+    // Loaded only here: the `pg` driver is not needed (nor paid for at start) on the embedded database.
+    const { openPostgres } = await import("./postgres.js");
     db = await openPostgres({ connectionString: config.databaseUrl });
   } else {
     const dataDir = path.join(config.home, "db");
