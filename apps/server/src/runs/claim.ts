@@ -72,9 +72,13 @@ export async function claimQueuedRuns(
 ): Promise<ClaimResult> {
   // Most pokes find nothing to do (the run that just ended, a duplicate notification): check
   // without a transaction or lock first. A run queued right after this check sends its own poke.
+  // A server's pass skips a bound agent here too (no row lock taken for runs it never executes).
   const [pending] = await db.query<{ queued: boolean }>(
-    "SELECT EXISTS (SELECT 1 FROM heartbeat_runs WHERE agent_id = $1 AND status = 'queued') AS queued",
-    [agentId],
+    `SELECT EXISTS (SELECT 1 FROM heartbeat_runs r JOIN agents a ON a.id = r.agent_id
+                     WHERE r.agent_id = $1 AND r.status = 'queued'
+                       AND ($2::boolean OR jsonb_typeof(a.runtime_config->'runner') IS DISTINCT FROM 'string'
+                            OR btrim(a.runtime_config->>'runner') = '')) AS queued`,
+    [agentId, Boolean(forRunner)],
   );
   if (!pending?.queued) return { claimed: [], cancelled: [] };
   return db.tx(async (q) => {
