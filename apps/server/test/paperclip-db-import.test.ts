@@ -1,3 +1,5 @@
+import fs from "node:fs";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { convertPaperclipRows, type PaperclipRows } from "../../cli/src/commands/import-paperclip-convert.js";
 import { createAgent, createAgentKey, createCompany } from "./helpers/fixtures.js";
@@ -305,6 +307,33 @@ describe("importing a Paperclip installation's database", () => {
     expect(res.body.error).toContain(id(404));
     const names = (await t.current.get("/api/companies")).body.map((c: any) => c.name);
     expect(names).not.toContain("Second Co");
+  });
+
+  it("rolls back every company, its history and the instruction files when a write fails inside the transaction", async () => {
+    // A trigger makes the second company's cost event fail after the first company was fully written.
+    await t.current.tdb.db.query(
+      `CREATE FUNCTION test_fail_cost() RETURNS trigger LANGUAGE plpgsql AS $$
+       BEGIN IF NEW.billing_code = 'boom' THEN RAISE EXCEPTION 'induced failure'; END IF; RETURN NEW; END $$`,
+    );
+    await t.current.tdb.db.query(
+      "CREATE TRIGGER test_fail_cost BEFORE INSERT ON cost_events FOR EACH ROW EXECUTE FUNCTION test_fail_cost()",
+    );
+    const doc = body();
+    doc.companies[0]!.package.company.name = "Rollback First";
+    const second = structuredClone(doc.companies[0]!);
+    second.sourceId = id(3);
+    second.package.company.name = "Rollback Second";
+    second.history.costEvents[0]!.billingCode = "boom";
+    doc.companies.push(second);
+    const dirsBefore = fs.readdirSync(path.join(t.current.home, "agent-instructions")).length;
+    const runsBefore = (await t.current.tdb.db.query<{ n: number }>("SELECT count(*)::int AS n FROM heartbeat_runs"))[0]!.n;
+    const res = await t.current.post(APPLY, doc);
+    expect(res.status).toBeGreaterThanOrEqual(400);
+    await t.current.tdb.db.query("DROP TRIGGER test_fail_cost ON cost_events");
+    const names = (await t.current.get("/api/companies")).body.map((c: any) => c.name);
+    expect(names).not.toContain("Rollback First");
+    expect((await t.current.tdb.db.query<{ n: number }>("SELECT count(*)::int AS n FROM heartbeat_runs"))[0]!.n).toBe(runsBefore);
+    expect(fs.readdirSync(path.join(t.current.home, "agent-instructions")).length).toBe(dirsBefore);
   });
 
   it("is for the instance admin only", async () => {
