@@ -85,12 +85,17 @@ function routes(state: { items: InboxItem[]; archived: InboxItem[] }, extra: Fak
   };
 }
 
+/** Pages load lazily; on a loaded machine the first chunk can take longer than Testing Library's 1 s. */
+const FIRST = { timeout: 5000 };
+
 describe("inbox page", () => {
   it("lists items newest first by day with unread dots, names failed runs by their issue, and counts unread in the nav", async () => {
     const api = fakeApi(routes({ items: [failed, blocked], archived: [] }));
     renderBoard("/c/co1/inbox", api);
-    const today = await screen.findByRole("region", { name: "Today" });
-    const row = within(today).getByRole("listitem", { name: "Unread: ACM-3: Ship the login page" });
+    const today = await screen.findByRole("region", { name: "Today" }, FIRST);
+    expect(screen.getByRole("heading", { level: 1, name: "Inbox" })).toBeTruthy();
+    expect(screen.getByText("1 unread · 2 in the inbox")).toBeTruthy();
+    const row = within(today).getByRole("listitem", { name: "Unread: Run failed: ACM-3: Ship the login page" });
     expect(within(row).getByRole("link", { name: "ACM-3: Ship the login page" }).getAttribute("href")).toBe("/c/co1/issues/ACM-3");
     expect(within(row).getByText(/exit code 3/)).toBeTruthy();
     expect(within(row).getByRole("link", { name: "run" }).getAttribute("href")).toBe(`/c/co1/runs/${uuid(9)}`);
@@ -98,7 +103,7 @@ describe("inbox page", () => {
     const groups = screen.getAllByRole("region").map((r) => r.getAttribute("aria-label"));
     expect(groups[0]).toBe("Today");
     expect(groups).toHaveLength(2);
-    expect(screen.getByRole("listitem", { name: "ACM-5: Waits on the API" })).toBeTruthy();
+    expect(screen.getByRole("listitem", { name: "Blocked: ACM-5: Waits on the API" })).toBeTruthy();
     // The navigation counts the unread items.
     expect(await screen.findByRole("link", { name: "Inbox (1 unread)" })).toBeTruthy();
   });
@@ -106,8 +111,8 @@ describe("inbox page", () => {
   it("opening an item marks it read; the nav count drops", async () => {
     const api = fakeApi(routes({ items: [failed, blocked], archived: [] }));
     renderBoard("/c/co1/inbox", api);
-    await screen.findByRole("link", { name: "Inbox (1 unread)" });
-    fireEvent.click(await screen.findByRole("link", { name: "ACM-3: Ship the login page" }));
+    await screen.findByRole("link", { name: "Inbox (1 unread)" }, FIRST);
+    fireEvent.click(await screen.findByRole("link", { name: "ACM-3: Ship the login page" }, FIRST));
     await waitFor(() => expect(api.callsTo("POST /api/companies/co1/inbox/read")).toHaveLength(1));
     expect(api.callsTo("POST /api/companies/co1/inbox/read")[0]!.body).toEqual({ itemKeys: [failed.key] });
     await waitFor(() => expect(screen.getByRole("link", { name: "Inbox" })).toBeTruthy());
@@ -116,7 +121,7 @@ describe("inbox page", () => {
   it("archives with an undo, and the archived view lists it", async () => {
     const api = fakeApi(routes({ items: [failed, blocked], archived: [] }));
     renderBoard("/c/co1/inbox", api);
-    fireEvent.click(await screen.findByRole("button", { name: "Archive ACM-3: Ship the login page" }));
+    fireEvent.click(await screen.findByRole("button", { name: "Archive Run failed: ACM-3: Ship the login page" }, FIRST));
     await waitFor(() => expect(api.callsTo("POST /api/companies/co1/inbox/archive")).toHaveLength(1));
     expect(api.callsTo("POST /api/companies/co1/inbox/archive")[0]!.body).toEqual({ itemKeys: [failed.key] });
     await waitFor(() => expect(screen.queryByRole("listitem", { name: /ACM-3/ })).toBeNull());
@@ -127,16 +132,16 @@ describe("inbox page", () => {
     await waitFor(() => expect(api.callsTo("POST /api/companies/co1/inbox/unarchive")).toHaveLength(1));
     expect(await screen.findByRole("listitem", { name: /ACM-3: Ship the login page/ })).toBeTruthy();
 
-    fireEvent.click(screen.getByRole("button", { name: "Archive ACM-3: Ship the login page" }));
+    fireEvent.click(screen.getByRole("button", { name: "Archive Run failed: ACM-3: Ship the login page" }));
     await waitFor(() => expect(api.callsTo("POST /api/companies/co1/inbox/archive")).toHaveLength(2));
     fireEvent.click(screen.getByRole("button", { name: "Archived" }));
-    expect(await screen.findByRole("button", { name: "Restore ACM-3: Ship the login page" })).toBeTruthy();
+    expect(await screen.findByRole("button", { name: "Restore Run failed: ACM-3: Ship the login page" })).toBeTruthy();
   });
 
   it("retries a failed run by waking its agent on the issue", async () => {
     const api = fakeApi(routes({ items: [failed], archived: [] }));
     renderBoard("/c/co1/inbox", api);
-    fireEvent.click(await screen.findByRole("button", { name: "Retry" }));
+    fireEvent.click(await screen.findByRole("button", { name: "Retry" }, FIRST));
     await waitFor(() => expect(api.callsTo("POST /api/agents/ag1/wakeup")).toHaveLength(1));
     expect(api.callsTo("POST /api/agents/ag1/wakeup")[0]!.body).toMatchObject({ payload: { issueId: uuid(1) } });
     expect(await screen.findByText("Retry queued.")).toBeTruthy();
@@ -145,7 +150,7 @@ describe("inbox page", () => {
   it("the dashboard's Needs the board shows inbox items by issue title, not run hashes", async () => {
     const api = fakeApi(routes({ items: [failed, blocked], archived: [] }));
     renderBoard("/c/co1", api);
-    const link = await screen.findByRole("link", { name: "ACM-3: Ship the login page" });
+    const link = await screen.findByRole("link", { name: "ACM-3: Ship the login page" }, FIRST);
     expect(link.getAttribute("href")).toBe("/c/co1/issues/ACM-3");
     expect(screen.queryByText(/^Run [0-9a-f]{8}$/)).toBeNull();
     expect(screen.getByRole("link", { name: "Open the inbox" }).getAttribute("href")).toBe("/c/co1/inbox");

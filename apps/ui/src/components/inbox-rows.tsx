@@ -31,6 +31,8 @@ export function InboxRow({ item, compact = false, onNotice }: { item: InboxItem;
   const queryClient = useQueryClient();
   const { company, base } = useCompany();
   const [busy, setBusy] = useState(false);
+  // One issue can have several items (a failed run and a block): the kind tells their rows apart.
+  const name = `${INBOX_KIND_LABELS[item.kind]}: ${item.title}`;
   const mark = async (op: InboxMark) => {
     setBusy(true);
     try {
@@ -63,7 +65,7 @@ export function InboxRow({ item, compact = false, onNotice }: { item: InboxItem;
     }
   };
   return (
-    <li className={`inbox-row${item.unread ? " is-unread" : ""}`} aria-label={`${item.unread ? "Unread: " : ""}${item.title}`}>
+    <li className={`inbox-row${item.unread ? " is-unread" : ""}`} aria-label={`${item.unread ? "Unread: " : ""}${name}`}>
       <span className="inbox-dot" aria-hidden="true" />
       <div className="inbox-main">
         <div className="inbox-head">
@@ -107,7 +109,7 @@ export function InboxRow({ item, compact = false, onNotice }: { item: InboxItem;
           className="secondary"
           disabled={busy}
           onClick={() => mark(item.archived ? "unarchive" : "archive")}
-          aria-label={`${item.archived ? "Restore" : "Archive"} ${item.title}`}
+          aria-label={`${item.archived ? "Restore" : "Archive"} ${name}`}
         >
           {item.archived ? "Restore" : "Archive"}
         </button>

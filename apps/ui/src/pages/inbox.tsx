@@ -46,8 +46,13 @@ export function InboxPage() {
           ) : undefined
         }
       >
-        {list.data ? `${list.data.unread} unread · ${list.data.total} in the inbox` : "What needs you"}
+        Inbox
       </PageTitle>
+      <p className="lede">
+        {list.data
+          ? `${list.data.unread} unread · ${list.data.total} in the inbox`
+          : "What needs you: failed runs, blocked issues, approvals, questions and mentions."}
+      </p>
       <fieldset className="inbox-tabs">
         <legend className="sr-only">Inbox view</legend>
         <button
