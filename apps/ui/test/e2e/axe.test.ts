@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { httpJson, signIn, startServerProcess, type ServerProcess } from "./server.js";
 
 /**
- * axe-core in the browser lane: the main pages of a seeded company are checked at desktop and phone
+ * axe-core in the browser lane: the main pages of a seeded company (inbox and board view included) are checked at desktop and phone
  * widths, in the light and the dark colour scheme (the board follows the system). Any violation axe
  * rates `serious` or `critical` fails the test, listed by page, rule and element.
  */
@@ -114,7 +114,9 @@ describe("axe: no serious or critical accessibility violation on the main pages"
     if (!runId) throw new Error("the agent's run did not finish");
     pages = [
       ["dashboard", `/c/${cid}`],
+      ["inbox", `/c/${cid}/inbox`],
       ["issues", `/c/${cid}/issues`],
+      ["issues-board", `/c/${cid}/issues?view=board`],
       ["issue", `/c/${cid}/issues/${issue.identifier}`],
       ["new-issue", `/c/${cid}/issues/new`],
       ["agents", `/c/${cid}/agents`],
