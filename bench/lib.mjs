@@ -86,7 +86,24 @@ export function stopServer(child) {
 }
 
 export async function api(url, method, pathname, body) {
-  const res = await fetch(url + pathname, {
+  let res;
+  // One retry when the server closed an idle keep-alive connection just as it was reused
+  // ("other side closed"): a race of the client's connection pool, not an answer of the server.
+  for (let attempt = 0; ; attempt++) {
+    try {
+      res = await send(url, method, pathname, body);
+      break;
+    } catch (error) {
+      if (attempt > 0 || error?.cause?.code !== "UND_ERR_SOCKET") throw error;
+    }
+  }
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${method} ${pathname} -> ${res.status}: ${text}`);
+  return text ? JSON.parse(text) : null;
+}
+
+function send(url, method, pathname, body) {
+  return fetch(url + pathname, {
     method,
     headers: {
       ...(boardTokens.has(url) ? { authorization: `Bearer ${boardTokens.get(url)}` } : {}),
@@ -94,9 +111,6 @@ export async function api(url, method, pathname, body) {
     },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${method} ${pathname} -> ${res.status}: ${text}`);
-  return text ? JSON.parse(text) : null;
 }
 
 export function percentile(values, p) {
