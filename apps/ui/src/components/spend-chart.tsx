@@ -20,7 +20,8 @@ export function SpendChart({ points }: { points: readonly DayPoint[] }) {
   const innerW = W - PAD.left - PAD.right;
   const innerH = H - PAD.top - PAD.bottom;
   const slot = innerW / points.length;
-  const bar = Math.max(1, slot * 0.75);
+  // Few days: bars stay slim instead of filling the width.
+  const bar = Math.max(1, Math.min(slot * 0.75, 28));
   const label =
     total === 0
       ? `Spend per day, ${points[0]!.date} to ${points.at(-1)!.date}: no spend`
