@@ -1,4 +1,3 @@
-import { ACTIVITY_NOISE_ACTIONS } from "@staple/contracts";
 import { humanize } from "./status.js";
 
 /**
@@ -28,9 +27,6 @@ export interface SentenceContext {
   /** An agent's name, or null when the company no longer lists it. */
   agentName: (id: string) => string | null;
 }
-
-/** Actions of lease and claim bookkeeping, hidden by default (the server's hideNoise list). */
-export const NOISE_ACTIONS: readonly string[] = ACTIVITY_NOISE_ACTIONS;
 
 const str = (v: unknown): string | null => (typeof v === "string" && v.length > 0 ? v : null);
 const quote = (v: string) => `“${v.length > 80 ? `${v.slice(0, 79)}…` : v}”`;

@@ -14,6 +14,7 @@ import { humanize } from "../lib/status.js";
 
 type RunRow = Schemas["HeartbeatRunListRow"];
 export const RUNS_PAGE = 50;
+const PAGE_SIZES = [10, 25, 50, 100];
 
 /** Why a run started, in words: the wake reason when the run recorded one, else its source. */
 export function runReason(r: Pick<RunRow, "invocationSource" | "triggerDetail" | "contextSnapshot">): string {
@@ -24,7 +25,7 @@ export function runReason(r: Pick<RunRow, "invocationSource" | "triggerDetail" |
 
 /**
  * The company's runs: issue, agent, status, reason, start, live duration and cost; filters by agent,
- * status and issue kept in the URL (`?agent=…&status=…&issue=ACM-4`), pages of 50 by cursor
+ * status and issue kept in the URL (`?agent=…&status=…&issue=ACM-4`), pages of 50 (`per`: 10–100) by cursor
  * (`after` = the last run of the previous page).
  */
 export function RunsPage() {
@@ -33,7 +34,8 @@ export function RunsPage() {
   const [search, setSearch] = useSearchParams();
   const filters = { agent: search.get("agent") ?? "", status: search.get("status") ?? "", issue: search.get("issue") ?? "" };
   const after = search.get("after") ?? "";
-  const query: Record<string, string> = { limit: String(RUNS_PAGE + 1), summary: "true" };
+  const per = PAGE_SIZES.includes(Number(search.get("per"))) ? Number(search.get("per")) : RUNS_PAGE;
+  const query: Record<string, string> = { limit: String(per + 1), summary: "true" };
   if (filters.agent) query.agentId = filters.agent;
   if (filters.status) query.status = filters.status;
   if (filters.issue) query.issueId = filters.issue;
@@ -55,12 +57,12 @@ export function RunsPage() {
   };
   // One extra row tells whether another page exists.
   const rows = (runs.data ?? []) as RunRow[];
-  const page = rows.slice(0, RUNS_PAGE);
-  const more = rows.length > RUNS_PAGE;
+  const page = rows.slice(0, per);
+  const more = rows.length > per;
   return (
     <>
       <PageTitle title="Runs">Runs</PageTitle>
-      <RunFilters filters={filters} set={set} />
+      <RunFilters filters={filters} per={per} set={set} />
       {runs.isPending ? (
         <Loading label="Loading runs…" />
       ) : runs.isError ? (
@@ -88,9 +90,11 @@ export function RunsPage() {
 
 function RunFilters({
   filters,
+  per,
   set,
 }: {
   filters: { agent: string; status: string; issue: string };
+  per: number;
   set: (changes: Record<string, string>) => void;
 }) {
   const { agents } = useCompany();
@@ -134,6 +138,16 @@ function RunFilters({
           onChange={(e) => setIssue(e.target.value)}
           onBlur={() => issue.trim() !== filters.issue && set({ issue: issue.trim() })}
         />
+      </label>
+      <label htmlFor={`${id}-per`}>
+        Per page
+        <select id={`${id}-per`} value={per} onChange={(e) => set({ per: e.target.value === String(RUNS_PAGE) ? "" : e.target.value })}>
+          {PAGE_SIZES.map((n) => (
+            <option key={n} value={n}>
+              {n}
+            </option>
+          ))}
+        </select>
       </label>
       <button type="submit" className="secondary">
         Apply
