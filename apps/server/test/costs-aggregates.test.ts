@@ -156,6 +156,13 @@ describe("cost aggregates read from the ledger: by agent with budgets, by agent 
     // One run, counted once across its own row and the self-report.
     expect((await t.current.get(`/api/companies/${company.id}/costs/summary`)).body.runCount).toBe(1);
 
+    // The dashboard's month spend is the ledger's for this UTC month: a backdated event moves the
+    // company's running counter but not this month's figure.
+    await seed(company.id, [{ agentId: a.id, costCents: 500, occurredAt: "2020-01-15T00:00:00Z" }]);
+    const dashboard = (await t.current.get(`/api/companies/${company.id}/dashboard`)).body;
+    expect(dashboard.costs.monthSpendCents).toBe(22);
+    expect((await t.current.get(`/api/companies/${company.id}`)).body.spentMonthlyCents).toBe(522);
+
     expect((await t.current.get(`/api/heartbeat-runs/${quiet}/cost-summary`)).body).toMatchObject({
       costCents: 0,
       inputTokens: 0,
