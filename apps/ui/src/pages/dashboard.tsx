@@ -10,6 +10,7 @@ import { useCompany } from "../lib/company-context.js";
 import { formatCents, relativeTime } from "../lib/format.js";
 import { ALL_AGENT_STATUSES, humanize } from "../lib/status.js";
 import { LiveDuration } from "../components/live-duration.js";
+import { RelativeTime } from "../components/relative-time.js";
 import { InboxRow } from "../components/inbox-rows.js";
 import { inboxQueries } from "../lib/inbox.js";
 
@@ -247,7 +248,9 @@ export function RunTable({ runs, showAgent = true }: { runs: readonly HeartbeatR
               </td>
             ) : null}
             <td>{humanize(r.invocationSource)}</td>
-            <td>{relativeTime(r.startedAt ?? r.createdAt)}</td>
+            <td>
+              <RelativeTime iso={r.startedAt ?? r.createdAt} />
+            </td>
             <td>
               <LiveDuration startedAt={r.startedAt} finishedAt={r.finishedAt} />
             </td>
