@@ -236,6 +236,23 @@ for (const viewport of ["phone", "desktop"] as const) {
     });
 
     if (viewport === "desktop") {
+      it("an issue changed elsewhere updates its row in the open list without refetching the list (S22)", async () => {
+        await page.goto(`${server.url}/c/${state.companyId}/issues?status=all`);
+        const rows = page.locator("table.issues-table tbody tr[data-issue-id]");
+        await expect.poll(() => rows.count(), { timeout: WAIT_MS }).toBe(2);
+        await page.waitForLoadState("networkidle", { timeout: 5_000 }).catch(() => {});
+        const requests: string[] = [];
+        const record = (req: { url(): string }) => requests.push(new URL(req.url()).pathname);
+        page.on("request", record);
+        const first = await api<{ id: string }>("GET", `/api/issues/${state.firstRef}`);
+        await api("PATCH", `/api/issues/${first.id}`, { title: "Introduce yourself, briefly", status: "done" });
+        await rows.filter({ hasText: "Introduce yourself, briefly" }).getByText("Done").waitFor();
+        page.off("request", record);
+        await shot("12-row-updated-live");
+        expect(requests).toContain(`/api/issues/${first.id}`);
+        expect(requests.filter((p) => p === `/api/companies/${state.companyId}/issues`)).toEqual([]);
+      });
+
       it("the first load stays under 150 KB of compressed JavaScript, served compressed", async () => {
         const context = await browser.newContext({ viewport: VIEWPORTS.desktop });
         const fresh = await context.newPage();
