@@ -288,6 +288,13 @@ function Layout() {
           onClick={() => setMenuOpen((open) => !open)}
         >
           <span aria-hidden="true">☰</span> Menu
+          {/* On a narrow screen the navigation is folded: the inbox's unread count shows on its button. */}
+          {inboxUnread ? (
+            <span className="nav-count">
+              <span aria-hidden="true">{inboxUnread}</span>
+              <span className="sr-only"> ({inboxUnread} unread in the inbox)</span>
+            </span>
+          ) : null}
         </button>
         <Link to={base} className="brand">
           <span className="logo" aria-hidden="true">
