@@ -7,7 +7,10 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-export const SERVER_MAIN = path.join(ROOT, "apps/server/dist/main.js");
+// BENCH_SERVER_MAIN measures another build of the server (e.g. a copy of dist from before a change).
+export const SERVER_MAIN = process.env.BENCH_SERVER_MAIN
+  ? path.resolve(process.env.BENCH_SERVER_MAIN)
+  : path.join(ROOT, "apps/server/dist/main.js");
 
 export function freePort() {
   return new Promise((resolve, reject) => {
@@ -39,9 +42,9 @@ function readBoardToken(home) {
 }
 
 /** Starts the server; resolves once /api/health answers ok, with the elapsed milliseconds. */
-export async function startServer({ home, port, databaseUrl, env = {} }) {
+export async function startServer({ home, port, databaseUrl, env = {}, main = SERVER_MAIN }) {
   const started = performance.now();
-  const child = spawn(process.execPath, [...(process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(" ") : []), SERVER_MAIN], {
+  const child = spawn(process.execPath, [...(process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(" ") : []), main], {
     env: {
       ...process.env,
       STAPLE_HOME: home,
