@@ -1,5 +1,6 @@
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
+import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium, type Browser, type Page } from "playwright-core";
@@ -29,6 +30,21 @@ let companyId: string;
 let agentId: string;
 let issue: { id: string; identifier: string };
 const TITLE = "Publish the pricing page";
+const AXE_SOURCE = fs.readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+
+/** Serious and critical axe findings on the page as it is now, as "rule: target" lines. */
+async function axeFindings(): Promise<string[]> {
+  await page.addScriptTag({ content: AXE_SOURCE });
+  return page.evaluate(async () => {
+    type Result = { violations: { id: string; impact: string | null; nodes: { target: unknown[] }[] }[] };
+    const result = await (window as unknown as { axe: { run(ctx: Document, opts: object): Promise<Result> } }).axe.run(document, {
+      resultTypes: ["violations"],
+    });
+    return result.violations
+      .filter((v) => v.impact === "serious" || v.impact === "critical")
+      .flatMap((v) => v.nodes.map((n) => `${v.id}: ${n.target.map(String).join(" ")}`));
+  });
+}
 
 /** The person's unread count (their session, as the navigation reads it). */
 async function unreadCount(): Promise<number> {
@@ -112,6 +128,7 @@ describe("the board inbox in a browser", () => {
       `/c/${companyId}/issues/${issue.identifier}`,
     );
     await page.screenshot({ path: path.join(ARTIFACTS, "inbox-1280.png"), fullPage: true });
+    expect(await axeFindings()).toEqual([]);
   });
 
   it("archiving the item drops the navigation count; undo brings it back; archive again", async () => {
@@ -147,5 +164,6 @@ describe("the board inbox in a browser", () => {
     const width = await page.evaluate(() => document.documentElement.scrollWidth);
     expect(width).toBeLessThanOrEqual(390);
     await page.screenshot({ path: path.join(ARTIFACTS, "inbox-390.png"), fullPage: true });
+    expect(await axeFindings()).toEqual([]);
   });
 });
