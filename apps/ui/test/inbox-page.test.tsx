@@ -158,6 +158,20 @@ describe("inbox page", () => {
   });
 });
 
+describe("dashboard inbox rows", () => {
+  it("archiving from the dashboard offers an Undo in a toast", async () => {
+    const api = fakeApi(routes({ items: [failed, blocked], archived: [] }));
+    renderBoard("/c/co1", api);
+    fireEvent.click(await screen.findByRole("button", { name: "Archive Run failed: ACM-3: Ship the login page" }, FIRST));
+    await waitFor(() => expect(api.callsTo("POST /api/companies/co1/inbox/archive")).toHaveLength(1));
+    const toasts = document.querySelector(".toasts") as HTMLElement;
+    expect(toasts.getAttribute("role")).toBe("status");
+    fireEvent.click(await within(toasts).findByRole("button", { name: "Undo" }));
+    await waitFor(() => expect(api.callsTo("POST /api/companies/co1/inbox/unarchive")).toHaveLength(1));
+    expect(await screen.findByRole("button", { name: "Archive Run failed: ACM-3: Ship the login page" })).toBeTruthy();
+  });
+});
+
 describe("inbox grouping", () => {
   it("labels today, yesterday and older days, keeping the order", () => {
     const base = new Date("2026-12-04T12:00:00");

@@ -11,6 +11,8 @@ export interface Toast {
   message: string;
   tone?: "error" | "info";
   link?: { to: string; label: string };
+  /** A button that does something and closes the toast (e.g. Undo). */
+  action?: { label: string; run: () => void };
 }
 
 const TOAST_MS = 8000;
@@ -53,6 +55,18 @@ function ToastItem({ toast }: { toast: Toast }) {
         <Link to={toast.link.to} onClick={() => dismissToast(toast.id)}>
           {toast.link.label}
         </Link>
+      ) : null}
+      {toast.action ? (
+        <button
+          type="button"
+          className="link-button"
+          onClick={() => {
+            toast.action?.run();
+            dismissToast(toast.id);
+          }}
+        >
+          {toast.action.label}
+        </button>
       ) : null}
       <button type="button" className="link-button" aria-label="Dismiss notice" onClick={() => dismissToast(toast.id)}>
         ×

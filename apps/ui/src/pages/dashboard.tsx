@@ -12,6 +12,7 @@ import { ALL_AGENT_STATUSES, humanize } from "../lib/status.js";
 import { LiveDuration } from "../components/live-duration.js";
 import { RelativeTime } from "../components/relative-time.js";
 import { InboxRow } from "../components/inbox-rows.js";
+import { showToast } from "../components/toast.js";
 import { inboxQueries } from "../lib/inbox.js";
 
 /** How many inbox items the dashboard shows; the inbox page has the rest. */
@@ -148,7 +149,12 @@ export function DashboardPage() {
                 </li>
               ))}
               {inboxTop.map((item) => (
-                <InboxRow key={item.key} item={item} compact />
+                <InboxRow
+                  key={item.key}
+                  item={item}
+                  compact
+                  onNotice={(n) => showToast({ message: n.message, action: n.undo ? { label: "Undo", run: n.undo } : undefined })}
+                />
               ))}
             </ul>
           )}
