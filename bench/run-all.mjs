@@ -1,4 +1,4 @@
-// Runs every benchmark workload (W1–W5, the board's cold load, the routines schedule pass, the
+// Runs every benchmark workload (W1–W5, statements per operation, the board's cold load, the routines schedule pass, the
 // mentions adversarial input and the scaling series) and prints one JSON object of figures, then
 // one summary line per workload with each figure beside its target (✓/✗).
 // BENCH_DATABASE_URL (or `npm run bench:postgres`, which provides a throwaway server) additionally
@@ -11,6 +11,7 @@ import { parseArgs, summaryLine } from "./lib.mjs";
 import { runMentionsAdversarial } from "./mentions-adversarial.mjs";
 import { runRoutinesSchedule } from "./routines-schedule.mjs";
 import { runScaling } from "./scaling.mjs";
+import { runStatements } from "./statements.mjs";
 import { runW1 } from "./w1-issues.mjs";
 import { runW2 } from "./w2-runs.mjs";
 import { runW3 } from "./w3-start.mjs";
@@ -47,6 +48,8 @@ if (postgres && !base) await run("W1", () => runW1({ ...http, databaseUrl: postg
 await run("W2", () => runW2(http));
 if (postgres && !base) await run("W2", () => runW2({ ...http, databaseUrl: postgres }));
 if (!base) {
+  await run("statements", () => runStatements());
+  if (postgres) await run("statements", () => runStatements({ databaseUrl: postgres }));
   await run("W3", () => runW3(reps ? { reps } : {}));
   await run("W4", () => runW4(reps ? { reps } : {}));
   if (postgres) await run("W4", () => runW4({ ...(reps ? { reps } : {}), databaseUrl: postgres }));
