@@ -1,14 +1,19 @@
 import fs from "node:fs";
-import { describe, expect, inject, it } from "vitest";
-import { EMBEDDED_SHARED_BUFFERS, openEmbedded } from "../src/db/embedded.js";
+import v8 from "node:v8";
+import { describe, expect, inject, it, vi } from "vitest";
+import { EMBEDDED_SHARED_BUFFERS, EMBEDDED_WASM_FLAG, openEmbedded } from "../src/db/embedded.js";
 
 // The embedded database's buffer pool is sized down from PGlite's 128MB (zeroed, hence resident,
 // at open): idle memory and open time (bench W3/W4, docs/performance.md).
 const template = () => fs.readFileSync(inject("embeddedTemplatePath"));
 
 describe("embedded database settings", () => {
-  it("opens with the small shared_buffers", { timeout: 120_000 }, async () => {
+  it("opens with the small shared_buffers, its WebAssembly on V8's baseline compiler", { timeout: 120_000 }, async () => {
+    const setFlags = vi.spyOn(v8, "setFlagsFromString");
     const db = await openEmbedded({ template: template() });
+    expect(setFlags).toHaveBeenCalledWith(EMBEDDED_WASM_FLAG);
+    expect(EMBEDDED_WASM_FLAG).toBe("--liftoff-only");
+    setFlags.mockRestore();
     try {
       const [row] = await db.query<{ sharedBuffers: string }>("SHOW shared_buffers");
       expect(row!.sharedBuffers).toBe(EMBEDDED_SHARED_BUFFERS);

@@ -1,4 +1,5 @@
 import fs from "node:fs";
+import v8 from "node:v8";
 import { PGlite, types } from "@electric-sql/pglite";
 import { camelRows, type Database, type Queryable, type Row } from "./database.js";
 
@@ -29,6 +30,22 @@ export interface EmbeddedOptions {
  * to 212 MiB; the periodic pass at 100,000 runs was not slower.
  */
 export const EMBEDDED_SHARED_BUFFERS = "16MB";
+
+/**
+ * PGlite's WebAssembly (Postgres) is compiled by V8's baseline compiler only (Liftoff), without
+ * the optimising tier. The optimised code of this large module and its compilation (in the
+ * background, competing for the cores at start) cost far more than they return here: measured
+ * (docs/performance.md, same minute, W4 data) restart 1.81 → 1.33 s and idle PSS 228 → 159 MiB,
+ * W2 and the W1 list no slower. The flag is process-wide and read when a module is compiled,
+ * so it is set before the first PGlite is created; STAPLE_EMBEDDED_WASM_TIER_UP=1 keeps V8's default.
+ */
+export const EMBEDDED_WASM_FLAG = "--liftoff-only";
+let wasmFlagSet = false;
+function useBaselineWasmCompiler() {
+  if (wasmFlagSet || process.env.STAPLE_EMBEDDED_WASM_TIER_UP === "1") return;
+  v8.setFlagsFromString(EMBEDDED_WASM_FLAG);
+  wasmFlagSet = true;
+}
 
 function isEmptyDir(dir: string): boolean {
   return !fs.existsSync(dir) || fs.readdirSync(dir).length === 0;
@@ -64,6 +81,7 @@ export async function openEmbedded(options: EmbeddedOptions = {}): Promise<Embed
   const sharedBuffers = options.sharedBuffers ?? (process.env.STAPLE_EMBEDDED_SHARED_BUFFERS || EMBEDDED_SHARED_BUFFERS);
   if (!/^\d+(kB|MB|GB)$/.test(sharedBuffers)) throw new Error(`invalid shared_buffers for the embedded database: ${sharedBuffers}`);
   const startParams = [...PGlite.defaultStartParams, "-c", `shared_buffers=${sharedBuffers}`];
+  useBaselineWasmCompiler();
   const pg = await PGlite.create(dataDir ?? "memory://", { parsers, loadDataDir, startParams });
   const base = wrap(pg);
   return {
