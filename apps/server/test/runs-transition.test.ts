@@ -2,13 +2,14 @@ import fs from "node:fs";
 import path from "node:path";
 import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { INITIAL_RUN_STATUSES, RUN_STATUSES, RUN_TRANSITIONS, type RunStatus } from "@staple/contracts";
+import { INITIAL_RUN_STATUSES, RUN_STATUSES, RUN_TRANSITIONS, TERMINAL_RUN_STATUSES, type RunStatus } from "@staple/contracts";
 import { useTestApp, type TestApp } from "./helpers/test-app.js";
 import { createAgent, createCompany, createIssue } from "./helpers/fixtures.js";
 import {
   IllegalRunTransition,
   assertRunTransition,
   isRunTransition,
+  importedRunInsertSql,
   runInsertSql,
   runTransitionSql,
   transitionRun,
@@ -84,6 +85,16 @@ describe("the run state machine is enforced by the transition module", () => {
       else expect(build).toThrow(IllegalRunTransition);
     }
     expect(() => runInsertSql("queued", ["status"], ["'running'"])).toThrow(/initial/);
+  });
+
+  it("imports finished history only in a terminal state", () => {
+    for (const status of RUN_STATUSES) {
+      const build = () => importedRunInsertSql(status, ["id"], ["$1"], "id");
+      if ((TERMINAL_RUN_STATUSES as readonly string[]).includes(status))
+        expect(build()).toBe(`INSERT INTO heartbeat_runs (status, id) VALUES ('${status}', $1) RETURNING id`);
+      else expect(build).toThrow(IllegalRunTransition);
+    }
+    expect(() => importedRunInsertSql("failed", ["status"], ["'running'"])).toThrow(/status/);
   });
 
   it("on the database, every pair: an edge moves a run in its from-state; anything else is refused and changes nothing", async () => {

@@ -1,12 +1,13 @@
-import type { PaperclipDbCompany } from "@staple/contracts";
+import { type PaperclipDbCompany, STOPPED_AGENT_STATUSES } from "@staple/contracts";
 import type { Queryable } from "../db/database.js";
 import type { AppliedImport } from "./apply.js";
 import { invalidPackage } from "./files.js";
+import { importedRunInsertSql } from "../runs/transition.js";
 
 type History = PaperclipDbCompany["history"];
 
 /** Agent states kept from Paperclip: stopped agents stay stopped; every other state arrives idle (nothing runs yet). */
-const KEPT_AGENT_STATES = new Set(["paused", "terminated"]);
+const KEPT_AGENT_STATES: ReadonlySet<string> = new Set(STOPPED_AGENT_STATUSES);
 
 /** History rows per kind, for the preview and the result. */
 export function historyCounts(history: History): Record<string, number> {
@@ -84,18 +85,53 @@ export async function writeHistory(q: Queryable, applied: AppliedImport, company
   const runIds = new Map<string, string>();
   for (const run of history.runs) {
     const [row] = await q.query<{ id: string }>(
-      `INSERT INTO heartbeat_runs (company_id, agent_id, invocation_source, trigger_detail, status, issue_id, started_at,
-         finished_at, error, error_code, exit_code, usage_json, result_json, stdout_excerpt, stderr_excerpt, context_snapshot,
-         created_at, updated_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::jsonb, $13::jsonb, $14, $15, $16::jsonb,
-         COALESCE($17::timestamptz, now()), COALESCE($8::timestamptz, $17::timestamptz, now()))
-       RETURNING id`,
+      importedRunInsertSql(
+        run.status,
+        [
+          "company_id",
+          "agent_id",
+          "invocation_source",
+          "trigger_detail",
+          "issue_id",
+          "started_at",
+          "finished_at",
+          "error",
+          "error_code",
+          "exit_code",
+          "usage_json",
+          "result_json",
+          "stdout_excerpt",
+          "stderr_excerpt",
+          "context_snapshot",
+          "created_at",
+          "updated_at",
+        ],
+        [
+          "$1",
+          "$2",
+          "$3",
+          "$4",
+          "$5",
+          "$6",
+          "$7",
+          "$8",
+          "$9",
+          "$10",
+          "$11::jsonb",
+          "$12::jsonb",
+          "$13",
+          "$14",
+          "$15::jsonb",
+          "COALESCE($16::timestamptz, now())",
+          "COALESCE($7::timestamptz, $16::timestamptz, now())",
+        ],
+        "id",
+      ),
       [
         companyId,
         agentId(run.agentSlug),
         run.invocationSource,
         run.triggerDetail,
-        run.status,
         issueId(run.issueSlug),
         run.startedAt,
         run.finishedAt,

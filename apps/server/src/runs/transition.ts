@@ -1,4 +1,4 @@
-import { INITIAL_RUN_STATUSES, RUN_STATUSES, RUN_TRANSITIONS, type RunStatus } from "@staple/contracts";
+import { INITIAL_RUN_STATUSES, RUN_STATUSES, RUN_TRANSITIONS, TERMINAL_RUN_STATUSES, type RunStatus } from "@staple/contracts";
 import type { Queryable } from "../db/database.js";
 import { sqlList, sqlLiteral } from "../db/sql-list.js";
 
@@ -87,6 +87,18 @@ export async function transitionRuns<T = { id: string }>(
   params: readonly unknown[] = [],
 ): Promise<T[]> {
   return q.query<T>(runTransitionSql({ returning: "id", ...t, target: "id = ANY($1::uuid[])" }), [runIds, ...params]);
+}
+
+/**
+ * Imported history (a company brought over from another installation): a run that already ended
+ * elsewhere is written once, directly in its terminal status; it never runs here, so no transition
+ * applies. Anything but a terminal status is refused: a live run cannot be imported.
+ */
+export function importedRunInsertSql(status: string, columns: readonly string[], values: readonly string[], returning?: string): string {
+  if (!(TERMINAL_RUN_STATUSES as readonly string[]).includes(status)) throw new IllegalRunTransition("(imported run)", status);
+  if (columns.length !== values.length) throw new Error("importedRunInsertSql: one value per column");
+  if (columns.includes("status")) throw new Error("importedRunInsertSql: pass the status as `status`");
+  return `INSERT INTO heartbeat_runs (status, ${columns.join(", ")}) VALUES (${sqlLiteral(status)}, ${values.join(", ")})${returning ? ` RETURNING ${returning}` : ""}`;
 }
 
 /**
