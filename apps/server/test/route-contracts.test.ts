@@ -399,6 +399,7 @@ describe("answers parse with the declared schemas", () => {
     const body = { name: "r1", labels: ["gpu"], adapterTypes: ["process"] };
     const runner = (await post("/api/runners/register", "/api/runners/register", body, { token: created.token })) as { id: string };
     await post("/api/runners/:runnerId/heartbeat", `/api/runners/${runner.id}/heartbeat`, { runIds: [] }, { token: created.token });
+    await get("/api/companies/:companyId/runners", `/api/companies/${companyId}/runners`);
     await post("/api/runners/:runnerId/drain", `/api/runners/${runner.id}/drain`, {}, { token: created.token });
     await del("/api/runner-tokens/:tokenId", `/api/runner-tokens/${created.id}`);
   });
