@@ -6,10 +6,11 @@ import { unwrap } from "../api/client.js";
 import { useApi } from "../api/context.js";
 import { queries } from "../api/queries.js";
 import type { Issue } from "../api/types.js";
+import { IssueAssigneeCell, IssueStatusCell } from "../components/issue-row-edits.js";
 import { LabelChips } from "../components/label-chip.js";
 import { MultiSelect } from "../components/multi-select.js";
 import { QueryState } from "../components/query-state.js";
-import { Badge, ErrorNote, PageTitle } from "../components/ui.js";
+import { ErrorNote, PageTitle } from "../components/ui.js";
 import { catalogQueries } from "../lib/catalog.js";
 import { useCompany } from "../lib/company-context.js";
 import { relativeTime } from "../lib/format.js";
@@ -30,6 +31,7 @@ import {
 import { foldSimilar, type ListEntry } from "../lib/issue-folds.js";
 import { paginate, PAGE_SIZE } from "../lib/paginate.js";
 import { queryKeys } from "../lib/query-keys.js";
+import { useReadOnly } from "../lib/use-read-only.js";
 import { withQuery } from "../lib/routes.js";
 import { ALL_ISSUE_STATUSES, BOARD_COLUMNS, groupByStatus, humanize, OPEN_ISSUE_STATUSES } from "../lib/status.js";
 
@@ -235,7 +237,8 @@ export function IssuesPage() {
 
 /**
  * The list: one link (the title) per row, so one tab stop per row; `j`/`k` highlight and focus the
- * next or previous row, Enter opens it.
+ * next or previous row, Enter opens it. Status and assignee are edited in place (out of the tab
+ * order, see issue-row-edits.tsx); a viewer sees them as text.
  */
 function IssueTable({
   issues,
@@ -249,7 +252,8 @@ function IssueTable({
   group: GroupKey;
   groupLabel: (key: string) => string;
 }) {
-  const { base, agentName } = useCompany();
+  const { company, base } = useCompany();
+  const readOnly = useReadOnly(company.id);
   const navigate = useNavigate();
   const [expanded, setExpanded] = useState<ReadonlySet<string>>(new Set());
   const groups = useMemo(
@@ -341,13 +345,15 @@ function IssueTable({
           </Link>{" "}
           <LabelChips labels={i.labels} />
         </td>
-        <td>
-          <Badge status={i.status} />
+        <td className="row-edit-cell">
+          <IssueStatusCell issue={i} readOnly={readOnly} />
         </td>
         <td>
           <span className={`priority prio-${i.priority}`}>{humanize(i.priority)}</span>
         </td>
-        <td>{agentName(i.assigneeAgentId)}</td>
+        <td className="row-edit-cell">
+          <IssueAssigneeCell issue={i} readOnly={readOnly} />
+        </td>
         <td className="muted">{relativeTime(i.updatedAt)}</td>
       </tr>
     );
