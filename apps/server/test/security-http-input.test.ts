@@ -277,7 +277,15 @@ function chunkedUpload(path: string, chunk: Buffer, total: number): Promise<{ st
         resolve({ status: res.statusCode ?? 0, body, sent });
       });
     });
-    req.on("error", () => {}); // the server closes the connection after answering; the answer counts
+    // The server closes the connection after answering; the answer counts. When the server closes
+    // while unread bytes of this body sit in its socket buffer, the kernel sends a reset, and a reset
+    // can overtake the 413 still unread on this side (the kernel drops it). That is a refusal too:
+    // it resolves as status 0 with the error code, and the caller decides whether it accepts it.
+    req.on("error", (error: NodeJS.ErrnoException) => {
+      if (answered) return;
+      clearTimeout(timer);
+      resolve({ status: 0, body: error.code ?? String(error), sent });
+    });
     const pump = () => {
       while (!answered && sent < total) {
         const piece = chunk.subarray(0, Math.min(chunk.length, total - sent));
@@ -308,9 +316,13 @@ describe("D10: the body limit is counted in bytes while the body streams in", ()
     const agent = await createAgent(s.current, company.id);
     const total = 256 * 1024 * 1024;
     const res = await chunkedUpload(`/api/agents/${agent.id}`, Buffer.alloc(64 * 1024, "a"), total);
-    expect(res.status).toBe(413);
-    // The answer came while the client had sent a small part of the body (limit + socket buffers).
-    expect(res.sent).toBeLessThan(32 * 1024 * 1024);
+    // A 413, or (on a loaded machine) the reset of the connection the server closed after its 413.
+    if (res.status === 0) expect(res.body).toMatch(/ECONNRESET|EPIPE/);
+    else expect(res.status).toBe(413);
+    // The refusal came while the client had sent a small part of the body: the server stopped
+    // reading after the limit plus what its drain discards, it did not take in 256 MB.
+    // (A reset comes after the adapter's drain gave up: at most 64 MB discarded after the limit.)
+    expect(res.sent).toBeLessThan((res.status === 0 ? 96 : 32) * 1024 * 1024);
     await expectHealthy();
   });
 
