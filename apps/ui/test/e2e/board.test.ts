@@ -186,7 +186,7 @@ describe("the board in a browser", () => {
     await page.getByRole("link", { name: "Activity" }).click();
     await page
       .getByRole("list", { name: /Activity/ })
-      .getByText(/Comment added/)
+      .getByText(/commented on/)
       .first()
       .waitFor();
     await shot("10-activity");

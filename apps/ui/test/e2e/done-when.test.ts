@@ -246,7 +246,10 @@ for (const viewport of ["phone", "desktop"] as const) {
         page.on("request", record);
         const first = await api<{ id: string }>("GET", `/api/issues/${state.firstRef}`);
         await api("PATCH", `/api/issues/${first.id}`, { title: "Introduce yourself, briefly", status: "done" });
-        await rows.filter({ hasText: "Introduce yourself, briefly" }).getByText("Done").waitFor();
+        // The row's status is an inline select (S20): its value follows the change made elsewhere.
+        const row = rows.filter({ hasText: "Introduce yourself, briefly" });
+        await row.waitFor();
+        await expect.poll(() => row.getByRole("combobox", { name: /^Status of / }).inputValue(), { timeout: WAIT_MS }).toBe("done");
         page.off("request", record);
         await shot("12-row-updated-live");
         expect(requests).toContain(`/api/issues/${first.id}`);
