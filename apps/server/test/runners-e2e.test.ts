@@ -2,7 +2,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { signalProcessGroup } from "@staple/adapter-kit";
+import { isProcessGroupAlive, signalProcessGroup } from "@staple/adapter-kit";
 import { httpJson, startServerProcess, type ServerProcess } from "./helpers/server-process.js";
 import { startRunnerProcess, type RunnerProcess } from "./helpers/runner-process.js";
 import { waitFor } from "./helpers/test-server.js";
@@ -36,8 +36,8 @@ afterAll(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 }, 60_000);
 
-async function runner(labels: string[], args: string[] = []) {
-  const r = await startRunnerProcess({ url: server.url, token, labels, args });
+async function runner(labels: string[], args: string[] = [], home?: string) {
+  const r = await startRunnerProcess({ url: server.url, token, labels, args, home });
   runners.push(r);
   return r;
 }
@@ -177,7 +177,7 @@ describe("staple runner executes runs end to end", () => {
     expect((await getRun(runId)).status).toBe("cancelled");
   }, 60_000);
 
-  it("a runner SIGKILLed mid-run: the run ends failed/process_lost once and its single retry runs on a second runner", async () => {
+  it("a runner SIGKILLed mid-run: the run ends failed/process_lost once, the runner restarted on its home stops the agent it left running, and the single retry runs there", async () => {
     const first = await runner(["crash"]);
     const mark = path.join(dir, "first-attempt");
     const script = `const fs = require("fs"); if (fs.existsSync(process.env.MARK)) { console.log("retry ran"); } else { fs.writeFileSync(process.env.MARK, String(process.pid)); console.log("first attempt"); setTimeout(() => {}, 20000); }`;
@@ -185,12 +185,19 @@ describe("staple runner executes runs end to end", () => {
     const runId = await wake(agent.id);
     await waitFor("first attempt printing", async () => (await logText(runId)).includes("first attempt"), 20_000, 100);
     const spawn = (await events(runId)).find((e) => e.eventType === "runner.spawn");
-    if (typeof spawn?.payload?.processGroupId === "number") groups.push(spawn.payload.processGroupId);
+    const orphanGroup = spawn?.payload?.processGroupId;
+    expect(orphanGroup, JSON.stringify(spawn)).toEqual(expect.any(Number));
+    groups.push(orphanGroup as number);
     await first.kill();
+    // The agent outlives its runner (its own process group).
+    expect(isProcessGroupAlive(orphanGroup as number)).toBe(true);
 
     const lost = await waitDone(runId, 30_000);
     expect(lost).toMatchObject({ status: "failed", errorCode: "process_lost" });
-    const second = await runner(["crash"]);
+    // Restarted on the same home, the runner stops what its previous life left running before it claims.
+    const second = await runner(["crash"], [], first.home);
+    expect(isProcessGroupAlive(orphanGroup as number)).toBe(false);
+    expect(second.output()).toContain(`Stopped process group ${orphanGroup} of run ${runId}`);
     const listRuns = async () =>
       (await httpJson(server.url, "GET", `/api/companies/${companyId}/heartbeat-runs?agentId=${agent.id}`)).body as Array<{
         id: string;

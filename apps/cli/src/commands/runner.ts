@@ -9,6 +9,7 @@ import { RUNNER_ADAPTERS } from "../runner/adapters.js";
 import { RunnerApi, RunnerRequestError } from "../runner/api.js";
 import { detectAdapterTypes } from "../runner/detect.js";
 import { runLoop } from "../runner/loop.js";
+import { stopOrphans } from "../runner/orphans.js";
 
 const usage = `Usage: staple runner [--token <runner token>] [--label <label>]... [--name <name>]
                     [--max-runs <n>] [--drain-grace <seconds>] [--claim-wait <ms>] [--once]
@@ -21,7 +22,8 @@ streams their log and events back and reports how they ended. Heartbeats renew t
 stop runs the server cancelled. On SIGTERM or SIGINT it drains: no more claims, running runs get
 --drain-grace to finish, the rest are aborted (the server retries each once), then it exits.
 
-Workspaces live under the runner's home: $STAPLE_RUNNER_HOME, else <STAPLE_HOME or ~/.staple>/runner
+Agents a killed runner left running on the same home are stopped at start (their runs were lost to
+the server, which retries them once). Workspaces live under the runner's home: $STAPLE_RUNNER_HOME, else <STAPLE_HOME or ~/.staple>/runner
 (a run's cwd is <runner home>/agents/<agent id>/workspace unless the agent's adapter config names one).
 
 Options:
@@ -58,6 +60,9 @@ const start: Subcommand = {
     const labels = (parsed.values.label as string[] | undefined) ?? [];
     const baseUrl = normalizeBaseUrl(ctx.globals.api || ctx.env.STAPLE_API_URL || DEFAULT_API_URL);
     const home = path.resolve(ctx.env.STAPLE_RUNNER_HOME || path.join(ctx.env.STAPLE_HOME || path.join(os.homedir(), ".staple"), "runner"));
+    // Agents a previous runner on this home left running (it was killed) are stopped before anything
+    // is claimed: their runs are the server's to retry, their output goes nowhere.
+    await stopOrphans(home, { note: (message) => ctx.note(message) });
     const api = new RunnerApi(baseUrl, token);
     const adapterTypes = detectAdapterTypes(ctx.env.PATH).filter((type) => type in RUNNER_ADAPTERS);
     let runner: Awaited<ReturnType<RunnerApi["register"]>>;

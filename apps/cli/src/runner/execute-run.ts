@@ -4,6 +4,7 @@ import { secretPrefixStart } from "@staple/server/dist/runs/secret-holdback.js";
 import { installSkill } from "@staple/server/dist/runs/skill.js";
 import { type ExecutionPacket, type RunnerApi, RunnerRequestError } from "./api.js";
 import { createLogSender } from "./log-sender.js";
+import { forgetRun, recordSpawn } from "./orphans.js";
 
 /** stdout/stderr excerpts sent with the finish (as a server keeps them). */
 const EXCERPT_MAX_BYTES = 32 * 1024;
@@ -98,12 +99,18 @@ export async function executePacket(packet: ExecutionPacket, deps: RunDeps, cont
           ],
         }),
       onMeta: (meta) => sendEvents({ events: [{ eventType: "adapter.invoke", message: "adapter invocation", payload: redactJson(meta) }] }),
-      onSpawn: (info) => sendEvents({ events: [], spawn: { ...info, hostname: deps.hostname } }),
+      onSpawn: (info) => {
+        // Recorded so a runner restarted after a crash stops this group if it outlives us (orphans.ts).
+        recordSpawn(deps.home, { runId, pgid: info.processGroupId ?? info.pid }, deps.note);
+        return sendEvents({ events: [], spawn: { ...info, hostname: deps.hostname } });
+      },
     };
     result = await adapter.execute(ctx, controller.signal);
   } catch (thrown) {
     error = redact(thrown instanceof Error ? thrown.message : String(thrown ?? "adapter threw"));
   }
+  // The adapter returned: it has stopped (or reaped) its process group.
+  forgetRun(deps.home, runId);
   for (const stream of ["stdout", "stderr"] as const) {
     if (held[stream]) record(stream, redact(held[stream]));
     held[stream] = "";
