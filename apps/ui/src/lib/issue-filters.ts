@@ -1,4 +1,5 @@
 import type { Issue } from "../api/types.js";
+import type { IssueListFilters } from "./query-keys.js";
 import { ALL_ISSUE_STATUSES, BOARD_COLUMNS, OPEN_ISSUE_STATUSES } from "./status.js";
 
 /**
@@ -41,6 +42,26 @@ export function readIssueView(params: URLSearchParams): IssueView {
     q: params.get("q") ?? "",
     sort: (SORT_KEYS as readonly string[]).includes(sort ?? "") ? (sort as SortKey) : "updated",
     group: (GROUP_KEYS as readonly string[]).includes(group ?? "") ? (group as GroupKey) : "none",
+  };
+}
+
+/** Issues fetched per list request; paging, folding and the browser-side filters work over them. */
+export const ISSUE_FETCH_LIMIT = 1000;
+
+/**
+ * What the list asks of the server for a view: the statuses, and a single assignee or label (fewer
+ * rows over the wire); several are filtered in the browser, as the server takes one value each.
+ * The issues page and the boot prefetch (lib/boot-prefetch.ts) both use it, so their query keys match.
+ */
+export function issueListFilters(view: IssueView): IssueListFilters {
+  const one = (values: string[]) => (values.length === 1 ? values[0] : undefined);
+  const assignee = one(view.assignee);
+  const label = one(view.label);
+  return {
+    status: statusFilterValues(view.status).join(",") || undefined,
+    assigneeAgentId: assignee === NONE ? "null" : assignee,
+    labelId: label === NONE ? undefined : label,
+    limit: ISSUE_FETCH_LIMIT,
   };
 }
 

@@ -19,6 +19,8 @@ import {
   applyIssueView,
   GROUP_KEYS,
   groupIssues,
+  ISSUE_FETCH_LIMIT,
+  issueListFilters,
   NONE,
   readIssueView,
   SORT_KEYS,
@@ -37,8 +39,6 @@ import { ALL_ISSUE_STATUSES, BOARD_COLUMNS, groupByStatus, humanize, OPEN_ISSUE_
 
 export { statusFilterValues };
 
-/** The server returns at most 1000 issues per request; the page renders PAGE_SIZE of them. */
-const FETCH_LIMIT = 1000;
 /** Cards a board column shows at first and adds per "Show more" (a column is never cut off for good). */
 const BOARD_COLUMN_CARDS = 20;
 const BOARD_COLUMN_MORE = 50;
@@ -69,19 +69,7 @@ export function IssuesPage() {
   const api = useApi();
   const labels = useQuery(queries.labels(api, company.id)).data ?? [];
   const projects = useQuery(catalogQueries.projects(api, company.id)).data ?? [];
-  // A single assignee or label is also asked of the server (fewer rows over the wire); several
-  // are filtered here, as the server takes one value each.
-  const one = (values: string[]) => (values.length === 1 ? values[0] : undefined);
-  const assigneeParam = one(view.assignee);
-  const labelParam = one(view.label);
-  const issues = useQuery(
-    queries.issues(api, company.id, {
-      status: statuses.join(",") || undefined,
-      assigneeAgentId: assigneeParam === NONE ? "null" : assigneeParam,
-      labelId: labelParam === NONE ? undefined : labelParam,
-      limit: FETCH_LIMIT,
-    }),
-  );
+  const issues = useQuery(queries.issues(api, company.id, issueListFilters(view)));
   const shown = useMemo(() => applyIssueView(issues.data ?? [], { ...view, q: searchText.trim() }), [issues.data, view, searchText]);
   // Look-alike floods are folded before paging, so one fold takes one row of a page.
   const current = useMemo(() => paginate(foldSimilar(shown), page), [shown, page]);
@@ -224,7 +212,7 @@ export function IssuesPage() {
                   from={current.from}
                   to={current.to}
                   total={current.total}
-                  capped={(issues.data?.length ?? 0) >= FETCH_LIMIT}
+                  capped={(issues.data?.length ?? 0) >= ISSUE_FETCH_LIMIT}
                 />
               ) : null}
             </>
