@@ -171,10 +171,14 @@ describe("a script agent following Paperclip's skill", () => {
     const { token } = await createAgentKey(t.current, agent.id);
     const issue = await createIssue(t.current, company.id, { assigneeAgentId: agent.id, status: "backlog" });
     const first = await t.current.post(`/api/issues/${issue.id}/comments`, { body: "one" });
-    await t.current.post(`/api/issues/${issue.id}/comments`, { body: "two" });
+    const second = await t.current.post(`/api/issues/${issue.id}/comments`, { body: "two" });
+    expect(second.status, JSON.stringify(second.body)).toBe(201);
     const newer = await t.current.get(`/api/issues/${issue.id}/comments?after=${first.body.id}&order=asc`, { token });
     expect(newer.status).toBe(200);
-    expect(newer.body.map((c: { body: string }) => c.body)).toEqual(["two"]);
+    expect(
+      newer.body.map((c: { body: string }) => c.body),
+      JSON.stringify({ first: first.body, second: second.body }),
+    ).toEqual(["two"]);
     expect((await t.current.get(`/api/issues/${issue.id}/comments/${first.body.id}`, { token })).body.body).toBe("one");
 
     const form = new FormData();

@@ -102,7 +102,7 @@ export function createAgentService(db: Database, companies: CompanyService, secr
 
   async function find(q: Queryable, id: string, lock = false): Promise<AgentRow | undefined> {
     if (!isUuid(id)) return undefined;
-    const [row] = await q.query<AgentRow>(`SELECT ${AGENT_COLUMNS} FROM agents WHERE id = $1${lock ? " FOR UPDATE" : ""}`, [id]);
+    const [row] = await q.query<AgentRow>(`SELECT ${AGENT_COLUMNS} FROM agents WHERE id = $1${lock ? " FOR NO KEY UPDATE" : ""}`, [id]);
     return row;
   }
 

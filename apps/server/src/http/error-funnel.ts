@@ -52,6 +52,6 @@ export function errorToResponse(
     case "23514":
       return { status: 422, body: { error: "Violates a data rule" } };
   }
-  logger.error("request failed", { ...context, err: error });
+  logger.error("request failed", { ...context, err: error, detail: (error as { detail?: string }).detail });
   return { status: 500, body: { error: "Internal server error" } };
 }

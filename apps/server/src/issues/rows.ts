@@ -94,7 +94,7 @@ export const ISSUE_REF_COLUMNS = "i.id, i.identifier, i.title, i.status, i.prior
  * (the caller answers 404), never a database error.
  */
 export async function findIssue(q: Queryable, idOrIdentifier: string, lock = false): Promise<IssueRow | undefined> {
-  const forUpdate = lock ? " FOR UPDATE" : "";
+  const forUpdate = lock ? " FOR NO KEY UPDATE" : "";
   if (isUuid(idOrIdentifier)) {
     const [row] = await q.query<IssueRow>(`SELECT ${ISSUE_COLUMNS} FROM issues WHERE id = $1${forUpdate}`, [idOrIdentifier]);
     return row;

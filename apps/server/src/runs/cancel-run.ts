@@ -48,7 +48,7 @@ export async function cancelRunInTx(q: Queryable, runId: string, spec: CancelSpe
       .join(", ")}, prev.status AS previous_status`,
   });
   const [run] = await q.query<RunRow & { previousStatus: string }>(
-    `WITH prev AS (SELECT id, status FROM heartbeat_runs WHERE id = $1 FOR UPDATE) ${update}`,
+    `WITH prev AS (SELECT id, status FROM heartbeat_runs WHERE id = $1 FOR NO KEY UPDATE) ${update}`,
     [runId, spec.reason, spec.errorCode, spec.stopReason],
   );
   if (!run) return undefined;

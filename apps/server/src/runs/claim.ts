@@ -20,6 +20,11 @@ export interface ClaimResult {
   claimed: RunRow[];
   /** Runs the claim gate cancelled (their issues may need their locks and deferred wakes handled). */
   cancelled: RunRow[];
+  /**
+   * A candidate was passed over because another transaction held its issue row (see the lock order
+   * below); it stays queued and the caller should try again shortly.
+   */
+  contended?: boolean;
 }
 
 /** The runner label an agent is bound to (`runtimeConfig.runner`), or null: servers execute its runs. */
@@ -58,6 +63,13 @@ interface Candidate {
  *
  * The issue's execution lock is stamped only when the run's agent is the assignee (lazy locking).
  *
+ * Lock order: the claim takes agent → runs → issues, while an issue write that wakes (a comment, a
+ * status change) takes issue → runs (it coalesces into the queued run). So the candidates' issue
+ * rows are taken with `SKIP LOCKED`, never waited for: a candidate whose issue another transaction
+ * holds is passed over (`contended`) and claimed by the next pass, instead of the two
+ * transactions deadlocking. Row locks are `FOR NO KEY UPDATE` (no key changes), so foreign-key
+ * checks of other writers (which take `FOR KEY SHARE`) do not wait on them.
+ *
  * Runner binding (docs/runners.md#binding-agents): a server never claims runs of an agent bound to
  * a runner label (they stay queued); a `forRunner` claim takes only such runs, stamps `runner_id`,
  * and takes at most `forRunner.max`. The binding is read under the agent row lock.
@@ -90,14 +102,15 @@ export async function claimQueuedRuns(
       runtimeConfig: unknown;
       adapterType: string;
       adapterConfig: unknown;
-    }>("SELECT id, company_id, status, name_key, runtime_config, adapter_type, adapter_config FROM agents WHERE id = $1 FOR UPDATE", [
-      agentId,
-    ]);
+    }>(
+      "SELECT id, company_id, status, name_key, runtime_config, adapter_type, adapter_config FROM agents WHERE id = $1 FOR NO KEY UPDATE",
+      [agentId],
+    );
     if (!agent) return { claimed: [], cancelled: [] };
     if ((NON_INVOKABLE_AGENT_STATUSES as readonly string[]).includes(agent.status)) {
       const cancelled: RunRow[] = [];
       const queued = await q.query<{ id: string }>(
-        "SELECT id FROM heartbeat_runs WHERE agent_id = $1 AND status = 'queued' FOR UPDATE SKIP LOCKED",
+        "SELECT id FROM heartbeat_runs WHERE agent_id = $1 AND status = 'queued' FOR NO KEY UPDATE SKIP LOCKED",
         [agentId],
       );
       for (const { id } of queued) {
@@ -118,7 +131,7 @@ export async function claimQueuedRuns(
     const { maxConcurrentRuns } = normalizeHeartbeatPolicy(agent.runtimeConfig);
     // A new statement after the row lock: its snapshot sees every claim committed before ours, so
     // the running count cannot be stale. Candidates and the count come from the same snapshot.
-    const candidates = await q.query<Candidate & { running: number }>(
+    let candidates = await q.query<Candidate & { running: number }>(
       `SELECT r.id, r.issue_id, r.context_snapshot, (i.id IS NOT NULL) AS issue_found, i.status AS issue_status, i.project_id,
               i.assignee_agent_id, coalesce(b.blocked, false) AS blocked,
               (SELECT count(*)::int FROM heartbeat_runs x WHERE x.agent_id = $1 AND x.status = 'running') AS running
@@ -134,12 +147,23 @@ export async function claimQueuedRuns(
                  CASE i.priority WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 WHEN 'low' THEN 3 ELSE 4 END,
                  r.created_at, r.id
         LIMIT $2
-        FOR UPDATE OF r SKIP LOCKED`,
+        FOR NO KEY UPDATE OF r SKIP LOCKED`,
       [agentId, maxConcurrentRuns + CANDIDATE_MARGIN],
     );
     if (candidates.length === 0) return { claimed: [], cancelled: [] };
+    const issueIds = [...new Set(candidates.filter((c) => c.issueId && c.issueFound).map((c) => c.issueId!))];
+    let contended = false;
+    if (issueIds.length > 0) {
+      const held = await q.query<{ id: string }>("SELECT id FROM issues WHERE id = ANY($1::uuid[]) FOR NO KEY UPDATE SKIP LOCKED", [
+        issueIds,
+      ]);
+      const mine = new Set(held.map((h) => h.id));
+      contended = issueIds.some((id) => !mine.has(id));
+      if (contended) candidates = candidates.filter((c) => !(c.issueId && c.issueFound) || mine.has(c.issueId));
+      if (candidates.length === 0) return { claimed: [], cancelled: [], contended };
+    }
     let slots = Math.min(maxConcurrentRuns - candidates[0]!.running, forRunner ? forRunner.max : Number.POSITIVE_INFINITY);
-    if (slots <= 0) return { claimed: [], cancelled: [] };
+    if (slots <= 0) return { claimed: [], cancelled: [], contended };
 
     const toClaim: string[] = [];
     const cancelled: RunRow[] = [];
@@ -203,7 +227,7 @@ export async function claimQueuedRuns(
       toClaim.push(c.id);
       slots--;
     }
-    if (toClaim.length === 0) return { claimed: [], cancelled };
+    if (toClaim.length === 0) return { claimed: [], cancelled, contended };
 
     // One statement moves the runs to running with their lease, marks their wakes claimed, stamps
     // the issue lock for the assignee's runs (lazy locking: only if free) and marks the agent running.
@@ -228,6 +252,6 @@ export async function claimQueuedRuns(
        SELECT * FROM c`,
       [toClaim, owner, leaseMs, agent.nameKey, agentId, forRunner?.runnerId ?? null],
     );
-    return { claimed, cancelled };
+    return { claimed, cancelled, contended };
   });
 }

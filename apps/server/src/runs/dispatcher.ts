@@ -9,6 +9,9 @@ import type { RunRow } from "./rows.js";
  * process (enqueue, run end) and from other servers through NOTIFY; the periodic pass catches
  * anything a lost notification missed.
  */
+/** Delay of the extra pass after a claim passed over a candidate whose issue row was held. */
+const CONTENDED_RETRY_MS = 50;
+
 export function createDispatcher(res: RunEngineResources, start: (run: RunRow) => Promise<void>) {
   const inflight = new Map<string, Promise<void>>();
   const again = new Set<string>();
@@ -18,7 +21,16 @@ export function createDispatcher(res: RunEngineResources, start: (run: RunRow) =
   async function pass(agentId: string) {
     do {
       again.delete(agentId);
-      const { claimed, cancelled } = await claimQueuedRuns(res.db, agentId, res.instanceId, res.leaseMs, res.clock?.now() ?? new Date());
+      const { claimed, cancelled, contended } = await claimQueuedRuns(
+        res.db,
+        agentId,
+        res.instanceId,
+        res.leaseMs,
+        res.clock?.now() ?? new Date(),
+      );
+      // A candidate's issue was held by another transaction (claim.ts, lock order): one more pass
+      // shortly, when that transaction has most likely committed.
+      if (contended) setTimeout(() => poke(agentId), CONTENDED_RETRY_MS).unref();
       for (const run of cancelled) {
         for (const other of (run as RunRow & { promotedAgentIds?: string[] }).promotedAgentIds ?? []) if (other !== agentId) poke(other);
       }

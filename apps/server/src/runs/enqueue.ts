@@ -168,7 +168,7 @@ async function coalesceInto(q: Queryable, runId: string, context: WakeContext): 
 export function createWakeupEnqueuer(db: Database) {
   async function enqueueIn(q: Queryable, req: WakeupRequest): Promise<WakeupOutcome> {
     const [agent] = await q.query<AgentFacts>(
-      `SELECT id, company_id, name_key, status, runtime_config FROM agents WHERE id = $1${req.context?.issueId || req.payload?.issueId ? "" : " FOR UPDATE"}`,
+      `SELECT id, company_id, name_key, status, runtime_config FROM agents WHERE id = $1${req.context?.issueId || req.payload?.issueId ? "" : " FOR NO KEY UPDATE"}`,
       [req.agentId],
     );
     if (!agent) throw notFound("Agent not found");
@@ -257,7 +257,7 @@ export function createWakeupEnqueuer(db: Database) {
     }
 
     const [issue] = await q.query<{ id: string; status: string; assigneeAgentId: string | null; executionRunId: string | null }>(
-      "SELECT id, status, assignee_agent_id, execution_run_id FROM issues WHERE id = $1 AND company_id = $2 FOR UPDATE",
+      "SELECT id, status, assignee_agent_id, execution_run_id FROM issues WHERE id = $1 AND company_id = $2 FOR NO KEY UPDATE",
       [issueId, agent.companyId],
     );
     if (!issue) return skip("issue_execution_issue_not_found", req.payload, null);
@@ -346,7 +346,7 @@ export function createWakeupEnqueuer(db: Database) {
       case "defer": {
         const [existing] = await q.query<{ id: string; payload: unknown }>(
           `SELECT id, payload FROM agent_wakeup_requests WHERE agent_id = $1 AND issue_id = $2 AND status = 'deferred_issue_execution'
-            ORDER BY requested_at LIMIT 1 FOR UPDATE`,
+            ORDER BY requested_at LIMIT 1 FOR NO KEY UPDATE`,
           [agent.id, issueId],
         );
         if (existing) {

@@ -80,7 +80,7 @@ export async function reapExpiredLeases(res: RunEngineResources, opts: { foreign
     await db.tx(async (q) => {
       const [run] = await q.query<RunRow>(
         `SELECT ${RUN_COLUMNS} FROM heartbeat_runs WHERE id = $1 AND status = 'running' AND lease_owner IS DISTINCT FROM $2
-            AND (lease_expires_at IS NULL OR lease_expires_at < now() OR $3::boolean) FOR UPDATE SKIP LOCKED`,
+            AND (lease_expires_at IS NULL OR lease_expires_at < now() OR $3::boolean) FOR NO KEY UPDATE SKIP LOCKED`,
         [candidate.id, res.instanceId, Boolean(opts.foreignOwnersToo)],
       );
       if (!run) return;

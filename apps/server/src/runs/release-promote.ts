@@ -33,7 +33,7 @@ export async function releaseIssueExecutionAndPromote(q: Queryable, run: { id: s
       assigneeAgentId: string | null;
       executionRunId: string | null;
       checkoutRunId: string | null;
-    }>("SELECT id, company_id, status, assignee_agent_id, execution_run_id, checkout_run_id FROM issues WHERE id = $1 FOR UPDATE", [
+    }>("SELECT id, company_id, status, assignee_agent_id, execution_run_id, checkout_run_id FROM issues WHERE id = $1 FOR NO KEY UPDATE", [
       issueId,
     ]);
     if (!issue) continue;
@@ -64,7 +64,7 @@ async function promoteDeferredWake(
     `SELECT w.id, w.agent_id, w.source, w.trigger_detail, w.payload, w.requested_by_actor_type, a.status AS agent_status, a.name_key AS agent_name_key
        FROM agent_wakeup_requests w JOIN agents a ON a.id = w.agent_id
       WHERE w.issue_id = $1 AND w.status = 'deferred_issue_execution'
-      ORDER BY w.requested_at, w.id FOR UPDATE OF w`,
+      ORDER BY w.requested_at, w.id FOR NO KEY UPDATE OF w`,
     [issue.id],
   );
   for (const wake of deferred) {

@@ -127,6 +127,6 @@ export type RunRowCheck = Assert<RowMatches<RunRow, ColumnsOf<typeof RUN_ROW>>>;
 
 export async function findRun(q: Queryable, id: string, lock = false): Promise<RunRow | undefined> {
   if (!isUuid(id)) return undefined;
-  const [row] = await q.query<RunRow>(`SELECT ${RUN_COLUMNS} FROM heartbeat_runs WHERE id = $1${lock ? " FOR UPDATE" : ""}`, [id]);
+  const [row] = await q.query<RunRow>(`SELECT ${RUN_COLUMNS} FROM heartbeat_runs WHERE id = $1${lock ? " FOR NO KEY UPDATE" : ""}`, [id]);
   return row;
 }

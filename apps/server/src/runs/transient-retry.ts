@@ -133,7 +133,7 @@ export async function promoteDueScheduledRetries(db: Database, now: Date): Promi
          FROM heartbeat_runs r LEFT JOIN issues i ON i.id = r.issue_id
         WHERE r.status = 'scheduled_retry' AND r.scheduled_retry_at <= $1
         ORDER BY r.scheduled_retry_at, r.id LIMIT ${PROMOTE_BATCH}
-        FOR UPDATE OF r SKIP LOCKED`,
+        FOR NO KEY UPDATE OF r SKIP LOCKED`,
       [now.toISOString()],
     );
     const promote: string[] = [];

@@ -62,7 +62,7 @@ export async function moveInlineSecrets(db: Database, keyring: Keyring): Promise
   for (const { id } of candidates) {
     moved += await db.tx(async (q) => {
       const [agent] = await q.query<{ id: string; companyId: string; urlKey: string | null; name: string; adapterConfig: Json }>(
-        "SELECT id, company_id, url_key, name, adapter_config FROM agents WHERE id = $1 FOR UPDATE",
+        "SELECT id, company_id, url_key, name, adapter_config FROM agents WHERE id = $1 FOR NO KEY UPDATE",
         [id],
       );
       if (!agent) return 0;

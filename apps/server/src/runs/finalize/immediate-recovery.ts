@@ -27,7 +27,7 @@ export function immediateRecoveryStep(enqueuer: WakeupEnqueuer): FinalizeStep {
       const [issue] = await ctx.q.query<StrandedIssue & { assigneeUserId: string | null; agentStatus: string }>(
         `SELECT i.id, i.company_id, i.identifier, i.status, i.priority, i.project_id, i.goal_id, i.assignee_agent_id,
                 i.assignee_user_id, i.created_by_agent_id, i.origin_kind, a.status AS agent_status
-           FROM issues i JOIN agents a ON a.id = $2 WHERE i.id = $1 FOR UPDATE OF i`,
+           FROM issues i JOIN agents a ON a.id = $2 WHERE i.id = $1 FOR NO KEY UPDATE OF i`,
         [run.issueId, run.agentId],
       );
       if (

@@ -22,7 +22,7 @@ export const runtimeTotalsStep: FinalizeStep = {
     // retry locks the agent row first (enqueue) and then reaches this upsert; taking the agent row
     // here too keeps every finalization in the order agents → agent_runtime_state, so two runs of one
     // agent finishing together wait for each other instead of deadlocking.
-    await q.query("SELECT 1 FROM agents WHERE id = $1 FOR UPDATE", [agent.id]);
+    await q.query("SELECT 1 FROM agents WHERE id = $1 FOR NO KEY UPDATE", [agent.id]);
     await q.query(
       `INSERT INTO agent_runtime_state (agent_id, company_id, adapter_type, session_id, last_run_id, last_run_status, last_error,
          total_input_tokens, total_output_tokens, total_cached_input_tokens, total_cost_cents, total_runs)

@@ -199,7 +199,7 @@ export async function reconcileStrandedAssignedIssues(
     if (actions >= RECONCILE_ACTION_LIMIT) break;
     actions++;
     const applied = await db.tx(async (q) => {
-      await q.query("SELECT id FROM issues WHERE id = $1 FOR UPDATE", [row.id]);
+      await q.query("SELECT id FROM issues WHERE id = $1 FOR NO KEY UPDATE", [row.id]);
       const [fresh] = await q.query<FactsRow>(`${FACTS_SQL} AND i.id = $1`, [row.id]);
       if (!fresh) return null;
       const facts = toFacts(fresh);
