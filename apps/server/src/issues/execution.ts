@@ -17,7 +17,9 @@ import { liveRunSql, openBlockerIdsSql } from "../db/predicates.js";
 export async function clearExecutionRunIfTerminal(q: Queryable, issueId: string): Promise<IssueRow | undefined> {
   const issue = await findIssue(q, issueId, true);
   if (!issue?.executionRunId) return issue;
-  const [run] = await q.query<{ status: string }>("SELECT status FROM heartbeat_runs WHERE id = $1 FOR NO KEY UPDATE", [issue.executionRunId]);
+  const [run] = await q.query<{ status: string }>("SELECT status FROM heartbeat_runs WHERE id = $1 FOR NO KEY UPDATE", [
+    issue.executionRunId,
+  ]);
   if (run && (EXECUTION_PATH_RUN_STATUSES as readonly string[]).includes(run.status)) return issue;
   return (await releaseIfHeldBy(q, issue.id, issue.executionRunId)) ?? issue;
 }
