@@ -12,7 +12,12 @@ export interface Queryable {
 
 export interface Database extends Queryable {
   readonly kind: "embedded" | "postgres";
-  /** Runs `fn` in a transaction; commits when it resolves, rolls back when it throws. Not re-entrant. */
+  /**
+   * Runs `fn` in a transaction; commits when it resolves, rolls back when it throws. Not re-entrant.
+   * On Postgres, a transaction aborted as the victim of a deadlock or a serialization conflict is
+   * rolled back and `fn` runs again (at most 3 attempts in all): effects of `fn` outside the
+   * database must be idempotent or happen after commit.
+   */
   tx<T>(fn: (q: Queryable) => Promise<T>): Promise<T>;
   /** Runs a multi-statement script (migrations) outside the camelCase row mapping. */
   exec(sql: string): Promise<void>;
@@ -47,6 +52,12 @@ export function camelRows<T>(rows: readonly Row[]): T[] {
     out[i] = dst as T;
   }
   return out;
+}
+
+/** Deadlock (40P01) or serialization failure (40001): Postgres rolled the transaction back; it may run again. */
+export function isTransactionConflict(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === "40P01" || code === "40001";
 }
 
 /** Postgres error codes the domain layer reacts to. */

@@ -1,5 +1,5 @@
 import pg from "pg";
-import { camelRows, type Database, type Queryable, type Row } from "./database.js";
+import { camelRows, isTransactionConflict, type Database, type Queryable, type Row } from "./database.js";
 
 // int8 -> number (see embedded.ts); timestamps stay Date objects in both drivers.
 pg.types.setTypeParser(20, (value: string) => Number(value));
@@ -16,6 +16,9 @@ export interface PostgresOptions {
  * drops, reconnect with a bounded backoff; notifications sent while disconnected are lost, which
  * callers tolerate because every consumer also has a periodic pass that finds the same work.
  */
+/** Attempts of one transaction that Postgres aborts for a conflict with another (see `tx`). */
+const TX_ATTEMPTS = 3;
+
 async function listenWithReconnect(
   options: PostgresOptions,
   channel: string,
@@ -84,23 +87,35 @@ export async function openPostgres(options: PostgresOptions): Promise<Database> 
     kind: "postgres",
     query,
     async tx(fn) {
-      const conn = await pool.connect();
-      const q: Queryable = {
-        async query<T>(sql: string, params?: readonly unknown[]) {
-          const result = await conn.query<Row>(sql, params as unknown[] | undefined);
-          return camelRows<T>(result.rows);
-        },
+      const once = async () => {
+        const conn = await pool.connect();
+        const q: Queryable = {
+          async query<T>(sql: string, params?: readonly unknown[]) {
+            const result = await conn.query<Row>(sql, params as unknown[] | undefined);
+            return camelRows<T>(result.rows);
+          },
+        };
+        try {
+          await conn.query("BEGIN");
+          const value = await fn(q);
+          await conn.query("COMMIT");
+          return value;
+        } catch (error) {
+          await conn.query("ROLLBACK").catch(() => {});
+          throw error;
+        } finally {
+          conn.release();
+        }
       };
-      try {
-        await conn.query("BEGIN");
-        const value = await fn(q);
-        await conn.query("COMMIT");
-        return value;
-      } catch (error) {
-        await conn.query("ROLLBACK").catch(() => {});
-        throw error;
-      } finally {
-        conn.release();
+      // Postgres aborts one transaction of a deadlock (or a serialization conflict) and rolls it
+      // back whole; the other goes on. The aborted one is run again, a bounded number of times.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await once();
+        } catch (error) {
+          if (attempt >= TX_ATTEMPTS || !isTransactionConflict(error)) throw error;
+          await new Promise((r) => setTimeout(r, 5 + Math.random() * 20 * attempt));
+        }
       }
     },
     async exec(sql) {

@@ -1,3 +1,4 @@
+import { isTransactionConflict } from "../db/database.js";
 import type { RunStatus } from "@staple/contracts";
 import fs from "node:fs";
 import path from "node:path";
@@ -39,12 +40,6 @@ class WorkspacePreparationFailed extends Error {
 
 /** How often one finalization is attempted when Postgres aborts it for a deadlock or serialization conflict. */
 const FINALIZE_ATTEMPTS = 3;
-
-/** Postgres aborted the transaction for a conflict with another one (deadlock, serialization): retryable. */
-function isTransactionConflict(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  return code === "40P01" || code === "40001";
-}
 
 /** lastOutput* columns are written at most this often while a run streams output. */
 const OUTPUT_FLUSH_MS = 60_000;
