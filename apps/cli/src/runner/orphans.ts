@@ -1,7 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
-import { isProcessGroupAlive, signalProcessGroup } from "@staple/adapter-kit";
-import { groupBelongsToRun, scanProcessGroups } from "@staple/server/dist/runs/recovery/detached-process.js";
+import { groupBelongsToRun, scanProcessGroups, stopRunGroup } from "@staple/server/dist/runs/recovery/detached-process.js";
 
 /**
  * Agent processes that outlived the runner that started them.
@@ -90,14 +89,7 @@ export async function stopOrphans(home: string, opts: { graceMs?: number; note?:
         forgetRun(home, record.runId);
         return undefined;
       }
-      signalProcessGroup(record.pgid, "SIGTERM");
-      let signal: OrphanStop["signal"] = "SIGTERM";
-      const deadline = Date.now() + (opts.graceMs ?? ORPHAN_STOP_GRACE_MS);
-      while (isProcessGroupAlive(record.pgid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-      if (isProcessGroupAlive(record.pgid) && groupBelongsToRun(record.pgid, record.runId)) {
-        signalProcessGroup(record.pgid, "SIGKILL");
-        signal = "SIGKILL";
-      }
+      const signal = await stopRunGroup(record.pgid, record.runId, opts.graceMs ?? ORPHAN_STOP_GRACE_MS);
       forgetRun(home, record.runId);
       opts.note?.(`Stopped process group ${record.pgid} of run ${record.runId} (${signal}): it outlived the runner that started it`);
       return { ...record, signal };

@@ -90,6 +90,23 @@ function ownedByOtherLiveServer(leaseOwner: string | null, instanceId: string): 
   }
 }
 
+/**
+ * Stops process group `pgid`, already verified to be run `runId`'s (groupBelongsToRun): SIGTERM,
+ * then SIGKILL when it still lives after `graceMs` and still belongs to the run (checked again, so
+ * a group id recycled meanwhile is left alone). Resolves with the last signal sent. Also used by
+ * `staple runner` for the agents a killed runner left behind (apps/cli/src/runner/orphans.ts).
+ */
+export async function stopRunGroup(pgid: number, runId: string, graceMs: number): Promise<"SIGTERM" | "SIGKILL"> {
+  signalProcessGroup(pgid, "SIGTERM");
+  const deadline = Date.now() + graceMs;
+  while (isProcessGroupAlive(pgid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  if (isProcessGroupAlive(pgid) && groupBelongsToRun(pgid, runId)) {
+    signalProcessGroup(pgid, "SIGKILL");
+    return "SIGKILL";
+  }
+  return "SIGTERM";
+}
+
 export interface StopOutcome {
   runId: string;
   pgid: number;
@@ -115,14 +132,7 @@ export async function stopDetachedRunProcess(
   const pgid = run.processGroupId ?? run.processPid;
   if (!pgid || pgid <= 1 || ownedByOtherLiveServer(run.leaseOwner, opts.instanceId)) return undefined;
   if (!groupBelongsToRun(pgid, runId)) return undefined;
-  signalProcessGroup(pgid, "SIGTERM");
-  let signal: StopOutcome["signal"] = "SIGTERM";
-  const deadline = Date.now() + (opts.graceMs ?? DETACHED_STOP_GRACE_MS);
-  while (isProcessGroupAlive(pgid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-  if (isProcessGroupAlive(pgid) && groupBelongsToRun(pgid, runId)) {
-    signalProcessGroup(pgid, "SIGKILL");
-    signal = "SIGKILL";
-  }
+  const signal = await stopRunGroup(pgid, runId, opts.graceMs ?? DETACHED_STOP_GRACE_MS);
   opts.logger?.warn("stopped the detached process group of a finished run", { runId, pgid, signal });
   await appendRunEvent(db, runId, {
     eventType: "lifecycle",
