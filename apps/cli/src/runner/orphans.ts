@@ -1,6 +1,11 @@
 import fs from "node:fs";
 import path from "node:path";
-import { groupBelongsToRun, scanProcessGroups, stopRunGroup } from "@staple/server/dist/runs/recovery/detached-process.js";
+import {
+  DETACHED_STOP_GRACE_MS,
+  groupBelongsToRun,
+  scanProcessGroups,
+  stopRunGroup,
+} from "@staple/server/dist/runs/recovery/detached-process.js";
 
 /**
  * Agent processes that outlived the runner that started them.
@@ -17,9 +22,6 @@ import { groupBelongsToRun, scanProcessGroups, stopRunGroup } from "@staple/serv
  * (a stranger's group) is never touched. Without /proc (not Linux) nothing can be proved and nothing
  * is killed; the record is kept for a later start on a machine that can tell.
  */
-
-/** SIGTERM first; SIGKILL when the group still lives this long after. */
-export const ORPHAN_STOP_GRACE_MS = 2_000;
 
 export interface SpawnRecord {
   runId: string;
@@ -89,7 +91,7 @@ export async function stopOrphans(home: string, opts: { graceMs?: number; note?:
         forgetRun(home, record.runId);
         return undefined;
       }
-      const signal = await stopRunGroup(record.pgid, record.runId, opts.graceMs ?? ORPHAN_STOP_GRACE_MS);
+      const signal = await stopRunGroup(record.pgid, record.runId, opts.graceMs ?? DETACHED_STOP_GRACE_MS);
       forgetRun(home, record.runId);
       opts.note?.(`Stopped process group ${record.pgid} of run ${record.runId} (${signal}): it outlived the runner that started it`);
       return { ...record, signal };

@@ -1,4 +1,3 @@
-import { isTransactionConflict } from "../db/database.js";
 import type { RunStatus } from "@staple/contracts";
 import fs from "node:fs";
 import path from "node:path";
@@ -38,9 +37,6 @@ class WorkspacePreparationFailed extends Error {
   }
 }
 
-/** How often one finalization is attempted when Postgres aborts it for a deadlock or serialization conflict. */
-const FINALIZE_ATTEMPTS = 3;
-
 /** lastOutput* columns are written at most this often while a run streams output. */
 const OUTPUT_FLUSH_MS = 60_000;
 
@@ -77,21 +73,14 @@ export function createRunExecutor(res: RunEngineResources, registry: ExecutionRe
     const pokes = new Set<string>();
     let finalStatus: RunStatus = fc.outcome.status;
     try {
-      // A deadlock or serialization failure rolls the whole transaction back, so running the
-      // steps again is safe; bounded, and anything else goes to the plain failure below.
-      for (let attempt = 1; ; attempt++) {
-        try {
-          await db.tx(async (q) => {
-            const ctx: FinalizeContext = { ...fc, q, transitioned: false, finalRun: null, pokes };
-            await runFinalizeSteps(res.finalizeSteps, ctx);
-            finalStatus = ctx.finalRun?.status ?? "cancelled";
-          });
-          break;
-        } catch (error) {
-          if (attempt >= FINALIZE_ATTEMPTS || !isTransactionConflict(error)) throw error;
-          logger.warn("run finalization retried after a transaction conflict", { runId: run.id, attempt });
-        }
-      }
+      // A deadlock or serialization victim is run again by db.tx (the steps only write to the
+      // database and collect pokes, which a second attempt may add again harmlessly); anything
+      // else goes to the plain failure below.
+      await db.tx(async (q) => {
+        const ctx: FinalizeContext = { ...fc, q, transitioned: false, finalRun: null, pokes };
+        await runFinalizeSteps(res.finalizeSteps, ctx);
+        finalStatus = ctx.finalRun?.status ?? "cancelled";
+      });
     } catch (error) {
       // A bug in a step must not strand the run: fail it plainly and release what it held.
       logger.error("run finalization failed", { runId: run.id, err: error });
