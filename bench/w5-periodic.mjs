@@ -367,14 +367,14 @@ async function seed(db, { issues, agents, runsPerIssue, stranded }) {
   );
   if (counts.strandedOnPaused !== 0) throw new Error("seed layout put a stranded issue on a paused agent");
   const strand = async () => {
-    // The latest run of each stranded issue becomes a failure that scheduled no retry and left
-    // nothing pending: the reconciliation must requeue the issue (todo: dispatch, in_progress:
+    // The latest run of each stranded issue becomes a failure (finished now) that scheduled no
+    // retry and left nothing pending: the reconciliation must requeue the issue (todo: dispatch, in_progress:
     // continuation).
     const [row] = await db
       .query(
         `WITH s AS (SELECT ${runId("n", "$2::int")} AS run_id FROM generate_series(1, $1::int) n WHERE ${kind("n")} = 'stranded')
        UPDATE heartbeat_runs r SET status = 'failed', error = 'Process exited with code 1', error_code = 'adapter_failed', exit_code = 1,
-              liveness_state = NULL, result_json = NULL, updated_at = now()
+              liveness_state = NULL, result_json = NULL, finished_at = now(), updated_at = now()
          FROM s WHERE r.id = s.run_id
        RETURNING 1`,
         [issues, runsPerIssue],

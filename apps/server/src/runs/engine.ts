@@ -24,7 +24,7 @@ import { findRun, type RunRow } from "./rows.js";
 import { reapExpiredLeases } from "./reaper.js";
 import { tickTimers } from "./timers.js";
 import { promoteDueScheduledRetries } from "./transient-retry.js";
-import { reconcileStrandedAssignedIssues } from "./recovery/stranded.js";
+import { createStrandedScanner } from "./recovery/stranded-scan.js";
 import { stopDetachedRunProcess, stopLeftoverRunProcesses } from "./recovery/detached-process.js";
 import { createRunnerRegistry } from "../runners/registry.js";
 import type { RunEngineResources } from "./resources.js";
@@ -119,6 +119,7 @@ export function createRunEngine(opts: RunEngineOptions) {
   /** Other modules' periodic work (routine schedules), run each pass with the engine's clock. */
   const periodicTasks: { name: string; run(now: Date): Promise<unknown> }[] = [];
   let passRunning: Promise<void> | undefined;
+  const stranded = createStrandedScanner();
   const unlisten: (() => Promise<void>)[] = [];
 
   async function periodicPass(startup = false) {
@@ -132,7 +133,7 @@ export function createRunEngine(opts: RunEngineOptions) {
       pokeAll(reaped.pokes);
       await promoteDueScheduledRetries(db, clock.now());
       await dispatcher.resumeQueued();
-      if (opts.recovery?.strandedReconciliation !== false) await reconcileStrandedAssignedIssues(db, enqueuer);
+      if (opts.recovery?.strandedReconciliation !== false) await stranded.pass(db, enqueuer);
       await res.executionWorkspaces?.cleanupClosed();
       await res.logStore.prune(clock.now());
       await createRunnerRegistry(db, { leaseMs: res.leaseMs }).sweepOffline();

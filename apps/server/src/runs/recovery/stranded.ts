@@ -18,10 +18,15 @@ export interface ReconcileResult {
   orphanBlockersAssigned: number;
   skipped: number;
   issueIds: string[];
+  /** What the pass probed: the database's time at its start (ISO 8601, UTC), the end of its slice, and whether it stopped at the action limit. */
+  scan: { startedAt: string; sliceEnd: string | null; truncated: boolean };
 }
 
 /** Actions applied per pass at most; the rest wait for the next pass (bounded work per tick). */
 export const RECONCILE_ACTION_LIMIT = 100;
+
+/** Open issues assigned to an agent: the predicate of issues_active_work_idx (migration 0022). */
+const ACTIVE_WORK_SQL = `i.status IN ${sqlList(ACTIVE_WORK_ISSUE_STATUSES)} AND i.assignee_agent_id IS NOT NULL AND i.hidden_at IS NULL`;
 
 /**
  * The facts of assigned open issues. Every candidate is probed for its latest run inside the
@@ -29,7 +34,7 @@ export const RECONCILE_ACTION_LIMIT = 100;
  * invokable agent, latest run not succeeded); the rest are counted by SUMMARY_SQL. Returning all
  * 10,000 rows of a large company was most of the pass's time (bench W5).
  */
-const CANDIDATES = `
+const candidates = (source: string) => `
   SELECT i.id, i.company_id, i.identifier, i.status, i.priority, i.project_id, i.goal_id, i.assignee_agent_id,
          i.created_by_agent_id, i.origin_kind, i.checkout_run_id, i.execution_run_id,
          ${invokableAgentSql("a")} AS agent_invokable,
@@ -38,24 +43,60 @@ const CANDIDATES = `
          EXISTS (SELECT 1 FROM agent_wakeup_requests w WHERE w.issue_id = i.id AND w.status = 'queued') AS has_queued_wake,
          lr.id AS run_id, lr.status AS run_status, lr.error AS run_error, lr.error_code AS run_error_code,
          lr.context_snapshot->>'retryReason' AS run_retry_reason, lr.liveness_state AS run_liveness_state
-    FROM issues i
+    FROM ${source} i
     JOIN agents a ON a.id = i.assignee_agent_id
     LEFT JOIN LATERAL (
       SELECT r.id, r.status, r.error, r.error_code, r.context_snapshot, r.liveness_state
         FROM heartbeat_runs r WHERE r.issue_id = i.id ORDER BY r.created_at DESC, r.id DESC LIMIT 1
     ) lr ON true
-   WHERE i.status IN ${sqlList(ACTIVE_WORK_ISSUE_STATUSES)} AND i.assignee_user_id IS NULL AND i.hidden_at IS NULL`;
+   WHERE ${ACTIVE_WORK_SQL} AND i.assignee_user_id IS NULL`;
 
 const ACTIONABLE = "agent_invokable AND NOT has_active_run AND NOT has_deferred_wake AND (run_status IS NULL OR run_status <> 'succeeded')";
 
+const CANDIDATES = candidates("issues");
 const FACTS_SQL = CANDIDATES;
 
 /**
- * One statement: the candidate scan runs once (materialized), the actionable rows come back as one
- * JSON array (camelCase keys) and the counts of the others as a JSON object.
+ * Which candidates a pass probes. `full`: every open agent-assigned issue (of one company when
+ * `companyId` is set). `changed`: only issues that may have changed since `since` (a database
+ * timestamp) plus the next `sliceSize` issues in id order after `after`, so a steady pass costs
+ * O(changes + slice) instead of O(open issues); see createStrandedScanner.
  */
-function passSql(companyFilter: boolean) {
-  return `WITH f AS MATERIALIZED (${CANDIDATES}${companyFilter ? " AND i.company_id = $1" : ""})
+export type StrandedScope = { kind: "full"; companyId?: string } | { kind: "changed"; since: string; after: string; sliceSize: number };
+
+const ZERO_UUID = "00000000-0000-0000-0000-000000000000";
+
+/**
+ * The issues a `changed` pass probes ($1 = since, $2 = after, $3 = slice size): the slice (the
+ * next open agent-assigned issues in id order, on issues_active_work_idx), plus issues updated
+ * since (per company, on issues_company_updated_idx), issues with a run that finished since
+ * (heartbeat_runs_issue_finished_idx) and issues of agents updated since (paused, resumed), looked
+ * up by id (an array, so the planner probes an index instead of scanning every issue to join a
+ * few hundred). Anything else that can strand an issue without touching those rows (a hold
+ * released, a budget raised) is met by the slice, which walks every open issue in turn.
+ */
+const CHANGED_SCOPE = `
+  slice AS MATERIALIZED (SELECT i.* FROM issues i WHERE ${ACTIVE_WORK_SQL} AND i.id > $2::uuid ORDER BY i.id LIMIT $3::int),
+  changed AS MATERIALIZED (
+    SELECT i.id FROM companies c
+      JOIN LATERAL (SELECT id FROM issues WHERE company_id = c.id AND hidden_at IS NULL AND updated_at > $1::timestamptz) i ON true
+    UNION SELECT r.issue_id FROM heartbeat_runs r WHERE r.issue_id IS NOT NULL AND r.finished_at IS NOT NULL AND r.finished_at > $1::timestamptz
+    UNION SELECT i.id FROM agents a JOIN issues i ON i.assignee_agent_id = a.id AND i.status IN ${sqlList(ACTIVE_WORK_ISSUE_STATUSES)}
+           WHERE a.updated_at > $1::timestamptz
+    EXCEPT SELECT id FROM slice),
+  pool AS (SELECT * FROM slice UNION ALL SELECT i.* FROM issues i WHERE i.id = ANY (ARRAY(SELECT id FROM changed)))`;
+
+/**
+ * One statement: the candidate scan runs once (materialized), the actionable rows come back as one
+ * JSON array (camelCase keys) and the counts of the others as a JSON object; also the database's
+ * time at the statement's start and, for a `changed` pass, the last id of its slice (null once the
+ * slice reached the end of the id space).
+ */
+function passSql(scope: StrandedScope) {
+  const changed = scope.kind === "changed";
+  const filter = !changed && scope.companyId ? " AND i.company_id = $1" : "";
+  const sliceEnd = changed ? "(SELECT id::text FROM slice ORDER BY id DESC LIMIT 1)" : "NULL::text";
+  return `WITH ${changed ? `${CHANGED_SCOPE}, ` : ""}f AS MATERIALIZED (${changed ? candidates("pool") : CANDIDATES}${filter})
     SELECT
       (SELECT coalesce(json_agg(json_build_object(
          'id', id, 'companyId', company_id, 'identifier', identifier, 'status', status, 'priority', priority,
@@ -72,7 +113,9 @@ function passSql(companyFilter: boolean) {
                           AND run_status = 'succeeded' AND run_liveness_state IN ('advanced', 'completed', 'blocked', 'needs_followup')),
          'successful', count(*) FILTER (WHERE agent_invokable AND NOT has_active_run AND NOT has_deferred_wake AND status = 'in_progress'
                           AND run_status = 'succeeded' AND (run_liveness_state IS NULL
-                          OR run_liveness_state NOT IN ('advanced', 'completed', 'blocked', 'needs_followup'))))::text FROM f) AS summary`;
+                          OR run_liveness_state NOT IN ('advanced', 'completed', 'blocked', 'needs_followup'))))::text FROM f) AS summary,
+      to_char(statement_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS started_at,
+      ${sliceEnd} AS slice_end`;
 }
 
 interface FactsRow {
@@ -143,8 +186,9 @@ function toFacts(r: FactsRow): StrandedFacts {
 export async function reconcileStrandedAssignedIssues(
   db: Database,
   enqueuer: WakeupEnqueuer,
-  opts: { companyId?: string } = {},
+  opts: { companyId?: string; scope?: StrandedScope } = {},
 ): Promise<ReconcileResult> {
+  const scope: StrandedScope = opts.scope ?? { kind: "full", companyId: opts.companyId };
   const result: ReconcileResult = {
     assignmentDispatched: 0,
     dispatchRequeued: 0,
@@ -155,9 +199,13 @@ export async function reconcileStrandedAssignedIssues(
     orphanBlockersAssigned: 0,
     skipped: 0,
     issueIds: [],
+    scan: { startedAt: "", sliceEnd: null, truncated: false },
   };
-  const params = opts.companyId ? [opts.companyId] : [];
-  const [pass] = await db.query<{ rows: string; summary: string }>(passSql(Boolean(opts.companyId)), params);
+  const params =
+    scope.kind === "changed" ? [scope.since, scope.after || ZERO_UUID, scope.sliceSize] : scope.companyId ? [scope.companyId] : [];
+  const [pass] = await db.query<{ rows: string; summary: string; startedAt: string; sliceEnd: string | null }>(passSql(scope), params);
+  result.scan.startedAt = pass!.startedAt;
+  result.scan.sliceEnd = pass!.sliceEnd;
   const rows = JSON.parse(pass!.rows) as FactsRow[];
   const summary = JSON.parse(pass!.summary) as { candidates: number; actionable: number; productive: number; successful: number };
   result.productiveContinuationObserved = summary!.productive;
@@ -196,7 +244,10 @@ export async function reconcileStrandedAssignedIssues(
         result.successfulContinuationObserved++;
         continue;
     }
-    if (actions >= RECONCILE_ACTION_LIMIT) break;
+    if (actions >= RECONCILE_ACTION_LIMIT) {
+      result.scan.truncated = true;
+      break;
+    }
     actions++;
     const applied = await db.tx(async (q) => {
       await q.query("SELECT id FROM issues WHERE id = $1 FOR NO KEY UPDATE", [row.id]);
