@@ -8,6 +8,7 @@ import { opencodeAdapter } from "@staple/adapter-opencode";
 import { cursorAdapter } from "@staple/adapter-cursor";
 import { acpAdapter } from "@staple/adapter-acp";
 import type { Database } from "./db/database.js";
+import { createEmbeddedMaintenance } from "./db/embedded-maintenance.js";
 import type { Logger } from "./logger.js";
 import { createLiveBus } from "./live/bus.js";
 import { createIssueExecutionService } from "./issues/execution.js";
@@ -110,6 +111,8 @@ export function createRuntime(db: Database, logger: Logger, opts: RuntimeOptions
     cancelSubtreeWork: (q, ids, reason, actor) => engine.cancelIssueWork(q, ids, reason, actor),
   });
   const routines = createRoutineModule({ db, logger, engine, issueHooks, serverSecret: opts.jwt.secret });
+  // PGlite has no autovacuum: the periodic pass does its work (db/embedded-maintenance.ts).
+  if (db.kind === "embedded") engine.addPeriodicTask("embedded-maintenance", createEmbeddedMaintenance(db, logger));
   const core = {
     ...domain,
     routines,

@@ -94,14 +94,14 @@ export function createIssueService(db: Database, companies: CompanyService, hook
 
     async list(actor: Actor, companyId: string, query: ListIssuesQuery) {
       const { sql, params } = listQuery(actor, companyId, query);
-      return db.query<IssueRow>(withIssueLabels(sql), params);
+      return db.query<IssueRow>(withIssueLabels(sql, ISSUE_COLUMNS), params);
     },
 
     /** The same list as JSON text built by the database (the list route's fast path: no row parsing). */
     async listJson(actor: Actor, companyId: string, query: ListIssuesQuery): Promise<string> {
       const { sql, params } = listQuery(actor, companyId, query);
       const [row] = await db.query<{ body: string }>(
-        jsonArraySql(withIssueLabels(sql), `${ISSUE_COLUMNS}, ${ISSUE_LABEL_COLUMNS}`),
+        jsonArraySql(withIssueLabels(sql, ISSUE_COLUMNS), `${ISSUE_COLUMNS}, ${ISSUE_LABEL_COLUMNS}`),
         params,
       );
       return row!.body;

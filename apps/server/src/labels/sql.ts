@@ -19,10 +19,21 @@ export const labelsJsonSql = (issueIdSql: string) =>
 export const ISSUE_LABEL_COLUMNS = "label_ids, labels";
 
 /**
- * Wraps an issue row query (selecting `id`) so each row also carries `label_ids` and `labels`.
- * The label lookups run in the outer select list, that is only for the rows the inner query
- * returns after its LIMIT, and a plain subquery scan keeps the inner order.
+ * Wraps an issue row query (selecting `id` and `columns`) so each row also carries `label_ids` and
+ * `labels`, in the inner query's order. The labels of the whole page are gathered by one grouped
+ * join (not a lookup per row: each per-row scan also asks the storage for the relation's size,
+ * which on the embedded database is a file-system call, about a third of a 1,000-row list's time).
  */
-export function withIssueLabels(rowQuery: string): string {
-  return `SELECT r.*, ${labelIdsSql("r.id")} AS label_ids, ${labelsJsonSql("r.id")} AS labels FROM (${rowQuery}) r`;
+export function withIssueLabels(rowQuery: string, columns: string): string {
+  const cols = columns
+    .split(",")
+    .map((c) => `r.${c.trim()}`)
+    .join(", ");
+  return `WITH page AS MATERIALIZED (SELECT q.*, row_number() OVER () AS page_ord FROM (${rowQuery}) q),
+    lb AS (SELECT il.issue_id, array_agg(l.id ORDER BY lower(l.name), l.id) AS label_ids,
+                  json_agg(${LABEL_JSON} ORDER BY lower(l.name), l.id) AS labels
+             FROM issue_labels il JOIN labels l ON l.id = il.label_id
+            WHERE il.issue_id = ANY (ARRAY(SELECT id FROM page)) GROUP BY il.issue_id)
+    SELECT ${cols}, coalesce(lb.label_ids, '{}'::uuid[]) AS label_ids, coalesce(lb.labels, '[]'::json) AS labels
+      FROM page r LEFT JOIN lb ON lb.issue_id = r.id ORDER BY r.page_ord`;
 }
