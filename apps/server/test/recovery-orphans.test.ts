@@ -111,10 +111,15 @@ describe("orphaned runs", () => {
       id,
     ]);
     await reapExpiredLeases(t.current.services.engine.resources);
-    const [lease] = await t.current.tdb.db.query<{ status: string; releasedAt: Date | null }>(
-      "SELECT status, released_at FROM environment_leases WHERE heartbeat_run_id = $1",
-      [id],
-    );
+    // The engine's own pass (every 500 ms here) may have reaped it first and still be finalizing
+    // (seen on Postgres under load): wait for whichever reaper did it to commit.
+    const lease = await waitFor("lease released", async () => {
+      const [row] = await t.current.tdb.db.query<{ status: string; releasedAt: Date | null }>(
+        "SELECT status, released_at FROM environment_leases WHERE heartbeat_run_id = $1",
+        [id],
+      );
+      return row?.status !== "active" ? row : undefined;
+    });
     expect(lease!.status).toBe("failed");
     expect(lease!.releasedAt).not.toBeNull();
   });
