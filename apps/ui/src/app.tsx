@@ -10,7 +10,7 @@ import { SignInScreen, SignOutButton } from "./components/sign-in.js";
 import { useSignedOut } from "./lib/auth.js";
 import { CompanyContext, useCompany, type CompanyCtx } from "./lib/company-context.js";
 import { LiveProvider, useLiveState } from "./lib/live-context.js";
-import { pageChunks } from "./lib/page-chunks.js";
+import { loadedPage, type PageChunk, pageChunks } from "./lib/page-chunks.js";
 import { PATHS, useRouteParams } from "./lib/routes.js";
 import { CommandPalette } from "./components/command-palette.js";
 import { Loading } from "./components/ui.js";
@@ -31,10 +31,28 @@ const AgentsPage = page(() => import("./pages/agents.js"), "AgentsPage");
 const ApprovalRoute = page(() => import("./pages/approvals.js"), "ApprovalRoute");
 const ApprovalsPage = page(() => import("./pages/approvals.js"), "ApprovalsPage");
 const CostsPage = page(() => import("./pages/costs.js"), "CostsPage");
-const DashboardPage = page(pageChunks.dashboard, "DashboardPage");
-const IssueRoute = page(pageChunks.issue, "IssueRoute");
-const IssuesPage = page(pageChunks.issues, "IssuesPage");
-const InboxPage = page(pageChunks.inbox, "InboxPage");
+/**
+ * A landing page (lib/page-chunks.ts): rendered lazily like the others, or at once when its chunk
+ * has loaded already (the boot prefetch starts it with the first requests), so the first render
+ * draws the page instead of a fallback and then the page. Chosen once per mount; each route has
+ * its own wrapper, so moving between them mounts the other page.
+ */
+type PageModule = Record<string, ComponentType>;
+function landing(chunk: PageChunk, name: string) {
+  return { chunk, name, lazy: page(pageChunks[chunk] as () => Promise<PageModule>, name) as ComponentType };
+}
+function LandingPage({ chunk, name, lazy: Lazy }: ReturnType<typeof landing>) {
+  const [Page] = useState<ComponentType>(() => (loadedPage(chunk) as PageModule | undefined)?.[name] ?? Lazy);
+  return <Page />;
+}
+const dashboardPage = landing("dashboard", "DashboardPage");
+const issueRoute = landing("issue", "IssueRoute");
+const issuesPage = landing("issues", "IssuesPage");
+const inboxPage = landing("inbox", "InboxPage");
+const DashboardPage = () => <LandingPage {...dashboardPage} />;
+const IssueRoute = () => <LandingPage {...issueRoute} />;
+const IssuesPage = () => <LandingPage {...issuesPage} />;
+const InboxPage = () => <LandingPage {...inboxPage} />;
 const MembersPage = page(() => import("./pages/members.js"), "MembersPage");
 const MyKeysPage = page(() => import("./pages/my-keys.js"), "MyKeysPage");
 const SetupPage = page(() => import("./pages/account-links.js"), "SetupPage");

@@ -2,6 +2,7 @@
 import { fireEvent, screen, waitFor, within } from "@testing-library/react";
 import { describe, expect, it } from "vitest";
 import type { Issue } from "../src/api/types.js";
+import { FIRST_PASS_ROWS } from "../src/pages/issues.js";
 import { fakeApi, renderBoard } from "./helpers/board.js";
 
 const company = {
@@ -108,5 +109,21 @@ describe("the new-issue form (S11)", () => {
       parentId: "is7",
       labelIds: ["lb2"],
     });
+  });
+});
+
+describe("the list draws its first screen of rows first", () => {
+  it("shows the first rows at once and the rest of the page right after, in order", async () => {
+    const many = Array.from({ length: 150 }, (_, i) => row(i + 1));
+    renderBoard("/c/co1/issues", board(many));
+    const table = await screen.findByRole("table", {}, { timeout: 8000 });
+    const rows = () => [...table.querySelectorAll<HTMLElement>("tr[data-issue-id]")];
+    expect(rows().length).toBeGreaterThan(0);
+    expect(rows().length).toBeLessThanOrEqual(FIRST_PASS_ROWS);
+    await waitFor(() => expect(rows()).toHaveLength(100));
+    // In the server's order, one row index per row, and the pager counts the whole page.
+    expect(rows().map((r) => r.dataset.issueId)).toEqual(many.slice(0, 100).map((i) => i.id));
+    expect(rows().map((r) => Number(r.dataset.row))).toEqual([...Array(100).keys()]);
+    expect(document.querySelector(".pager [role=status]")?.textContent).toMatch(/1–100 of 150/);
   });
 });

@@ -1,5 +1,6 @@
 import { ApiError, createStapleClient, describeError, unwrap, type StapleClient } from "@staple/api-client";
 import { reportSignedOut } from "../lib/auth.js";
+import { takeEarlyResponse } from "../lib/early-requests.js";
 import type { EnvironmentResult } from "./types.js";
 
 export { ApiError, describeError, unwrap, type StapleClient };
@@ -19,9 +20,12 @@ export function createBoardClient(options: { baseUrl?: string; fetch?: (request:
 }
 
 let defaultClient: StapleClient | undefined;
-/** The client of the running board (created on first use; components get it through ApiProvider). */
+/**
+ * The client of the running board (created on first use; components get it through ApiProvider).
+ * Its first reads may be answered by the requests index.html started (lib/early-requests.ts).
+ */
 export function boardClient(): StapleClient {
-  return (defaultClient ??= createBoardClient());
+  return (defaultClient ??= createBoardClient({ fetch: (request) => takeEarlyResponse(request) ?? fetch(request) }));
 }
 
 /** Address of the company's server-sent event stream (EventSource sends the session cookie: same origin). */

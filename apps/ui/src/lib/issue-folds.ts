@@ -24,16 +24,17 @@ export function similarityKey(title: string): string {
 /** The list with every group of at least `min` look-alikes folded into one entry; order is kept otherwise. */
 export function foldSimilar<T extends { title: string }>(items: readonly T[], min = FOLD_MIN): ListEntry<T>[] {
   const byKey = new Map<string, T[]>();
-  for (const item of items) {
-    const key = similarityKey(item.title);
+  const keys = items.map((item) => similarityKey(item.title));
+  items.forEach((item, i) => {
+    const key = keys[i]!;
     let group = byKey.get(key);
     if (!group) byKey.set(key, (group = []));
     group.push(item);
-  }
+  });
   const entries: ListEntry<T>[] = [];
   const placed = new Set<string>();
-  for (const item of items) {
-    const key = similarityKey(item.title);
+  for (const [i, item] of items.entries()) {
+    const key = keys[i]!;
     const group = byKey.get(key)!;
     if (group.length < min) entries.push({ kind: "item", item });
     else if (!placed.has(key)) {

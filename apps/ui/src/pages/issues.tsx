@@ -1,5 +1,5 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useCallback, useEffect, useMemo, useRef, useState } from "react";
+import { startTransition, useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { Link, useLocation, useNavigate, useSearchParams } from "react-router";
 import { ISSUE_PRIORITIES } from "@staple/contracts";
 import { unwrap } from "../api/client.js";
@@ -42,6 +42,11 @@ export { statusFilterValues };
 /** Cards a board column shows at first and adds per "Show more" (a column is never cut off for good). */
 const BOARD_COLUMN_CARDS = 20;
 const BOARD_COLUMN_MORE = 50;
+/**
+ * Rows the list draws in its first pass, about a tall screen's worth: the rest of the page (up to
+ * PAGE_SIZE rows, or every row of a grouped list) follows in the next task, once these are painted.
+ */
+export const FIRST_PASS_ROWS = 30;
 /** Typing settles this long before the URL follows (the list itself filters on every key). */
 const SEARCH_URL_DELAY_MS = 250;
 
@@ -262,6 +267,9 @@ function IssueTable({
     [groups, expanded],
   );
   const flat = useMemo(() => shownRows.flatMap((g) => g.flatMap((e) => e.rows)), [shownRows]);
+  const complete = useAfterFirstPaint();
+  // The first pass stops drawing once FIRST_PASS_ROWS rows are out (a fold's head counts as one).
+  let budget = complete ? Number.POSITIVE_INFINITY : FIRST_PASS_ROWS;
   const toggle = (id: string) =>
     setExpanded((open) => {
       const next = new Set(open);
@@ -287,32 +295,36 @@ function IssueTable({
           <th scope="col">Updated</th>
         </tr>
       </thead>
-      {groups.map((g, gi) => (
-        <tbody key={g.key || "all"}>
-          {group !== "none" ? (
-            <tr className="group-head">
-              <th scope="colgroup" colSpan={5}>
-                {groupLabel(g.key)} <span className="count">{g.count}</span>
-              </th>
-            </tr>
-          ) : null}
-          {shownRows[gi]!.flatMap(({ entry, rows }) => {
-            const foldId = entry.kind === "fold" ? `${g.key}/${entry.key}` : "";
-            const head =
-              entry.kind === "fold" ? (
-                <tr key={`fold:${foldId}`} className="fold-head" data-fold={entry.items.length}>
-                  <td colSpan={5}>
-                    <button type="button" className="link-button" aria-expanded={expanded.has(foldId)} onClick={() => toggle(foldId)}>
-                      <span aria-hidden="true">{expanded.has(foldId) ? "▾" : "▸"}</span> {entry.items.length} similar issues
-                    </button>{" "}
-                    <span className="muted">like “{entry.title}”</span>
-                  </td>
-                </tr>
-              ) : null;
-            return [head, ...rows.map((i) => issueRow(i, entry.kind === "fold"))];
-          })}
-        </tbody>
-      ))}
+      {groups.map((g, gi) =>
+        budget <= 0 ? null : (
+          <tbody key={g.key || "all"}>
+            {group !== "none" ? (
+              <tr className="group-head">
+                <th scope="colgroup" colSpan={5}>
+                  {groupLabel(g.key)} <span className="count">{g.count}</span>
+                </th>
+              </tr>
+            ) : null}
+            {shownRows[gi]!.flatMap(({ entry, rows }) => {
+              if (budget <= 0) return [];
+              budget -= entry.kind === "fold" ? 1 + rows.length : 1;
+              const foldId = entry.kind === "fold" ? `${g.key}/${entry.key}` : "";
+              const head =
+                entry.kind === "fold" ? (
+                  <tr key={`fold:${foldId}`} className="fold-head" data-fold={entry.items.length}>
+                    <td colSpan={5}>
+                      <button type="button" className="link-button" aria-expanded={expanded.has(foldId)} onClick={() => toggle(foldId)}>
+                        <span aria-hidden="true">{expanded.has(foldId) ? "▾" : "▸"}</span> {entry.items.length} similar issues
+                      </button>{" "}
+                      <span className="muted">like “{entry.title}”</span>
+                    </td>
+                  </tr>
+                ) : null;
+              return [head, ...rows.map((i) => issueRow(i, entry.kind === "fold"))];
+            })}
+          </tbody>
+        ),
+      )}
     </table>
   );
 
@@ -346,6 +358,37 @@ function IssueTable({
       </tr>
     );
   }
+}
+
+/**
+ * False for the first render, true from the task after that render was painted (a frame later),
+ * or after 100 ms where frames do not come (a hidden tab). The second render is a transition, so
+ * typing or a click on the first rows is not held up by drawing the rest.
+ */
+function useAfterFirstPaint(): boolean {
+  const [done, setDone] = useState(false);
+  useEffect(() => {
+    if (done) return;
+    let frame = 0;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const finish = () => {
+      clearTimeout(timer);
+      if (frame) cancelAnimationFrame(frame);
+      startTransition(() => setDone(true));
+    };
+    timer = setTimeout(finish, 100);
+    if (typeof requestAnimationFrame === "function")
+      frame = requestAnimationFrame(() => {
+        frame = 0;
+        clearTimeout(timer);
+        timer = setTimeout(finish, 0);
+      });
+    return () => {
+      clearTimeout(timer);
+      if (frame) cancelAnimationFrame(frame);
+    };
+  }, [done]);
+  return done;
 }
 
 function Pager({
