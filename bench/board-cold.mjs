@@ -1,6 +1,8 @@
 // Board cold load: headless Debian chromium (playwright-core with executablePath, as the browser
 // tests do) opens the issues page of a company with 1,000 issues in a fresh browser context (empty
-// HTTP cache, session cookie only); the figure is navigation start → first issue row visible.
+// HTTP cache, session cookie only); the figure is navigation start → first issue row visible, on the
+// page's own clock (the frame after the first row was attached; Playwright's polled visibility check,
+// which trails it by up to ~0.5 s, is reported beside it as harnessObservedMs).
 // Also counts the JavaScript bytes transferred (as sent: compressed when the server compresses)
 // and whether they came compressed (every file of 1 KiB or more). `--reps N` fresh contexts (default 5), median.
 // `--base URL` opens that server's board instead (no sign-in: a local-trusted server).
@@ -102,7 +104,11 @@ export async function runBoardCold({ base, token, reps = 5, issues = 1000 } = {}
         database: external ? `external ${url}` : "embedded",
         reps,
         issues,
-        firstRowsMs: round(median(list.map((x) => x.ms)), 0),
+        // The figure: on the page's own clock (navigation start = 0), the frame after the first row
+        // was attached. Playwright's visibility check polls at backed-off intervals (up to 500 ms
+        // apart), so what the harness observes (harnessObservedMs) trails it by that much.
+        firstRowsMs: round(median(list.map((x) => x.rowFrameInPageMs ?? x.ms)), 0),
+        harnessObservedMs: round(median(list.map((x) => x.ms)), 0),
         jsBytesTransferred: list[0].jsBytes,
         jsFiles: list[0].jsFiles,
         jsCompressed: list.every((x) => x.compressed),
@@ -113,8 +119,8 @@ export async function runBoardCold({ base, token, reps = 5, issues = 1000 } = {}
         rowAttachedInPageMs: round(median(list.map((x) => x.rowAttachedInPageMs ?? Number.NaN)), 0),
         rowFrameInPageMs: round(median(list.map((x) => x.rowFrameInPageMs ?? Number.NaN)), 0),
         samples: {
-          firstRowsMs: list.map((x) => round(x.ms, 0)),
-          rowFrameInPageMs: list.map((x) => round(x.rowFrameInPageMs ?? Number.NaN, 0)),
+          firstRowsMs: list.map((x) => round(x.rowFrameInPageMs ?? x.ms, 0)),
+          harnessObservedMs: list.map((x) => round(x.ms, 0)),
         },
         targets: { ...BOARD_TARGETS, jsCompressed: true },
         home: home ?? undefined,
