@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import busboy from "busboy";
+import type busboy from "busboy";
 import { DomainError, validationError } from "../errors.js";
 import { BodyTooLargeError } from "./error-funnel.js";
 
@@ -57,9 +57,11 @@ export async function readMultipartUpload(request: Request, opts: MultipartOptio
   const declared = request.headers.get("content-length");
   if (declared !== null && Number(declared) > maxTotal) throw tooLarge;
 
+  // Loaded by the first upload, not at server start (docs/performance.md, W3/W4).
+  const { default: createParser } = await import("busboy");
   let parser: busboy.Busboy;
   try {
-    parser = busboy({
+    parser = createParser({
       headers: { "content-type": contentType },
       defParamCharset: "utf8", // curl and browsers send unlabelled filenames as UTF-8
       // busboy signals `limit` on reaching fileSize, so one byte more tells "over" from "exactly at".

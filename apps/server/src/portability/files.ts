@@ -1,7 +1,14 @@
+import { createRequire } from "node:module";
 import path from "node:path";
-import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
 import type { PackageFileContent, PackageFiles } from "@staple/contracts";
 import { ruleViolation } from "../errors.js";
+
+/**
+ * The YAML library (CommonJS, ~25 modules) is loaded by the first package read or written, not at
+ * server start (docs/performance.md, W3/W4).
+ */
+let yamlLib: typeof import("yaml") | undefined;
+const yaml = () => (yamlLib ??= createRequire(import.meta.url)("yaml") as typeof import("yaml"));
 
 /** Bounds on what one package may hold, so a hostile upload cannot make the reader work without end. */
 export const PACKAGE_MAX_FILES = 2000;
@@ -50,7 +57,7 @@ export function textOf(files: Record<string, PackageFileContent>, file: string):
 
 export function parseYamlText(text: string, file: string): unknown {
   try {
-    return parseYaml(text, { maxAliasCount: 100 });
+    return yaml().parse(text, { maxAliasCount: 100 });
   } catch (error) {
     throw invalidPackage(`${file} is not valid YAML: ${(error as Error).message.split("\n")[0]}`, { path: file });
   }
@@ -78,7 +85,7 @@ function compact(value: Record<string, unknown>): Record<string, unknown> {
 }
 
 export function renderYaml(value: Record<string, unknown>): string {
-  return stringifyYaml(compact(value), { lineWidth: 0 });
+  return yaml().stringify(compact(value), { lineWidth: 0 });
 }
 
 export function renderFrontmatter(frontmatter: Record<string, unknown>, body: string): string {

@@ -1,4 +1,4 @@
-import { client, ndJsonStream, RequestError, type ClientContext } from "@agentclientprotocol/sdk";
+import type { ClientContext } from "@agentclientprotocol/sdk";
 import { asCount, asRecord, asText, emptyCliRunState, type AdapterEvent, type CliRunState } from "@staple/adapter-kit";
 
 /**
@@ -41,7 +41,14 @@ export const ACP_AUTH_REQUIRED = -32000;
 export const ACP_RESOURCE_NOT_FOUND = -32002;
 const CLIENT_VERSION = "0.1.0";
 
+/**
+ * The ACP SDK is loaded on the first turn or probe, not with the adapter: the server imports every
+ * adapter at start and most never run an ACP agent (docs/performance.md, W3/W4).
+ */
+const loadSdk = () => import("@agentclientprotocol/sdk");
+
 export async function runAcpTurn(input: AcpTurnInput): Promise<AcpTurnOutcome> {
+  const { client, ndJsonStream, RequestError } = await loadSdk();
   const state = emptyCliRunState();
   const outcome: AcpTurnOutcome = { state, completed: false, stopReason: null, sessionReset: false, agentName: null, errorCode: null };
   const texts: string[] = [];
@@ -215,6 +222,7 @@ export interface AcpProbe {
  * no model). Never throws.
  */
 export async function probeAcpAgent(input: ReadableStream<Uint8Array>, output: WritableStream<Uint8Array>, cwd: string): Promise<AcpProbe> {
+  const { client, ndJsonStream, RequestError } = await loadSdk();
   const probe: AcpProbe = { agentName: null, agentVersion: null, loadSession: false, authMethods: [], authRequired: false, error: null };
   try {
     await client()
