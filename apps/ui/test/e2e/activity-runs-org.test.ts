@@ -136,10 +136,17 @@ describe("activity, runs, projects and the org chart in a browser", () => {
     await expect.poll(async () => (await feed.textContent()) ?? "").toContain("The board hired Margaret");
     expect(await feed.textContent()).not.toContain("The board moved");
 
-    await page.getByLabel("Show lease and claim rows").check();
+    // The box follows the URL, which the router updates in a transition: click, then wait for the
+    // URL and the box (Playwright's check()/uncheck() read the box right after the click, and under
+    // load the transition had not rendered yet: "Clicking the checkbox did not change its state").
+    const noise = page.getByLabel("Show lease and claim rows");
+    await noise.click();
     await page.waitForURL(/noise=1/);
+    await expect.poll(() => noise.isChecked()).toBe(true);
     await expect.poll(async () => (await feed.textContent()) ?? "").toContain("Margaret took an environment lease");
-    await page.getByLabel("Show lease and claim rows").uncheck();
+    await noise.click();
+    await page.waitForURL((u) => !u.search.includes("noise=1"));
+    await expect.poll(() => noise.isChecked()).toBe(false);
 
     const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("link", { name: "Export CSV" }).click()]);
     const file = await download.path();
