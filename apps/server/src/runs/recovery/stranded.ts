@@ -18,7 +18,7 @@ export interface ReconcileResult {
   orphanBlockersAssigned: number;
   skipped: number;
   issueIds: string[];
-  /** What the pass probed: the database's time at its start (ISO 8601, UTC), the end of its slice, and whether it stopped at the action limit. */
+  /** What the pass probed: the database's time at its start (ISO 8601, UTC, milliseconds: what Date.parse reads), the end of its slice, and whether it stopped at the action limit. */
   scan: { startedAt: string; sliceEnd: string | null; truncated: boolean };
 }
 
@@ -114,7 +114,7 @@ function passSql(scope: StrandedScope) {
          'successful', count(*) FILTER (WHERE agent_invokable AND NOT has_active_run AND NOT has_deferred_wake AND status = 'in_progress'
                           AND run_status = 'succeeded' AND (run_liveness_state IS NULL
                           OR run_liveness_state NOT IN ('advanced', 'completed', 'blocked', 'needs_followup'))))::text FROM f) AS summary,
-      to_char(statement_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS started_at,
+      to_char(statement_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS started_at,
       ${sliceEnd} AS slice_end`;
 }
 
