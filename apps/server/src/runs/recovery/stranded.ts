@@ -81,7 +81,7 @@ const CHANGED_SCOPE = `
     SELECT i.id FROM companies c
       JOIN LATERAL (SELECT id FROM issues WHERE company_id = c.id AND hidden_at IS NULL AND updated_at > $1::timestamptz) i ON true
     UNION SELECT r.issue_id FROM heartbeat_runs r WHERE r.issue_id IS NOT NULL AND r.finished_at IS NOT NULL AND r.finished_at > $1::timestamptz
-    UNION SELECT i.id FROM agents a JOIN issues i ON i.assignee_agent_id = a.id AND i.status IN ${sqlList(ACTIVE_WORK_ISSUE_STATUSES)}
+    UNION SELECT i.id FROM agents a JOIN issues i ON i.assignee_agent_id = a.id AND ${ACTIVE_WORK_SQL}
            WHERE a.updated_at > $1::timestamptz
     EXCEPT SELECT id FROM slice),
   pool AS (SELECT * FROM slice UNION ALL SELECT i.* FROM issues i WHERE i.id = ANY (ARRAY(SELECT id FROM changed)))`;
