@@ -30,7 +30,7 @@ export interface Database extends Queryable {
 }
 
 const keyCache = new Map<string, string>();
-function camelKey(key: string): string {
+export function camelKey(key: string): string {
   let cached = keyCache.get(key);
   if (cached === undefined) {
     cached = key.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());

@@ -2,6 +2,7 @@ import fs from "node:fs";
 import v8 from "node:v8";
 import { PGlite, types } from "@electric-sql/pglite";
 import { camelRows, type Database, type Queryable, type Row } from "./database.js";
+import { EMBEDDED_STATEMENT_CACHE_SIZE, EmbeddedStatements } from "./embedded-statements.js";
 
 /** int8 columns (counters, token totals) fit comfortably in a double; return numbers, not strings. */
 const parsers = { [types.INT8]: (value: string) => Number(value) };
@@ -20,6 +21,11 @@ export interface EmbeddedOptions {
    * page of it is resident from the first second and the zeroing is most of the open time.
    */
   sharedBuffers?: string;
+  /**
+   * How many named prepared statements to keep (default {@link EMBEDDED_STATEMENT_CACHE_SIZE}, or
+   * `STAPLE_EMBEDDED_STATEMENT_CACHE`); 0 sends every statement through `PGlite.query` as before.
+   */
+  statementCacheSize?: number;
 }
 
 /**
@@ -55,6 +61,7 @@ interface PGliteQueryTarget {
   query: PGlite["query"];
 }
 
+/** The `PGlite.query` path: parses and plans every statement (kept for a cache size of 0). */
 function wrap(target: PGliteQueryTarget): Queryable {
   return {
     async query<T>(sql: string, params?: readonly unknown[]) {
@@ -62,6 +69,42 @@ function wrap(target: PGliteQueryTarget): Queryable {
       return camelRows<T>(result.rows);
     },
   };
+}
+
+function statementCacheSize(option: number | undefined): number {
+  if (option !== undefined) return option;
+  const env = process.env.STAPLE_EMBEDDED_STATEMENT_CACHE;
+  if (env === undefined || env === "") return EMBEDDED_STATEMENT_CACHE_SIZE;
+  const size = Number(env);
+  if (!Number.isInteger(size) || size < 0) throw new Error(`invalid STAPLE_EMBEDDED_STATEMENT_CACHE: ${env}`);
+  return size;
+}
+
+/**
+ * Queries through named prepared statements. Outside a transaction a statement takes PGlite's
+ * transaction mutex (it waits for an open transaction to end, as `PGlite.query` does) and syncs the
+ * file system after; inside one, only the query mutex, and the COMMIT syncs.
+ */
+function preparedQueries(pg: PGlite, statements: EmbeddedStatements) {
+  const autocommit: Queryable = {
+    async query<T>(sql: string, params: readonly unknown[] = []) {
+      await pg._checkReady();
+      return pg._runExclusiveTransaction(() =>
+        pg._runExclusiveQuery(async () => {
+          const rows = await statements.run<T>(sql, params, false);
+          await pg.syncToFs();
+          return rows;
+        }),
+      );
+    },
+  };
+  const inTransaction = (isOpen: () => boolean): Queryable => ({
+    async query<T>(sql: string, params: readonly unknown[] = []) {
+      if (!isOpen()) throw new Error("Transaction is closed");
+      return pg._runExclusiveQuery(() => statements.run<T>(sql, params, true));
+    },
+  });
+  return { autocommit, inTransaction };
 }
 
 export interface EmbeddedDatabase extends Database {
@@ -82,14 +125,27 @@ export async function openEmbedded(options: EmbeddedOptions = {}): Promise<Embed
   if (!/^\d+(kB|MB|GB)$/.test(sharedBuffers)) throw new Error(`invalid shared_buffers for the embedded database: ${sharedBuffers}`);
   const startParams = [...PGlite.defaultStartParams, "-c", `shared_buffers=${sharedBuffers}`];
   useBaselineWasmCompiler();
+  const cacheSize = statementCacheSize(options.statementCacheSize);
   const pg = await PGlite.create(dataDir ?? "memory://", { parsers, loadDataDir, startParams });
-  const base = wrap(pg);
+  const statements = cacheSize > 0 ? new EmbeddedStatements(pg, cacheSize) : undefined;
+  const prepared = statements && preparedQueries(pg, statements);
   return {
     kind: "embedded",
-    query: base.query,
-    tx: (fn) => pg.transaction((t) => fn(wrap(t))),
+    query: prepared ? prepared.autocommit.query : wrap(pg).query,
+    tx: (fn) =>
+      pg.transaction(async (t) => {
+        if (!prepared) return fn(wrap(t));
+        let open = true;
+        try {
+          return await fn(prepared.inTransaction(() => open && !t.closed));
+        } finally {
+          open = false;
+        }
+      }),
     async exec(sql) {
       await pg.exec(sql);
+      // A script is how migrations run: drop every statement rather than meet a stale one later.
+      if (statements) await pg._runExclusiveTransaction(() => pg._runExclusiveQuery(() => statements.reset()));
     },
     async listen(channel, handler) {
       const unsubscribe = await pg.listen(channel, handler);
