@@ -7,6 +7,7 @@
 // and whether they came compressed (every file of 1 KiB or more). `--reps N` fresh contexts (default 5), median.
 // `--base URL` opens that server's board instead (no sign-in: a local-trusted server).
 import { execFileSync } from "node:child_process";
+import fs from "node:fs";
 import { chromium } from "playwright-core";
 import { api, figure, isMain, median, parseArgs, report, round, withServer } from "./lib.mjs";
 
@@ -80,13 +81,44 @@ export async function runBoardCold({ base, token, reps = 5, issues = 1000 } = {}
             if (/\/api\/companies\/[^/]+\/issues$/.test(new URL(req.url()).pathname)) at.issuesApiMs ??= t;
           }
         });
+        // BENCH_BOARD_PROFILE=file: a CPU profile of the page's main thread for the last load (DevTools format).
+        const profiling = process.env.BENCH_BOARD_PROFILE && i === reps - 1 ? await ctx.newCDPSession(page) : null;
+        if (profiling) {
+          await profiling.send("Profiler.enable");
+          await profiling.send("Profiler.setSamplingInterval", { interval: 200 });
+          await profiling.send("Profiler.start");
+        }
         t0 = performance.now();
         await page.goto(`${url}/c/${company.id}/issues`, { waitUntil: "commit" });
         await page.locator("tr[data-issue-id]").first().waitFor({ state: "visible" });
         const ms = performance.now() - t0;
+        if (profiling) {
+          const { profile } = await profiling.send("Profiler.stop");
+          fs.writeFileSync(process.env.BENCH_BOARD_PROFILE, JSON.stringify(profile));
+        }
         const inPage = await page.evaluate(() => ({ attached: window.__firstRowAttachedMs, frame: window.__firstRowFrameMs }));
         at.rowAttachedInPageMs = inPage.attached ?? null;
         at.rowFrameInPageMs = inPage.frame ?? null;
+        // BENCH_BOARD_TRACE=1: the page's own timeline of each load (navigation, every resource's
+        // request start → response end, first paint), printed to stderr, to see where the time goes.
+        if (process.env.BENCH_BOARD_TRACE === "1") {
+          const trace = await page.evaluate(() => {
+            const r = (n) => Math.round(n);
+            const [nav] = performance.getEntriesByType("navigation");
+            const lines = [
+              `navigation: response ${r(nav.responseStart)}-${r(nav.responseEnd)}, DOMContentLoaded ${r(nav.domContentLoadedEventEnd)}`,
+            ];
+            for (const e of performance.getEntriesByType("resource"))
+              lines.push(
+                `${e.initiatorType.padEnd(9)} ${r(e.startTime)} → ${r(e.responseStart)} → ${r(e.responseEnd)}  ${e.transferSize}B  ${new URL(e.name).pathname}${new URL(e.name).search}`,
+              );
+            for (const e of performance.getEntriesByType("paint")) lines.push(`${e.name} ${r(e.startTime)}`);
+            return lines;
+          });
+          process.stderr.write(
+            `board trace (rep ${i + 1}, first row frame ${Math.round(at.rowFrameInPageMs)} ms):\n  ${trace.join("\n  ")}\n`,
+          );
+        }
         let bytes = 0;
         let compressed = js.length > 0;
         for (const res of js) {

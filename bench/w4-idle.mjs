@@ -76,7 +76,7 @@ export async function seedW4(url, { issues = 1000, runs = 400 } = {}) {
 }
 
 /** The largest mappings of one process by Pss (to see what dominates: wasm heap, V8 heap, code). */
-function topMappings(pid, n = 6) {
+function topMappings(pid, n = Number(process.env.BENCH_W4_MAPPINGS || 6)) {
   const out = [];
   let cur = null;
   for (const line of fs.readFileSync(`/proc/${pid}/smaps`, "utf8").split("\n")) {

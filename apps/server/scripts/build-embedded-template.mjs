@@ -23,6 +23,16 @@ const building = `${target}.building-${process.pid}`;
 fs.rmSync(building, { recursive: true, force: true });
 const db = await openEmbedded({ dataDir: building });
 await migrate(db);
+// The server only ever uses the `postgres` database; it never runs CREATE DATABASE, which is what
+// template0 and template1 are for. Together they are 600 of the template's 1,332 files and 14 of
+// its 42 MB, and a first start copies the template file by file: measured alternately on this
+// machine, the copy took 363-431 ms with them and 282-331 ms without. Dropped one statement at a
+// time: DROP DATABASE refuses to run in a multi-statement string.
+for (const name of ["template0", "template1"]) {
+  await db.exec(`UPDATE pg_database SET datistemplate = false, datallowconn = false WHERE datname = '${name}'`);
+  await db.exec(`DROP DATABASE ${name}`);
+}
+await db.exec("CHECKPOINT");
 await db.close();
 fs.rmSync(target, { recursive: true, force: true });
 fs.renameSync(building, target);

@@ -41,10 +41,18 @@ describe.skipIf(onPostgres())("embedded prepared statements", () => {
         true,
         9_007_199_254,
       ]);
-      await db.query("INSERT INTO scratch (title, at, doc, tags, done, n) VALUES ($1, $2, $3, $4, $5, $6)", ["second", null, null, [], false, null]);
-      const rows = await db.query("SELECT id, title AS the_title, at, doc, tags, done, n FROM scratch WHERE title = ANY($1::text[]) ORDER BY id", [
-        ["first", "second"],
+      await db.query("INSERT INTO scratch (title, at, doc, tags, done, n) VALUES ($1, $2, $3, $4, $5, $6)", [
+        "second",
+        null,
+        null,
+        [],
+        false,
+        null,
       ]);
+      const rows = await db.query(
+        "SELECT id, title AS the_title, at, doc, tags, done, n FROM scratch WHERE title = ANY($1::text[]) ORDER BY id",
+        [["first", "second"]],
+      );
       results.push(rows);
     }
     expect(results[1]).toEqual(results[0]);
