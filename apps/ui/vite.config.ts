@@ -74,6 +74,15 @@ export default defineConfig({
       { find: /^@staple\/contracts$/, replacement: path.resolve(here, "../../packages/contracts/src/enums.ts") },
     ],
   },
-  build: { outDir: "dist", emptyOutDir: true, sourcemap: true, target: "es2022" },
+  build: {
+    outDir: "dist",
+    emptyOutDir: true,
+    sourcemap: true,
+    target: "es2022",
+    // Everything the entry imports statically goes into the entry's own file: rolldown otherwise
+    // splits the modules it shares with the lazy pages into separate chunks, three of them under
+    // 1.5 KB, each one more request on the cold load's six HTTP/1.1 connections (docs/performance.md, board).
+    rolldownOptions: { output: { codeSplitting: { groups: [{ name: "boot", tags: ["$initial"] }] } } },
+  },
   server: { proxy: { "/api": { target: "http://127.0.0.1:3100", ws: true } } },
 });
