@@ -78,10 +78,6 @@ export class EmbeddedStatements {
     private readonly capacity: number = EMBEDDED_STATEMENT_CACHE_SIZE,
   ) {}
 
-  get size(): number {
-    return this.#byText.size;
-  }
-
   /** Runs one statement; `inTransaction` decides whether a stale plan may be retried. */
   async run<T>(sql: string, params: readonly unknown[], inTransaction: boolean): Promise<T[]> {
     try {
