@@ -8,11 +8,15 @@ import { createAgent, createAgentKey, createCompany, createIssue } from "./helpe
  */
 const t = useTestApp();
 
-/** A finished run of the issue; `at` orders runs (finished_at), newest decides. */
+/**
+ * A finished run of the issue, created, started and finished `secondsAgo` back; the newest decides.
+ * created_at is set too: the embedded database's clock has millisecond resolution, so two runs
+ * inserted back to back with the default now() can tie and the tie goes to the larger id.
+ */
 async function finishedRun(companyId: string, agentId: string, issueId: string, status: string, secondsAgo: number, error?: string) {
   const [run] = await t.current.tdb.db.query<{ id: string }>(
-    `INSERT INTO heartbeat_runs (company_id, agent_id, status, issue_id, error, started_at, finished_at)
-     VALUES ($1, $2, $3, $4, $5, now() - make_interval(secs => $6 + 1), now() - make_interval(secs => $6)) RETURNING id`,
+    `INSERT INTO heartbeat_runs (company_id, agent_id, status, issue_id, error, created_at, started_at, finished_at)
+     VALUES ($1, $2, $3, $4, $5, now() - make_interval(secs => $6 + 2), now() - make_interval(secs => $6 + 1), now() - make_interval(secs => $6)) RETURNING id`,
     [companyId, agentId, status, issueId, error ?? null, secondsAgo],
   );
   return run!.id;
