@@ -34,7 +34,7 @@ describe("embedded database settings", () => {
       const [{ bytes }] = (await db.query<{ bytes: number }>("SELECT sum(allocated_size)::int8 AS bytes FROM pg_shmem_allocations")) as [
         { bytes: number },
       ];
-      expect(bytes).toBeLessThanOrEqual(21 * 1024 * 1024); // 24 MB with Postgres's defaults
+      expect(bytes).toBeLessThan(19.5 * 1024 * 1024); // 24 MB with Postgres's defaults, 16 MB of it the buffer pool
       const created = await db.tx(async (q) => {
         for (let i = 0; i < 1000; i++) await q.query(`CREATE TEMP TABLE lock_probe_${i} (x int)`);
         return (await q.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'relation'"))[0]!.n;

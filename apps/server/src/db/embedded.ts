@@ -43,8 +43,12 @@ export const EMBEDDED_SHARED_BUFFERS = "16MB";
  * Postgres sizes its shared memory for backends PGlite never has (it runs one backend in this
  * process: no other connections, WAL senders, replication slots or autovacuum workers), and PGlite
  * zeroes the whole segment at open, so all of it is resident. Sized for one backend, the segment
- * outside the buffer pool goes from 8 to 4 MB; measured on an existing cluster, the WebAssembly
- * memory's resident size went from 29.9 to 25.8 MB.
+ * outside the buffer pool goes from 8 to 2.7 MB; measured on an existing cluster, the WebAssembly
+ * memory's resident size went from 29.9 to 25.0 MB.
+ * - huge_pages=off: with `try` the segment is rounded up to a 2 MB huge page, which WebAssembly
+ *   memory never uses.
+ * - io_max_concurrency=1: PGlite does all I/O synchronously (io_method=sync), so a backend never
+ *   has more than one I/O in flight; the default sizes 0.75 MB of I/O handles for 64 each.
  * - The lock table is sized by max_locks_per_transaction × the backends: one transaction can
  *   still lock about 1,800 relations (measured: 1,792 temporary tables created in one transaction;
  *   7,725 before). Staple's largest transactions (migrations, a company import) lock a few
@@ -58,6 +62,8 @@ export const EMBEDDED_SERVER_SETTINGS = [
   "max_replication_slots=0",
   "autovacuum_max_workers=1",
   "wal_buffers=64kB",
+  "huge_pages=off",
+  "io_max_concurrency=1",
 ];
 
 /**
