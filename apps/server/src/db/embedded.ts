@@ -49,10 +49,11 @@ export const EMBEDDED_SHARED_BUFFERS = "16MB";
  *   memory never uses.
  * - io_max_concurrency=1: PGlite does all I/O synchronously (io_method=sync), so a backend never
  *   has more than one I/O in flight; the default sizes 0.75 MB of I/O handles for 64 each.
- * - The lock table is sized by max_locks_per_transaction × the backends: one transaction can
- *   still lock about 1,800 relations (measured: 1,792 temporary tables created in one transaction;
- *   7,725 before). Staple's largest transactions (migrations, a company import) lock a few
- *   hundred at most.
+ * - The lock table is sized by max_locks_per_transaction × the backends (and may grow into the
+ *   segment's free space): one transaction can still lock about 1,350 relations (measured: 1,356
+ *   temporary tables created in one transaction; 7,725 before). Staple's largest transactions
+ *   lock far fewer: the largest migration creates 38 tables and indexes, a company import writes
+ *   a few dozen tables.
  * - wal_buffers: 512kB → 64kB. WAL is still written and flushed at every commit as before; a
  *   transaction writing more than 64 kB of WAL writes it out in more pieces.
  */
