@@ -106,7 +106,7 @@ export async function runBoardCold({ base, token, reps = 5, issues = 1000 } = {}
             const r = (n) => Math.round(n);
             const [nav] = performance.getEntriesByType("navigation");
             const lines = [
-              `navigation: response ${r(nav.responseStart)}-${r(nav.responseEnd)}, DOMContentLoaded ${r(nav.domContentLoadedEventEnd)}`,
+              `navigation at ${new Date(performance.timeOrigin).toISOString()}: response ${r(nav.responseStart)}-${r(nav.responseEnd)}, DOMContentLoaded ${r(nav.domContentLoadedEventEnd)}`,
             ];
             for (const e of performance.getEntriesByType("resource"))
               lines.push(

@@ -50,14 +50,21 @@ export async function startServer({ home, port, databaseUrl, env = {}, main = SE
       STAPLE_HOME: home,
       PORT: String(port),
       HOST: "127.0.0.1",
-      STAPLE_LOG_LEVEL: "warn",
+      STAPLE_LOG_LEVEL: process.env.BENCH_SERVER_LOG_LEVEL ?? "warn",
       ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
       ...env,
     },
-    stdio: ["ignore", "ignore", "pipe"],
+    stdio: ["ignore", process.env.BENCH_SERVER_LOG ? "pipe" : "ignore", "pipe"],
   });
   let stderr = "";
   child.stderr.on("data", (d) => (stderr += d));
+  // BENCH_SERVER_LOG=file: the server's log lines (both streams) appended to that file, to see
+  // what the server did during a figure (with BENCH_SERVER_LOG_LEVEL=debug, every request's time).
+  if (process.env.BENCH_SERVER_LOG) {
+    const log = fs.createWriteStream(process.env.BENCH_SERVER_LOG, { flags: "a" });
+    child.stdout.pipe(log);
+    child.stderr.pipe(log);
+  }
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 3000; i++) {
     if (child.exitCode !== null) throw new Error(`server exited early (${child.exitCode}): ${stderr}`);

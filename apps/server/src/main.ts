@@ -5,19 +5,21 @@
 // `npm run build` also writes the server as a bundle (dist/bundle, scripts/bundle-server.mjs): the
 // same built modules in a few files, so start-up does not resolve, read and compile ~500 modules one
 // by one. The bundle is used only while what it was made from is unchanged (dist/bundle/inputs.json:
-// size and mtime of each workspace package's dist/.tsbuildinfo, rewritten by every `tsc -b` that
-// emits, and of each bundled dependency's package.json): after a `tsc -b` alone, or an
-// `npm install`, it is stale and the server starts from the modules in dist, exactly as built.
+// size, mtime and hash of each workspace package's dist/.tsbuildinfo, rewritten by every `tsc -b`
+// that emits, and of each bundled dependency's package.json; see bundle-inputs.ts): after a
+// `tsc -b` that changed something, or an `npm install` that did, it is stale and the server starts
+// from the modules in dist, exactly as built.
 // STAPLE_SERVER_BUNDLE=0 never uses it.
 import "./process-flags.js";
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { type BundleInput, bundleInputUnchanged } from "./bundle-inputs.js";
 
 interface BundleManifest {
   entry: string;
-  /** [path relative to the bundle directory, size, mtimeMs] of each witness of the bundle's inputs. */
-  inputs: [string, number, number][];
+  /** Each witness of the bundle's inputs, as it was when the bundle was written. */
+  inputs: BundleInput[];
 }
 
 function freshBundle(): string | undefined {
@@ -29,10 +31,7 @@ function freshBundle(): string | undefined {
   } catch {
     return undefined; // not built (or unreadable): the modules in dist
   }
-  for (const [file, size, mtimeMs] of manifest.inputs) {
-    const stat = fs.statSync(path.resolve(dir, file), { throwIfNoEntry: false });
-    if (!stat || stat.size !== size || stat.mtimeMs !== mtimeMs) return undefined;
-  }
+  for (const input of manifest.inputs) if (!bundleInputUnchanged(dir, input)) return undefined;
   return path.join(dir, manifest.entry);
 }
 

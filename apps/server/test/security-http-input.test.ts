@@ -342,4 +342,28 @@ describe("D10: the body limit is counted in bytes while the body streams in", ()
     expect(bad.status).toBe(400);
     expect((await bad.json()).error).toMatch(/not valid UTF-8/);
   });
+
+  it("a body with a declared length is read whole: multi-byte characters intact, empty body a 400", async () => {
+    const company = await createCompany(s.current);
+    const agent = await createAgent(s.current, company.id);
+    const text = `日本語 ✓ 🚀 ${"é".repeat(70_000)}`;
+    const body = Buffer.from(JSON.stringify({ metadata: { x: text } }));
+    const ok = await fetch(`${s.current.url}/api/agents/${agent.id}`, {
+      method: "PATCH",
+      headers: {
+        "content-type": "application/json",
+        "content-length": String(body.length),
+        authorization: `Bearer ${s.current.boardToken}`,
+      },
+      body,
+    });
+    expect(ok.status).toBe(200);
+    expect((await ok.json()).metadata.x).toBe(text);
+    const empty = await fetch(`${s.current.url}/api/agents/${agent.id}`, {
+      method: "PATCH",
+      headers: { "content-type": "application/json", "content-length": "0", authorization: `Bearer ${s.current.boardToken}` },
+    });
+    expect(empty.status).toBe(400);
+    await expectHealthy();
+  });
 });

@@ -7,8 +7,21 @@
  */
 const camel = (key: string) => key.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 
+/** Built select lists by alias and column list (both come from code constants, so the map stays small). */
+const selectLists = new Map<string, string>();
+
 /** The select list: `columns` is a comma list of plain column names; `*_at` columns are timestamps. */
 export function camelSelectList(columns: string, alias = ""): string {
+  const key = `${alias}\0${columns}`;
+  let list = selectLists.get(key);
+  if (list === undefined) {
+    list = buildSelectList(columns, alias);
+    selectLists.set(key, list);
+  }
+  return list;
+}
+
+function buildSelectList(columns: string, alias: string): string {
   const prefix = alias ? `${alias}.` : "";
   return columns
     .split(",")
