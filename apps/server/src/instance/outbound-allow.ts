@@ -14,6 +14,9 @@ export interface OutboundSettings {
   updatedBy: string | null;
 }
 
+/** The board's stored entries as one value (NULL when never set), for use as a scalar subquery. */
+export const STORED_OUTBOUND_ALLOW_SQL = "SELECT allow_entries FROM instance_outbound_settings WHERE id = 1";
+
 /** The board's stored allow-list (empty when never set). */
 export async function readStoredOutboundAllow(
   q: Queryable,

@@ -4,8 +4,8 @@ import type { AdapterRuntime } from "@staple/adapter-kit";
 import { signAgentJwt } from "../auth/agent-jwt.js";
 import type { AgentActor } from "../auth/actor.js";
 import { DomainError } from "../errors.js";
-import { effectiveOutboundAllow } from "../instance/outbound-allow.js";
-import { resolveRunSecrets, SecretRefError } from "../secrets/run-secrets.js";
+import { STORED_OUTBOUND_ALLOW_SQL } from "../instance/outbound-allow.js";
+import { grantedSecretIdsSql, resolveRunSecrets, SecretRefError } from "../secrets/run-secrets.js";
 import { buildAgentEnv } from "./agent-env.js";
 import { buildPrompt, loadPromptInput, readInstructionsFile } from "./prompt.js";
 import type { RunEngineResources } from "./resources.js";
@@ -33,6 +33,8 @@ export interface AgentForRun {
   /** The saved adapter session of this run's task, if any (joined in the same query). */
   sessionParamsJson: Record<string, unknown> | null;
   sessionDisplayId: string | null;
+  /** The secrets granted to the agent (joined in the same query; resolveRunSecrets decrypts them). */
+  grantedSecretIds: string[];
 }
 
 /** Adapters that take a prompt on stdin (coding-agent CLIs); process and http agents get none. */
@@ -62,7 +64,8 @@ export type RunSetup =
 
 async function loadAgent(res: RunEngineResources, run: RunRow): Promise<AgentForRun | undefined> {
   const [agent] = await res.db.query<AgentForRun>(
-    `SELECT a.id, a.company_id, a.name, a.role, a.title, a.status, a.adapter_type, a.adapter_config, s.session_params_json, s.session_display_id
+    `SELECT a.id, a.company_id, a.name, a.role, a.title, a.status, a.adapter_type, a.adapter_config, s.session_params_json, s.session_display_id,
+            ${grantedSecretIdsSql("a")} AS granted_secret_ids
        FROM agents a
        LEFT JOIN agent_task_sessions s ON s.agent_id = a.id AND s.adapter_type = a.adapter_type AND s.task_key = $2
       WHERE a.id = $1`,
@@ -89,7 +92,7 @@ export async function setupRun(res: RunEngineResources, run: RunRow, opts: { req
   // secret_ref env entries become their values here (never stored); an unknown or ungranted ref ends the run.
   let resolved: Awaited<ReturnType<typeof resolveRunSecrets>>;
   try {
-    resolved = await resolveRunSecrets(res.db, agent, agent.adapterConfig ?? {});
+    resolved = await resolveRunSecrets(res.db, agent, agent.adapterConfig ?? {}, agent.grantedSecretIds);
   } catch (error) {
     if (error instanceof SecretRefError) return { kind: "failed", agent, error: error.message, errorCode: error.code };
     throw error;
@@ -198,11 +201,14 @@ export async function prepareInvocation(
     projectEnv: project?.env ?? null,
     workspaceEnv: where.workspaceEnv,
   });
-  await db.query(
+  // The "run started" event, and in the same statement the board's outbound allow-list, read per
+  // run so a change applies to the next run without a restart.
+  const [started] = await db.query<{ outboundAllow: string[] | null }>(
     `WITH r AS (UPDATE heartbeat_runs SET session_id_before = $2, event_seq = event_seq + 1, updated_at = now() WHERE id = $1
-                 RETURNING company_id, agent_id, event_seq)
-     INSERT INTO heartbeat_run_events (company_id, run_id, agent_id, seq, event_type, stream, level, message, payload)
-     SELECT company_id, $1, agent_id, event_seq, 'lifecycle', 'system', 'info', 'run started', $3::jsonb FROM r`,
+                 RETURNING company_id, agent_id, event_seq),
+          ev AS (INSERT INTO heartbeat_run_events (company_id, run_id, agent_id, seq, event_type, stream, level, message, payload)
+                 SELECT company_id, $1, agent_id, event_seq, 'lifecycle', 'system', 'info', 'run started', $3::jsonb FROM r)
+     SELECT (${STORED_OUTBOUND_ALLOW_SQL}) AS outbound_allow`,
     [run.id, session.sessionId, JSON.stringify({ adapterType: agent.adapterType, cwd, ...where.startedPayload })],
   );
   await res.live.publish(db, "heartbeat.run.status", run.companyId, {
@@ -235,8 +241,7 @@ export async function prepareInvocation(
         instructions: instructions && "text" in instructions ? instructions : null,
       })
     : null;
-  // Read per run, so a change by the board applies to the next run without a restart.
-  const outboundAllow = await effectiveOutboundAllow(db, res.outboundEnvAllow);
+  const outboundAllow = [...res.outboundEnvAllow, ...(started?.outboundAllow ?? [])];
   return {
     runtime: { ...session, taskKey: run.taskKey },
     context,

@@ -56,22 +56,33 @@ async function latestValues(q: Queryable, companyId: string, secretIds: readonly
   return values;
 }
 
+/** The ids of the secrets granted to agent `agentAlias` (an `agents` row in the query), as a uuid[] subquery. */
+export const grantedSecretIdsSql = (agentAlias: string) =>
+  `ARRAY(SELECT g.secret_id::text FROM agent_secret_grants g WHERE g.agent_id = ${agentAlias}.id AND g.company_id = ${agentAlias}.company_id ORDER BY g.secret_id)`;
+
+/**
+ * `grantedIds`: the agent's grants when the caller loaded them with the agent (grantedSecretIdsSql);
+ * otherwise they are read here.
+ */
 export async function resolveRunSecrets(
   q: Queryable,
   agent: { id: string; companyId: string },
   config: Record<string, unknown>,
+  grantedIds?: readonly string[],
 ): Promise<ResolvedRunSecrets> {
   const env = config.env;
   const refs =
     typeof env === "object" && env !== null && !Array.isArray(env)
       ? Object.entries(env as Record<string, unknown>).filter((e): e is [string, { type: "secret_ref"; secretId: string }] => isRef(e[1]))
       : [];
-  const granted = (
-    await q.query<{ secretId: string }>("SELECT secret_id FROM agent_secret_grants WHERE agent_id = $1 AND company_id = $2", [
-      agent.id,
-      agent.companyId,
-    ])
-  ).map((r) => r.secretId);
+  const granted =
+    grantedIds ??
+    (
+      await q.query<{ secretId: string }>("SELECT secret_id FROM agent_secret_grants WHERE agent_id = $1 AND company_id = $2", [
+        agent.id,
+        agent.companyId,
+      ])
+    ).map((r) => r.secretId);
   const refIds = refs.map(([, r]) => r.secretId).filter((id) => UUID.test(id));
   const values = await latestValues(q, agent.companyId, [...new Set([...granted, ...refIds])]);
   const grantedSet = new Set(granted);

@@ -21,12 +21,14 @@ export const runtimeTotalsStep: FinalizeStep = {
     // Lock order: the agent row before its runtime state. A concurrent finalization that queues a
     // retry locks the agent row first (enqueue) and then reaches this upsert; taking the agent row
     // here too keeps every finalization in the order agents → agent_runtime_state, so two runs of one
-    // agent finishing together wait for each other instead of deadlocking.
-    await q.query("SELECT 1 FROM agents WHERE id = $1 FOR NO KEY UPDATE", [agent.id]);
+    // agent finishing together wait for each other instead of deadlocking. One statement: the upsert
+    // reads its one row from the locking CTE, so the agent row is locked before the insert (or its
+    // conflict's row lock) happens.
     await q.query(
-      `INSERT INTO agent_runtime_state (agent_id, company_id, adapter_type, session_id, last_run_id, last_run_status, last_error,
+      `WITH locked AS (SELECT id FROM agents WHERE id = $1 FOR NO KEY UPDATE)
+       INSERT INTO agent_runtime_state (agent_id, company_id, adapter_type, session_id, last_run_id, last_run_status, last_error,
          total_input_tokens, total_output_tokens, total_cached_input_tokens, total_cost_cents, total_runs)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 1)
+       SELECT locked.id, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 1 FROM locked
        ON CONFLICT (agent_id) DO UPDATE SET adapter_type = EXCLUDED.adapter_type,
          session_id = coalesce(EXCLUDED.session_id, agent_runtime_state.session_id), last_run_id = EXCLUDED.last_run_id,
          last_run_status = EXCLUDED.last_run_status, last_error = EXCLUDED.last_error,
