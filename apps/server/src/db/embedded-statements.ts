@@ -1,5 +1,6 @@
 import { type PGlite, protocol, types } from "@electric-sql/pglite";
 import { camelKey, type Row } from "./database.js";
+import { bindExecuteSync, readExecuteResponse, ResponseCollector } from "./embedded-protocol.js";
 
 /**
  * Named prepared statements for the embedded database.
@@ -25,11 +26,14 @@ import { camelKey, type Row } from "./database.js";
  * - The cache is bounded (least recently used goes first); an evicted statement is closed in the
  *   next batch sent, and a Close that did not run is sent again later (closing twice is harmless).
  * - The caller holds PGlite's query mutex for the whole call; nothing here takes a lock.
+ * - An execution's request and response are written and read here (embedded-protocol.ts); a
+ *   response holding an error or a notification is read by PGlite's parser instead, and its
+ *   notifications go to `onNotification` (embedded-notifications.ts).
  */
 export const EMBEDDED_STATEMENT_CACHE_SIZE = 200;
 
 const STALE_RESULT_TYPE = "0A000";
-const { serialize } = protocol;
+const { serialize, messages: backend } = protocol;
 
 interface Column {
   key: string;
@@ -70,12 +74,15 @@ function isStaleResultType(error: unknown): boolean {
 export class EmbeddedStatements {
   /** Keyed by SQL text; Map order is recency (a hit is moved to the end). */
   readonly #byText = new Map<string, Prepared>();
+  readonly #response = new ResponseCollector();
   #pendingCloses: Uint8Array[] = [];
   #sequence = 0;
 
   constructor(
     private readonly pg: PGlite,
     private readonly capacity: number = EMBEDDED_STATEMENT_CACHE_SIZE,
+    /** Notifications found in a response read here (a statement that committed a NOTIFY). */
+    private readonly onNotification: (channel: string, payload: string) => void = () => {},
   ) {}
 
   /** Runs one statement; `inTransaction` decides whether a stale plan may be retried. */
@@ -113,11 +120,25 @@ export class EmbeddedStatements {
       prepared = await this.#prepare(sql);
     }
     const values = this.#serialize(prepared, params);
-    const messages = (await this.pg.execProtocolStream(
-      concat([serialize.bind({ statement: prepared.name, values }), serialize.execute({}), serialize.sync()]),
-      { syncToFs: false },
-    )) as BackendMessageLike[];
-    return this.#decode<T>(prepared, messages);
+    await this.pg.execProtocolRawStream(bindExecuteSync(prepared.name, values), {
+      syncToFs: false,
+      onRawData: this.#response.onRawData,
+    });
+    const response = this.#response.take();
+    return this.#decode<T>(prepared, readExecuteResponse(response) ?? this.#readWithPgliteParser(response));
+  }
+
+  /** A response with an error or notifications: PGlite's parser reads it; its error is thrown. */
+  #readWithPgliteParser(response: Buffer): (string | null)[][] {
+    const rows: (string | null)[][] = [];
+    let error: unknown;
+    new protocol.Parser().parse(response, (message) => {
+      if (message instanceof backend.DataRowMessage) rows.push(message.fields);
+      else if (message instanceof backend.NotificationResponseMessage) this.onNotification(message.channel, message.payload);
+      else if (message instanceof backend.DatabaseError) error ??= message;
+    });
+    if (error) throw error;
+    return rows;
   }
 
   async #prepare(sql: string): Promise<Prepared> {
@@ -174,19 +195,18 @@ export class EmbeddedStatements {
     return values;
   }
 
-  #decode<T>(prepared: Prepared, messages: BackendMessageLike[]): T[] {
+  #decode<T>(prepared: Prepared, dataRows: (string | null)[][]): T[] {
     const { columns } = prepared;
     const parsers = this.pg.parsers;
-    const rows: T[] = [];
-    for (const message of messages) {
-      if (message.name !== "dataRow") continue;
-      const fields = (message as unknown as { fields: (string | null)[] }).fields;
+    const rows: T[] = new Array(dataRows.length);
+    for (let r = 0; r < dataRows.length; r++) {
+      const fields = dataRows[r]!;
       const row: Row = {};
       for (let i = 0; i < columns.length; i++) {
         const column = columns[i]!;
         row[column.key] = types.parseType(fields[i] ?? null, column.type, parsers);
       }
-      rows.push(row as T);
+      rows[r] = row as T;
     }
     return rows;
   }

@@ -4,6 +4,7 @@ import v8 from "node:v8";
 import { PGlite, types } from "@electric-sql/pglite";
 import { camelRows, type Database, type Queryable, type Row } from "./database.js";
 import { partialFsBundle, removeSkippedFiles } from "./embedded-fs-bundle.js";
+import { EmbeddedNotifications } from "./embedded-notifications.js";
 import { EMBEDDED_STATEMENT_CACHE_SIZE, EmbeddedStatements } from "./embedded-statements.js";
 
 /** int8 columns (counters, token totals) fit comfortably in a double; return numbers, not strings. */
@@ -166,7 +167,9 @@ export async function openEmbedded(options: EmbeddedOptions = {}): Promise<Embed
   const fsBundle = partial?.bundle as Blob | undefined; // PGlite only calls its arrayBuffer()
   const pg = await PGlite.create(dataDir ?? "memory://", { parsers, loadDataDir, startParams, fsBundle });
   if (partial) removeSkippedFiles(pg.Module.FS, partial.skipped);
-  const statements = cacheSize > 0 ? new EmbeddedStatements(pg, cacheSize) : undefined;
+  const notifications = new EmbeddedNotifications(pg);
+  const statements =
+    cacheSize > 0 ? new EmbeddedStatements(pg, cacheSize, (channel, payload) => notifications.deliver(channel, payload)) : undefined;
   const prepared = statements && preparedQueries(pg, statements);
   return {
     kind: "embedded",
@@ -186,12 +189,7 @@ export async function openEmbedded(options: EmbeddedOptions = {}): Promise<Embed
       // A script is how migrations run: drop every statement rather than meet a stale one later.
       if (statements) await pg._runExclusiveTransaction(() => pg._runExclusiveQuery(() => statements.reset()));
     },
-    async listen(channel, handler) {
-      const unsubscribe = await pg.listen(channel, handler);
-      return async () => {
-        await unsubscribe();
-      };
-    },
+    listen: (channel, handler) => notifications.listen(channel, handler),
     async dump() {
       const blob = await pg.dumpDataDir("gzip");
       return Buffer.from(await blob.arrayBuffer());
