@@ -1,8 +1,7 @@
-import fs from "node:fs";
 import { protocol } from "@electric-sql/pglite";
-import { afterEach, describe, expect, inject, it } from "vitest";
-import { type EmbeddedDatabase, openEmbedded } from "../src/db/embedded.js";
+import { describe, expect, it } from "vitest";
 import { bindExecuteSync, readExecuteResponse } from "../src/db/embedded-protocol.js";
+import { embeddedDatabasesPerTest } from "./helpers/embedded-dbs.js";
 import { onPostgres } from "./helpers/test-db.js";
 
 // The embedded driver writes a prepared statement's Bind/Execute/Sync and reads its response
@@ -107,15 +106,7 @@ describe("embedded protocol: reading a response", () => {
   });
 });
 
-const open: EmbeddedDatabase[] = [];
-async function openDb(statementCacheSize?: number): Promise<EmbeddedDatabase> {
-  const db = await openEmbedded({ template: fs.readFileSync(inject("embeddedTemplatePath")), statementCacheSize });
-  open.push(db);
-  return db;
-}
-afterEach(async () => {
-  for (const db of open.splice(0)) await db.close();
-});
+const openDb = embeddedDatabasesPerTest();
 const tick = () => new Promise((resolve) => setTimeout(resolve, 5));
 
 describe.skipIf(onPostgres())("embedded protocol: statements and notifications on a real database", () => {

@@ -1,22 +1,14 @@
-import fs from "node:fs";
-import { afterEach, describe, expect, inject, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { pgErrorCode } from "../src/db/database.js";
-import { type EmbeddedDatabase, openEmbedded } from "../src/db/embedded.js";
+import type { EmbeddedDatabase } from "../src/db/embedded.js";
+import { embeddedDatabasesPerTest } from "./helpers/embedded-dbs.js";
 import { onPostgres } from "./helpers/test-db.js";
 
 // The embedded driver runs statements as named prepared statements (db/embedded-statements.ts).
 // These pin down that it returns what PGlite.query returns, reuses and evicts statements, and
 // survives a changed result type.
 
-const open: EmbeddedDatabase[] = [];
-async function openDb(statementCacheSize?: number): Promise<EmbeddedDatabase> {
-  const db = await openEmbedded({ template: fs.readFileSync(inject("embeddedTemplatePath")), statementCacheSize });
-  open.push(db);
-  return db;
-}
-afterEach(async () => {
-  for (const db of open.splice(0)) await db.close();
-});
+const openDb = embeddedDatabasesPerTest();
 
 const prepared = async (db: EmbeddedDatabase) =>
   (await db.query<{ name: string; statement: string }>("SELECT name, statement FROM pg_prepared_statements ORDER BY prepare_time")).filter(
