@@ -30,9 +30,15 @@ export async function readStoredOutboundAllow(
 }
 
 /** What a run (or an environment test) is allowed beyond public addresses: the operator's entries plus the board's. */
+export const combineOutboundAllow = (envAllow: readonly string[], stored: readonly string[] | null): string[] => [
+  ...envAllow,
+  ...(stored ?? []),
+];
+
+/** {@link combineOutboundAllow} with the board's entries read now. */
 export async function effectiveOutboundAllow(q: Queryable, envAllow: readonly string[]): Promise<string[]> {
   const { allow } = await readStoredOutboundAllow(q);
-  return [...envAllow, ...allow];
+  return combineOutboundAllow(envAllow, allow);
 }
 
 /**

@@ -4,7 +4,7 @@ import type { AdapterRuntime } from "@staple/adapter-kit";
 import { signAgentJwt } from "../auth/agent-jwt.js";
 import type { AgentActor } from "../auth/actor.js";
 import { DomainError } from "../errors.js";
-import { STORED_OUTBOUND_ALLOW_SQL } from "../instance/outbound-allow.js";
+import { combineOutboundAllow, STORED_OUTBOUND_ALLOW_SQL } from "../instance/outbound-allow.js";
 import { grantedSecretIdsSql, resolveRunSecrets, SecretRefError } from "../secrets/run-secrets.js";
 import { buildAgentEnv } from "./agent-env.js";
 import { buildPrompt, loadPromptInput, readInstructionsFile } from "./prompt.js";
@@ -241,13 +241,13 @@ export async function prepareInvocation(
         instructions: instructions && "text" in instructions ? instructions : null,
       })
     : null;
-  const outboundAllow = [...res.outboundEnvAllow, ...(started?.outboundAllow ?? [])];
+  const outboundAllow = combineOutboundAllow(res.outboundEnvAllow, started?.outboundAllow ?? null);
   return {
     runtime: { ...session, taskKey: run.taskKey },
     context,
     env,
     prompt,
-    outboundAllow: [...outboundAllow],
+    outboundAllow,
     cwd,
     runConfig,
     sessionIdBefore: session.sessionId,

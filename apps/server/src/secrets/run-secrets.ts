@@ -56,7 +56,7 @@ async function latestValues(q: Queryable, companyId: string, secretIds: readonly
   return values;
 }
 
-/** The ids of the secrets granted to agent `agentAlias` (an `agents` row in the query), as a uuid[] subquery. */
+/** The ids of the secrets granted to agent `agentAlias` (an `agents` row in the query), as a text[] subquery. */
 export const grantedSecretIdsSql = (agentAlias: string) =>
   `ARRAY(SELECT g.secret_id::text FROM agent_secret_grants g WHERE g.agent_id = ${agentAlias}.id AND g.company_id = ${agentAlias}.company_id ORDER BY g.secret_id)`;
 
