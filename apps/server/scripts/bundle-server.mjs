@@ -10,11 +10,11 @@
 //   came from, so paths resolved from it (migrations, templates, the UI, the skill, the embedded
 //   template, adapter-kit's spawn host) are the same as in the unbundled build.
 // - Dynamic imports stay dynamic (chunks of their own): what start-up does not need is not loaded.
-import { createHash } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { rolldown } from "rolldown";
+import { fileSha256 } from "../dist/bundle-inputs.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const dist = path.resolve(here, "../dist");
@@ -121,8 +121,7 @@ const manifest = {
   inputs: [...witnesses].sort().map((file) => {
     const stat = fs.statSync(file);
     // The hash settles a witness rewritten with the same bytes (src/bundle-inputs.ts).
-    const sha256 = createHash("sha256").update(fs.readFileSync(file)).digest("hex");
-    return [path.relative(outDir, file).split(path.sep).join("/"), stat.size, stat.mtimeMs, sha256];
+    return [path.relative(outDir, file).split(path.sep).join("/"), stat.size, stat.mtimeMs, fileSha256(file)];
   }),
 };
 fs.writeFileSync(path.join(outDir, "inputs.json"), `${JSON.stringify(manifest)}\n`);

@@ -16,23 +16,8 @@
  */
 
 const BIND = 0x42; // 'B'
-const EXECUTE_AND_SYNC = Uint8Array.from([
-  0x45,
-  0,
-  0,
-  0,
-  9,
-  0,
-  0,
-  0,
-  0,
-  0, // Execute: unnamed portal, no row limit
-  0x53,
-  0,
-  0,
-  0,
-  4, // Sync
-]);
+/** Execute (unnamed portal, no row limit), then Sync. */
+const EXECUTE_AND_SYNC = Uint8Array.of(...[0x45, 0, 0, 0, 9, 0, 0, 0, 0, 0], ...[0x53, 0, 0, 0, 4]);
 
 /** Bind (unnamed portal, text formats) + Execute + Sync of the named statement. */
 export function bindExecuteSync(statement: string, values: readonly (string | null)[]): Uint8Array {
