@@ -9,12 +9,15 @@
 // that emits, and of each bundled dependency's package.json; see bundle-inputs.ts): after a
 // `tsc -b` that changed something, or an `npm install` that did, it is stale and the server starts
 // from the modules in dist, exactly as built.
-// STAPLE_SERVER_BUNDLE=0 never uses it.
+// STAPLE_SERVER_BUNDLE=0 never uses it. The bundle's chunks are CommonJS, compiled with V8's code
+// cache (bundle-loader.ts; STAPLE_CODE_CACHE=0 compiles them from source every time).
 import "./process-flags.js";
 import fs from "node:fs";
+import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { type BundleInput, bundleInputUnchanged } from "./bundle-inputs.js";
+import { BUNDLE_LOAD, canLoadWithCodeCache, loadBundle } from "./bundle-loader.js";
 
 interface BundleManifest {
   entry: string;
@@ -35,6 +38,18 @@ function freshBundle(): string | undefined {
   return path.join(dir, manifest.entry);
 }
 
+/**
+ * Runs the bundle's entry chunk. Through bundle-loader.ts, with V8's code cache, where this Node
+ * can (≥ 20.12) and STAPLE_CODE_CACHE is not 0; otherwise through Node's own `require`.
+ */
+function startBundle(entry: string) {
+  if (process.env.STAPLE_CODE_CACHE === "0" || !canLoadWithCodeCache()) {
+    createRequire(import.meta.url)(entry);
+    return;
+  }
+  (globalThis as Record<symbol, unknown>)[BUNDLE_LOAD] = loadBundle(entry);
+}
+
 const bundle = freshBundle();
-if (bundle) await import(bundle);
+if (bundle) startBundle(bundle);
 else await import("./start.js");

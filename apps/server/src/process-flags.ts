@@ -1,15 +1,12 @@
 // Process-wide V8 settings of the server process, set before its modules load (main.ts imports this
-// first). Not used by in-process tests or tools that import the server's modules.
+// first). Not used by in-process tests or tools that import the server's modules. See v8-flags.ts.
+//
+// All of them are set here, before the first chunk of the bundle is compiled: V8 accepts a code
+// cache (bundle-loader.ts) only under the flags it was written with, and the cache is written
+// after start, so a flag set later in the start (the embedded database used to set its own when it
+// opened) made the cache of the chunks compiled before it useless at every start.
 import v8 from "node:v8";
-
-/**
- * V8's young generation does not grow past its initial size (1-2 MB; V8's default doubles it, up
- * to 32 MB, whenever enough objects survive, which loading the server's modules does at every
- * start). Grown, it stays committed and resident: on W4's idle server (docs/performance.md) 32 MB
- * of the 60 MB of V8 heap was the young generation, 5 MB of it in use. With this flag restart time
- * measured the same. Short-lived objects still die young; objects that survive two scavenges are
- * promoted sooner. STAPLE_V8_YOUNG_GROWTH=1 keeps V8's default.
- */
-export const YOUNG_GENERATION_FLAG = "--semi-space-growth-factor=1";
+import { useBaselineWasmCompiler, YOUNG_GENERATION_FLAG } from "./v8-flags.js";
 
 if (process.env.STAPLE_V8_YOUNG_GROWTH !== "1") v8.setFlagsFromString(YOUNG_GENERATION_FLAG);
+useBaselineWasmCompiler();

@@ -7,6 +7,7 @@ import path from "node:path";
 import { DataDirBusyError } from "./db/data-dir-lock.js";
 import { BOARD_TOKEN_FILE } from "./auth/board-credentials.js";
 import { LOCAL_BOARD_USER_ID } from "./auth/actor.js";
+import { BUNDLE_LOAD, type BundleLoad } from "./bundle-loader.js";
 
 /** Graceful shutdown: stop accepting, finish in-flight requests, close the database; force after 15 s. */
 const SHUTDOWN_GRACE_MS = 15_000;
@@ -47,6 +48,8 @@ async function main() {
   const authenticated = config.deploymentMode === "authenticated";
   const login = authenticated ? null : await server.services.boardCredentials.createLoginLink(LOCAL_BOARD_USER_ID);
   const setupCode = authenticated ? await server.services.users.createSetupCode() : null;
+  // Read only now: main.ts sets it when the bundle's entry (this module) has finished its first turn.
+  const bundleLoad = (globalThis as Record<symbol, unknown>)[BUNDLE_LOAD] as BundleLoad | undefined;
   logger.info("staple listening", {
     url: server.url,
     deploymentMode: config.deploymentMode,
@@ -56,7 +59,11 @@ async function main() {
     database: config.databaseUrl ? "postgres" : "embedded",
     home: config.home,
     startMs: Date.now() - started,
+    // Started from the bundle: whether every chunk compiled from V8's code cache (bundle-loader.ts).
+    ...(bundleLoad ? { codeCacheUsed: [...bundleLoad.cached.values()].every(Boolean) } : {}),
   });
+  // Started from the bundle: its code cache is written now, holding what a start compiles.
+  if (bundleLoad) setImmediate(bundleLoad.writeCodeCache);
   if (config.unauthenticatedBoard) {
     logger.warn(
       "STAPLE_UNAUTHENTICATED_BOARD=1: every request without credentials acts as the board. Any process on this machine, " +

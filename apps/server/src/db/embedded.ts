@@ -1,11 +1,11 @@
 import fs from "node:fs";
 import path from "node:path";
-import v8 from "node:v8";
 import { PGlite, types } from "@electric-sql/pglite";
 import { camelRows, type Database, type Queryable, type Row } from "./database.js";
 import { partialFsBundle, removeSkippedFiles } from "./embedded-fs-bundle.js";
 import { EmbeddedNotifications } from "./embedded-notifications.js";
 import { EMBEDDED_STATEMENT_CACHE_SIZE, EmbeddedStatements } from "./embedded-statements.js";
+import { useBaselineWasmCompiler } from "../v8-flags.js";
 
 /** int8 columns (counters, token totals) fit comfortably in a double; return numbers, not strings. */
 const parsers = { [types.INT8]: (value: string) => Number(value) };
@@ -68,21 +68,7 @@ export const EMBEDDED_SERVER_SETTINGS = [
   "io_max_concurrency=1",
 ];
 
-/**
- * PGlite's WebAssembly (Postgres) is compiled by V8's baseline compiler only (Liftoff), without
- * the optimising tier. The optimised code of this large module and its compilation (in the
- * background, competing for the cores at start) cost far more than they return here: measured
- * (docs/performance.md, same minute, W4 data) restart 1.81 → 1.33 s and idle PSS 228 → 159 MiB,
- * W2 and the W1 list no slower. The flag is process-wide and read when a module is compiled,
- * so it is set before the first PGlite is created; STAPLE_EMBEDDED_WASM_TIER_UP=1 keeps V8's default.
- */
-export const EMBEDDED_WASM_FLAG = "--liftoff-only";
-let wasmFlagSet = false;
-function useBaselineWasmCompiler() {
-  if (wasmFlagSet || process.env.STAPLE_EMBEDDED_WASM_TIER_UP === "1") return;
-  v8.setFlagsFromString(EMBEDDED_WASM_FLAG);
-  wasmFlagSet = true;
-}
+export { EMBEDDED_WASM_FLAG } from "../v8-flags.js";
 
 function isEmptyDir(dir: string): boolean {
   return !fs.existsSync(dir) || fs.readdirSync(dir).length === 0;

@@ -12,6 +12,8 @@ export interface ServerProcess {
   boardToken: string;
   child: ChildProcess;
   home: string;
+  /** Everything the process wrote to stdout and stderr so far. */
+  output(): string;
   /** SIGTERM and wait for exit (bounded). */
   stop(): Promise<void>;
   /** SIGKILL (crash). */
@@ -62,6 +64,7 @@ export async function startServerProcess(
     boardToken,
     child,
     home,
+    output: () => output,
     async stop() {
       child.kill("SIGTERM");
       await waitExit(30_000);
