@@ -8,21 +8,23 @@ import type { FinalizeStep } from "./pipeline.js";
  * The agent's status after one of its runs ended (docs/runs.md#agent-status-after-a-run): untouched
  * when paused or terminated; `running` while another run of it is running; otherwise `idle` after a
  * success or cancel and `error` after a failure or timeout. One statement, so concurrent finishes
- * agree.
+ * agree. It also says whether the agent has queued runs, so that a finish with nothing left to
+ * start pokes no claim pass.
  */
 export async function settleAgentStatus(
   q: Queryable,
   agentId: string,
   lastOutcome: string,
-): Promise<{ status: string; companyId: string } | undefined> {
-  const [row] = await q.query<{ status: string; companyId: string }>(
+): Promise<{ status: string; companyId: string; hasQueued: boolean } | undefined> {
+  const [row] = await q.query<{ status: string; companyId: string; hasQueued: boolean }>(
     `UPDATE agents a SET status = CASE
          WHEN EXISTS (SELECT 1 FROM heartbeat_runs r WHERE r.agent_id = a.id AND r.status = 'running') THEN 'running'
          WHEN $2 IN ${sqlList(CLEAN_END_RUN_STATUSES)} THEN 'idle' ELSE 'error' END,
        error_reason = CASE WHEN $2 IN ${sqlList(FAILED_RUN_STATUSES)} THEN $3 ELSE NULL END,
        last_heartbeat_at = now(), updated_at = now()
       WHERE a.id = $1 AND ${invokableAgentSql("a")}
-      RETURNING a.status, a.company_id`,
+      RETURNING a.status, a.company_id,
+        EXISTS (SELECT 1 FROM heartbeat_runs r WHERE r.agent_id = a.id AND r.status = 'queued') AS has_queued`,
     [agentId, lastOutcome, `Last run ${lastOutcome}`],
   );
   return row;
@@ -32,7 +34,10 @@ export const agentStatusStep: FinalizeStep = {
   name: "finalize_agent_status",
   onlyIfTransitioned: false,
   async run(ctx) {
-    await settleAgentStatus(ctx.q, ctx.agent.id, ctx.finalRun?.status ?? ctx.outcome.status);
-    ctx.pokes.add(ctx.agent.id);
+    const settled = await settleAgentStatus(ctx.q, ctx.agent.id, ctx.finalRun?.status ?? ctx.outcome.status);
+    // The agent's next run, if one is queued. Without one, the claim pass would only find nothing
+    // (claim.ts checks first): a run queued after this statement sends its own poke when it
+    // commits. A paused or terminated agent (no row) is poked as before; the claim settles its runs.
+    if (!settled || settled.hasQueued) ctx.pokes.add(ctx.agent.id);
   },
 };
