@@ -88,6 +88,15 @@ for (const chunk of output) {
   const file = path.join(outDir, chunk.fileName);
   const code = fs.readFileSync(file, "utf8");
   const latin1 = code.replace(/[\u0100-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  // src/bundle-loader.ts compiles the chunks from V8's code cache, where Node 20 cannot run a
+  // dynamic import(): load a lazily needed package with createRequire (see src/http/multipart.ts).
+  const dynamicImport = /\bimport\s*\(/.exec(code);
+  if (dynamicImport) {
+    throw new Error(
+      `${chunk.fileName} holds a dynamic import() (…${code.slice(Math.max(0, dynamicImport.index - 60), dynamicImport.index + 40)}…): ` +
+        "load the package with createRequire instead (src/bundle-loader.ts)",
+    );
+  }
   // The modules were ES modules, which are strict; rolldown's CommonJS output does not say so.
   // On the first line, so the source map's lines stay right.
   fs.writeFileSync(file, `"use strict";${latin1}`);

@@ -26,7 +26,11 @@ import vm from "node:vm";
  *   directory cannot be written (a read-only install), there is no cache and nothing else changes.
  * - Relative requires between chunks are loaded here (one module object per chunk, registered
  *   before it runs, as Node does for cycles); anything else (node:*, packages) goes to Node's own
- *   `require`, and dynamic `import()` to Node's default loader.
+ *   `require`.
+ * - No dynamic `import()`: in a script compiled from a code cache, Node 20 has lost the callback
+ *   that serves it ("A dynamic import callback was not specified"; without a cache it works, so
+ *   only a second start failed). The bundle's own chunks are required, and scripts/bundle-server.mjs
+ *   refuses a bundle that still holds an `import(`.
  */
 export interface BundleLoad {
   /** The entry chunk's exports. */
@@ -63,11 +67,7 @@ export function loadBundle(entry: string, options: { cacheDir?: string } = {}): 
     const stat = fs.statSync(filename);
     const cacheFile = path.join(cacheDir, `${path.basename(filename)}.${stat.size}.${Math.trunc(stat.mtimeMs)}.bin`);
     const cachedData = readIfPresent(cacheFile);
-    const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
-      filename,
-      cachedData,
-      importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
-    });
+    const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, { filename, cachedData });
     const fromCache = cachedData !== undefined && !script.cachedDataRejected;
     cached.set(path.basename(filename), fromCache);
     if (!fromCache) toWrite?.push({ script, cacheFile });
@@ -119,6 +119,3 @@ function readIfPresent(file: string): Buffer | undefined {
     return undefined;
   }
 }
-
-/** Whether this Node can load the bundle through `loadBundle` (dynamic `import()` from a vm.Script: Node ≥ 20.12). */
-export const canLoadWithCodeCache = (): boolean => vm.constants?.USE_MAIN_CONTEXT_DEFAULT_LOADER !== undefined;

@@ -17,7 +17,7 @@ import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { type BundleInput, bundleInputUnchanged } from "./bundle-inputs.js";
-import { BUNDLE_LOAD, canLoadWithCodeCache, loadBundle } from "./bundle-loader.js";
+import { BUNDLE_LOAD, loadBundle } from "./bundle-loader.js";
 
 interface BundleManifest {
   entry: string;
@@ -39,11 +39,11 @@ function freshBundle(): string | undefined {
 }
 
 /**
- * Runs the bundle's entry chunk. Through bundle-loader.ts, with V8's code cache, where this Node
- * can (≥ 20.12) and STAPLE_CODE_CACHE is not 0; otherwise through Node's own `require`.
+ * Runs the bundle's entry chunk: through bundle-loader.ts, with V8's code cache, unless
+ * STAPLE_CODE_CACHE is 0 (then through Node's own `require`).
  */
 function startBundle(entry: string) {
-  if (process.env.STAPLE_CODE_CACHE === "0" || !canLoadWithCodeCache()) {
+  if (process.env.STAPLE_CODE_CACHE === "0") {
     createRequire(import.meta.url)(entry);
     return;
   }

@@ -1,7 +1,16 @@
 import { createHash } from "node:crypto";
+import { createRequire } from "node:module";
 import type busboy from "busboy";
 import { DomainError, validationError } from "../errors.js";
 import { BodyTooLargeError } from "./error-funnel.js";
+
+/**
+ * busboy (CommonJS) is loaded by the first upload, not at server start (docs/performance.md,
+ * W3/W4). Through `require`, not `import()`: the server bundle's chunks are compiled from V8's code
+ * cache, where Node 20 cannot run a dynamic import (scripts/bundle-server.mjs refuses one).
+ */
+let busboyLib: typeof busboy | undefined;
+const busboyParser = () => (busboyLib ??= createRequire(import.meta.url)("busboy") as typeof busboy);
 
 /**
  * Reads a `multipart/form-data` upload of one file, streaming, with busboy as the parser.
@@ -57,8 +66,7 @@ export async function readMultipartUpload(request: Request, opts: MultipartOptio
   const declared = request.headers.get("content-length");
   if (declared !== null && Number(declared) > maxTotal) throw tooLarge;
 
-  // Loaded by the first upload, not at server start (docs/performance.md, W3/W4).
-  const { default: createParser } = await import("busboy");
+  const createParser = busboyParser();
   let parser: busboy.Busboy;
   try {
     parser = createParser({
