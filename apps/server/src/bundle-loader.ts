@@ -54,7 +54,7 @@ interface Chunk {
 }
 
 export function loadBundle(entry: string, options: { cacheDir?: string } = {}): BundleLoad {
-  const bundleDir = path.dirname(entry);
+  const bundleDir = path.dirname(path.resolve(entry));
   const cacheDir = options.cacheDir ?? path.join(bundleDir, "code-cache");
   const modules = new Map<string, { exports: unknown }>();
   const cached = new Map<string, boolean>();
