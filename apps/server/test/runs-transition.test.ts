@@ -17,7 +17,7 @@ import {
 } from "../src/runs/transition.js";
 import { findRun, type RunRow } from "../src/runs/rows.js";
 import { promoteDueScheduledRetries, scheduleBoundedRetry } from "../src/runs/transient-retry.js";
-import { acquireLocalLease } from "../src/runs/environment-leases.js";
+import { localLeaseCtes } from "../src/runs/environment-leases.js";
 import { DEFERRED_WAKE_CONTEXT_KEY } from "../src/runs/wake-context.js";
 import { LIVE_CHANNEL } from "../src/live/bus.js";
 
@@ -187,7 +187,12 @@ describe("one cancel path", () => {
     if (scheduled.outcome !== "scheduled") throw new Error("not scheduled");
     const retry = scheduled.run;
     // A lease held by the retry, and another agent's wake waiting behind the lock.
-    await acquireLocalLease(db, { id: retry.id, companyId: company.id, agentId: agent.id, issueId: issue.id });
+    await db.query(`WITH ${localLeaseCtes({ company: "$1::uuid", run: "$2::uuid", agent: "$3::text", issue: "$4::uuid" })} SELECT 1`, [
+      company.id,
+      retry.id,
+      agent.id,
+      issue.id,
+    ]);
     const deferredId = randomUUID();
     await db.query(
       `INSERT INTO agent_wakeup_requests (id, company_id, agent_id, source, trigger_detail, reason, payload, status, requested_by_actor_type, issue_id)

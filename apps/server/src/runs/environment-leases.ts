@@ -7,30 +7,36 @@ import type { Queryable } from "../db/database.js";
  * while it executes. At the end the lease is `released`, or `failed` when the run failed or timed
  * out; a reaped (process-lost) run's lease is `failed` too. Each change writes its activity row in
  * the same statement.
+ *
+ * `localLeaseCtes`: CTEs that give the run an `ephemeral` lease on its company's `local` environment, for a statement
+ * whose parameters `p` name the company, run, agent and issue (uuid, uuid, text, uuid or null). The
+ * executing server adds them to the run's "run started" statement (prepare-run.ts), so the lease
+ * costs no statement of its own.
+ *
+ * The environment is read first and created only when missing: the common path inserts nothing.
+ * Two first runs of a company racing to create it meet on the unique index; the loser's no-op
+ * `DO UPDATE` returns the winner's row, which its snapshot could not see (`DO NOTHING` returned
+ * nothing there, and that run went without a lease).
  */
-export async function acquireLocalLease(
-  q: Queryable,
-  run: { id: string; companyId: string; agentId: string; issueId: string | null },
-): Promise<void> {
-  await q.query(
-    `WITH created AS (
-       INSERT INTO environments (company_id, name, driver) VALUES ($1, 'Local', 'local')
-       ON CONFLICT (company_id) WHERE driver = 'local' AND status = 'active' DO NOTHING RETURNING id
+export function localLeaseCtes(p: { company: string; run: string; agent: string; issue: string }): string {
+  return `env_found AS (
+       SELECT id FROM environments WHERE company_id = ${p.company} AND driver = 'local' AND status = 'active' LIMIT 1
+     ), env_created AS (
+       INSERT INTO environments (company_id, name, driver)
+       SELECT ${p.company}, 'Local', 'local' WHERE NOT EXISTS (SELECT 1 FROM env_found)
+       ON CONFLICT (company_id) WHERE driver = 'local' AND status = 'active' DO UPDATE SET status = environments.status
+       RETURNING id
      ), env AS (
-       SELECT id FROM created
-       UNION ALL
-       SELECT id FROM environments WHERE company_id = $1 AND driver = 'local' AND status = 'active'
-       LIMIT 1
+       SELECT id FROM env_found UNION ALL SELECT id FROM env_created LIMIT 1
      ), lease AS (
        INSERT INTO environment_leases (company_id, environment_id, issue_id, heartbeat_run_id, status, lease_policy, provider)
-       SELECT $1, env.id, $4, $2, 'active', 'ephemeral', 'local' FROM env RETURNING id, environment_id
-     )
-     INSERT INTO activity_log (company_id, actor_type, actor_id, action, entity_type, entity_id, agent_id, run_id, details)
-     SELECT $1, 'agent', $3::text, 'environment.lease_acquired', 'environment_lease', lease.id::text, $3::text::uuid, $2,
-            jsonb_build_object('driver', 'local', 'environmentId', lease.environment_id, 'issueId', $4::uuid, 'leasePolicy', 'ephemeral')
-       FROM lease`,
-    [run.companyId, run.id, run.agentId, run.issueId],
-  );
+       SELECT ${p.company}, env.id, ${p.issue}, ${p.run}, 'active', 'ephemeral', 'local' FROM env RETURNING id, environment_id
+     ), lease_activity AS (
+       INSERT INTO activity_log (company_id, actor_type, actor_id, action, entity_type, entity_id, agent_id, run_id, details)
+       SELECT ${p.company}, 'agent', ${p.agent}, 'environment.lease_acquired', 'environment_lease', lease.id::text, ${p.agent}::uuid, ${p.run},
+              jsonb_build_object('driver', 'local', 'environmentId', lease.environment_id, 'issueId', ${p.issue}, 'leasePolicy', 'ephemeral')
+         FROM lease
+     )`;
 }
 
 /** Ends the run's active leases: `failed` when the run failed or timed out, else `released`. */

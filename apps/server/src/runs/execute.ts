@@ -3,7 +3,6 @@ import fs from "node:fs";
 import path from "node:path";
 import { createRedactor, TailBuffer, type AdapterExecuteContext, type AdapterResult } from "@staple/adapter-kit";
 import { appendRunEvent } from "./run-events.js";
-import { acquireLocalLease } from "./environment-leases.js";
 import { compactChunk, EXCERPT_MAX_BYTES } from "./log-store.js";
 import { mapRunOutcome, type RunOutcome } from "./outcome.js";
 import { toRunUsage } from "./usage-delta.js";
@@ -199,7 +198,6 @@ export function createRunExecutor(res: RunEngineResources, registry: ExecutionRe
         const cwd = workspaceLease ? workspaceLease.workspace.cwd : await resolveCwd(run, agent);
         // A configured cwd inside the repository follows the run into its worktree.
         const runConfig = workspaceLease ? rebaseConfigCwd(config, workspaceLease.workspace.repoRoot, cwd, realpathOrSelf).config : config;
-        await acquireLocalLease(db, run);
         return {
           cwd,
           runConfig,
@@ -207,6 +205,7 @@ export function createRunExecutor(res: RunEngineResources, registry: ExecutionRe
           agentHome: path.join(res.home, "agents", agent.id),
           skillsDir: localSkillsDir(res),
           readInstructions: true,
+          localLease: true,
         };
       });
       sessionIdBefore = prepared.sessionIdBefore;

@@ -7,6 +7,7 @@ import { DomainError } from "../errors.js";
 import { combineOutboundAllow, STORED_OUTBOUND_ALLOW_SQL } from "../instance/outbound-allow.js";
 import { grantedSecretIdsSql, resolveRunSecrets, SecretRefError } from "../secrets/run-secrets.js";
 import { buildAgentEnv } from "./agent-env.js";
+import { localLeaseCtes } from "./environment-leases.js";
 import { buildPrompt, loadPromptInput, readInstructionsFile } from "./prompt.js";
 import type { RunEngineResources } from "./resources.js";
 import type { RunRow } from "./rows.js";
@@ -151,6 +152,11 @@ export interface RunPlace {
   readInstructions: boolean;
   /** Extra fields of the "run started" event (e.g. the runner). */
   startedPayload?: Record<string, unknown>;
+  /**
+   * The run takes an `ephemeral` lease on the company's local environment, in the same statement
+   * as its "run started" record (runs on this server; a runner's environment is its own machine).
+   */
+  localLease?: boolean;
 }
 
 export interface PreparedInvocation {
@@ -201,15 +207,23 @@ export async function prepareInvocation(
     projectEnv: project?.env ?? null,
     workspaceEnv: where.workspaceEnv,
   });
-  // The "run started" event, and in the same statement the board's outbound allow-list, read per
-  // run so a change applies to the next run without a restart.
+  // The "run started" event, the environment lease of a local run and the board's outbound
+  // allow-list (read per run, so a change applies to the next run without a restart): one statement.
+  const lease = where.localLease
+    ? `, ${localLeaseCtes({ company: "$4::uuid", run: "$1::uuid", agent: "$5::text", issue: "$6::uuid" })}`
+    : "";
   const [started] = await db.query<{ outboundAllow: string[] | null }>(
     `WITH r AS (UPDATE heartbeat_runs SET session_id_before = $2, event_seq = event_seq + 1, updated_at = now() WHERE id = $1
                  RETURNING company_id, agent_id, event_seq),
           ev AS (INSERT INTO heartbeat_run_events (company_id, run_id, agent_id, seq, event_type, stream, level, message, payload)
-                 SELECT company_id, $1, agent_id, event_seq, 'lifecycle', 'system', 'info', 'run started', $3::jsonb FROM r)
+                 SELECT company_id, $1, agent_id, event_seq, 'lifecycle', 'system', 'info', 'run started', $3::jsonb FROM r)${lease}
      SELECT (${STORED_OUTBOUND_ALLOW_SQL}) AS outbound_allow`,
-    [run.id, session.sessionId, JSON.stringify({ adapterType: agent.adapterType, cwd, ...where.startedPayload })],
+    [
+      run.id,
+      session.sessionId,
+      JSON.stringify({ adapterType: agent.adapterType, cwd, ...where.startedPayload }),
+      ...(where.localLease ? [run.companyId, run.agentId, run.issueId] : []),
+    ],
   );
   await res.live.publish(db, "heartbeat.run.status", run.companyId, {
     runId: run.id,
