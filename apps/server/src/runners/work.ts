@@ -8,7 +8,7 @@ import { claimQueuedRuns } from "../runs/claim.js";
 import type { RunEngine } from "../runs/engine.js";
 import { dbLogRef, insertLogPieces, type LogPiece } from "../runs/log-db.js";
 import { mapRunOutcome, type RunOutcome } from "../runs/outcome.js";
-import { prepareInvocation, setupRun } from "../runs/prepare-run.js";
+import { prepareInvocation, setupRun, type AgentForRun } from "../runs/prepare-run.js";
 import { findRun, type RunRow } from "../runs/rows.js";
 import { appendRunEvent } from "../runs/run-events.js";
 import { toRunUsage } from "../runs/usage-delta.js";
@@ -63,8 +63,8 @@ export function createRunnerWork(engine: RunEngine) {
   }
 
   /** The execution packet of a claimed run; undefined when preparation ended the run (finalized as failed here). */
-  async function packetFor(run: RunRow, runnerId: string, home: string): Promise<Packet | undefined> {
-    const setup = await setupRun(res, run, { requireLocalAdapter: false });
+  async function packetFor(run: RunRow, runnerId: string, home: string, claimedAgent?: AgentForRun | null): Promise<Packet | undefined> {
+    const setup = await setupRun(res, run, { requireLocalAdapter: false, agent: claimedAgent });
     if (setup.kind === "failed") {
       await engine.executor.failEarly(run, setup.agent, setup.error, setup.errorCode);
       return undefined;
@@ -113,7 +113,7 @@ export function createRunnerWork(engine: RunEngine) {
     for (const agentId of await servableAgents(runner, principal)) {
       if (room <= 0) break;
       const now = res.clock?.now() ?? new Date();
-      const { claimed, cancelled } = await claimQueuedRuns(db, agentId, runnerLeaseOwner(runner.id), res.leaseMs, now, {
+      const { claimed, cancelled, agents } = await claimQueuedRuns(db, agentId, runnerLeaseOwner(runner.id), res.leaseMs, now, {
         runnerId: runner.id,
         max: room,
       });
@@ -121,7 +121,7 @@ export function createRunnerWork(engine: RunEngine) {
         for (const other of (run as RunRow & { promotedAgentIds?: string[] }).promotedAgentIds ?? []) engine.poke(other);
       room -= claimed.length;
       for (const run of claimed) {
-        const packet = await packetFor(run, runner.id, home);
+        const packet = await packetFor(run, runner.id, home, agents?.get(run.id));
         if (packet) packets.push(packet);
       }
     }

@@ -6,6 +6,7 @@ import { lockSql } from "../issues/execution-lock.js";
 import type { Database } from "../db/database.js";
 import { claimGate } from "./claim-gate.js";
 import { RUN_COLUMNS, type RunRow } from "./rows.js";
+import { agentForRunSql, type AgentForRun } from "./prepare-run.js";
 import { cancelRunInTx } from "./cancel-run.js";
 import { activePauseHold } from "../issues/tree-holds.js";
 import { getInvocationBlock } from "../budgets/invocation-block.js";
@@ -18,6 +19,8 @@ const CANDIDATE_MARGIN = 20;
 
 export interface ClaimResult {
   claimed: RunRow[];
+  /** The agent of each claimed run as its execution needs it, by run id (prepare-run.ts, agentForRunSql). */
+  agents?: Map<string, AgentForRun | null>;
   /** Runs the claim gate cancelled (their issues may need their locks and deferred wakes handled). */
   cancelled: RunRow[];
   /**
@@ -230,8 +233,9 @@ export async function claimQueuedRuns(
     if (toClaim.length === 0) return { claimed: [], cancelled, contended };
 
     // One statement moves the runs to running with their lease, marks their wakes claimed, stamps
-    // the issue lock for the assignee's runs (lazy locking: only if free) and marks the agent running.
-    const claimed = await q.query<RunRow>(
+    // the issue lock for the assignee's runs (lazy locking: only if free), marks the agent running
+    // and reads the agent as each run's execution needs it.
+    const rows = await q.query<RunRow & { agentForRun: AgentForRun | null }>(
       `WITH c AS (
          ${runTransitionSql({
            target: "id = ANY($1::uuid[])",
@@ -249,9 +253,14 @@ export async function claimQueuedRuns(
          UPDATE agents SET status = 'running', updated_at = now()
           WHERE id = $5 AND status IN ${sqlList(WAITING_AGENT_STATUSES)} AND EXISTS (SELECT 1 FROM c)
        )
-       SELECT * FROM c`,
+       SELECT c.*, ${agentForRunSql("c.agent_id", "coalesce(c.task_key, '')")} AS agent_for_run FROM c`,
       [toClaim, owner, leaseMs, agent.nameKey, agentId, forRunner?.runnerId ?? null],
     );
-    return { claimed, cancelled, contended };
+    const agents = new Map<string, AgentForRun | null>();
+    const claimed = rows.map(({ agentForRun, ...run }) => {
+      agents.set(run.id, agentForRun);
+      return run as RunRow;
+    });
+    return { claimed, cancelled, contended, agents };
   });
 }

@@ -1,6 +1,7 @@
 import type { RunEngineResources } from "./resources.js";
 import { claimQueuedRuns } from "./claim.js";
 import type { RunRow } from "./rows.js";
+import type { AgentForRun } from "./prepare-run.js";
 
 /**
  * Starts queued work. `poke(agentId)` runs a claim pass for that agent now; passes for one agent
@@ -12,7 +13,7 @@ import type { RunRow } from "./rows.js";
 /** Delay of the extra pass after a claim passed over a candidate whose issue row was held. */
 const CONTENDED_RETRY_MS = 50;
 
-export function createDispatcher(res: RunEngineResources, start: (run: RunRow) => Promise<void>) {
+export function createDispatcher(res: RunEngineResources, start: (run: RunRow, agent?: AgentForRun | null) => Promise<void>) {
   const inflight = new Map<string, Promise<void>>();
   const again = new Set<string>();
   const executing = new Set<Promise<void>>();
@@ -21,7 +22,7 @@ export function createDispatcher(res: RunEngineResources, start: (run: RunRow) =
   async function pass(agentId: string) {
     do {
       again.delete(agentId);
-      const { claimed, cancelled, contended } = await claimQueuedRuns(
+      const { claimed, cancelled, contended, agents } = await claimQueuedRuns(
         res.db,
         agentId,
         res.instanceId,
@@ -35,7 +36,7 @@ export function createDispatcher(res: RunEngineResources, start: (run: RunRow) =
         for (const other of (run as RunRow & { promotedAgentIds?: string[] }).promotedAgentIds ?? []) if (other !== agentId) poke(other);
       }
       for (const run of claimed) {
-        const p = start(run);
+        const p = start(run, agents?.get(run.id));
         executing.add(p);
         void p.finally(() => executing.delete(p));
       }

@@ -98,13 +98,14 @@ export function createRunExecutor(res: RunEngineResources, registry: ExecutionRe
     afterRun(pokes, run, finalStatus);
   }
 
-  async function execute(run: RunRow): Promise<void> {
+  /** `agent`: the run's agent as the claim read it (undefined: read here). */
+  async function execute(run: RunRow, agent?: AgentForRun | null): Promise<void> {
     const controller = new AbortController();
     let resolveDone!: () => void;
     const done = new Promise<void>((r) => (resolveDone = r));
     registry.add({ runId: run.id, agentId: run.agentId, controller, done });
     try {
-      await executeClaimed(run, controller);
+      await executeClaimed(run, controller, agent);
     } catch (error) {
       logger.error("run execution crashed", { runId: run.id, err: error });
     } finally {
@@ -124,8 +125,8 @@ export function createRunExecutor(res: RunEngineResources, registry: ExecutionRe
       redact: (t) => t,
     });
 
-  async function executeClaimed(run: RunRow, controller: AbortController): Promise<void> {
-    const setup = await setupRun(res, run, { requireLocalAdapter: true });
+  async function executeClaimed(run: RunRow, controller: AbortController, claimedAgent: AgentForRun | null | undefined): Promise<void> {
+    const setup = await setupRun(res, run, { requireLocalAdapter: true, agent: claimedAgent });
     if (setup.kind === "failed") return failEarly(run, setup.agent, setup.error, setup.errorCode);
     const { agent, config, timeoutSec } = setup;
     const adapter = res.adapters[agent.adapterType]!;

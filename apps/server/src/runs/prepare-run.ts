@@ -63,24 +63,43 @@ export type RunSetup =
       secrets: string[];
     };
 
+/**
+ * The agent of a run as its execution needs it, as one jsonb value with AgentForRun's keys: the
+ * agent, the saved session of the run's task and the agent's granted secrets. The claim reads it
+ * for each run it claims, in its final statement (claim.ts), so a run claimed here costs no
+ * statement for it; `setupRun` reads it itself when not given (a runner's packet, a test). It is
+ * then as of the claim: the agent row is locked by the claim until that statement commits.
+ */
+export function agentForRunSql(agentId: string, taskKey: string): string {
+  return `(SELECT jsonb_build_object('id', a.id, 'companyId', a.company_id, 'name', a.name, 'role', a.role, 'title', a.title,
+                 'status', a.status, 'adapterType', a.adapter_type, 'adapterConfig', a.adapter_config,
+                 'sessionParamsJson', s.session_params_json, 'sessionDisplayId', s.session_display_id,
+                 'grantedSecretIds', to_jsonb(${grantedSecretIdsSql("a")}))
+      FROM agents a
+      LEFT JOIN agent_task_sessions s ON s.agent_id = a.id AND s.adapter_type = a.adapter_type AND s.task_key = ${taskKey}
+     WHERE a.id = ${agentId})`;
+}
+
 async function loadAgent(res: RunEngineResources, run: RunRow): Promise<AgentForRun | undefined> {
-  const [agent] = await res.db.query<AgentForRun>(
-    `SELECT a.id, a.company_id, a.name, a.role, a.title, a.status, a.adapter_type, a.adapter_config, s.session_params_json, s.session_display_id,
-            ${grantedSecretIdsSql("a")} AS granted_secret_ids
-       FROM agents a
-       LEFT JOIN agent_task_sessions s ON s.agent_id = a.id AND s.adapter_type = a.adapter_type AND s.task_key = $2
-      WHERE a.id = $1`,
-    [run.agentId, run.taskKey ?? ""],
-  );
-  return agent;
+  const [row] = await res.db.query<{ agent: AgentForRun | null }>(`SELECT ${agentForRunSql("$1::uuid", "$2::text")} AS agent`, [
+    run.agentId,
+    run.taskKey ?? "",
+  ]);
+  return row?.agent ?? undefined;
 }
 
 /**
- * Loads the agent, resolves its secret refs and signs the run token. `requireLocalAdapter`: this
- * server must have the agent's adapter (a runner brings its own, matched at claim time).
+ * Loads the agent (unless the claim read it: `opts.agent`), resolves its secret refs and signs the
+ * run token. `requireLocalAdapter`: this server must have the agent's adapter (a runner brings its
+ * own, matched at claim time).
  */
-export async function setupRun(res: RunEngineResources, run: RunRow, opts: { requireLocalAdapter: boolean }): Promise<RunSetup> {
-  const agent = await loadAgent(res, run);
+export async function setupRun(
+  res: RunEngineResources,
+  run: RunRow,
+  opts: { requireLocalAdapter: boolean; agent?: AgentForRun | null },
+): Promise<RunSetup> {
+  // null: the claim found no agent row (it was deleted); undefined: not read yet.
+  const agent = opts.agent === undefined ? await loadAgent(res, run) : (opts.agent ?? undefined);
   if (!agent) return { kind: "failed", agent, error: "Agent not found", errorCode: "agent_not_found" };
   const adapter = res.adapters[agent.adapterType];
   if (!adapter && opts.requireLocalAdapter)
