@@ -155,6 +155,19 @@ describe("POST /api/agents/:id/wakeup and /heartbeat/invoke", () => {
     expect(activity[0]!.details).toMatchObject({ outcome: "queued", runId: res.body.id, source: "on_demand", reason: "manual_poke" });
   });
 
+  it("a skipped wake is audited too: outcome skipped, no run", async () => {
+    const company = await createCompany(t.current);
+    const agent = await scriptAgent(company.id, "true", {
+      runtimeConfig: { heartbeat: { enabled: false, intervalSec: 0, wakeOnDemand: false, maxConcurrentRuns: 1 } },
+    });
+    const res = await wake(agent.id, { reason: "poke" });
+    expect(res.status, JSON.stringify(res.body)).toBe(202);
+    expect(res.body).toMatchObject({ status: "skipped", reason: "heartbeat.wakeOnDemand.disabled" });
+    const activity = await invokedActivity(agent.id);
+    expect(activity).toHaveLength(1);
+    expect(activity[0]!.details).toEqual({ outcome: "skipped", runId: null, source: "on_demand", reason: "poke" });
+  });
+
   it("legacy heartbeat/invoke: 202 with the queued run, triggerDetail defaults to manual", async () => {
     const company = await createCompany(t.current);
     const agent = await scriptAgent(company.id, "true");

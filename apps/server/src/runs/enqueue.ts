@@ -11,7 +11,7 @@ import { runInsertSql } from "./transition.js";
 import { cancelRunInTx } from "./cancel-run.js";
 import { acquireIfFree, releaseIfHeldBy } from "../issues/execution-lock.js";
 import { activePauseHold, isVerifiedInteraction } from "../issues/tree-holds.js";
-import { recordActivity } from "../activity/record.js";
+import { ACTIVITY_COLUMNS, activityValues, recordActivity, type ActivityInput } from "../activity/record.js";
 import { decideIssueWake, pickNonIssueCoalesceTarget } from "./wake-decision.js";
 import { checkLoopBreaker, LOOP_BREAKER_REASON } from "./loop-guard.js";
 import {
@@ -35,6 +35,17 @@ export interface WakeupRequest {
   requestedBy: { type: "user" | "agent" | "system"; id: string | null };
   /** Fields of the new run set by recovery paths (retries). */
   run?: { retryOfRunId?: string | null; processLossRetryCount?: number; continuationAttempt?: number };
+  /**
+   * The wake's audit row, written with the wake whatever its outcome; its details get `outcome`
+   * (the outcome's kind) and `runId` (the queued or coalesced run, else null). A queued run's row
+   * is written by the same statement as the run.
+   */
+  audit?: Omit<ActivityInput, "details"> & { details: Record<string, unknown> };
+}
+
+/** The audit row of a wake with its outcome (WakeupRequest.audit). */
+function auditRow(audit: NonNullable<WakeupRequest["audit"]>, outcome: string, runId: string | null): ActivityInput {
+  return { ...audit, details: { outcome, runId, ...audit.details } };
 }
 
 export type WakeupOutcome =
@@ -98,8 +109,9 @@ async function insertQueuedRun(
 ): Promise<{ run: RunRow; wakeupId: string }> {
   const wakeupId = randomUUID();
   const runId = randomUUID();
+  const audit = req.audit ? activityValues(auditRow(req.audit, "queued", runId)) : [];
   const [run] = await q.query<RunRow>(
-    `WITH w AS (
+    `WITH ${req.audit ? `a AS (INSERT INTO activity_log (${ACTIVITY_COLUMNS}) VALUES ($18, $19, $20, $21, $22, $23, $24, $25, $26::jsonb)), ` : ""}w AS (
        INSERT INTO agent_wakeup_requests (id, company_id, agent_id, source, trigger_detail, reason, payload, status,
          requested_by_actor_type, requested_by_actor_id, idempotency_key, issue_id, run_id)
        VALUES ($1, $3, $4, $5, $6, $7, $8::jsonb, 'queued', $9, $10, $11, $12, $2)
@@ -143,6 +155,7 @@ async function insertQueuedRun(
       req.run?.retryOfRunId ?? null,
       req.run?.processLossRetryCount ?? 0,
       req.run?.continuationAttempt ?? 0,
+      ...audit,
     ],
   );
   const { notified: _n, ...row } = run as RunRow & { notified: unknown };
@@ -390,7 +403,14 @@ export function createWakeupEnqueuer(db: Database) {
   return {
     /** Enqueues in `q` when given (the caller's transaction), else in a transaction of its own. */
     enqueue(req: WakeupRequest, q?: Queryable): Promise<WakeupOutcome> {
-      return q ? enqueueIn(q, req) : db.tx((tx) => enqueueIn(tx, req));
+      const audited = async (tx: Queryable) => {
+        const outcome = await enqueueIn(tx, req);
+        // A queued run's audit row went in with it (insertQueuedRun).
+        if (req.audit && outcome.kind !== "queued")
+          await recordActivity(tx, auditRow(req.audit, outcome.kind, "run" in outcome && outcome.run ? outcome.run.id : null));
+        return outcome;
+      };
+      return q ? audited(q) : db.tx(audited);
     },
   };
 }

@@ -16,7 +16,6 @@ import {
   WakeupBody,
   WakeupSkipped,
 } from "@staple/contracts";
-import { recordActivity } from "../../activity/record.js";
 import { conflict, forbidden } from "../../errors.js";
 import type { Actor } from "../../auth/actor.js";
 import { actorStamp } from "../../auth/actor.js";
@@ -37,34 +36,23 @@ async function wake(ctx: RouteContext<unknown, z.output<typeof WakeupBody> | und
   assertMayWake(actor, agent.id);
   const stamp = actorStamp(actor);
   // The wake and its audit row commit together; the dispatch NOTIFY fires on commit.
-  const outcome = await services.db.tx(async (q) => {
-    const result = await services.engine.wake(
-      {
-        agentId: agent.id,
-        source: body.source,
-        triggerDetail: body.triggerDetail ?? defaults.triggerDetail,
-        reason: body.reason ?? null,
-        payload: body.forceFreshSession ? { ...(body.payload ?? {}), forceFreshSession: true } : (body.payload ?? null),
-        idempotencyKey: body.idempotencyKey ?? null,
-        requestedBy: { type: stamp.actorType, id: stamp.actorId },
-      },
-      q,
-    );
-    await recordActivity(q, {
+  const outcome = await services.engine.wake({
+    agentId: agent.id,
+    source: body.source,
+    triggerDetail: body.triggerDetail ?? defaults.triggerDetail,
+    reason: body.reason ?? null,
+    payload: body.forceFreshSession ? { ...(body.payload ?? {}), forceFreshSession: true } : (body.payload ?? null),
+    idempotencyKey: body.idempotencyKey ?? null,
+    requestedBy: { type: stamp.actorType, id: stamp.actorId },
+    audit: {
       companyId: agent.companyId,
       actor,
       action: "heartbeat.invoked",
       entityType: "agent",
       entityId: agent.id,
       agentId: agent.id,
-      details: {
-        outcome: result.kind,
-        runId: "run" in result && result.run ? result.run.id : null,
-        source: body.source,
-        reason: body.reason ?? null,
-      },
-    });
-    return result;
+      details: { source: body.source, reason: body.reason ?? null },
+    },
   });
   if (outcome.kind === "skipped" && outcome.budgetBlock) {
     // Recorded as a skipped wake (committed above); the caller learns why with a 409.
