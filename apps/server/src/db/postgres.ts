@@ -1,5 +1,6 @@
 import pg from "pg";
 import { camelRows, isTransactionConflict, type Database, type Queryable, type Row } from "./database.js";
+import { isStalePlan, PostgresStatementNames } from "./postgres-statements.js";
 
 // int8 -> number (see embedded.ts); timestamps stay Date objects in both drivers.
 pg.types.setTypeParser(20, (value: string) => Number(value));
@@ -9,6 +10,8 @@ export interface PostgresOptions {
   /** Optional search_path schema (tests isolate per schema when they cannot create databases). */
   maxConnections?: number;
   applicationName?: string;
+  /** Named prepared statements (postgres-statements.ts); default on, `STAPLE_PG_NAMED_STATEMENTS=0` turns them off. */
+  namedStatements?: boolean;
 }
 
 /**
@@ -79,9 +82,19 @@ export async function openPostgres(options: PostgresOptions): Promise<Database> 
   client.release();
 
   const listeners = new Set<() => Promise<void>>();
+  const named = options.namedStatements ?? process.env.STAPLE_PG_NAMED_STATEMENTS !== "0";
+  const statements = named ? new PostgresStatementNames() : undefined;
+  const config = (sql: string, params?: readonly unknown[]) =>
+    statements ? statements.config(sql, params) : { text: sql, values: params as unknown[] | undefined };
   const query: Queryable["query"] = async <T>(sql: string, params?: readonly unknown[]) => {
-    const result = await pool.query<Row>(sql, params as unknown[] | undefined);
-    return camelRows<T>(result.rows);
+    try {
+      return camelRows<T>((await pool.query<Row>(config(sql, params))).rows);
+    } catch (error) {
+      // Its result columns changed under a prepared plan (another server's migration): once more, renamed.
+      if (!statements || !isStalePlan(error)) throw error;
+      statements.renew(sql);
+      return camelRows<T>((await pool.query<Row>(config(sql, params))).rows);
+    }
   };
   return {
     kind: "postgres",
@@ -91,8 +104,13 @@ export async function openPostgres(options: PostgresOptions): Promise<Database> 
         const conn = await pool.connect();
         const q: Queryable = {
           async query<T>(sql: string, params?: readonly unknown[]) {
-            const result = await conn.query<Row>(sql, params as unknown[] | undefined);
-            return camelRows<T>(result.rows);
+            try {
+              return camelRows<T>((await conn.query<Row>(config(sql, params))).rows);
+            } catch (error) {
+              // The transaction is aborted: it runs again (below), with this text renamed.
+              if (statements && isStalePlan(error)) statements.renew(sql);
+              throw error;
+            }
           },
         };
         try {
@@ -108,18 +126,21 @@ export async function openPostgres(options: PostgresOptions): Promise<Database> 
         }
       };
       // Postgres aborts one transaction of a deadlock (or a serialization conflict) and rolls it
-      // back whole; the other goes on. The aborted one is run again, a bounded number of times.
+      // back whole; the other goes on. The aborted one is run again, a bounded number of times, as
+      // is one that met a stale prepared plan (renamed by then, so prepared afresh).
       for (let attempt = 1; ; attempt++) {
         try {
           return await once();
         } catch (error) {
-          if (attempt >= TX_ATTEMPTS || !isTransactionConflict(error)) throw error;
+          if (attempt >= TX_ATTEMPTS || !(isTransactionConflict(error) || isStalePlan(error))) throw error;
           await new Promise((r) => setTimeout(r, 5 + Math.random() * 20 * attempt));
         }
       }
     },
     async exec(sql) {
       await pool.query(sql);
+      // A script is how migrations run: prepare every statement afresh rather than meet a stale plan.
+      statements?.renewAll();
     },
     listen: (channel, handler) => listenWithReconnect(options, channel, handler, listeners),
     async close() {
