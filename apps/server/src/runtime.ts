@@ -78,7 +78,7 @@ export function createRuntime(db: Database, logger: Logger, opts: RuntimeOptions
     outboundAllow: opts.outboundAllow,
   });
   // Interaction lifecycle first (expire on close, supersede on a board comment), then the wakes.
-  const issueHooks = withInteractionIssueHooks(createIssueWakeHooks(engine.enqueuer, live));
+  const issueHooks = withInteractionIssueHooks(createIssueWakeHooks(engine.enqueuer));
   const domain = createDomainServices(
     db,
     {

@@ -54,6 +54,13 @@ describe("live events", () => {
       forRun("heartbeat.run.queued") &&
       forRun("heartbeat.run.status", "running") &&
       forRun("heartbeat.run.status", finalStatus) &&
+      // The agent status its finalization settled (idle after a success, nobody else running).
+      events.some(
+        (e) =>
+          e.type === "agent.status" &&
+          e.payload?.agentId === events.find((x) => x.payload?.runId === runId)?.payload?.agentId &&
+          e.payload?.status === "idle",
+      ) &&
       events.some((e) => e.type === "activity.logged")
     );
   }
@@ -112,6 +119,35 @@ describe("live events", () => {
       abort.abort();
       await pumping;
       fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("a run queued by an issue assignment is announced too", async () => {
+    const company = await createCompany(t.current);
+    const agent = await createAgent(t.current, company.id);
+    const events: SeenEvent[] = [];
+    const abort = new AbortController();
+    const sse = await fetch(`${t.current.url}/api/companies/${company.id}/events`, {
+      signal: abort.signal,
+      headers: { accept: "text/event-stream", authorization: `Bearer ${t.current.boardToken}` },
+    });
+    const pumping = pumpSse(sse, events);
+    try {
+      await waitFor("stream ready", async () => events.some((e) => e.type === "ready"));
+      const issue = await t.current.post(`/api/companies/${company.id}/issues`, {
+        title: "Announce me",
+        assigneeAgentId: agent.id,
+        status: "todo",
+      });
+      expect(issue.status, JSON.stringify(issue.body)).toBe(201);
+      await waitFor("queued event", async () =>
+        events.some(
+          (e) => e.type === "heartbeat.run.queued" && e.payload?.agentId === agent.id && e.payload?.invocationSource === "assignment",
+        ),
+      );
+    } finally {
+      abort.abort();
+      await pumping;
     }
   });
 

@@ -8,11 +8,6 @@ import { createInteractionService, type InteractionService } from "./service.js"
  * so it needs the run engine.
  */
 export function createInteractionModule(services: Omit<Services, "approvals" | "interactions">): InteractionService {
-  return createInteractionService(
-    services.db,
-    services.issues,
-    services.engine,
-    createIssueWakeHooks(services.engine.enqueuer, services.live),
-  );
+  return createInteractionService(services.db, services.issues, services.engine, createIssueWakeHooks(services.engine.enqueuer));
 }
 export type { InteractionService };

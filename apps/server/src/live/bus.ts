@@ -63,6 +63,20 @@ export function createLiveBus(db: Database, logger: Logger) {
       if (db.kind === "embedded" && subscribers.size === 0) return;
       await q.query("SELECT pg_notify($1, $2)", [LIVE_CHANNEL, liveEventText(type, companyId, payload)]);
     },
+    /**
+     * The NOTIFY text of an event when someone can hear it, else null: for a caller that sends it
+     * with a statement of its own (`pg_notify('${LIVE_CHANNEL}', $n)`) instead of one more statement.
+     */
+    text<T extends LiveEventType>(type: T, companyId: string, payload: LiveEventPayloadInput<T>): string | null {
+      if (db.kind === "embedded" && subscribers.size === 0) return null;
+      return liveEventText(type, companyId, payload);
+    },
+    /** Announces several events with one statement, in order. */
+    async publishAll(q: Queryable, events: readonly LiveEventInput[]) {
+      if (events.length === 0 || (db.kind === "embedded" && subscribers.size === 0)) return;
+      const texts = events.map((e) => liveEventText(e.type, e.companyId, e.payload as never));
+      await q.query("SELECT pg_notify($1, t) FROM unnest($2::text[]) WITH ORDINALITY AS e(t, n) ORDER BY n", [LIVE_CHANNEL, texts]);
+    },
     subscribe(companyId: string, fn: LiveSubscriber): () => void {
       const wasSilent = subscribers.size === 0;
       let set = subscribers.get(companyId);
@@ -83,6 +97,9 @@ export function createLiveBus(db: Database, logger: Logger) {
   };
 }
 export type LiveBus = ReturnType<typeof createLiveBus>;
+
+/** One event for `publishAll`. */
+export type LiveEventInput = { [T in LiveEventType]: { type: T; companyId: string; payload: LiveEventPayloadInput<T> } }[LiveEventType];
 
 /**
  * The NOTIFY text of one event, typed by the event map. Only a log chunk can outgrow the NOTIFY limit

@@ -1,4 +1,4 @@
-import { UNCLAIMED_WAKEUP_STATUSES, type AgentStatus } from "@staple/contracts";
+import { UNCLAIMED_WAKEUP_STATUSES } from "@staple/contracts";
 import { sqlList } from "../db/sql-list.js";
 import { liveRunSql } from "../db/predicates.js";
 import os from "node:os";
@@ -6,7 +6,7 @@ import { randomBytes } from "node:crypto";
 import { createSpawnHost, type AdapterModule } from "@staple/adapter-kit";
 import type { Database, Queryable } from "../db/database.js";
 import type { Logger } from "../logger.js";
-import type { LiveBus } from "../live/bus.js";
+import type { LiveBus, LiveEventInput } from "../live/bus.js";
 import type { Actor } from "../auth/actor.js";
 import { recordActivity } from "../activity/record.js";
 import { notFound } from "../errors.js";
@@ -62,7 +62,14 @@ export interface RunEngineOptions {
  */
 export function createRunEngine(opts: RunEngineOptions) {
   const { db, logger, live } = opts;
-  const enqueuer = createWakeupEnqueuer(db);
+  // Every queued run is announced to the board by the statement that inserts it.
+  const enqueuer = createWakeupEnqueuer(db, (run) =>
+    live.text("heartbeat.run.queued", run.companyId, {
+      runId: run.id,
+      agentId: run.agentId,
+      invocationSource: run.invocationSource as RunRow["invocationSource"],
+    }),
+  );
   const clock = opts.clock ?? { now: () => new Date(), random: Math.random };
   const spawnHost = createSpawnHost();
   const res: RunEngineResources = {
@@ -101,14 +108,14 @@ export function createRunEngine(opts: RunEngineOptions) {
   const pokeAll = (ids: Iterable<string>) => {
     for (const id of ids) dispatcher.poke(id);
   };
-  const executor = createRunExecutor(res, registry, (pokes, run, status) => {
-    void live.publish(db, "heartbeat.run.status", run.companyId, { runId: run.id, agentId: run.agentId, status }).catch(() => {});
-    if (live.audible) {
-      void db
-        .query<{ status: AgentStatus }>("SELECT status FROM agents WHERE id = $1", [run.agentId])
-        .then(([a]) => a && live.publish(db, "agent.status", run.companyId, { agentId: run.agentId, status: a.status }))
-        .catch(() => {});
-    }
+  const executor = createRunExecutor(res, registry, (pokes, run, status, agentStatus) => {
+    // The run's end and the agent status its finalization settled, in one statement.
+    const events: LiveEventInput[] = [
+      { type: "heartbeat.run.status", companyId: run.companyId, payload: { runId: run.id, agentId: run.agentId, status } },
+    ];
+    if (agentStatus)
+      events.push({ type: "agent.status", companyId: run.companyId, payload: { agentId: run.agentId, status: agentStatus } });
+    void live.publishAll(db, events).catch(() => {});
     pokeAll(pokes);
   });
   dispatcher = createDispatcher(res, executor.execute);
@@ -186,19 +193,9 @@ export function createRunEngine(opts: RunEngineOptions) {
      * caller commits); the dispatch NOTIFY sent with the insert pokes every server on commit.
      */
     async wake(req: WakeupRequest, q?: Queryable): Promise<WakeupOutcome> {
-      const run = async (tx: Queryable) => {
-        const outcome = await enqueuer.enqueue(req, tx);
-        if (outcome.kind === "queued") {
-          await live.publish(tx, "heartbeat.run.queued", outcome.run.companyId, {
-            runId: outcome.run.id,
-            agentId: outcome.run.agentId,
-            invocationSource: outcome.run.invocationSource,
-          });
-        }
-        return outcome;
-      };
-      // The dispatch NOTIFY inserted with the run pokes the dispatcher once the transaction commits.
-      return q ? run(q) : db.tx(run);
+      // The dispatch NOTIFY (and the board's announcement) inserted with the run are delivered
+      // once the transaction commits.
+      return q ? enqueuer.enqueue(req, q) : db.tx((tx) => enqueuer.enqueue(req, tx));
     },
 
     poke: (agentId: string) => dispatcher.poke(agentId),

@@ -4,6 +4,7 @@ import { getInvocationBlock, type InvocationBlock } from "../budgets/invocation-
 import type { Database, Queryable } from "../db/database.js";
 import { conflict, notFound } from "../errors.js";
 import { DISPATCH_CHANNEL } from "./dispatch-channel.js";
+import { LIVE_CHANNEL } from "../live/bus.js";
 import { RUN_COLUMNS, type RunRow } from "./rows.js";
 import { isExecutionPathStatus } from "./states.js";
 import { liveRunSql, openBlockerSql } from "../db/predicates.js";
@@ -99,6 +100,9 @@ async function insertWakeup(q: Queryable, agent: AgentFacts, req: WakeupRequest,
 }
 
 /** Inserts the queued wakeup and its run in one statement (ids chosen here so each can name the other). */
+/** The live event announcing a queued run, when someone can hear it (the engine's live bus). */
+export type AnnounceQueued = (run: { id: string; companyId: string; agentId: string; invocationSource: string }) => string | null;
+
 async function insertQueuedRun(
   q: Queryable,
   agent: AgentFacts,
@@ -106,10 +110,13 @@ async function insertQueuedRun(
   context: WakeContext,
   issueId: string | null,
   taskKey: string | null,
+  announce: AnnounceQueued | undefined,
 ): Promise<{ run: RunRow; wakeupId: string }> {
   const wakeupId = randomUUID();
   const runId = randomUUID();
   const audit = req.audit ? activityValues(auditRow(req.audit, "queued", runId)) : [];
+  const live = announce?.({ id: runId, companyId: agent.companyId, agentId: agent.id, invocationSource: req.source }) ?? null;
+  const liveParam = `$${18 + audit.length}`;
   const [run] = await q.query<RunRow>(
     `WITH ${req.audit ? `a AS (INSERT INTO activity_log (${ACTIVITY_COLUMNS}) VALUES ($18, $19, $20, $21, $22, $23, $24, $25, $26::jsonb)), ` : ""}w AS (
        INSERT INTO agent_wakeup_requests (id, company_id, agent_id, source, trigger_detail, reason, payload, status,
@@ -136,7 +143,7 @@ async function insertQueuedRun(
          RUN_COLUMNS,
        )}
      )
-     SELECT r.*, pg_notify('${DISPATCH_CHANNEL}', $4::text) AS notified FROM r`,
+     SELECT r.*, pg_notify('${DISPATCH_CHANNEL}', $4::text) AS notified${live ? `, pg_notify('${LIVE_CHANNEL}', ${liveParam}::text) AS announced` : ""} FROM r`,
     [
       wakeupId,
       runId,
@@ -156,9 +163,10 @@ async function insertQueuedRun(
       req.run?.processLossRetryCount ?? 0,
       req.run?.continuationAttempt ?? 0,
       ...audit,
+      ...(live ? [live] : []),
     ],
   );
-  const { notified: _n, ...row } = run as RunRow & { notified: unknown };
+  const { notified: _n, announced: _a, ...row } = run as RunRow & { notified: unknown; announced?: unknown };
   return { run: row as RunRow, wakeupId };
 }
 
@@ -178,7 +186,7 @@ async function coalesceInto(q: Queryable, runId: string, context: WakeContext): 
  *
  * Runs in the caller's transaction when given one (mutation wakes commit with the mutation).
  */
-export function createWakeupEnqueuer(db: Database) {
+export function createWakeupEnqueuer(db: Database, announce?: AnnounceQueued) {
   async function enqueueIn(q: Queryable, req: WakeupRequest): Promise<WakeupOutcome> {
     const [agent] = await q.query<AgentFacts>(
       `SELECT id, company_id, name_key, status, runtime_config FROM agents WHERE id = $1${req.context?.issueId || req.payload?.issueId ? "" : " FOR NO KEY UPDATE"}`,
@@ -266,7 +274,7 @@ export function createWakeupEnqueuer(db: Database) {
         });
         return { kind: "coalesced", run, wakeupId, reason: "same_task_key" };
       }
-      return { kind: "queued", ...(await insertQueuedRun(q, agent, req, context, null, taskKey)) };
+      return { kind: "queued", ...(await insertQueuedRun(q, agent, req, context, null, taskKey, announce)) };
     }
 
     const [issue] = await q.query<{ id: string; status: string; assigneeAgentId: string | null; executionRunId: string | null }>(
@@ -395,7 +403,7 @@ export function createWakeupEnqueuer(db: Database) {
           context.dependencyBlockedInteraction = true;
           context.unresolvedBlockerIssueIds = blockerIds;
         }
-        return { kind: "queued", ...(await insertQueuedRun(q, agent, req, context, issueId, taskKey)) };
+        return { kind: "queued", ...(await insertQueuedRun(q, agent, req, context, issueId, taskKey, announce)) };
       }
     }
   }

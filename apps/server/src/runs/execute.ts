@@ -1,4 +1,4 @@
-import type { RunStatus } from "@staple/contracts";
+import type { AgentStatus, RunStatus } from "@staple/contracts";
 import fs from "node:fs";
 import path from "node:path";
 import { createRedactor, TailBuffer, type AdapterExecuteContext, type AdapterResult } from "@staple/adapter-kit";
@@ -39,7 +39,8 @@ class WorkspacePreparationFailed extends Error {
 /** lastOutput* columns are written at most this often while a run streams output. */
 const OUTPUT_FLUSH_MS = 60_000;
 
-export type AfterRun = (pokes: Set<string>, run: RunRow, finalStatus: RunStatus) => void;
+/** After a run's finalization committed: `agentStatus` is the agent's status it settled (undefined: left as it was). */
+export type AfterRun = (pokes: Set<string>, run: RunRow, finalStatus: RunStatus, agentStatus: AgentStatus | undefined) => void;
 
 /**
  * Executes one claimed run to its end: prepares the environment and token, opens the log, hands
@@ -71,6 +72,7 @@ export function createRunExecutor(res: RunEngineResources, registry: ExecutionRe
   ) {
     const pokes = new Set<string>();
     let finalStatus: RunStatus = fc.outcome.status;
+    let agentStatus: AgentStatus | undefined;
     try {
       // A deadlock or serialization victim is run again by db.tx (the steps only write to the
       // database and collect pokes, which a second attempt may add again harmlessly); anything
@@ -79,6 +81,7 @@ export function createRunExecutor(res: RunEngineResources, registry: ExecutionRe
         const ctx: FinalizeContext = { ...fc, q, transitioned: false, finalRun: null, pokes };
         await runFinalizeSteps(res.finalizeSteps, ctx);
         finalStatus = ctx.finalRun?.status ?? "cancelled";
+        agentStatus = ctx.agentStatus;
       });
     } catch (error) {
       // A bug in a step must not strand the run: fail it plainly and release what it held.
@@ -90,12 +93,12 @@ export function createRunExecutor(res: RunEngineResources, registry: ExecutionRe
           set: "finished_at = now(), error = 'Finalization failed', error_code = 'finalization_failed', lease_expires_at = NULL, updated_at = now()",
         });
         if (row) for (const id of (await releaseIssueExecutionAndPromote(q, run)).promotedAgentIds) pokes.add(id);
-        if (agent) await settleAgentStatus(q, agent.id, "failed");
+        agentStatus = agent ? (await settleAgentStatus(q, agent.id, "failed"))?.status : undefined;
       });
       finalStatus = "failed";
       pokes.add(run.agentId);
     }
-    afterRun(pokes, run, finalStatus);
+    afterRun(pokes, run, finalStatus, agentStatus);
   }
 
   /** `agent`: the run's agent as the claim read it (undefined: read here). */

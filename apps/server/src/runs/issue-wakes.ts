@@ -7,7 +7,6 @@ import { actorStamp, type Actor } from "../auth/actor.js";
 import { recordActivity } from "../activity/record.js";
 import type { IssueMutationHooks } from "../issues/hooks.js";
 import type { IssueRow } from "../issues/rows.js";
-import type { LiveBus } from "../live/bus.js";
 import type { WakeupEnqueuer, WakeupRequest } from "./enqueue.js";
 import { cancelRunInTx } from "./cancel-run.js";
 
@@ -54,17 +53,11 @@ export function commentWakePlan(input: {
 }
 
 /** The run engine's implementation of the issue mutation hooks. */
-export function createIssueWakeHooks(enqueuer: WakeupEnqueuer, live: LiveBus): IssueMutationHooks {
+export function createIssueWakeHooks(enqueuer: WakeupEnqueuer): IssueMutationHooks {
   async function wake(q: Queryable, req: WakeupRequest) {
     try {
-      const outcome = await enqueuer.enqueue(req, q);
-      if (outcome.kind === "queued") {
-        await live.publish(q, "heartbeat.run.queued", outcome.run.companyId, {
-          runId: outcome.run.id,
-          agentId: outcome.run.agentId,
-          invocationSource: outcome.run.invocationSource,
-        });
-      }
+      // A queued run is announced to the board by the enqueuer's own statement.
+      await enqueuer.enqueue(req, q);
     } catch (error) {
       // A paused or terminated agent is simply not woken; the mutation itself still succeeds.
       if (!(error instanceof DomainError)) throw error;

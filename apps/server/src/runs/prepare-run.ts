@@ -8,6 +8,7 @@ import { combineOutboundAllow, STORED_OUTBOUND_ALLOW_SQL } from "../instance/out
 import { grantedSecretIdsSql, resolveRunSecrets, SecretRefError } from "../secrets/run-secrets.js";
 import { buildAgentEnv } from "./agent-env.js";
 import { localLeaseCtes } from "./environment-leases.js";
+import { LIVE_CHANNEL } from "../live/bus.js";
 import { buildPrompt, loadPromptInput, readInstructionsFile } from "./prompt.js";
 import type { RunEngineResources } from "./resources.js";
 import type { RunRow } from "./rows.js";
@@ -228,28 +229,31 @@ export async function prepareInvocation(
   });
   // The "run started" event, the environment lease of a local run and the board's outbound
   // allow-list (read per run, so a change applies to the next run without a restart): one statement.
-  const lease = where.localLease
-    ? `, ${localLeaseCtes({ company: "$4::uuid", run: "$1::uuid", agent: "$5::text", issue: "$6::uuid" })}`
-    : "";
-  const [started] = await db.query<{ outboundAllow: string[] | null }>(
-    `WITH r AS (UPDATE heartbeat_runs SET session_id_before = $2, event_seq = event_seq + 1, updated_at = now() WHERE id = $1
-                 RETURNING company_id, agent_id, event_seq),
-          ev AS (INSERT INTO heartbeat_run_events (company_id, run_id, agent_id, seq, event_type, stream, level, message, payload)
-                 SELECT company_id, $1, agent_id, event_seq, 'lifecycle', 'system', 'info', 'run started', $3::jsonb FROM r)${lease}
-     SELECT (${STORED_OUTBOUND_ALLOW_SQL}) AS outbound_allow`,
-    [
-      run.id,
-      session.sessionId,
-      JSON.stringify({ adapterType: agent.adapterType, cwd, ...where.startedPayload }),
-      ...(where.localLease ? [run.companyId, run.agentId, run.issueId] : []),
-    ],
-  );
-  await res.live.publish(db, "heartbeat.run.status", run.companyId, {
+  // The board hears of it from the same statement (when anyone listens).
+  const live = res.live.text("heartbeat.run.status", run.companyId, {
     runId: run.id,
     agentId: run.agentId,
     status: "running",
     startedAt: run.startedAt?.toISOString() ?? null,
   });
+  const lease = where.localLease
+    ? `, ${localLeaseCtes({ company: "$4::uuid", run: "$1::uuid", agent: "$5::text", issue: "$6::uuid" })}`
+    : "";
+  const announce = live ? `, pg_notify('${LIVE_CHANNEL}', $${where.localLease ? 7 : 4}::text) AS announced` : "";
+  const [started] = await db.query<{ outboundAllow: string[] | null }>(
+    `WITH r AS (UPDATE heartbeat_runs SET session_id_before = $2, event_seq = event_seq + 1, updated_at = now() WHERE id = $1
+                 RETURNING company_id, agent_id, event_seq),
+          ev AS (INSERT INTO heartbeat_run_events (company_id, run_id, agent_id, seq, event_type, stream, level, message, payload)
+                 SELECT company_id, $1, agent_id, event_seq, 'lifecycle', 'system', 'info', 'run started', $3::jsonb FROM r)${lease}
+     SELECT (${STORED_OUTBOUND_ALLOW_SQL}) AS outbound_allow${announce}`,
+    [
+      run.id,
+      session.sessionId,
+      JSON.stringify({ adapterType: agent.adapterType, cwd, ...where.startedPayload }),
+      ...(where.localLease ? [run.companyId, run.agentId, run.issueId] : []),
+      ...(live ? [live] : []),
+    ],
+  );
 
   const prompted = PROMPTED_ADAPTERS.has(agent.adapterType);
   if (prompted) context.skillsDir = where.skillsDir();

@@ -1,4 +1,4 @@
-import { CLEAN_END_RUN_STATUSES, FAILED_RUN_STATUSES } from "@staple/contracts";
+import { CLEAN_END_RUN_STATUSES, FAILED_RUN_STATUSES, type AgentStatus } from "@staple/contracts";
 import { sqlList } from "../../db/sql-list.js";
 import { invokableAgentSql } from "../../db/predicates.js";
 import type { Queryable } from "../../db/database.js";
@@ -15,8 +15,8 @@ export async function settleAgentStatus(
   q: Queryable,
   agentId: string,
   lastOutcome: string,
-): Promise<{ status: string; companyId: string; hasQueued: boolean } | undefined> {
-  const [row] = await q.query<{ status: string; companyId: string; hasQueued: boolean }>(
+): Promise<{ status: AgentStatus; companyId: string; hasQueued: boolean } | undefined> {
+  const [row] = await q.query<{ status: AgentStatus; companyId: string; hasQueued: boolean }>(
     `UPDATE agents a SET status = CASE
          WHEN EXISTS (SELECT 1 FROM heartbeat_runs r WHERE r.agent_id = a.id AND r.status = 'running') THEN 'running'
          WHEN $2 IN ${sqlList(CLEAN_END_RUN_STATUSES)} THEN 'idle' ELSE 'error' END,
@@ -35,6 +35,7 @@ export const agentStatusStep: FinalizeStep = {
   onlyIfTransitioned: false,
   async run(ctx) {
     const settled = await settleAgentStatus(ctx.q, ctx.agent.id, ctx.finalRun?.status ?? ctx.outcome.status);
+    ctx.agentStatus = settled?.status;
     // The agent's next run, if one is queued. Without one, the claim pass would only find nothing
     // (claim.ts checks first): a run queued after this statement sends its own poke when it
     // commits. A paused or terminated agent (no row) is poked as before; the claim settles its runs.

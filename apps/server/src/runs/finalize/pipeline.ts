@@ -1,3 +1,4 @@
+import type { AgentStatus } from "@staple/contracts";
 import type { AdapterResult } from "@staple/adapter-kit";
 import type { Queryable } from "../../db/database.js";
 import type { RunOutcome } from "../outcome.js";
@@ -23,6 +24,8 @@ export interface FinalizeContext {
   finalRun: RunRow | null;
   /** Agents whose queues should be looked at once the transaction commits. */
   pokes: Set<string>;
+  /** Set by the agent-status step: the status it gave the agent (unset: the agent was left as it was). */
+  agentStatus?: AgentStatus;
 }
 
 /**
