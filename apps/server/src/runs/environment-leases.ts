@@ -39,24 +39,40 @@ export function localLeaseCtes(p: { company: string; run: string; agent: string;
      )`;
 }
 
-/** Ends the run's active leases: `failed` when the run failed or timed out, else `released`. */
+/** The status a run's leases end in: `failed` when the run failed or timed out, else `released`. */
+export function endedLeaseStatus(runStatus: string): "failed" | "released" {
+  return (FAILED_RUN_STATUSES as readonly string[]).includes(runStatus) ? "failed" : "released";
+}
+
+/**
+ * CTEs that end the run's active leases, each with its activity row, for a statement whose
+ * parameters `p` name the run, company, the leases' end status (endedLeaseStatus), the failure
+ * reason and the agent (uuid, uuid, text, text, text). The finalization adds them to the statement
+ * that settles the agent's status (finalize/agent-status.ts).
+ */
+export function releaseLeasesCtes(p: { run: string; company: string; status: string; reason: string; agent: string }): string {
+  return `leases_ended AS (
+       UPDATE environment_leases SET status = ${p.status}, released_at = now(), failure_reason = ${p.reason}, updated_at = now()
+        WHERE heartbeat_run_id = ${p.run} AND status = 'active' RETURNING id, environment_id, issue_id
+     ), leases_activity AS (
+       INSERT INTO activity_log (company_id, actor_type, actor_id, action, entity_type, entity_id, agent_id, run_id, details)
+       SELECT ${p.company}, 'agent', ${p.agent}, 'environment.lease_released', 'environment_lease', e.id::text, ${p.agent}::uuid, ${p.run},
+              jsonb_build_object('driver', 'local', 'status', ${p.status}, 'environmentId', e.environment_id, 'issueId', e.issue_id,
+                                 'failureReason', ${p.reason})
+         FROM leases_ended e
+     )`;
+}
+
+/** Ends the run's active leases (a cancel outside the finalization). */
 export async function releaseRunLeases(
   q: Queryable,
   run: { id: string; companyId: string; agentId: string },
   runStatus: string,
   failureReason: string | null,
 ): Promise<void> {
-  const failed = (FAILED_RUN_STATUSES as readonly string[]).includes(runStatus);
+  const status = endedLeaseStatus(runStatus);
   await q.query(
-    `WITH ended AS (
-       UPDATE environment_leases SET status = $3, released_at = now(), failure_reason = $4, updated_at = now()
-        WHERE heartbeat_run_id = $1 AND status = 'active' RETURNING id, environment_id, issue_id
-     )
-     INSERT INTO activity_log (company_id, actor_type, actor_id, action, entity_type, entity_id, agent_id, run_id, details)
-     SELECT $2, 'agent', $5::text, 'environment.lease_released', 'environment_lease', ended.id::text, $5::text::uuid, $1,
-            jsonb_build_object('driver', 'local', 'status', $3::text, 'environmentId', ended.environment_id, 'issueId', ended.issue_id,
-                               'failureReason', $4::text)
-       FROM ended`,
-    [run.id, run.companyId, failed ? "failed" : "released", failed ? failureReason : null, run.agentId],
+    `WITH ${releaseLeasesCtes({ run: "$1::uuid", company: "$2::uuid", status: "$3::text", reason: "$4::text", agent: "$5::text" })} SELECT 1`,
+    [run.id, run.companyId, status, status === "failed" ? failureReason : null, run.agentId],
   );
 }

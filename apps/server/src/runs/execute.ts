@@ -9,6 +9,7 @@ import { toRunUsage } from "./usage-delta.js";
 import { runFinalizeSteps, type FinalizeContext } from "./finalize/pipeline.js";
 import { settleAgentStatus } from "./finalize/agent-status.js";
 import { releaseIssueExecutionAndPromote } from "./release-promote.js";
+import { releaseRunLeases } from "./environment-leases.js";
 import type { RunEngineResources } from "./resources.js";
 import type { ExecutionRegistry } from "./executions.js";
 import type { RunRow } from "./rows.js";
@@ -93,7 +94,10 @@ export function createRunExecutor(res: RunEngineResources, registry: ExecutionRe
           set: "finished_at = now(), error = 'Finalization failed', error_code = 'finalization_failed', lease_expires_at = NULL, updated_at = now()",
         });
         if (row) for (const id of (await releaseIssueExecutionAndPromote(q, run)).promotedAgentIds) pokes.add(id);
-        agentStatus = agent ? (await settleAgentStatus(q, agent.id, "failed"))?.status : undefined;
+        // Its environment leases end with it (they were left active before 2026-12-05).
+        const release = row ? { run, runStatus: "failed", failureReason: "finalization_failed" } : undefined;
+        agentStatus = agent ? (await settleAgentStatus(q, agent.id, "failed", release))?.status : undefined;
+        if (!agent && row) await releaseRunLeases(q, run, "failed", "finalization_failed");
       });
       finalStatus = "failed";
       pokes.add(run.agentId);

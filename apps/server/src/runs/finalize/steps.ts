@@ -11,7 +11,6 @@ import { releaseIssueStep } from "./release-issue.js";
 import { runtimeTotalsStep } from "./runtime-totals.js";
 import { taskSessionStep } from "./task-session.js";
 import { agentStatusStep } from "./agent-status.js";
-import { environmentLeaseStep } from "./environment-lease.js";
 
 /**
  * The finalization order (docs/runs.md#finalization). Recovery steps slot in between the core steps:
@@ -47,7 +46,7 @@ export function buildFinalizeSteps(
     ...(on("livenessContinuation") ? [livenessContinuationStep(enqueuer)] : []),
     runtimeTotalsStep,
     taskSessionStep,
+    // The agent's status and the end of the run's environment leases: one statement.
     agentStatusStep,
-    environmentLeaseStep,
   ]);
 }
