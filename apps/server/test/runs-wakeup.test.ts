@@ -278,6 +278,20 @@ describe("POST /api/agents/:id/wakeup and /heartbeat/invoke", () => {
     expect((await waitForRunStatus(again.body.id, TERMINAL)).status).toBe("succeeded");
   });
 
+  it("another company's agent cannot wake an agent (404, as if it did not exist) and writes nothing", async () => {
+    const company = await createCompany(t.current);
+    const target = await scriptAgent(company.id, "true");
+    const outsider = await scriptAgent((await createCompany(t.current)).id, "true");
+    const key = await createAgentKey(t.current, outsider.id);
+    for (const path of WAKE_PATHS) {
+      const res = await wake(target.id, { reason: "from outside" }, path, key.token);
+      expect(res.status, JSON.stringify(res.body)).toBe(404);
+    }
+    expect(await wakesOf(target.id)).toEqual([]);
+    expect(await runsOf(target.id)).toEqual([]);
+    expect(await invokedActivity(target.id)).toEqual([]);
+  });
+
   it("an agent may wake itself with its key (202) but not another agent (403)", async () => {
     const company = await createCompany(t.current);
     const self = await scriptAgent(company.id, "true");

@@ -37,16 +37,34 @@ export interface WakeupRequest {
   /** Fields of the new run set by recovery paths (retries). */
   run?: { retryOfRunId?: string | null; processLossRetryCount?: number; continuationAttempt?: number };
   /**
-   * The wake's audit row, written with the wake whatever its outcome; its details get `outcome`
-   * (the outcome's kind) and `runId` (the queued or coalesced run, else null). A queued run's row
-   * is written by the same statement as the run.
+   * The caller's access rule, checked against the woken agent's row (read under its lock, before
+   * anything is written); it throws to refuse. A route passes it instead of reading the agent first.
    */
-  audit?: Omit<ActivityInput, "details"> & { details: Record<string, unknown> };
+  authorize?: (agent: { id: string; companyId: string }) => void;
+  /**
+   * The wake's audit row, about the woken agent, written with the wake whatever its outcome; its
+   * details get `outcome` (the outcome's kind) and `runId` (the queued or coalesced run, else null).
+   * A queued run's row is written by the same statement as the run.
+   */
+  audit?: { actor: ActivityInput["actor"]; action: string; details: Record<string, unknown> };
 }
 
 /** The audit row of a wake with its outcome (WakeupRequest.audit). */
-function auditRow(audit: NonNullable<WakeupRequest["audit"]>, outcome: string, runId: string | null): ActivityInput {
-  return { ...audit, details: { outcome, runId, ...audit.details } };
+function auditRow(
+  audit: NonNullable<WakeupRequest["audit"]>,
+  agent: { id: string; companyId: string },
+  outcome: string,
+  runId: string | null,
+): ActivityInput {
+  return {
+    companyId: agent.companyId,
+    actor: audit.actor,
+    action: audit.action,
+    entityType: "agent",
+    entityId: agent.id,
+    agentId: agent.id,
+    details: { outcome, runId, ...audit.details },
+  };
 }
 
 export type WakeupOutcome =
@@ -114,7 +132,7 @@ async function insertQueuedRun(
 ): Promise<{ run: RunRow; wakeupId: string }> {
   const wakeupId = randomUUID();
   const runId = randomUUID();
-  const audit = req.audit ? activityValues(auditRow(req.audit, "queued", runId)) : [];
+  const audit = req.audit ? activityValues(auditRow(req.audit, agent, "queued", runId)) : [];
   const live = announce?.({ id: runId, companyId: agent.companyId, agentId: agent.id, invocationSource: req.source }) ?? null;
   const liveParam = `$${18 + audit.length}`;
   const [run] = await q.query<RunRow>(
@@ -187,12 +205,17 @@ async function coalesceInto(q: Queryable, runId: string, context: WakeContext): 
  * Runs in the caller's transaction when given one (mutation wakes commit with the mutation).
  */
 export function createWakeupEnqueuer(db: Database, announce?: AnnounceQueued) {
-  async function enqueueIn(q: Queryable, req: WakeupRequest): Promise<WakeupOutcome> {
-    const [agent] = await q.query<AgentFacts>(
-      `SELECT id, company_id, name_key, status, runtime_config FROM agents WHERE id = $1${req.context?.issueId || req.payload?.issueId ? "" : " FOR NO KEY UPDATE"}`,
-      [req.agentId],
-    );
+  /** `seen.agent`: the woken agent's row, once read (for the audit of outcomes written here). */
+  async function enqueueIn(q: Queryable, req: WakeupRequest, seen: { agent?: AgentFacts } = {}): Promise<WakeupOutcome> {
+    const [agent] = isUuid(req.agentId)
+      ? await q.query<AgentFacts>(
+          `SELECT id, company_id, name_key, status, runtime_config FROM agents WHERE id = $1${req.context?.issueId || req.payload?.issueId ? "" : " FOR NO KEY UPDATE"}`,
+          [req.agentId],
+        )
+      : [];
     if (!agent) throw notFound("Agent not found");
+    req.authorize?.(agent);
+    seen.agent = agent;
     // Budget first: a blocked wake is recorded as skipped (a trace of every attempt), the caller
     // answers 409 (docs/budgets.md#the-invocation-gate).
     const wakeIssueId =
@@ -412,10 +435,11 @@ export function createWakeupEnqueuer(db: Database, announce?: AnnounceQueued) {
     /** Enqueues in `q` when given (the caller's transaction), else in a transaction of its own. */
     enqueue(req: WakeupRequest, q?: Queryable): Promise<WakeupOutcome> {
       const audited = async (tx: Queryable) => {
-        const outcome = await enqueueIn(tx, req);
+        const seen: { agent?: AgentFacts } = {};
+        const outcome = await enqueueIn(tx, req, seen);
         // A queued run's audit row went in with it (insertQueuedRun).
-        if (req.audit && outcome.kind !== "queued")
-          await recordActivity(tx, auditRow(req.audit, outcome.kind, "run" in outcome && outcome.run ? outcome.run.id : null));
+        if (req.audit && seen.agent && outcome.kind !== "queued")
+          await recordActivity(tx, auditRow(req.audit, seen.agent, outcome.kind, "run" in outcome && outcome.run ? outcome.run.id : null));
         return outcome;
       };
       return q ? audited(q) : db.tx(audited);

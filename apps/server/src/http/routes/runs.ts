@@ -17,6 +17,7 @@ import {
   WakeupSkipped,
 } from "@staple/contracts";
 import { conflict, forbidden } from "../../errors.js";
+import { assertCanSee } from "../../auth/access.js";
 import type { Actor } from "../../auth/actor.js";
 import { actorStamp } from "../../auth/actor.js";
 import { accepted, defineRoute, ok, type RouteContext } from "../route.js";
@@ -32,27 +33,23 @@ function assertMayWake(actor: Actor, agentId: string) {
 async function wake(ctx: RouteContext<unknown, z.output<typeof WakeupBody> | undefined>, defaults: { triggerDetail: "manual" | null }) {
   const { actor, services, params } = ctx;
   const body = ctx.body ?? WakeupBody.parse({});
-  const agent = await services.agents.get(actor, params.id!);
-  assertMayWake(actor, agent.id);
   const stamp = actorStamp(actor);
-  // The wake and its audit row commit together; the dispatch NOTIFY fires on commit.
+  // The agent is read once, by the wake itself under its row lock: who may wake it is checked
+  // there, before anything is written. The wake and its audit row commit together; the dispatch
+  // NOTIFY fires on commit.
   const outcome = await services.engine.wake({
-    agentId: agent.id,
+    agentId: params.id!,
     source: body.source,
     triggerDetail: body.triggerDetail ?? defaults.triggerDetail,
     reason: body.reason ?? null,
     payload: body.forceFreshSession ? { ...(body.payload ?? {}), forceFreshSession: true } : (body.payload ?? null),
     idempotencyKey: body.idempotencyKey ?? null,
     requestedBy: { type: stamp.actorType, id: stamp.actorId },
-    audit: {
-      companyId: agent.companyId,
-      actor,
-      action: "heartbeat.invoked",
-      entityType: "agent",
-      entityId: agent.id,
-      agentId: agent.id,
-      details: { source: body.source, reason: body.reason ?? null },
+    authorize: (agent) => {
+      assertCanSee(actor, agent.companyId, "Agent");
+      assertMayWake(actor, agent.id);
     },
+    audit: { actor, action: "heartbeat.invoked", details: { source: body.source, reason: body.reason ?? null } },
   });
   if (outcome.kind === "skipped" && outcome.budgetBlock) {
     // Recorded as a skipped wake (committed above); the caller learns why with a 409.
