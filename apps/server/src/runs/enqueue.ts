@@ -117,10 +117,13 @@ async function insertWakeup(q: Queryable, agent: AgentFacts, req: WakeupRequest,
   return id;
 }
 
-/** Inserts the queued wakeup and its run in one statement (ids chosen here so each can name the other). */
 /** The live event announcing a queued run, when someone can hear it (the engine's live bus). */
 export type AnnounceQueued = (run: { id: string; companyId: string; agentId: string; invocationSource: string }) => string | null;
 
+/**
+ * Inserts the queued wakeup and its run in one statement (ids chosen here so each can name the
+ * other), with the wake's audit row and the board's announcement when there are any.
+ */
 async function insertQueuedRun(
   q: Queryable,
   agent: AgentFacts,
