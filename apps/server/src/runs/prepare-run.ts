@@ -69,7 +69,7 @@ export type RunSetup =
  * agent, the saved session of the run's task and the agent's granted secrets. The claim reads it
  * for each run it claims, in its final statement (claim.ts), so a run claimed here costs no
  * statement for it; `setupRun` reads it itself when not given (a runner's packet, a test). It is
- * then as of the claim: the agent row is locked by the claim until that statement commits.
+ * then the agent as of the claim, whose transaction holds the agent's row lock while it reads it.
  */
 export function agentForRunSql(agentId: string, taskKey: string): string {
   return `(SELECT jsonb_build_object('id', a.id, 'companyId', a.company_id, 'name', a.name, 'role', a.role, 'title', a.title,
