@@ -46,6 +46,10 @@ export function createLiveBus(db: Database, logger: Logger) {
     activitySwitch = activitySwitch.then(() => db.query(`SET staple.live_activity = '${on ? "on" : "off"}'`)).catch(() => {});
   };
 
+  // The embedded database has exactly one server process: with no local subscriber nobody can
+  // hear an event, so it is not sent. On a Postgres server other instances may be listening.
+  const audible = () => db.kind !== "embedded" || subscribers.size > 0;
+
   return {
     async start() {
       stopListening ??= await db.listen(LIVE_CHANNEL, dispatch);
@@ -58,9 +62,7 @@ export function createLiveBus(db: Database, logger: Logger) {
     },
     /** Announces an event; pass the transaction when the event describes its (uncommitted) work. */
     async publish<T extends LiveEventType>(q: Queryable, type: T, companyId: string, payload: LiveEventPayloadInput<T>) {
-      // The embedded database has exactly one server process: with no local subscriber nobody can
-      // hear the event, so skip the NOTIFY. On a Postgres server other instances may be listening.
-      if (db.kind === "embedded" && subscribers.size === 0) return;
+      if (!audible()) return;
       await q.query("SELECT pg_notify($1, $2)", [LIVE_CHANNEL, liveEventText(type, companyId, payload)]);
     },
     /**
@@ -68,12 +70,12 @@ export function createLiveBus(db: Database, logger: Logger) {
      * with a statement of its own (`pg_notify('${LIVE_CHANNEL}', $n)`) instead of one more statement.
      */
     text<T extends LiveEventType>(type: T, companyId: string, payload: LiveEventPayloadInput<T>): string | null {
-      if (db.kind === "embedded" && subscribers.size === 0) return null;
+      if (!audible()) return null;
       return liveEventText(type, companyId, payload);
     },
     /** Announces several events with one statement, in order. */
     async publishAll(q: Queryable, events: readonly LiveEventInput[]) {
-      if (events.length === 0 || (db.kind === "embedded" && subscribers.size === 0)) return;
+      if (events.length === 0 || !audible()) return;
       const texts = events.map((e) => liveEventText(e.type, e.companyId, e.payload as never));
       await q.query("SELECT pg_notify($1, t) FROM unnest($2::text[]) WITH ORDINALITY AS e(t, n) ORDER BY n", [LIVE_CHANNEL, texts]);
     },
@@ -92,7 +94,7 @@ export function createLiveBus(db: Database, logger: Logger) {
     subscriberCount: () => [...subscribers.values()].reduce((n, s) => n + s.size, 0),
     /** True when a publish can reach someone (skip building expensive payloads otherwise). */
     get audible() {
-      return db.kind !== "embedded" || subscribers.size > 0;
+      return audible();
     },
   };
 }

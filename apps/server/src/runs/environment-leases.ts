@@ -39,15 +39,17 @@ export function localLeaseCtes(p: { company: string; run: string; agent: string;
      )`;
 }
 
-/** The status a run's leases end in: `failed` when the run failed or timed out, else `released`. */
-export function endedLeaseStatus(runStatus: string): "failed" | "released" {
-  return (FAILED_RUN_STATUSES as readonly string[]).includes(runStatus) ? "failed" : "released";
+/**
+ * How a run's leases end, as releaseLeasesCtes's status and reason: `failed` with the run's failure
+ * reason when the run failed or timed out, else `released` with none.
+ */
+export function leaseEnd(runStatus: string, failureReason: string | null): [status: "failed" | "released", reason: string | null] {
+  return (FAILED_RUN_STATUSES as readonly string[]).includes(runStatus) ? ["failed", failureReason] : ["released", null];
 }
 
 /**
  * CTEs that end the run's active leases, each with its activity row, for a statement whose
- * parameters `p` name the run, company, the leases' end status (endedLeaseStatus), the failure
- * reason and the agent (uuid, uuid, text, text, text). The finalization adds them to the statement
+ * parameters `p` name the run, company, the leases' end status and reason (leaseEnd) and the agent (uuid, uuid, text, text, text). The finalization adds them to the statement
  * that settles the agent's status (finalize/agent-status.ts).
  */
 export function releaseLeasesCtes(p: { run: string; company: string; status: string; reason: string; agent: string }): string {
@@ -70,9 +72,8 @@ export async function releaseRunLeases(
   runStatus: string,
   failureReason: string | null,
 ): Promise<void> {
-  const status = endedLeaseStatus(runStatus);
   await q.query(
     `WITH ${releaseLeasesCtes({ run: "$1::uuid", company: "$2::uuid", status: "$3::text", reason: "$4::text", agent: "$5::text" })} SELECT 1`,
-    [run.id, run.companyId, status, status === "failed" ? failureReason : null, run.agentId],
+    [run.id, run.companyId, ...leaseEnd(runStatus, failureReason), run.agentId],
   );
 }

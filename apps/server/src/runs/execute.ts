@@ -95,9 +95,8 @@ export function createRunExecutor(res: RunEngineResources, registry: ExecutionRe
         });
         if (row) for (const id of (await releaseIssueExecutionAndPromote(q, run)).promotedAgentIds) pokes.add(id);
         // Its environment leases end with it (they were left active before 2026-12-05).
-        const release = row ? { run, runStatus: "failed", failureReason: "finalization_failed" } : undefined;
-        agentStatus = agent ? (await settleAgentStatus(q, agent.id, "failed", release))?.status : undefined;
-        if (!agent && row) await releaseRunLeases(q, run, "failed", "finalization_failed");
+        if (row) await releaseRunLeases(q, run, "failed", "finalization_failed");
+        agentStatus = agent ? (await settleAgentStatus(q, agent.id, "failed"))?.status : undefined;
       });
       finalStatus = "failed";
       pokes.add(run.agentId);

@@ -3,7 +3,7 @@ import { sqlList } from "../../db/sql-list.js";
 import { invokableAgentSql } from "../../db/predicates.js";
 import type { Queryable } from "../../db/database.js";
 import type { FinalizeStep } from "./pipeline.js";
-import { endedLeaseStatus, releaseLeasesCtes } from "../environment-leases.js";
+import { leaseEnd, releaseLeasesCtes } from "../environment-leases.js";
 
 /**
  * The agent's status after one of its runs ended (docs/runs.md#agent-status-after-a-run): untouched
@@ -19,7 +19,6 @@ export async function settleAgentStatus(
   release?: { run: { id: string; companyId: string; agentId: string }; runStatus: string; failureReason: string | null },
 ): Promise<{ status: AgentStatus; companyId: string; hasQueued: boolean } | undefined> {
   // The run's environment leases end in the same statement (environment-leases.ts).
-  const leaseStatus = release ? endedLeaseStatus(release.runStatus) : null;
   const leases = release
     ? `WITH ${releaseLeasesCtes({ run: "$4::uuid", company: "$5::uuid", status: "$6::text", reason: "$7::text", agent: "$8::text" })} `
     : "";
@@ -37,7 +36,7 @@ export async function settleAgentStatus(
       lastOutcome,
       `Last run ${lastOutcome}`,
       ...(release
-        ? [release.run.id, release.run.companyId, leaseStatus, leaseStatus === "failed" ? release.failureReason : null, release.run.agentId]
+        ? [release.run.id, release.run.companyId, ...leaseEnd(release.runStatus, release.failureReason), release.run.agentId]
         : []),
     ],
   );
