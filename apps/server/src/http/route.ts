@@ -49,7 +49,7 @@ export interface Reply {
   status: number;
   body: unknown;
   /** Already-serialized JSON (e.g. built by the database); sent as is instead of `body`. */
-  rawJson?: string;
+  rawJson?: string | Uint8Array<ArrayBuffer>;
   /** A non-JSON document (e.g. markdown) sent as is. */
   rawText?: { text: string; contentType: string };
   /** Bytes streamed as is (e.g. an attachment's content). */
@@ -96,6 +96,6 @@ export function defineRoute<Q extends z.ZodType = z.ZodUndefined, B extends z.Zo
 }
 
 export const ok = (body: unknown): Reply => ({ status: 200, body });
-export const okRaw = (json: string): Reply => ({ status: 200, body: undefined, rawJson: json });
+export const okRaw = (json: string | Uint8Array<ArrayBuffer>): Reply => ({ status: 200, body: undefined, rawJson: json });
 export const created = (body: unknown): Reply => ({ status: 201, body });
 export const accepted = (body: unknown): Reply => ({ status: 202, body });

@@ -15,6 +15,7 @@ import { loadIssueDetail } from "./detail.js";
 import { insertIssueRow } from "./insert.js";
 import { lockAndFindRecentDuplicate } from "./duplicate-guard.js";
 import { jsonArraySql } from "../db/json-rows.js";
+import { issueListCacheFromEnv, type IssueListCache } from "./list-cache.js";
 import { noIssueHooks, type IssueMutationHooks } from "./hooks.js";
 import { assertCheckoutOwner } from "./execution.js";
 import { agentWriteRedactor } from "../secrets/agent-writes.js";
@@ -62,7 +63,12 @@ async function assertNoOpenBlockers(q: Queryable, issueId: string) {
   if (open.length) throw ruleViolation("Issue has unresolved blockers", { blockedByIssueIds: open.map((o) => o.id) }, "issue_blocked");
 }
 
-export function createIssueService(db: Database, companies: CompanyService, hooks: IssueMutationHooks = noIssueHooks) {
+export function createIssueService(
+  db: Database,
+  companies: CompanyService,
+  hooks: IssueMutationHooks = noIssueHooks,
+  listCache: IssueListCache = issueListCacheFromEnv(),
+) {
   async function visibleIssue(actor: Actor, ref: string): Promise<IssueRow> {
     const issue = await findIssue(db, ref);
     if (!issue) throw notFound("Issue not found");
@@ -97,14 +103,18 @@ export function createIssueService(db: Database, companies: CompanyService, hook
       return db.query<IssueRow>(withIssueLabels(sql, ISSUE_COLUMNS), params);
     },
 
-    /** The same list as JSON text built by the database (the list route's fast path: no row parsing). */
-    async listJson(actor: Actor, companyId: string, query: ListIssuesQuery): Promise<string> {
+    /**
+     * The same list as JSON bytes built by the database (the list route's fast path: no row
+     * parsing), answered from the list cache while the company's issues are unchanged.
+     */
+    async listJson(actor: Actor, companyId: string, query: ListIssuesQuery): Promise<Buffer<ArrayBuffer>> {
       const { sql, params } = listQuery(actor, companyId, query);
-      const [row] = await db.query<{ body: string }>(
+      return listCache.page(
+        db,
+        companyId,
         jsonArraySql(withIssueLabels(sql, ISSUE_COLUMNS), `${ISSUE_COLUMNS}, ${ISSUE_LABEL_COLUMNS}`),
         params,
       );
-      return row!.body;
     },
 
     /** `company` may be passed when the caller already loaded it (the route's scope check does). */
