@@ -9,7 +9,9 @@
 -- - A version value is never used twice in this database (it comes from a sequence), so a company
 --   deleted and brought back with the same id cannot match a page kept from before.
 -- Trade-off: the triggers are deferred to commit, so the version row is locked only while the
--- transaction commits; writers of one company's issues serialise on it for that moment.
+-- transaction commits; writers of one company's issues serialise on it for that moment. Two
+-- transactions that each change issues of the same two companies, in opposite orders, can
+-- deadlock at commit on Postgres; one is rolled back and runs again (db.tx retries 40P01).
 CREATE SEQUENCE issue_list_version_seq;
 
 CREATE TABLE issue_list_versions (

@@ -24,7 +24,8 @@ interface Entry {
   body: Buffer<ArrayBuffer>;
 }
 
-const VERSION_SQL = "SELECT version::text AS version FROM issue_list_versions WHERE company_id = $1";
+/** The company's list version; `param` is the placeholder of the company id. */
+const versionSql = (param: string) => `SELECT version::text AS version FROM issue_list_versions WHERE company_id = ${param}`;
 /** A company with no row yet has never had an issue or label written: version "0". */
 const versionOf = (rows: { version: string }[]) => rows[0]?.version ?? "0";
 
@@ -32,46 +33,49 @@ export function createIssueListCache(opts: { maxBytes: number; maxEntries?: numb
   const maxEntries = opts.maxEntries ?? 256;
   // Map iteration order is insertion order: re-inserting on use makes the first key the least recent.
   const entries = new Map<string, Entry>();
-  const stats = { hits: 0, misses: 0, bytes: 0, entries: 0 };
+  let hits = 0;
+  let misses = 0;
+  let bytes = 0;
 
   function drop(key: string) {
     const old = entries.get(key);
     if (!old) return;
     entries.delete(key);
-    stats.bytes -= old.body.length;
+    bytes -= old.body.length;
   }
 
   function keep(key: string, entry: Entry) {
     drop(key);
     if (entry.body.length > opts.maxBytes / 4) return;
     entries.set(key, entry);
-    stats.bytes += entry.body.length;
+    bytes += entry.body.length;
     for (const oldest of entries.keys()) {
-      if (stats.bytes <= opts.maxBytes && entries.size <= maxEntries) break;
+      if (bytes <= opts.maxBytes && entries.size <= maxEntries) break;
       drop(oldest);
     }
-    stats.entries = entries.size;
   }
 
   return {
-    stats,
+    get stats() {
+      return { hits, misses, bytes, entries: entries.size };
+    },
     async page(q, companyId, sql, params) {
       // The statement text and its parameters (which include the company) are the whole input.
       const key = `${sql}\0${JSON.stringify(params)}`;
       const kept = entries.get(key);
       if (kept) {
-        const current = versionOf(await q.query<{ version: string }>(VERSION_SQL, [companyId]));
+        const current = versionOf(await q.query<{ version: string }>(versionSql("$1"), [companyId]));
         if (current === kept.version) {
-          stats.hits++;
+          hits++;
           entries.delete(key);
           entries.set(key, kept);
           return kept.body;
         }
       }
-      stats.misses++;
+      misses++;
       // One statement, so one snapshot: the version read is exactly the one the page reflects.
       const [row] = await q.query<{ version: string | null; body: string }>(
-        `SELECT (${VERSION_SQL.replace("$1", `$${params.length + 1}`)}) AS version, page.body FROM (${sql}) page`,
+        `SELECT (${versionSql(`$${params.length + 1}`)}) AS version, page.body FROM (${sql}) page`,
         [...params, companyId],
       );
       const body = Buffer.from(row!.body);
@@ -86,11 +90,13 @@ export function createIssueListCache(opts: { maxBytes: number; maxEntries?: numb
 
 /** A cache that keeps nothing (`STAPLE_ISSUE_LIST_CACHE_MB=0`): every page is built. */
 export function noIssueListCache(): IssueListCache {
-  const stats = { hits: 0, misses: 0, bytes: 0, entries: 0 };
+  let misses = 0;
   return {
-    stats,
+    get stats() {
+      return { hits: 0, misses, bytes: 0, entries: 0 };
+    },
     async page(q, _companyId, sql, params) {
-      stats.misses++;
+      misses++;
       const [row] = await q.query<{ body: string }>(sql, params);
       return Buffer.from(row!.body);
     },
