@@ -115,10 +115,8 @@ export function createApp(deps: AppDeps) {
         });
         if (reply.rawBinary) return c.body(reply.rawBinary.body, reply.status as 200, { "content-type": reply.rawBinary.contentType });
         if (reply.rawText) return c.body(reply.rawText.text, reply.status as 200, { "content-type": reply.rawText.contentType });
-        if (reply.rawJson !== undefined) {
-          const headers = { "content-type": "application/json; charset=UTF-8" };
-          return c.body(reply.rawJson, reply.status as 200, headers);
-        }
+        if (reply.rawJson !== undefined)
+          return c.body(reply.rawJson, reply.status as 200, { "content-type": "application/json; charset=UTF-8" });
         return c.json(reply.body as object, reply.status as 200);
       } catch (error) {
         const { status, body } = errorToResponse(error, logger, { requestId, method: route.method, path: c.req.path });
