@@ -15,7 +15,7 @@ import { loadIssueDetail } from "./detail.js";
 import { insertIssueRow } from "./insert.js";
 import { lockAndFindRecentDuplicate } from "./duplicate-guard.js";
 import { jsonArraySql } from "../db/json-rows.js";
-import { issueListCacheFromEnv, type IssueListCache } from "./list-cache.js";
+import { issueListCacheFromEnv, type IssueListCache, type IssueListPage } from "./list-cache.js";
 import { noIssueHooks, type IssueMutationHooks } from "./hooks.js";
 import { assertCheckoutOwner } from "./execution.js";
 import { agentWriteRedactor } from "../secrets/agent-writes.js";
@@ -107,7 +107,7 @@ export function createIssueService(
      * The same list as JSON bytes built by the database (the list route's fast path: no row
      * parsing), answered from the list cache while the company's issues are unchanged.
      */
-    async listJson(actor: Actor, companyId: string, query: ListIssuesQuery): Promise<Buffer<ArrayBuffer>> {
+    async listJson(actor: Actor, companyId: string, query: ListIssuesQuery): Promise<IssueListPage> {
       const { sql, params } = listQuery(actor, companyId, query);
       return listCache.page(
         db,

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { acceptsBrotli } from "../accept-encoding.js";
 import {
   ActivityEntry,
   ActivityQuery,
@@ -15,7 +16,7 @@ import {
   ListIssuesQuery,
   UpdateIssueBody,
 } from "@staple/contracts";
-import { created, defineRoute, ok, okRaw } from "../route.js";
+import { created, defineRoute, ok, okRaw, type Reply } from "../route.js";
 import { loadHeartbeatContext } from "../../issues/heartbeat-context.js";
 import { removeIssue } from "../../issues/remove.js";
 
@@ -29,7 +30,13 @@ export const issueRoutes = [
     summary: "List issues (hidden issues are never listed)",
     query: ListIssuesQuery,
     responses: { 200: { description: "Issues", schema: z.array(IssueListItem) } },
-    handler: async ({ actor, services, company, query }) => okRaw(await services.issues.listJson(actor, company.id, query)),
+    handler: async ({ actor, services, company, query, header }): Promise<Reply> => {
+      const page = await services.issues.listJson(actor, company.id, query);
+      // A kept page's Brotli copy goes to clients that ask for it (browsers do; Node's fetch does not).
+      if (page.brotli && acceptsBrotli(header("accept-encoding")))
+        return { ...okRaw(page.brotli), headers: { "content-encoding": "br", vary: "accept-encoding" } };
+      return { ...okRaw(page.body), headers: { vary: "accept-encoding" } };
+    },
   }),
   defineRoute({
     ...base,
