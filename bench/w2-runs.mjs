@@ -2,7 +2,9 @@
 // task keys), until all runs are terminal; then 40 wakeups one at a time. Latencies use the
 // client's send time and the runs' startedAt/finishedAt. The machine's spawn limit (200 `/bin/true`,
 // 20 in flight, from Node) is measured before every repetition and W2's total is printed as a
-// ratio to it: the ratio is what holds across machines.
+// ratio to it: the ratio is what holds across machines. After the repetitions, one more wave with a
+// reader (the company's agents every 25 ms, as an open board would) gives the read's latency under
+// that load (no target).
 // `node bench/w2-runs.mjs [--base URL --token T] [--reps N] [--postgres]`
 import { execFileSync } from "node:child_process";
 import { api, figure, isMain, median, medianOf, parseArgs, percentile, repeat, report, round, withServer } from "./lib.mjs";
@@ -29,49 +31,84 @@ async function waitAllTerminal(url, companyId, count, timeoutMs = 180_000) {
   }
 }
 
+async function setUp(url) {
+  const company = await api(url, "POST", "/api/companies", { name: `Bench W2 ${Date.now()}` });
+  const agents = [];
+  for (let i = 0; i < 20; i++) {
+    agents.push(
+      await api(url, "POST", `/api/companies/${company.id}/agents`, {
+        name: `bench-agent-${i}`,
+        adapterType: "process",
+        adapterConfig: { command: TRUE_BIN, args: [], timeoutSec: 60, graceSec: 2 },
+        // The workload leaves concurrency at the default (Staple: 1 run per agent at a time);
+        // BENCH_MAX_CONCURRENT_RUNS measures the engine with parallel runs per agent.
+        ...(process.env.BENCH_MAX_CONCURRENT_RUNS
+          ? { runtimeConfig: { heartbeat: { maxConcurrentRuns: Number(process.env.BENCH_MAX_CONCURRENT_RUNS) } } }
+          : {}),
+      }),
+    );
+  }
+  return { company, agents };
+}
+
+/** W2's load: 200 wakeups, 20 in flight, until every run is terminal. */
+async function wave(url, company, agents) {
+  const sent = new Map();
+  const accepted = [];
+  let next = 0;
+  const t0 = performance.now();
+  const t0Wall = Date.now();
+  const worker = async () => {
+    while (next < 200) {
+      const i = next++;
+      const agent = agents[i % agents.length];
+      const sendWall = Date.now();
+      const s = performance.now();
+      const run = await api(url, "POST", `/api/agents/${agent.id}/wakeup`, {
+        source: "on_demand",
+        triggerDetail: "manual",
+        reason: "bench",
+        payload: { taskKey: `bench-${i}` },
+      });
+      accepted.push(performance.now() - s);
+      sent.set(run.id, sendWall);
+    }
+  };
+  await Promise.all(Array.from({ length: 20 }, worker));
+  const runs = await waitAllTerminal(url, company.id, 200);
+  return { sent, accepted, runs, t0Wall, totalMs: performance.now() - t0 };
+}
+
+/**
+ * A board read while W2's load runs (no target; docs/performance.md): one more wave, and meanwhile
+ * the company's agent list read every 25 ms, as a board open on that company would.
+ */
+async function readDuringLoad(url) {
+  const { company, agents } = await setUp(url);
+  const reads = [];
+  let loading = true;
+  const reader = (async () => {
+    for (let i = 0; loading && i < 10_000; i++) {
+      const s = performance.now();
+      await api(url, "GET", `/api/companies/${company.id}/agents`);
+      reads.push(performance.now() - s);
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  })();
+  try {
+    await wave(url, company, agents);
+  } finally {
+    loading = false;
+    await reader;
+  }
+  return { reads: reads.length, p50Ms: round(percentile(reads, 50)), p95Ms: round(percentile(reads, 95)) };
+}
+
 async function oneRep(url) {
   {
-    const company = await api(url, "POST", "/api/companies", { name: `Bench W2 ${Date.now()}` });
-    const agents = [];
-    for (let i = 0; i < 20; i++) {
-      agents.push(
-        await api(url, "POST", `/api/companies/${company.id}/agents`, {
-          name: `bench-agent-${i}`,
-          adapterType: "process",
-          adapterConfig: { command: TRUE_BIN, args: [], timeoutSec: 60, graceSec: 2 },
-          // The workload leaves concurrency at the default (Staple: 1 run per agent at a time);
-          // BENCH_MAX_CONCURRENT_RUNS measures the engine with parallel runs per agent.
-          ...(process.env.BENCH_MAX_CONCURRENT_RUNS
-            ? { runtimeConfig: { heartbeat: { maxConcurrentRuns: Number(process.env.BENCH_MAX_CONCURRENT_RUNS) } } }
-            : {}),
-        }),
-      );
-    }
+    const { company, agents } = await setUp(url);
     // W2: 200 wakeups, 20 in flight.
-    const sent = new Map();
-    const accepted = [];
-    let next = 0;
-    const t0 = performance.now();
-    const t0Wall = Date.now();
-    const worker = async () => {
-      while (next < 200) {
-        const i = next++;
-        const agent = agents[i % agents.length];
-        const sendWall = Date.now();
-        const s = performance.now();
-        const run = await api(url, "POST", `/api/agents/${agent.id}/wakeup`, {
-          source: "on_demand",
-          triggerDetail: "manual",
-          reason: "bench",
-          payload: { taskKey: `bench-${i}` },
-        });
-        accepted.push(performance.now() - s);
-        sent.set(run.id, sendWall);
-      }
-    };
-    await Promise.all(Array.from({ length: 20 }, worker));
-    const runs = await waitAllTerminal(url, company.id, 200);
-    const totalMs = performance.now() - t0;
+    const { sent, accepted, runs, t0Wall, totalMs } = await wave(url, company, agents);
     const ours = runs.filter((r) => sent.has(r.id));
     const startLat = ours.map((r) => new Date(r.startedAt).getTime() - sent.get(r.id));
     const lastFinish = Math.max(...ours.map((r) => new Date(r.finishedAt).getTime()));
@@ -125,6 +162,7 @@ export async function runW2({ databaseUrl, base, token, reps = 3 } = {}) {
       spawn.push((await spawnLimit(1)).ms);
       return oneRep(url);
     });
+    const boardReadDuringLoad = await readDuringLoad(url);
     const spawnMs = median(spawn);
     const totalMs = median(list.map((r) => r.firstWakeupToLastFinishedMs));
     const r = {
@@ -143,6 +181,7 @@ export async function runW2({ databaseUrl, base, token, reps = 3 } = {}) {
       wakeupToStartedP50Ms: medianOf(list, "wakeupToStartedP50Ms"),
       wakeupToStartedP95Ms: medianOf(list, "wakeupToStartedP95Ms"),
       w2prime: { wakeupAcceptedP50Ms: medianOf(list, "w2primeAcceptedP50Ms"), wakeupToStartedP50Ms: medianOf(list, "w2primeStartedP50Ms") },
+      boardReadDuringLoad,
       samples: { spawnLimitMs: spawn.map((v) => round(v, 0)), totalMs: list.map((x) => round(x.firstWakeupToLastFinishedMs, 0)) },
       targets: W2_TARGETS,
     };
@@ -152,6 +191,8 @@ export async function runW2({ databaseUrl, base, token, reps = 3 } = {}) {
       figure("→202 p50 loaded", r.wakeupAcceptedP50Ms, "ms", W2_TARGETS.wakeupAcceptedP50Ms),
       figure("W2′ →202 p50", r.w2prime.wakeupAcceptedP50Ms, "ms", W2_TARGETS.w2primeAcceptedP50Ms),
       figure("W2′ →started p50", r.w2prime.wakeupToStartedP50Ms, "ms", W2_TARGETS.w2primeStartedP50Ms),
+      figure("board read during load p50", boardReadDuringLoad.p50Ms, "ms"),
+      figure("board read during load p95", boardReadDuringLoad.p95Ms, "ms"),
     ];
     return r;
   });

@@ -27,7 +27,16 @@ export interface Database extends Queryable {
    */
   listen(channel: string, handler: (payload: string) => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
+  /**
+   * The same database for work no request waits on (the run engine's claims, executions and
+   * periodic passes). On the embedded database its statements and transactions take their turn
+   * after the ones requests are waiting for (turns.ts); on Postgres there is no such view.
+   */
+  readonly background?: Database;
 }
+
+/** The view of `db` for work no request waits on (`Database.background`), else `db` itself. */
+export const backgroundOf = (db: Database): Database => db.background ?? db;
 
 const keyCache = new Map<string, string>();
 export function camelKey(key: string): string {

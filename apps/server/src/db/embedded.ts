@@ -6,6 +6,7 @@ import { partialFsBundle, removeSkippedFiles } from "./embedded-fs-bundle.js";
 import { EmbeddedNotifications } from "./embedded-notifications.js";
 import { EMBEDDED_STATEMENT_CACHE_SIZE, EmbeddedStatements } from "./embedded-statements.js";
 import { useBaselineWasmCompiler } from "../v8-flags.js";
+import { DatabaseTurns, withTurn, type Lane } from "./turns.js";
 
 /** int8 columns (counters, token totals) fit comfortably in a double; return numbers, not strings. */
 const parsers = { [types.INT8]: (value: string) => Number(value) };
@@ -157,19 +158,26 @@ export async function openEmbedded(options: EmbeddedOptions = {}): Promise<Embed
   const statements =
     cacheSize > 0 ? new EmbeddedStatements(pg, cacheSize, (channel, payload) => notifications.deliver(channel, payload)) : undefined;
   const prepared = statements && preparedQueries(pg, statements);
-  return {
+  const query = prepared ? prepared.autocommit.query : wrap(pg).query;
+  const tx: Database["tx"] = (fn) =>
+    pg.transaction(async (t) => {
+      if (!prepared) return fn(wrap(t));
+      let open = true;
+      try {
+        return await fn(prepared.inTransaction(() => open && !t.closed));
+      } finally {
+        open = false;
+      }
+    });
+  // Requests' statements and transactions take their turn before the run engine's (turns.ts).
+  const turns = new DatabaseTurns();
+  const inLane = (lane: Lane): Pick<Database, "query" | "tx"> => ({
+    query: <T>(sql: string, params?: readonly unknown[]) => withTurn(turns, lane, () => query<T>(sql, params)),
+    tx: (fn) => withTurn(turns, lane, () => tx(fn)),
+  });
+  const db: EmbeddedDatabase = {
     kind: "embedded",
-    query: prepared ? prepared.autocommit.query : wrap(pg).query,
-    tx: (fn) =>
-      pg.transaction(async (t) => {
-        if (!prepared) return fn(wrap(t));
-        let open = true;
-        try {
-          return await fn(prepared.inTransaction(() => open && !t.closed));
-        } finally {
-          open = false;
-        }
-      }),
+    ...inLane("foreground"),
     async exec(sql) {
       await pg.exec(sql);
       // A script is how migrations run: drop every statement rather than meet a stale one later.
@@ -184,4 +192,5 @@ export async function openEmbedded(options: EmbeddedOptions = {}): Promise<Embed
       await pg.close();
     },
   };
+  return { ...db, background: { ...db, ...inLane("background") } };
 }

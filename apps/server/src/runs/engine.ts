@@ -4,7 +4,7 @@ import { liveRunSql } from "../db/predicates.js";
 import os from "node:os";
 import { randomBytes } from "node:crypto";
 import { createSpawnHost, type AdapterModule } from "@staple/adapter-kit";
-import type { Database, Queryable } from "../db/database.js";
+import { backgroundOf, type Database, type Queryable } from "../db/database.js";
 import type { Logger } from "../logger.js";
 import type { LiveBus, LiveEventInput } from "../live/bus.js";
 import type { Actor } from "../auth/actor.js";
@@ -61,7 +61,11 @@ export interface RunEngineOptions {
  * only holds the handles of runs executing in this process.
  */
 export function createRunEngine(opts: RunEngineOptions) {
-  const { db, logger, live } = opts;
+  const { logger, live } = opts;
+  // The engine's own work (claims, executions, finalization, periodic passes) takes its turn at the
+  // embedded database after requests' (db/turns.ts); what a request calls (wake, cancel) does not.
+  const requestDb = opts.db;
+  const db = backgroundOf(requestDb);
   // Every queued run is announced to the board by the statement that inserts it.
   const enqueuer = createWakeupEnqueuer(db, (run) =>
     live.text("heartbeat.run.queued", run.companyId, {
@@ -195,7 +199,7 @@ export function createRunEngine(opts: RunEngineOptions) {
     async wake(req: WakeupRequest, q?: Queryable): Promise<WakeupOutcome> {
       // The dispatch NOTIFY (and the board's announcement) inserted with the run are delivered
       // once the transaction commits.
-      return q ? enqueuer.enqueue(req, q) : db.tx((tx) => enqueuer.enqueue(req, tx));
+      return q ? enqueuer.enqueue(req, q) : requestDb.tx((tx) => enqueuer.enqueue(req, tx));
     },
 
     poke: (agentId: string) => dispatcher.poke(agentId),
@@ -221,9 +225,9 @@ export function createRunEngine(opts: RunEngineOptions) {
 
     /** Cancels one run (docs/runs.md#cancellation). Already finished -> the run unchanged. */
     async cancelRun(actor: Actor | "system", runId: string, reason = "Cancelled by control plane"): Promise<RunRow> {
-      const existing = await findRun(db, runId);
+      const existing = await findRun(requestDb, runId);
       if (!existing) throw notFound("Heartbeat run not found");
-      const cancelled = await db.tx(async (q) => {
+      const cancelled = await requestDb.tx(async (q) => {
         const run = await cancelRunInTx(q, runId, { reason, errorCode: "cancelled", stopReason: "cancelled", wakeStatus: "cancelled" });
         if (!run) return undefined;
         await recordActivity(q, {
@@ -240,7 +244,7 @@ export function createRunEngine(opts: RunEngineOptions) {
       });
       if (!cancelled) return existing;
       afterCancel([cancelled]);
-      return (await findRun(db, runId))!;
+      return (await findRun(requestDb, runId))!;
     },
 
     /** Cancels every cancellable run of an agent inside `q` (pause/terminate); aborts after commit via NOTIFY. */
