@@ -2,6 +2,8 @@ import fs from "node:fs";
 import { describe, expect, inject, it } from "vitest";
 import { backgroundOf } from "../src/db/database.js";
 import { openEmbedded } from "../src/db/embedded.js";
+import { openPostgres } from "../src/db/postgres.js";
+import { createTestDatabase, onPostgres } from "./helpers/test-db.js";
 import { DatabaseTurns, FOREGROUND_STREAK, nextLane, withTurn, type Lane } from "../src/db/turns.js";
 
 // Turns at the embedded database (src/db/turns.ts): requests before the run engine's work, the
@@ -96,6 +98,21 @@ describe("DatabaseTurns", () => {
     expect(r.order).toEqual(["first", "req-1", "req-2", "req-3", "engine", "req-4", "req-5", "req-6"]);
   });
 
+  it("with a capacity of 3, three hold turns at once and a request is next in line", async () => {
+    const turns = new DatabaseTurns(3);
+    const r = recorder(turns);
+    const all = ["e1", "e2", "e3", "e4"].map((name) => r.take(name, "background"));
+    await new Promise((res) => setImmediate(res));
+    expect(r.order).toEqual(["e1", "e2", "e3"]);
+    all.push(r.take("request", "foreground"));
+    await r.free();
+    expect(r.order).toEqual(["e1", "e2", "e3", "request"]);
+    for (let i = 0; i < 4; i++) await r.free();
+    await Promise.all(all);
+    expect(r.order).toEqual(["e1", "e2", "e3", "request", "e4"]);
+    expect(() => new DatabaseTurns(0)).toThrow(/capacity/);
+  });
+
   it("lets the event loop run while a queue drains: a callback scheduled meanwhile runs before the queue ends", async () => {
     const turns = new DatabaseTurns();
     const events: string[] = [];
@@ -164,6 +181,39 @@ describe("the embedded database's lanes", () => {
       expect(again!.two).toBe(2);
     } finally {
       await db.close();
+    }
+  });
+});
+
+describe.skipIf(!onPostgres())("Postgres: the pool's connections go to requests first", () => {
+  it("with every connection taken by the engine, a request's statement runs before queued engine work", { timeout: 60_000 }, async () => {
+    const tdb = await createTestDatabase();
+    const db = await openPostgres({ connectionString: tdb.url!, maxConnections: 2 });
+    try {
+      const engine = backgroundOf(db);
+      expect(engine).not.toBe(db);
+      await db.exec("CREATE TABLE turn_probe (seq serial PRIMARY KEY, who text NOT NULL)");
+      let release!: () => void;
+      const held = new Promise<void>((r) => (release = r));
+      const holders = [1, 2].map((i) =>
+        engine.tx(async (q) => {
+          await q.query("SELECT $1::int", [i]);
+          await held;
+        }),
+      );
+      await new Promise((r) => setTimeout(r, 50));
+      const queued = [1, 2, 3].map((i) => engine.query("INSERT INTO turn_probe (who) VALUES ($1)", [`engine-${i}`]));
+      await new Promise((r) => setTimeout(r, 20));
+      const request = db.query("INSERT INTO turn_probe (who) VALUES ('request')");
+      release();
+      await Promise.all([...holders, ...queued, request]);
+      const rows = await db.query<{ who: string }>("SELECT who FROM turn_probe ORDER BY seq");
+      // Two connections come free at once: the request takes one, the oldest engine statement the other.
+      expect(rows.map((r) => r.who).indexOf("request")).toBeLessThanOrEqual(1);
+      expect(rows).toHaveLength(4);
+    } finally {
+      await db.close();
+      await tdb.drop();
     }
   });
 });

@@ -1,6 +1,7 @@
 import pg from "pg";
 import { camelRows, isTransactionConflict, type Database, type Queryable, type Row } from "./database.js";
 import { isStalePlan, PostgresStatementNames } from "./postgres-statements.js";
+import { DatabaseTurns, withTurn, type Lane } from "./turns.js";
 
 // int8 -> number (see embedded.ts); timestamps stay Date objects in both drivers.
 pg.types.setTypeParser(20, (value: string) => Number(value));
@@ -67,10 +68,12 @@ async function listenWithReconnect(
   return stop;
 }
 
+const DEFAULT_MAX_CONNECTIONS = 10;
+
 export async function openPostgres(options: PostgresOptions): Promise<Database> {
   const pool = new pg.Pool({
     connectionString: options.connectionString,
-    max: options.maxConnections ?? 10,
+    max: options.maxConnections ?? DEFAULT_MAX_CONNECTIONS,
     application_name: options.applicationName ?? "staple",
     // Short OLTP statements: JIT compilation costs more than it saves (it fired on the
     // reconciliation facts query and took a third of its time; bench W5).
@@ -96,47 +99,57 @@ export async function openPostgres(options: PostgresOptions): Promise<Database> 
       return camelRows<T>((await pool.query<Row>(config(sql, params))).rows);
     }
   };
-  return {
-    kind: "postgres",
-    query,
-    async tx(fn) {
-      const once = async () => {
-        const conn = await pool.connect();
-        const q: Queryable = {
-          async query<T>(sql: string, params?: readonly unknown[]) {
-            try {
-              return camelRows<T>((await conn.query<Row>(config(sql, params))).rows);
-            } catch (error) {
-              // The transaction is aborted: it runs again (below), with this text renamed.
-              if (statements && isStalePlan(error)) statements.renew(sql);
-              throw error;
-            }
-          },
-        };
-        try {
-          await conn.query("BEGIN");
-          const value = await fn(q);
-          await conn.query("COMMIT");
-          return value;
-        } catch (error) {
-          await conn.query("ROLLBACK").catch(() => {});
-          throw error;
-        } finally {
-          conn.release();
-        }
+  const maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
+  const turns = new DatabaseTurns(maxConnections);
+  const txIn = async <T>(lane: Lane, fn: (q: Queryable) => Promise<T>): Promise<T> => {
+    const once = async () => {
+      const conn = await pool.connect();
+      const q: Queryable = {
+        async query<T>(sql: string, params?: readonly unknown[]) {
+          try {
+            return camelRows<T>((await conn.query<Row>(config(sql, params))).rows);
+          } catch (error) {
+            // The transaction is aborted: it runs again (below), with this text renamed.
+            if (statements && isStalePlan(error)) statements.renew(sql);
+            throw error;
+          }
+        },
       };
-      // Postgres aborts one transaction of a deadlock (or a serialization conflict) and rolls it
-      // back whole; the other goes on. The aborted one is run again, a bounded number of times, as
-      // is one that met a stale prepared plan (renamed by then, so prepared afresh).
-      for (let attempt = 1; ; attempt++) {
-        try {
-          return await once();
-        } catch (error) {
-          if (attempt >= TX_ATTEMPTS || !(isTransactionConflict(error) || isStalePlan(error))) throw error;
-          await new Promise((r) => setTimeout(r, 5 + Math.random() * 20 * attempt));
-        }
+      try {
+        await conn.query("BEGIN");
+        const value = await fn(q);
+        await conn.query("COMMIT");
+        return value;
+      } catch (error) {
+        await conn.query("ROLLBACK").catch(() => {});
+        throw error;
+      } finally {
+        conn.release();
       }
-    },
+    };
+    // Postgres aborts one transaction of a deadlock (or a serialization conflict) and rolls it
+    // back whole; the other goes on. The aborted one is run again, a bounded number of times, as
+    // is one that met a stale prepared plan (renamed by then, so prepared afresh).
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await withTurn(turns, lane, once);
+      } catch (error) {
+        if (attempt >= TX_ATTEMPTS || !(isTransactionConflict(error) || isStalePlan(error))) throw error;
+        await new Promise((r) => setTimeout(r, 5 + Math.random() * 20 * attempt));
+      }
+    }
+  };
+  // The pool's connections go to requests before the run engine's work (turns.ts): without this,
+  // under load the engine's checkouts filled the pool and a request queued behind up to ~56 of
+  // them (W2: a board read during the load took 41 ms p50, 189 ms p95). A transaction run again
+  // after a deadlock waits for a turn again.
+  const inLane = (lane: Lane): Pick<Database, "query" | "tx"> => ({
+    query: <T>(sql: string, params?: readonly unknown[]) => withTurn(turns, lane, () => query<T>(sql, params)),
+    tx: (fn) => txIn(lane, fn),
+  });
+  const db: Database = {
+    kind: "postgres",
+    ...inLane("foreground"),
     async exec(sql) {
       await pool.query(sql);
       // A script is how migrations run: prepare every statement afresh rather than meet a stale plan.
@@ -148,4 +161,5 @@ export async function openPostgres(options: PostgresOptions): Promise<Database> 
       await pool.end();
     },
   };
+  return { ...db, background: { ...db, ...inLane("background") } };
 }

@@ -1,5 +1,5 @@
 /**
- * Turns at the embedded database: who runs the next statement or transaction when several wait.
+ * Turns at the database: who runs the next statement or transaction when several wait.
  *
  * PGlite runs one statement at a time, synchronously, on this thread, and hands its lock to the
  * next waiter in a microtask. Under load (the run engine claiming, starting and finishing runs)
@@ -20,11 +20,16 @@
  *   stream of requests. (Giving the background its turn by age instead did not work: under load
  *   every background waiter was soon old enough, and requests waited behind all of them.)
  *
- * Only the order of turns changes: one at a time as before, a transaction holds its turn until it
- * ends, and every claim, lease and transition is still decided by the database. Uncontended, a
- * turn is taken at once, with no extra trip through the event loop. Not re-entrant, like the
- * database itself: a transaction's function must use the transaction's queryable, never the
- * database (that waits for the transaction's own turn, as PGlite's lock always did).
+ * On Postgres (postgres.ts) the same order applies to the pool's connections, `capacity` turns at
+ * a time: under load the engine's checkouts used to fill the pool and a request queued behind
+ * dozens of them (W2: a board read during the load took 39–48 ms p50, 166–196 ms p95; with turns
+ * 18–22 / 70–77 ms).
+ *
+ * Only the order of turns changes: as many at a time as before (one on PGlite, the pool's size on
+ * Postgres), a transaction holds its turn until it ends, and every claim, lease and transition is still decided by the database. Uncontended, a
+ * turn is taken at once, with no extra trip through the event loop. On PGlite, not re-entrant,
+ * like the database itself: a transaction's function must use the transaction's queryable, never
+ * the database (that waits for the transaction's own turn, as PGlite's lock always did).
  */
 export type Lane = "foreground" | "background";
 
@@ -35,7 +40,8 @@ export const FOREGROUND_STREAK = 3;
 export const YIELD_AFTER_MS = 2;
 
 export class DatabaseTurns {
-  #held = false;
+  /** Turns held now (at most `capacity`). */
+  #held = 0;
   /** When a hand-over last went through the event loop (performance.now()). */
   #loopTurnAt = Number.NEGATIVE_INFINITY;
   /** Foreground turns given in a row while background work waited. */
@@ -43,12 +49,21 @@ export class DatabaseTurns {
   readonly #foreground: (() => void)[] = [];
   readonly #background: (() => void)[] = [];
 
-  constructor(private readonly foregroundStreak = FOREGROUND_STREAK) {}
+  /**
+   * `capacity`: how many may hold a turn at once (1 for PGlite, which runs one statement at a
+   * time; a pool's size on Postgres).
+   */
+  constructor(
+    private readonly capacity = 1,
+    private readonly foregroundStreak = FOREGROUND_STREAK,
+  ) {
+    if (!Number.isInteger(capacity) || capacity < 1) throw new Error(`DatabaseTurns: capacity must be a positive integer, got ${capacity}`);
+  }
 
-  /** Resolves when the caller holds the turn; it must call `release()` exactly once after. */
+  /** Resolves when the caller holds a turn; it must call `release()` exactly once after. */
   acquire(lane: Lane): Promise<void> {
-    if (!this.#held) {
-      this.#held = true;
+    if (this.#held < this.capacity) {
+      this.#held++;
       return Promise.resolve();
     }
     return new Promise((resolve) => (lane === "foreground" ? this.#foreground : this.#background).push(resolve));
@@ -56,10 +71,10 @@ export class DatabaseTurns {
 
   release(): void {
     if (this.#foreground.length === 0 && this.#background.length === 0) {
-      this.#held = false;
+      this.#held--;
       return;
     }
-    // Still held through the hand-over, so what arrives meanwhile queues (and a request among it
+    // The turn stays held through the hand-over, so what arrives meanwhile queues (and a request among it
     // can go first). Through the event loop only every YIELD_AFTER_MS: each trip costs the loop a
     // poll, and going through it at every hand-over cost W2 ~8 % more CPU (docs/performance.md).
     if (performance.now() - this.#loopTurnAt < YIELD_AFTER_MS) {
@@ -80,7 +95,7 @@ export class DatabaseTurns {
   #handOver(): void {
     const lane = nextLane(this.#foreground.length, this.#background.length, this.#streak, this.foregroundStreak);
     if (lane === undefined) {
-      this.#held = false;
+      this.#held--;
       return;
     }
     this.#streak = lane === "foreground" && this.#background.length > 0 ? this.#streak + 1 : 0;
