@@ -7,7 +7,7 @@ import { geminiAdapter } from "@staple/adapter-gemini";
 import { opencodeAdapter } from "@staple/adapter-opencode";
 import { cursorAdapter } from "@staple/adapter-cursor";
 import { acpAdapter } from "@staple/adapter-acp";
-import type { Database } from "./db/database.js";
+import { backgroundOf, type Database } from "./db/database.js";
 import { createEmbeddedMaintenance } from "./db/embedded-maintenance.js";
 import type { Logger } from "./logger.js";
 import { createLiveBus } from "./live/bus.js";
@@ -111,8 +111,9 @@ export function createRuntime(db: Database, logger: Logger, opts: RuntimeOptions
     cancelSubtreeWork: (q, ids, reason, actor) => engine.cancelIssueWork(q, ids, reason, actor),
   });
   const routines = createRoutineModule({ db, logger, engine, issueHooks, serverSecret: opts.jwt.secret });
-  // PGlite has no autovacuum: the periodic pass does its work (db/embedded-maintenance.ts).
-  if (db.kind === "embedded") engine.addPeriodicTask("embedded-maintenance", createEmbeddedMaintenance(db, logger));
+  // PGlite has no autovacuum: the periodic pass does its work (db/embedded-maintenance.ts), in the
+  // background lane like the rest of the pass (no request waits on it; db/turns.ts).
+  if (db.kind === "embedded") engine.addPeriodicTask("embedded-maintenance", createEmbeddedMaintenance(backgroundOf(db), logger));
   const core = {
     ...domain,
     routines,
