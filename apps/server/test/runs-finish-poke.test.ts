@@ -1,4 +1,5 @@
 import { describe, expect, it, vi } from "vitest";
+import { backgroundOf } from "../src/db/database.js";
 import { createAgent, createCompany } from "./helpers/fixtures.js";
 import { useTestServer, waitFor } from "./helpers/test-server.js";
 
@@ -24,14 +25,19 @@ describe("a run's end and the next claim", () => {
     const agent = await createAgent(t.current, company.id, { adapterConfig: { command: "/bin/sh", args: ["-c", "sleep 0.3"] } });
     const runId = await wake(agent.id, "only");
     await waitFor("run running", async () => (await status(runId)) === "running");
-    const query = vi.spyOn(t.current.tdb.db, "query");
+    // The engine's statements go through the database's background view (db/turns.ts).
+    const query = vi.spyOn(backgroundOf(t.current.tdb.db), "query");
+    const tx = vi.spyOn(backgroundOf(t.current.tdb.db), "tx");
     try {
       await waitFor("run finished", async () => TERMINAL.includes(await status(runId)));
       await new Promise((r) => setTimeout(r, 200)); // the finish's pokes, if any, have run
       const checks = query.mock.calls.filter(([sql, params]) => String(sql).includes(CLAIM_CHECK) && params?.[0] === agent.id);
       expect(checks).toHaveLength(0);
+      // The spies do see the engine: the run's finalization is a transaction of its view.
+      expect(tx).toHaveBeenCalled();
     } finally {
       query.mockRestore();
+      tx.mockRestore();
     }
     expect(await status(runId)).toBe("succeeded");
   });
