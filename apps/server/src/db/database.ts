@@ -29,8 +29,8 @@ export interface Database extends Queryable {
   close(): Promise<void>;
   /**
    * The same database for work no request waits on (the run engine's claims, executions and
-   * periodic passes). On the embedded database its statements and transactions take their turn
-   * after the ones requests are waiting for (turns.ts); on Postgres there is no such view.
+   * periodic passes): its statements and transactions take their turn after the ones requests
+   * are waiting for (turns.ts). A wrapper that does not set it leaves that work in the request lane.
    */
   readonly background?: Database;
 }

@@ -26,8 +26,9 @@
  * 18–22 / 70–77 ms).
  *
  * Only the order of turns changes: as many at a time as before (one on PGlite, the pool's size on
- * Postgres), a transaction holds its turn until it ends, and every claim, lease and transition is still decided by the database. Uncontended, a
- * turn is taken at once, with no extra trip through the event loop. On PGlite, not re-entrant,
+ * Postgres), a transaction holds its turn until it ends, and every claim, lease and transition is
+ * still decided by the database. Uncontended, a turn is taken at once, with no extra trip through
+ * the event loop. On PGlite, not re-entrant,
  * like the database itself: a transaction's function must use the transaction's queryable, never
  * the database (that waits for the transaction's own turn, as PGlite's lock always did).
  */
@@ -74,9 +75,10 @@ export class DatabaseTurns {
       this.#held--;
       return;
     }
-    // The turn stays held through the hand-over, so what arrives meanwhile queues (and a request among it
-    // can go first). Through the event loop only every YIELD_AFTER_MS: each trip costs the loop a
-    // poll, and going through it at every hand-over cost W2 ~8 % more CPU (docs/performance.md).
+    // The turn stays held through the hand-over, so what arrives meanwhile queues (and a request
+    // among it can go first). Through the event loop only every YIELD_AFTER_MS: each trip costs the
+    // loop a poll, and going through it at every hand-over cost W2 ~8 % more CPU
+    // (docs/performance.md).
     if (performance.now() - this.#loopTurnAt < YIELD_AFTER_MS) {
       queueMicrotask(() => this.#handOver());
       return;
