@@ -51,6 +51,19 @@ async function setUp(url) {
   return { company, agents };
 }
 
+/** One wakeup as the workload sends it: the run, the send time (wall clock) and the time to its 202. */
+async function timedWake(url, agent, reason, taskKey) {
+  const sendWall = Date.now();
+  const s = performance.now();
+  const run = await api(url, "POST", `/api/agents/${agent.id}/wakeup`, {
+    source: "on_demand",
+    triggerDetail: "manual",
+    reason,
+    payload: { taskKey },
+  });
+  return { run, sendWall, ms: performance.now() - s };
+}
+
 /** W2's load: 200 wakeups, 20 in flight, until every run is terminal. */
 async function wave(url, company, agents) {
   const sent = new Map();
@@ -61,16 +74,8 @@ async function wave(url, company, agents) {
   const worker = async () => {
     while (next < 200) {
       const i = next++;
-      const agent = agents[i % agents.length];
-      const sendWall = Date.now();
-      const s = performance.now();
-      const run = await api(url, "POST", `/api/agents/${agent.id}/wakeup`, {
-        source: "on_demand",
-        triggerDetail: "manual",
-        reason: "bench",
-        payload: { taskKey: `bench-${i}` },
-      });
-      accepted.push(performance.now() - s);
+      const { run, sendWall, ms } = await timedWake(url, agents[i % agents.length], "bench", `bench-${i}`);
+      accepted.push(ms);
       sent.set(run.id, sendWall);
     }
   };
@@ -118,16 +123,8 @@ async function oneRep(url) {
     const sent2 = new Map();
     const accepted2 = [];
     for (let i = 0; i < 40; i++) {
-      const agent = agents[i % agents.length];
-      const sendWall = Date.now();
-      const s = performance.now();
-      const run = await api(url, "POST", `/api/agents/${agent.id}/wakeup`, {
-        source: "on_demand",
-        triggerDetail: "manual",
-        reason: "bench-seq",
-        payload: { taskKey: `bench-seq-${i}` },
-      });
-      accepted2.push(performance.now() - s);
+      const { run, sendWall, ms } = await timedWake(url, agents[i % agents.length], "bench-seq", `bench-seq-${i}`);
+      accepted2.push(ms);
       sent2.set(run.id, sendWall);
       // Unloaded: wait for this run to start before sending the next one.
       for (let k = 0; k < 2000; k++) {
